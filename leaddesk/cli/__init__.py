@@ -1,0 +1,1 @@
+"""The `leaddesk` command line, on the same services as the window."""

@@ -1,0 +1,16 @@
+"""`leaddesk import`: being built; the subcommand exists so the parser is complete."""
+
+from __future__ import annotations
+
+import argparse
+
+from leaddesk.cli.errors import CliError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("import", help="import leads")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise CliError("not built yet")

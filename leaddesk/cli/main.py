@@ -1,0 +1,60 @@
+"""Entry point of the `leaddesk` command: no subcommand opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from leaddesk import __version__
+from leaddesk.cli import export_cmd, import_cmd, inbox_cmd
+from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_USAGE, CliError
+from leaddesk.services.database import DatabaseError
+from leaddesk.services.logging_setup import configure_logging
+
+logger = logging.getLogger(__name__)
+
+SUBCOMMANDS = (import_cmd, inbox_cmd, export_cmd)
+
+
+class _UsageExitParser(argparse.ArgumentParser):
+    """An argument parser that prints one line and exits with status 2 on wrong usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"leaddesk: {message} (see 'leaddesk --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _UsageExitParser(prog="leaddesk", description="LeadDesk: a prioritized lead inbox.")
+    parser.add_argument("--version", action="version", version=f"leaddesk {__version__}")
+    parser.add_argument("--db", help="database file (default: LEADDESK_DB, then the user data folder)")
+    parser.add_argument("--verbose", action="store_true", help="log debug messages to stderr")
+    subparsers = parser.add_subparsers(dest="command", parser_class=_UsageExitParser)
+    for module in SUBCOMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(verbose=args.verbose, to_stderr=args.command is not None)
+
+    if args.command is None:
+        from leaddesk.ui.app import run_app
+
+        return run_app(args.db)
+
+    try:
+        return int(args.run(args))
+    except CliError as error:
+        print(f"leaddesk {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except DatabaseError as error:
+        print(f"leaddesk {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

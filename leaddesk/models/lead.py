@@ -1,0 +1,80 @@
+"""A lead: a person or company that may buy, and the clock on answering them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leaddesk.models.base import Base, UTCDateTime, new_uuid, utc_now
+
+STAGES = ("new", "contacted", "qualified", "won", "lost", "disqualified")
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_email_normalized", "email_normalized"),
+        Index("ix_leads_external_id", "external_id"),
+        Index("ix_leads_response_due_at", "response_due_at"),
+        Index("ix_leads_received_at", "received_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    # Record id in the system the lead came from (CRM record id, lead number), for re-imports.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    full_name: Mapped[str | None] = mapped_column(String(400))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_normalized: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    company: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(300))
+    website: Mapped[str | None] = mapped_column(String(500))
+    domain: Mapped[str | None] = mapped_column(String(300))
+    linkedin_url: Mapped[str | None] = mapped_column(String(500))
+    city: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(200))
+    employee_count: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(200))
+    segment: Mapped[str] = mapped_column(String(100), default="general")
+    stage: Mapped[str] = mapped_column(String(40), default="new")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"), index=True)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Columns of the imported file that map to no field above, keyed by their header.
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Both are None for leads imported as history, which have no response clock.
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The instant three quarters of the response budget are used, from which the lead shows amber.
+    response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def display_name(self) -> str:
+        """Return the best human-readable name: full name, then first + last, then email or company."""
+        if self.full_name:
+            return self.full_name
+        joined = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return joined or self.email or self.company or "(no name)"

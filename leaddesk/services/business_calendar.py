@@ -1,0 +1,118 @@
+"""Business hours in a team's timezone, and time arithmetic that counts only open hours.
+
+All arithmetic runs on UTC instants. Python subtracts two aware datetimes that share a
+tzinfo by wall time, which is wrong across a DST change, so local times are only used to
+find each day's opening and closing and are converted to UTC at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+# Calendars with no open hour at all would loop forever; ten years of closed days is an error.
+MAX_DAYS_SCANNED = 3660
+
+WorkingHours = tuple[tuple[time, time], ...]
+
+MONDAY_TO_FRIDAY_9_TO_6: Mapping[int, WorkingHours] = {
+    weekday: ((time(9, 0), time(18, 0)),) for weekday in range(5)
+}
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Weekly opening hours (weekday 0 = Monday) in an IANA timezone, minus closed dates."""
+
+    timezone_name: str = "UTC"
+    weekly_hours: Mapping[int, WorkingHours] = field(default_factory=lambda: dict(MONDAY_TO_FRIDAY_9_TO_6))
+    closed_dates: frozenset[date] = frozenset()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    def local_date(self, instant: datetime) -> date:
+        return _require_aware(instant).astimezone(self.zone).date()
+
+    def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Return the day's open intervals as UTC instants, in order."""
+        if day in self.closed_dates:
+            return []
+        intervals = []
+        for opens, closes in self.weekly_hours.get(day.weekday(), ()):
+            start = datetime.combine(day, opens, tzinfo=self.zone).astimezone(timezone.utc)
+            end = datetime.combine(day, closes, tzinfo=self.zone).astimezone(timezone.utc)
+            if end > start:
+                intervals.append((start, end))
+        return intervals
+
+    def is_business_day(self, day: date) -> bool:
+        return bool(self.open_intervals(day))
+
+    def _intervals_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Yield the open intervals that end after instant, clipped to start no earlier than it."""
+        instant = _require_aware(instant).astimezone(timezone.utc)
+        # Start a day early: in a zone west of UTC, the local day of an instant can begin before it.
+        day = self.local_date(instant) - timedelta(days=1)
+        for _ in range(MAX_DAYS_SCANNED):
+            for start, end in self.open_intervals(day):
+                if end > instant:
+                    yield max(start, instant), end
+            day += timedelta(days=1)
+        raise ValueError(
+            f"the business calendar in {self.timezone_name} has no open hours in {MAX_DAYS_SCANNED} days; "
+            "add opening hours to the playbook"
+        )
+
+    def next_opening(self, instant: datetime) -> datetime:
+        """Return instant if the business is open then, else the next opening."""
+        start, _end = next(self._intervals_from(instant))
+        return start
+
+    def add_business_time(self, instant: datetime, budget: timedelta) -> datetime:
+        """Return the instant at which budget of open time has passed since instant.
+
+        A budget that runs out exactly at closing time is due at closing time, not at the
+        next opening.
+        """
+        if budget < timedelta(0):
+            raise ValueError(f"a business-time budget cannot be negative, got {budget}")
+        remaining = budget
+        for start, end in self._intervals_from(instant):
+            available = end - start
+            if remaining <= available:
+                return start + remaining
+            remaining -= available
+        raise AssertionError("unreachable: _intervals_from raises when it runs out of days")
+
+    def business_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Return the open time between two instants (zero if end is not after start)."""
+        start = _require_aware(start).astimezone(timezone.utc)
+        end = _require_aware(end).astimezone(timezone.utc)
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for interval_start, interval_end in self._intervals_from(start):
+            if interval_start >= end:
+                break
+            total += min(interval_end, end) - interval_start
+        return total
+
+    def end_of_business_day(self, instant: datetime) -> datetime:
+        """Return the closing time of the business day that instant falls in.
+
+        Before opening on a business day, that is the same day's closing. After the last
+        closing, on a weekend or on a closed date, it is the closing of the next business day.
+        """
+        first_start, _first_end = next(self._intervals_from(instant))
+        day = self.local_date(first_start)
+        return self.open_intervals(day)[-1][1]
+
+
+def _require_aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive datetime {instant.isoformat()} is ambiguous; attach a timezone")
+    return instant

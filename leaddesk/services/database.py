@@ -1,0 +1,152 @@
+"""Opening a LeadDesk database: engine set-up, schema migrations and the backup before them."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """A database file that LeadDesk cannot open; the message says why and what to do."""
+
+
+class DatabaseTooNewError(DatabaseError):
+    """The file was written by a newer LeadDesk whose schema this version does not know."""
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", "leaddesk:migrations")
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder has no revision"
+    return head
+
+
+def _enable_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _enable_sqlite_pragmas)
+    return engine
+
+
+def backup_sqlite_file(path: Path, label: str) -> Path:
+    """Copy the database with SQLite's online backup API and return the copy's path."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.backup-{label}-{stamp}{path.suffix}")
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    logger.info("backed up %s to %s before %s", path, target, label)
+    return target
+
+
+class Database:
+    """An open LeadDesk database: the engine and a session factory.
+
+    Pass this object to services explicitly; LeadDesk keeps no global database.
+    """
+
+    def __init__(self, engine: Engine, path: Path | None = None) -> None:
+        self.engine = engine
+        self.path = path
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.backup_path: Path | None = None
+        self.created = False
+
+    @classmethod
+    def open(cls, path: Path | str) -> Database:
+        """Open or create the SQLite file at path and bring its schema to this version.
+
+        An older file is backed up next to itself before it is upgraded. A file from a
+        newer LeadDesk raises DatabaseTooNewError and is left untouched.
+        """
+        path = Path(path)
+        existed = path.exists() and path.stat().st_size > 0
+        if existed:
+            _check_is_sqlite(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        database = cls(create_sqlite_engine(path), path)
+        database.created = not existed
+        database.upgrade_schema()
+        return database
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def upgrade_schema(self) -> None:
+        config = _alembic_config()
+        script = ScriptDirectory.from_config(config)
+        head = head_revision()
+        current = self.current_revision()
+        if current == head:
+            return
+        if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+            raise DatabaseTooNewError(
+                f"{self.path} was written by a newer LeadDesk (schema revision {current}); "
+                f"this version knows revisions up to {head}. Install the newer LeadDesk to open it, "
+                "or open another file with --db."
+            )
+        if current is not None and self.path is not None and self.engine.dialect.name == "sqlite":
+            self.backup_path = backup_sqlite_file(self.path, f"rev{current}")
+        logger.info("upgrading schema of %s from %s to %s", self.path, current, head)
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a session for one unit of work; commit on success, roll back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _check_is_sqlite(path: Path) -> None:
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header != b"SQLite format 3\x00":
+        raise DatabaseError(
+            f"{path} is not a LeadDesk database (it is not an SQLite file). "
+            "Choose another file with --db, or move this one away to start a new database."
+        )

@@ -1,0 +1,30 @@
+"""Logging set-up: a rotating file in the user data folder, and stderr when asked."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+
+from leaddesk.services.paths import log_dir
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(verbose: bool = False, to_stderr: bool = False) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            folder / "leaddesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+        file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(file_handler)
+    except OSError as error:
+        logging.getLogger(__name__).warning("cannot write the log file: %s", error)
+    if to_stderr or verbose:
+        stream_handler = logging.StreamHandler()
+        stream_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        stream_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream_handler)
