@@ -1,6 +1,6 @@
 """`leaddesk inbox`: being built; the subcommand exists so the parser is complete."""
 
-from __future__ inbox annotations
+from __future__ import annotations
 
 import argparse
 
