@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leaddesk.models.base import Base, UTCDateTime, new_uuid, utc_now
+
+if TYPE_CHECKING:
+    from leaddesk.models.activity import Activity
+    from leaddesk.models.follow_up import FollowUp
+    from leaddesk.models.rep import Rep
 
 STAGES = ("new", "contacted", "qualified", "won", "lost", "disqualified")
 
@@ -68,6 +73,14 @@ class Lead(Base):
     updated_by: Mapped[str | None] = mapped_column(String(200))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[Rep | None] = relationship()
+    activities: Mapped[list[Activity]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Activity.occurred_at"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="FollowUp.due_at"
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 
