@@ -1,0 +1,309 @@
+"""The prioritized inbox: which leads to respond to first, filtered and paged in SQL.
+
+Priority groups, in order:
+0. not yet contacted and past the response deadline, most overdue first;
+1. not yet contacted with a deadline still ahead, soonest first;
+2. a follow-up that is due (next_follow_up_at <= now), oldest first;
+3. everything else, by score (highest first).
+Within a group, ties go to the highest score, then the newest lead, then the id, so paging
+through the list is stable. Soft-deleted leads never show.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select, type_coerce
+from sqlalchemy.orm import Session, load_only
+
+from leaddesk.models import Lead, Rep
+from leaddesk.services.playbook import load_playbook
+from leaddesk.services.sla import ResponseState, response_state
+
+logger = logging.getLogger(__name__)
+
+GROUP_OVERDUE = 0
+GROUP_DUE = 1
+GROUP_FOLLOW_UP = 2
+GROUP_REST = 3
+
+# SQLite allows 32,766 bound parameters since 3.32 and 999 before, so stay well under both.
+MAX_IDS_PER_QUERY = 500
+
+# Columns that InboxQuery.sort_key accepts, for sorting by a table column instead of priority.
+SORT_KEYS = ("name", "company", "email", "segment", "stage", "owner", "score", "received_at", "due")
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """Filters of the inbox and the instant at which deadlines are evaluated.
+
+    owner is a rep's id or name (case-insensitive). search matches name, email, company,
+    title and phone with a case-insensitive substring test, but SQLite folds case for ASCII
+    letters only. sort_key None keeps the priority order, and any other value is one of SORT_KEYS.
+    """
+
+    now: datetime
+    stage: str | None = None
+    owner: str | None = None
+    segment: str | None = None
+    search: str | None = None
+    sort_key: str | None = None
+    descending: bool = False
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError(f"InboxQuery.now {self.now.isoformat()} is naive; attach a timezone")
+        if self.sort_key is not None and self.sort_key not in SORT_KEYS:
+            raise ValueError(f"unknown sort key {self.sort_key!r}; expected one of {', '.join(SORT_KEYS)}")
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One lead as the inbox shows it, detached from any session."""
+
+    id: uuid.UUID
+    name: str
+    email: str | None
+    company: str | None
+    title: str | None
+    phone: str | None
+    segment: str
+    segment_label: str
+    stage: str
+    owner_name: str | None
+    score: int
+    received_at: datetime
+    response_due_at: datetime | None
+    response_warn_at: datetime | None
+    first_contacted_at: datetime | None
+    next_follow_up_at: datetime | None
+    state: ResponseState
+
+    def state_at(self, now: datetime) -> ResponseState:
+        """Return the response state at another instant, for a view whose clock runs on."""
+        return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the row as JSON-ready values, with instants as ISO-8601 UTC strings or None."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "email": self.email,
+            "company": self.company,
+            "title": self.title,
+            "phone": self.phone,
+            "segment": self.segment,
+            "segment_label": self.segment_label,
+            "stage": self.stage,
+            "owner": self.owner_name,
+            "score": self.score,
+            "received_at": iso_utc(self.received_at),
+            "response_due_at": iso_utc(self.response_due_at),
+            "response_warn_at": iso_utc(self.response_warn_at),
+            "first_contacted_at": iso_utc(self.first_contacted_at),
+            "next_follow_up_at": iso_utc(self.next_follow_up_at),
+            "state": self.state.value,
+        }
+
+
+def iso_utc(instant: datetime | None) -> str | None:
+    """Format an aware instant as ISO-8601 in UTC with a trailing Z."""
+    if instant is None:
+        return None
+    return instant.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def list_lead_ids(session: Session, query: InboxQuery) -> list[uuid.UUID]:
+    """Return the ids of all matching leads in inbox order, selecting only the id column."""
+    # Reading the ids as text and building UUIDs here is faster than the Uuid type's result
+    # processor: 0.31 s against 0.46 s for 100,000 leads, in one run on a development container.
+    # UUID(hex=...) accepts both SQLite's 32-digit text and the hyphenated form.
+    statement = _ordered(select(type_coerce(Lead.id, String)), query)
+    return [uuid.UUID(hex=value) for value in session.scalars(statement)]
+
+
+def count_leads(session: Session, query: InboxQuery) -> int:
+    """Return how many leads match the query's filters."""
+    statement = _filtered(select(func.count(Lead.id)), query)
+    return int(session.scalar(statement) or 0)
+
+
+def fetch_rows(session: Session, ids: Sequence[uuid.UUID], now: datetime) -> list[InboxRow]:
+    """Load the rows of the given leads in the order of ids.
+
+    Ids of leads that no longer exist or were soft-deleted are left out.
+    """
+    labels = _segment_labels(session)
+    found: dict[uuid.UUID, InboxRow] = {}
+    for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+        chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+        statement = _row_select().where(Lead.id.in_(chunk), Lead.deleted_at.is_(None))
+        for lead, owner_name in session.execute(statement):
+            found[lead.id] = _to_row(lead, owner_name, labels, now)
+    return [found[lead_id] for lead_id in ids if lead_id in found]
+
+
+def page(session: Session, query: InboxQuery, offset: int, limit: int | None) -> list[InboxRow]:
+    """Return up to limit rows of the inbox from offset on, in one query. A limit of None means all."""
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must not be negative, got {limit}")
+    labels = _segment_labels(session)
+    statement = _ordered(_row_select(), query).offset(offset).limit(limit)
+    return [_to_row(lead, owner_name, labels, query.now) for lead, owner_name in session.execute(statement)]
+
+
+def count_states(session: Session, now: datetime) -> dict[str, int]:
+    """Count the leads that are overdue and due soon at now, for the status bar."""
+    waiting = and_(Lead.deleted_at.is_(None), Lead.first_contacted_at.is_(None), Lead.response_due_at.is_not(None))
+    overdue = and_(waiting, Lead.response_due_at <= now)
+    due_soon = and_(waiting, Lead.response_due_at > now, Lead.response_warn_at <= now)
+    statement = select(
+        func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((due_soon, 1), else_=0)), 0),
+    )
+    overdue_count, due_soon_count = session.execute(statement).one()
+    return {ResponseState.OVERDUE.value: int(overdue_count), ResponseState.DUE_SOON.value: int(due_soon_count)}
+
+
+def priority_group(now: datetime) -> ColumnElement[int]:
+    """Return the SQL CASE expression that puts each lead in its priority group at now."""
+    not_contacted = Lead.first_contacted_at.is_(None)
+    return case(
+        (and_(not_contacted, Lead.response_due_at <= now), GROUP_OVERDUE),
+        (and_(not_contacted, Lead.response_due_at > now), GROUP_DUE),
+        (Lead.next_follow_up_at <= now, GROUP_FOLLOW_UP),
+        else_=GROUP_REST,
+    )
+
+
+def _row_select() -> Select[Any]:
+    columns = load_only(
+        Lead.id,
+        Lead.full_name,
+        Lead.first_name,
+        Lead.last_name,
+        Lead.email,
+        Lead.company,
+        Lead.title,
+        Lead.phone,
+        Lead.segment,
+        Lead.stage,
+        Lead.score,
+        Lead.received_at,
+        Lead.response_due_at,
+        Lead.response_warn_at,
+        Lead.first_contacted_at,
+        Lead.next_follow_up_at,
+    )
+    return select(Lead, Rep.name).outerjoin(Rep, Rep.id == Lead.owner_id).options(columns)
+
+
+def _filtered(statement: Select[Any], query: InboxQuery) -> Select[Any]:
+    statement = statement.where(Lead.deleted_at.is_(None))
+    if query.stage:
+        statement = statement.where(Lead.stage == query.stage)
+    if query.segment:
+        statement = statement.where(Lead.segment == query.segment)
+    if query.owner:
+        statement = statement.where(_owner_condition(query.owner))
+    if query.search and query.search.strip():
+        statement = statement.where(_search_condition(query.search.strip()))
+    return statement
+
+
+def _ordered(statement: Select[Any], query: InboxQuery) -> Select[Any]:
+    return _filtered(statement, query).order_by(*_order_by(query))
+
+
+def _order_by(query: InboxQuery) -> list[ColumnElement[Any]]:
+    tie_breaks = [Lead.score.desc(), Lead.received_at.desc(), Lead.id]
+    if query.sort_key is not None:
+        column = _sort_column(query.sort_key)
+        # NULLs sort last in both directions, so empty cells never crowd the top.
+        direction = column.desc().nulls_last() if query.descending else column.asc().nulls_last()
+        return [direction, *tie_breaks]
+
+    group = priority_group(query.now)
+    within_group = case(
+        (group.in_([GROUP_OVERDUE, GROUP_DUE]), Lead.response_due_at),
+        (group == GROUP_FOLLOW_UP, Lead.next_follow_up_at),
+        else_=None,
+    )
+    return [group, within_group, *tie_breaks]
+
+
+def _sort_column(sort_key: str) -> ColumnElement[Any]:
+    if sort_key == "name":
+        joined = func.trim(func.coalesce(Lead.first_name, "") + " " + func.coalesce(Lead.last_name, ""))
+        return func.lower(
+            func.coalesce(Lead.full_name, func.nullif(joined, ""), Lead.email, Lead.company)
+        )
+    columns: dict[str, ColumnElement[Any]] = {
+        "company": func.lower(Lead.company),
+        "email": func.lower(Lead.email),
+        "segment": Lead.segment,
+        "stage": Lead.stage,
+        "owner": select(func.lower(Rep.name)).where(Rep.id == Lead.owner_id).scalar_subquery(),
+        "score": Lead.score,
+        "received_at": Lead.received_at,
+        "due": Lead.response_due_at,
+    }
+    return columns[sort_key]
+
+
+def _owner_condition(owner: str) -> ColumnElement[bool]:
+    try:
+        owner_id = uuid.UUID(owner)
+    except ValueError:
+        rep_ids = select(Rep.id).where(func.lower(Rep.name) == owner.strip().lower())
+        return Lead.owner_id.in_(rep_ids.scalar_subquery())
+    return Lead.owner_id == owner_id
+
+
+def _search_condition(text: str) -> ColumnElement[bool]:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    full = func.coalesce(Lead.first_name, "") + " " + func.coalesce(Lead.last_name, "")
+    searched = (
+        Lead.full_name,
+        full,
+        Lead.email,
+        Lead.company,
+        Lead.title,
+        Lead.phone,
+    )
+    return or_(*(column.ilike(pattern, escape="\\") for column in searched))
+
+
+def _segment_labels(session: Session) -> dict[str, str]:
+    return {rule.key: rule.label for rule in load_playbook(session).segments}
+
+
+def _to_row(lead: Lead, owner_name: str | None, labels: dict[str, str], now: datetime) -> InboxRow:
+    return InboxRow(
+        id=lead.id,
+        name=lead.display_name,
+        email=lead.email,
+        company=lead.company,
+        title=lead.title,
+        phone=lead.phone,
+        segment=lead.segment,
+        segment_label=labels.get(lead.segment, lead.segment),
+        stage=lead.stage,
+        owner_name=owner_name,
+        score=lead.score,
+        received_at=lead.received_at,
+        response_due_at=lead.response_due_at,
+        response_warn_at=lead.response_warn_at,
+        first_contacted_at=lead.first_contacted_at,
+        next_follow_up_at=lead.next_follow_up_at,
+        state=response_state(lead.first_contacted_at, lead.response_due_at, lead.response_warn_at, now),
+    )

@@ -1,0 +1,354 @@
+"""Actions a rep takes on one lead: read it, mark it contacted, add notes, plan follow-ups, move its stage.
+
+Every change sets updated_by, logs an Activity on the lead's timeline and returns a
+LeadChange. Passing expected_version (the row_version the caller displayed) makes a
+change to a lead that someone else edited in the meantime raise StaleLeadError.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from leaddesk.models import STAGES, Activity, ActivityKind, FollowUp, Lead, Rep, utc_now
+from leaddesk.services.playbook import load_playbook
+from leaddesk.services.sla import ResponseState, response_state
+
+logger = logging.getLogger(__name__)
+
+# Maximum number of activities that lead_detail returns. Older ones stay in the database.
+TIMELINE_LIMIT = 500
+
+
+class LeadActionError(Exception):
+    """A lead action that cannot be done. The message explains why and what to do."""
+
+
+class LeadNotFoundError(LeadActionError):
+    """The lead does not exist or was deleted."""
+
+
+class StaleLeadError(LeadActionError):
+    """The lead changed since the caller read it, so the edit would overwrite someone's work."""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: uuid.UUID
+    kind: str
+    occurred_at: datetime
+    summary: str
+    actor: str | None
+
+
+@dataclass(frozen=True)
+class OpenFollowUp:
+    id: uuid.UUID
+    due_at: datetime
+    note: str
+    owner_name: str | None
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    """Every field of one lead, its timeline (newest first) and its open follow-ups (soonest first)."""
+
+    id: uuid.UUID
+    name: str
+    external_id: str | None
+    first_name: str | None
+    last_name: str | None
+    full_name: str | None
+    email: str | None
+    phone: str | None
+    company: str | None
+    title: str | None
+    website: str | None
+    domain: str | None
+    linkedin_url: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    industry: str | None
+    employee_count: int | None
+    source: str | None
+    segment: str
+    segment_label: str
+    stage: str
+    owner_id: uuid.UUID | None
+    owner_name: str | None
+    score: int
+    notes: str | None
+    custom_fields: dict[str, Any]
+    received_at: datetime
+    response_due_at: datetime | None
+    response_warn_at: datetime | None
+    first_contacted_at: datetime | None
+    next_follow_up_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str | None
+    row_version: int
+    timeline: tuple[TimelineEntry, ...] = ()
+    follow_ups: tuple[OpenFollowUp, ...] = ()
+
+    def state_at(self, now: datetime) -> ResponseState:
+        return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    """The result of one action: the lead fields it wrote, the new row_version and the activity it logged."""
+
+    lead_id: uuid.UUID
+    action: str
+    changed_fields: frozenset[str] = field(default_factory=frozenset)
+    row_version: int = 0
+    activity_id: uuid.UUID | None = None
+
+
+def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
+    """Load one lead with its timeline and open follow-ups, or raise LeadNotFoundError."""
+    lead = _get_lead(session, lead_id)
+    owner_name = session.get(Rep, lead.owner_id).name if lead.owner_id else None
+    labels = {rule.key: rule.label for rule in load_playbook(session).segments}
+
+    activities = session.scalars(
+        select(Activity)
+        .where(Activity.lead_id == lead.id)
+        .order_by(Activity.occurred_at.desc(), Activity.created_at.desc())
+        .limit(TIMELINE_LIMIT)
+    )
+    timeline = tuple(
+        TimelineEntry(a.id, a.kind, a.occurred_at, a.summary, a.actor) for a in activities
+    )
+
+    follow_up_rows = session.execute(
+        select(FollowUp, Rep.name)
+        .outerjoin(Rep, Rep.id == FollowUp.owner_id)
+        .where(FollowUp.lead_id == lead.id, FollowUp.completed_at.is_(None))
+        .order_by(FollowUp.due_at)
+    )
+    follow_ups = tuple(OpenFollowUp(f.id, f.due_at, f.note, name) for f, name in follow_up_rows)
+
+    return LeadDetail(
+        id=lead.id,
+        name=lead.display_name,
+        external_id=lead.external_id,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        full_name=lead.full_name,
+        email=lead.email,
+        phone=lead.phone,
+        company=lead.company,
+        title=lead.title,
+        website=lead.website,
+        domain=lead.domain,
+        linkedin_url=lead.linkedin_url,
+        city=lead.city,
+        region=lead.region,
+        country=lead.country,
+        industry=lead.industry,
+        employee_count=lead.employee_count,
+        source=lead.source,
+        segment=lead.segment,
+        segment_label=labels.get(lead.segment, lead.segment),
+        stage=lead.stage,
+        owner_id=lead.owner_id,
+        owner_name=owner_name,
+        score=lead.score,
+        notes=lead.notes,
+        custom_fields=dict(lead.custom_fields or {}),
+        received_at=lead.received_at,
+        response_due_at=lead.response_due_at,
+        response_warn_at=lead.response_warn_at,
+        first_contacted_at=lead.first_contacted_at,
+        next_follow_up_at=lead.next_follow_up_at,
+        created_at=lead.created_at,
+        updated_at=lead.updated_at,
+        updated_by=lead.updated_by,
+        row_version=lead.row_version,
+        timeline=timeline,
+        follow_ups=follow_ups,
+    )
+
+
+def mark_contacted(
+    session: Session,
+    lead_id: uuid.UUID,
+    now: datetime,
+    actor: str | None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Record a contact: the first one stops the response clock, and a new lead moves to contacted.
+
+    Every call logs a "contacted" activity, because each contact attempt belongs on the timeline.
+    """
+    _require_aware(now, "now")
+    lead = _get_lead(session, lead_id, expected_version)
+    changed = {"updated_by"}
+    if lead.first_contacted_at is None:
+        lead.first_contacted_at = now
+        changed.add("first_contacted_at")
+    if lead.stage == "new":
+        lead.stage = "contacted"
+        changed.add("stage")
+    lead.updated_by = actor
+
+    summary = "First contact; response clock stopped" if "first_contacted_at" in changed else "Contacted again"
+    activity = _log(session, lead, ActivityKind.CONTACTED, summary, actor, now)
+    return _finish(session, lead, "mark_contacted", changed, activity)
+
+
+def add_note(
+    session: Session,
+    lead_id: uuid.UUID,
+    text: str,
+    actor: str | None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Add a note to the lead's timeline. Blank text raises LeadActionError."""
+    text = text.strip()
+    if not text:
+        raise LeadActionError("the note is empty; type some text to add a note")
+    now = _require_aware(now or utc_now(), "now")
+    lead = _get_lead(session, lead_id, expected_version)
+    lead.updated_by = actor
+
+    activity = _log(session, lead, ActivityKind.NOTE, text, actor, now)
+    return _finish(session, lead, "add_note", {"updated_by"}, activity)
+
+
+def set_follow_up(
+    session: Session,
+    lead_id: uuid.UUID,
+    due_at: datetime,
+    note: str,
+    actor: str | None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Plan a follow-up and set lead.next_follow_up_at to the earliest open follow-up."""
+    _require_aware(due_at, "due_at")
+    now = _require_aware(now or utc_now(), "now")
+    lead = _get_lead(session, lead_id, expected_version)
+
+    session.add(FollowUp(lead_id=lead.id, owner_id=lead.owner_id, due_at=due_at, note=note.strip(), created_at=now))
+    session.flush()
+    lead.next_follow_up_at = _earliest_open_follow_up(session, lead.id)
+    lead.updated_by = actor
+
+    summary = f"Follow-up due {due_at.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC"
+    if note.strip():
+        summary += f": {note.strip()}"
+    activity = _log(session, lead, ActivityKind.FOLLOW_UP_SET, summary, actor, now)
+    return _finish(session, lead, "set_follow_up", {"next_follow_up_at", "updated_by"}, activity)
+
+
+def complete_follow_up(
+    session: Session,
+    follow_up_id: uuid.UUID,
+    actor: str | None,
+    now: datetime | None = None,
+) -> LeadChange:
+    """Mark a follow-up done and move lead.next_follow_up_at to the next open one."""
+    now = _require_aware(now or utc_now(), "now")
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise LeadActionError(f"follow-up {follow_up_id} not found; it may have been deleted")
+    lead = _get_lead(session, follow_up.lead_id)
+    if follow_up.completed_at is None:
+        follow_up.completed_at = now
+        session.flush()
+    lead.next_follow_up_at = _earliest_open_follow_up(session, lead.id)
+    lead.updated_by = actor
+
+    summary = "Follow-up done" + (f": {follow_up.note}" if follow_up.note else "")
+    activity = _log(session, lead, ActivityKind.NOTE, summary, actor, now)
+    return _finish(session, lead, "complete_follow_up", {"next_follow_up_at", "updated_by"}, activity)
+
+
+def change_stage(
+    session: Session,
+    lead_id: uuid.UUID,
+    stage: str,
+    actor: str | None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Move the lead to another stage of STAGES. Moving it to its current stage changes nothing."""
+    if stage not in STAGES:
+        raise LeadActionError(f"invalid stage {stage!r}; expected one of: {', '.join(STAGES)}")
+    now = _require_aware(now or utc_now(), "now")
+    lead = _get_lead(session, lead_id, expected_version)
+    if lead.stage == stage:
+        return LeadChange(lead_id=lead.id, action="change_stage", row_version=lead.row_version)
+
+    previous = lead.stage
+    lead.stage = stage
+    lead.updated_by = actor
+
+    activity = _log(session, lead, ActivityKind.STAGE_CHANGE, f"Stage changed from {previous} to {stage}", actor, now)
+    return _finish(session, lead, "change_stage", {"stage", "updated_by"}, activity)
+
+
+def _get_lead(session: Session, lead_id: uuid.UUID, expected_version: int | None = None) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.deleted_at is not None:
+        raise LeadNotFoundError(f"lead {lead_id} not found; it may have been deleted, so refresh the inbox")
+    if expected_version is not None and lead.row_version != expected_version:
+        raise _stale(lead.id)
+    return lead
+
+
+def _stale(lead_id: uuid.UUID) -> StaleLeadError:
+    return StaleLeadError(
+        f"lead {lead_id} was changed by someone else since you opened it; reload it and try again"
+    )
+
+
+def _earliest_open_follow_up(session: Session, lead_id: uuid.UUID) -> datetime | None:
+    statement = select(func.min(FollowUp.due_at)).where(
+        FollowUp.lead_id == lead_id, FollowUp.completed_at.is_(None)
+    )
+    return session.scalar(statement)
+
+
+def _log(
+    session: Session, lead: Lead, kind: ActivityKind, summary: str, actor: str | None, now: datetime
+) -> Activity:
+    activity = Activity(lead_id=lead.id, kind=kind.value, occurred_at=now, summary=summary, actor=actor, created_at=now)
+    session.add(activity)
+    return activity
+
+
+def _finish(session: Session, lead: Lead, action: str, changed: set[str], activity: Activity) -> LeadChange:
+    """Flush the change, turning a concurrent edit that SQLAlchemy detects into StaleLeadError."""
+    # Read the id first: after a failed flush, touching the lead's attributes raises PendingRollbackError.
+    lead_id = lead.id
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise _stale(lead_id) from error
+    logger.info("%s on lead %s by %s (fields: %s)", action, lead.id, lead.updated_by, ", ".join(sorted(changed)))
+    return LeadChange(
+        lead_id=lead.id,
+        action=action,
+        changed_fields=frozenset(changed),
+        row_version=lead.row_version,
+        activity_id=activity.id,
+    )
+
+
+def _require_aware(instant: datetime, name: str) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError(f"{name} {instant.isoformat()} is naive; attach a timezone")
+    return instant
