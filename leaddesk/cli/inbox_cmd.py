@@ -1,16 +1,176 @@
-"""`leaddesk inbox`: being built; the subcommand exists so the parser is complete."""
+"""`leaddesk inbox`: print the prioritized inbox as a table or as JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
 
-from leaddesk.cli.errors import CliError
+from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from leaddesk.models import STAGES
+from leaddesk.services import inbox
+from leaddesk.services.database import Database
+from leaddesk.services.inbox import InboxQuery, InboxRow
+from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.playbook import DEFAULT_SEGMENTS
+from leaddesk.services.sla import ResponseState, format_remaining
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 50
+
+STATE_LABELS = {
+    ResponseState.OVERDUE: "OVERDUE",
+    ResponseState.DUE_SOON: "due soon",
+    ResponseState.WAITING: "waiting",
+    ResponseState.CONTACTED: "contacted",
+}
+
+# Maximum width of each text column in the table, so one long company name cannot wrap every line.
+MAX_COLUMN_WIDTH = 32
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("inbox", help="inbox leads")
+    parser = subparsers.add_parser(
+        "inbox",
+        help="print the prioritized inbox",
+        description=(
+            "Print leads in the order to work them: past their response deadline first, then due "
+            "soonest, then due follow-ups, then by score."
+        ),
+    )
+    parser.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database file (default: LEADDESK_DB, then the user data folder)",
+    )
+    parser.add_argument(
+        "--now",
+        metavar="ISO-8601",
+        help=(
+            "evaluate deadlines at this instant instead of the current time, e.g. 2024-05-06T14:30:00Z "
+            "(a value without a UTC offset is taken as UTC)"
+        ),
+    )
+    parser.add_argument(
+        "--limit",
+        type=_non_negative_int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"print at most N leads (default: {DEFAULT_LIMIT}; 0 prints all)",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON array of lead objects instead of a table")
+    parser.add_argument("--stage", choices=STAGES, help="only leads in this stage")
+    parser.add_argument("--owner", metavar="REP", help="only leads owned by this rep (name or id)")
+    parser.add_argument(
+        "--segment",
+        choices=[rule.key for rule in DEFAULT_SEGMENTS],
+        help="only leads in this segment",
+    )
+    parser.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="only leads whose name, email, company, title or phone contains TEXT (case-insensitive)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise CliError("not built yet")
+    now = parse_now(args.now)
+    query = InboxQuery(
+        now=now,
+        stage=args.stage,
+        owner=args.owner,
+        segment=args.segment,
+        search=args.search,
+    )
+    limit = args.limit or None
+
+    path = resolve_database_path(getattr(args, "db", None))
+    if not path.exists():
+        # Database.open would create an empty file, which hides a mistyped --db behind an empty inbox.
+        raise CliError(f"database file {path} not found; check --db, or import leads first with 'leaddesk import FILE'")
+    database = Database.open(path)
+    try:
+        with database.session() as session:
+            rows = inbox.page(session, query, 0, limit)
+            total = inbox.count_leads(session, query)
+    finally:
+        database.dispose()
+    logger.debug("inbox listed %d of %d leads at %s", len(rows), total, now.isoformat())
+
+    if args.json:
+        json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_table(rows, now, total))
+    return EXIT_OK
+
+
+def parse_now(value: str | None) -> datetime:
+    """Parse --now as an ISO-8601 instant in UTC. A value without an offset is UTC, and None means the current time."""
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise CliError(
+            f"invalid --now value {value!r}: expected an ISO-8601 date and time such as 2024-05-06T14:30:00Z",
+            exit_code=EXIT_USAGE,
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
+    """Render rows as a plain-text table followed by a line that counts shown and matching leads."""
+    if not rows:
+        return "No leads match.\n"
+
+    headers = ("State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Score")
+    cells = [
+        (
+            STATE_LABELS[row.state],
+            format_remaining(row.response_due_at, now) if row.response_due_at and row.first_contacted_at is None else "",
+            row.name,
+            row.company or "",
+            row.segment,
+            row.stage,
+            row.owner_name or "",
+            str(row.score),
+        )
+        for row in rows
+    ]
+    cells = [tuple(_clip(value) for value in line) for line in cells]
+    widths = [max(len(header), *(len(line[index]) for line in cells)) for index, header in enumerate(headers)]
+
+    lines = [_format_line(headers, widths), _format_line(tuple("-" * width for width in widths), widths)]
+    lines.extend(_format_line(line, widths) for line in cells)
+    lines.append(f"{len(rows)} of {total} leads")
+    return "\n".join(lines) + "\n"
+
+
+def _format_line(values: tuple[str, ...], widths: list[int]) -> str:
+    # The score column is numeric, so it aligns right, and the rest align left.
+    padded = [value.ljust(width) for value, width in zip(values[:-1], widths[:-1])]
+    padded.append(values[-1].rjust(widths[-1]))
+    return "  ".join(padded).rstrip()
+
+
+def _clip(value: str) -> str:
+    if len(value) <= MAX_COLUMN_WIDTH:
+        return value
+    return value[: MAX_COLUMN_WIDTH - 3] + "..."
+
+
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected a whole number such as 20") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected 0 or more")
+    return number

@@ -1,0 +1,166 @@
+"""`leaddesk inbox`: table and JSON output, --now, filters and exit codes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from leaddesk.cli.main import main
+from leaddesk.models import Lead, Rep
+
+NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
+
+JSON_KEYS = {"id", "name", "email", "company", "segment", "stage", "received_at", "response_due_at", "state"}
+
+
+@pytest.fixture
+def leads(database, db_path):
+    with database.session() as session:
+        rep = Rep(name="Ana Lopez")
+        session.add(rep)
+        session.flush()
+        session.add_all(
+            [
+                Lead(
+                    full_name="Late Lara",
+                    email="lara@example.com",
+                    company="Acme",
+                    owner_id=rep.id,
+                    received_at=NOW - timedelta(hours=2),
+                    response_due_at=NOW - timedelta(hours=1),
+                    response_warn_at=NOW - timedelta(hours=1, minutes=10),
+                    score=10,
+                ),
+                Lead(
+                    full_name="Soon Sami",
+                    company="Globex",
+                    received_at=NOW - timedelta(minutes=20),
+                    response_due_at=NOW + timedelta(minutes=5),
+                    response_warn_at=NOW - timedelta(minutes=1),
+                    score=20,
+                ),
+                Lead(
+                    full_name="Old Olga",
+                    stage="won",
+                    received_at=NOW - timedelta(days=30),
+                    score=99,
+                ),
+            ]
+        )
+    return db_path
+
+
+def run_json(capsys, *args: str) -> list[dict]:
+    exit_code = main(["inbox", "--json", *args])
+    captured = capsys.readouterr()
+    assert exit_code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def test_json_keys_and_order(capsys, leads):
+    rows = run_json(capsys, "--db", str(leads), "--now", "2024-05-06T12:00:00Z")
+
+    assert [row["name"] for row in rows] == ["Late Lara", "Soon Sami", "Old Olga"]
+    assert JSON_KEYS <= set(rows[0])
+    assert [row["state"] for row in rows] == ["overdue", "due_soon", "waiting"]
+    assert rows[0]["response_due_at"] == "2024-05-06T11:00:00Z"
+    assert rows[2]["response_due_at"] is None
+
+
+def test_now_moves_deadlines(capsys, leads):
+    rows = run_json(capsys, "--db", str(leads), "--now", "2024-05-06T10:00:00+00:00")
+
+    assert [row["state"] for row in rows] == ["waiting", "waiting", "waiting"]
+
+
+def test_now_naive_is_utc(capsys, leads):
+    naive = run_json(capsys, "--db", str(leads), "--now", "2024-05-06T12:04:59")
+    shifted = run_json(capsys, "--db", str(leads), "--now", "2024-05-06T14:04:59+02:00")
+
+    assert naive == shifted
+    assert naive[1]["state"] == "due_soon"
+
+
+def test_db_before_subcommand(capsys, leads):
+    exit_code = main(["--db", str(leads), "inbox", "--json", "--now", "2024-05-06T12:00:00Z"])
+
+    assert exit_code == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+
+
+def test_filters_and_limit(capsys, leads):
+    base = ("--db", str(leads), "--now", "2024-05-06T12:00:00Z")
+
+    assert [row["name"] for row in run_json(capsys, *base, "--stage", "won")] == ["Old Olga"]
+    assert [row["name"] for row in run_json(capsys, *base, "--owner", "ana lopez")] == ["Late Lara"]
+    assert [row["name"] for row in run_json(capsys, *base, "--search", "GLOBEX")] == ["Soon Sami"]
+    assert [row["name"] for row in run_json(capsys, *base, "--segment", "enterprise_demo")] == []
+    assert len(run_json(capsys, *base, "--limit", "1")) == 1
+
+
+def test_table_output(capsys, leads):
+    exit_code = main(["inbox", "--db", str(leads), "--now", "2024-05-06T12:00:00Z"])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert exit_code == 0
+    assert lines[0].split() == ["State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Score"]
+    assert lines[2].startswith("OVERDUE")
+    assert "overdue by 1h 0m" in lines[2]
+    assert "Ana Lopez" in lines[2]
+    assert lines[-1] == "3 of 3 leads"
+
+
+def test_table_empty(capsys, leads):
+    exit_code = main(["inbox", "--db", str(leads), "--search", "nobody"])
+
+    assert exit_code == 0
+    assert capsys.readouterr().out == "No leads match.\n"
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2024-13-01T00:00:00", ""])
+def test_bad_now_exits_2(capsys, leads, value):
+    exit_code = main(["inbox", "--db", str(leads), "--now", value])
+    err = capsys.readouterr().err
+
+    assert exit_code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert repr(value) in err
+    assert "ISO-8601" in err
+
+
+def test_bad_stage_exits_2(capsys, leads):
+    with pytest.raises(SystemExit) as raised:
+        main(["inbox", "--db", str(leads), "--stage", "closed"])
+
+    assert raised.value.code == 2
+    assert "'closed'" in capsys.readouterr().err
+
+
+def test_bad_limit_exits_2(capsys, leads):
+    with pytest.raises(SystemExit) as raised:
+        main(["inbox", "--db", str(leads), "--limit", "-3"])
+
+    assert raised.value.code == 2
+    assert "'-3'" in capsys.readouterr().err
+
+
+def test_missing_database_exits_1(capsys, tmp_path):
+    missing = tmp_path / "typo.sqlite"
+
+    exit_code = main(["inbox", "--db", str(missing)])
+
+    assert exit_code == 1
+    assert str(missing) in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_not_sqlite_exits_1(capsys, tmp_path):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a database\n")
+
+    exit_code = main(["inbox", "--db", str(text_file)])
+
+    assert exit_code == 1
+    assert "not a LeadDesk database" in capsys.readouterr().err
