@@ -1,0 +1,1 @@
+"""The LeadDesk window: Qt widgets over the services. Only this package imports Qt."""

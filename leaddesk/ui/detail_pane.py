@@ -1,0 +1,292 @@
+"""The pane beside the inbox: the selected lead's fields, follow-ups, timeline and action buttons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leaddesk.models import STAGES
+from leaddesk.services.lead_actions import LeadDetail
+from leaddesk.services.sla import ResponseState, format_remaining
+from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, local_time, stage_label
+
+ACTIVITY_LABELS = {
+    "contacted": QT_TRANSLATE_NOOP("DetailPane", "Contacted"),
+    "call": QT_TRANSLATE_NOOP("DetailPane", "Call"),
+    "email": QT_TRANSLATE_NOOP("DetailPane", "Email"),
+    "meeting": QT_TRANSLATE_NOOP("DetailPane", "Meeting"),
+    "note": QT_TRANSLATE_NOOP("DetailPane", "Note"),
+    "stage_change": QT_TRANSLATE_NOOP("DetailPane", "Stage"),
+    "follow_up_set": QT_TRANSLATE_NOOP("DetailPane", "Follow-up"),
+    "import": QT_TRANSLATE_NOOP("DetailPane", "Import"),
+}
+
+
+class DetailPane(QWidget):
+    """Shows one LeadDetail and turns button clicks into action requests for the window."""
+
+    mark_contacted_requested = Signal(object, int)
+    add_note_requested = Signal(object, int)
+    follow_up_requested = Signal(object, int)
+    stage_requested = Signal(object, int, str)
+    follow_up_done_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail: LeadDetail | None = None
+
+        self._stack = QStackedWidget(self)
+        self._empty = QLabel(self.tr("Select a lead to see its details and act on it."), self)
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(self._build_content())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack)
+        self.show_detail(None)
+
+    # --- Layout -------------------------------------------------------------------------
+
+    def _build_content(self) -> QWidget:
+        content = QWidget(self)
+
+        self.name_label = QLabel(content)
+        font = self.name_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle_label = QLabel(content)
+        self.state_label = QLabel(content)
+        self.state_label.setMargin(4)
+
+        self.contacted_button = QPushButton(self.tr("Mark contacted"), content)
+        self.contacted_button.setToolTip(self.tr("Log a contact; the first one stops the response clock"))
+        self.note_button = QPushButton(self.tr("Add note"), content)
+        self.follow_up_button = QPushButton(self.tr("Set follow-up"), content)
+        self.stage_combo = QComboBox(content)
+        for stage in STAGES:
+            self.stage_combo.addItem(stage_label(stage), stage)
+        self.stage_combo.setToolTip(self.tr("Change stage"))
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.contacted_button)
+        buttons.addWidget(self.note_button)
+        buttons.addWidget(self.follow_up_button)
+        buttons.addStretch(1)
+        # The stage gets its own line, so the pane stays narrow enough for the table's columns.
+        stage_row = QHBoxLayout()
+        stage_row.addWidget(QLabel(self.tr("Stage:"), content))
+        stage_row.addWidget(self.stage_combo)
+        stage_row.addStretch(1)
+
+        self.fields_form = QFormLayout()
+        self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        fields_box = QGroupBox(self.tr("Details"), content)
+        fields_box.setLayout(self.fields_form)
+
+        self.follow_up_list = QListWidget(content)
+        self.follow_up_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        self.no_follow_up_label = QLabel(self.tr("None planned"), content)
+        self.follow_up_done_button = QPushButton(self.tr("Mark follow-up done"), content)
+        self.follow_up_done_button.setEnabled(False)
+        follow_up_box = QGroupBox(self.tr("Open follow-ups"), content)
+        follow_up_layout = QVBoxLayout(follow_up_box)
+        follow_up_layout.addWidget(self.follow_up_list)
+        follow_up_layout.addWidget(self.no_follow_up_label)
+        follow_up_layout.addWidget(self.follow_up_done_button, alignment=Qt.AlignmentFlag.AlignRight)
+
+        self.timeline_list = QListWidget(content)
+        self.timeline_list.setWordWrap(True)
+        timeline_box = QGroupBox(self.tr("Timeline"), content)
+        QVBoxLayout(timeline_box).addWidget(self.timeline_list)
+
+        scrolled = QWidget(content)
+        scrolled_layout = QVBoxLayout(scrolled)
+        scrolled_layout.setContentsMargins(0, 0, 0, 0)
+        scrolled_layout.addWidget(fields_box)
+        scrolled_layout.addWidget(follow_up_box)
+        scrolled_layout.addWidget(timeline_box, stretch=1)
+        scroll = QScrollArea(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(scrolled)
+
+        layout = QVBoxLayout(content)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.subtitle_label)
+        layout.addWidget(self.state_label)
+        layout.addLayout(buttons)
+        layout.addLayout(stage_row)
+        layout.addWidget(scroll, stretch=1)
+
+        self.contacted_button.clicked.connect(self._emit_contacted)
+        self.note_button.clicked.connect(self._emit_note)
+        self.follow_up_button.clicked.connect(self._emit_follow_up)
+        self.stage_combo.activated.connect(self._emit_stage)
+        self.follow_up_list.currentRowChanged.connect(
+            lambda row: self.follow_up_done_button.setEnabled(row >= 0)
+        )
+        self.follow_up_done_button.clicked.connect(self._emit_follow_up_done)
+        return content
+
+    # --- Contents -----------------------------------------------------------------------
+
+    @property
+    def lead_id(self) -> uuid.UUID | None:
+        return self.detail.id if self.detail else None
+
+    def show_detail(self, detail: LeadDetail | None, now: datetime | None = None) -> None:
+        self.detail = detail
+        if detail is None:
+            self._stack.setCurrentIndex(0)
+            return
+        self._stack.setCurrentIndex(1)
+
+        self.name_label.setText(detail.name)
+        subtitle = " · ".join(part for part in (detail.title, detail.company) if part)
+        self.subtitle_label.setText(subtitle)
+        self.subtitle_label.setVisible(bool(subtitle))
+        self.stage_combo.setCurrentIndex(max(self.stage_combo.findData(detail.stage), 0))
+
+        self._fill_fields(detail)
+        self._fill_follow_ups(detail)
+        self._fill_timeline(detail)
+        if now is not None:
+            self.update_clock(now)
+
+    def update_clock(self, now: datetime) -> None:
+        """Refresh the response state line; the window calls this every second."""
+        detail = self.detail
+        if detail is None:
+            return
+        state = detail.state_at(now)
+        if state is ResponseState.CONTACTED:
+            text = self.tr("Contacted {when}").format(when=local_time(detail.first_contacted_at))
+        elif detail.response_due_at is None:
+            text = self.tr("No response deadline")
+        else:
+            remaining = format_remaining(detail.response_due_at, now)
+            text = remaining[:1].upper() + remaining[1:]
+        self.state_label.setText(text)
+
+        background = STATE_BACKGROUNDS.get(state)
+        if background is None:
+            self.state_label.setStyleSheet("")
+        else:
+            self.state_label.setStyleSheet(
+                f"background-color: {background.name()}; color: {HIGHLIGHT_TEXT.name()}; border-radius: 3px;"
+            )
+
+    def _fill_fields(self, detail: LeadDetail) -> None:
+        while self.fields_form.rowCount():
+            self.fields_form.removeRow(0)
+
+        location = ", ".join(part for part in (detail.city, detail.region, detail.country) if part)
+        rows: list[tuple[str, Any]] = [
+            (self.tr("Email"), detail.email),
+            (self.tr("Phone"), detail.phone),
+            (self.tr("Company"), detail.company),
+            (self.tr("Title"), detail.title),
+            (self.tr("Website"), detail.website or detail.domain),
+            (self.tr("LinkedIn"), detail.linkedin_url),
+            (self.tr("Location"), location),
+            (self.tr("Industry"), detail.industry),
+            (self.tr("Employees"), detail.employee_count),
+            (self.tr("Source"), detail.source),
+            (self.tr("Segment"), detail.segment_label),
+            (self.tr("Owner"), detail.owner_name or self.tr("Unassigned")),
+            (self.tr("Score"), detail.score),
+            (self.tr("Received"), local_time(detail.received_at)),
+            (self.tr("Respond by"), local_time(detail.response_due_at)),
+            (self.tr("First contacted"), local_time(detail.first_contacted_at)),
+            (self.tr("Next follow-up"), local_time(detail.next_follow_up_at)),
+            (self.tr("External id"), detail.external_id),
+            (self.tr("Notes"), detail.notes),
+        ]
+        rows.extend((str(key), value) for key, value in sorted(detail.custom_fields.items()))
+        rows.append((self.tr("Last changed by"), detail.updated_by))
+
+        for label, value in rows:
+            if value is None or value == "":
+                continue
+            field = QLabel(str(value))
+            field.setWordWrap(True)
+            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields_form.addRow(label + ":", field)
+
+    def _fill_follow_ups(self, detail: LeadDetail) -> None:
+        self.follow_up_list.clear()
+        for follow_up in detail.follow_ups:
+            text = local_time(follow_up.due_at)
+            if follow_up.note:
+                text += f" — {follow_up.note}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, follow_up.id)
+            self.follow_up_list.addItem(item)
+        has_follow_ups = bool(detail.follow_ups)
+        self.follow_up_list.setVisible(has_follow_ups)
+        self.follow_up_done_button.setVisible(has_follow_ups)
+        self.no_follow_up_label.setVisible(not has_follow_ups)
+        if has_follow_ups:
+            rows = min(len(detail.follow_ups), 4)
+            self.follow_up_list.setMaximumHeight(self.follow_up_list.sizeHintForRow(0) * rows + 6)
+        self.follow_up_done_button.setEnabled(False)
+
+    def _fill_timeline(self, detail: LeadDetail) -> None:
+        self.timeline_list.clear()
+        for entry in detail.timeline:
+            label = ACTIVITY_LABELS.get(entry.kind)
+            kind = self.tr(label) if label else entry.kind
+            who = f" · {entry.actor}" if entry.actor else ""
+            text = f"{local_time(entry.occurred_at)} · {kind}{who}\n{entry.summary}"
+            self.timeline_list.addItem(QListWidgetItem(text))
+        if not detail.timeline:
+            placeholder = QListWidgetItem(self.tr("No activity yet"))
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.timeline_list.addItem(placeholder)
+
+    # --- Requests -----------------------------------------------------------------------
+
+    def _emit_contacted(self) -> None:
+        if self.detail:
+            self.mark_contacted_requested.emit(self.detail.id, self.detail.row_version)
+
+    def _emit_note(self) -> None:
+        if self.detail:
+            self.add_note_requested.emit(self.detail.id, self.detail.row_version)
+
+    def _emit_follow_up(self) -> None:
+        if self.detail:
+            self.follow_up_requested.emit(self.detail.id, self.detail.row_version)
+
+    def _emit_stage(self, index: int) -> None:
+        stage = self.stage_combo.itemData(index)
+        if self.detail and stage != self.detail.stage:
+            self.stage_requested.emit(self.detail.id, self.detail.row_version, stage)
+
+    def _emit_follow_up_done(self) -> None:
+        item = self.follow_up_list.currentItem()
+        follow_up_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if follow_up_id is not None:
+            self.follow_up_done_requested.emit(follow_up_id)

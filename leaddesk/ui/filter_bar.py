@@ -1,0 +1,103 @@
+"""The row of filters above the inbox: stage, segment, owner and a debounced search box."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from leaddesk.models import STAGES
+from leaddesk.services.playbook import SegmentRule
+from leaddesk.ui.labels import stage_label
+
+# Typing pauses shorter than this do not re-query, so a fast typist causes one query, not ten.
+SEARCH_DEBOUNCE_MS = 300
+
+
+@dataclass(frozen=True)
+class Filters:
+    stage: str | None = None
+    segment: str | None = None
+    owner: str | None = None
+    search: str | None = None
+
+
+class FilterBar(QWidget):
+    """Filter widgets that emit changed() once the user picks a value or stops typing."""
+
+    changed = Signal()
+
+    def __init__(self, segments: Sequence[SegmentRule], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+
+        self.stage_combo = QComboBox(self)
+        self.stage_combo.addItem(self.tr("All stages"), None)
+        for stage in STAGES:
+            self.stage_combo.addItem(stage_label(stage), stage)
+
+        self.segment_combo = QComboBox(self)
+        self.segment_combo.addItem(self.tr("All segments"), None)
+        for rule in segments:
+            self.segment_combo.addItem(rule.label, rule.key)
+
+        self.owner_combo = QComboBox(self)
+        self.owner_combo.addItem(self.tr("All owners"), None)
+        self.owner_combo.setMinimumContentsLength(12)
+
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setPlaceholderText(self.tr("Search name, email, company, title or phone"))
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(260)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.changed)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(self.tr("Stage:"), self))
+        layout.addWidget(self.stage_combo)
+        layout.addWidget(QLabel(self.tr("Segment:"), self))
+        layout.addWidget(self.segment_combo)
+        layout.addWidget(QLabel(self.tr("Owner:"), self))
+        layout.addWidget(self.owner_combo)
+        layout.addWidget(self.search_edit, stretch=1)
+
+        for combo in (self.stage_combo, self.segment_combo, self.owner_combo):
+            combo.currentIndexChanged.connect(self.changed)
+        self.search_edit.textChanged.connect(self._debounce.start)
+        self.search_edit.returnPressed.connect(self.flush_search)
+
+    def filters(self) -> Filters:
+        search = self.search_edit.text().strip()
+        return Filters(
+            stage=self.stage_combo.currentData(),
+            segment=self.segment_combo.currentData(),
+            owner=self.owner_combo.currentData(),
+            search=search or None,
+        )
+
+    def set_owners(self, names: Sequence[str]) -> None:
+        """Replace the owner choices, keeping the current choice when it still exists."""
+        current = self.owner_combo.currentData()
+        self.owner_combo.blockSignals(True)
+        try:
+            self.owner_combo.clear()
+            self.owner_combo.addItem(self.tr("All owners"), None)
+            for name in names:
+                self.owner_combo.addItem(name, name)
+            index = self.owner_combo.findData(current) if current else 0
+            self.owner_combo.setCurrentIndex(max(index, 0))
+        finally:
+            self.owner_combo.blockSignals(False)
+        if current and self.owner_combo.currentData() != current:
+            self.changed.emit()
+
+    def flush_search(self) -> None:
+        """Apply pending search text now instead of after the debounce delay."""
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self.changed.emit()

@@ -1,0 +1,55 @@
+"""User-visible names of stages and states, and how instants are shown in the window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtGui import QColor
+
+from leaddesk.services.sla import ResponseState
+
+CONTEXT = "LeadDesk"
+
+STAGE_LABELS = {
+    "new": QT_TRANSLATE_NOOP("LeadDesk", "New"),
+    "contacted": QT_TRANSLATE_NOOP("LeadDesk", "Contacted"),
+    "qualified": QT_TRANSLATE_NOOP("LeadDesk", "Qualified"),
+    "won": QT_TRANSLATE_NOOP("LeadDesk", "Won"),
+    "lost": QT_TRANSLATE_NOOP("LeadDesk", "Lost"),
+    "disqualified": QT_TRANSLATE_NOOP("LeadDesk", "Disqualified"),
+}
+
+STATE_LABELS = {
+    ResponseState.OVERDUE: QT_TRANSLATE_NOOP("LeadDesk", "Overdue"),
+    ResponseState.DUE_SOON: QT_TRANSLATE_NOOP("LeadDesk", "Due soon"),
+    ResponseState.WAITING: QT_TRANSLATE_NOOP("LeadDesk", "Waiting"),
+    ResponseState.CONTACTED: QT_TRANSLATE_NOOP("LeadDesk", "Contacted"),
+}
+
+# Light backgrounds with near-black text stay readable under both light and dark themes.
+OVERDUE_BACKGROUND = QColor("#f6c6cb")
+DUE_SOON_BACKGROUND = QColor("#ffe08a")
+HIGHLIGHT_TEXT = QColor("#1d1d1d")
+
+STATE_BACKGROUNDS = {
+    ResponseState.OVERDUE: OVERDUE_BACKGROUND,
+    ResponseState.DUE_SOON: DUE_SOON_BACKGROUND,
+}
+
+
+def stage_label(stage: str) -> str:
+    """Return the translated name of a stage, or the stored key for a stage LeadDesk does not know."""
+    label = STAGE_LABELS.get(stage)
+    return QCoreApplication.translate(CONTEXT, label) if label else stage
+
+
+def state_label(state: ResponseState) -> str:
+    return QCoreApplication.translate(CONTEXT, STATE_LABELS[state])
+
+
+def local_time(instant: datetime | None) -> str:
+    """Format an instant in this computer's timezone as YYYY-MM-DD HH:MM, or "" for None."""
+    if instant is None:
+        return ""
+    return instant.astimezone().strftime("%Y-%m-%d %H:%M")

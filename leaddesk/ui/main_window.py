@@ -1,0 +1,488 @@
+"""The main window: filters, the prioritized inbox table, the detail pane and the status bar."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leaddesk.models import Rep, utc_now
+from leaddesk.services import inbox, lead_actions
+from leaddesk.services.database import Database
+from leaddesk.services.inbox import InboxQuery
+from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
+from leaddesk.services.playbook import DEFAULT_SEGMENTS
+from leaddesk.ui.detail_pane import DetailPane
+from leaddesk.ui.filter_bar import FilterBar
+from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
+from leaddesk.ui.lead_table_model import COLUMN_INDEX, LeadTableModel
+from leaddesk.ui.tasks import TaskRunner, show_error
+
+logger = logging.getLogger(__name__)
+
+TICK_INTERVAL_MS = 1_000
+REFRESH_INTERVAL_MS = 30_000
+
+# Text that sets each column's starting width, so typical values fit without truncation.
+COLUMN_WIDTH_SAMPLES = {
+    "name": "Jonah Whitcombe",
+    "company": "Northwind Logistics",
+    "email": "priya.raman@quillstack.ex",
+    "segment": "High-intent outbound rep",
+    "stage": "Contacted",
+    "owner": "Sam Rivera",
+    "score": "Score",
+    "received": "2024-05-06 14:30",
+    "due": "overdue by 23h 59m",
+}
+
+
+def current_user() -> str:
+    """Return the login name that actions record as their actor."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        # getpass raises when neither the environment nor the password database names the user.
+        return "unknown user"
+
+
+class MainWindow(QMainWindow):
+    """The lead inbox window. All database work goes through its TaskRunner."""
+
+    # Emitted after the lead list and the status counts were re-queried and shown.
+    refreshed = Signal()
+    # Emitted after the detail pane shows freshly loaded data.
+    detail_shown = Signal()
+    # Emitted after a lead action was saved, with its LeadChange.
+    lead_changed = Signal(object)
+
+    def __init__(
+        self,
+        database: Database,
+        runner: TaskRunner | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        actor: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.runner = runner or TaskRunner(database, self)
+        self.runner.error_parent = self
+        self.clock = clock
+        self.actor = actor or current_user()
+        self._sort_key: str | None = None
+        self._sort_descending = False
+        self._refresh_generation = 0
+        self._owner_names: list[str] = []
+        self._import_dialog = None
+        self._restoring_selection = False
+        self._first_refresh = True
+
+        self.setWindowTitle(self.tr("LeadDesk — {name}").format(name=Path(database.path or "").name))
+        self.setAcceptDrops(True)
+
+        self.filter_bar = FilterBar(DEFAULT_SEGMENTS, self)
+        self.model = LeadTableModel(self.runner, parent=self)
+        self.table = self._build_table()
+        self.detail_pane = DetailPane(self)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 0)
+        left_layout.addWidget(self.filter_bar)
+        left_layout.addWidget(self.table)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail_pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+
+        self._tick_timer = QTimer(self)
+        self._tick_timer.setInterval(TICK_INTERVAL_MS)
+        self._tick_timer.timeout.connect(self.tick)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._tick_timer.start()
+        self._refresh_timer.start()
+
+        self.resize(1360, 820)
+        self.splitter.setSizes([1010, 350])
+        self.refresh()
+
+    # --- Building -----------------------------------------------------------------------
+
+    def _build_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        padding = 16
+        for key, sample in COLUMN_WIDTH_SAMPLES.items():
+            header.resizeSection(COLUMN_INDEX[key], table.fontMetrics().horizontalAdvance(sample) + padding)
+        header.setStretchLastSection(True)
+        # The deadline is what a rep scans first, so it sits right after the name on screen.
+        # The model keeps its column order, and the user can drag sections elsewhere.
+        header.moveSection(header.visualIndex(COLUMN_INDEX["due"]), 1)
+
+        # Clicking a header sorts by that column in SQL, and a third click returns to priority order.
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        table.setSortingEnabled(True)
+        return table
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.import_action = QAction(self.tr("&Import..."), self)
+        self.import_action.setShortcut(QKeySequence(self.tr("Ctrl+I")))
+        self.import_action.triggered.connect(lambda: self.open_import_dialog())
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        refresh_action = QAction(self.tr("&Refresh"), self)
+        refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh_action.triggered.connect(self.refresh)
+        view_menu.addAction(refresh_action)
+        priority_action = QAction(self.tr("Sort by &priority"), self)
+        priority_action.triggered.connect(self.sort_by_priority)
+        view_menu.addAction(priority_action)
+
+    def _build_status_bar(self) -> None:
+        self.overdue_label = QLabel(self)
+        self.due_soon_label = QLabel(self)
+        self.total_label = QLabel(self)
+        for label in (self.overdue_label, self.due_soon_label, self.total_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        self.filter_bar.changed.connect(self.refresh)
+        self.model.sort_requested.connect(self._on_sort_requested)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+
+        pane = self.detail_pane
+        pane.mark_contacted_requested.connect(self.mark_contacted)
+        pane.add_note_requested.connect(self._ask_note)
+        pane.follow_up_requested.connect(self._ask_follow_up)
+        pane.stage_requested.connect(self.change_stage)
+        pane.follow_up_done_requested.connect(self.complete_follow_up)
+
+    # --- Inbox list ---------------------------------------------------------------------
+
+    def current_query(self) -> InboxQuery:
+        filters = self.filter_bar.filters()
+        return InboxQuery(
+            now=self.clock(),
+            stage=filters.stage,
+            segment=filters.segment,
+            owner=filters.owner,
+            search=filters.search,
+            sort_key=self._sort_key,
+            descending=self._sort_descending,
+        )
+
+    def refresh(self) -> None:
+        """Re-query the lead ids, the status counts and the owner list off the GUI thread."""
+        self._refresh_generation += 1
+        generation = self._refresh_generation
+        query = self.current_query()
+
+        def load(session: Session) -> tuple[list[uuid.UUID], dict[str, int], list[str]]:
+            ids = inbox.list_lead_ids(session, query)
+            counts = inbox.count_states(session, query.now)
+            owners = list(session.scalars(select(Rep.name).order_by(Rep.name)))
+            return ids, counts, owners
+
+        self.runner.read(
+            load,
+            on_success=lambda result: self._on_refreshed(generation, query.now, *result),
+            description=self.tr("refresh the inbox"),
+        )
+
+    def _on_refreshed(
+        self, generation: int, now: datetime, ids: list[uuid.UUID], counts: dict[str, int], owners: list[str]
+    ) -> None:
+        if generation != self._refresh_generation:
+            return
+        selected = self.detail_pane.lead_id
+        scroll = self.table.verticalScrollBar().value()
+
+        self._restoring_selection = True
+        try:
+            self.model.set_lead_ids(ids, now)
+            row = self.model.row_of(selected) if selected else None
+            if row is not None:
+                self.table.selectRow(row)
+            self.table.verticalScrollBar().setValue(scroll)
+        finally:
+            self._restoring_selection = False
+        if selected is not None and row is None:
+            self.detail_pane.show_detail(None)
+        if self._first_refresh and ids:
+            # Start on the most urgent lead, so the detail pane is not empty at launch.
+            self.table.selectRow(0)
+        self._first_refresh = False
+
+        if owners != self._owner_names:
+            self._owner_names = owners
+            self.filter_bar.set_owners(owners)
+        self._show_counts(counts, len(ids))
+        self.refreshed.emit()
+
+    def _show_counts(self, counts: dict[str, int], total: int) -> None:
+        overdue = counts.get("overdue", 0)
+        due_soon = counts.get("due_soon", 0)
+        self.overdue_label.setText(self.tr("%Ln overdue", "", overdue))
+        self.due_soon_label.setText(self.tr("%Ln due soon", "", due_soon))
+        self.total_label.setText(self.tr("%Ln lead(s) shown", "", total))
+        self.overdue_label.setStyleSheet("color: #b00020; font-weight: bold;" if overdue else "")
+        self.due_soon_label.setStyleSheet("color: #8a5a00; font-weight: bold;" if due_soon else "")
+
+    def tick(self) -> None:
+        """Advance the clock of the visible rows and of the detail pane."""
+        now = self.clock()
+        first = self.table.rowAt(0)
+        if first >= 0:
+            last = self.table.rowAt(self.table.viewport().height() - 1)
+            if last < 0:
+                last = self.model.rowCount() - 1
+            self.model.tick(now, first, last)
+        self.detail_pane.update_clock(now)
+
+    def sort_by_priority(self) -> None:
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def _on_sort_requested(self, sort_key: str | None, descending: bool) -> None:
+        if (sort_key, descending) == (self._sort_key, self._sort_descending):
+            return
+        self._sort_key = sort_key
+        self._sort_descending = descending
+        self.refresh()
+
+    # --- Detail -------------------------------------------------------------------------
+
+    def _on_current_row_changed(self, current, _previous) -> None:
+        if self._restoring_selection:
+            return
+        lead_id = self.model.lead_id(current.row()) if current.isValid() else None
+        if lead_id is None:
+            return
+        if lead_id != self.detail_pane.lead_id:
+            self.load_detail(lead_id)
+
+    def load_detail(self, lead_id: uuid.UUID) -> None:
+        self.runner.read(
+            lambda session: lead_actions.lead_detail(session, lead_id),
+            on_success=self._show_detail,
+            on_failure=lambda error: self._on_detail_failed(lead_id, error),
+            description=self.tr("load the lead"),
+        )
+
+    def _show_detail(self, detail: LeadDetail) -> None:
+        current = self.table.currentIndex()
+        selected = self.model.lead_id(current.row()) if current.isValid() else None
+        if selected is not None and selected != detail.id:
+            return
+        self.detail_pane.show_detail(detail, self.clock())
+        self.detail_shown.emit()
+
+    def _on_detail_failed(self, lead_id: uuid.UUID, error: Exception) -> None:
+        if isinstance(error, LeadNotFoundError):
+            self.detail_pane.show_detail(None)
+            self.refresh()
+            return
+        show_error(self, self.tr("load the lead"), error)
+
+    # --- Actions ------------------------------------------------------------------------
+
+    def mark_contacted(self, lead_id: uuid.UUID, row_version: int) -> None:
+        now = self.clock()
+        actor = self.actor
+        self._write(
+            lambda session: lead_actions.mark_contacted(session, lead_id, now, actor, expected_version=row_version),
+            self.tr("mark the lead contacted"),
+        )
+
+    def add_note(self, lead_id: uuid.UUID, row_version: int, text: str) -> None:
+        now = self.clock()
+        actor = self.actor
+        self._write(
+            lambda session: lead_actions.add_note(session, lead_id, text, actor, now, expected_version=row_version),
+            self.tr("add the note"),
+        )
+
+    def set_follow_up(self, lead_id: uuid.UUID, row_version: int, due_at: datetime, note: str) -> None:
+        now = self.clock()
+        actor = self.actor
+        self._write(
+            lambda session: lead_actions.set_follow_up(
+                session, lead_id, due_at, note, actor, now, expected_version=row_version
+            ),
+            self.tr("set the follow-up"),
+        )
+
+    def change_stage(self, lead_id: uuid.UUID, row_version: int, stage: str) -> None:
+        now = self.clock()
+        actor = self.actor
+        self._write(
+            lambda session: lead_actions.change_stage(session, lead_id, stage, actor, now, expected_version=row_version),
+            self.tr("change the stage"),
+        )
+
+    def complete_follow_up(self, follow_up_id: uuid.UUID) -> None:
+        now = self.clock()
+        actor = self.actor
+        self._write(
+            lambda session: lead_actions.complete_follow_up(session, follow_up_id, actor, now),
+            self.tr("mark the follow-up done"),
+        )
+
+    def _write(self, work: Callable[[Session], LeadChange], description: str) -> None:
+        self.runner.write(
+            work,
+            on_success=self._on_lead_changed,
+            on_failure=lambda error: self._on_write_failed(description, error),
+            description=description,
+        )
+
+    def _on_lead_changed(self, change: LeadChange) -> None:
+        self.statusBar().showMessage(self.tr("Saved."), 3000)
+        self.refresh()
+        if change.lead_id == self.detail_pane.lead_id:
+            self.load_detail(change.lead_id)
+        self.lead_changed.emit(change)
+
+    def _on_write_failed(self, description: str, error: Exception) -> None:
+        show_error(self, description, error)
+        # Show what is stored now, which also resets the stage combo after a rejected change.
+        self.refresh()
+        if self.detail_pane.lead_id is not None:
+            self.load_detail(self.detail_pane.lead_id)
+
+    def _ask_note(self, lead_id: uuid.UUID, row_version: int) -> None:
+        name = self.detail_pane.detail.name if self.detail_pane.detail else ""
+        dialog = NoteDialog(name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.add_note(lead_id, row_version, dialog.text()))
+        dialog.open()
+
+    def _ask_follow_up(self, lead_id: uuid.UUID, row_version: int) -> None:
+        name = self.detail_pane.detail.name if self.detail_pane.detail else ""
+        dialog = FollowUpDialog(name, self.clock(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.set_follow_up(lead_id, row_version, dialog.due_at(), dialog.note()))
+        dialog.open()
+
+    def load_sample_leads(self) -> None:
+        """Load the sample leads on the write lane, then refresh."""
+        from leaddesk.services.sample_data import load_sample_leads
+
+        now = self.clock()
+        self.runner.job(
+            lambda database: load_sample_leads(database, now),
+            on_success=self._on_samples_loaded,
+            description=self.tr("load the sample leads"),
+        )
+
+    def _on_samples_loaded(self, count: int) -> None:
+        self.statusBar().showMessage(self.tr("Loaded %n sample lead(s).", "", count), 5000)
+        self.refresh()
+
+    # --- Import -------------------------------------------------------------------------
+
+    def open_import_dialog(self, path: Path | None = None) -> None:
+        """Open the import dialog for path, asking for a file first when path is None."""
+        if path is None:
+            chosen, _filter = QFileDialog.getOpenFileName(
+                self,
+                self.tr("Import leads"),
+                "",
+                self.tr("Lead files (*.csv *.tsv *.txt *.xlsx *.xls *.ods);;All files (*)"),
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+
+        from leaddesk.ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.runner, path, self, actor=self.actor)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(self.refresh)
+        dialog.destroyed.connect(lambda: setattr(self, "_import_dialog", None))
+        self._import_dialog = dialog
+        dialog.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_import_dialog(path)
+
+    # --- Shutdown -----------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._tick_timer.stop()
+        self._refresh_timer.stop()
+        if self._import_dialog is not None:
+            self._import_dialog.cancel()
+        # Let running work finish, so no write is cut off and no callback reaches a deleted window.
+        self.runner.shut_down()
+        super().closeEvent(event)
+
+
+def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile():
+            path = Path(url.toLocalFile())
+            if path.is_file():
+                return path
+    return None

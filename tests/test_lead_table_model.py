@@ -1,0 +1,282 @@
+"""LeadTableModel without widgets: row count, roles, colours, lazy page loads and the clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+
+from leaddesk.models import Lead
+from leaddesk.services import inbox
+from leaddesk.services.inbox import InboxQuery
+from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND
+from leaddesk.ui.lead_table_model import COLUMN_INDEX, DUE_COLUMN, LEAD_ID_ROLE, SORT_ROLE, STATE_ROLE, LeadTableModel
+from leaddesk.ui.tasks import TaskRunner
+
+NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
+PAGE_SIZE = 10
+# The contacted lead has no open deadline, so it sorts last among the 25 leads.
+CONTACTED_ROW = 24
+
+
+class QueuedRunner:
+    """A stand-in for TaskRunner that queues reads until run_all(), so tests see each query."""
+
+    def __init__(self, database) -> None:
+        self.database = database
+        self.queued = []
+        self.reads = 0
+
+    def read(self, work, on_success=None, on_failure=None, description=""):
+        self.reads += 1
+        self.queued.append((work, on_success))
+
+    def run_all(self) -> None:
+        while self.queued:
+            work, on_success = self.queued.pop(0)
+            with self.database.session() as session:
+                result = work(session)
+            on_success(result)
+
+
+@pytest.fixture
+def lead_ids(database) -> list[uuid.UUID]:
+    """Create 25 leads: one overdue, one due soon, one contacted and 22 waiting; return ids in inbox order."""
+    with database.session() as session:
+        session.add(
+            Lead(
+                full_name="Overdue Olga",
+                company="Acme",
+                email="olga@acme.example",
+                score=5,
+                received_at=NOW - timedelta(hours=2),
+                response_due_at=NOW - timedelta(minutes=90),
+                response_warn_at=NOW - timedelta(minutes=100),
+            )
+        )
+        session.add(
+            Lead(
+                full_name="Soon Sami",
+                score=7,
+                received_at=NOW - timedelta(minutes=12),
+                response_due_at=NOW + timedelta(minutes=3),
+                response_warn_at=NOW - timedelta(minutes=1),
+            )
+        )
+        session.add(
+            Lead(
+                full_name="Contacted Cleo",
+                stage="contacted",
+                score=99,
+                received_at=NOW - timedelta(days=1),
+                response_due_at=NOW - timedelta(hours=20),
+                first_contacted_at=NOW - timedelta(hours=23),
+            )
+        )
+        for number in range(22):
+            session.add(
+                Lead(
+                    full_name=f"Waiting {number:02d}",
+                    score=number,
+                    received_at=NOW - timedelta(minutes=5),
+                    response_due_at=NOW + timedelta(hours=2, minutes=number),
+                    response_warn_at=NOW + timedelta(hours=1, minutes=number),
+                )
+            )
+    with database.session() as session:
+        return inbox.list_lead_ids(session, InboxQuery(now=NOW))
+
+
+@pytest.fixture
+def runner(database) -> QueuedRunner:
+    return QueuedRunner(database)
+
+
+@pytest.fixture
+def model(qapp, runner, lead_ids) -> LeadTableModel:
+    model = LeadTableModel(runner, page_size=PAGE_SIZE)
+    model.set_lead_ids(lead_ids, NOW)
+    return model
+
+
+def display(model: LeadTableModel, row: int, column: str):
+    return model.data(model.index(row, COLUMN_INDEX[column]), Qt.ItemDataRole.DisplayRole)
+
+
+def test_row_count_without_queries(model, runner, lead_ids):
+    assert model.rowCount() == 25
+    assert model.columnCount() == 9
+    assert runner.reads == 0
+
+
+def test_lead_id_role_without_queries(model, runner, lead_ids):
+    assert model.data(model.index(24, 0), LEAD_ID_ROLE) == lead_ids[24]
+    assert model.row_of(lead_ids[7]) == 7
+    assert runner.reads == 0
+
+
+def test_page_fetch_lazy(model, runner):
+    assert display(model, 0, "name") is None
+    assert runner.reads == 1
+
+    display(model, 5, "company")
+    assert runner.reads == 1
+
+    runner.run_all()
+    assert model.is_page_loaded(0)
+    assert not model.is_page_loaded(1)
+    assert display(model, 0, "name") == "Overdue Olga"
+
+    display(model, 21, "name")
+    assert runner.reads == 2
+    runner.run_all()
+    assert model.is_page_loaded(2)
+    assert not model.is_page_loaded(1)
+
+
+def test_page_fetch_emits_data_changed(model, runner):
+    changes = []
+    model.dataChanged.connect(lambda top_left, bottom_right: changes.append((top_left.row(), bottom_right.row())))
+
+    display(model, 12, "name")
+    runner.run_all()
+
+    assert changes == [(10, 19)]
+
+
+def test_display_columns(model, runner):
+    display(model, 0, "name")
+    display(model, CONTACTED_ROW, "name")
+    runner.run_all()
+
+    assert display(model, 0, "name") == "Overdue Olga"
+    assert display(model, 0, "company") == "Acme"
+    assert display(model, 0, "email") == "olga@acme.example"
+    assert display(model, 0, "segment") == "General website visitor"
+    assert display(model, 0, "stage") == "New"
+    assert display(model, 0, "owner") == ""
+    assert display(model, 0, "score") == "5"
+    assert display(model, 0, "due") == "overdue by 1h 30m"
+    assert display(model, 1, "due") == "due in 3m 0s"
+    assert display(model, CONTACTED_ROW, "due") == "Contacted"
+
+
+def test_header_titles(model):
+    titles = [model.headerData(column, Qt.Orientation.Horizontal) for column in range(model.columnCount())]
+
+    assert titles == [
+        "Name",
+        "Company",
+        "Email",
+        "Segment",
+        "Stage",
+        "Owner",
+        "Score",
+        "Received",
+        "Due in / overdue by",
+    ]
+
+
+def test_state_colours(model, runner):
+    display(model, 0, "name")
+    display(model, CONTACTED_ROW, "name")
+    runner.run_all()
+    background = Qt.ItemDataRole.BackgroundRole
+    foreground = Qt.ItemDataRole.ForegroundRole
+
+    assert model.data(model.index(0, 0), background) == OVERDUE_BACKGROUND
+    assert model.data(model.index(0, 0), foreground) == HIGHLIGHT_TEXT
+    assert model.data(model.index(1, 3), background) == DUE_SOON_BACKGROUND
+    assert model.data(model.index(2, 0), background) is None
+    assert model.data(model.index(CONTACTED_ROW, 0), background) is None
+    assert model.data(model.index(3, 0), background) is None
+    assert model.data(model.index(3, 0), foreground) is None
+
+
+def test_state_and_sort_roles(model, runner):
+    display(model, 0, "name")
+    display(model, CONTACTED_ROW, "name")
+    runner.run_all()
+
+    assert model.data(model.index(0, 0), STATE_ROLE) == "overdue"
+    assert model.data(model.index(CONTACTED_ROW, 0), STATE_ROLE) == "contacted"
+    assert model.data(model.index(0, COLUMN_INDEX["score"]), SORT_ROLE) == 5
+    assert model.data(model.index(0, COLUMN_INDEX["name"]), SORT_ROLE) == "overdue olga"
+
+
+def test_tick_updates_due_column(model, runner):
+    display(model, 0, "name")
+    runner.run_all()
+    changes = []
+    model.dataChanged.connect(
+        lambda top_left, bottom_right: changes.append(
+            (top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column())
+        )
+    )
+
+    model.tick(NOW + timedelta(seconds=1), 0, 9)
+
+    assert changes == [(0, DUE_COLUMN, 9, DUE_COLUMN)]
+    assert display(model, 1, "due") == "due in 2m 59s"
+
+
+def test_tick_repaints_state_change(model, runner):
+    display(model, 0, "name")
+    runner.run_all()
+    changes = []
+    model.dataChanged.connect(lambda top_left, bottom_right: changes.append((top_left.row(), bottom_right.column())))
+
+    model.tick(NOW + timedelta(minutes=3), 0, 9)
+
+    assert (1, model.columnCount() - 1) in changes
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.BackgroundRole) == OVERDUE_BACKGROUND
+    assert runner.reads == 1
+
+
+def test_refresh_refetches_pages(model, runner, lead_ids):
+    display(model, 0, "name")
+    runner.run_all()
+
+    model.set_lead_ids(lead_ids, NOW)
+
+    assert not model.is_page_loaded(0)
+    assert display(model, 0, "name") == "Overdue Olga"
+    assert runner.reads == 2
+    runner.run_all()
+    assert model.is_page_loaded(0)
+
+
+def test_refresh_drops_stale_pages(model, runner, lead_ids):
+    display(model, 0, "name")
+    model.set_lead_ids(lead_ids[:5], NOW)
+
+    runner.run_all()
+
+    assert not model.is_page_loaded(0)
+    assert model.rowCount() == 5
+
+
+def test_sort_requests(model):
+    requests = []
+    model.sort_requested.connect(lambda key, descending: requests.append((key, descending)))
+
+    model.sort(COLUMN_INDEX["score"], Qt.SortOrder.DescendingOrder)
+    model.sort(COLUMN_INDEX["due"], Qt.SortOrder.AscendingOrder)
+    model.sort(-1, Qt.SortOrder.AscendingOrder)
+
+    assert requests == [("score", True), ("due", False), (None, False)]
+
+
+def test_threaded_runner_loads_page(qtbot, database, lead_ids):
+    runner = TaskRunner(database)
+    model = LeadTableModel(runner, page_size=PAGE_SIZE)
+    model.set_lead_ids(lead_ids, NOW)
+
+    with qtbot.waitSignal(model.page_loaded) as loaded:
+        display(model, 15, "name")
+
+    assert loaded.args == [10, 19]
+    assert display(model, 15, "name").startswith("Waiting")
+    runner.shut_down()
