@@ -118,6 +118,7 @@ class DetailPane(QWidget):
 
         self.timeline_list = QListWidget(content)
         self.timeline_list.setWordWrap(True)
+        self.timeline_list.setAlternatingRowColors(True)
         timeline_box = QGroupBox(self.tr("Timeline"), content)
         QVBoxLayout(timeline_box).addWidget(self.timeline_list)
 
