@@ -234,8 +234,14 @@ class MainWindow(QMainWindow):
         self.runner.read(
             load,
             on_success=lambda result: self._on_refreshed(generation, query.now, *result),
+            on_failure=self._on_refresh_failed,
             description=self.tr("refresh the inbox"),
         )
+
+    def _on_refresh_failed(self, error: Exception) -> None:
+        # The timer refreshes every 30 seconds, so a lasting failure (a long import holding the
+        # database lock, say) goes to the status bar instead of opening a dialog each time.
+        self.statusBar().showMessage(self.tr("Could not refresh the inbox: {error}").format(error=error), 20_000)
 
     def _on_refreshed(
         self, generation: int, now: datetime, ids: list[uuid.UUID], counts: dict[str, int], owners: list[str]
