@@ -1,0 +1,229 @@
+"""Strict date parsing for imported columns, with the day/month order decided per column.
+
+Accepted forms: ISO 8601 ("2025-10-21", "2025-10-21T14:03:27.000Z", "2026-03-10 12:34"),
+numeric dates ("10/21/2025", "3/02/18, 10:41 AM", "21.10.2025"), dates with an English
+month name ("03 Feb 2026", "17-Nov-24", "Feb 3, 2026"), and date cells and serial numbers
+from workbooks. An impossible date such as 31/02/2025 raises InvalidValue; it is never
+rolled over into March. A time without an offset is a wall time in the team's timezone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from leaddesk.services.importing.values import InvalidValue
+
+_TIME = r"(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([AaPp]\.?[Mm]\.?)?)?"
+_OFFSET = r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+
+_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + _OFFSET + "$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})" + _TIME + _OFFSET + "$")
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s,-]+(\d{4}|\d{2})" + _TIME + _OFFSET + "$")
+_MONTH_NAME_DAY = re.compile(
+    r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + _OFFSET + "$"
+)
+
+MONTHS = {
+    name.casefold(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+MONTHS["sept"] = 9
+
+# Excel's 1900 date system counts days from 1899-12-30 (it treats 1900 as a leap year).
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
+
+# Parsed values remembered per column; the memo starts over when it grows past this.
+MEMO_MAX_ENTRIES = 10_000
+
+# A two-digit year more than this many years ahead is read as last century ("98" is 1998).
+TWO_DIGIT_YEAR_LOOKAHEAD = 10
+
+
+@dataclass
+class DayMonthEvidence:
+    """Counts of numeric dates in one column that only fit one of the two orders."""
+
+    day_first: int = 0
+    month_first: int = 0
+    ambiguous: int = 0
+
+    def add(self, value: object) -> None:
+        if not isinstance(value, str):
+            return
+        match = _NUMERIC.match(value.strip())
+        if not match:
+            return
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            self.day_first += 1
+        elif second > 12 >= first:
+            self.month_first += 1
+        else:
+            self.ambiguous += 1
+
+    @property
+    def is_day_first(self) -> bool:
+        return self.day_first > self.month_first
+
+    def describe(self, header: str) -> str | None:
+        """Return a warning when the column gives no clear order, else None."""
+        if self.day_first and self.month_first:
+            order = "day/month/year" if self.is_day_first else "month/day/year"
+            return (
+                f"column {header!r} mixes day/month and month/day dates "
+                f"({self.day_first} only fit day first, {self.month_first} only fit month first); "
+                f"read as {order}, and dates that do not fit are rejected"
+            )
+        if self.ambiguous and not (self.day_first or self.month_first):
+            return (
+                f"every numeric date in column {header!r} fits both day/month and month/day; "
+                "read as month/day/year"
+            )
+        return None
+
+
+class DateParser:
+    """Parses one column's values to UTC instants, in the team's timezone when they have none."""
+
+    def __init__(self, zone: ZoneInfo, *, day_first: bool, today: date) -> None:
+        self.zone = zone
+        self.day_first = day_first
+        self.today = today
+        self._cache: dict[object, datetime] = {}
+
+    def parse(self, value: object) -> datetime:
+        try:
+            return self._cache[value]
+        except (KeyError, TypeError):
+            pass
+        parsed = self._parse(value)
+        if isinstance(value, (str, int, float)):
+            if len(self._cache) >= MEMO_MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[value] = parsed
+        return parsed
+
+    def _parse(self, value: object) -> datetime:
+        if isinstance(value, datetime):
+            return self._to_utc(value)
+        if isinstance(value, date):
+            return self._to_utc(datetime(value.year, value.month, value.day))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return self._from_excel_serial(value)
+
+        text = str(value).strip()
+        if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
+            try:
+                # The C parser handles the common ISO forms fast; the regex below explains failures.
+                return self._to_utc(datetime.fromisoformat(text))
+            except ValueError:
+                pass
+        match = _YEAR_FIRST.match(text)
+        if match:
+            year, month, day = (int(match.group(i)) for i in (1, 2, 3))
+            return self._build(text, year, month, day, match.groups()[3:])
+
+        match = _NUMERIC.match(text)
+        if match:
+            first, second = int(match.group(1)), int(match.group(2))
+            day, month = (first, second) if self.day_first else (second, first)
+            if month > 12:
+                order = "day/month/year" if self.day_first else "month/day/year"
+                raise InvalidValue(
+                    f"{text!r} does not fit the {order} order of the other dates in this column; "
+                    "write it as YYYY-MM-DD"
+                )
+            year = self._full_year(match.group(3))
+            return self._build(text, year, month, day, match.groups()[3:])
+
+        match = _DAY_MONTH_NAME.match(text)
+        if match:
+            month = self._month_number(text, match.group(2))
+            return self._build(text, self._full_year(match.group(3)), month, int(match.group(1)), match.groups()[3:])
+
+        match = _MONTH_NAME_DAY.match(text)
+        if match:
+            month = self._month_number(text, match.group(1))
+            return self._build(text, int(match.group(3)), month, int(match.group(2)), match.groups()[3:])
+
+        raise InvalidValue(
+            f"{text!r} is not a date LeadDesk can read; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM"
+        )
+
+    def _build(self, text: str, year: int, month: int, day: int, time_groups: tuple) -> datetime:
+        hour_text, minute_text, second_text, fraction, meridiem, offset = time_groups
+        _check_day(text, year, month, day)
+        hour = int(hour_text) if hour_text else 0
+        minute = int(minute_text) if minute_text else 0
+        second = int(second_text) if second_text else 0
+        microsecond = int((fraction or "0")[:6].ljust(6, "0"))
+        if meridiem:
+            if not 1 <= hour <= 12:
+                raise InvalidValue(f"{text!r} has the hour {hour} with AM/PM; use 1 to 12, or drop AM/PM")
+            hour = hour % 12 + (12 if meridiem[0] in "Pp" else 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise InvalidValue(f"{text!r} has an impossible time of day; correct it to HH:MM between 00:00 and 23:59")
+
+        moment = datetime(year, month, day, hour, minute, second, microsecond)
+        if offset:
+            return moment.replace(tzinfo=_offset_zone(offset)).astimezone(timezone.utc)
+        return self._to_utc(moment)
+
+    def _to_utc(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.zone)
+        return moment.astimezone(timezone.utc)
+
+    def _from_excel_serial(self, serial: float) -> datetime:
+        if not 1 <= serial <= EXCEL_MAX_SERIAL:
+            raise InvalidValue(
+                f"{serial!r} is not a date; format the cell as a date in the spreadsheet, or write YYYY-MM-DD"
+            )
+        moment = EXCEL_EPOCH + timedelta(days=float(serial))
+        # Serials carry float noise; round to the second.
+        moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+        return self._to_utc(moment)
+
+    def _full_year(self, text: str) -> int:
+        year = int(text)
+        if len(text) == 4:
+            return year
+        candidate = 2000 + year
+        if candidate > self.today.year + TWO_DIGIT_YEAR_LOOKAHEAD:
+            candidate -= 100
+        return candidate
+
+    @staticmethod
+    def _month_number(text: str, name: str) -> int:
+        month = MONTHS.get(name.casefold())
+        if month is None:
+            raise InvalidValue(f"{text!r} has the unknown month {name!r}; use an English month name or YYYY-MM-DD")
+        return month
+
+
+def _check_day(text: str, year: int, month: int, day: int) -> None:
+    if not 1 <= month <= 12:
+        raise InvalidValue(f"{text!r} is not a valid date: there is no month {month}; correct the cell")
+    last_day = calendar.monthrange(year, month)[1] if 1 <= year <= 9999 else 31
+    if not 1 <= day <= last_day:
+        raise InvalidValue(
+            f"{text!r} is not a valid date: {calendar.month_name[month]} {year} has {last_day} days; "
+            "correct the cell"
+        )
+    if not 1 <= year <= 9999:
+        raise InvalidValue(f"{text!r} has the year {year}, outside 1 to 9999; correct the cell")
+
+
+def _offset_zone(offset: str) -> timezone:
+    if offset == "Z":
+        return timezone.utc
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

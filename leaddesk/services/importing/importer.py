@@ -1,0 +1,271 @@
+"""The import pipeline: read a file, convert its rows, and store the leads in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from leaddesk.models import ImportBatch, utc_now
+from leaddesk.services.database import Database
+from leaddesk.services.importing.dates import DayMonthEvidence
+from leaddesk.services.importing.errors import ImportCancelled
+from leaddesk.services.importing.mapping import ColumnPlan, build_plan
+from leaddesk.services.importing.preview import read_sample
+from leaddesk.services.importing.reader import Table, open_table
+from leaddesk.services.importing.report import ImportReport, RejectedRow
+from leaddesk.services.importing.rows import LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.store import ChunkResult, LeadWriter
+from leaddesk.services.playbook import load_playbook
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[float, str], None]
+
+# Rows converted and written per bulk lookup and executemany.
+CHUNK_ROWS = 1000
+
+# At most one progress call per this many seconds, apart from the first and the last.
+PROGRESS_INTERVAL_SECONDS = 0.1
+
+# Rows read from the file to recognize LinkedIn URL columns when suggesting a mapping.
+MAPPING_SAMPLE_ROWS = 20
+
+
+def run_import(
+    database: Database,
+    path: Path | str,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    historical: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    actor: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    encoding: str | None = None,
+    header_row: int | None = None,
+    sheet: str | None = None,
+    log_activities: bool = True,
+) -> ImportReport:
+    """Import the leads of a CSV or workbook file in one transaction, recorded as an ImportBatch.
+
+    mapping sends headers to lead fields or "custom:<key>"; headers it leaves out are kept
+    as custom fields, and None uses the suggested mapping. Rows match existing leads by
+    normalized e-mail, then external id, then identity (names, company, phone, LinkedIn URL);
+    a match is updated or, if nothing changed, skipped. historical leads get no response
+    deadline. dry_run does everything and rolls it back. now (timezone-aware) is the import
+    time and the received_at of rows without a date. progress gets (fraction, message) at
+    most about ten times a second. Setting cancel rolls everything back and raises
+    ImportCancelled. log_activities adds one "import" activity per created lead.
+
+    Raises ImportFileError for a file that cannot be read and MappingError for a bad mapping.
+    """
+    clock_start = time.perf_counter()
+    now = now or utc_now()
+    if now.tzinfo is None:
+        raise ValueError(f"now={now.isoformat()} has no timezone; pass an aware datetime such as utc_now()")
+    reporter = _ProgressReporter(progress)
+    path = Path(path)
+
+    reporter.send(0.0, f"reading {path.name}", force=True)
+    table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet)
+    plan = build_plan(table.headers, mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
+    report = ImportReport(
+        path=str(path),
+        sha256=table.sha256,
+        encoding=table.encoding,
+        mapping=dict(plan.mapping),
+        dry_run=dry_run,
+        historical=historical,
+        delimiter=table.delimiter,
+        header_row=table.header_row,
+        sheet=table.sheet,
+        activities_logged=log_activities,
+        warnings=list(table.warnings),
+    )
+    logger.info("importing %s (sha256 %s, dry run %s, historical %s)", path, table.sha256[:12], dry_run, historical)
+
+    evidence = _scan_date_columns(table, plan, report, cancel)
+    with database.session() as session:
+        playbook = load_playbook(session)
+        _warn_if_imported_before(session, table.sha256, report)
+        batch = ImportBatch(
+            file_name=str(path.resolve()),
+            sha256=table.sha256,
+            started_at=now,
+            historical=historical,
+            column_mapping=dict(plan.mapping),
+            imported_by=actor,
+        )
+        session.add(batch)
+        session.flush()
+
+        converter = RowConverter(
+            plan,
+            zone=playbook.calendar.zone,
+            today=now.astimezone(playbook.calendar.zone).date(),
+            evidence=evidence,
+            segment_keys=frozenset(rule.key for rule in playbook.segments),
+        )
+        writer = LeadWriter(
+            session,
+            batch_id=batch.id,
+            now=now,
+            actor=actor,
+            playbook=playbook,
+            historical=historical,
+            log_activities=log_activities,
+            source_label=path.name,
+        )
+        _import_rows(table, converter, writer, report, reporter, cancel)
+        _check_cancel(cancel)
+
+        report.rejected = len(report.rejected_rows)
+        batch.created_count = report.created
+        batch.updated_count = report.updated
+        batch.skipped_count = report.skipped
+        batch.rejected_count = report.rejected
+        batch.finished_at = utc_now()
+        if dry_run:
+            session.rollback()
+        else:
+            session.flush()
+            report.batch_id = str(batch.id)
+
+    report.seconds = round(time.perf_counter() - clock_start, 3)
+    reporter.send(1.0, _summary(report), force=True)
+    logger.info(
+        "imported %s: %d created, %d updated, %d skipped, %d rejected in %.1f s (batch %s)",
+        path.name, report.created, report.updated, report.skipped, report.rejected, report.seconds, report.batch_id,
+    )
+    return report
+
+
+def _import_rows(
+    table: Table,
+    converter: RowConverter,
+    writer: LeadWriter,
+    report: ImportReport,
+    reporter: _ProgressReporter,
+    cancel: threading.Event | None,
+) -> None:
+    stream = table.rows()
+    chunk: list[LeadDraft] = []
+    try:
+        for number, cells in stream:
+            report.rows_read += 1
+            try:
+                draft = converter.convert(number, cells)
+            except RowProblem as problem:
+                report.rejected_rows.append(
+                    RejectedRow(
+                        row=number,
+                        column=problem.column,
+                        value=problem.value,
+                        reason=problem.reason,
+                        values=converter.row_values(cells),
+                    )
+                )
+                continue
+            if draft is None:
+                report.skipped += 1
+                continue
+
+            chunk.append(draft)
+            if len(chunk) >= CHUNK_ROWS:
+                _check_cancel(cancel)
+                _add_counts(report, writer.write(chunk))
+                chunk = []
+                reporter.send(stream.fraction, f"{report.rows_read:,} rows read")
+    finally:
+        stream.close()
+
+    if chunk:
+        _check_cancel(cancel)
+        _add_counts(report, writer.write(chunk))
+
+
+def _scan_date_columns(
+    table: Table, plan: ColumnPlan, report: ImportReport, cancel: threading.Event | None
+) -> dict[int, DayMonthEvidence]:
+    """Read every date column once to learn whether its numeric dates put the day or the month first."""
+    columns = plan.columns_by_field.get("received_at", ())
+    if not columns:
+        return {}
+    evidence = {index: DayMonthEvidence() for index in columns}
+    stream = table.rows()
+    try:
+        for _number, cells in stream:
+            count = len(cells)
+            for index in columns:
+                if index < count:
+                    evidence[index].add(cells[index])
+    finally:
+        stream.close()
+    _check_cancel(cancel)
+
+    for index, found in evidence.items():
+        message = found.describe(table.headers[index])
+        if message:
+            report.warnings.append(message)
+    return evidence
+
+
+def _warn_if_imported_before(session, sha256: str, report: ImportReport) -> None:
+    query = (
+        select(ImportBatch.started_at)
+        .where(ImportBatch.sha256 == sha256)
+        .where(ImportBatch.finished_at.is_not(None))
+        .order_by(ImportBatch.started_at.desc())
+        .limit(1)
+    )
+    previous = session.execute(query).scalar_one_or_none()
+    if previous is not None:
+        report.warnings.append(
+            f"this file was imported before, on {previous:%Y-%m-%d %H:%M} UTC; "
+            "rows that match existing leads are updated or skipped, not added again"
+        )
+
+
+def _add_counts(report: ImportReport, result: ChunkResult) -> None:
+    report.created += result.created
+    report.updated += result.updated
+    report.skipped += result.skipped
+    if result.matched_deleted:
+        logger.info("%d rows match deleted leads and were skipped", result.matched_deleted)
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        logger.info("import cancelled; rolling back")
+        raise ImportCancelled("the import was cancelled; nothing was stored")
+
+
+def _summary(report: ImportReport) -> str:
+    return (
+        f"{report.created} created, {report.updated} updated, "
+        f"{report.skipped} skipped, {report.rejected} rejected"
+    )
+
+
+class _ProgressReporter:
+    """Passes progress to the caller's callback, at most once per PROGRESS_INTERVAL_SECONDS."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+        self._last = float("-inf")
+
+    def send(self, fraction: float, message: str, *, force: bool = False) -> None:
+        if self._callback is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last = now
+        self._callback(min(max(fraction, 0.0), 1.0), message)

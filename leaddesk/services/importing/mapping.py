@@ -1,0 +1,307 @@
+"""Column mapping: which lead field each header of an imported file fills.
+
+Headers are compared by their words, case- and punctuation-insensitively and without
+digits, so "E-mail 2 Address", "EMAIL" and "Email address" all reach the email field.
+Every column that maps to no field is kept as a custom field keyed by its header.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from leaddesk.services.importing.errors import MappingError
+
+logger = logging.getLogger(__name__)
+
+CUSTOM_PREFIX = "custom:"
+
+# The lead fields a column can fill. "owner" is a rep's name, stored as the lead's owner_id.
+LEAD_FIELDS = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "website",
+    "domain",
+    "linkedin_url",
+    "city",
+    "region",
+    "country",
+    "industry",
+    "employee_count",
+    "source",
+    "segment",
+    "stage",
+    "owner",
+    "notes",
+    "received_at",
+)
+
+# Header keys per field: the header's words casefolded and joined, digits dropped.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "external_id": ("externalid", "recordid", "leadnumber", "prospectid", "leadid", "contactid", "crmid", "id"),
+    "first_name": ("firstname", "givenname", "forename", "first"),
+    "last_name": ("lastname", "surname", "familyname", "last"),
+    "full_name": ("fullname", "contactname", "personname", "leadname", "displayname", "name"),
+    "email": (
+        "email",
+        "emailaddress",
+        "workemail",
+        "businessemail",
+        "personalemail",
+        "primaryemail",
+        "secondaryemail",
+        "tertiaryemail",
+        "mail",
+    ),
+    "phone": (
+        "phone",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "workdirectphone",
+        "directphone",
+        "workphone",
+        "businessphone",
+        "mobilephone",
+        "mobilephonenumber",
+        "mobile",
+        "cellphone",
+        "cell",
+        "corporatephone",
+        "homephone",
+        "otherphone",
+        "primaryphone",
+    ),
+    "company": (
+        "company",
+        "companyname",
+        "companyaccount",
+        "account",
+        "accountname",
+        "organization",
+        "organisation",
+        "organizationname",
+        "organisationname",
+        "employer",
+    ),
+    "title": ("jobtitle", "position", "organizationtitle", "designation", "jobposition", "title"),
+    "website": ("website", "websiteurl", "web", "webpage", "webaddress", "companywebsite", "homepage", "url"),
+    "domain": ("domain", "emaildomain", "companydomain", "websitedomain"),
+    "linkedin_url": ("linkedinurl", "linkedin", "personlinkedinurl", "linkedinprofile", "linkedinprofileurl"),
+    "city": ("city", "town", "locality"),
+    "region": ("state", "region", "stateregion", "province", "stateprovince"),
+    "country": ("country", "countryregion", "nation"),
+    "industry": ("industry", "sector", "vertical"),
+    "employee_count": (
+        "employees",
+        "numberofemployees",
+        "noofemployees",
+        "employeecount",
+        "companysize",
+        "headcount",
+        "companyheadcount",
+        "employeesize",
+    ),
+    "source": ("leadsource", "source", "originalsource", "originaltrafficsource"),
+    "segment": ("segment",),
+    "stage": ("leadstatus", "lifecyclestage", "leadstage", "status", "stage"),
+    "owner": ("owner", "contactowner", "leadowner", "leadownername", "ownername", "salesrep", "assignedto"),
+    "notes": ("notes", "note", "description", "comments", "comment"),
+    "received_at": (
+        "receivedat",
+        "createdate",
+        "createddate",
+        "createdat",
+        "createdon",
+        "created",
+        "datecreated",
+        "creationdate",
+        "dateadded",
+        "submittedat",
+        "submissiondate",
+        "submitted",
+        "connectedon",
+        "personcreated",
+    ),
+}
+
+# Headers so generic that a more specific column of the same field beats them wherever it
+# sits: Outlook's "Title" holds "Mr." and its "Job Title" holds the job.
+WEAK_KEYS = frozenset({"id", "name", "title", "status", "stage", "url"})
+
+# Leading words that name whose value a column holds ("Person - Email", "Business City").
+SUBJECT_PREFIXES = frozenset(
+    {"person", "people", "contact", "lead", "address", "business", "home", "mailing", "other", "primary"}
+)
+
+# Trailing words that only qualify a value ("Phone - Mobile", "E-mail 1 - Value").
+QUALIFIER_SUFFIXES = frozenset(
+    {"value", "work", "home", "mobile", "other", "primary", "main", "personal", "business", "office", "cell"}
+)
+
+# A website column whose values are mostly LinkedIn profiles is the LinkedIn URL.
+LINKEDIN_SHARE = 0.8
+
+_KEY_TO_FIELD = {key: field_name for field_name, keys in SYNONYMS.items() for key in keys}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How the importer reads each column: fields in the order their columns fill them.
+
+    columns_by_field lists, per field, the column indexes that can fill it. The first is the
+    column the mapping gives the field. The rest are fallbacks: their values are kept as
+    custom fields and also fill the field in rows where every earlier column is empty.
+    custom_keys maps each column index kept as a custom field to its key.
+    """
+
+    headers: tuple[str, ...]
+    mapping: dict[str, str]
+    columns_by_field: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    custom_keys: dict[int, str] = field(default_factory=dict)
+
+
+def header_words(header: str) -> list[str]:
+    """Return the header's words, casefolded, without digits or punctuation."""
+    text = unicodedata.normalize("NFKC", header).casefold()
+    return _WORD.findall(text)
+
+
+def field_for_header(header: str) -> str | None:
+    """Return the lead field a header names, or None for a custom column."""
+    return _match_words(header_words(header))[0]
+
+
+def is_weak_header(header: str) -> bool:
+    return _match_words(header_words(header))[1] in WEAK_KEYS
+
+
+def suggest_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[object]] = ()) -> dict[str, str]:
+    """Map each header to a lead field or to "custom:<header>".
+
+    Per field, the first column with a specific header wins, then the first with a generic
+    one (see WEAK_KEYS). Every other column is custom. A website column whose sample values
+    are LinkedIn profile URLs maps to linkedin_url.
+    """
+    candidates: dict[str, list[tuple[int, bool]]] = {}
+    for index, header in enumerate(headers):
+        field_name, key = _match_words(header_words(header))
+        if field_name is None:
+            continue
+        if field_name == "website" and _mostly_linkedin(sample_rows, index):
+            field_name = "linkedin_url"
+        candidates.setdefault(field_name, []).append((index, key in WEAK_KEYS))
+
+    winners: dict[int, str] = {}
+    for field_name, columns in candidates.items():
+        strong = [index for index, weak in columns if not weak]
+        winner = strong[0] if strong else columns[0][0]
+        winners[winner] = field_name
+
+    return {
+        header: winners.get(index, CUSTOM_PREFIX + header)
+        for index, header in enumerate(headers)
+    }
+
+
+def build_plan(headers: Sequence[str], mapping: Mapping[str, str] | None, sample_rows=()) -> ColumnPlan:
+    """Check a mapping against the headers and turn it into a ColumnPlan.
+
+    Headers that the mapping leaves out are kept as custom columns. A custom column whose
+    header names a field that another column fills becomes a fallback of that field.
+    """
+    suggested = suggest_mapping(headers, sample_rows)
+    if mapping is None:
+        mapping = suggested
+    _check_mapping(headers, mapping)
+
+    full_mapping = {header: mapping.get(header, CUSTOM_PREFIX + header) for header in headers}
+    columns_by_field: dict[str, list[int]] = {}
+    custom_keys: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        target = full_mapping[header]
+        if target.startswith(CUSTOM_PREFIX):
+            custom_keys[index] = target[len(CUSTOM_PREFIX):] or header
+        else:
+            columns_by_field.setdefault(target, []).append(index)
+
+    for index, header in enumerate(headers):
+        if index not in custom_keys:
+            continue
+        suggested_field = field_for_header(header)
+        if suggested_field == "website" and suggested[header] == "linkedin_url":
+            suggested_field = "linkedin_url"
+        if suggested_field in columns_by_field:
+            columns_by_field[suggested_field].append(index)
+
+    # A field filled by several mapped columns: the later ones are fallbacks, kept as custom too.
+    for columns in columns_by_field.values():
+        for index in columns[1:]:
+            custom_keys.setdefault(index, headers[index])
+
+    return ColumnPlan(
+        headers=tuple(headers),
+        mapping=full_mapping,
+        columns_by_field={name: tuple(columns) for name, columns in columns_by_field.items()},
+        custom_keys=custom_keys,
+    )
+
+
+def known_header_count(cells: Sequence[object]) -> int:
+    """Return how many cells read as headers of a lead field, to tell a header row from a title."""
+    return sum(1 for cell in cells if isinstance(cell, str) and cell.strip() and field_for_header(cell))
+
+
+def _match_words(words: list[str]) -> tuple[str | None, str]:
+    """Return (field, matched key) for a header's words, trying its core without prefix and suffix."""
+    for candidate in _word_variants(words):
+        key = "".join(candidate)
+        if key in _KEY_TO_FIELD:
+            return _KEY_TO_FIELD[key], key
+    return None, ""
+
+
+def _word_variants(words: list[str]) -> list[list[str]]:
+    variants = [words]
+    core = words
+    if len(core) > 1 and core[0] in SUBJECT_PREFIXES:
+        core = core[1:]
+        variants.append(core)
+    if len(core) > 1 and core[-1] in QUALIFIER_SUFFIXES:
+        variants.append(core[:-1])
+    return variants
+
+
+def _mostly_linkedin(sample_rows: Sequence[Sequence[object]], index: int) -> bool:
+    values = [str(row[index]).casefold() for row in sample_rows if index < len(row) and str(row[index]).strip()]
+    if not values:
+        return False
+    linkedin = sum(1 for value in values if "linkedin.com/" in value)
+    return linkedin >= len(values) * LINKEDIN_SHARE
+
+
+def _check_mapping(headers: Sequence[str], mapping: Mapping[str, str]) -> None:
+    known_headers = set(headers)
+    for header, target in mapping.items():
+        if header not in known_headers:
+            raise MappingError(
+                f"the mapping names the column {header!r}, but the file has no such header; "
+                f"use one of: {', '.join(headers[:12])}{' …' if len(headers) > 12 else ''}"
+            )
+        if target.startswith(CUSTOM_PREFIX):
+            continue
+        if target not in LEAD_FIELDS:
+            raise MappingError(
+                f"the mapping sends column {header!r} to {target!r}, which is no lead field; "
+                f"use one of {', '.join(LEAD_FIELDS)}, or custom:<name> to keep it as a custom field"
+            )

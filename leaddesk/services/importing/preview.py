@@ -1,0 +1,73 @@
+"""A look at a file before importing it: how it will be read and which column fills which field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leaddesk.services.importing.dates import DayMonthEvidence
+from leaddesk.services.importing.mapping import suggest_mapping
+from leaddesk.services.importing.reader import Table, open_table
+from leaddesk.services.importing.report import ImportPreview
+from leaddesk.services.importing.values import cell_text
+
+PREVIEW_ROWS = 20
+
+
+def preview_file(
+    path: Path | str, encoding: str | None = None, header_row: int | None = None, sheet: str | None = None
+) -> ImportPreview:
+    """Read the head of a file and suggest a mapping, without touching the database.
+
+    encoding, header_row (1-based, preamble included) and sheet override what is detected.
+    Raises ImportFileError when the file cannot be read as a table.
+    """
+    table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet)
+    sample = read_sample(table, PREVIEW_ROWS)
+    mapping = suggest_mapping(table.headers, sample)
+    warnings = list(table.warnings) + _date_warnings(table, mapping, sample)
+    if not sample:
+        warnings.append(f"{table.path.name} has a header but no data rows under it")
+
+    return ImportPreview(
+        path=str(table.path),
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        header_row=table.header_row,
+        headers=list(table.headers),
+        mapping=mapping,
+        sample_rows=sample,
+        sheet_names=list(table.sheet_names),
+        sheet=table.sheet,
+        warnings=warnings,
+    )
+
+
+def read_sample(table: Table, limit: int) -> list[list[str]]:
+    """Return up to limit data rows that hold any value, as text."""
+    sample: list[list[str]] = []
+    stream = table.rows()
+    try:
+        for _number, cells in stream:
+            texts = [cell_text(cell) for cell in cells]
+            if any(text.strip() for text in texts):
+                sample.append(texts)
+            if len(sample) >= limit:
+                break
+    finally:
+        stream.close()
+    return sample
+
+
+def _date_warnings(table: Table, mapping: dict[str, str], sample: list[list[str]]) -> list[str]:
+    warnings = []
+    for index, header in enumerate(table.headers):
+        if mapping.get(header) != "received_at":
+            continue
+        evidence = DayMonthEvidence()
+        for row in sample:
+            if index < len(row):
+                evidence.add(row[index])
+        message = evidence.describe(header)
+        if message:
+            warnings.append(message + " (judged from the preview rows; the import reads the whole column)")
+    return warnings

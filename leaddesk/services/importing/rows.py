@@ -1,0 +1,245 @@
+"""Turning one data row of an imported file into a lead draft: field values plus custom fields."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
+from leaddesk.services.importing.mapping import ColumnPlan
+from leaddesk.services.importing.values import (
+    InvalidValue,
+    cell_text,
+    clean_text,
+    domain_of,
+    parse_email,
+    parse_employee_count,
+    parse_phone,
+    parse_stage,
+)
+
+logger = logging.getLogger(__name__)
+
+# Lead columns filled from plain text, after trimming.
+TEXT_FIELDS = frozenset(
+    {
+        "external_id",
+        "first_name",
+        "last_name",
+        "full_name",
+        "company",
+        "title",
+        "website",
+        "domain",
+        "linkedin_url",
+        "city",
+        "region",
+        "country",
+        "industry",
+        "source",
+        "notes",
+        "owner",
+    }
+)
+
+# A row with a single cell in a table at least this wide is a footer or a note line, such
+# as "Grand Totals (3 records)" under a Salesforce report.
+FOOTER_MIN_COLUMNS = 3
+
+
+@dataclass
+class LeadDraft:
+    """One row's values: lead fields by name, and custom fields by key.
+
+    fields may hold "owner" (a rep's name) and "email_normalized"; both are resolved or
+    stored by the importer.
+    """
+
+    row: int
+    fields: dict[str, Any]
+    custom: dict[str, str]
+
+
+@dataclass
+class RowProblem(Exception):
+    """A row that cannot be imported: the column at fault ("" for the whole row), its value and why."""
+
+    column: str
+    value: str
+    reason: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class RowConverter:
+    """Converts data rows with one column plan; date columns read their order from evidence.
+
+    evidence maps a column index to what a full pass over that column found about its
+    day/month order.
+    """
+
+    def __init__(
+        self,
+        plan: ColumnPlan,
+        *,
+        zone: ZoneInfo,
+        today: date,
+        evidence: dict[int, DayMonthEvidence],
+        segment_keys: frozenset[str],
+    ) -> None:
+        self.plan = plan
+        self.headers = plan.headers
+        self.width = len(plan.headers)
+        self.segment_keys = segment_keys
+        self._custom_items = sorted(plan.custom_keys.items())
+        self._date_parsers = {
+            index: DateParser(zone, day_first=evidence.get(index, DayMonthEvidence()).is_day_first, today=today)
+            for index in plan.columns_by_field.get("received_at", ())
+        }
+        self._fields: list[tuple[str, tuple[int, ...], Callable[[int, Any, str, LeadDraft], bool]]] = [
+            (name, columns, self._converter_for(name)) for name, columns in plan.columns_by_field.items()
+        ]
+
+    def convert(self, row: int, cells: Sequence[Any]) -> LeadDraft | None:
+        """Return the row's draft, or None for a row without any value; raise RowProblem for a bad row."""
+        count = len(cells)
+        if count == 1 and self.width >= FOOTER_MIN_COLUMNS and cell_text(cells[0]).strip():
+            raise RowProblem(
+                column="",
+                value=clean_text(cell_text(cells[0])),
+                reason=(
+                    f"the row has 1 value, but the header has {self.width} columns; "
+                    "it looks like a footer or note line, not a lead"
+                ),
+            )
+
+        draft = LeadDraft(row=row, fields={}, custom={})
+        for index, key in self._custom_items:
+            if index >= count:
+                continue
+            raw = cells[index]
+            if raw is None or raw == "":
+                continue
+            text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
+            if text:
+                draft.custom[key] = text
+
+        if count > self.width:
+            self._keep_extra_cells(cells, draft)
+
+        for name, columns, converter in self._fields:
+            for index in columns:
+                if index >= count:
+                    continue
+                raw = cells[index]
+                if raw is None or raw == "":
+                    continue
+                text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
+                if not text:
+                    continue
+                try:
+                    if converter(index, raw, text, draft):
+                        break
+                except InvalidValue as error:
+                    raise RowProblem(column=self.headers[index], value=text, reason=str(error)) from None
+
+        if not draft.fields and not draft.custom:
+            return None
+        if "website" in draft.fields and "domain" not in draft.fields:
+            domain = domain_of(draft.fields["website"])
+            if domain:
+                draft.fields["domain"] = domain
+        return draft
+
+    def row_values(self, cells: Sequence[Any]) -> dict[str, str]:
+        """Return the row's non-empty cells as text keyed by header, for the rejected-rows file."""
+        values: dict[str, str] = {}
+        for index, raw in enumerate(cells):
+            text = cell_text(raw)
+            if text == "":
+                continue
+            header = self.headers[index] if index < self.width else f"Column {index + 1}"
+            values[header] = text
+        return values
+
+    def _keep_extra_cells(self, cells: Sequence[Any], draft: LeadDraft) -> None:
+        for index in range(self.width, len(cells)):
+            text = clean_text(cell_text(cells[index]))
+            if text:
+                draft.custom[f"Column {index + 1}"] = text
+
+    def _converter_for(self, name: str) -> Callable[[int, Any, str, LeadDraft], bool]:
+        """Return the converter of a field; it stores the value and returns True once the field is filled."""
+        converters: dict[str, Callable[[int, Any, str, LeadDraft], bool]] = {
+            "email": self._email,
+            "phone": self._phone,
+            "employee_count": self._employee_count,
+            "stage": self._stage,
+            "segment": self._segment,
+            "received_at": self._received_at,
+        }
+        if name in converters:
+            return converters[name]
+        if name in TEXT_FIELDS:
+            return _text_converter(name)
+        raise ValueError(f"no converter for the lead field {name!r}")
+
+    def _keep_original(self, index: int, text: str, draft: LeadDraft) -> None:
+        """Keep a cell's text as a custom field when its field stores only part of it."""
+        draft.custom[self.plan.custom_keys.get(index, self.headers[index])] = text
+
+    def _email(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        email, normalized, several = parse_email(text)
+        draft.fields["email"] = email
+        draft.fields["email_normalized"] = normalized
+        if several:
+            self._keep_original(index, text, draft)
+        return True
+
+    def _phone(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        phone, several = parse_phone(text)
+        if not phone:
+            return False
+        draft.fields["phone"] = phone
+        if several:
+            self._keep_original(index, text, draft)
+        return True
+
+    def _employee_count(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        count, from_range = parse_employee_count(text if isinstance(raw, str) else raw)
+        draft.fields["employee_count"] = count
+        if from_range:
+            self._keep_original(index, text, draft)
+        return True
+
+    def _stage(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        stage = parse_stage(text)
+        if stage is None:
+            # A status LeadDesk has no stage for stays with the lead, and the next column may map.
+            self._keep_original(index, text, draft)
+            return False
+        draft.fields["stage"] = stage
+        return True
+
+    def _segment(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        if text not in self.segment_keys:
+            self._keep_original(index, text, draft)
+            return False
+        draft.fields["segment"] = text
+        return True
+
+    def _received_at(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        value = raw if isinstance(raw, (datetime, date, int, float)) and not isinstance(raw, bool) else text
+        draft.fields["received_at"] = self._date_parsers[index].parse(value)
+        return True
+
+
+def _text_converter(name: str) -> Callable[[int, Any, str, LeadDraft], bool]:
+    def convert(index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        draft.fields[name] = text
+        return True
+
+    return convert
