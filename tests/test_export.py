@@ -1,0 +1,226 @@
+"""Exporting leads to CSV and XLSX and reading them back."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from leaddesk.models import Lead, Rep
+from leaddesk.services.database import Database
+from leaddesk.services.exporting import EXPORT_FIELDS, ExportError, csv_safe, export_leads
+from leaddesk.services.importing import run_import
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+# Lead fields that an export followed by an import into a new database must keep.
+ROUND_TRIP_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "email_normalized",
+    "phone",
+    "company",
+    "title",
+    "website",
+    "domain",
+    "linkedin_url",
+    "city",
+    "region",
+    "country",
+    "industry",
+    "employee_count",
+    "source",
+    "segment",
+    "stage",
+    "notes",
+    "received_at",
+)
+
+
+@pytest.fixture
+def filled(database, tmp_path: Path):
+    """Return the database with three leads: one with an owner, formulas and custom fields."""
+    with database.session() as session:
+        owner = Rep(name="Sam Example")
+        session.add(owner)
+        session.flush()
+        session.add_all(
+            [
+                Lead(
+                    external_id="42",
+                    first_name="Zoë",
+                    last_name="=HYPERLINK(\"http://evil.example\")",
+                    email="Zoe@Example.com",
+                    email_normalized="zoe@example.com",
+                    phone="+44 7700 900123",
+                    company="@Acme",
+                    title="-Buyer",
+                    website="https://acme.example",
+                    domain="acme.example",
+                    employee_count=230,
+                    source="Demo request",
+                    segment="mid_market_form",
+                    stage="qualified",
+                    owner_id=owner.id,
+                    notes="Line one\nLine two, with comma",
+                    custom_fields={"Tags": "vip; q3", "email": "shadow", "Budget": "=1+2"},
+                    received_at=datetime(2025, 10, 21, 14, 3, tzinfo=timezone.utc),
+                    created_at=datetime(2025, 10, 21, 14, 3, tzinfo=timezone.utc),
+                ),
+                Lead(company="Bare Co", received_at=NOW, created_at=NOW),
+                Lead(company="Deleted Co", received_at=NOW, created_at=NOW, deleted_at=NOW),
+            ]
+        )
+    return database
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_csv_has_bom_and_headers(filled, tmp_path: Path):
+    path = tmp_path / "leads.csv"
+
+    count = export_leads(filled, path)
+
+    assert count == 2
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = read_csv(path)
+    assert list(rows[0])[: len(EXPORT_FIELDS)] == list(EXPORT_FIELDS)
+    assert list(rows[0])[len(EXPORT_FIELDS):] == ["Tags", "email (custom)", "Budget"]
+
+
+def test_csv_values(filled, tmp_path: Path):
+    path = tmp_path / "leads.csv"
+    export_leads(filled, path)
+
+    zoe, bare = read_csv(path)
+
+    assert zoe["first_name"] == "Zoë"
+    assert zoe["owner"] == "Sam Example"
+    assert zoe["employee_count"] == "230"
+    assert zoe["notes"] == "Line one\nLine two, with comma"
+    assert zoe["received_at"] == "2025-10-21T14:03:00+00:00"
+    assert zoe["Tags"] == "vip; q3"
+    assert zoe["email (custom)"] == "shadow"
+    assert bare["company"] == "Bare Co"
+    assert bare["owner"] == ""
+    assert bare["Tags"] == ""
+
+
+def test_csv_formula_injection(filled, tmp_path: Path):
+    path = tmp_path / "leads.csv"
+    export_leads(filled, path)
+
+    zoe = read_csv(path)[0]
+
+    assert zoe["last_name"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert zoe["phone"] == "'+44 7700 900123"
+    assert zoe["company"] == "'@Acme"
+    assert zoe["title"] == "'-Buyer"
+    assert zoe["Budget"] == "'=1+2"
+    assert csv_safe("plain") == "plain"
+    assert csv_safe("\tTabbed") == "'\tTabbed"
+
+
+def test_csv_round_trip(filled, tmp_path: Path):
+    path = tmp_path / "leads.csv"
+    export_leads(filled, path)
+    copy = Database.open(tmp_path / "copy.sqlite")
+
+    report = run_import(copy, path, now=NOW)
+
+    assert report.created == 2
+    assert report.rejected == 0
+    with filled.session() as session:
+        originals = {lead.company: lead for lead in session.scalars(select(Lead).where(Lead.deleted_at.is_(None)))}
+    with copy.session() as session:
+        copies = {lead.company: lead for lead in session.scalars(select(Lead))}
+        owner_names = {rep.id: rep.name for rep in session.scalars(select(Rep))}
+    copy.dispose()
+    assert set(copies) == set(originals)
+    for company, original in originals.items():
+        for name in ROUND_TRIP_FIELDS:
+            assert getattr(copies[company], name) == getattr(original, name), f"{company}: {name} differs"
+    zoe = copies["@Acme"]
+    assert zoe.external_id == "42"
+    # Without an external id, the exported LeadDesk id is the record id in the source database.
+    assert copies["Bare Co"].external_id == str(originals["Bare Co"].id)
+    assert owner_names[zoe.owner_id] == "Sam Example"
+    assert zoe.custom_fields["Tags"] == "vip; q3"
+    assert zoe.custom_fields["Budget"] == "=1+2"
+    assert zoe.custom_fields["email (custom)"] == "shadow"
+
+
+def test_xlsx_values(filled, tmp_path: Path):
+    path = tmp_path / "leads.xlsx"
+
+    count = export_leads(filled, path)
+
+    assert count == 2
+    sheet = load_workbook(path)["Leads"]
+    rows = list(sheet.iter_rows(values_only=True))
+    headers = list(rows[0])
+    zoe = dict(zip(headers, rows[1]))
+    assert headers[: len(EXPORT_FIELDS)] == list(EXPORT_FIELDS)
+    assert zoe["first_name"] == "Zoë"
+    assert zoe["employee_count"] == 230
+    assert zoe["owner"] == "Sam Example"
+    assert zoe["phone"] == "+44 7700 900123"
+    assert zoe["Budget"] == "=1+2"
+    assert sheet.cell(row=2, column=headers.index("Budget") + 1).data_type == "s"
+    assert sheet.cell(row=2, column=headers.index("last_name") + 1).data_type == "s"
+
+
+def test_xlsx_round_trip(filled, tmp_path: Path):
+    path = tmp_path / "leads.xlsx"
+    export_leads(filled, path)
+    copy = Database.open(tmp_path / "copy.sqlite")
+
+    report = run_import(copy, path, now=NOW)
+
+    with copy.session() as session:
+        zoe = session.scalars(select(Lead).where(Lead.external_id == "42")).one()
+    copy.dispose()
+    assert report.created == 2
+    assert zoe.last_name == "=HYPERLINK(\"http://evil.example\")"
+    assert zoe.employee_count == 230
+    assert zoe.received_at == datetime(2025, 10, 21, 14, 3, tzinfo=timezone.utc)
+
+
+def test_empty_database_exports_header(database, tmp_path: Path):
+    path = tmp_path / "none.csv"
+
+    assert export_leads(database, path) == 0
+    assert read_csv(path) == []
+    assert path.read_text(encoding="utf-8-sig").startswith("id,external_id,")
+
+
+def test_unknown_extension(database, tmp_path: Path):
+    with pytest.raises(ExportError, match="unknown extension '.json'"):
+        export_leads(database, tmp_path / "leads.json")
+    assert list(tmp_path.glob("*.json")) == []
+
+
+def test_missing_folder(database, tmp_path: Path):
+    with pytest.raises(ExportError, match="does not exist"):
+        export_leads(database, tmp_path / "nowhere" / "leads.csv")
+
+
+def test_failed_export_leaves_no_file(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from leaddesk.services import exporting
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exporting, "_write_csv", broken)
+    with pytest.raises(OSError, match="disk full"):
+        export_leads(database, tmp_path / "leads.csv")
+    assert list(tmp_path.iterdir()) == [tmp_path / "leads.sqlite"]

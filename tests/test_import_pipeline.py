@@ -1,0 +1,396 @@
+"""run_import end to end on small files: matching, updates, rejections, batches, cancel and dry runs."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from leaddesk.models import Activity, ImportBatch, Lead, Rep
+from leaddesk.services.importing import ImportCancelled, MappingError, run_import
+from leaddesk.services.importing import importer
+from leaddesk.services.playbook import set_team_timezone
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def all_leads(database) -> list[Lead]:
+    with database.session() as session:
+        return list(session.scalars(select(Lead).order_by(Lead.created_at, Lead.id)))
+
+
+def count(database, model) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_impossible_date_rejected(database, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "dates.csv",
+        [
+            ["Email", "Created Date"],
+            ["ann@example.com", "21/02/2025"],
+            ["bo@example.com", "31/02/2025"],
+        ],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 1
+    assert report.rejected == 1
+    rejected = report.rejected_rows[0]
+    assert rejected.row == 3
+    assert rejected.column == "Created Date"
+    assert rejected.value == "31/02/2025"
+    assert "February 2025 has 28 days" in rejected.reason
+    assert rejected.values == {"Email": "bo@example.com", "Created Date": "31/02/2025"}
+    assert all_leads(database)[0].received_at == datetime(2025, 2, 21, tzinfo=timezone.utc)
+
+
+def test_invalid_email_rejected(database, tmp_path: Path):
+    path = write_csv(tmp_path / "bad.csv", [["Name", "Email"], ["Ann", "ann(at)example.com"]])
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 0
+    assert report.rejected_rows[0].column == "Email"
+    assert "name@example.com" in report.rejected_rows[0].reason
+
+
+def test_unmapped_columns_kept(database, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "custom.csv",
+        [
+            ["Email", "Favourite Colour", "Budget (EUR)", "Column With Nothing"],
+            ["ann@example.com", "teal", "12,000", ""],
+        ],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.mapping["Favourite Colour"] == "custom:Favourite Colour"
+    lead = all_leads(database)[0]
+    assert lead.custom_fields == {"Favourite Colour": "teal", "Budget (EUR)": "12,000"}
+
+
+def test_extra_cells_kept(database, tmp_path: Path):
+    path = write_csv(tmp_path / "wide.csv", [["Email", "Company"], ["ann@example.com", "Acme", "stray"]])
+
+    run_import(database, path, now=NOW)
+
+    assert all_leads(database)[0].custom_fields == {"Column 3": "stray"}
+
+
+def test_duplicate_headers_both_kept(database, tmp_path: Path):
+    path = write_csv(tmp_path / "dupes.csv", [["Email", "Tag", "Tag"], ["ann@example.com", "a", "b"]])
+
+    report = run_import(database, path, now=NOW)
+
+    assert all_leads(database)[0].custom_fields == {"Tag": "a", "Tag (2)": "b"}
+    assert any("appears more than once" in warning for warning in report.warnings)
+
+
+def test_row_without_name_or_email(database, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "sparse.csv",
+        [["Email", "First Name", "Company", "City"], ["", "", "Acme", "Lyon"], ["", "", "", ""], []],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 1
+    assert report.skipped == 2
+    lead = all_leads(database)[0]
+    assert lead.company == "Acme"
+    assert lead.display_name == "Acme"
+
+
+def test_received_at_defaults_to_now(database, tmp_path: Path):
+    path = write_csv(tmp_path / "plain.csv", [["Email"], ["ann@example.com"]])
+
+    run_import(database, path, now=NOW)
+
+    lead = all_leads(database)[0]
+    assert lead.received_at == NOW
+    assert lead.response_due_at is not None
+    assert lead.segment == "general"
+
+
+def test_naive_dates_in_team_timezone(database, tmp_path: Path):
+    with database.session() as session:
+        set_team_timezone(session, "America/New_York")
+    path = write_csv(tmp_path / "ny.csv", [["Email", "Create Date"], ["ann@example.com", "2026-03-10 12:34"]])
+
+    run_import(database, path, now=NOW)
+
+    assert all_leads(database)[0].received_at == datetime(2026, 3, 10, 16, 34, tzinfo=timezone.utc)
+
+
+def test_segment_from_playbook(database, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "demo.csv",
+        [["Email", "Company size", "Lead Source"], ["cio@bigco.example", "5000", "Demo request"]],
+    )
+
+    run_import(database, path, now=NOW)
+
+    lead = all_leads(database)[0]
+    assert lead.segment == "enterprise_demo"
+    assert lead.response_due_at == NOW + timedelta(minutes=5)
+
+
+def test_historical_has_no_deadline(database, tmp_path: Path):
+    path = write_csv(tmp_path / "old.csv", [["Email"], ["ann@example.com"]])
+
+    report = run_import(database, path, now=NOW, historical=True)
+
+    lead = all_leads(database)[0]
+    assert report.historical is True
+    assert lead.response_due_at is None
+    assert lead.response_warn_at is None
+
+
+def test_employee_range_lower_bound(database, tmp_path: Path):
+    path = write_csv(tmp_path / "range.csv", [["Email", "# Employees"], ["ann@example.com", "51-200"]])
+
+    run_import(database, path, now=NOW)
+
+    lead = all_leads(database)[0]
+    assert lead.employee_count == 51
+    assert lead.custom_fields == {"# Employees": "51-200"}
+
+
+def test_reimport_updates_changed_row(database, tmp_path: Path):
+    first = write_csv(
+        tmp_path / "v1.csv",
+        [["Email", "Company", "Title", "Notes"], ["Ann@Example.com", "Acme", "Buyer", "call back"]],
+    )
+    second = write_csv(
+        tmp_path / "v2.csv",
+        [["Email", "Company", "Title", "Notes"], ["ann@example.com", "Acme Corp", "", "call back"]],
+    )
+
+    run_import(database, first, now=NOW)
+    report = run_import(database, second, now=NOW + timedelta(days=1), actor="sam")
+
+    assert (report.created, report.updated, report.skipped) == (0, 1, 0)
+    lead = all_leads(database)[0]
+    assert lead.company == "Acme Corp"
+    # An empty cell never clears a stored value.
+    assert lead.title == "Buyer"
+    assert lead.email == "Ann@Example.com"
+    assert lead.row_version == 2
+    assert lead.updated_by == "sam"
+    assert lead.received_at == NOW
+
+
+def test_reimport_matches_external_id(database, tmp_path: Path):
+    first = write_csv(tmp_path / "v1.csv", [["Record ID", "First Name"], ["42", "Ann"]])
+    second = write_csv(tmp_path / "v2.csv", [["Record ID", "First Name", "Email"], ["42", "Ann", "ann@example.com"]])
+
+    run_import(database, first, now=NOW)
+    report = run_import(database, second, now=NOW)
+
+    assert (report.created, report.updated) == (0, 1)
+    assert all_leads(database)[0].email == "ann@example.com"
+
+
+def test_reimport_keeps_worked_stage(database, tmp_path: Path):
+    path = write_csv(tmp_path / "stage.csv", [["Email", "Lead Status"], ["ann@example.com", "Open - Not Contacted"]])
+    run_import(database, path, now=NOW)
+    with database.session() as session:
+        session.scalars(select(Lead)).one().stage = "qualified"
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.skipped == 1
+    assert all_leads(database)[0].stage == "qualified"
+
+
+def test_duplicate_rows_in_one_file(database, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "twice.csv",
+        [["Email", "Company", "City"], ["ann@example.com", "Acme", ""], ["ANN@example.com", "Acme", "Lyon"]],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert (report.created, report.updated) == (1, 1)
+    assert all_leads(database)[0].city == "Lyon"
+
+
+def test_identical_keyless_rows_kept(database, tmp_path: Path):
+    path = write_csv(tmp_path / "same.csv", [["First Name", "Company"], ["Ann", "Acme"], ["Ann", "Acme"]])
+
+    first = run_import(database, path, now=NOW)
+    second = run_import(database, path, now=NOW)
+
+    assert first.created == 2
+    assert second.created == 0
+    assert second.skipped == 2
+    assert count(database, Lead) == 2
+
+
+def test_deleted_lead_not_revived(database, tmp_path: Path):
+    path = write_csv(tmp_path / "gone.csv", [["Email", "City"], ["ann@example.com", "Lyon"]])
+    run_import(database, path, now=NOW)
+    with database.session() as session:
+        session.scalars(select(Lead)).one().deleted_at = NOW
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 0
+    assert report.skipped == 1
+    assert count(database, Lead) == 1
+
+
+def test_owners_become_reps(database, tmp_path: Path):
+    with database.session() as session:
+        session.add(Rep(name="Sam Example"))
+    path = write_csv(
+        tmp_path / "owners.csv",
+        [["Email", "Lead Owner"], ["a@example.com", "sam example"], ["b@example.com", "Lee Example"], ["c@example.com", ""]],
+    )
+
+    run_import(database, path, now=NOW)
+
+    with database.session() as session:
+        reps = {rep.name: rep.id for rep in session.scalars(select(Rep))}
+    leads = {lead.email: lead for lead in all_leads(database)}
+    assert set(reps) == {"Sam Example", "Lee Example"}
+    assert leads["a@example.com"].owner_id == reps["Sam Example"]
+    assert leads["b@example.com"].owner_id == reps["Lee Example"]
+    assert leads["c@example.com"].owner_id is None
+
+
+def test_batch_recorded(database, tmp_path: Path):
+    path = write_csv(tmp_path / "batch.csv", [["Email", "Created Date"], ["a@example.com", "2025-01-01"], ["b@x", "x"]])
+
+    report = run_import(database, path, now=NOW, actor="sam")
+
+    with database.session() as session:
+        batch = session.scalars(select(ImportBatch)).one()
+        lead = session.scalars(select(Lead)).one()
+        activity = session.scalars(select(Activity)).one()
+    assert report.batch_id == str(batch.id)
+    assert batch.file_name == str(path.resolve())
+    assert batch.sha256 == report.sha256
+    assert len(batch.sha256) == 64
+    assert (batch.created_count, batch.rejected_count) == (1, 1)
+    assert batch.column_mapping == {"Email": "email", "Created Date": "received_at"}
+    assert batch.imported_by == "sam"
+    assert batch.finished_at is not None
+    assert lead.import_batch_id == batch.id
+    assert activity.lead_id == lead.id
+    assert activity.kind == "import"
+    assert "batch.csv, row 2" in activity.summary
+
+
+def test_activities_can_be_left_out(database, tmp_path: Path):
+    path = write_csv(tmp_path / "quiet.csv", [["Email"], ["a@example.com"]])
+
+    report = run_import(database, path, now=NOW, log_activities=False)
+
+    assert report.activities_logged is False
+    assert count(database, Activity) == 0
+
+
+def test_reimport_warns_same_file(database, tmp_path: Path):
+    path = write_csv(tmp_path / "again.csv", [["Email"], ["a@example.com"]])
+
+    run_import(database, path, now=NOW)
+    report = run_import(database, path, now=NOW)
+
+    assert any("imported before" in warning for warning in report.warnings)
+
+
+def test_dry_run_stores_nothing(database, tmp_path: Path):
+    path = write_csv(tmp_path / "dry.csv", [["Email", "Lead Owner"], ["a@example.com", "Sam"], ["b@example.com", "Lee"]])
+
+    report = run_import(database, path, now=NOW, dry_run=True)
+
+    assert report.created == 2
+    assert report.batch_id is None
+    assert count(database, Lead) == 0
+    assert count(database, ImportBatch) == 0
+    assert count(database, Rep) == 0
+
+
+def test_cancel_rolls_back(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
+    rows = [["Email"]] + [[f"lead{index}@example.com"] for index in range(50)]
+    path = write_csv(tmp_path / "many.csv", rows)
+    cancel = threading.Event()
+    seen: list[float] = []
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(fraction)
+        if fraction > 0:
+            cancel.set()
+
+    monkeypatch.setattr(importer, "PROGRESS_INTERVAL_SECONDS", 0)
+    with pytest.raises(ImportCancelled):
+        run_import(database, path, now=NOW, progress=progress, cancel=cancel)
+
+    assert len(seen) >= 2
+    assert count(database, Lead) == 0
+    assert count(database, ImportBatch) == 0
+
+
+def test_progress_reaches_one(database, tmp_path: Path):
+    path = write_csv(tmp_path / "progress.csv", [["Email"], ["a@example.com"]])
+    calls: list[tuple[float, str]] = []
+
+    run_import(database, path, now=NOW, progress=lambda fraction, message: calls.append((fraction, message)))
+
+    assert calls[0][0] == 0.0
+    assert calls[-1] == (1.0, "1 created, 0 updated, 0 skipped, 0 rejected")
+    assert all(0.0 <= fraction <= 1.0 for fraction, _message in calls)
+
+
+def test_mapping_override(database, tmp_path: Path):
+    path = write_csv(tmp_path / "override.csv", [["Contact", "Org", "Email"], ["Ann Lee", "Acme", "ann@example.com"]])
+
+    report = run_import(database, path, now=NOW, mapping={"Contact": "full_name", "Org": "company"})
+
+    lead = all_leads(database)[0]
+    assert report.mapping == {"Contact": "full_name", "Org": "company", "Email": "custom:Email"}
+    assert lead.full_name == "Ann Lee"
+    assert lead.company == "Acme"
+    assert lead.email is None
+    assert lead.custom_fields == {"Email": "ann@example.com"}
+
+
+def test_mapping_unknown_field(database, tmp_path: Path):
+    path = write_csv(tmp_path / "m.csv", [["Email"], ["a@example.com"]])
+
+    with pytest.raises(MappingError):
+        run_import(database, path, now=NOW, mapping={"Email": "e-mail"})
+    assert count(database, ImportBatch) == 0
+
+
+def test_now_must_be_aware(database, tmp_path: Path):
+    path = write_csv(tmp_path / "n.csv", [["Email"], ["a@example.com"]])
+
+    with pytest.raises(ValueError, match="no timezone"):
+        run_import(database, path, now=datetime(2026, 3, 2, 10, 0))
+
+
+def test_report_to_dict(database, tmp_path: Path):
+    path = write_csv(tmp_path / "dict.csv", [["Email", "Created Date"], ["a@example.com", "2025-02-30"]])
+
+    data = run_import(database, path, now=NOW).to_dict()
+
+    assert {"created", "updated", "skipped", "rejected", "rejected_rows", "batch_id", "sha256", "encoding", "mapping"} <= set(data)
+    assert data["rejected_rows"][0]["row"] == 2
+    assert data["rejected_rows"][0]["column"] == "Created Date"

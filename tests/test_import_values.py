@@ -1,0 +1,306 @@
+"""Checking and normalizing single values and headers: e-mail, counts, stages, dates, synonyms."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
+from leaddesk.services.importing.mapping import build_plan, field_for_header, suggest_mapping
+from leaddesk.services.importing.values import (
+    InvalidValue,
+    clean_text,
+    parse_email,
+    parse_employee_count,
+    parse_phone,
+    parse_stage,
+)
+from leaddesk.services.importing import MappingError
+
+UTC = timezone.utc
+TODAY = date(2026, 3, 2)
+
+
+def parser(zone: str = "UTC", day_first: bool = False) -> DateParser:
+    return DateParser(ZoneInfo(zone), day_first=day_first, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("E-mail", "email"),
+        ("Email Address", "email"),
+        ("Work Email", "email"),
+        ("E-mail 1 - Value", "email"),
+        ("E-mail Address", "email"),
+        ("EMAIL", "email"),
+        ("Person - Email - Work", "email"),
+        ("Company Name", "company"),
+        ("Company / Account", "company"),
+        ("Organization Name", "company"),
+        ("Person - Organization", "company"),
+        ("Job Title", "title"),
+        ("Position", "title"),
+        ("Organization Title", "title"),
+        ("First Name", "first_name"),
+        ("FIRSTNAME", "first_name"),
+        ("Last Name", "last_name"),
+        ("Person - Name", "full_name"),
+        ("Work Direct Phone", "phone"),
+        ("Mobile Phone", "phone"),
+        ("Business Phone", "phone"),
+        ("Phone 1 - Value", "phone"),
+        ("Phone Number", "phone"),
+        ("Person - Phone - Mobile", "phone"),
+        ("Website URL", "website"),
+        ("Person Linkedin Url", "linkedin_url"),
+        ("City", "city"),
+        ("Address 1 - City", "city"),
+        ("State/Region", "region"),
+        ("Country/Region", "country"),
+        ("Business Country/Region", "country"),
+        ("Industry", "industry"),
+        ("# Employees", "employee_count"),
+        ("Number of Employees", "employee_count"),
+        ("Company size", "employee_count"),
+        ("Lead Source", "source"),
+        ("Lifecycle Stage", "stage"),
+        ("Lead Status", "stage"),
+        ("Contact owner", "owner"),
+        ("Lead Owner", "owner"),
+        ("Create Date", "received_at"),
+        ("Created Date", "received_at"),
+        ("CREATEDDATE", "received_at"),
+        ("Connected On", "received_at"),
+        ("Person - Person created", "received_at"),
+        ("Record ID", "external_id"),
+        ("ID", "external_id"),
+        ("Lead Number", "external_id"),
+        ("Prospect ID", "external_id"),
+        ("Person - ID", "external_id"),
+    ],
+)
+def test_header_synonym(header: str, field: str):
+    assert field_for_header(header) == field
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "E-mail 1 - Label",
+        "Email Status",
+        "Company Name for Emails",
+        "Company Phone",
+        "Company Linkedin Url",
+        "Primary Email Source",
+        "Do Not Email",
+        "OWNERID",
+        "IP City",
+        "Lead Quality",
+        "Country/Region Code",
+    ],
+)
+def test_header_stays_custom(header: str):
+    assert field_for_header(header) is None
+
+
+def test_mapping_first_column_wins():
+    mapping = suggest_mapping(["Email", "Work email", "Notes", "Tags"])
+
+    assert mapping == {
+        "Email": "email",
+        "Work email": "custom:Work email",
+        "Notes": "notes",
+        "Tags": "custom:Tags",
+    }
+
+
+def test_mapping_specific_beats_generic():
+    mapping = suggest_mapping(["Title", "First Name", "Job Title"])
+
+    assert mapping["Job Title"] == "title"
+    assert mapping["Title"] == "custom:Title"
+
+
+def test_mapping_linkedin_by_values():
+    sample = [["https://www.linkedin.com/in/ann"], ["https://linkedin.com/in/bo"]]
+
+    assert suggest_mapping(["URL"], sample) == {"URL": "linkedin_url"}
+    assert suggest_mapping(["URL"], [["https://acme.example"]]) == {"URL": "website"}
+
+
+def test_plan_fallback_columns():
+    headers = ["Email", "Phone", "Mobile Phone", "Tags"]
+
+    plan = build_plan(headers, None)
+
+    assert plan.columns_by_field["phone"] == (1, 2)
+    assert plan.custom_keys == {2: "Mobile Phone", 3: "Tags"}
+
+
+def test_plan_user_mapping_checked():
+    with pytest.raises(MappingError, match="no such header"):
+        build_plan(["Email"], {"E-mail": "email"})
+    with pytest.raises(MappingError, match="no lead field"):
+        build_plan(["Email"], {"Email": "mail"})
+
+
+def test_plan_user_mapping_renames_custom():
+    plan = build_plan(["Email", "Notes"], {"Email": "email", "Notes": "custom:Remarks"})
+
+    assert plan.custom_keys == {1: "Remarks"}
+    assert "notes" not in plan.columns_by_field
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "normalized"),
+    [
+        ("  Marta.Q@Brindle.Example ", "Marta.Q@Brindle.Example", "marta.q@brindle.example"),
+        ("mailto:ann@example.com", "ann@example.com", "ann@example.com"),
+        ("Ann Lee <ann@example.com>", "ann@example.com", "ann@example.com"),
+        ("zoë@café.example", "zoë@café.example", "zoë@café.example"),
+    ],
+)
+def test_email_normalized(text: str, email: str, normalized: str):
+    assert parse_email(clean_text(text))[:2] == (email, normalized)
+
+
+def test_email_several_in_cell():
+    email, _normalized, several = parse_email("a@x.example ::: b@y.example")
+
+    assert email == "a@x.example"
+    assert several is True
+
+
+@pytest.mark.parametrize("text", ["not-an-email", "ann@", "@example.com", "ann@example", "ann..lee@example.com", "a b@x.com"])
+def test_email_invalid(text: str):
+    with pytest.raises(InvalidValue, match="not a valid e-mail address"):
+        parse_email(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("85", (85, False)),
+        ("1,200", (1200, False)),
+        ("85.0", (85, False)),
+        (85.0, (85, False)),
+        (1200, (1200, False)),
+        ("51-200", (51, True)),
+        ("51 - 200", (51, True)),
+        ("10,001+", (10001, True)),
+    ],
+)
+def test_employee_count_parsed(value, expected):
+    assert parse_employee_count(value) == expected
+
+
+@pytest.mark.parametrize("value", ["lots", "85.5", 85.5, "-3", "1.200"])
+def test_employee_count_invalid(value):
+    with pytest.raises(InvalidValue):
+        parse_employee_count(value)
+
+
+def test_phone_apostrophe_stripped():
+    assert parse_phone(clean_text("'+44 7700 900123")) == ("+44 7700 900123", False)
+    assert parse_phone("'0151 5550 9876") == ("0151 5550 9876", False)
+
+
+def test_text_cleaned():
+    assert clean_text("\u00a0 Zoe\u0308 \u202f") == "Zoë"
+    assert clean_text("'=SUM(A1)") == "=SUM(A1)"
+    assert clean_text("O'Shea") == "O'Shea"
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Closed - Converted", "won"),
+        ("Working - Contacted", "contacted"),
+        ("Open - Not Contacted", "new"),
+        ("Sales Qualified Lead", "qualified"),
+        ("Unqualified", "disqualified"),
+        ("Closed Lost", "lost"),
+        ("Cold", None),
+        ("Bad timing", None),
+    ],
+)
+def test_stage_mapped(text: str, stage: str | None):
+    assert parse_stage(text) == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-10-21", datetime(2025, 10, 21, tzinfo=UTC)),
+        ("2025-10-21T14:03:27.000Z", datetime(2025, 10, 21, 14, 3, 27, tzinfo=UTC)),
+        ("2026-01-14T09:12:33+01:00", datetime(2026, 1, 14, 8, 12, 33, tzinfo=UTC)),
+        ("2026-03-10 12:34", datetime(2026, 3, 10, 12, 34, tzinfo=UTC)),
+        ("2025-1-5 7:05", datetime(2025, 1, 5, 7, 5, tzinfo=UTC)),
+        ("10/21/2025", datetime(2025, 10, 21, tzinfo=UTC)),
+        ("03 Feb 2026", datetime(2026, 2, 3, tzinfo=UTC)),
+        ("17-Nov-24", datetime(2024, 11, 17, tzinfo=UTC)),
+        ("Feb 3, 2026", datetime(2026, 2, 3, tzinfo=UTC)),
+        ("3/02/18, 10:41 AM", datetime(2018, 3, 2, 10, 41, tzinfo=UTC)),
+        ("11/17/17, 12:05 PM", datetime(2017, 11, 17, 12, 5, tzinfo=UTC)),
+        ("1/1/98, 12:00 AM", datetime(1998, 1, 1, 0, 0, tzinfo=UTC)),
+    ],
+)
+def test_date_parsed(text: str, expected: datetime):
+    assert parser().parse(text) == expected
+
+
+def test_date_day_first():
+    assert parser(day_first=True).parse("03/02/2026") == datetime(2026, 2, 3, tzinfo=UTC)
+    assert parser(day_first=False).parse("03/02/2026") == datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def test_date_team_timezone():
+    berlin = parser("Europe/Berlin")
+
+    assert berlin.parse("2026-03-10 12:34") == datetime(2026, 3, 10, 11, 34, tzinfo=UTC)
+    assert berlin.parse("2026-07-10 12:34") == datetime(2026, 7, 10, 10, 34, tzinfo=UTC)
+    assert berlin.parse("2026-07-10T12:34:00Z") == datetime(2026, 7, 10, 12, 34, tzinfo=UTC)
+
+
+def test_date_excel_serial():
+    assert parser().parse(45951.5) == datetime(2025, 10, 21, 12, 0, tzinfo=UTC)
+    assert parser().parse(datetime(2025, 10, 21, 9, 30)) == datetime(2025, 10, 21, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "message"),
+    [
+        ("31/02/2025", True, "February 2025 has 28 days"),
+        ("2025-02-30", False, "February 2025 has 28 days"),
+        ("2024-13-01", False, "no month 13"),
+        ("13/02/2025", False, "does not fit the month/day/year order"),
+        ("2025-10-21 25:00", False, "impossible time"),
+        ("13:00 PM 2025", False, "not a date"),
+        ("soon", False, "not a date"),
+        ("31 Fbr 2025", False, "unknown month"),
+    ],
+)
+def test_date_invalid(text: str, day_first: bool, message: str):
+    with pytest.raises(InvalidValue, match=message):
+        parser(day_first=day_first).parse(text)
+
+
+def test_date_evidence_decides_order():
+    evidence = DayMonthEvidence()
+    for text in ["01/02/2025", "25/12/2025", "31/01/2026", "2025-10-21", "03/04/2025"]:
+        evidence.add(text)
+
+    assert evidence.is_day_first
+    assert evidence.describe("Created") is None
+
+
+def test_date_evidence_ambiguous_warns():
+    evidence = DayMonthEvidence()
+    for text in ["01/02/2025", "03/04/2025"]:
+        evidence.add(text)
+
+    assert not evidence.is_day_first
+    assert "fits both" in evidence.describe("Created")
