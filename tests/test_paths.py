@@ -32,3 +32,15 @@ def test_unknown_subcommand_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert exit_info.value.code == 2
     assert "frobnicate" in capsys.readouterr().err
+
+
+def test_logging_setup_replaces_handlers() -> None:
+    import logging
+
+    from leaddesk.services.logging_setup import configure_logging
+
+    configure_logging(to_stderr=True)
+    first_count = len(logging.getLogger().handlers)
+    configure_logging(to_stderr=True)
+
+    assert len(logging.getLogger().handlers) == first_count
