@@ -338,7 +338,9 @@ class LeadWriter:
         so it gets no response deadline, as historical leads do.
         """
         historical = self.historical or row["stage"] != "new"
-        key = (row["employee_count"], row["source"], row["segment"], row["received_at"], historical)
+        # Without a deadline the clock depends only on the segment inputs, so most rows share a result.
+        received_at = None if historical else row["received_at"]
+        key = (row["employee_count"], row["source"], row["segment"], received_at, historical)
         clock = self._clock_cache.get(key)
         if clock is None:
             scratch = self._scratch
