@@ -143,7 +143,7 @@ def test_plan_fallback_columns():
 def test_plan_user_mapping_checked():
     with pytest.raises(MappingError, match="no such header"):
         build_plan(["Email"], {"E-mail": "email"})
-    with pytest.raises(MappingError, match="no lead field"):
+    with pytest.raises(MappingError, match="unknown lead field"):
         build_plan(["Email"], {"Email": "mail"})
 
 

@@ -1,8 +1,8 @@
 """Exporting leads to CSV or XLSX, one row per lead with its fields and custom fields.
 
 Deleted leads are left out. Instants are written as ISO 8601 text in UTC with the offset
-("2026-03-02T10:00:00+00:00"), in both formats, so that a re-import reads them back
-exactly; XLSX date cells cannot carry a timezone.
+("2026-03-02T10:00:00+00:00") in both formats, so that a re-import reads them back
+exactly. XLSX date cells cannot carry a timezone.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ FETCH_ROWS = 2000
 
 
 class ExportError(ValueError):
-    """An export that cannot be written; the message says why and what to do."""
+    """An export that cannot be written. The message names the cause and the fix."""
 
 
 def export_leads(database: Database, path: Path | str) -> int:

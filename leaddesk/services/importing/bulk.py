@@ -1,7 +1,7 @@
 """Bulk INSERT through the session's connection, converting values once per distinct value.
 
 A Core insert() executed with a list of dicts runs every column type's bind processor for
-every row and builds a parameter dict per row; for 100,000 leads that overhead costs more
+every row and builds a parameter dict per row. For 100,000 leads that overhead costs more
 than SQLite's own work. BulkInsert compiles the same insert() once, converts each value
 with the column type's own bind processor (so the stored format is exactly what
 SQLAlchemy writes), remembers the result for values that repeat, such as the import time

@@ -1,4 +1,4 @@
-"""Errors of the importer; each message names the file or value and says what to do."""
+"""Errors of the importer. Each message names the file or value at fault and the fix."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Time-ordered UUIDs for rows inserted in bulk.
 
 Random (version 4) primary keys land all over SQLite's primary-key index, so every insert
-touches a different page; in the import benchmark that cost about a second per 100,000
-leads. These ids follow the version 7 layout of RFC 9562: a 48-bit Unix time in
+touches a different page. In the import benchmark (bench/import_bench.py) that cost about a
+second per 100,000 leads. These ids follow the version 7 layout of RFC 9562: a 48-bit Unix time in
 milliseconds, then random bits, so ids of one import are consecutive and later imports
 sort after earlier ones. They are as unique as version 4 ids for LeadDesk's purposes: the
 62 low bits start at a random value and count up.

@@ -255,7 +255,11 @@ def _summary(report: ImportReport) -> str:
 
 
 class _ProgressReporter:
-    """Passes progress to the caller's callback, at most once per PROGRESS_INTERVAL_SECONDS."""
+    """A throttle in front of the caller's progress callback.
+
+    Calls closer together than PROGRESS_INTERVAL_SECONDS are dropped, except forced ones
+    such as the first and the last.
+    """
 
     def __init__(self, callback: ProgressCallback | None) -> None:
         self._callback = callback

@@ -135,10 +135,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 # Headers so generic that a more specific column of the same field beats them wherever it
-# sits: Outlook's "Title" holds "Mr." and its "Job Title" holds the job.
+# sits: Outlook's "Title" contains "Mr." and its "Job Title" contains the job.
 WEAK_KEYS = frozenset({"id", "name", "title", "status", "stage", "url"})
 
-# Leading words that name whose value a column holds ("Person - Email", "Business City").
+# Leading words that name whose value a column contains ("Person - Email", "Business City").
 SUBJECT_PREFIXES = frozenset(
     {"person", "people", "contact", "lead", "address", "business", "home", "mailing", "other", "primary"}
 )
@@ -157,7 +157,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 @dataclass(frozen=True)
 class ColumnPlan:
-    """How the importer reads each column: fields in the order their columns fill them.
+    """The role of each column in one import: which field it fills, or its custom field key.
 
     columns_by_field lists, per field, the column indexes that can fill it. The first is the
     column the mapping gives the field. The rest are fallbacks: their values are kept as
@@ -302,6 +302,6 @@ def _check_mapping(headers: Sequence[str], mapping: Mapping[str, str]) -> None:
             continue
         if target not in LEAD_FIELDS:
             raise MappingError(
-                f"the mapping sends column {header!r} to {target!r}, which is no lead field; "
+                f"the mapping sends column {header!r} to the unknown lead field {target!r}; "
                 f"use one of {', '.join(LEAD_FIELDS)}, or custom:<name> to keep it as a custom field"
             )

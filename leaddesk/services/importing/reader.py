@@ -44,7 +44,7 @@ KNOWN_HEADERS_FOR_HEADER_ROW = 2
 # Some CSV cells hold whole notes; the csv module's default limit is 128 KiB.
 csv.field_size_limit(64 * 1024 * 1024)
 
-# File types the importer reads. Workbooks are still told by content, so an XLSX file
+# File types the importer reads. Workbooks are still recognized by content, so an XLSX file
 # saved as .csv opens too; a file without an extension is judged by its content alone.
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".tab", ".txt"})
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
@@ -105,7 +105,7 @@ def open_table(
 ) -> Table:
     """Open the file at path and find its delimiter and header row.
 
-    Workbooks are told by their content, not their extension, so an XLSX file saved under a
+    Workbooks are recognized by their content, not their extension, so an XLSX file saved under a
     .csv name still opens. Raises ImportFileError for a missing, empty or unreadable file and
     for an extension outside TEXT_SUFFIXES and WORKBOOK_SUFFIXES.
     """
@@ -259,7 +259,7 @@ def _open_workbook(path: Path, header_row: int | None, sheet: str | None) -> Tab
 
     rows = _drop_leading_empty_rows(rows)
     if not rows:
-        raise ImportFileError(f"the sheet {sheet!r} of {path.name} is empty; choose the sheet that holds the leads")
+        raise ImportFileError(f"the sheet {sheet!r} of {path.name} is empty; choose the sheet that contains the leads")
 
     header_index = _header_index(path, rows, header_row)
     headers, warnings = unique_headers(rows[header_index])

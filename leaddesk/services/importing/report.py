@@ -1,4 +1,4 @@
-"""What the importer returns: a preview of a file and the report of an import run."""
+"""Results of the importer: the preview of a file and the report of an import run."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ class RejectedRow:
 
     row counts the header as row 1, after any preamble above it, so the first data row is
     row 2; a quoted cell spanning several lines does not add rows. column is the header of
-    the cell at fault, or "" when the whole row is at fault. values holds the row's cells by
-    header, so the row can be corrected and imported again.
+    the cell at fault, or "" when the whole row is at fault. values contains the row's cells
+    by header, so the row can be corrected and imported again.
     """
 
     row: int
@@ -25,10 +25,10 @@ class RejectedRow:
 
 @dataclass
 class ImportPreview:
-    """How a file would be read: encoding, delimiter, header, suggested mapping and sample rows.
+    """The reading of a file before import: encoding, delimiter, header, suggested mapping, sample rows.
 
     header_row is the 1-based position of the header among the file's rows, preamble
-    included. sample_rows holds up to 20 data rows as text.
+    included. sample_rows contains up to 20 data rows as text.
     """
 
     path: str

@@ -1,7 +1,7 @@
 """Checking and normalizing imported cell values: text, e-mail, phone, counts, stages, URLs.
 
 Dates have their own module, dates.py. A value that cannot be used raises InvalidValue,
-whose message says what is wrong and how to fix the cell.
+whose message names the problem and how to fix the cell.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def clean_text(text: str) -> str:
 
 
 def split_values(text: str) -> list[str]:
-    """Split a cell that holds several values, as Google Contacts writes them ("a ::: b")."""
+    """Split a cell that contains several values, as Google Contacts writes them ("a ::: b")."""
     return [part for part in _MULTI_VALUE_SPLIT.split(text) if part]
 
 
