@@ -120,8 +120,11 @@ def open_table(
             f"{path.name} has the extension {path.suffix!r}, which LeadDesk cannot import; "
             "export the leads as CSV or XLSX and import that file"
         )
-    with path.open("rb") as handle:
-        head = handle.read(8)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as error:
+        raise ImportFileError(f"{path} cannot be read ({error.strerror}); check its permissions") from error
     if not head:
         raise ImportFileError(f"{path.name} is empty; export the data again and import the new file")
 
