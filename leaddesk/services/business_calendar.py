@@ -29,6 +29,10 @@ class BusinessCalendar:
     timezone_name: str = "UTC"
     weekly_hours: Mapping[int, WorkingHours] = field(default_factory=lambda: dict(MONDAY_TO_FRIDAY_9_TO_6))
     closed_dates: frozenset[date] = frozenset()
+    # Open intervals per local date; the calendar is immutable, so they never go stale.
+    _interval_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -37,8 +41,16 @@ class BusinessCalendar:
     def local_date(self, instant: datetime) -> date:
         return _require_aware(instant).astimezone(self.zone).date()
 
-    def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+    def open_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """Return the day's open intervals as UTC instants, in order."""
+        cached = self._interval_cache.get(day)
+        if cached is not None:
+            return cached
+        intervals = tuple(self._compute_open_intervals(day))
+        self._interval_cache[day] = intervals
+        return intervals
+
+    def _compute_open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         if day in self.closed_dates:
             return []
         intervals = []
