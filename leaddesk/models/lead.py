@@ -18,6 +18,20 @@ if TYPE_CHECKING:
 
 STAGES = ("new", "contacted", "qualified", "won", "lost", "disqualified")
 
+# Plain-text columns that import, export and the detail view share, in display order.
+NAME_FIELDS = ("first_name", "last_name", "full_name")
+COMPANY_AND_PLACE_FIELDS = (
+    "company",
+    "title",
+    "website",
+    "domain",
+    "linkedin_url",
+    "city",
+    "region",
+    "country",
+    "industry",
+)
+
 
 class Lead(Base):
     __tablename__ = "leads"

@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
-from leaddesk.models import Lead, Rep
+from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Lead, Rep
 from leaddesk.services.database import Database
 
 logger = logging.getLogger(__name__)
@@ -30,20 +30,10 @@ logger = logging.getLogger(__name__)
 EXPORT_FIELDS = (
     "id",
     "external_id",
-    "first_name",
-    "last_name",
-    "full_name",
+    *NAME_FIELDS,
     "email",
     "phone",
-    "company",
-    "title",
-    "website",
-    "domain",
-    "linkedin_url",
-    "city",
-    "region",
-    "country",
-    "industry",
+    *COMPANY_AND_PLACE_FIELDS,
     "employee_count",
     "source",
     "segment",

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.errors import MappingError
 
 logger = logging.getLogger(__name__)
@@ -22,20 +23,10 @@ CUSTOM_PREFIX = "custom:"
 # The lead fields a column can fill. "owner" is a rep's name, stored as the lead's owner_id.
 LEAD_FIELDS = (
     "external_id",
-    "first_name",
-    "last_name",
-    "full_name",
+    *NAME_FIELDS,
     "email",
     "phone",
-    "company",
-    "title",
-    "website",
-    "domain",
-    "linkedin_url",
-    "city",
-    "region",
-    "country",
-    "industry",
+    *COMPANY_AND_PLACE_FIELDS,
     "employee_count",
     "source",
     "segment",

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
 from leaddesk.services.importing.mapping import ColumnPlan
 from leaddesk.services.importing.values import (
@@ -28,18 +29,8 @@ logger = logging.getLogger(__name__)
 TEXT_FIELDS = frozenset(
     {
         "external_id",
-        "first_name",
-        "last_name",
-        "full_name",
-        "company",
-        "title",
-        "website",
-        "domain",
-        "linkedin_url",
-        "city",
-        "region",
-        "country",
-        "industry",
+        *NAME_FIELDS,
+        *COMPANY_AND_PLACE_FIELDS,
         "source",
         "notes",
         "owner",

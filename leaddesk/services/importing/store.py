@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, Lead, Rep
+from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Activity, ActivityKind, Lead, Rep
 from leaddesk.services.importing.bulk import BulkInsert
 from leaddesk.services.importing.ids import OrderedIds
 from leaddesk.services.importing.rows import LeadDraft
@@ -31,21 +31,11 @@ logger = logging.getLogger(__name__)
 # Lead columns that an import may fill and a re-import may change.
 DATA_COLUMNS = (
     "external_id",
-    "first_name",
-    "last_name",
-    "full_name",
+    *NAME_FIELDS,
     "email",
     "email_normalized",
     "phone",
-    "company",
-    "title",
-    "website",
-    "domain",
-    "linkedin_url",
-    "city",
-    "region",
-    "country",
-    "industry",
+    *COMPANY_AND_PLACE_FIELDS,
     "employee_count",
     "source",
     "segment",
