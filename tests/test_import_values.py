@@ -304,3 +304,13 @@ def test_date_evidence_ambiguous_warns():
 
     assert not evidence.is_day_first
     assert "fits both" in evidence.describe("Created")
+
+
+def test_employee_count_implausible_rejected() -> None:
+    from leaddesk.services.importing.values import InvalidValue, parse_employee_count
+
+    for value in ("99999999999999999999999", 10**30, "9223372036854775807"):
+        with pytest.raises(InvalidValue, match="not a plausible employee count"):
+            parse_employee_count(value)
+
+    assert parse_employee_count("2,300,000") == (2_300_000, False)

@@ -93,3 +93,31 @@ def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
         Database.open(path)
 
     assert path.read_text() == "these are not leads"
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "photos.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)")
+    connection.close()
+    before = path.read_bytes()
+
+    with pytest.raises(DatabaseError, match="another program"):
+        Database.open(path)
+
+    assert path.read_bytes() == before
+
+
+def test_missing_revision_is_refused(db_path: Path) -> None:
+    Database.open(db_path).dispose()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("DELETE FROM alembic_version")
+    connection.close()
+
+    with pytest.raises(DatabaseError, match="no schema revision"):
+        Database.open(db_path)
+
+
+def test_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="is a folder"):
+        Database.open(tmp_path)

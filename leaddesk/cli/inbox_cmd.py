@@ -166,6 +166,10 @@ def _clip(value: str) -> str:
     return value[: MAX_COLUMN_WIDTH - 3] + "..."
 
 
+# SQLite's LIMIT takes a signed 64-bit integer.
+MAX_LIMIT = 2**63 - 1
+
+
 def _non_negative_int(value: str) -> int:
     try:
         number = int(value)
@@ -173,4 +177,6 @@ def _non_negative_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected a whole number such as 20") from None
     if number < 0:
         raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected 0 or more")
+    if number > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected at most {MAX_LIMIT:,}; use 0 to print all")
     return number

@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from leaddesk import __version__
 from leaddesk.cli import export_cmd, import_cmd, inbox_cmd
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_USAGE, CliError
@@ -48,18 +50,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app(args.db)
 
     try:
-        return int(args.run(args))
+        exit_code = int(args.run(args))
+        # Flush here, so a reader that closed the pipe is caught below and not at interpreter exit.
+        sys.stdout.flush()
+        return exit_code
     except CliError as error:
         print(f"leaddesk {args.command}: {error}", file=sys.stderr)
         return error.exit_code
     except DatabaseError as error:
         print(f"leaddesk {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OperationalError as error:
+        logger.info("%s failed on the database: %s", args.command, error)
+        print(
+            f"leaddesk {args.command}: the database failed: {error.orig}; "
+            "check that the database file and its folder are writable and not locked by another program",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader of our output (such as `head`) closed the pipe. Point stdout at devnull
         # so the interpreter's final flush does not print a second traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        logger.info("%s failed on a file: %s", args.command, error)
+        where = f" ({error.filename})" if error.filename else ""
+        reason = error.strerror or str(error)
+        print(f"leaddesk {args.command}: {reason}{where}; check the path and its permissions", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

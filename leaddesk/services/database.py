@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -99,14 +99,39 @@ class Database:
         newer LeadDesk raises DatabaseTooNewError and is left untouched.
         """
         path = Path(path)
+        if path.is_dir():
+            raise DatabaseError(f"{path} is a folder; give the path of a database file, such as {path / 'leads.sqlite'}")
         existed = path.exists() and path.stat().st_size > 0
         if existed:
             _check_is_sqlite(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseError(f"cannot create the folder for {path}: {error.strerror}; choose another --db") from error
         database = cls(create_sqlite_engine(path), path)
         database.created = not existed
+        if existed:
+            database._check_is_leaddesk()
         database.upgrade_schema()
         return database
+
+    def _check_is_leaddesk(self) -> None:
+        """Raise DatabaseError for an SQLite file that other software made, before anything is written."""
+        with self.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            revision = MigrationContext.configure(connection).get_current_revision()
+        if not tables:
+            return
+        if "alembic_version" not in tables:
+            raise DatabaseError(
+                f"{self.path} is an SQLite database of another program (tables: {', '.join(sorted(tables)[:5])}); "
+                "LeadDesk leaves it untouched. Choose another file with --db."
+            )
+        if revision is None:
+            raise DatabaseError(
+                f"{self.path} has LeadDesk tables but no schema revision, so it cannot be upgraded safely; "
+                "restore it from a backup copy, or choose another file with --db."
+            )
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:

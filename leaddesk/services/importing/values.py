@@ -176,10 +176,10 @@ def parse_employee_count(value: object) -> tuple[int, bool]:
     text = str(value).strip()
     whole = _WHOLE_NUMBER.match(text)
     if whole:
-        return int(whole.group(1).replace(",", "")), False
+        return _non_negative(int(whole.group(1).replace(",", "")), text), False
     bounded = _NUMBER_RANGE.match(text) or _OPEN_RANGE.match(text)
     if bounded:
-        return int(bounded.group(1).replace(",", "")), True
+        return _non_negative(int(bounded.group(1).replace(",", "")), text), True
     raise InvalidValue(
         f"{text!r} is not an employee count; enter a whole number such as 85 or 1,200, "
         "or a range such as 51-200"
@@ -203,7 +203,16 @@ def domain_of(url: str) -> str | None:
     return host.removeprefix("www.")
 
 
+# Well above the largest employer on record (a few million staff), so a larger number is a typo.
+MAX_EMPLOYEE_COUNT = 100_000_000
+
+
 def _non_negative(number: int, original: object) -> int:
     if number < 0:
         raise InvalidValue(f"{original!r} is not an employee count; it cannot be negative")
+    if number > MAX_EMPLOYEE_COUNT:
+        raise InvalidValue(
+            f"{original!r} is not a plausible employee count; it is above {MAX_EMPLOYEE_COUNT:,}, "
+            "so check the cell for extra digits"
+        )
     return number
