@@ -394,3 +394,20 @@ def test_report_to_dict(database, tmp_path: Path):
     assert {"created", "updated", "skipped", "rejected", "rejected_rows", "batch_id", "sha256", "encoding", "mapping"} <= set(data)
     assert data["rejected_rows"][0]["row"] == 2
     assert data["rejected_rows"][0]["column"] == "Created Date"
+
+
+def test_old_list_suggests_history(database, tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from leaddesk.services.importing import run_import
+
+    path = tmp_path / "old.csv"
+    path.write_text("Name,Email,Create Date\nAda,ada@old.example,2019-03-01\nBo,bo@old.example,2019-04-01\n")
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+
+    report = run_import(database, path, now=now)
+    history_report = run_import(database, path, now=now, historical=True)
+
+    assert report.created == 2
+    assert any("import it again as history" in warning for warning in report.warnings)
+    assert not any("as history" in warning for warning in history_report.warnings)

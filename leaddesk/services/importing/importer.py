@@ -6,12 +6,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from leaddesk.models import ImportBatch, utc_now
+from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportCancelled
@@ -35,6 +35,9 @@ PROGRESS_INTERVAL_SECONDS = 0.1
 
 # Rows read from the file to recognize LinkedIn URL columns when suggesting a mapping.
 MAPPING_SAMPLE_ROWS = 20
+
+# New leads older than this on arrival suggest a list that should be imported as history.
+OLD_LEAD_AGE = timedelta(days=30)
 
 
 def run_import(
@@ -132,6 +135,8 @@ def run_import(
         batch.skipped_count = report.skipped
         batch.rejected_count = report.rejected
         batch.finished_at = utc_now()
+        if not historical:
+            _warn_if_old_list(session, batch.id, now, report)
         if dry_run:
             session.rollback()
         else:
@@ -230,6 +235,23 @@ def _warn_if_imported_before(session, sha256: str, report: ImportReport) -> None
         report.warnings.append(
             f"this file was imported before, on {previous:%Y-%m-%d %H:%M} UTC; "
             "rows that match existing leads are updated or skipped, not added again"
+        )
+
+
+def _warn_if_old_list(session, batch_id, now: datetime, report: ImportReport) -> None:
+    """Suggest a historical import when most new leads arrived long ago and are overdue at once."""
+    if report.created == 0:
+        return
+    session.flush()
+    cutoff = now - OLD_LEAD_AGE
+    old = session.scalar(
+        select(func.count()).select_from(Lead).where(Lead.import_batch_id == batch_id, Lead.received_at < cutoff)
+    )
+    if old and old * 2 > report.created:
+        report.warnings.append(
+            f"{old} of {report.created} new leads arrived more than {OLD_LEAD_AGE.days} days ago and are "
+            "overdue at once; to import an old list without response clocks, import it again as history "
+            "(--historical, or the history checkbox in the import dialog)"
         )
 
 
