@@ -411,3 +411,18 @@ def test_old_list_suggests_history(database, tmp_path) -> None:
     assert report.created == 2
     assert any("import it again as history" in warning for warning in report.warnings)
     assert not any("as history" in warning for warning in history_report.warnings)
+
+
+def test_old_closed_leads_no_history_hint(database, tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from leaddesk.services.importing import run_import
+
+    path = tmp_path / "closed.csv"
+    path.write_text("Name,Email,Create Date,Lead Status\nAda,ada@old.example,2019-03-01,Closed - Converted\n")
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+
+    report = run_import(database, path, now=now)
+
+    assert report.created == 1
+    assert not any("as history" in warning for warning in report.warnings)

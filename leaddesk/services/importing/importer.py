@@ -239,13 +239,15 @@ def _warn_if_imported_before(session, sha256: str, report: ImportReport) -> None
 
 
 def _warn_if_old_list(session, batch_id, now: datetime, report: ImportReport) -> None:
-    """Suggest a historical import when most new leads arrived long ago and are overdue at once."""
+    """Suggest a historical import when most new leads arrived long ago and are already overdue."""
     if report.created == 0:
         return
     session.flush()
     cutoff = now - OLD_LEAD_AGE
     old = session.scalar(
-        select(func.count()).select_from(Lead).where(Lead.import_batch_id == batch_id, Lead.received_at < cutoff)
+        select(func.count())
+        .select_from(Lead)
+        .where(Lead.import_batch_id == batch_id, Lead.received_at < cutoff, Lead.response_due_at < now)
     )
     if old and old * 2 > report.created:
         report.warnings.append(
