@@ -28,7 +28,7 @@ SQLITE_CACHE_KIB = 65_536
 
 
 class DatabaseError(Exception):
-    """A database file that LeadDesk cannot open; the message says why and what to do."""
+    """A database file that LeadDesk cannot open; the message explains why and what to do."""
 
 
 class DatabaseTooNewError(DatabaseError):

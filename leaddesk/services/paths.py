@@ -1,4 +1,4 @@
-"""Where LeadDesk keeps its files: the default database, logs and shipped resources."""
+"""File locations of LeadDesk: the default database, logs and shipped resources."""
 
 from __future__ import annotations
 

@@ -134,7 +134,7 @@ class Playbook:
 
 
 def system_timezone_name() -> str:
-    """Return this machine's IANA timezone name, or "UTC" when it cannot be told."""
+    """Return this machine's IANA timezone name, or "UTC" when it cannot be determined."""
     candidate = os.environ.get("TZ", "").lstrip(":")
     if not candidate:
         localtime = Path("/etc/localtime")

@@ -47,7 +47,7 @@ def compute_response_clock(rule: SegmentRule, received_at: datetime, playbook: P
 def start_response_clock(lead: Lead, playbook: Playbook, historical: bool = False) -> None:
     """Set the lead's segment and, unless it is historical or already contacted, its deadlines.
 
-    A segment key that a file or user set explicitly and the playbook knows is kept;
+    A segment key that a file or user set explicitly and that the playbook defines is kept;
     otherwise the first matching segment rule wins.
     """
     known = {rule.key for rule in playbook.segments}
