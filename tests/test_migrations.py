@@ -121,3 +121,66 @@ def test_missing_revision_is_refused(db_path: Path) -> None:
 def test_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="is a folder"):
         Database.open(tmp_path)
+
+
+def test_0002_upgrades_with_phones(db_path: Path) -> None:
+    _upgrade_to(db_path, "0002")
+    with sqlite3.connect(db_path) as connection:
+        for lead_id, phone in (("a" * 32, "+1 (555) 010-2030"), ("b" * 32, "ext. 12"), ("c" * 32, None)):
+            connection.execute(
+                "INSERT INTO leads (id, phone, segment, stage, score, custom_fields, received_at, "
+                "created_at, updated_at, row_version) VALUES "
+                "(?, ?, 'general', 'new', 0, '{}', '2026-01-05 10:00:00', '2026-01-05 10:00:00', "
+                "'2026-01-05 10:00:00', 1)",
+                (lead_id, phone),
+            )
+        connection.execute(
+            "INSERT INTO import_batches (id, file_name, sha256, started_at, historical, created_count, "
+            "updated_count, skipped_count, rejected_count, column_mapping) VALUES "
+            "(?, 'old.csv', ?, '2026-01-05 10:00:00', 0, 3, 0, 0, 0, '{}')",
+            ("d" * 32, "0" * 64),
+        )
+    connection.close()
+
+    opened = Database.open(db_path)
+
+    assert opened.current_revision() == head_revision()
+    with opened.engine.connect() as connection:
+        phones = dict(connection.exec_driver_sql("SELECT id, phone_normalized FROM leads").fetchall())
+        batch = connection.exec_driver_sql("SELECT file_name, policy, undone_at FROM import_batches").one()
+        tables = set(inspect(connection).get_table_names())
+        indexes = {index["name"] for index in inspect(connection).get_indexes("leads")}
+    assert phones == {"a" * 32: "15550102030", "b" * 32: None, "c" * 32: None}
+    assert tuple(batch) == ("old.csv", None, None)
+    assert {"import_changes", "saved_mappings"} <= tables
+    assert "ix_leads_phone_normalized" in indexes
+    opened.dispose()
+
+
+def test_0003_downgrades_to_0002(db_path: Path) -> None:
+    Database.open(db_path).dispose()
+    engine = database_module.create_sqlite_engine(db_path)
+    config = database_module._alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+        tables = set(inspect(connection).get_table_names())
+        columns = {column["name"] for column in inspect(connection).get_columns("leads")}
+    engine.dispose()
+
+    assert "import_changes" not in tables
+    assert "saved_mappings" not in tables
+    assert "phone_normalized" not in columns
+
+
+def test_models_match_migrations(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from leaddesk.models import Base
+
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+
+    assert differences == []

@@ -4,8 +4,10 @@ from leaddesk.models.activity import Activity, ActivityKind
 from leaddesk.models.base import Base, UTCDateTime, utc_now
 from leaddesk.models.follow_up import FollowUp
 from leaddesk.models.import_batch import ImportBatch
-from leaddesk.models.lead import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, STAGES, Lead
+from leaddesk.models.import_change import ImportChange
+from leaddesk.models.lead import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, STAGES, Lead, normalize_phone
 from leaddesk.models.rep import Rep
+from leaddesk.models.saved_mapping import SavedMapping
 from leaddesk.models.setting import Setting
 
 __all__ = [
@@ -15,11 +17,14 @@ __all__ = [
     "COMPANY_AND_PLACE_FIELDS",
     "FollowUp",
     "ImportBatch",
+    "ImportChange",
     "Lead",
     "NAME_FIELDS",
     "Rep",
     "STAGES",
+    "SavedMapping",
     "Setting",
     "UTCDateTime",
+    "normalize_phone",
     "utc_now",
 ]

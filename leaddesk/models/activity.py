@@ -21,6 +21,7 @@ class ActivityKind(str, enum.Enum):
     STAGE_CHANGE = "stage_change"
     FOLLOW_UP_SET = "follow_up_set"
     IMPORT = "import"
+    IMPORT_UNDONE = "import_undone"
 
 
 class Activity(Base):

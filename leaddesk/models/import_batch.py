@@ -28,3 +28,8 @@ class ImportBatch(Base):
     # Header -> lead field, as the user confirmed it; custom columns map to "custom:<header>".
     column_mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     imported_by: Mapped[str | None] = mapped_column(String(200))
+    # ImportPolicy.to_dict() of the run; None for batches from before policies existed, which updated matches.
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set when the batch was undone; an undone batch cannot be undone again.
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(200))

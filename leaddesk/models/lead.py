@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from leaddesk.models.base import Base, UTCDateTime, new_uuid, utc_now
 
@@ -32,12 +33,30 @@ COMPANY_AND_PLACE_FIELDS = (
     "industry",
 )
 
+# A phone with fewer digits than this (an extension, a typo such as "0") never matches another lead.
+MIN_PHONE_MATCH_DIGITS = 7
+
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """Return the phone's digits for matching, or None when it has fewer than MIN_PHONE_MATCH_DIGITS.
+
+    "+1 (555) 010-2030" and "1.555.010.2030" both become "15550102030". A number written
+    with and without its country code gives two different keys.
+    """
+    if not phone:
+        return None
+    digits = _NON_DIGITS.sub("", phone)
+    return digits if len(digits) >= MIN_PHONE_MATCH_DIGITS else None
+
 
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_email_normalized", "email_normalized"),
         Index("ix_leads_external_id", "external_id"),
+        Index("ix_leads_phone_normalized", "phone_normalized"),
         Index("ix_leads_response_due_at", "response_due_at"),
         Index("ix_leads_received_at", "received_at"),
     )
@@ -52,6 +71,8 @@ class Lead(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     email_normalized: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(100))
+    # The phone's digits (see normalize_phone), kept in step with phone, for matching imported rows.
+    phone_normalized: Mapped[str | None] = mapped_column(String(100))
     company: Mapped[str | None] = mapped_column(String(300))
     title: Mapped[str | None] = mapped_column(String(300))
     website: Mapped[str | None] = mapped_column(String(500))
@@ -97,6 +118,12 @@ class Lead(Base):
     )
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @validates("phone")
+    def _normalize_phone(self, _key: str, phone: str | None) -> str | None:
+        # Bulk imports write Core rows and set phone_normalized themselves.
+        self.phone_normalized = normalize_phone(phone)
+        return phone
 
     @property
     def display_name(self) -> str:
