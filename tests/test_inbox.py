@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from leaddesk.models import Lead, Rep
-from leaddesk.services import inbox
+from leaddesk.services import inbox, lead_actions
 from leaddesk.services.inbox import InboxQuery
 from leaddesk.services.sla import ResponseState
 
@@ -251,3 +251,18 @@ def test_row_state_at_later(database):
     assert row.state is ResponseState.WAITING
     assert row.state_at(NOW + timedelta(minutes=25)) is ResponseState.DUE_SOON
     assert row.state_at(NOW + timedelta(minutes=30)) is ResponseState.OVERDUE
+
+
+def test_row_version_follows_writes(database):
+    with database.session() as session:
+        lead_id = add_lead(session, "Jo", **due(30))
+    with database.session() as session:
+        (before,) = inbox.fetch_rows(session, [lead_id], NOW)
+    with database.session() as session:
+        lead_actions.mark_contacted(session, lead_id, NOW, "tester")
+
+        (inside_write,) = inbox.fetch_rows(session, [lead_id], NOW)
+
+    assert before.row_version == 1
+    assert inside_write.row_version == 2
+    assert inside_write.state is ResponseState.CONTACTED

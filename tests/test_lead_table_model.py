@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from leaddesk.models import Lead
-from leaddesk.services import inbox
+from leaddesk.services import inbox, lead_actions
 from leaddesk.services.inbox import InboxQuery
 from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, DUE_COLUMN, LEAD_ID_ROLE, SORT_ROLE, STATE_ROLE, LeadTableModel
@@ -256,6 +256,45 @@ def test_refresh_drops_stale_pages(model, runner, lead_ids):
 
     assert not model.is_page_loaded(0)
     assert model.rowCount() == 5
+
+
+def test_older_page_keeps_newer_row(model, runner, database, lead_ids):
+    display(model, 0, "name")
+    ((read_page, deliver_page),) = runner.queued
+    runner.queued.clear()
+    with database.session() as session:
+        old_page = read_page(session)
+    with database.session() as session:
+        lead_actions.mark_contacted(session, lead_ids[0], NOW, "tester")
+        written = inbox.fetch_rows(session, [lead_ids[0]], NOW)
+    changes = []
+    model.dataChanged.connect(lambda top_left, bottom_right: changes.append((top_left.row(), bottom_right.row())))
+
+    model.update_rows(written)
+    deliver_page(old_page)
+
+    assert changes[0] == (0, 0)
+    assert model.is_page_loaded(0)
+    assert model.data(model.index(0, 0), STATE_ROLE) == "contacted"
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
+    assert display(model, 1, "name") == "Soon Sami"
+
+
+def test_written_row_outlives_refresh(model, runner, database, lead_ids):
+    display(model, 0, "name")
+    runner.run_all()
+    model.set_lead_ids(lead_ids, NOW)
+    with database.session() as session:
+        lead_actions.mark_contacted(session, lead_ids[0], NOW, "tester")
+        written = inbox.fetch_rows(session, [lead_ids[0]], NOW)
+    model.update_rows(written)
+
+    # A second refresh arrives before any page of the first one.
+    model.set_lead_ids(lead_ids, NOW)
+
+    assert not model.is_page_loaded(0)
+    assert model.data(model.index(0, 0), STATE_ROLE) == "contacted"
+    assert display(model, 1, "name") == "Soon Sami"
 
 
 def test_sort_requests(model):

@@ -22,6 +22,7 @@ from leaddesk.ui.labels import DUE_SOON_BACKGROUND, OVERDUE_BACKGROUND
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, STATE_ROLE
 from leaddesk.ui.main_window import MainWindow
+from leaddesk.ui.tasks import TaskRunner
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
 BACKGROUND = Qt.ItemDataRole.BackgroundRole
@@ -35,6 +36,34 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class GatedRunner(TaskRunner):
+    """A TaskRunner whose reads with a gated description run their queries, then wait for the test to open the gate.
+
+    The result is read when the read starts but arrives when the test chooses. A waiting read
+    holds no SQLite lock, because its SELECT statements have finished.
+    """
+
+    def __init__(self, database) -> None:
+        super().__init__(database)
+        self.gates: dict[str, threading.Event] = {}
+
+    def gate(self, description: str) -> threading.Event:
+        self.gates[description] = threading.Event()
+        return self.gates[description]
+
+    def read(self, work, on_success=None, on_failure=None, description="read"):
+        gate = self.gates.get(description)
+        if gate is not None:
+            inner = work
+
+            def work(session):
+                result = inner(session)
+                gate.wait(10)
+                return result
+
+        super().read(work, on_success, on_failure, description)
 
 
 @pytest.fixture
@@ -128,6 +157,67 @@ def test_mark_contacted_clears_overdue(qtbot, window, leads, database):
         lead = session.get(Lead, leads["overdue"])
         assert lead.first_contacted_at == NOW
         assert lead.updated_by == "tester"
+
+
+def test_contacted_before_first_page(qtbot, database, leads):
+    runner = GatedRunner(database)
+    pages = runner.gate("load leads")
+    window = MainWindow(database, runner=runner, clock=lambda: NOW, actor="tester")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads["overdue"])
+    assert not window.model.is_page_loaded(0)
+
+    refreshes = runner.gate("refresh the inbox")
+    with qtbot.waitSignal(window.lead_changed):
+        qtbot.mouseClick(window.detail_pane.contacted_button, Qt.MouseButton.LeftButton)
+
+    # The write's own read-back shows the row before any page or refresh arrives.
+    assert window.model.data(window.model.index(0, 0), STATE_ROLE) == "contacted"
+    assert window.detail_pane.detail.first_contacted_at == NOW
+
+    # The first page was requested before the write and still holds the overdue lead.
+    with qtbot.waitSignal(window.model.page_loaded):
+        pages.set()
+    assert window.model.is_page_loaded(0)
+    assert window.model.data(window.model.index(0, 0), STATE_ROLE) == "contacted"
+    assert window.model.data(window.model.index(0, 0), BACKGROUND) is None
+
+    with qtbot.waitSignal(window.refreshed):
+        refreshes.set()
+    qtbot.waitUntil(lambda: window.model.is_page_loaded(0))
+    row = row_of(window, leads["overdue"])
+    assert row == 1
+    assert window.model.data(window.model.index(row, 0), STATE_ROLE) == "contacted"
+    assert window.model.data(window.model.index(row, 0), BACKGROUND) is None
+    assert window.overdue_label.text() == "0 overdue"
+    assert window.detail_pane.lead_id == leads["overdue"]
+
+
+def test_old_detail_read_ignored(qtbot, window, leads):
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads["overdue"])
+    before = window.detail_pane.detail
+
+    with qtbot.waitSignal(window.lead_changed):
+        qtbot.mouseClick(window.detail_pane.contacted_button, Qt.MouseButton.LeftButton)
+    window._show_detail(before)
+
+    assert window.detail_pane.detail.row_version == before.row_version + 1
+    assert window.detail_pane.detail.first_contacted_at == NOW
+
+
+def test_sample_leads_select_first(qtbot, tmp_path):
+    database = Database.open(tmp_path / "fresh.sqlite")
+    window = MainWindow(database, clock=lambda: NOW)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.total_label.text() == "0 lead(s) shown")
+
+    window.load_sample_leads()
+
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id is not None)
+    assert window.detail_pane.lead_id == window.model.lead_id(0)
+    window.close()
+    database.dispose()
 
 
 def test_starts_on_most_urgent(qtbot, window, leads):

@@ -84,6 +84,9 @@ class InboxRow:
     first_contacted_at: datetime | None
     next_follow_up_at: datetime | None
     state: ResponseState
+    # The lead's optimistic-lock counter. Lead actions and imports raise it on every update,
+    # so a view can tell which of two reads of one lead is newer.
+    row_version: int
 
     def state_at(self, now: datetime) -> ResponseState:
         """Return the response state at another instant, for a view whose clock runs on."""
@@ -202,6 +205,7 @@ def _row_select() -> Select[Any]:
         Lead.response_warn_at,
         Lead.first_contacted_at,
         Lead.next_follow_up_at,
+        Lead.row_version,
     )
     return select(Lead, Rep.name).outerjoin(Rep, Rep.id == Lead.owner_id).options(columns)
 
@@ -306,4 +310,5 @@ def _to_row(lead: Lead, owner_name: str | None, labels: dict[str, str], now: dat
         first_contacted_at=lead.first_contacted_at,
         next_follow_up_at=lead.next_follow_up_at,
         state=response_state(lead.first_contacted_at, lead.response_due_at, lead.response_warn_at, now),
+        row_version=lead.row_version,
     )

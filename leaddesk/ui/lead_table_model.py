@@ -5,6 +5,11 @@ one of them. For 100,000 leads the ids take about 11 MB of UUID objects, plus 8 
 row_of() builds its index (tracemalloc, CPython 3.11). Page loads run on the TaskRunner's
 read pool. Until a page arrives, its rows show the data of the previous refresh, or blank
 cells on the first load.
+
+Results may arrive out of order, so two rules decide what is shown. A page requested before
+the latest set_lead_ids() is dropped (the generation counter). A row never replaces a cached
+row of the same lead with a higher row_version, so a page read that started before a write
+cannot undo the row that the write returned through update_rows().
 """
 
 from __future__ import annotations
@@ -96,12 +101,26 @@ class LeadTableModel(QAbstractTableModel):
         self._generation += 1
         self._ids = list(ids)
         self._row_of_id = None
-        self._previous_rows = self._rows or self._previous_rows
+        if self._loaded_pages:
+            self._previous_rows = self._rows
+        else:
+            # No page of this generation arrived, so _rows holds at most rows from update_rows().
+            self._previous_rows = {**self._previous_rows, **self._rows}
         self._rows = {}
         self._loaded_pages = set()
         self._requested_pages = set()
         self._now = now
         self.endResetModel()
+
+    def update_rows(self, rows: Sequence[InboxRow]) -> None:
+        """Show rows that a write returned, at their current positions, until the next refresh re-sorts them."""
+        last_column = len(COLUMNS) - 1
+        for data in rows:
+            if not self._store(data):
+                continue
+            row = self.row_of(data.id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last_column))
 
     def lead_id(self, row: int) -> uuid.UUID | None:
         if 0 <= row < len(self._ids):
@@ -279,13 +298,24 @@ class LeadTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         for data in rows:
-            self._rows[data.id] = data
+            self._store(data)
         self._loaded_pages.add(page)
         first = page * self._page_size
         last = min(first + self._page_size, len(self._ids)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             self.page_loaded.emit(first, last)
+
+    def _store(self, data: InboxRow) -> bool:
+        """Cache a row unless a newer row of the same lead is cached; return whether it was stored."""
+        cached = self._rows.get(data.id) or self._previous_rows.get(data.id)
+        if cached is not None and cached.row_version > data.row_version:
+            self._rows[data.id] = cached
+            return False
+        self._rows[data.id] = data
+        if data.id in self._previous_rows:
+            self._previous_rows[data.id] = data
+        return True
 
     def _on_page_failed(self, generation: int, page: int, error: Exception) -> None:
         # The page stays marked as requested, so repaints do not retry it every second.

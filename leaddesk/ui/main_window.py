@@ -6,6 +6,7 @@ import getpass
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import Rep, utc_now
 from leaddesk.services import inbox, lead_actions
 from leaddesk.services.database import Database
-from leaddesk.services.inbox import InboxQuery
+from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS
 from leaddesk.ui.detail_pane import DetailPane
@@ -54,6 +55,16 @@ COLUMN_WIDTH_SAMPLES = {
     "received": "2024-05-06 14:30",
     "due": "overdue by 23h 59m",
 }
+
+
+@dataclass(frozen=True)
+class SavedChange:
+    """A lead action's result and the lead as the same write session reads it after the change."""
+
+    change: LeadChange
+    # Empty when the lead no longer shows in the inbox.
+    rows: list[InboxRow]
+    detail: LeadDetail
 
 
 def current_user() -> str:
@@ -263,9 +274,10 @@ class MainWindow(QMainWindow):
         if selected is not None and row is None:
             self.detail_pane.show_detail(None)
         if self._first_refresh and ids:
-            # Start on the most urgent lead, so the detail pane is not empty at launch.
+            # Start on the most urgent lead, so the detail pane is not empty at launch. A list
+            # that starts empty (a new database that gets sample leads) waits for its first lead.
             self.table.selectRow(0)
-        self._first_refresh = False
+            self._first_refresh = False
 
         if owners != self._owner_names:
             self._owner_names = owners
@@ -327,6 +339,10 @@ class MainWindow(QMainWindow):
         selected = self.model.lead_id(current.row()) if current.isValid() else None
         if selected is not None and selected != detail.id:
             return
+        shown = self.detail_pane.detail
+        if shown is not None and shown.id == detail.id and shown.row_version > detail.row_version:
+            # A read that started before a write finished; the pane already shows the write's result.
+            return
         self.detail_pane.show_detail(detail, self.clock())
         self.detail_shown.emit()
 
@@ -382,19 +398,33 @@ class MainWindow(QMainWindow):
         )
 
     def _write(self, work: Callable[[Session], LeadChange], description: str) -> None:
+        """Run a lead action on the write lane and read the changed lead back in the same session.
+
+        Reads of the read pool may have started before the write and may arrive after it, so
+        the view takes the lead's new state from the write itself and not from them.
+        """
+        now = self.clock()
+
+        def write_and_read_back(session: Session) -> SavedChange:
+            change = work(session)
+            rows = inbox.fetch_rows(session, [change.lead_id], now)
+            return SavedChange(change, rows, lead_actions.lead_detail(session, change.lead_id))
+
         self.runner.write(
-            work,
+            write_and_read_back,
             on_success=self._on_lead_changed,
             on_failure=lambda error: self._on_write_failed(description, error),
             description=description,
         )
 
-    def _on_lead_changed(self, change: LeadChange) -> None:
+    def _on_lead_changed(self, saved: SavedChange) -> None:
+        self.model.update_rows(saved.rows)
+        if saved.detail.id == self.detail_pane.lead_id:
+            self._show_detail(saved.detail)
         self.statusBar().showMessage(self.tr("Saved."), 3000)
+        # The refresh re-sorts the list and recounts the status bar.
         self.refresh()
-        if change.lead_id == self.detail_pane.lead_id:
-            self.load_detail(change.lead_id)
-        self.lead_changed.emit(change)
+        self.lead_changed.emit(saved.change)
 
     def _on_write_failed(self, description: str, error: Exception) -> None:
         show_error(self, description, error)
