@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 
 from leaddesk.models import Lead
 from leaddesk.services import inbox, lead_actions
 from leaddesk.services.inbox import InboxQuery
-from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND
+from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND, duration_text
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, DUE_COLUMN, LEAD_ID_ROLE, SORT_ROLE, STATE_ROLE, LeadTableModel
 from leaddesk.ui.tasks import TaskRunner
 
@@ -39,6 +39,32 @@ class QueuedRunner:
             with self.database.session() as session:
                 result = work(session)
             on_success(result)
+
+
+class WordTranslator(QTranslator):
+    """A translator that replaces whole source texts from a dictionary, in any context."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):
+        return self.texts.get(source_text, source_text)
+
+
+@pytest.fixture
+def german(qapp):
+    translator = WordTranslator(
+        {
+            "due in {duration}": "fällig in {duration}",
+            "overdue by {duration}": "überfällig seit {duration}",
+            "{hours}h {minutes}m": "{hours} Std. {minutes} Min.",
+            "{minutes}m {seconds}s": "{minutes} Min. {seconds} Sek.",
+        }
+    )
+    QCoreApplication.installTranslator(translator)
+    yield translator
+    QCoreApplication.removeTranslator(translator)
 
 
 @pytest.fixture
@@ -161,6 +187,40 @@ def test_display_columns(model, runner):
     assert display(model, 0, "due") == "overdue by 1h 30m"
     assert display(model, 1, "due") == "due in 3m 0s"
     assert display(model, CONTACTED_ROW, "due") == "Contacted"
+
+
+def test_due_text_translated(model, runner, german):
+    display(model, 0, "name")
+    runner.run_all()
+
+    assert display(model, 0, "due") == "überfällig seit 1 Std. 30 Min."
+    assert display(model, 1, "due") == "fällig in 3 Min. 0 Sek."
+
+
+def test_due_text_at_deadline(model, runner):
+    display(model, 0, "name")
+    runner.run_all()
+
+    model.tick(NOW + timedelta(minutes=3), 0, 9)
+
+    assert model.data(model.index(1, 0), STATE_ROLE) == "overdue"
+    assert display(model, 1, "due") == "overdue by 0s"
+
+
+@pytest.mark.parametrize(
+    ("delta", "expected"),
+    [
+        (timedelta(0), "0s"),
+        (timedelta(seconds=59), "59s"),
+        (timedelta(minutes=4, seconds=10), "4m 10s"),
+        (timedelta(hours=1), "1h 0m"),
+        (timedelta(hours=2, minutes=5, seconds=59), "2h 5m"),
+        (timedelta(days=3, hours=1, minutes=2), "3d 1h"),
+        (-timedelta(minutes=90), "1h 30m"),
+    ],
+)
+def test_duration_text_units(qapp, delta, expected):
+    assert duration_text(delta) == expected
 
 
 def test_header_titles(model):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDateTime, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QDateTime, QMimeData, QPoint, QPointF, Qt, QTranslator, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
@@ -36,6 +36,17 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class WordTranslator(QTranslator):
+    """A translator that replaces whole source texts from a dictionary, in any context."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):
+        return self.texts.get(source_text, source_text)
 
 
 class GatedRunner(TaskRunner):
@@ -239,6 +250,23 @@ def test_detail_pane_fields(qtbot, window, leads):
     ]
     assert "50k" in shown
     assert "Ana Lopez" in shown
+
+
+def test_detail_state_translated(qtbot, window, leads):
+    translator = WordTranslator(
+        {
+            "Overdue by {duration}": "Überfällig seit {duration}",
+            "{minutes}m {seconds}s": "{minutes} Min. {seconds} Sek.",
+        }
+    )
+    QCoreApplication.installTranslator(translator)
+    try:
+        qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads["overdue"])
+        window.tick()
+
+        assert window.detail_pane.state_label.text() == "Überfällig seit 30 Min. 0 Sek."
+    finally:
+        QCoreApplication.removeTranslator(translator)
 
 
 def test_follow_up_dialog_saves(qtbot, window, leads, database):

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from leaddesk.models import STAGES
 from leaddesk.services.lead_actions import LeadDetail
-from leaddesk.services.sla import ResponseState, format_remaining
-from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, local_time, stage_label
+from leaddesk.services.sla import ResponseState
+from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, duration_text, local_time, stage_label
 
 ACTIVITY_LABELS = {
     "contacted": QT_TRANSLATE_NOOP("DetailPane", "Contacted"),
@@ -187,8 +187,11 @@ class DetailPane(QWidget):
         elif detail.response_due_at is None:
             text = self.tr("No response deadline")
         else:
-            remaining = format_remaining(detail.response_due_at, now)
-            text = remaining[:1].upper() + remaining[1:]
+            duration = duration_text(detail.response_due_at - now)
+            if now >= detail.response_due_at:
+                text = self.tr("Overdue by {duration}").format(duration=duration)
+            else:
+                text = self.tr("Due in {duration}").format(duration=duration)
         self.state_label.setText(text)
 
         background = STATE_BACKGROUNDS.get(state)

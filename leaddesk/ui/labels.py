@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor
@@ -53,3 +53,24 @@ def local_time(instant: datetime | None) -> str:
     if instant is None:
         return ""
     return instant.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def duration_text(delta: timedelta) -> str:
+    """Format the length of delta, ignoring its sign, in its two largest units: "3d 1h", "4m 10s", "0s".
+
+    Each template goes through Qt's translation, so a translator can change unit names and order.
+    """
+    seconds = int(abs(delta.total_seconds()))
+    days, seconds = divmod(seconds, 86_400)
+    hours, seconds = divmod(seconds, 3_600)
+    minutes, seconds = divmod(seconds, 60)
+
+    if days:
+        template = QCoreApplication.translate(CONTEXT, "{days}d {hours}h")
+    elif hours:
+        template = QCoreApplication.translate(CONTEXT, "{hours}h {minutes}m")
+    elif minutes:
+        template = QCoreApplication.translate(CONTEXT, "{minutes}m {seconds}s")
+    else:
+        template = QCoreApplication.translate(CONTEXT, "{seconds}s")
+    return template.format(days=days, hours=hours, minutes=minutes, seconds=seconds)

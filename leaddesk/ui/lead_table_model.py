@@ -32,8 +32,8 @@ from PySide6.QtCore import (
 
 from leaddesk.services import inbox
 from leaddesk.services.inbox import InboxRow
-from leaddesk.services.sla import ResponseState, format_remaining
-from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, local_time, stage_label, state_label
+from leaddesk.services.sla import ResponseState
+from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, duration_text, local_time, stage_label, state_label
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -254,8 +254,11 @@ class LeadTableModel(QAbstractTableModel):
             return state_label(ResponseState.CONTACTED)
         if data.response_due_at is None or self._now is None:
             return ""
-        # format_remaining comes from the services and is English only.
-        return format_remaining(data.response_due_at, self._now)
+        duration = duration_text(data.response_due_at - self._now)
+        # A lead turns overdue at its deadline (see response_state), so the text changes there too.
+        if self._now >= data.response_due_at:
+            return self.tr("overdue by {duration}").format(duration=duration)
+        return self.tr("due in {duration}").format(duration=duration)
 
     def _sort_value(self, data: InboxRow, column: str):
         if column == "score":
