@@ -164,3 +164,62 @@ def test_not_sqlite_exits_1(capsys, tmp_path):
 
     assert exit_code == 1
     assert "not a LeadDesk database" in capsys.readouterr().err
+
+
+def test_unknown_owner_lists_reps(capsys, leads):
+    exit_code = main(["inbox", "--db", str(leads), "--owner", "nobody"])
+    captured = capsys.readouterr()
+
+    assert exit_code == 1
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert "no rep is named 'nobody'" in captured.err
+    assert "known reps: Ana Lopez." in captured.err
+    assert "No leads match" not in captured.err
+
+
+def test_unknown_owner_json_exits_1(capsys, leads):
+    exit_code = main(["inbox", "--db", str(leads), "--json", "--owner", "nobody"])
+    captured = capsys.readouterr()
+
+    assert exit_code == 1
+    assert captured.out == ""
+    assert "no rep is named 'nobody'" in captured.err
+
+
+def test_unknown_owner_id(capsys, leads):
+    missing_id = "00000000-0000-0000-0000-000000000001"
+
+    exit_code = main(["inbox", "--db", str(leads), "--owner", missing_id])
+
+    assert exit_code == 1
+    assert f"no rep has the id {missing_id}" in capsys.readouterr().err
+
+
+def test_owner_by_id(capsys, leads, database):
+    with database.session() as session:
+        rep_id = session.query(Rep.id).filter_by(name="Ana Lopez").scalar()
+
+    rows = run_json(capsys, "--db", str(leads), "--now", "2024-05-06T12:00:00Z", "--owner", str(rep_id))
+
+    assert [row["name"] for row in rows] == ["Late Lara"]
+
+
+def test_unknown_owner_without_reps(capsys, database, db_path):
+    exit_code = main(["inbox", "--db", str(db_path), "--owner", "nobody"])
+
+    assert exit_code == 1
+    assert "this database has no reps yet" in capsys.readouterr().err
+
+
+def test_many_reps_listed_briefly(capsys, leads, database):
+    with database.session() as session:
+        session.add_all([Rep(name=f"Rep {number:02d}") for number in range(30)])
+
+    exit_code = main(["inbox", "--db", str(leads), "--owner", "nobody"])
+    err = capsys.readouterr().err
+
+    assert exit_code == 1
+    assert "Ana Lopez, Rep 00," in err
+    assert "Rep 18 and 11 more." in err
+    assert "Rep 19" not in err

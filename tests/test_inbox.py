@@ -266,3 +266,19 @@ def test_row_version_follows_writes(database):
     assert before.row_version == 1
     assert inside_write.row_version == 2
     assert inside_write.state is ResponseState.CONTACTED
+
+
+def test_owner_exists_by_name_or_id(database):
+    with database.session() as session:
+        rep = Rep(name="Ana Lopez")
+        session.add(rep)
+        session.add(Rep(name="Bo Chen"))
+        session.flush()
+        rep_id = rep.id
+
+    with database.session() as session:
+        assert inbox.owner_exists(session, "ana lopez ")
+        assert inbox.owner_exists(session, str(rep_id))
+        assert not inbox.owner_exists(session, "nobody")
+        assert not inbox.owner_exists(session, str(uuid.uuid4()))
+        assert inbox.rep_names(session) == ["Ana Lopez", "Bo Chen"]

@@ -6,7 +6,10 @@ import argparse
 import json
 import logging
 import sys
+import uuid
 from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session
 
 from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.models import STAGES
@@ -30,6 +33,9 @@ STATE_LABELS = {
 
 # Maximum width of each text column in the table, so one long company name cannot wrap every line.
 MAX_COLUMN_WIDTH = 32
+
+# Maximum number of rep names that the error for an unknown --owner lists.
+MAX_REPS_LISTED = 20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -95,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     database = Database.open(path)
     try:
         with database.session() as session:
+            if query.owner is not None:
+                check_owner(session, query.owner)
             rows = inbox.page(session, query, 0, limit)
             total = inbox.count_leads(session, query)
     finally:
@@ -107,6 +115,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_table(rows, now, total))
     return EXIT_OK
+
+
+def check_owner(session: Session, owner: str) -> None:
+    """Raise CliError naming the known reps when owner matches no rep's name or id."""
+    if inbox.owner_exists(session, owner):
+        return
+    try:
+        uuid.UUID(owner)
+        missing = f"no rep has the id {owner}"
+    except ValueError:
+        missing = f"no rep is named {owner!r}"
+
+    names = inbox.rep_names(session)
+    if not names:
+        raise CliError(f"{missing}, and this database has no reps yet; leave out --owner")
+    listed = ", ".join(names[:MAX_REPS_LISTED])
+    if len(names) > MAX_REPS_LISTED:
+        listed += f" and {len(names) - MAX_REPS_LISTED} more"
+    raise CliError(f"{missing}; known reps: {listed}. Pass one of these names, or a rep id, to --owner")
 
 
 def parse_now(value: str | None) -> datetime:

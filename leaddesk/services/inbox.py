@@ -163,6 +163,16 @@ def page(session: Session, query: InboxQuery, offset: int, limit: int | None) ->
     return [_to_row(lead, owner_name, labels, query.now) for lead, owner_name in session.execute(statement)]
 
 
+def owner_exists(session: Session, owner: str) -> bool:
+    """Return whether owner, a rep's id or name as InboxQuery.owner takes it, matches a rep."""
+    return session.scalar(select(Rep.id).where(_rep_condition(owner)).limit(1)) is not None
+
+
+def rep_names(session: Session) -> list[str]:
+    """Return the names of all reps in alphabetical order."""
+    return list(session.scalars(select(Rep.name).order_by(Rep.name)))
+
+
 def count_states(session: Session, now: datetime) -> dict[str, int]:
     """Count the leads that are overdue and due soon at now, for the status bar."""
     waiting = and_(Lead.deleted_at.is_(None), Lead.first_contacted_at.is_(None), Lead.response_due_at.is_not(None))
@@ -267,9 +277,16 @@ def _owner_condition(owner: str) -> ColumnElement[bool]:
     try:
         owner_id = uuid.UUID(owner)
     except ValueError:
-        rep_ids = select(Rep.id).where(func.lower(Rep.name) == owner.strip().lower())
+        rep_ids = select(Rep.id).where(_rep_condition(owner))
         return Lead.owner_id.in_(rep_ids.scalar_subquery())
     return Lead.owner_id == owner_id
+
+
+def _rep_condition(owner: str) -> ColumnElement[bool]:
+    try:
+        return Rep.id == uuid.UUID(owner)
+    except ValueError:
+        return func.lower(Rep.name) == owner.strip().lower()
 
 
 def _search_condition(text: str) -> ColumnElement[bool]:

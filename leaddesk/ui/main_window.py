@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Rep, utc_now
+from leaddesk.models import utc_now
 from leaddesk.services import inbox, lead_actions
 from leaddesk.services.database import Database
 from leaddesk.services.inbox import InboxQuery, InboxRow
@@ -239,7 +238,7 @@ class MainWindow(QMainWindow):
         def load(session: Session) -> tuple[list[uuid.UUID], dict[str, int], list[str]]:
             ids = inbox.list_lead_ids(session, query)
             counts = inbox.count_states(session, query.now)
-            owners = list(session.scalars(select(Rep.name).order_by(Rep.name)))
+            owners = inbox.rep_names(session)
             return ids, counts, owners
 
         self.runner.read(
