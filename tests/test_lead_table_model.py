@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 
 from leaddesk.models import Lead
 from leaddesk.services import inbox, lead_actions
 from leaddesk.services.inbox import InboxQuery
-from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND, duration_text
+from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND, duration_text, weekday_time
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, DUE_COLUMN, LEAD_ID_ROLE, SORT_ROLE, STATE_ROLE, LeadTableModel
 from leaddesk.ui.tasks import TaskRunner
 
@@ -19,6 +19,8 @@ NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
 PAGE_SIZE = 10
 # The contacted lead has no open deadline, so it sorts last among the 25 leads.
 CONTACTED_ROW = 24
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class QueuedRunner:
@@ -221,6 +223,19 @@ def test_due_text_at_deadline(model, runner):
 )
 def test_duration_text_units(qapp, delta, expected):
     assert duration_text(delta) == expected
+
+
+def test_weekday_time_adds_far_date(qapp):
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    try:
+        near = (NOW + timedelta(days=2)).astimezone()
+        far = (NOW + timedelta(days=8)).astimezone()
+
+        assert weekday_time(near, NOW) == f"{WEEKDAYS[near.weekday()]} {near:%H:%M}"
+        assert weekday_time(far, NOW) == f"{WEEKDAYS[far.weekday()]} {far.day} {MONTHS[far.month - 1]} {far:%H:%M}"
+    finally:
+        QLocale.setDefault(previous)
 
 
 def test_header_titles(model):

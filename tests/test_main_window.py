@@ -10,12 +10,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QDateTime, QMimeData, QPoint, QPointF, Qt, QTranslator, QUrl
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QMimeData, QPoint, QPointF, Qt, QTranslator, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from leaddesk.models import Activity, Lead, Rep
 from leaddesk.services.database import Database
+from leaddesk.services.playbook import set_team_timezone
 from leaddesk.ui import app
 from leaddesk.ui.import_dialog import ImportDialog
 from leaddesk.ui.labels import DUE_SOON_BACKGROUND, OVERDUE_BACKGROUND
@@ -267,6 +268,69 @@ def test_detail_state_translated(qtbot, window, leads):
         assert window.detail_pane.state_label.text() == "Überfällig seit 30 Min. 0 Sek."
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+FRIDAY_EVENING = datetime(2024, 5, 10, 20, 0, tzinfo=timezone.utc)
+MONDAY_OPENING = datetime(2024, 5, 13, 9, 0, tzinfo=timezone.utc)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@pytest.fixture
+def weekend_leads(database) -> dict[str, uuid.UUID]:
+    """Create a business-hours lead and a round-the-clock lead on a Friday evening, in a UTC team."""
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+        general = Lead(
+            full_name="Weekend Wes",
+            segment="general",
+            received_at=FRIDAY_EVENING - timedelta(hours=1),
+            response_due_at=datetime(2024, 5, 13, 18, 0, tzinfo=timezone.utc),
+            response_warn_at=datetime(2024, 5, 13, 15, 45, tzinfo=timezone.utc),
+        )
+        demo = Lead(
+            full_name="Demo Dana",
+            segment="enterprise_demo",
+            received_at=FRIDAY_EVENING - timedelta(minutes=2),
+            response_due_at=FRIDAY_EVENING + timedelta(minutes=3),
+            response_warn_at=FRIDAY_EVENING + timedelta(seconds=45),
+        )
+        session.add_all([general, demo])
+        session.flush()
+        return {"general": general.id, "demo": demo.id}
+
+
+@pytest.fixture
+def english_locale(qapp):
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield
+    QLocale.setDefault(previous)
+
+
+def test_paused_clock_noted(qtbot, database, weekend_leads, english_locale):
+    clock = Clock(FRIDAY_EVENING)
+    window = MainWindow(database, clock=clock, actor="tester")
+    qtbot.addWidget(window)
+    window.show()
+    opening = MONDAY_OPENING.astimezone()
+    when = f"{WEEKDAYS[opening.weekday()]} {opening:%H:%M}"
+
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id == weekend_leads["demo"])
+    assert window.detail_pane.state_label.text() == "Due in 3m 0s"
+    assert window.business_hours_label.isVisible()
+    assert window.business_hours_label.text() == f"Outside business hours · clocks start {when}"
+    assert "General website visitor" in window.business_hours_label.toolTip()
+    assert "Enterprise demo request" not in window.business_hours_label.toolTip()
+
+    window.table.selectRow(row_of(window, weekend_leads["general"]))
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id == weekend_leads["general"])
+    assert window.detail_pane.state_label.text() == f"Due in 2d 22h · clock starts {when}"
+
+    clock.now = MONDAY_OPENING + timedelta(seconds=1)
+    window.tick()
+
+    assert not window.business_hours_label.isVisible()
+    assert window.detail_pane.state_label.text() == "Due in 8h 59m"
 
 
 def test_follow_up_dialog_saves(qtbot, window, leads, database):

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 
 from leaddesk.models import STAGES
 from leaddesk.services.lead_actions import LeadDetail
+from leaddesk.services.playbook import ClockKind, Playbook
 from leaddesk.services.sla import ResponseState
-from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, duration_text, local_time, stage_label
+from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, duration_text, local_time, stage_label, weekday_time
 
 ACTIVITY_LABELS = {
     "contacted": QT_TRANSLATE_NOOP("DetailPane", "Contacted"),
@@ -52,6 +53,8 @@ class DetailPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: LeadDetail | None = None
+        # The segments and business calendar, for saying when a paused response clock starts.
+        self.playbook: Playbook | None = None
 
         self._stack = QStackedWidget(self)
         self._empty = QLabel(self.tr("Select a lead to see its details and act on it."), self)
@@ -176,6 +179,10 @@ class DetailPane(QWidget):
         if now is not None:
             self.update_clock(now)
 
+    def set_playbook(self, playbook: Playbook, now: datetime) -> None:
+        self.playbook = playbook
+        self.update_clock(now)
+
     def update_clock(self, now: datetime) -> None:
         """Refresh the response state line; the window calls this every second."""
         detail = self.detail
@@ -192,6 +199,9 @@ class DetailPane(QWidget):
                 text = self.tr("Overdue by {duration}").format(duration=duration)
             else:
                 text = self.tr("Due in {duration}").format(duration=duration)
+                opening = self._clock_start(detail, now)
+                if opening is not None:
+                    text = self.tr("{due} · clock starts {when}").format(due=text, when=weekday_time(opening, now))
         self.state_label.setText(text)
 
         background = STATE_BACKGROUNDS.get(state)
@@ -201,6 +211,13 @@ class DetailPane(QWidget):
             self.state_label.setStyleSheet(
                 f"background-color: {background.name()}; color: {HIGHLIGHT_TEXT.name()}; border-radius: 3px;"
             )
+
+    def _clock_start(self, detail: LeadDetail, now: datetime) -> datetime | None:
+        """Return when the lead's paused response clock starts again, or None when it is running."""
+        if self.playbook is None or self.playbook.segment(detail.segment).clock is not ClockKind.BUSINESS_HOURS:
+            return None
+        opening = self.playbook.calendar.next_opening(now)
+        return opening if opening > now else None
 
     def _fill_fields(self, detail: LeadDetail) -> None:
         while self.fields_form.rowCount():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor
 
 from leaddesk.services.sla import ResponseState
@@ -53,6 +53,16 @@ def local_time(instant: datetime | None) -> str:
     if instant is None:
         return ""
     return instant.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def weekday_time(instant: datetime, now: datetime) -> str:
+    """Format an instant after now in this computer's timezone as the locale's "Mon 09:00".
+
+    An instant six days or more after now gets its date too, because its weekday could be today's.
+    """
+    local = QDateTime.fromSecsSinceEpoch(int(instant.timestamp()))
+    pattern = "ddd HH:mm" if instant - now < timedelta(days=6) else "ddd d MMM HH:mm"
+    return QLocale().toString(local, pattern)
 
 
 def duration_text(delta: timedelta) -> str:

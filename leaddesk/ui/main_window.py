@@ -30,10 +30,11 @@ from leaddesk.services import inbox, lead_actions
 from leaddesk.services.database import Database
 from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
-from leaddesk.services.playbook import DEFAULT_SEGMENTS
+from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook
 from leaddesk.ui.detail_pane import DetailPane
 from leaddesk.ui.filter_bar import FilterBar
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
+from leaddesk.ui.labels import weekday_time
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, LeadTableModel
 from leaddesk.ui.tasks import TaskRunner, show_error
 
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self._import_dialog = None
         self._restoring_selection = False
         self._first_refresh = True
+        self._playbook: Playbook | None = None
 
         self.setWindowTitle(self.tr("LeadDesk — {name}").format(name=Path(database.path or "").name))
         self.setAcceptDrops(True)
@@ -196,10 +198,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(priority_action)
 
     def _build_status_bar(self) -> None:
+        self.business_hours_label = QLabel(self)
+        self.business_hours_label.hide()
         self.overdue_label = QLabel(self)
         self.due_soon_label = QLabel(self)
         self.total_label = QLabel(self)
-        for label in (self.overdue_label, self.due_soon_label, self.total_label):
+        for label in (self.business_hours_label, self.overdue_label, self.due_soon_label, self.total_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
 
@@ -235,11 +239,11 @@ class MainWindow(QMainWindow):
         generation = self._refresh_generation
         query = self.current_query()
 
-        def load(session: Session) -> tuple[list[uuid.UUID], dict[str, int], list[str]]:
+        def load(session: Session) -> tuple[list[uuid.UUID], dict[str, int], list[str], Playbook]:
             ids = inbox.list_lead_ids(session, query)
             counts = inbox.count_states(session, query.now)
             owners = inbox.rep_names(session)
-            return ids, counts, owners
+            return ids, counts, owners, load_playbook(session)
 
         self.runner.read(
             load,
@@ -254,7 +258,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Could not refresh the inbox: {error}").format(error=error), 20_000)
 
     def _on_refreshed(
-        self, generation: int, now: datetime, ids: list[uuid.UUID], counts: dict[str, int], owners: list[str]
+        self,
+        generation: int,
+        now: datetime,
+        ids: list[uuid.UUID],
+        counts: dict[str, int],
+        owners: list[str],
+        playbook: Playbook,
     ) -> None:
         if generation != self._refresh_generation:
             return
@@ -282,6 +292,7 @@ class MainWindow(QMainWindow):
             self._owner_names = owners
             self.filter_bar.set_owners(owners)
         self._show_counts(counts, len(ids))
+        self._set_playbook(playbook)
         self.refreshed.emit()
 
     def _show_counts(self, counts: dict[str, int], total: int) -> None:
@@ -293,8 +304,31 @@ class MainWindow(QMainWindow):
         self.overdue_label.setStyleSheet("color: #b00020; font-weight: bold;" if overdue else "")
         self.due_soon_label.setStyleSheet("color: #8a5a00; font-weight: bold;" if due_soon else "")
 
+    def _set_playbook(self, playbook: Playbook) -> None:
+        self._playbook = playbook
+        paused = [rule.label for rule in playbook.segments if rule.clock is ClockKind.BUSINESS_HOURS]
+        self.business_hours_label.setToolTip(
+            self.tr("Response clocks of these segments count business hours only: {segments}.").format(
+                segments=", ".join(paused)
+            )
+        )
+        now = self.clock()
+        self.detail_pane.set_playbook(playbook, now)
+        self._show_business_hours(now)
+
+    def _show_business_hours(self, now: datetime) -> None:
+        """Show when business-hour clocks start again, or hide the note while the team is open."""
+        opening = self._playbook.calendar.next_opening(now) if self._playbook else None
+        if opening is None or opening <= now:
+            self.business_hours_label.hide()
+            return
+        self.business_hours_label.setText(
+            self.tr("Outside business hours · clocks start {when}").format(when=weekday_time(opening, now))
+        )
+        self.business_hours_label.show()
+
     def tick(self) -> None:
-        """Advance the clock of the visible rows and of the detail pane."""
+        """Advance the clock of the visible rows, the detail pane and the business-hours note."""
         now = self.clock()
         first = self.table.rowAt(0)
         if first >= 0:
@@ -303,6 +337,7 @@ class MainWindow(QMainWindow):
                 last = self.model.rowCount() - 1
             self.model.tick(now, first, last)
         self.detail_pane.update_clock(now)
+        self._show_business_hours(now)
 
     def sort_by_priority(self) -> None:
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
