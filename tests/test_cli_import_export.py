@@ -135,13 +135,14 @@ def test_import_unreadable_file(tmp_path: Path, db_path: Path, capsys: pytest.Ca
 
 
 def test_import_bad_extension(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
-    card = tmp_path / "contacts.vcf"
-    card.write_text("BEGIN:VCARD\nEND:VCARD\n", encoding="utf-8")
+    document = tmp_path / "contacts.pdf"
+    document.write_bytes(b"%PDF-1.4\n")
 
-    code = main(["import", str(card), "--db", str(db_path)])
+    code = main(["import", str(document), "--db", str(db_path)])
 
+    error = capsys.readouterr().err
     assert code == 1
-    assert "'.vcf'" in capsys.readouterr().err
+    assert error.startswith("leaddesk import: contacts.pdf")
 
 
 @pytest.mark.parametrize(

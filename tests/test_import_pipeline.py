@@ -426,3 +426,125 @@ def test_old_closed_leads_no_history_hint(database, tmp_path) -> None:
 
     assert report.created == 1
     assert not any("as history" in warning for warning in report.warnings)
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham"]
+)
+def test_fast_clock_matches_sla(zone: str):
+    import random
+    from datetime import date, time
+
+    from leaddesk.services.business_calendar import BusinessCalendar
+    from leaddesk.services.importing.clock import ResponseClocks
+    from leaddesk.services.playbook import Playbook
+    from leaddesk.services.sla import compute_response_clock
+
+    split_day = {weekday: ((time(9, 0), time(12, 0)), (time(13, 0), time(18, 0))) for weekday in range(4)}
+    split_day[5] = ((time(10, 0), time(14, 0)),)
+    calendars = [
+        BusinessCalendar(timezone_name=zone),
+        BusinessCalendar(timezone_name=zone, weekly_hours=split_day, closed_dates=frozenset({date(2026, 3, 30)})),
+    ]
+    rng = random.Random(zone)
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    instants = [start + timedelta(seconds=rng.randrange(0, 2 * 366 * 86400)) for _ in range(600)]
+
+    for calendar in calendars:
+        playbook = Playbook(calendar=calendar)
+        clocks = ResponseClocks(playbook)
+        boundaries = []
+        for day in (date(2025, 3, 9), date(2025, 3, 31), date(2025, 11, 3), date(2026, 3, 27), date(2026, 3, 30)):
+            for opens, closes in calendar.open_intervals(day):
+                for edge in (opens, closes):
+                    boundaries.extend([edge - timedelta(microseconds=1), edge, edge + timedelta(minutes=1)])
+        for instant in instants + boundaries:
+            for rule in playbook.segments:
+                expected = compute_response_clock(rule, instant, playbook)
+                assert clocks.deadlines(rule, instant) == (expected.due_at, expected.warn_at), (rule.key, instant)
+
+
+def test_confirmed_mapping_reused(database, tmp_path: Path):
+    from leaddesk.models import SavedMapping
+
+    first = write_csv(tmp_path / "crm-march.csv", [["Contact", "Org", "Mail"], ["Ann Lee", "Acme", "ann@example.com"]])
+    second = write_csv(tmp_path / "crm-april.csv", [[" CONTACT ", "org", "Mail"], ["Bo Ek", "Bobco", "bo@example.com"]])
+    run_import(database, first, now=NOW, mapping={"Contact": "full_name", "Org": "company", "Mail": "email"})
+
+    report = run_import(database, second, now=NOW + timedelta(days=30))
+
+    assert report.mapping_source == "saved"
+    assert report.saved_mapping_at == NOW
+    assert "using the mapping saved on 2026-03-02" in report.warnings
+    assert report.mapping == {"CONTACT": "full_name", "org": "company", "Mail": "email"}
+    bo = [lead for lead in all_leads(database) if lead.company == "Bobco"][0]
+    assert bo.full_name == "Bo Ek"
+    assert bo.email == "bo@example.com"
+    with database.session() as session:
+        saved = session.scalars(select(SavedMapping)).one()
+    assert saved.source_name == "crm-march.csv"
+    assert saved.use_count == 2
+
+
+def test_suggested_mapping_not_saved(database, tmp_path: Path):
+    from leaddesk.models import SavedMapping
+
+    path = write_csv(tmp_path / "plain.csv", [["Email"], ["ann@example.com"]])
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.mapping_source == "suggested"
+    assert count(database, SavedMapping) == 0
+
+
+def test_dry_run_saves_no_mapping(database, tmp_path: Path):
+    from leaddesk.models import SavedMapping
+
+    path = write_csv(tmp_path / "m.csv", [["Contact"], ["Ann Lee"]])
+
+    run_import(database, path, now=NOW, mapping={"Contact": "full_name"}, dry_run=True)
+
+    assert count(database, SavedMapping) == 0
+
+
+def test_other_headers_not_reused(database, tmp_path: Path):
+    first = write_csv(tmp_path / "a.csv", [["Contact", "Org"], ["Ann Lee", "Acme"]])
+    second = write_csv(tmp_path / "b.csv", [["Org", "Contact"], ["Bobco", "Bo Ek"]])
+    run_import(database, first, now=NOW, mapping={"Contact": "full_name", "Org": "company"})
+
+    report = run_import(database, second, now=NOW)
+
+    assert report.mapping_source == "suggested"
+
+
+def test_preview_shows_saved_mapping(database, tmp_path: Path):
+    from leaddesk.services.importing import preview_import
+
+    first = write_csv(tmp_path / "a.csv", [["Contact", "Org"], ["Ann Lee", "Acme"]])
+    second = write_csv(tmp_path / "b.csv", [["Contact", "Org"], ["Bo Ek", "Bobco"]])
+    run_import(database, first, now=NOW, mapping={"Contact": "full_name", "Org": "custom:Organisation"})
+
+    preview = preview_import(database, second)
+
+    assert preview.mapping == {"Contact": "full_name", "Org": "custom:Organisation"}
+    assert preview.mapping_source == "saved"
+    assert preview.saved_mapping_at == NOW
+    assert preview.warnings[0] == "using the mapping saved on 2026-03-02"
+
+
+def test_ignored_column_left_out(database, tmp_path: Path):
+    path = write_csv(tmp_path / "i.csv", [["Email", "Internal"], ["ann@example.com", "secret"]])
+
+    report = run_import(database, path, now=NOW, mapping={"Email": "email", "Internal": "ignored"})
+
+    assert report.mapping["Internal"] == "ignored"
+    assert all_leads(database)[0].custom_fields == {}
+
+
+def test_header_only_file(database, tmp_path: Path):
+    path = write_csv(tmp_path / "empty.csv", [["Email", "Name"]])
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 0
+    assert "empty.csv: the file has a header but no data rows, so nothing was imported" in report.warnings

@@ -25,4 +25,5 @@ class SavedMapping(Base):
     source_name: Mapped[str | None] = mapped_column(String(1024))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Imports that saved or used this mapping.
     use_count: Mapped[int] = mapped_column(Integer, default=0)

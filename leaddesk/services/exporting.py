@@ -51,6 +51,9 @@ EXPORT_FIELDS = (
     "updated_by",
 )
 
+# Appended to a custom field's header when its key equals a lead field, so it reads back as custom.
+CUSTOM_HEADER_SUFFIX = " (custom)"
+
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -121,7 +124,7 @@ def _custom_keys(database: Database) -> list[str]:
 
 def _custom_header(key: str) -> str:
     # A custom key equal to a lead field would read back as that field.
-    return f"{key} (custom)" if key in EXPORT_FIELDS else key
+    return f"{key}{CUSTOM_HEADER_SUFFIX}" if key in EXPORT_FIELDS else key
 
 
 def _rows(database: Database, custom_keys: list[str]) -> Iterator[list[Any]]:

@@ -6,20 +6,26 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
+from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportCancelled
-from leaddesk.services.importing.mapping import ColumnPlan, build_plan
+from leaddesk.services.importing.mapping import ColumnPlan
+from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.preview import read_sample
-from leaddesk.services.importing.reader import Table, open_table
-from leaddesk.services.importing.report import ImportReport, RejectedRow
+from leaddesk.services.importing.reader import open_table
+from leaddesk.services.importing.rejected import annotation_width
+from leaddesk.services.importing.report import ImportPlan, ImportReport, PlannedRow, RejectedRow, RowAction
 from leaddesk.services.importing.rows import LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.saved_mappings import record_use, save_mapping
 from leaddesk.services.importing.store import ChunkResult, LeadWriter
 from leaddesk.services.playbook import load_playbook
 
@@ -40,11 +46,27 @@ MAPPING_SAMPLE_ROWS = 20
 OLD_LEAD_AGE = timedelta(days=30)
 
 
+@dataclass(frozen=True)
+class _Options:
+    mapping: Mapping[str, str] | None
+    policy: ImportPolicy
+    historical: bool
+    dry_run: bool
+    now: datetime
+    actor: str | None
+    encoding: str | None
+    header_row: int | None
+    sheet: str | None
+    log_activities: bool
+    remember_mapping: bool
+
+
 def run_import(
     database: Database,
     path: Path | str,
     *,
     mapping: Mapping[str, str] | None = None,
+    policy: ImportPolicy | None = None,
     historical: bool = False,
     dry_run: bool = False,
     now: datetime | None = None,
@@ -55,13 +77,18 @@ def run_import(
     header_row: int | None = None,
     sheet: str | None = None,
     log_activities: bool = True,
+    remember_mapping: bool = True,
 ) -> ImportReport:
     """Import the leads of a CSV or workbook file in one transaction, recorded as an ImportBatch.
 
     mapping sends headers to lead fields or "custom:<key>"; headers it leaves out are kept
-    as custom fields, and None uses the suggested mapping. Rows match existing leads by
-    normalized e-mail, then external id, then identity (names, company, phone, LinkedIn URL);
-    a match is updated or, if nothing changed, skipped. historical leads get no response
+    as custom fields. With mapping None, a file LeadDesk exported is read column for
+    column, and other files use the mapping saved for their header row, else the suggested one.
+    A mapping passed in is saved for the header row unless dry_run or not remember_mapping.
+    Rows match existing leads by normalized e-mail, then external id, then phone digits,
+    then identity (names, company, phone, LinkedIn URL), and policy says whether a match is
+    updated, skipped or ignored (see ImportPolicy). Every field an update changes is
+    recorded with its value before, for undo_import. historical leads get no response
     deadline. dry_run does everything and rolls it back. now (timezone-aware) is the import
     time and the received_at of rows without a date. progress gets (fraction, message) at
     most about ten times a second. Setting cancel rolls everything back and raises
@@ -69,79 +96,141 @@ def run_import(
 
     Raises ImportFileError for a file that cannot be read and MappingError for a bad mapping.
     """
-    clock_start = time.perf_counter()
+    options = _options(
+        mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, log_activities, remember_mapping
+    )
+    return _run(database, Path(path), options, progress, cancel, outcomes=None)
+
+
+def plan_import(
+    database: Database,
+    path: Path | str,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    policy: ImportPolicy | None = None,
+    historical: bool = False,
+    now: datetime | None = None,
+    actor: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    encoding: str | None = None,
+    header_row: int | None = None,
+    sheet: str | None = None,
+) -> ImportPlan:
+    """Work out what run_import would do with each row, without storing anything.
+
+    The whole import runs in a transaction that is rolled back, so the plan reads exactly
+    the leads the import would read. Arguments are those of run_import. The plan lists every row
+    in file order: created, updated (which lead, matched how, which fields), skipped (why)
+    or rejected (why), and which rows repeat an earlier row's lead.
+    """
+    options = _options(mapping, policy, historical, True, now, actor, encoding, header_row, sheet, True, False)
+    outcomes: list[PlannedRow] = []
+    report = _run(database, Path(path), options, progress, cancel, outcomes=outcomes)
+    outcomes.sort(key=lambda planned: planned.row)
+    return ImportPlan(report=report, rows=outcomes)
+
+
+def _options(
+    mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, log_activities, remember_mapping
+) -> _Options:
     now = now or utc_now()
     if now.tzinfo is None:
         raise ValueError(f"now={now.isoformat()} has no timezone; pass an aware datetime such as utc_now()")
-    reporter = _ProgressReporter(progress)
-    path = Path(path)
+    return _Options(
+        mapping=mapping,
+        policy=policy or ImportPolicy(),
+        historical=historical,
+        dry_run=dry_run,
+        now=now,
+        actor=actor,
+        encoding=encoding,
+        header_row=header_row,
+        sheet=sheet,
+        log_activities=log_activities,
+        remember_mapping=remember_mapping,
+    )
 
+
+def _run(
+    database: Database,
+    path: Path,
+    options: _Options,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    *,
+    outcomes: list[PlannedRow] | None,
+) -> ImportReport:
+    clock_start = time.perf_counter()
+    reporter = _ProgressReporter(progress)
     reporter.send(0.0, f"reading {path.name}", force=True)
-    table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet)
-    plan = build_plan(table.headers, mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
+    table = open_table(path, encoding=options.encoding, header_row=options.header_row, sheet=options.sheet)
+    width = len(table.headers) - annotation_width(table.headers)
+    headers = list(table.headers[:width])
     report = ImportReport(
         path=str(path),
         sha256=table.sha256,
         encoding=table.encoding,
-        mapping=dict(plan.mapping),
-        dry_run=dry_run,
-        historical=historical,
+        mapping={},
+        dry_run=options.dry_run,
+        historical=options.historical,
         delimiter=table.delimiter,
         header_row=table.header_row,
         sheet=table.sheet,
-        activities_logged=log_activities,
+        activities_logged=options.log_activities,
         warnings=list(table.warnings),
+        headers=headers,
+        policy=options.policy.to_dict(),
     )
-    logger.info("importing %s (sha256 %s, dry run %s, historical %s)", path, table.sha256[:12], dry_run, historical)
+    if width < len(table.headers):
+        report.warnings.append(
+            "the last two columns, row and reason, come from a rejected-rows file and are not imported"
+        )
+    logger.info(
+        "importing %s (sha256 %s, dry run %s, historical %s, %s)",
+        path, table.sha256[:12], options.dry_run, options.historical, options.policy.describe(),
+    )
 
-    evidence = _scan_date_columns(table, plan, report, cancel)
     with database.session() as session:
+        choice = choose_columns(session, headers, options.mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
+        _apply_choice(report, choice)
+        evidence = _scan_date_columns(table, choice.plan, report, cancel)
         playbook = load_playbook(session)
         _warn_if_imported_before(session, table.sha256, report)
         batch = ImportBatch(
             file_name=str(path.resolve()),
             sha256=table.sha256,
-            started_at=now,
-            historical=historical,
-            column_mapping=dict(plan.mapping),
-            imported_by=actor,
+            started_at=options.now,
+            historical=options.historical,
+            column_mapping=dict(choice.plan.mapping),
+            imported_by=options.actor,
+            policy=options.policy.to_dict(),
         )
         session.add(batch)
         session.flush()
 
         converter = RowConverter(
-            plan,
+            choice.plan,
             zone=playbook.calendar.zone,
-            today=now.astimezone(playbook.calendar.zone).date(),
+            today=options.now.astimezone(playbook.calendar.zone).date(),
             evidence=evidence,
             segment_keys=frozenset(rule.key for rule in playbook.segments),
         )
         writer = LeadWriter(
             session,
             batch_id=batch.id,
-            now=now,
-            actor=actor,
+            now=options.now,
+            actor=options.actor,
             playbook=playbook,
-            historical=historical,
-            log_activities=log_activities,
+            historical=options.historical,
+            log_activities=options.log_activities,
             source_label=path.name,
+            policy=options.policy,
+            outcomes=outcomes,
         )
-        _import_rows(table, converter, writer, report, reporter, cancel)
+        _import_rows(table, width, converter, writer, report, reporter, cancel, outcomes)
         _check_cancel(cancel)
-
-        report.rejected = len(report.rejected_rows)
-        batch.created_count = report.created
-        batch.updated_count = report.updated
-        batch.skipped_count = report.skipped
-        batch.rejected_count = report.rejected
-        batch.finished_at = utc_now()
-        if not historical:
-            _warn_if_old_list(session, batch.id, now, report)
-        if dry_run:
-            session.rollback()
-        else:
-            session.flush()
-            report.batch_id = str(batch.id)
+        _finish_batch(session, batch, report, options, path, choice)
 
     report.seconds = round(time.perf_counter() - clock_start, 3)
     reporter.send(1.0, _summary(report), force=True)
@@ -152,34 +241,66 @@ def run_import(
     return report
 
 
+def _apply_choice(report: ImportReport, choice: ColumnChoice) -> None:
+    report.mapping = dict(choice.plan.mapping)
+    report.mapping_source = choice.source
+    report.saved_mapping_at = choice.saved_at
+    report.warnings.extend(choice.notes)
+
+
+def _finish_batch(
+    session: Session, batch: ImportBatch, report: ImportReport, options: _Options, path: Path, choice: ColumnChoice
+) -> None:
+    report.rejected = len(report.rejected_rows)
+    batch.created_count = report.created
+    batch.updated_count = report.updated
+    batch.skipped_count = report.skipped
+    batch.rejected_count = report.rejected
+    batch.finished_at = utc_now()
+    if report.rows_read == report.empty_rows:
+        report.warnings.append(f"{path.name}: the file has a header but no data rows, so nothing was imported")
+    if not options.historical:
+        _warn_if_old_list(session, batch.id, options.now, report)
+
+    if options.dry_run:
+        session.rollback()
+        return
+    if options.mapping is not None and options.remember_mapping and choice.source == "explicit":
+        save_mapping(session, report.headers, choice.plan.mapping, now=options.now, source_name=path.name)
+    elif choice.source == "saved":
+        record_use(session, report.headers)
+    session.flush()
+    report.batch_id = str(batch.id)
+
+
 def _import_rows(
-    table: Table,
+    table,
+    width: int,
     converter: RowConverter,
     writer: LeadWriter,
     report: ImportReport,
     reporter: _ProgressReporter,
     cancel: threading.Event | None,
+    outcomes: list[PlannedRow] | None,
 ) -> None:
     stream = table.rows()
+    trim = width < len(table.headers)
     chunk: list[LeadDraft] = []
     try:
         for number, cells in stream:
             report.rows_read += 1
+            if trim:
+                cells = cells[:width]
             try:
                 draft = converter.convert(number, cells)
             except RowProblem as problem:
-                report.rejected_rows.append(
-                    RejectedRow(
-                        row=number,
-                        column=problem.column,
-                        value=problem.value,
-                        reason=problem.reason,
-                        values=converter.row_values(cells),
-                    )
-                )
+                _reject(report, converter, number, cells, problem, outcomes)
                 continue
             if draft is None:
                 report.skipped += 1
+                report.empty_rows += 1
+                if outcomes is not None:
+                    outcomes.append(PlannedRow(row=number, action=RowAction.SKIP, reason="the row is empty"))
                 continue
 
             chunk.append(draft)
@@ -196,8 +317,33 @@ def _import_rows(
         _add_counts(report, writer.write(chunk))
 
 
+def _reject(
+    report: ImportReport,
+    converter: RowConverter,
+    number: int,
+    cells: list,
+    problem: RowProblem,
+    outcomes: list[PlannedRow] | None,
+) -> None:
+    report.rejected_rows.append(
+        RejectedRow(
+            row=number,
+            column=problem.column,
+            value=problem.value,
+            reason=problem.reason,
+            values=converter.row_values(cells),
+        )
+    )
+    if outcomes is not None:
+        outcomes.append(
+            PlannedRow(
+                row=number, action=RowAction.REJECT, reason=problem.reason, column=problem.column, value=problem.value
+            )
+        )
+
+
 def _scan_date_columns(
-    table: Table, plan: ColumnPlan, report: ImportReport, cancel: threading.Event | None
+    table, plan: ColumnPlan, report: ImportReport, cancel: threading.Event | None
 ) -> dict[int, DayMonthEvidence]:
     """Read every date column once to learn whether its numeric dates put the day or the month first."""
     columns = plan.columns_by_field.get("received_at", ())
@@ -222,11 +368,12 @@ def _scan_date_columns(
     return evidence
 
 
-def _warn_if_imported_before(session, sha256: str, report: ImportReport) -> None:
+def _warn_if_imported_before(session: Session, sha256: str, report: ImportReport) -> None:
     query = (
         select(ImportBatch.started_at)
         .where(ImportBatch.sha256 == sha256)
         .where(ImportBatch.finished_at.is_not(None))
+        .where(ImportBatch.undone_at.is_(None))
         .order_by(ImportBatch.started_at.desc())
         .limit(1)
     )
@@ -238,7 +385,7 @@ def _warn_if_imported_before(session, sha256: str, report: ImportReport) -> None
         )
 
 
-def _warn_if_old_list(session, batch_id, now: datetime, report: ImportReport) -> None:
+def _warn_if_old_list(session: Session, batch_id, now: datetime, report: ImportReport) -> None:
     """Suggest a historical import when most new leads arrived long ago and are already overdue."""
     if report.created == 0:
         return
@@ -261,6 +408,7 @@ def _add_counts(report: ImportReport, result: ChunkResult) -> None:
     report.created += result.created
     report.updated += result.updated
     report.skipped += result.skipped
+    report.duplicates += result.duplicates
     if result.matched_deleted:
         logger.info("%d rows match deleted leads and were skipped", result.matched_deleted)
 

@@ -1,9 +1,21 @@
-"""Results of the importer: the preview of a file and the report of an import run."""
+"""Results of the importer: the preview of a file, the plan of an import and the report of a run."""
 
 from __future__ import annotations
 
+import enum
+import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
+
+
+class RowAction(str, enum.Enum):
+    """The action an import takes on one data row."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    SKIP = "skip"
+    REJECT = "reject"
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,54 @@ class RejectedRow:
     value: str
     reason: str
     values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PlannedRow:
+    """The action an import takes on one data row, numbered as RejectedRow describes.
+
+    For an update or a skipped match, lead_id and lead_label name the lead and matched_by
+    names the key that found it: "email", "external_id", "phone" or "identity" (names,
+    company, phone and LinkedIn URL of a lead without e-mail or external id). fields lists
+    the lead fields an update changes, custom fields as "custom:<key>". duplicate_of is the
+    earlier row of the same file that created or matched the same lead. reason explains a
+    skip or a rejection; for a rejection, column and value name the cell at fault.
+    """
+
+    row: int
+    action: RowAction
+    lead_id: uuid.UUID | None = None
+    lead_label: str = ""
+    matched_by: str | None = None
+    duplicate_of: int | None = None
+    fields: tuple[str, ...] = ()
+    reason: str = ""
+    column: str = ""
+    value: str = ""
+
+    def describe(self) -> str:
+        """Return one line for this row, such as "row 7: update Ann Lee (matched by email): title, city"."""
+        if self.action is RowAction.REJECT:
+            where = f" in {self.column!r}" if self.column else ""
+            return f"row {self.row}: reject{where}: {self.reason}"
+        if self.action is RowAction.CREATE:
+            text = f"row {self.row}: create"
+            if self.duplicate_of is not None:
+                text += f" (repeats row {self.duplicate_of}, created anyway)"
+            return text
+
+        text = f"row {self.row}: {self.action.value}"
+        if self.lead_label:
+            text += f" {self.lead_label}"
+        if self.matched_by:
+            text += f" (matched by {self.matched_by.replace('_', ' ')})"
+        if self.duplicate_of is not None:
+            text += f", same lead as row {self.duplicate_of}"
+        if self.fields:
+            text += ": " + ", ".join(self.fields)
+        if self.reason:
+            text += f"; {self.reason}"
+        return text
 
 
 @dataclass
@@ -41,6 +101,10 @@ class ImportPreview:
     sheet_names: list[str] = field(default_factory=list)
     sheet: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Where mapping comes from, as ImportReport.mapping_source; preview_import sets it.
+    mapping_source: str = "suggested"
+    # When the mapping comes from one the user saved for this header row: when it was saved.
+    saved_mapping_at: datetime | None = None
 
 
 @dataclass
@@ -48,7 +112,12 @@ class ImportReport:
     """Counts and details of one import run.
 
     batch_id is None for a dry run, which stores nothing. rejected_rows lists every row that
-    was not imported, with row numbers as RejectedRow describes them.
+    was not imported, with row numbers as RejectedRow describes them. headers is the file's
+    header row, the columns of the rejected-rows file. mapping_source names the origin of
+    the mapping: "explicit" (passed in), "saved" (saved for this header row on
+    saved_mapping_at), "leaddesk_export" (a file LeadDesk exported) or "suggested".
+    duplicates counts rows whose lead an earlier row of the same file already created or
+    matched.
     """
 
     path: str
@@ -67,10 +136,49 @@ class ImportReport:
     header_row: int = 1
     sheet: str | None = None
     rows_read: int = 0
+    # Rows without any value; they are counted as skipped too.
+    empty_rows: int = 0
     activities_logged: bool = True
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    policy: dict[str, Any] = field(default_factory=dict)
+    mapping_source: str = "suggested"
+    saved_mapping_at: datetime | None = None
+    duplicates: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the report as JSON-ready plain data."""
-        return asdict(self)
+        """Return the report as JSON-ready plain data, with instants as ISO 8601 text."""
+        data = asdict(self)
+        if self.saved_mapping_at is not None:
+            data["saved_mapping_at"] = self.saved_mapping_at.isoformat()
+        return data
+
+
+@dataclass
+class ImportPlan:
+    """The outcome an import of a file would have, row by row, worked out in a rolled-back transaction.
+
+    report has the totals a real import would report, with dry_run set. rows lists every
+    data row in file order with its PlannedRow.
+    """
+
+    report: ImportReport
+    rows: list[PlannedRow] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        """Return the number of rows per action, every action included."""
+        counts = {action.value: 0 for action in RowAction}
+        for row in self.rows:
+            counts[row.action.value] += 1
+        return counts
+
+    def rows_for(self, action: RowAction | str, limit: int | None = None) -> list[PlannedRow]:
+        """Return the first limit rows (all for None) that get the given action, in file order."""
+        wanted = RowAction(action)
+        found = [row for row in self.rows if row.action is wanted]
+        return found if limit is None else found[:limit]
+
+    def duplicate_rows(self) -> list[PlannedRow]:
+        """Return the rows that repeat a lead of an earlier row of the same file."""
+        return [row for row in self.rows if row.duplicate_of is not None]

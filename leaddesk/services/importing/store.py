@@ -1,15 +1,16 @@
 """Writing lead drafts to the database in chunks: match, create, update or skip.
 
-A draft matches an existing lead by normalized e-mail, else by external id, else by its
-identity (see identity_key), looked up in bulk per chunk. New leads, their import
-activities and updates go in with Core executemany, which is several times faster than
-adding ORM objects one by one.
+A draft matches an existing lead by normalized e-mail, else by external id, else by phone
+digits, else by its identity (see matching.identity_key), looked up in bulk per chunk. The
+ImportPolicy decides whether a match is updated, skipped, or ignored so that a new lead is
+created. New leads, their import activities, updates and the undo record of every changed
+field go in with Core executemany, which is several times faster than adding ORM objects
+one by one.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,12 +20,25 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Activity, ActivityKind, Lead, Rep
+from leaddesk.models import (
+    COMPANY_AND_PLACE_FIELDS,
+    NAME_FIELDS,
+    Activity,
+    ActivityKind,
+    ImportChange,
+    Lead,
+    Rep,
+    normalize_phone,
+)
 from leaddesk.services.importing.bulk import BulkInsert
+from leaddesk.services.importing.clock import ResponseClocks
 from leaddesk.services.importing.ids import OrderedIds
+from leaddesk.services.importing.matching import MATCH_KEYS, MatchIndex, find_match, identity_key, lead_label
+from leaddesk.services.importing.merge import merge_into
+from leaddesk.services.importing.policy import ImportPolicy, OnMatch
+from leaddesk.services.importing.report import PlannedRow, RowAction
 from leaddesk.services.importing.rows import LeadDraft
 from leaddesk.services.playbook import Playbook
-from leaddesk.services.sla import start_response_clock
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +49,7 @@ DATA_COLUMNS = (
     "email",
     "email_normalized",
     "phone",
+    "phone_normalized",
     *COMPANY_AND_PLACE_FIELDS,
     "employee_count",
     "source",
@@ -65,16 +80,10 @@ NEW_LEAD_COLUMNS = (
 
 ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at", "summary", "actor", "created_at")
 
+CHANGE_COLUMNS = ("batch_id", "lead_id", "field", "before", "after")
+
 # Columns read from an existing lead to compare a re-imported row with it.
-_EXISTING_COLUMNS = ("id", *DATA_COLUMNS, "custom_fields", "deleted_at")
-
-# The identity of a lead with neither e-mail nor external id: its names, company, phone and LinkedIn URL.
-IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "company", "phone", "linkedin_url")
-
-# Response clocks remembered by their inputs; the memo starts over when it grows past this.
-CLOCK_MEMO_MAX_ENTRIES = 10_000
-
-_NON_DIGITS = re.compile(r"\D+")
+_EXISTING_COLUMNS = ("id", *DATA_COLUMNS, "custom_fields", "deleted_at", "import_batch_id")
 
 
 @dataclass
@@ -83,32 +92,14 @@ class ChunkResult:
     updated: int = 0
     skipped: int = 0
     matched_deleted: int = 0
-
-
-def identity_key(fields: dict[str, Any], custom: dict[str, Any]) -> tuple | None:
-    """Return the key that ties a lead without e-mail or external id to its row on a re-import.
-
-    Names, company and LinkedIn URL compare casefolded with whitespace collapsed, and phones
-    by their digits. A lead without any of these is identified by its custom fields.
-    """
-    parts = []
-    for name in IDENTITY_FIELDS:
-        value = fields.get(name)
-        if not value:
-            parts.append("")
-        elif name == "phone":
-            parts.append(_NON_DIGITS.sub("", str(value)))
-        else:
-            parts.append(" ".join(str(value).casefold().split()))
-    if any(parts):
-        return tuple(parts)
-    if custom:
-        return ("custom", tuple(sorted((str(key), str(value)) for key, value in custom.items())))
-    return None
+    duplicates: int = 0
 
 
 class LeadWriter:
-    """Writes drafts for one import batch inside the caller's session and transaction."""
+    """Writes drafts for one import batch inside the caller's session and transaction.
+
+    With outcomes set, every draft's PlannedRow is appended to it, for plan_import.
+    """
 
     def __init__(
         self,
@@ -121,104 +112,148 @@ class LeadWriter:
         historical: bool,
         log_activities: bool,
         source_label: str,
+        policy: ImportPolicy | None = None,
+        outcomes: list[PlannedRow] | None = None,
     ) -> None:
         self.session = session
         self.batch_id = batch_id
         self.now = now
         self.actor = actor
-        self.playbook = playbook
         self.historical = historical
         self.log_activities = log_activities
         self.source_label = source_label
+        self.policy = policy or ImportPolicy()
+        self.outcomes = outcomes
         self.leads = Lead.__table__
         self._reps = self._load_reps()
         self._identities: dict[tuple, list[dict[str, Any]]] | None = None
-        self._clock_cache: dict[tuple, tuple[str, datetime | None, datetime | None]] = {}
-        # start_response_clock takes a Lead; one transient instance serves every row.
-        self._scratch = Lead()
-        self._update_statement = self._build_update()
+        self._clocks = ResponseClocks(playbook)
         self._ids = OrderedIds(now)
+        # The first row of this file that created or matched each lead, to report repeats.
+        self._first_rows: dict[uuid.UUID, int] = {}
+        # With on_match CREATE nothing is matched, so repeats are found by their keys alone.
+        self._first_rows_by_key: dict[str, dict[Any, int]] = {name: {} for name in MATCH_KEYS}
+        # Leads created by an earlier chunk of this batch that this chunk changed.
+        self._own_updates: dict[uuid.UUID, dict[str, Any]] = {}
+        self._update_statement = self._build_update(bump_version=True)
+        # Leads created by this batch keep row_version 1 when a later row of the file
+        # updates them, so that undo can tell them from leads edited after the import.
+        self._update_own_statement = self._build_update(bump_version=False)
         self._insert_leads = BulkInsert(session, self.leads, NEW_LEAD_COLUMNS)
         self._insert_activities = BulkInsert(session, Activity.__table__, ACTIVITY_COLUMNS)
+        self._insert_changes = BulkInsert(session, ImportChange.__table__, CHANGE_COLUMNS)
 
     def write(self, drafts: list[LeadDraft]) -> ChunkResult:
         """Match, create or update the leads of one chunk of drafts, in row order."""
         result = ChunkResult()
         self._resolve_owners(drafts)
-        by_email, by_external = self._existing_matches(drafts)
+        for draft in drafts:
+            phone = draft.fields.get("phone")
+            if phone:
+                draft.fields["phone_normalized"] = normalize_phone(phone)
 
+        if self.policy.on_match is OnMatch.CREATE:
+            new_rows = [self._create(draft, result) for draft in drafts]
+            self._insert_new(new_rows)
+            return result
+
+        existing = self._existing_matches(drafts)
+        pending = MatchIndex()
         new_rows: list[dict[str, Any]] = []
-        new_by_email: dict[str, dict[str, Any]] = {}
-        new_by_external: dict[str, dict[str, Any]] = {}
-        changed: dict[uuid.UUID, dict[str, Any]] = {}
+        # Before-values per changed lead of this chunk: {lead id: {field: value before}}.
+        changes: dict[uuid.UUID, dict[str, Any]] = {}
+        changed_rows: dict[uuid.UUID, dict[str, Any]] = {}
 
         for draft in drafts:
-            email = draft.fields.get("email_normalized")
-            external = draft.fields.get("external_id")
-
-            pending = (email and new_by_email.get(email)) or (external and new_by_external.get(external))
-            if pending is not None:
-                if merge_into(pending, draft):
-                    result.updated += 1
-                else:
-                    result.skipped += 1
-                self._index(pending, new_by_email, new_by_external)
+            found = find_match(draft.fields, pending, existing)
+            if found is None:
+                target = self._take_identity_match(draft)
+                found = (target, "identity") if target is not None else None
+            if found is None:
+                row = self._create(draft, result)
+                new_rows.append(row)
+                pending.add(row)
                 continue
 
-            existing = (email and by_email.get(email)) or (external and by_external.get(external))
-            if existing is None:
-                existing = self._take_identity_match(draft)
-            if existing is not None:
-                if existing["deleted_at"] is not None:
-                    result.matched_deleted += 1
-                    result.skipped += 1
-                elif merge_into(existing, draft):
-                    changed[existing["id"]] = existing
-                    result.updated += 1
-                else:
-                    result.skipped += 1
-                self._index(existing, by_email, by_external)
-                continue
-
-            row = self._new_row(draft)
-            new_rows.append(row)
-            self._index(row, new_by_email, new_by_external)
-            result.created += 1
+            target, matched_by = found
+            self._apply_match(draft, target, matched_by, result, changes)
+            if target.get("_row") is None and target["id"] in changes:
+                changed_rows[target["id"]] = target
+            # The match may have gained an e-mail, external id or phone that later rows use.
+            (pending if target.get("_row") is not None else existing).add(target)
 
         self._insert_new(new_rows)
-        self._apply_updates(changed.values())
+        self._apply_updates(changed_rows.values())
+        self._record_changes(changes, changed_rows)
         return result
 
     # Matching
 
-    def _existing_matches(
-        self, drafts: list[LeadDraft]
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        emails = {draft.fields["email_normalized"] for draft in drafts if draft.fields.get("email_normalized")}
-        externals = {draft.fields["external_id"] for draft in drafts if draft.fields.get("external_id")}
-        if not emails and not externals:
-            return {}, {}
+    def _apply_match(
+        self,
+        draft: LeadDraft,
+        target: dict[str, Any],
+        matched_by: str,
+        result: ChunkResult,
+        changes: dict[uuid.UUID, dict[str, Any]],
+    ) -> None:
+        """Update or skip the lead that the draft matched, counting and recording the outcome."""
+        first_row = self._first_rows.setdefault(target["id"], draft.row)
+        duplicate_of = first_row if first_row != draft.row else None
+        if duplicate_of is not None:
+            result.duplicates += 1
+        label = lead_label(target)
 
+        if target["deleted_at"] is not None:
+            result.matched_deleted += 1
+            result.skipped += 1
+            self._record(
+                draft.row, RowAction.SKIP, target, label, matched_by, duplicate_of,
+                reason="the lead it matches was deleted; restore that lead to update it",
+            )
+            return
+
+        if self.policy.on_match is OnMatch.SKIP:
+            result.skipped += 1
+            reason = f"repeats row {duplicate_of}" if duplicate_of is not None else "the lead exists and --on-match is skip"
+            self._record(draft.row, RowAction.SKIP, target, label, matched_by, duplicate_of, reason=reason)
+            return
+
+        before = merge_into(target, draft, self.policy)
+        if not before:
+            result.skipped += 1
+            self._record(
+                draft.row, RowAction.SKIP, target, label, matched_by, duplicate_of, reason="nothing to change"
+            )
+            return
+
+        result.updated += 1
+        own = target.get("_row") is not None or target.get("import_batch_id") == self.batch_id
+        if not own:
+            recorded = changes.setdefault(target["id"], {})
+            for name, value in before.items():
+                recorded.setdefault(name, value)
+        elif target.get("_row") is None:
+            self._own_updates[target["id"]] = target
+        self._record(draft.row, RowAction.UPDATE, target, label, matched_by, duplicate_of, fields=tuple(before))
+
+    def _existing_matches(self, drafts: list[LeadDraft]) -> MatchIndex:
+        conditions = []
         columns = self.leads.c
-        condition = or_(columns.email_normalized.in_(emails), columns.external_id.in_(externals))
-        query = select(*(columns[name] for name in _EXISTING_COLUMNS)).where(condition).order_by(columns.created_at)
-        found = [dict(zip(_EXISTING_COLUMNS, row)) for row in self.session.execute(query).all()]
+        for name in MATCH_KEYS:
+            values = {draft.fields[name] for draft in drafts if draft.fields.get(name)}
+            if values:
+                conditions.append(columns[name].in_(values))
+        index = MatchIndex()
+        if not conditions:
+            return index
 
-        by_email: dict[str, dict[str, Any]] = {}
-        by_external: dict[str, dict[str, Any]] = {}
+        query = select(*(columns[name] for name in _EXISTING_COLUMNS)).where(or_(*conditions)).order_by(columns.created_at)
+        found = [dict(zip(_EXISTING_COLUMNS, row)) for row in self.session.execute(query).all()]
         # Live leads win over deleted ones with the same key; among equals the oldest lead wins.
         for row in sorted(found, key=lambda item: item["deleted_at"] is not None):
-            self._index(row, by_email, by_external)
-        return by_email, by_external
-
-    @staticmethod
-    def _index(
-        row: dict[str, Any], by_email: dict[str, dict[str, Any]], by_external: dict[str, dict[str, Any]]
-    ) -> None:
-        if row.get("email_normalized"):
-            by_email.setdefault(row["email_normalized"], row)
-        if row.get("external_id"):
-            by_external.setdefault(row["external_id"], row)
+            index.add(row)
+        return index
 
     def _take_identity_match(self, draft: LeadDraft) -> dict[str, Any] | None:
         """Return and use up an earlier lead without e-mail or external id that has the draft's identity.
@@ -279,6 +314,33 @@ class LeadWriter:
 
     # Writing
 
+    def _create(self, draft: LeadDraft, result: ChunkResult) -> dict[str, Any]:
+        row = self._new_row(draft)
+        result.created += 1
+        self._first_rows[row["id"]] = draft.row
+        duplicate_of = None
+        if self.policy.on_match is OnMatch.CREATE:
+            duplicate_of = self._repeated_row(draft)
+            if duplicate_of is not None:
+                result.duplicates += 1
+        if self.outcomes is not None:
+            self.outcomes.append(
+                PlannedRow(row=draft.row, action=RowAction.CREATE, lead_id=row["id"], duplicate_of=duplicate_of)
+            )
+        return row
+
+    def _repeated_row(self, draft: LeadDraft) -> int | None:
+        """Return the earlier row with the same e-mail, external id or phone, remembering this one."""
+        earliest = None
+        for name in MATCH_KEYS:
+            value = draft.fields.get(name)
+            if not value:
+                continue
+            first = self._first_rows_by_key[name].setdefault(value, draft.row)
+            if first != draft.row and (earliest is None or first < earliest):
+                earliest = first
+        return earliest
+
     def _new_row(self, draft: LeadDraft) -> dict[str, Any]:
         row: dict[str, Any] = dict.fromkeys(DATA_COLUMNS)
         row.update(draft.fields)
@@ -304,7 +366,7 @@ class LeadWriter:
             return
         activities = []
         for row in rows:
-            self._start_clock(row)
+            self._clocks.start(row, historical=self.historical)
             source_row = row.pop("_row")
             if self.log_activities:
                 activities.append(
@@ -321,38 +383,14 @@ class LeadWriter:
         self._insert_leads.execute(rows)
         self._insert_activities.execute(activities)
 
-    def _start_clock(self, row: dict[str, Any]) -> None:
-        """Set the row's segment and response deadlines with the SLA rules, caching equal inputs.
-
-        A lead that arrives in a later stage than "new" was already worked in another tool,
-        so it gets no response deadline, as historical leads do.
-        """
-        historical = self.historical or row["stage"] != "new"
-        # Without a deadline the clock depends only on the segment inputs, so most rows share a result.
-        received_at = None if historical else row["received_at"]
-        key = (row["employee_count"], row["source"], row["segment"], received_at, historical)
-        clock = self._clock_cache.get(key)
-        if clock is None:
-            scratch = self._scratch
-            scratch.employee_count = row["employee_count"]
-            scratch.source = row["source"]
-            scratch.segment = row["segment"]
-            scratch.received_at = row["received_at"]
-            scratch.first_contacted_at = None
-            start_response_clock(scratch, self.playbook, historical=historical)
-            clock = (scratch.segment, scratch.response_due_at, scratch.response_warn_at)
-            if len(self._clock_cache) >= CLOCK_MEMO_MAX_ENTRIES:
-                self._clock_cache.clear()
-            self._clock_cache[key] = clock
-        row["segment"], row["response_due_at"], row["response_warn_at"] = clock
-
-    def _build_update(self):
+    def _build_update(self, *, bump_version: bool):
         columns = self.leads.c
         values = {name: bindparam(f"new_{name}", type_=columns[name].type) for name in DATA_COLUMNS}
         values["custom_fields"] = bindparam("new_custom_fields", type_=columns.custom_fields.type)
         values["updated_at"] = bindparam("new_updated_at", type_=columns.updated_at.type)
         values["updated_by"] = bindparam("new_updated_by", type_=columns.updated_by.type)
-        values["row_version"] = columns.row_version + 1
+        if bump_version:
+            values["row_version"] = columns.row_version + 1
         return (
             update(self.leads)
             .where(columns.id == bindparam("lead_id", type_=columns.id.type))
@@ -360,47 +398,80 @@ class LeadWriter:
         )
 
     def _apply_updates(self, rows: Iterable[dict[str, Any]]) -> None:
-        parameters = []
-        for row in rows:
-            item = {f"new_{name}": row[name] for name in DATA_COLUMNS}
-            item["new_custom_fields"] = row["custom_fields"]
-            item["new_updated_at"] = self.now
-            item["new_updated_by"] = self.actor
-            item["lead_id"] = row["id"]
-            parameters.append(item)
+        parameters = [self._update_parameters(row) for row in rows]
         if parameters:
             self.session.execute(self._update_statement, parameters)
+        own = [self._update_parameters(row) for row in self._own_updates.values()]
+        if own:
+            self.session.execute(self._update_own_statement, own)
+        self._own_updates.clear()
+
+    def _update_parameters(self, row: dict[str, Any]) -> dict[str, Any]:
+        item = {f"new_{name}": row[name] for name in DATA_COLUMNS}
+        item["new_custom_fields"] = row["custom_fields"]
+        item["new_updated_at"] = self.now
+        item["new_updated_by"] = self.actor
+        item["lead_id"] = row["id"]
+        return item
+
+    def _record_changes(self, changes: dict[uuid.UUID, dict[str, Any]], rows: dict[uuid.UUID, dict[str, Any]]) -> None:
+        """Store the before and after value of every field this chunk changed on leads of earlier imports."""
+        records = []
+        for lead_id, before in changes.items():
+            row = rows[lead_id]
+            for name, old in before.items():
+                new = _field_value(row, name)
+                if old == new:
+                    continue
+                records.append(
+                    {
+                        "batch_id": self.batch_id,
+                        "lead_id": lead_id,
+                        "field": name,
+                        "before": to_json_value(old),
+                        "after": to_json_value(new),
+                    }
+                )
+        self._insert_changes.execute(records)
+
+    def _record(
+        self,
+        row: int,
+        action: RowAction,
+        target: dict[str, Any],
+        label: str,
+        matched_by: str,
+        duplicate_of: int | None,
+        *,
+        fields: tuple[str, ...] = (),
+        reason: str = "",
+    ) -> None:
+        if self.outcomes is None:
+            return
+        self.outcomes.append(
+            PlannedRow(
+                row=row,
+                action=action,
+                lead_id=target["id"],
+                lead_label=label,
+                matched_by=matched_by,
+                duplicate_of=duplicate_of,
+                fields=fields,
+                reason=reason,
+            )
+        )
 
 
-def merge_into(target: dict[str, Any], draft: LeadDraft) -> bool:
-    """Copy the draft's non-empty values that differ into target; return whether any did.
+def _field_value(row: dict[str, Any], name: str) -> Any:
+    if name.startswith("custom:"):
+        return (row.get("custom_fields") or {}).get(name[len("custom:"):])
+    return row.get(name)
 
-    Empty values never overwrite, received_at never changes after creation, and the stage
-    changes only while the lead is still "new", so a file never undoes work done in LeadDesk.
-    """
-    changed = False
-    for name, value in draft.fields.items():
-        if name in ("received_at", "email"):
-            continue
-        if name == "email_normalized":
-            if target.get("email_normalized") != value:
-                target["email"] = draft.fields["email"]
-                target["email_normalized"] = value
-                changed = True
-            continue
-        if name == "stage":
-            if target.get("stage") in (None, "new") and value != "new":
-                target["stage"] = value
-                changed = True
-            continue
-        if target.get(name) != value:
-            target[name] = value
-            changed = True
 
-    custom = dict(target.get("custom_fields") or {})
-    for key, value in draft.custom.items():
-        if custom.get(key) != value:
-            custom[key] = value
-            changed = True
-    target["custom_fields"] = custom
-    return changed
+def to_json_value(value: Any) -> Any:
+    """Return a lead value as JSON: ids and instants as text, everything else unchanged."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

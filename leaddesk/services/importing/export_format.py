@@ -1,0 +1,62 @@
+"""Reading back a file that LeadDesk exported, so that export then import gives the same leads.
+
+An export (leaddesk.services.exporting) starts with the EXPORT_FIELDS columns in order,
+and every column after them is a custom field. Read with the suggested mapping, such a
+file would gain custom fields for the computed columns (score, deadlines, timestamps) and
+a custom column named like a lead field, such as "Phone Number", would also fill that
+field. The plan here maps every column to what the export wrote into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from leaddesk.services.exporting import CUSTOM_HEADER_SUFFIX, EXPORT_FIELDS
+from leaddesk.services.importing.mapping import CUSTOM_PREFIX, LEAD_FIELDS, ColumnPlan
+
+# The mapping target reported for a column that the import leaves out.
+IGNORED = "ignored"
+
+# The export's LeadDesk id: it fills external_id where the lead had none, so a later import
+# of the same rows into the database they came from can find them.
+ID_COLUMN = "id"
+
+
+def is_leaddesk_export(headers: Sequence[str]) -> bool:
+    """Return whether the header row starts with the columns of a LeadDesk export, in order."""
+    return tuple(headers[: len(EXPORT_FIELDS)]) == EXPORT_FIELDS
+
+
+def leaddesk_export_plan(headers: Sequence[str]) -> ColumnPlan:
+    """Return the column plan of a LeadDesk export: fields 1:1, computed columns ignored, the rest custom.
+
+    The computed columns are score, the response deadlines, first_contacted_at,
+    next_follow_up_at, created_at, updated_at and updated_by. A custom header that the
+    export suffixed with " (custom)" because it equals a lead field gets its key back.
+    """
+    mapping: dict[str, str] = {}
+    columns_by_field: dict[str, tuple[int, ...]] = {}
+    custom_keys: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        if index < len(EXPORT_FIELDS):
+            if header in LEAD_FIELDS:
+                mapping[header] = header
+                columns_by_field[header] = (index,)
+            else:
+                mapping[header] = IGNORED
+            continue
+        key = header
+        if header.endswith(CUSTOM_HEADER_SUFFIX) and header[: -len(CUSTOM_HEADER_SUFFIX)] in EXPORT_FIELDS:
+            key = header[: -len(CUSTOM_HEADER_SUFFIX)]
+        mapping[header] = CUSTOM_PREFIX + key
+        custom_keys[index] = key
+
+    id_index = list(headers).index(ID_COLUMN)
+    columns_by_field["external_id"] = (*columns_by_field.get("external_id", ()), id_index)
+    mapping[ID_COLUMN] = "external_id"
+    return ColumnPlan(
+        headers=tuple(headers),
+        mapping=mapping,
+        columns_by_field=columns_by_field,
+        custom_keys=custom_keys,
+    )

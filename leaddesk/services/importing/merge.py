@@ -1,0 +1,67 @@
+"""Merging an imported row into an existing lead row, as the import policy allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leaddesk.models import normalize_phone
+from leaddesk.services.importing.mapping import CUSTOM_PREFIX
+from leaddesk.services.importing.policy import ImportPolicy
+from leaddesk.services.importing.rows import LeadDraft
+
+# Policy field names of lead columns whose name differs from the field a column maps to.
+_POLICY_NAMES = {"owner_id": "owner", "email_normalized": "email"}
+
+
+def merge_into(target: dict[str, Any], draft: LeadDraft, policy: ImportPolicy | None = None) -> dict[str, Any]:
+    """Copy the draft's values into target and return {field: value before} for each field that changed.
+
+    Empty values never overwrite, received_at never changes after creation, and the stage
+    changes only while the lead is still "new", so a file never undoes work done in LeadDesk.
+    A field that the policy marks fill-blanks-only is set only while target has no value.
+    Custom fields appear in the result as "custom:<key>", with None for a key that was missing.
+    """
+    policy = policy or ImportPolicy()
+    before: dict[str, Any] = {}
+
+    for name, value in draft.fields.items():
+        if name in ("received_at", "email", "phone_normalized"):
+            continue
+        if policy.only_fills_blanks(_POLICY_NAMES.get(name, name)) and _has_value(target, name):
+            continue
+        if name == "email_normalized":
+            if target.get("email_normalized") != value:
+                _set(target, before, "email", draft.fields["email"])
+                _set(target, before, "email_normalized", value)
+            continue
+        if name == "stage":
+            if target.get("stage") in (None, "new") and value != "new":
+                _set(target, before, "stage", value)
+            continue
+        if target.get(name) != value:
+            _set(target, before, name, value)
+            if name == "phone":
+                _set(target, before, "phone_normalized", normalize_phone(value))
+
+    custom = dict(target.get("custom_fields") or {})
+    for key, value in draft.custom.items():
+        name = CUSTOM_PREFIX + key
+        if policy.only_fills_blanks(name) and custom.get(key):
+            continue
+        if custom.get(key) != value:
+            before.setdefault(name, custom.get(key))
+            custom[key] = value
+    target["custom_fields"] = custom
+    return before
+
+
+def _has_value(target: dict[str, Any], name: str) -> bool:
+    value = target.get(name)
+    return value is not None and value != ""
+
+
+def _set(target: dict[str, Any], before: dict[str, Any], name: str, value: Any) -> None:
+    if target.get(name) == value:
+        return
+    before.setdefault(name, target.get(name))
+    target[name] = value
