@@ -13,6 +13,7 @@ from leaddesk.services import inbox, lead_actions
 from leaddesk.services.inbox import InboxQuery
 from leaddesk.ui.labels import DUE_SOON_BACKGROUND, HIGHLIGHT_TEXT, OVERDUE_BACKGROUND, duration_text, weekday_time
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, DUE_COLUMN, LEAD_ID_ROLE, SORT_ROLE, STATE_ROLE, LeadTableModel
+from leaddesk.ui.lead_table_view import fit_widths
 from leaddesk.ui.tasks import TaskRunner
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
@@ -182,7 +183,8 @@ def test_display_columns(model, runner):
     assert display(model, 0, "name") == "Overdue Olga"
     assert display(model, 0, "company") == "Acme"
     assert display(model, 0, "email") == "olga@acme.example"
-    assert display(model, 0, "segment") == "General website visitor"
+    assert display(model, 0, "segment") == "General"
+    assert model.data(model.index(0, COLUMN_INDEX["segment"]), Qt.ItemDataRole.ToolTipRole) == "General website visitor"
     assert display(model, 0, "stage") == "New"
     assert display(model, 0, "owner") == ""
     assert display(model, 0, "score") == "5"
@@ -238,6 +240,33 @@ def test_weekday_time_adds_far_date(qapp):
         QLocale.setDefault(previous)
 
 
+def test_fit_widths_unchanged_when_room():
+    natural = {"name": 100, "email": 200, "score": 50}
+
+    assert fit_widths(natural, 350, {"email": 80}) == natural
+    assert fit_widths(natural, 1000, {"email": 80}) == natural
+
+
+def test_fit_widths_shrinks_by_room():
+    natural = {"name": 100, "email": 200, "score": 50}
+
+    widths = fit_widths(natural, 300, {"name": 80, "email": 80})
+
+    assert sum(widths.values()) <= 300
+    assert widths["score"] == 50
+    # email has 120 px above its minimum and name 20, so email gives up six times as much.
+    assert widths["email"] == 200 - 43
+    assert widths["name"] == 100 - 8
+
+
+def test_fit_widths_stops_at_minimums():
+    natural = {"name": 100, "email": 200, "score": 50}
+
+    widths = fit_widths(natural, 100, {"name": 80, "email": 80})
+
+    assert widths == {"name": 80, "email": 80, "score": 50}
+
+
 def test_header_titles(model):
     titles = [model.headerData(column, Qt.Orientation.Horizontal) for column in range(model.columnCount())]
 
@@ -250,7 +279,7 @@ def test_header_titles(model):
         "Owner",
         "Score",
         "Received",
-        "Due in / overdue by",
+        "Response",
     ]
 
 

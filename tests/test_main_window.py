@@ -232,6 +232,34 @@ def test_sample_leads_select_first(qtbot, tmp_path):
     database.dispose()
 
 
+def test_columns_fit_1400_wide(qtbot, window):
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    table = window.table
+    header = table.horizontalHeader()
+
+    assert not table.horizontalScrollBar().isVisible()
+    for key, index in COLUMN_INDEX.items():
+        right_edge = header.sectionViewportPosition(index) + header.sectionSize(index)
+        assert right_edge <= table.viewport().width(), key
+    for key in ("due", "stage", "owner", "score", "received"):
+        assert header.sectionSize(COLUMN_INDEX[key]) >= table.natural_widths[key], key
+    for key, minimum in table.minimum_widths.items():
+        assert header.sectionSize(COLUMN_INDEX[key]) >= minimum, key
+    assert window.detail_pane.width() >= 330
+
+
+def test_dragged_column_width_kept(qtbot, window):
+    header = window.table.horizontalHeader()
+    email = COLUMN_INDEX["email"]
+    header.resizeSection(email, 300)
+
+    window.resize(1200, 800)
+    qtbot.waitUntil(lambda: window.width() == 1200)
+
+    assert header.sectionSize(email) == 300
+
+
 def test_starts_on_most_urgent(qtbot, window, leads):
     qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads["overdue"])
 

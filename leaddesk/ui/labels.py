@@ -27,6 +27,15 @@ STATE_LABELS = {
     ResponseState.CONTACTED: QT_TRANSLATE_NOOP("LeadDesk", "Contacted"),
 }
 
+# Short names of the standard segments, for the inbox table; the detail pane and tooltips
+# show the playbook's full label.
+SEGMENT_SHORT_LABELS = {
+    "enterprise_demo": QT_TRANSLATE_NOOP("LeadDesk", "Enterprise demo"),
+    "outbound_reply": QT_TRANSLATE_NOOP("LeadDesk", "Outbound reply"),
+    "mid_market_form": QT_TRANSLATE_NOOP("LeadDesk", "Mid-market form"),
+    "general": QT_TRANSLATE_NOOP("LeadDesk", "General"),
+}
+
 # Light backgrounds with near-black text stay readable under both light and dark themes.
 OVERDUE_BACKGROUND = QColor("#f6c6cb")
 DUE_SOON_BACKGROUND = QColor("#ffe08a")
@@ -42,6 +51,12 @@ def stage_label(stage: str) -> str:
     """Return the translated name of a stage, or the stored key for a stage LeadDesk does not know."""
     label = STAGE_LABELS.get(stage)
     return QCoreApplication.translate(CONTEXT, label) if label else stage
+
+
+def segment_short_label(segment: str, label: str) -> str:
+    """Return the translated short name of a segment, or its full label for a segment without one."""
+    short = SEGMENT_SHORT_LABELS.get(segment)
+    return QCoreApplication.translate(CONTEXT, short) if short else label
 
 
 def state_label(state: ResponseState) -> str:

@@ -33,7 +33,15 @@ from PySide6.QtCore import (
 from leaddesk.services import inbox
 from leaddesk.services.inbox import InboxRow
 from leaddesk.services.sla import ResponseState
-from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, duration_text, local_time, stage_label, state_label
+from leaddesk.ui.labels import (
+    HIGHLIGHT_TEXT,
+    STATE_BACKGROUNDS,
+    duration_text,
+    local_time,
+    segment_short_label,
+    stage_label,
+    state_label,
+)
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -64,7 +72,7 @@ COLUMNS = (
     Column("owner", QT_TRANSLATE_NOOP("LeadTableModel", "Owner"), "owner"),
     Column("score", QT_TRANSLATE_NOOP("LeadTableModel", "Score"), "score"),
     Column("received", QT_TRANSLATE_NOOP("LeadTableModel", "Received"), "received_at"),
-    Column("due", QT_TRANSLATE_NOOP("LeadTableModel", "Due in / overdue by"), "due"),
+    Column("due", QT_TRANSLATE_NOOP("LeadTableModel", "Response"), "due"),
 )
 COLUMN_INDEX = {column.key: index for index, column in enumerate(COLUMNS)}
 DUE_COLUMN = COLUMN_INDEX["due"]
@@ -238,7 +246,7 @@ class LeadTableModel(QAbstractTableModel):
         if column == "email":
             return data.email or ""
         if column == "segment":
-            return data.segment_label
+            return segment_short_label(data.segment, data.segment_label)
         if column == "stage":
             return stage_label(data.stage)
         if column == "owner":
@@ -277,7 +285,7 @@ class LeadTableModel(QAbstractTableModel):
                 due=local_time(data.response_due_at)
             )
         if column == "segment":
-            return data.segment
+            return data.segment_label
         return None
 
     # --- Page loading -------------------------------------------------------------------

@@ -13,13 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,27 +32,14 @@ from leaddesk.ui.detail_pane import DetailPane
 from leaddesk.ui.filter_bar import FilterBar
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.labels import weekday_time
-from leaddesk.ui.lead_table_model import COLUMN_INDEX, LeadTableModel
+from leaddesk.ui.lead_table_model import LeadTableModel
+from leaddesk.ui.lead_table_view import LeadTableView
 from leaddesk.ui.tasks import TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
 
 TICK_INTERVAL_MS = 1_000
 REFRESH_INTERVAL_MS = 30_000
-
-# Text that sets each column's starting width, so typical values fit without truncation.
-COLUMN_WIDTH_SAMPLES = {
-    "name": "Jonah Whitcombe",
-    "company": "Northwind Logistics",
-    "email": "priya.raman@quillstack.ex",
-    "segment": "High-intent outbound rep",
-    "stage": "Contacted",
-    "owner": "Sam Rivera",
-    "score": "Score",
-    "received": "2024-05-06 14:30",
-    "due": "overdue by 23h 59m",
-}
-
 
 @dataclass(frozen=True)
 class SavedChange:
@@ -114,7 +98,7 @@ class MainWindow(QMainWindow):
 
         self.filter_bar = FilterBar(DEFAULT_SEGMENTS, self)
         self.model = LeadTableModel(self.runner, parent=self)
-        self.table = self._build_table()
+        self.table = LeadTableView(self.model, self)
         self.detail_pane = DetailPane(self)
 
         left = QWidget(self)
@@ -148,33 +132,6 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     # --- Building -----------------------------------------------------------------------
-
-    def _build_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        padding = 16
-        for key, sample in COLUMN_WIDTH_SAMPLES.items():
-            header.resizeSection(COLUMN_INDEX[key], table.fontMetrics().horizontalAdvance(sample) + padding)
-        header.setStretchLastSection(True)
-        # The deadline is what a rep scans first, so it sits right after the name on screen.
-        # The model keeps its column order, and the user can drag sections elsewhere.
-        header.moveSection(header.visualIndex(COLUMN_INDEX["due"]), 1)
-
-        # Clicking a header sorts by that column in SQL, and a third click returns to priority order.
-        header.setSortIndicatorClearable(True)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        table.setSortingEnabled(True)
-        return table
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
