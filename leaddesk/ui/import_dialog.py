@@ -122,6 +122,8 @@ class ImportDialog(QDialog):
         self.mapping_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.mapping_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Rows are one line high, so long samples end in "…"; their tooltip lists them in full.
+        self.mapping_table.setWordWrap(False)
         header = self.mapping_table.horizontalHeader()
         header.setSectionResizeMode(HEADER_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TARGET_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
@@ -159,7 +161,7 @@ class ImportDialog(QDialog):
 
         self.import_button.clicked.connect(self.start_import)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
-        self.resize(760, 560)
+        self.resize(860, 640)
         self._load_preview()
 
     # --- Preview ------------------------------------------------------------------------
