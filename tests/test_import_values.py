@@ -7,10 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
-from leaddesk.services.importing.mapping import build_plan, field_for_header, suggest_mapping
+from leaddesk.services.importing.dates import DateParser, DayMonthEvidence, locale_day_first
+from leaddesk.services.importing.mapping import (
+    build_plan,
+    field_for_header,
+    is_identifier_header,
+    mapping_warnings,
+    suggest_mapping,
+)
+from leaddesk.services.importing.names import split_full_name
+from leaddesk.services.importing.numformat import digit_pattern_text
+from leaddesk.services.importing.shapes import column_shape
 from leaddesk.services.importing.values import (
     InvalidValue,
+    check_digits_kept,
     clean_text,
     parse_email,
     parse_employee_count,
@@ -297,13 +307,125 @@ def test_date_evidence_decides_order():
     assert evidence.describe("Created") is None
 
 
-def test_date_evidence_ambiguous_warns():
+def test_date_evidence_ambiguous_warns(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LC_ALL", "C")
     evidence = DayMonthEvidence()
     for text in ["01/02/2025", "03/04/2025"]:
         evidence.add(text)
 
     assert not evidence.is_day_first
-    assert "fits both" in evidence.describe("Created")
+    assert evidence.describe("Created") == (
+        "every numeric date in column 'Created' fits both day/month and month/day; read as month/day/year, "
+        "the order of the default, as the locale is unknown. If that is wrong, write the dates as YYYY-MM-DD"
+    )
+
+
+def test_date_evidence_ambiguous_locale(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    evidence = DayMonthEvidence()
+    evidence.add("03/04/2025")
+
+    assert evidence.is_day_first
+    assert "read as day/month/year, the order of the computer's locale" in evidence.describe("Created")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("en_GB.UTF-8", True), ("en_US.UTF-8", False), ("fil_PH", False), ("de_DE@euro", True), ("C", None), ("C.UTF-8", None)],
+)
+def test_locale_day_first(monkeypatch: pytest.MonkeyPatch, name: str, expected: bool | None):
+    monkeypatch.setenv("LC_ALL", name)
+
+    assert locale_day_first() is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [("4.47E+11", "4.47E+11"), ("4,47E+11", "4,47E+11"), ("1E+15", "1E+15"), (1.2345678901234567e18, "1234567890123456768")],
+)
+def test_digits_lost_rejected(raw, text: str):
+    with pytest.raises(InvalidValue, match="digits"):
+        check_digits_kept(raw, text)
+
+
+@pytest.mark.parametrize(("raw", "text"), [("+44 7700 900123", "+44 7700 900123"), (447700900123.0, "447700900123"), ("E12", "E12")])
+def test_digits_kept_accepted(raw, text: str):
+    check_digits_kept(raw, text)
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "expected"),
+    [
+        (2134, "00000", "02134"),
+        (501.0, "00000", "00501"),
+        (123456, "00000", "123456"),
+        (5550104411, "(###) ###-####", "(555) 010-4411"),
+        (42, '"ID-"0000', "ID-0042"),
+        (7700900123, "00000000000;[Red]-00000000000", "07700900123"),
+        (12, "0", None),
+        (12, "#,##0", None),
+        (1.5, "00000", None),
+        (-3, "00000", None),
+        (1200, "0.00", None),
+        (45951, "yyyy-mm-dd", None),
+        (5, "[<=9999999]###-####;(###) ###-####", None),
+    ],
+)
+def test_digit_pattern_text(value, code: str, expected: str | None):
+    assert digit_pattern_text(value, code) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "shape"),
+    [
+        (["ann@example.com", "bo@example.com", ""], "email"),
+        (["+44 7700 900123", "(555) 010-4411", "030 5550 1234"], "phone"),
+        (["https://acme.example", "www.bolt.example", "cyan.example/about"], "website"),
+        (["https://www.linkedin.com/in/ann", "https://linkedin.com/in/bo"], "linkedin_url"),
+        (["2025-10-21", "21/10/2025", "Oct 21, 2025"], "received_at"),
+        (["660737", "660738", "660739"], None),
+        (["Acme", "Bolt"], None),
+        (["ann@example.com", "Acme", "Bolt"], None),
+        ([], None),
+    ],
+)
+def test_column_shape(values: list[str], shape: str | None):
+    assert column_shape(values) == shape
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Devi Okonkwo-Hale", ("Devi", "Okonkwo-Hale")),
+        ("Dr. Mary Ann Smith Jr.", ("Mary Ann", "Smith")),
+        ("Smith, John", ("John", "Smith")),
+        ("van der Berg, Anna", ("Anna", "van der Berg")),
+        ("Prince", ("Prince", "")),
+    ],
+)
+def test_full_name_split(text: str, expected: tuple[str, str]):
+    assert split_full_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("Zip", True), ("Postal Code", True), ("Lead ID", True), ("Mobile Phone", True), ("Record ID", True),
+     ("Annual Revenue", False), ("TotalVisits", False), ("# Employees", False)],
+)
+def test_identifier_header(header: str, expected: bool):
+    assert is_identifier_header(header) is expected
+
+
+def test_mapping_warnings_two_columns():
+    headers = ["Email", "Work Email", "Phone", "Mobile"]
+    mapping = {"Email": "email", "Work Email": "custom:Work Email", "Phone": "phone", "Mobile": "phone"}
+
+    assert mapping_warnings(headers, mapping) == [
+        "2 columns could fill the e-mail field; 'Email' fills it, and 'Work Email' is kept as a custom field "
+        "that fills it only in rows where 'Email' is empty",
+        "2 columns could fill the phone field; 'Phone' fills it, and 'Mobile' is kept as a custom field "
+        "that fills it only in rows where 'Phone' is empty",
+    ]
 
 
 def test_employee_count_implausible_rejected() -> None:

@@ -10,6 +10,8 @@ rolled over into March. A time without an offset is a wall time in the team's ti
 from __future__ import annotations
 
 import calendar
+import locale
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -44,6 +46,26 @@ MEMO_MAX_ENTRIES = 10_000
 # A two-digit year more than this many years ahead is read as last century ("98" is 1998).
 TWO_DIGIT_YEAR_LOOKAHEAD = 10
 
+# Territories that write numeric dates month first, as the United States does: 3/4/2025 is
+# March 4. Elsewhere the day or the year comes first.
+# NOTE: this list comes from common date conventions, not from a locale database.
+MONTH_FIRST_TERRITORIES = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "UM", "VI", "BZ"})
+
+
+def locale_day_first() -> bool | None:
+    """Return whether the user's locale writes the day before the month, or None when it is unknown.
+
+    The time locale comes from Python's locale module, else from the LC_ALL, LC_TIME and
+    LANG environment variables, as POSIX orders them. "C" and "POSIX" name no territory.
+    """
+    name = locale.getlocale(locale.LC_TIME)[0]
+    if not name or name in ("C", "POSIX"):
+        name = next((os.environ[key] for key in ("LC_ALL", "LC_TIME", "LANG") if os.environ.get(key)), "")
+    territory = name.split(".")[0].split("@")[0].partition("_")[2]
+    if not territory:
+        return None
+    return territory.upper() not in MONTH_FIRST_TERRITORIES
+
 
 @dataclass
 class DayMonthEvidence:
@@ -69,21 +91,25 @@ class DayMonthEvidence:
 
     @property
     def is_day_first(self) -> bool:
-        return self.day_first > self.month_first
+        """Return the order that most dates only fit; on a tie, the locale's order, else month first."""
+        if self.day_first != self.month_first:
+            return self.day_first > self.month_first
+        return bool(locale_day_first())
 
     def describe(self, header: str) -> str | None:
         """Return a warning when the column gives no clear order, else None."""
+        order = "day/month/year" if self.is_day_first else "month/day/year"
         if self.day_first and self.month_first:
-            order = "day/month/year" if self.is_day_first else "month/day/year"
             return (
                 f"column {header!r} mixes day/month and month/day dates "
                 f"({self.day_first} only fit day first, {self.month_first} only fit month first); "
                 f"read as {order}, and dates that do not fit are rejected"
             )
         if self.ambiguous and not (self.day_first or self.month_first):
+            source = "the computer's locale" if locale_day_first() is not None else "the default, as the locale is unknown"
             return (
                 f"every numeric date in column {header!r} fits both day/month and month/day; "
-                "read as month/day/year"
+                f"read as {order}, the order of {source}. If that is wrong, write the dates as YYYY-MM-DD"
             )
         return None
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.errors import MappingError
+from leaddesk.services.importing.shapes import column_shape
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +140,21 @@ QUALIFIER_SUFFIXES = frozenset(
     {"value", "work", "home", "mobile", "other", "primary", "main", "personal", "business", "office", "cell"}
 )
 
+# Header words of custom columns whose numbers must keep every digit, such as "Zip" or "Lead ID".
+IDENTIFIER_WORDS = frozenset(
+    {"zip", "zipcode", "postcode", "postal", "plz", "fax", "id", "ids", "uid", "uuid", "phone", "tel", "telephone", "mobile"}
+)
+
 # A website column whose values are mostly LinkedIn profiles is the LinkedIn URL.
 LINKEDIN_SHARE = 0.8
+
+# Fields that a column may get from the shape of its values alone. A date column must also
+# have no header, because a column such as "Last Activity Date" is a date but no arrival time.
+SHAPE_FIELDS = frozenset({"email", "phone", "website", "linkedin_url"})
+_UNLABELLED_HEADER = re.compile(r"^Column \d+$")
+
+# How the warnings name each field.
+FIELD_LABELS = {"email": "e-mail", "external_id": "external id", "received_at": "received date"}
 
 _KEY_TO_FIELD = {key: field_name for field_name, keys in SYNONYMS.items() for key in keys}
 _WORD = re.compile(r"[^\W\d_]+")
@@ -181,17 +195,26 @@ def suggest_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[objec
     """Map each header to a lead field or to "custom:<header>".
 
     Per field, the first column with a specific header wins, then the first with a generic
-    one (see WEAK_KEYS). Every other column is custom. A website column whose sample values
-    are LinkedIn profile URLs maps to linkedin_url.
+    one (see WEAK_KEYS). A website column whose sample values are LinkedIn profile URLs
+    maps to linkedin_url. A column whose header names no field takes the field its sample
+    values fit (see shapes.py), when no header claims that field. Every other column is custom.
     """
     candidates: dict[str, list[tuple[int, bool]]] = {}
+    unnamed: list[int] = []
     for index, header in enumerate(headers):
         field_name, key = _match_words(header_words(header))
         if field_name is None:
+            unnamed.append(index)
             continue
         if field_name == "website" and _mostly_linkedin(sample_rows, index):
             field_name = "linkedin_url"
         candidates.setdefault(field_name, []).append((index, key in WEAK_KEYS))
+
+    for index in unnamed:
+        shape = column_shape([row[index] if index < len(row) else "" for row in sample_rows])
+        allowed = shape in SHAPE_FIELDS or (shape == "received_at" and _UNLABELLED_HEADER.match(headers[index]))
+        if shape and allowed and shape not in candidates:
+            candidates[shape] = [(index, False)]
 
     winners: dict[int, str] = {}
     for field_name, columns in candidates.items():
@@ -246,6 +269,46 @@ def build_plan(headers: Sequence[str], mapping: Mapping[str, str] | None, sample
         columns_by_field={name: tuple(columns) for name, columns in columns_by_field.items()},
         custom_keys=custom_keys,
     )
+
+
+def mapping_warnings(headers: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """Return a warning per field that several columns could fill, naming the one that does.
+
+    The other columns are never dropped: each is kept as a custom field and fills the
+    field in rows where the earlier columns are empty.
+    """
+    columns: dict[str, list[str]] = {}
+    for header in headers:
+        target = mapping.get(header, CUSTOM_PREFIX + header)
+        if target.startswith(CUSTOM_PREFIX):
+            named = field_for_header(header)
+            if named is None or named not in mapping.values():
+                continue
+            target = named
+        columns.setdefault(target, []).append(header)
+
+    warnings = []
+    for field_name, names in columns.items():
+        filling = [header for header in names if mapping.get(header) == field_name]
+        if len(names) < 2 or not filling:
+            continue
+        first = filling[0]
+        others = [header for header in names if header != first]
+        listed = ", ".join(repr(header) for header in others)
+        warnings.append(
+            f"{len(names)} columns could fill the {FIELD_LABELS.get(field_name, field_name.replace('_', ' '))} field; "
+            f"{first!r} fills it, and {listed} {'is kept as a custom field' if len(others) == 1 else 'are kept as custom fields'} "
+            f"that {'fills' if len(others) == 1 else 'fill'} it only in rows where {first!r} is empty"
+        )
+    return warnings
+
+
+def is_identifier_header(header: str) -> bool:
+    """Return whether a header names a value that is digits, not an amount: a phone, id or postcode."""
+    words = header_words(header)
+    if IDENTIFIER_WORDS.intersection(words):
+        return True
+    return _match_words(words)[0] in ("phone", "external_id")
 
 
 def known_header_count(cells: Sequence[object]) -> int:

@@ -70,6 +70,12 @@ _URL_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|//)?(?:[^@/?#\s]*@)?([^\s/:?#@
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 
+# A number in scientific notation, as spreadsheets show long numbers in narrow columns.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+
+# Spreadsheets store numbers as doubles with 15 significant digits; larger ones lost digits.
+MAX_EXACT_DIGITS = 15
+
 
 class InvalidValue(ValueError):
     """A cell value that does not fit its field; the message names the value and the fix."""
@@ -100,7 +106,9 @@ def clean_text(text: str) -> str:
     """Trim whitespace, including no-break spaces, bring the text to Unicode NFC and undo formula escaping.
 
     Exports write "'=..." for a cell that starts with = + - @, a tab or a carriage return, so
-    that spreadsheets do not run it; that apostrophe is removed again here.
+    that spreadsheets do not run it; that apostrophe is removed again here. Text that itself
+    starts with an apostrophe and one of those characters is exported with a second
+    apostrophe ("''=..."), and only that one is removed.
     """
     if text.isascii():
         text = text.strip()
@@ -110,7 +118,30 @@ def clean_text(text: str) -> str:
             text = unicodedata.normalize("NFC", text)
     if text[:1] == "'" and text[1:2] and text[1] in _ESCAPED_FORMULA_STARTS:
         return text[1:]
+    if text[:2] == "''" and text[2:3] and text[2] in _ESCAPED_FORMULA_STARTS:
+        return text[1:]
     return text
+
+
+def check_digits_kept(raw: object, text: str) -> None:
+    """Raise InvalidValue when a phone, id or postcode value has lost digits in a spreadsheet.
+
+    "4.47E+11" is what a spreadsheet shows for 447712345678 in a narrow column. Saved as
+    text that way, the digits after "4.47" are gone, so the value cannot be imported as
+    the number it was. A number cell beyond 15 digits was rounded by the spreadsheet.
+    """
+    if isinstance(raw, float) and not isinstance(raw, bool) and abs(raw) >= 10**MAX_EXACT_DIGITS:
+        raise InvalidValue(
+            f"{text!r} has more than {MAX_EXACT_DIGITS} digits, which a spreadsheet cannot store exactly, "
+            "so its last digits may be wrong; format the column as text in the spreadsheet, "
+            "type the full value again and export the file again"
+        )
+    if _SCIENTIFIC.match(text):
+        raise InvalidValue(
+            f"{text!r} is a number in scientific notation, so its last digits were lost when a spreadsheet "
+            "saved it; format the column as text or as a whole number in the source, export the file again, "
+            "or type the full value"
+        )
 
 
 def split_values(text: str) -> list[str]:
