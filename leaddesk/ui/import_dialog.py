@@ -122,7 +122,7 @@ class ImportDialog(QDialog):
         self.mapping_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.mapping_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # Rows are one line high, so long samples end in "…"; their tooltip lists them in full.
+        # Rows are one line high, so long samples end in "…". Their tooltip lists them in full.
         self.mapping_table.setWordWrap(False)
         header = self.mapping_table.horizontalHeader()
         header.setSectionResizeMode(HEADER_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
