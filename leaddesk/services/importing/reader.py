@@ -177,7 +177,11 @@ def detect_delimiter(sample: str) -> str:
 
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
-        records = list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), SAMPLE_RECORDS))
+        try:
+            records = list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), SAMPLE_RECORDS))
+        except csv.Error:
+            # A line break inside a quoted cell reads as unquoted when this is not the file's delimiter.
+            continue
         widths = Counter(len(record) for record in records if len(record) > 1)
         if not widths:
             continue
