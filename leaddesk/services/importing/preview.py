@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from leaddesk.services.importing.dates import DayMonthEvidence
-from leaddesk.services.importing.mapping import suggest_mapping
+from leaddesk.services.importing.mapping import mapping_warnings, suggest_mapping
 from leaddesk.services.importing.reader import Table, open_table
 from leaddesk.services.importing.report import ImportPreview
 from leaddesk.services.importing.values import cell_text
@@ -24,7 +24,7 @@ def preview_file(
     table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet)
     sample = read_sample(table, PREVIEW_ROWS)
     mapping = suggest_mapping(table.headers, sample)
-    warnings = list(table.warnings) + _date_warnings(table, mapping, sample)
+    warnings = list(table.warnings) + mapping_warnings(table.headers, mapping) + _date_warnings(table, mapping, sample)
     if not sample:
         warnings.append(f"{table.path.name} has a header but no data rows under it")
 
