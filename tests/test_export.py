@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -226,3 +226,162 @@ def test_failed_export_leaves_no_file(database, tmp_path: Path, monkeypatch: pyt
     with pytest.raises(OSError, match="disk full"):
         export_leads(database, tmp_path / "leads.csv")
     assert list(tmp_path.iterdir()) == [tmp_path / "leads.sqlite"]
+
+
+def test_folder_target_rejected(database, tmp_path: Path):
+    folder = tmp_path / "exports.csv"
+    folder.mkdir()
+
+    with pytest.raises(ExportError, match="it is a folder; give a file name in it"):
+        export_leads(database, folder)
+
+
+def test_xlsx_dates_are_dates(filled, tmp_path: Path):
+    from leaddesk.services.playbook import set_team_timezone
+
+    with filled.session() as session:
+        set_team_timezone(session, "Europe/Berlin")
+    path = tmp_path / "leads.xlsx"
+
+    export_leads(filled, path)
+
+    sheet = load_workbook(path)["Leads"]
+    headers = [cell.value for cell in sheet[1]]
+    received = sheet.cell(row=2, column=headers.index("received_at") + 1)
+    assert received.is_date
+    assert received.value == datetime(2025, 10, 21, 16, 3)
+    assert sheet.cell(row=2, column=headers.index("first_contacted_at") + 1).value is None
+
+
+def test_xlsx_dates_read_back(filled, tmp_path: Path):
+    from leaddesk.services.playbook import set_team_timezone
+
+    with filled.session() as session:
+        set_team_timezone(session, "America/New_York")
+    path = tmp_path / "leads.xlsx"
+    export_leads(filled, path)
+    copy = Database.open(tmp_path / "copy.sqlite")
+    with copy.session() as session:
+        set_team_timezone(session, "America/New_York")
+
+    run_import(copy, path, now=NOW)
+
+    with copy.session() as session:
+        zoe = session.scalars(select(Lead).where(Lead.external_id == "42")).one()
+    copy.dispose()
+    assert zoe.received_at == datetime(2025, 10, 21, 14, 3, tzinfo=timezone.utc)
+
+
+def test_xlsx_text_never_formula(database, tmp_path: Path):
+    texts = ["=SUM(A1:A3)", "=1+2", "'=already quoted", "a\rb\x01c", "_x0041_ stays", "+44 20"]
+    with database.session() as session:
+        for index, text in enumerate(texts):
+            session.add(Lead(company=text, received_at=NOW, created_at=NOW + timedelta(seconds=index)))
+    path = tmp_path / "texts.xlsx"
+
+    export_leads(database, path)
+
+    sheet = load_workbook(path)["Leads"]
+    column = [cell.value for cell in sheet[1]].index("company") + 1
+    cells = [sheet.cell(row=row, column=column) for row in range(2, len(texts) + 2)]
+    assert all(cell.data_type == "s" for cell in cells)
+    assert cells[0].value == "=SUM(A1:A3)"
+    assert cells[2].value == "''=already quoted"
+    assert cells[3].value == "a_x000D_b_x0001_c"
+    assert cells[4].value == "_x005F_x0041_ stays"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_odd_text_round_trip(database, tmp_path: Path, suffix: str):
+    texts = ["=SUM(A1:A3)", "'=already quoted", "'+1", "a\rb\x01c", "_x0041_ stays", "\tTabbed", "-minus", "@at"]
+    with database.session() as session:
+        for index, text in enumerate(texts):
+            session.add(Lead(company=f"Co {index}", title=text, received_at=NOW, created_at=NOW + timedelta(seconds=index)))
+    path = tmp_path / f"texts{suffix}"
+    export_leads(database, path)
+    copy = Database.open(tmp_path / "copy.sqlite")
+
+    run_import(copy, path, now=NOW)
+
+    with copy.session() as session:
+        titles = {lead.company: lead.title for lead in session.scalars(select(Lead))}
+    copy.dispose()
+    for index, text in enumerate(texts):
+        assert titles[f"Co {index}"] == text
+
+
+@pytest.fixture
+def team(database):
+    """Return the database with four leads of two owners in different stages and segments."""
+    with database.session() as session:
+        sam, lee = Rep(name="Sam Example"), Rep(name="Lee Example")
+        session.add_all([sam, lee])
+        session.flush()
+        specs = [
+            ("Ann", "new", sam, "general", {"Tags": "vip"}),
+            ("Bo", "qualified", sam, "enterprise_demo", {"Budget": "10k"}),
+            ("Cy", "new", lee, "general", {"Region code": "7"}),
+            ("Dee", "new", sam, "general", {}),
+        ]
+        for index, (name, stage, owner, segment, custom) in enumerate(specs):
+            session.add(
+                Lead(
+                    first_name=name,
+                    company=f"{name} Co",
+                    stage=stage,
+                    owner_id=owner.id,
+                    segment=segment,
+                    custom_fields=custom,
+                    score=index,
+                    received_at=NOW,
+                    created_at=NOW + timedelta(seconds=index),
+                )
+            )
+    return database
+
+
+def filtered_names(database, tmp_path: Path, **filters) -> tuple[list[str], list[str]]:
+    from leaddesk.services.inbox import InboxQuery
+
+    path = tmp_path / "view.csv"
+    export_leads(database, path, InboxQuery(now=NOW, **filters))
+    rows = read_csv(path)
+    headers = list(rows[0]) if rows else []
+    return [row["first_name"] for row in rows], headers[len(EXPORT_FIELDS):]
+
+
+def test_filtered_by_stage(team, tmp_path: Path):
+    names, custom = filtered_names(team, tmp_path, stage="qualified")
+
+    assert names == ["Bo"]
+    assert custom == ["Budget"]
+
+
+def test_filtered_by_owner(team, tmp_path: Path):
+    names, custom = filtered_names(team, tmp_path, owner="lee example")
+
+    assert names == ["Cy"]
+    assert custom == ["Region code"]
+
+
+def test_filtered_by_search(team, tmp_path: Path):
+    names, _custom = filtered_names(team, tmp_path, search="dee co")
+
+    assert names == ["Dee"]
+
+
+def test_filtered_in_inbox_order(team, tmp_path: Path):
+    names, custom = filtered_names(team, tmp_path, owner="Sam Example", segment="general")
+
+    # Outside the response-clock groups the inbox puts the highest score first.
+    assert names == ["Dee", "Ann"]
+    assert custom == ["Tags"]
+
+
+def test_export_reports_progress(team, tmp_path: Path):
+    calls: list[tuple[float, str]] = []
+
+    export_leads(team, tmp_path / "all.csv", progress=lambda fraction, message: calls.append((fraction, message)))
+
+    assert calls[0] == (0.0, "exporting")
+    assert calls[-1] == (1.0, "4 leads exported")

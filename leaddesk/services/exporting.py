@@ -1,8 +1,11 @@
 """Exporting leads to CSV or XLSX, one row per lead with its fields and custom fields.
 
-Deleted leads are left out. Instants are written as ISO 8601 text in UTC with the offset
-("2026-03-02T10:00:00+00:00") in both formats, so that a re-import reads them back
-exactly. XLSX date cells cannot carry a timezone.
+Deleted leads are left out. The whole database is exported oldest lead first, and a
+filtered view (an InboxQuery) in the inbox's order. CSV writes instants as ISO 8601 text
+in UTC with the offset ("2026-03-02T10:00:00+00:00"). XLSX writes them as date cells in
+the team's timezone, because XLSX dates have no timezone and the importer reads them in
+that zone. Text is written so that an import of the file gives back the same text (see
+export_cells).
 """
 
 from __future__ import annotations
@@ -11,20 +14,34 @@ import csv
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Lead, Rep
+from leaddesk.services import inbox
 from leaddesk.services.database import Database
+from leaddesk.services.export_cells import FORMULA_PREFIXES, csv_safe, export_text, xlsx_instant, xlsx_text
+from leaddesk.services.inbox import InboxQuery
+from leaddesk.services.playbook import load_playbook
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CUSTOM_HEADER_SUFFIX",
+    "EXPORT_FIELDS",
+    "ExportError",
+    "FORMULA_PREFIXES",
+    "check_export_path",
+    "csv_safe",
+    "export_leads",
+]
 
 # Lead columns in export order; "owner" is the owning rep's name.
 EXPORT_FIELDS = (
@@ -54,72 +71,85 @@ EXPORT_FIELDS = (
 # Appended to a custom field's header when its key equals a lead field, so it reads back as custom.
 CUSTOM_HEADER_SUFFIX = " (custom)"
 
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 # Leads read from the database per round trip.
 FETCH_ROWS = 2000
+
+# Leads per query when exporting a filtered view by id; SQLite allowed 999 parameters before 3.32.
+IDS_PER_QUERY = 500
+
+# At most one progress call per this many exported rows, apart from the first and the last.
+PROGRESS_EVERY_ROWS = 2000
+
+ProgressCallback = Callable[[float, str], None]
 
 
 class ExportError(ValueError):
     """An export that cannot be written. The message names the cause and the fix."""
 
 
-def export_leads(database: Database, path: Path | str) -> int:
-    """Write every live lead to path as CSV or XLSX, chosen by the extension; return the lead count.
+def export_leads(
+    database: Database,
+    path: Path | str,
+    query: InboxQuery | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Write the live leads to path as CSV or XLSX, chosen by the extension; return the lead count.
 
-    CSV is UTF-8 with a BOM so that Excel detects the encoding, and a text cell that starts
-    with = + - @, a tab or a carriage return gets an apostrophe in front so that no program
-    runs it as a formula. XLSX cells are typed as text, which has the same effect. The file
-    is written next to its target and renamed into place, so a failed export leaves no
-    partial file. Raises ExportError for an unknown extension or a folder that does not exist.
+    query None exports every lead, oldest first. An InboxQuery exports the leads its
+    stage, owner, segment and search filters select, in inbox order. Custom fields become
+    columns after the lead fields, in the order they first appear. CSV is UTF-8 with a BOM
+    so that Excel detects the encoding, and a text cell that starts with = + - @, a tab or
+    a carriage return gets an apostrophe in front so that no program runs it as a formula.
+    XLSX cells are typed as text, which has the same effect. The file is written next to
+    its target and renamed into place, so a failed export leaves no partial file. progress
+    gets (fraction, message). Raises ExportError for an unknown extension, a folder, or a
+    folder that does not exist.
     """
     path = Path(path)
     check_export_path(path)
     suffix = path.suffix.casefold()
 
-    custom_keys = _custom_keys(database)
+    with database.session() as session:
+        zone = load_playbook(session).calendar.zone
+        lead_ids = inbox.list_lead_ids(session, query) if query is not None else None
+        total = len(lead_ids) if lead_ids is not None else _count_live(session)
+    source = _LeadSource(database, lead_ids)
+    custom_keys = source.custom_keys()
     headers = list(EXPORT_FIELDS) + [_custom_header(key) for key in custom_keys]
+    reporter = _Progress(progress, total)
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
     os.close(handle)
     try:
-        rows = _rows(database, custom_keys)
+        rows = reporter.count(source.rows(custom_keys))
         if suffix == ".csv":
             count = _write_csv(Path(temporary), headers, rows)
         else:
-            count = _write_xlsx(Path(temporary), headers, rows)
+            count = _write_xlsx(Path(temporary), headers, rows, zone)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    reporter.finish(count)
     logger.info("exported %d leads with %d custom fields to %s", count, len(custom_keys), path)
     return count
 
 
 def check_export_path(path: Path) -> None:
-    """Raise ExportError unless path ends in .csv or .xlsx and its folder exists."""
+    """Raise ExportError unless path is a file name ending in .csv or .xlsx in a folder that exists."""
+    if path.is_dir():
+        raise ExportError(
+            f"cannot export to {path}: it is a folder; give a file name in it, such as {path / 'leads.csv'}"
+        )
     if path.suffix.casefold() not in (".csv", ".xlsx"):
         raise ExportError(f"cannot export to {path.name}: unknown extension {path.suffix!r}; use .csv or .xlsx")
     if not path.parent.is_dir():
         raise ExportError(f"cannot export to {path}: the folder {path.parent} does not exist; create it first")
 
 
-def csv_safe(value: str) -> str:
-    """Return the text with an apostrophe in front when a spreadsheet would run it as a formula."""
-    if value and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _custom_keys(database: Database) -> list[str]:
-    """Return every custom field key of the live leads, in the order they first appear."""
-    keys: dict[str, None] = {}
-    query = select(Lead.custom_fields).where(Lead.deleted_at.is_(None)).order_by(Lead.created_at, Lead.id)
-    with database.session() as session:
-        for custom in session.execute(query.execution_options(yield_per=FETCH_ROWS)).scalars():
-            for key in custom or {}:
-                keys.setdefault(key, None)
-    return list(keys)
+def _count_live(session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Lead).where(Lead.deleted_at.is_(None))) or 0)
 
 
 def _custom_header(key: str) -> str:
@@ -127,30 +157,57 @@ def _custom_header(key: str) -> str:
     return f"{key}{CUSTOM_HEADER_SUFFIX}" if key in EXPORT_FIELDS else key
 
 
-def _rows(database: Database, custom_keys: list[str]) -> Iterator[list[Any]]:
-    """Yield each live lead as a list of cell values, oldest first."""
-    columns = [Lead.__table__.c[name] for name in EXPORT_FIELDS if name != "owner"]
-    query = (
-        select(*columns, Rep.name.label("owner"), Lead.custom_fields)
-        .outerjoin(Rep, Rep.id == Lead.owner_id)
-        .where(Lead.deleted_at.is_(None))
-        .order_by(Lead.created_at, Lead.id)
-        .execution_options(yield_per=FETCH_ROWS)
-    )
-    with database.session() as session:
-        for row in session.execute(query).mappings():
-            custom = row["custom_fields"] or {}
-            values = [_cell(row[name]) for name in EXPORT_FIELDS]
-            values.extend(_cell(custom.get(key)) for key in custom_keys)
-            yield values
+class _LeadSource:
+    """The leads of one export: every live lead, or the given ids in their order."""
+
+    def __init__(self, database: Database, lead_ids: list[uuid.UUID] | None) -> None:
+        self.database = database
+        self.lead_ids = lead_ids
+
+    def custom_keys(self) -> list[str]:
+        """Return every custom field key of the exported leads, in the order they first appear."""
+        keys: dict[str, None] = {}
+        with self.database.session() as session:
+            for custom in self._select(session, select(Lead.custom_fields)):
+                for key in custom or {}:
+                    keys.setdefault(key, None)
+        return list(keys)
+
+    def rows(self, custom_keys: list[str]) -> Iterator[list[Any]]:
+        """Yield each lead as a list of cell values: lead fields, then custom fields."""
+        columns = [Lead.__table__.c[name] for name in EXPORT_FIELDS if name != "owner"]
+        statement = select(*columns, Rep.name.label("owner"), Lead.custom_fields).outerjoin(Rep, Rep.id == Lead.owner_id)
+        with self.database.session() as session:
+            for row in self._select(session, statement, mappings=True):
+                custom = row["custom_fields"] or {}
+                values = [_cell(row[name]) for name in EXPORT_FIELDS]
+                values.extend(custom.get(key) for key in custom_keys)
+                yield values
+
+    def _select(self, session, statement, *, mappings: bool = False) -> Iterator[Any]:
+        if self.lead_ids is None:
+            ordered = (
+                statement.where(Lead.deleted_at.is_(None))
+                .order_by(Lead.created_at, Lead.id)
+                .execution_options(yield_per=FETCH_ROWS)
+            )
+            result = session.execute(ordered)
+            yield from (result.mappings() if mappings else result.scalars())
+            return
+
+        for start in range(0, len(self.lead_ids), IDS_PER_QUERY):
+            chunk = self.lead_ids[start : start + IDS_PER_QUERY]
+            position = {lead_id: index for index, lead_id in enumerate(chunk)}
+            found = session.execute(
+                statement.add_columns(Lead.id.label("_lead_id")).where(Lead.id.in_(chunk), Lead.deleted_at.is_(None))
+            ).all()
+            found.sort(key=lambda row: position[row._lead_id])
+            for row in found:
+                yield row._mapping if mappings else row[0]
 
 
 def _cell(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (int, float, str)):
+    if value is None or isinstance(value, (int, float, str, datetime)):
         return value
     return str(value)
 
@@ -159,7 +216,7 @@ def _write_csv(path: Path, headers: list[str], rows: Iterator[list[Any]]) -> int
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([csv_safe(header) for header in headers])
+        writer.writerow([export_text(header) for header in headers])
         for values in rows:
             writer.writerow([_csv_cell(value) for value in values])
             count += 1
@@ -170,29 +227,48 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return csv_safe(value)
+        return export_text(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     return value
 
 
-def _write_xlsx(path: Path, headers: list[str], rows: Iterator[list[Any]]) -> int:
+def _write_xlsx(path: Path, headers: list[str], rows: Iterator[list[Any]], zone: ZoneInfo) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
-    sheet.append([_text_cell(sheet, header) for header in headers])
+    sheet.append([xlsx_text(sheet, header) for header in headers])
     count = 0
     for values in rows:
-        sheet.append([_text_cell(sheet, value) if isinstance(value, str) else value for value in values])
+        cells = []
+        for value in values:
+            if isinstance(value, str):
+                value = xlsx_text(sheet, value)
+            elif isinstance(value, datetime):
+                value = xlsx_instant(value, zone)
+            cells.append(value)
+        sheet.append(cells)
         count += 1
     workbook.save(path)
     return count
 
 
-def _text_cell(sheet, value: str) -> str | WriteOnlyCell:
-    """Return value as XLSX text: without the control characters XLSX cannot store, and never as a formula."""
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        # NOTE: XLSX has no way to store these characters; CSV keeps them.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
+class _Progress:
+    """Counts exported rows and reports them every PROGRESS_EVERY_ROWS rows."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = max(total, 1)
+
+    def count(self, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+        if self.callback is None:
+            yield from rows
+            return
+        self.callback(0.0, "exporting")
+        for index, values in enumerate(rows, start=1):
+            if index % PROGRESS_EVERY_ROWS == 0:
+                self.callback(min(index / self.total, 1.0), f"{index:,} of {self.total:,} leads written")
+            yield values
+
+    def finish(self, count: int) -> None:
+        if self.callback is not None:
+            self.callback(1.0, f"{count:,} leads exported")

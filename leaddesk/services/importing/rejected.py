@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from leaddesk.services.exporting import csv_safe
+from leaddesk.services.export_cells import csv_safe
 from leaddesk.services.importing.report import ImportReport, RejectedRow
 
 logger = logging.getLogger(__name__)

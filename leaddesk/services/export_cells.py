@@ -1,0 +1,79 @@
+"""Cell values of an export, written so that spreadsheets show them safely and LeadDesk reads them back unchanged.
+
+The importer trims text and removes one apostrophe in front of = + - @, a tab or a
+carriage return (leaddesk.services.importing.values.clean_text), because exports put one
+there against formula injection. The functions here add exactly what that takes away.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from openpyxl.cell import WriteOnlyCell
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Formula prefixes that are whitespace, which the importer would trim without an apostrophe.
+_TRIMMED_PREFIXES = ("\t", "\r")
+
+# XLSX text cannot contain most control characters, and XML parsers turn a carriage return
+# into a line feed. ECMA-376 (Part 1, 22.9.2.19 ST_Xstring) writes such a character as
+# _xHHHH_, and a literal "_xHHHH_" in the text as _x005F_xHHHH_; Excel and calamine decode both.
+_XLSX_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def csv_safe(value: str) -> str:
+    """Return the text with an apostrophe in front when a spreadsheet would run it as a formula."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_text(value: str) -> str:
+    """Return stored text as an export cell that imports back as the same text.
+
+    Besides the apostrophe of csv_safe, text that already starts with an apostrophe and a
+    formula character gets a second one, because the importer removes one.
+    """
+    if value.startswith("'") and value[1:2] and value[1] in FORMULA_PREFIXES:
+        return "'" + value
+    return csv_safe(value)
+
+
+def xlsx_text(sheet, value: str) -> str | WriteOnlyCell:
+    """Return stored text as an XLSX cell value that is never a formula and imports back unchanged.
+
+    The cell is typed as text, so = + - @ need no apostrophe. A leading tab or carriage
+    return still gets one, because the importer trims whitespace, and so does text that
+    starts with an apostrophe and a formula character (see export_text).
+    """
+    if value.startswith(_TRIMMED_PREFIXES) or (value.startswith("'") and value[1:2] and value[1] in FORMULA_PREFIXES):
+        value = "'" + value
+    if _XLSX_ESCAPE.search(value):
+        value = _XLSX_ESCAPE.sub(_escape_match, value)
+    if not value.startswith("="):
+        return value
+    # openpyxl writes a string that starts with "=" as a formula unless the cell is typed as text.
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def xlsx_instant(value: datetime, zone: ZoneInfo) -> datetime:
+    """Return an aware instant as the team's wall time, rounded to the millisecond, for an XLSX date cell.
+
+    XLSX dates have no timezone, and the importer reads them in the team's timezone.
+    Excel stores them as fractions of a day, which keep milliseconds exactly.
+    NOTE: a wall time in the hour that repeats when DST ends reads back as the first of
+    the two instants, one hour early.
+    """
+    local = value.astimezone(zone).replace(tzinfo=None)
+    whole_seconds = local.replace(microsecond=0)
+    return whole_seconds + timedelta(milliseconds=round(local.microsecond / 1000))
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    return f"_x{ord(match.group(0)):04X}_"

@@ -1,0 +1,302 @@
+"""Undoing an import batch: delete the leads it created and restore the fields it changed.
+
+Everything happens in one transaction, so an undo that fails or is interrupted changes
+nothing. Undo keeps the work done after the import:
+
+- a created lead that was edited since (a higher row_version, an activity other than its
+  import activity, or a follow-up) is kept and reported. A later import that updated the
+  lead counts as an edit, even after that later import was undone;
+- a changed field whose value is no longer the one the import wrote is kept and reported,
+  while the other fields of that lead are restored.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from leaddesk.models import Activity, ActivityKind, FollowUp, ImportBatch, ImportChange, Lead, normalize_phone, utc_now
+from leaddesk.services.database import Database
+from leaddesk.services.importing.history import batch_label, find_batch
+from leaddesk.services.importing.ids import OrderedIds
+from leaddesk.services.importing.mapping import CUSTOM_PREFIX
+from leaddesk.services.importing.matching import lead_label
+from leaddesk.services.importing.store import DATA_COLUMNS
+
+logger = logging.getLogger(__name__)
+
+# Leads read or deleted per statement; SQLite allows 999 bound parameters before version 3.32.
+IDS_PER_QUERY = 500
+
+# Normalized columns that follow their base column instead of being restored on their own.
+_DERIVED = {"email_normalized": "email", "phone_normalized": "phone"}
+
+_LEAD_COLUMNS = ("id", *DATA_COLUMNS, "custom_fields")
+
+
+class UndoError(ValueError):
+    """An import that cannot be undone, such as one that was undone already; the message gives the reason."""
+
+
+@dataclass(frozen=True)
+class KeptLead:
+    """A lead the import created that undo kept, because someone worked on it after the import."""
+
+    lead_id: uuid.UUID
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class KeptField:
+    """A field the import changed that undo kept, because its value changed again after the import."""
+
+    lead_id: uuid.UUID
+    label: str
+    field: str
+    current: Any
+    imported: Any
+    before: Any
+
+
+@dataclass
+class UndoReport:
+    """The result of undo_import: leads deleted and restored, and the leads and fields it kept, with reasons."""
+
+    batch_id: str
+    batch: str
+    deleted: int = 0
+    restored_leads: int = 0
+    restored_fields: int = 0
+    kept_leads: list[KeptLead] = field(default_factory=list)
+    kept_fields: list[KeptField] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready plain data, with ids as text."""
+        data = asdict(self)
+        for entry in data["kept_leads"] + data["kept_fields"]:
+            entry["lead_id"] = str(entry["lead_id"])
+        return data
+
+
+def undo_import(
+    database: Database, batch: str | uuid.UUID, *, now: datetime | None = None, actor: str | None = None
+) -> UndoReport:
+    """Undo the import batch with this id or id prefix, in one transaction, and report what was kept.
+
+    Restored leads get an "import_undone" activity and a higher row_version. Reps that the
+    import created for new owner names stay. Raises BatchNotFoundError for an unknown id
+    and UndoError for a batch that was undone already.
+    """
+    now = now or utc_now()
+    with database.session() as session:
+        found = find_batch(session, batch)
+        label = batch_label(found)
+        if found.undone_at is not None:
+            by = f" by {found.undone_by}" if found.undone_by else ""
+            raise UndoError(f"the import {label} was undone on {found.undone_at:%Y-%m-%d %H:%M} UTC{by}; nothing to do")
+
+        report = UndoReport(batch_id=str(found.id), batch=label)
+        logger.info("undoing import %s", label)
+        _restore_updated(session, found, report, now, actor)
+        _delete_created(session, found, report)
+        found.undone_at = now
+        found.undone_by = actor
+
+    logger.info(
+        "undid import %s: %d leads deleted, %d fields restored on %d leads, %d leads and %d fields kept",
+        label, report.deleted, report.restored_fields, report.restored_leads, len(report.kept_leads), len(report.kept_fields),
+    )
+    return report
+
+
+def _restore_updated(session: Session, batch: ImportBatch, report: UndoReport, now: datetime, actor: str | None) -> None:
+    changes = session.execute(
+        select(ImportChange.lead_id, ImportChange.field, ImportChange.before, ImportChange.after)
+        .where(ImportChange.batch_id == batch.id)
+        .order_by(ImportChange.id.desc())
+    ).all()
+    if not changes:
+        return
+    leads = _load_leads(session, {change.lead_id for change in changes})
+
+    restored: dict[uuid.UUID, list[str]] = {}
+    recorded = {(change.lead_id, change.field): change.before for change in changes}
+    for change in changes:
+        if change.field in _DERIVED:
+            continue
+        row = leads.get(change.lead_id)
+        if row is None:
+            continue
+        current = _value(row, change.field)
+        if current != _from_json(change.field, change.after):
+            report.kept_fields.append(
+                KeptField(
+                    lead_id=change.lead_id,
+                    label=lead_label(row),
+                    field=change.field,
+                    current=_json_ready(current),
+                    imported=change.after,
+                    before=change.before,
+                )
+            )
+            continue
+        _set_value(row, change.field, _from_json(change.field, change.before))
+        _restore_derived(row, change.field, recorded.get((change.lead_id, f"{change.field}_normalized")))
+        restored.setdefault(change.lead_id, []).append(change.field)
+
+    _write_restored(session, leads, restored, batch, now, actor)
+    report.restored_leads = len(restored)
+    report.restored_fields = sum(len(fields) for fields in restored.values())
+
+
+def _restore_derived(row: dict[str, Any], name: str, recorded_before: Any) -> None:
+    if name == "phone":
+        row["phone_normalized"] = normalize_phone(row["phone"])
+    elif name == "email":
+        email = row["email"]
+        if recorded_before is not None:
+            row["email_normalized"] = recorded_before
+        elif email:
+            row["email_normalized"] = email.casefold()
+        else:
+            row["email_normalized"] = None
+
+
+def _load_leads(session: Session, lead_ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    table = Lead.__table__
+    columns = [table.c[name] for name in _LEAD_COLUMNS]
+    ordered = sorted(lead_ids)
+    leads: dict[uuid.UUID, dict[str, Any]] = {}
+    for start in range(0, len(ordered), IDS_PER_QUERY):
+        chunk = ordered[start : start + IDS_PER_QUERY]
+        for row in session.execute(select(*columns).where(table.c.id.in_(chunk))):
+            values = dict(zip(_LEAD_COLUMNS, row))
+            values["custom_fields"] = dict(values["custom_fields"] or {})
+            leads[values["id"]] = values
+    return leads
+
+
+def _write_restored(
+    session: Session,
+    leads: dict[uuid.UUID, dict[str, Any]],
+    restored: dict[uuid.UUID, list[str]],
+    batch: ImportBatch,
+    now: datetime,
+    actor: str | None,
+) -> None:
+    if not restored:
+        return
+    table = Lead.__table__
+    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in DATA_COLUMNS}
+    values["custom_fields"] = bindparam("new_custom_fields", type_=table.c.custom_fields.type)
+    values["updated_at"] = now
+    values["updated_by"] = actor
+    values["row_version"] = table.c.row_version + 1
+    statement = update(table).where(table.c.id == bindparam("lead_id", type_=table.c.id.type)).values(values)
+
+    parameters = []
+    activities = []
+    ids = OrderedIds(now)
+    for lead_id, fields in restored.items():
+        row = leads[lead_id]
+        item = {f"new_{name}": row[name] for name in DATA_COLUMNS}
+        item["new_custom_fields"] = row["custom_fields"]
+        item["lead_id"] = lead_id
+        parameters.append(item)
+        activities.append(
+            {
+                "id": ids.new(),
+                "lead_id": lead_id,
+                "kind": ActivityKind.IMPORT_UNDONE.value,
+                "occurred_at": now,
+                "summary": f"Undid the import {batch_label(batch)}; restored {', '.join(sorted(fields))}",
+                "actor": actor,
+                "created_at": now,
+            }
+        )
+    session.execute(statement, parameters)
+    session.execute(Activity.__table__.insert(), activities)
+
+
+def _delete_created(session: Session, batch: ImportBatch, report: UndoReport) -> None:
+    leads = Lead.__table__
+    worked_on = exists().where(
+        and_(Activity.__table__.c.lead_id == leads.c.id, Activity.__table__.c.kind != ActivityKind.IMPORT.value)
+    )
+    followed_up = exists().where(FollowUp.__table__.c.lead_id == leads.c.id)
+    query = (
+        select(
+            leads.c.id,
+            leads.c.full_name,
+            leads.c.first_name,
+            leads.c.last_name,
+            leads.c.email,
+            leads.c.company,
+            leads.c.phone,
+            leads.c.row_version,
+            worked_on.label("worked_on"),
+            followed_up.label("followed_up"),
+        )
+        .where(leads.c.import_batch_id == batch.id)
+        .where((leads.c.row_version > 1) | worked_on | followed_up)
+    )
+    for row in session.execute(query).mappings():
+        report.kept_leads.append(KeptLead(lead_id=row["id"], label=lead_label(dict(row)), reason=_kept_reason(row)))
+
+    kept = {lead.lead_id for lead in report.kept_leads}
+    condition = leads.c.import_batch_id == batch.id
+    if not kept:
+        report.deleted = session.execute(delete(leads).where(condition)).rowcount
+        return
+
+    candidates = session.scalars(select(leads.c.id).where(condition))
+    doomed = [lead_id for lead_id in candidates if lead_id not in kept]
+    for start in range(0, len(doomed), IDS_PER_QUERY):
+        chunk = doomed[start : start + IDS_PER_QUERY]
+        report.deleted += session.execute(delete(leads).where(leads.c.id.in_(chunk))).rowcount
+
+
+def _kept_reason(row) -> str:
+    reasons = []
+    if row["row_version"] > 1:
+        reasons.append("it was changed after the import")
+    if row["worked_on"]:
+        reasons.append("it has activities logged after the import")
+    if row["followed_up"]:
+        reasons.append("it has follow-ups")
+    return "; ".join(reasons) + "; delete it in LeadDesk if it should go"
+
+
+def _value(row: dict[str, Any], name: str) -> Any:
+    if name.startswith(CUSTOM_PREFIX):
+        return row["custom_fields"].get(name[len(CUSTOM_PREFIX):])
+    return row.get(name)
+
+
+def _set_value(row: dict[str, Any], name: str, value: Any) -> None:
+    if not name.startswith(CUSTOM_PREFIX):
+        row[name] = value
+        return
+    key = name[len(CUSTOM_PREFIX):]
+    if value is None:
+        row["custom_fields"].pop(key, None)
+    else:
+        row["custom_fields"][key] = value
+
+
+def _from_json(name: str, value: Any) -> Any:
+    """Return a value of the undo record as the lead column stores it."""
+    if name == "owner_id" and value is not None:
+        return uuid.UUID(value)
+    return value
+
+
+def _json_ready(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
