@@ -13,7 +13,7 @@ from sqlalchemy import select
 from leaddesk.models import Lead
 from leaddesk.services.importing import ImportFileError, preview_file, run_import
 from leaddesk.services.importing.encoding import EncodingError, fingerprint_file
-from leaddesk.services.importing.reader import detect_delimiter
+from leaddesk.services.importing.delimited import detect_delimiter
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
@@ -149,11 +149,12 @@ def test_header_row_out_of_range(tmp_path: Path):
 
 def test_empty_header_named_by_column(tmp_path: Path):
     path = tmp_path / "trailing.csv"
-    path.write_text("Email,Company,\nann@example.com,Acme,\n", encoding="utf-8")
+    path.write_text("Email,Company,\nann@example.com,Acme,Lyon\n", encoding="utf-8")
 
     preview = preview_file(path)
 
     assert preview.headers == ["Email", "Company", "Column 3"]
+    assert preview.sample_rows == [["ann@example.com", "Acme", "Lyon"]]
 
 
 def test_missing_file_rejected(tmp_path: Path):
@@ -176,11 +177,18 @@ def test_html_page_rejected(tmp_path: Path):
         preview_file(path)
 
 
-def test_unknown_extension_rejected(tmp_path: Path):
+def test_pdf_rejected_by_content(tmp_path: Path):
+    path = write_bytes(tmp_path, "leads.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+
+    with pytest.raises(ImportFileError, match="leads.csv is a PDF document, not a table"):
+        preview_file(path)
+
+
+def test_empty_vcard_rejected(tmp_path: Path):
     path = tmp_path / "contacts.vcf"
     path.write_text("BEGIN:VCARD\nEND:VCARD\n", encoding="utf-8")
 
-    with pytest.raises(ImportFileError, match="'.vcf'"):
+    with pytest.raises(ImportFileError, match="have no properties"):
         preview_file(path)
 
 
@@ -252,5 +260,5 @@ def test_workbook_unknown_sheet(tmp_path: Path):
 def test_workbook_corrupt(tmp_path: Path):
     path = write_bytes(tmp_path, "broken.xlsx", b"PK\x03\x04" + b"\x00" * 64)
 
-    with pytest.raises(ImportFileError, match="cannot be read"):
+    with pytest.raises(ImportFileError, match="damaged or incomplete"):
         preview_file(path)

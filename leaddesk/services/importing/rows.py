@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -11,10 +12,13 @@ from zoneinfo import ZoneInfo
 
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
-from leaddesk.services.importing.mapping import ColumnPlan
+from leaddesk.services.importing.mapping import ColumnPlan, is_identifier_header
+from leaddesk.services.importing.names import split_full_name
+from leaddesk.services.importing.table import FlaggedRow, FlaggedValue
 from leaddesk.services.importing.values import (
     InvalidValue,
     cell_text,
+    check_digits_kept,
     clean_text,
     domain_of,
     parse_email,
@@ -40,6 +44,15 @@ TEXT_FIELDS = frozenset(
 # A row with a single cell in a table at least this wide is a footer or a note line, such
 # as "Grand Totals (3 records)" under a Salesforce report.
 FOOTER_MIN_COLUMNS = 3
+
+# A row of at most this many values whose first one is a total label, such as "Total:,3"
+# or "Grand Totals (3 records)", is a footer under the data.
+FOOTER_MAX_VALUES = 2
+_COUNT = r"\(?\s*\d[\d,.]*\s*(?:records?|rows?|leads?|items?)?\s*\)?"
+_TOTAL_LABEL = re.compile(
+    rf"^(?:(?:(?:grand\s+|sub-?)?totals?|sum|count|records?)\s*:?\s*(?:{_COUNT})?|{_COUNT})$", re.IGNORECASE
+)
+_NUMBER = re.compile(r"^[\d,.\s]+$")
 
 
 @dataclass
@@ -86,6 +99,14 @@ class RowConverter:
         self.width = len(plan.headers)
         self.segment_keys = segment_keys
         self._custom_items = sorted(plan.custom_keys.items())
+        # Columns whose numbers must keep every digit: phones, ids and postcodes.
+        self._digit_columns = frozenset(
+            index
+            for index, header in enumerate(plan.headers)
+            if is_identifier_header(header)
+            or index in plan.columns_by_field.get("phone", ())
+            or index in plan.columns_by_field.get("external_id", ())
+        )
         self._date_parsers = {
             index: DateParser(zone, day_first=evidence.get(index, DayMonthEvidence()).is_day_first, today=today)
             for index in plan.columns_by_field.get("received_at", ())
@@ -96,6 +117,8 @@ class RowConverter:
 
     def convert(self, row: int, cells: Sequence[Any]) -> LeadDraft | None:
         """Return the row's draft, or None for a row without any value; raise RowProblem for a bad row."""
+        if isinstance(cells, FlaggedRow):
+            raise RowProblem(column="", value=cells.value, reason=cells.reason)
         count = len(cells)
         if count == 1 and self.width >= FOOTER_MIN_COLUMNS and cell_text(cells[0]).strip():
             raise RowProblem(
@@ -106,6 +129,7 @@ class RowConverter:
                     "it looks like a footer or note line, not a lead"
                 ),
             )
+        self._reject_total_line(cells)
 
         draft = LeadDraft(row=row, fields={}, custom={})
         for index, key in self._custom_items:
@@ -115,8 +139,13 @@ class RowConverter:
             if raw is None or raw == "":
                 continue
             text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
-            if text:
-                draft.custom[key] = text
+            if not text:
+                continue
+            if type(raw) is FlaggedValue:
+                raise RowProblem(column=self.headers[index], value=text, reason=raw.reason)
+            if index in self._digit_columns:
+                self._check_digits(index, raw, text)
+            draft.custom[key] = text
 
         if count > self.width:
             self._keep_extra_cells(cells, draft)
@@ -131,6 +160,10 @@ class RowConverter:
                 text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
                 if not text:
                     continue
+                if type(raw) is FlaggedValue:
+                    raise RowProblem(column=self.headers[index], value=text, reason=raw.reason)
+                if index in self._digit_columns:
+                    self._check_digits(index, raw, text)
                 try:
                     if converter(index, raw, text, draft):
                         break
@@ -139,6 +172,13 @@ class RowConverter:
 
         if not draft.fields and not draft.custom:
             return None
+        full_name = draft.fields.get("full_name")
+        if full_name and not draft.fields.get("first_name") and not draft.fields.get("last_name"):
+            first, last = split_full_name(full_name)
+            if first:
+                draft.fields["first_name"] = first
+            if last:
+                draft.fields["last_name"] = last
         if "website" in draft.fields and "domain" not in draft.fields:
             domain = domain_of(draft.fields["website"])
             if domain:
@@ -155,6 +195,34 @@ class RowConverter:
             header = self.headers[index] if index < self.width else f"Column {index + 1}"
             values[header] = text
         return values
+
+    def _reject_total_line(self, cells: Sequence[Any]) -> None:
+        """Raise RowProblem for a footer line such as "Total: 3" or "Grand Totals (3 records)"."""
+        values: list[str] = []
+        for cell in cells:
+            if cell is None or cell == "":
+                continue
+            text = cell_text(cell).strip()
+            if not text:
+                continue
+            if not values and not _TOTAL_LABEL.match(text):
+                return
+            values.append(text)
+            if len(values) > FOOTER_MAX_VALUES:
+                return
+        if not values or (len(values) == 2 and not _NUMBER.match(values[1])):
+            return
+        raise RowProblem(
+            column="",
+            value=" ".join(values),
+            reason="the row reads like a total or a record count under the data, not a lead",
+        )
+
+    def _check_digits(self, index: int, raw: Any, text: str) -> None:
+        try:
+            check_digits_kept(raw, text)
+        except InvalidValue as error:
+            raise RowProblem(column=self.headers[index], value=text, reason=str(error)) from None
 
     def _keep_extra_cells(self, cells: Sequence[Any], draft: LeadDraft) -> None:
         for index in range(self.width, len(cells)):

@@ -1,0 +1,406 @@
+"""Reading delimited text (CSV, TSV, Excel's "Unicode Text") as a table, repairing broken rows.
+
+Rows that spreadsheets and hand edits break are repaired when the fix is certain and
+reported when it is not:
+
+- a row whose whole line was wrapped in quotes, with its inner quotes doubled, reads as
+  one value. It is split again when that gives the header's width;
+- a row with fewer values than the header is read with the missing values empty;
+- a row with more values, where the extra ones are empty, is cut to the header's width;
+  a row whose extra values are not empty keeps them as custom fields "Column N" and is
+  named in a warning;
+- a quote that is never closed swallows the lines after it into one value; the row that
+  opens it is rejected, and the swallowed lines are read again as rows of their own.
+
+Opening a file reads it once to the end, so the warnings about repairs in the preview
+name every affected row, not only those in the sample.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from leaddesk.services.importing.encoding import FileFingerprint
+from leaddesk.services.importing.errors import ImportFileError
+from leaddesk.services.importing.headers import MAX_PREAMBLE_ROWS, header_index, unique_headers
+from leaddesk.services.importing.table import FlaggedRow, RowStream, Table
+
+logger = logging.getLogger(__name__)
+
+DELIMITERS = (",", ";", "\t", "|")
+
+# How much of a text file the delimiter and header detection read.
+SAMPLE_CHARS = 256 * 1024
+SAMPLE_RECORDS = 50
+
+# Row numbers listed in one warning; the rest are counted.
+LISTED_ROWS = 10
+
+# Some CSV cells hold whole notes; the csv module's default limit is 128 KiB.
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+def detect_delimiter(sample: str) -> str:
+    """Return the delimiter that splits the sample into the most rows of one width above 1.
+
+    Quotes are respected, so commas inside quoted cells do not count. Ties go to the wider
+    split, and a sample that no candidate splits is read with a comma.
+    """
+    lines = sample.splitlines(keepends=True)
+    if len(sample) >= SAMPLE_CHARS and len(lines) > 1:
+        # The last line of a cut sample may be partial.
+        lines = lines[:-1]
+    text = "".join(lines)
+
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            records = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), SAMPLE_RECORDS))
+        except csv.Error:
+            # A line break inside a quoted cell reads as unquoted when this is not the file's delimiter.
+            continue
+        widths = Counter(len(record) for record in records if len(record) > 1)
+        if not widths:
+            continue
+        width, count = widths.most_common(1)[0]
+        if (count, width) > best_score:
+            best, best_score = delimiter, (count, width)
+    return best
+
+
+def open_delimited(path: Path, fingerprint: FileFingerprint, sample: str, header_row: int | None) -> Table:
+    """Open a decoded text file as a table: delimiter, header row, repairs and their warnings."""
+    delimiter = detect_delimiter(sample)
+    records = list(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), MAX_PREAMBLE_ROWS + SAMPLE_RECORDS))
+    index = header_index(path, records, header_row)
+    header_cells, warnings = _header_cells(records[index], delimiter)
+
+    trailing = _trailing_empty_count(header_cells)
+    width = len(header_cells) - trailing
+    log = _scan(path, fingerprint.encoding, delimiter, index + 1, width)
+    if trailing and log.has_extra_values:
+        # Some row has values under the empty trailing headers, so those columns stay.
+        width = len(header_cells)
+        log = _scan(path, fingerprint.encoding, delimiter, index + 1, width)
+    elif trailing:
+        warnings.append(
+            f"every line of {path.name} ends with an extra {_delimiter_noun(delimiter)}; "
+            f"the empty column{'s' if trailing > 1 else ''} after the last header {'were' if trailing > 1 else 'was'} dropped"
+        )
+
+    headers, header_warnings = unique_headers(header_cells[:width])
+    warnings.extend(header_warnings)
+    warnings.extend(log.warnings(width))
+    if len(headers) == 1:
+        warnings.extend(_one_column_warning(path, headers[0]))
+
+    logger.info(
+        "opened %s: encoding %s, delimiter %r, header on row %d, %d columns",
+        path, fingerprint.encoding, delimiter, index + 1, len(headers),
+    )
+    encoding = fingerprint.encoding
+    return Table(
+        path=path,
+        sha256=fingerprint.sha256,
+        headers=headers,
+        header_row=index + 1,
+        open_rows=lambda: DelimitedRowStream(path, encoding, delimiter, index + 1, width),
+        kind="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        warnings=warnings,
+    )
+
+
+@dataclass
+class RepairLog:
+    """The repairs and problems found while reading the rows of one file, by row number."""
+
+    unwrapped: list[int] = field(default_factory=list)
+    padded: list[int] = field(default_factory=list)
+    extra: dict[int, int] = field(default_factory=dict)
+    swallowed: list[tuple[int, int, int]] = field(default_factory=list)
+    unreadable: list[int] = field(default_factory=list)
+
+    @property
+    def has_extra_values(self) -> bool:
+        """Return whether any row has values beyond the header's width."""
+        return bool(self.extra)
+
+    def warnings(self, width: int) -> list[str]:
+        """Return one warning per kind of repair, listing the rows it touched."""
+        messages = []
+        if self.unwrapped:
+            each = "it" if len(self.unwrapped) == 1 else "each"
+            messages.append(
+                f"{_rows_phrase(self.unwrapped)} {_was(self.unwrapped)} wrapped whole in quotes, so {each} read as "
+                f"one value; {_they(self.unwrapped)} {_was(self.unwrapped)} split into the {width} columns of the header"
+            )
+        if self.padded:
+            messages.append(
+                f"{_rows_phrase(self.padded)} {_has(self.padded)} fewer values than the {width} columns of the header; "
+                "the missing values at the end were left empty"
+            )
+        if self.extra:
+            rows = sorted(self.extra)
+            widest = max(self.extra.values())
+            counted = f"{widest} values" if len(rows) == 1 else f"up to {widest} values"
+            messages.append(
+                f"{_rows_phrase(rows)} {_has(rows)} {counted}, more than the {width} columns of the header; "
+                f"the extra values are kept as custom fields named Column {width + 1} and up. "
+                f"Check {'that row' if len(rows) == 1 else 'those rows'} for a value with an unquoted delimiter"
+            )
+        for opener, first, last in self.swallowed:
+            messages.append(_swallow_reason(opener, first, last))
+        if self.unreadable:
+            messages.append(
+                f"{_rows_phrase(self.unreadable)} cannot be read as CSV and {_was(self.unreadable)} rejected; "
+                "check the quotes on those lines"
+            )
+        return messages
+
+
+class DelimitedRowStream(RowStream):
+    """The data rows of a delimited text file, repaired as the module docstring describes."""
+
+    def __init__(
+        self, path: Path, encoding: str, delimiter: str, header_row: int, width: int, log: RepairLog | None = None
+    ) -> None:
+        self._size = max(path.stat().st_size, 1)
+        self._raw = path.open("rb")
+        self._text = io.TextIOWrapper(self._raw, encoding=encoding, newline="")
+        self._delimiter = delimiter
+        self._header_row = header_row
+        self._width = width
+        self._log = log if log is not None else RepairLog()
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        try:
+            yield from _RecordReader(self._text, self._delimiter, self._width, self._header_row, self._log)
+        finally:
+            self.close()
+
+    @property
+    def fraction(self) -> float:
+        if self._raw.closed:
+            return 1.0
+        return min(self._raw.tell() / self._size, 1.0)
+
+    def close(self) -> None:
+        self._text.close()
+
+
+class _LineSource:
+    """The physical lines of a text, with push-back, remembering the lines of the current record.
+
+    csv.reader pulls one line at a time and never reads ahead of the record it returns, so
+    the lines taken since start_record are exactly that record's lines.
+    """
+
+    def __init__(self, handle: TextIO) -> None:
+        self._lines = iter(handle)
+        self._pushed: list[str] = []
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        line = self._pushed.pop() if self._pushed else next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def start_record(self) -> None:
+        self.taken = []
+
+    def push_back(self, lines: list[str]) -> None:
+        self._pushed.extend(reversed(lines))
+
+
+class _RecordReader:
+    """Turns the records of a delimited text into numbered, repaired data rows."""
+
+    def __init__(self, handle: TextIO, delimiter: str, width: int, header_row: int, log: RepairLog) -> None:
+        self._source = _LineSource(handle)
+        self._reader = csv.reader(self._source, delimiter=delimiter)
+        self._delimiter = delimiter
+        self._width = width
+        self._header_row = header_row
+        self._log = log
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        for _ in range(self._header_row):
+            if self._next_record() is None:
+                return
+
+        number = 1
+        while True:
+            record = self._next_record()
+            if record is None:
+                return
+            fields, lines, error = record
+            number += 1
+
+            if len(lines) > 1 and (error is not None or self._is_swallowing(lines)):
+                yield number, self._reject_swallowing(number, lines)
+                continue
+            if error is not None:
+                self._log.unreadable.append(number)
+                text = "".join(lines).rstrip("\r\n")
+                yield number, FlaggedRow(
+                    _parse_alone(text, self._delimiter), text,
+                    f"row {number} cannot be read as CSV ({error}); check the quotes on that line",
+                )
+                continue
+            yield number, self._repair(number, fields)
+
+    def _next_record(self) -> tuple[list[str], list[str], csv.Error | None] | None:
+        self._source.start_record()
+        try:
+            fields = next(self._reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            if not self._source.taken:
+                return None
+            return [], self._source.taken, error
+        return fields, self._source.taken, None
+
+    def _is_swallowing(self, lines: list[str]) -> bool:
+        """Return whether a record of several lines is an unclosed quote that took the rows after it.
+
+        A well-formed record parses under the csv module's strict mode. A broken one fails
+        there, and at least one of its later lines reads on its own as a full row.
+        """
+        try:
+            for _ in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=self._delimiter, strict=True):
+                pass
+        except csv.Error:
+            return any(self._is_full_row(_parse_alone(line, self._delimiter)) for line in lines[1:])
+        return False
+
+    def _is_full_row(self, fields: list[str]) -> bool:
+        return len(fields) >= self._width and not any(value.strip() for value in fields[self._width:])
+
+    def _reject_swallowing(self, number: int, lines: list[str]) -> FlaggedRow:
+        swallowed = lines[1:]
+        count = sum(1 for _ in csv.reader(io.StringIO("".join(swallowed), newline=""), delimiter=self._delimiter))
+        self._source.push_back(swallowed)
+        self._log.swallowed.append((number, number + 1, number + count))
+        opener = lines[0].rstrip("\r\n")
+        return FlaggedRow(_parse_alone(opener, self._delimiter), opener, _swallow_reason(number, number + 1, number + count))
+
+    def _repair(self, number: int, fields: list[str]) -> list[str]:
+        width = self._width
+        if len(fields) == 1 and width > 1 and self._delimiter in fields[0]:
+            inner = _parse_alone(fields[0], self._delimiter)
+            if self._is_full_row(inner):
+                self._log.unwrapped.append(number)
+                fields = inner
+
+        count = len(fields)
+        if count > width:
+            if any(value.strip() for value in fields[width:]):
+                self._log.extra[number] = count
+            else:
+                fields = fields[:width]
+        elif 1 < count < width:
+            self._log.padded.append(number)
+        return fields
+
+
+def _scan(path: Path, encoding: str, delimiter: str, header_row: int, width: int) -> RepairLog:
+    """Read every row once and return what had to be repaired."""
+    log = RepairLog()
+    stream = DelimitedRowStream(path, encoding, delimiter, header_row, width, log)
+    try:
+        for _ in stream:
+            pass
+    except UnicodeDecodeError as error:
+        raise ImportFileError(f"{path.name} cannot be decoded as {encoding}; choose another encoding") from error
+    finally:
+        stream.close()
+    return log
+
+
+def _header_cells(record: list[str], delimiter: str) -> tuple[list[str], list[str]]:
+    """Return the header's cells, split again when the whole header line was wrapped in quotes."""
+    if len(record) == 1 and delimiter in record[0]:
+        inner = _parse_alone(record[0], delimiter)
+        if len(inner) > 1:
+            return inner, ["the header line was wrapped whole in quotes; it was split into its columns"]
+    return list(record), []
+
+
+def _trailing_empty_count(cells: list[str]) -> int:
+    count = 0
+    for cell in reversed(cells[1:]):
+        if cell.strip():
+            break
+        count += 1
+    return count
+
+
+def _one_column_warning(path: Path, header: str) -> list[str]:
+    found = [delimiter for delimiter in DELIMITERS if delimiter in header]
+    if not found:
+        return []
+    name = _delimiter_name(found[0])
+    return [
+        f"{path.name} was read as a single column, but its header {header!r} contains {name}; "
+        f"if the columns are separated by {name}, check that the data lines use it too, "
+        "then export the file again"
+    ]
+
+
+def _parse_alone(text: str, delimiter: str) -> list[str]:
+    """Return the fields of one line, read on its own without strict quote rules."""
+    for fields in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        return fields
+    return []
+
+
+def _swallow_reason(opener: int, first: int, last: int) -> str:
+    swallowed = f"row {first}" if first == last else f"rows {first}..{last}"
+    again = "That row was" if first == last else "Those rows were"
+    return (
+        f"row {opener} opens a quote that is never closed; it swallowed {swallowed}. "
+        f"{again} read again on {'its' if first == last else 'their'} own, and row {opener} was not imported: "
+        f"close or remove the stray quote in row {opener} and import that row again"
+    )
+
+
+def _delimiter_noun(delimiter: str) -> str:
+    return {"\t": "tab", ",": "comma ','", ";": "semicolon ';'", "|": "bar '|'"}.get(delimiter, repr(delimiter))
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return f"a {_delimiter_noun(delimiter)}"
+
+
+def _rows_phrase(rows: list[int]) -> str:
+    listed = ", ".join(str(row) for row in rows[:LISTED_ROWS])
+    if len(rows) == 1:
+        return f"row {listed}"
+    more = f" and {len(rows) - LISTED_ROWS} more" if len(rows) > LISTED_ROWS else ""
+    return f"{len(rows)} rows ({listed}{more})"
+
+
+def _was(rows: list[int]) -> str:
+    return "was" if len(rows) == 1 else "were"
+
+
+def _has(rows: list[int]) -> str:
+    return "has" if len(rows) == 1 else "have"
+
+
+def _they(rows: list[int]) -> str:
+    return "it" if len(rows) == 1 else "they"
