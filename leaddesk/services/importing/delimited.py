@@ -6,8 +6,8 @@ reported when it is not:
 - a row whose whole line was wrapped in quotes, with its inner quotes doubled, reads as
   one value. It is split again when that gives the header's width;
 - a row with fewer values than the header is read with the missing values empty;
-- a row with more values, where the extra ones are empty, is cut to the header's width;
-  a row whose extra values are not empty keeps them as custom fields "Column N" and is
+- a row with more values, where the extra ones are empty, is cut to the header's width.
+  A row whose extra values are not empty keeps them as custom fields "Column N" and is
   named in a warning;
 - a quote that is never closed swallows the lines after it into one value; the row that
   opens it is rejected, and the swallowed lines are read again as rows of their own.
@@ -279,6 +279,8 @@ class _RecordReader:
 
         A well-formed record parses under the csv module's strict mode. A broken one fails
         there, and at least one of its later lines reads on its own as a full row.
+        NOTE: a stray quote that swallows only lines shorter than the header looks like a
+        sloppy multi-line cell, so such a record is kept as one row.
         """
         try:
             for _ in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=self._delimiter, strict=True):
