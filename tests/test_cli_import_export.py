@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,10 +62,11 @@ def test_import_rejected_file(leads_file: Path, db_path: Path, capsys: pytest.Ca
 
     with (leads_file.parent / "leads.csv.rejected.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["row", "column", "value", "reason", "Email", "First Name", "Created Date"]
-    assert rows[1][:3] == ["3", "Created Date", "31/02/2025"]
-    assert "February 2025 has 28 days" in rows[1][3]
-    assert rows[1][4:] == ["bo@example.com", "Bo", "31/02/2025"]
+    assert rows[0] == ["Email", "First Name", "Created Date", "row", "reason"]
+    assert rows[1][:4] == ["bo@example.com", "Bo", "31/02/2025", "3"]
+    assert rows[1][4].startswith("Created Date: ")
+    assert "February 2025 has 28 days" in rows[1][4]
+    assert len(rows) == 2
 
 
 def test_import_removes_stale_rejected_file(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -206,3 +209,252 @@ def test_export_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 1
     assert "does not exist" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_dry_run_creates_no_database(leads_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    missing = tmp_path / "new" / "leads.sqlite"
+
+    code = main(["import", str(leads_file), "--db", str(missing), "--dry-run"])
+
+    output = capsys.readouterr().out
+    assert code == 0
+    assert not missing.exists()
+    assert not missing.parent.exists()
+    assert not (tmp_path / "leads.csv.rejected.csv").exists()
+    assert "does not exist yet, so every row is checked as new" in output
+    assert "Would create 2, update 0, skip 0, reject 1 of 3 rows." in output
+    assert "1 rejected rows were not written to a file; add --rejected-file PATH" in output
+
+
+def test_dry_run_lists_rows(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    capsys.readouterr()
+
+    main(["import", str(leads_file), "--db", str(db_path), "--dry-run", "--show", "1"])
+
+    output = capsys.readouterr().out
+    assert "Rows to skip (first 1 of 2):" in output
+    assert "  row 2: skip Ann (matched by email); nothing to change" in output
+    assert "Rows to reject:" in output
+    assert "  row 3: reject in 'Created Date':" in output
+
+
+def test_dry_run_json_rows(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path), "--dry-run", "--json"])
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["totals"] == {"create": 2, "update": 0, "skip": 0, "reject": 1}
+    assert [row["action"] for row in data["rows"]] == ["create", "reject", "create"]
+    assert data["rows"][1]["column"] == "Created Date"
+    assert data["rejected_file"] is None
+
+
+def test_dry_run_rejected_file(leads_file: Path, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    target = tmp_path / "to-fix.csv"
+
+    main(["import", str(leads_file), "--db", str(db_path), "--dry-run", "--rejected-file", str(target)])
+
+    assert read_rows(target)[1][:4] == ["bo@example.com", "Bo", "31/02/2025", "3"]
+    assert not (tmp_path / "leads.csv.rejected.csv").exists()
+
+
+def test_header_only_file_note(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    source = write_csv(tmp_path / "headers.csv", [["Email", "First Name"]])
+
+    code = main(["import", str(source), "--db", str(db_path)])
+
+    output = capsys.readouterr().out
+    assert code == 0
+    assert "Note: headers.csv: the file has a header but no data rows, so nothing was imported" in output
+
+
+def test_fix_and_reimport(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    rejected = leads_file.parent / "leads.csv.rejected.csv"
+    rows = read_rows(rejected)
+    rows[1][2] = "2025-02-28"
+    write_csv(rejected, rows)
+    capsys.readouterr()
+
+    code = main(["import", str(rejected), "--db", str(db_path), "--json"])
+
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (data["created"], data["rejected"]) == (1, 0)
+    assert "the last two columns, row and reason, come from a rejected-rows file and are not imported" in data["warnings"]
+    main(["export", str(leads_file.parent / "all.csv"), "--db", str(db_path)])
+    exported = read_rows(leads_file.parent / "all.csv")
+    assert sorted(row[exported[0].index("email")] for row in exported[1:]) == [
+        "ann@example.com",
+        "bo@example.com",
+        "cy@example.com",
+    ]
+    assert "row" not in exported[0]
+    assert "reason" not in exported[0]
+
+
+def test_on_match_skip(leads_file: Path, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    update = write_csv(tmp_path / "update.csv", [["Email", "First Name"], ["ann@example.com", "Annie"]])
+    capsys.readouterr()
+
+    main(["import", str(update), "--db", str(db_path), "--on-match", "skip", "--json"])
+
+    data = json.loads(capsys.readouterr().out)
+    assert (data["updated"], data["skipped"]) == (0, 1)
+    assert data["policy"] == {"on_match": "skip", "fill_blanks_only": []}
+
+
+def test_fill_blanks_only_option(leads_file: Path, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    update = write_csv(tmp_path / "update.csv", [["Email", "First Name", "City"], ["ann@example.com", "Annie", "Lyon"]])
+    capsys.readouterr()
+
+    main(["import", str(update), "--db", str(db_path), "--fill-blanks-only", "--json"])
+    everything = json.loads(capsys.readouterr().out)
+    main(["import", str(update), "--db", str(db_path), "--fill-blanks-only=first_name,city", "--json"])
+    listed = json.loads(capsys.readouterr().out)
+
+    assert everything["updated"] == 1
+    assert "first_name" in everything["policy"]["fill_blanks_only"]
+    assert listed["policy"]["fill_blanks_only"] == ["city", "first_name"]
+    assert listed["skipped"] == 1
+
+
+def test_fill_blanks_unknown_field(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    code = main(["import", str(leads_file), "--db", str(db_path), "--fill-blanks-only=titel"])
+
+    assert code == 2
+    assert "invalid field 'titel' for fill-blanks-only" in capsys.readouterr().err
+    assert not db_path.exists()
+
+
+def test_map_option_saved(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    first = write_csv(tmp_path / "march.csv", [["Contact", "Mail"], ["Ann Lee", "ann@example.com"]])
+    second = write_csv(tmp_path / "april.csv", [["Contact", "Mail"], ["Bo Ek", "bo@example.com"]])
+
+    main(["import", str(first), "--db", str(db_path), "--map", "Contact=full_name", "--json"])
+    mapped = json.loads(capsys.readouterr().out)
+    main(["import", str(second), "--db", str(db_path)])
+    output = capsys.readouterr().out
+
+    assert mapped["mapping"]["Contact"] == "full_name"
+    assert mapped["mapping_source"] == "explicit"
+    assert "Note: using the mapping saved on " in output
+
+
+def test_map_option_invalid(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    code = main(["import", str(leads_file), "--db", str(db_path), "--map", "Email"])
+
+    assert code == 2
+    assert "invalid --map value 'Email': expected HEADER=FIELD" in capsys.readouterr().err
+
+
+def test_imports_list_and_undo(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path), "--json"])
+    batch_id = json.loads(capsys.readouterr().out)["batch_id"]
+
+    main(["imports", "--db", str(db_path)])
+    listing = capsys.readouterr().out
+    undo_code = main(["imports", "undo", batch_id[:8], "--db", str(db_path)])
+    undone = capsys.readouterr().out
+    main(["imports", "--db", str(db_path), "--json"])
+    history = json.loads(capsys.readouterr().out)
+
+    assert listing.splitlines()[0].split() == ["Batch", "Started", "(UTC)", "File", "Created", "Updated", "Skipped", "Rejected", "Status"]
+    assert batch_id[:8] in listing
+    assert "leads.csv" in listing
+    assert undo_code == 0
+    assert "deleted 2 leads, restored 0 fields on 0 leads" in undone
+    assert history[0]["id"] == batch_id
+    assert history[0]["undone_at"] is not None
+
+
+def test_imports_undo_unknown(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    capsys.readouterr()
+
+    code = main(["imports", "undo", "ffffffff", "--db", str(db_path)])
+
+    assert code == 1
+    assert "no import batch has an id starting with 'ffffffff'" in capsys.readouterr().err
+
+
+def test_imports_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    missing = tmp_path / "none.sqlite"
+
+    code = main(["imports", "--db", str(missing)])
+
+    assert code == 1
+    assert "not found" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_export_to_folder(leads_file: Path, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    capsys.readouterr()
+
+    code = main(["export", str(tmp_path), "--db", str(db_path)])
+
+    assert code == 1
+    assert "it is a folder; give a file name in it" in capsys.readouterr().err
+
+
+def test_export_filtered(leads_file: Path, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    capsys.readouterr()
+
+    code = main(["export", str(tmp_path / "cy.csv"), "--db", str(db_path), "--search", "cy@", "--stage", "new"])
+
+    rows = read_rows(tmp_path / "cy.csv")
+    assert code == 0
+    assert "Exported 1 leads" in capsys.readouterr().out
+    assert rows[1][rows[0].index("email")] == "cy@example.com"
+
+
+def test_export_unknown_owner(leads_file: Path, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+    capsys.readouterr()
+
+    code = main(["export", str(tmp_path / "x.csv"), "--db", str(db_path), "--owner", "Nobody"])
+
+    assert code == 1
+    assert "no rep is named 'Nobody'" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_terminal(leads_file: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    main(["import", str(leads_file), "--db", str(db_path)])
+
+    drawn = terminal.getvalue()
+    assert "\rimporting leads.csv    0%  reading leads.csv" in drawn
+    assert "100%  2 created, 0 updated, 0 skipped, 1 rejected" in drawn
+    assert drawn.endswith("\r")
+
+
+def test_progress_quiet_with_json(leads_file: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    main(["import", str(leads_file), "--db", str(db_path), "--json"])
+
+    assert terminal.getvalue() == ""
+
+
+def test_progress_quiet_off_terminal(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
+    main(["import", str(leads_file), "--db", str(db_path)])
+
+    assert "%" not in capsys.readouterr().err

@@ -548,3 +548,62 @@ def test_header_only_file(database, tmp_path: Path):
 
     assert report.created == 0
     assert "empty.csv: the file has a header but no data rows, so nothing was imported" in report.warnings
+
+
+def test_rejected_rows_file_columns(database, tmp_path: Path):
+    from leaddesk.services.importing.rejected import write_rejected_rows
+
+    path = write_csv(
+        tmp_path / "r.csv",
+        [
+            ["Email", "Notes", "Created Date"],
+            ["ann@example.com", "", "2025-01-01"],
+            ["bo(at)example.com", "=cmd|' /C calc'!A0", "2025-01-02", "stray"],
+        ],
+    )
+    report = run_import(database, path, now=NOW)
+    target = tmp_path / "fix.csv"
+
+    written = write_rejected_rows(report, target)
+
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert written == 1
+    assert rows[0] == ["Email", "Notes", "Created Date", "Column 4", "row", "reason"]
+    assert rows[1][:5] == ["bo(at)example.com", "'=cmd|' /C calc'!A0", "2025-01-02", "stray", "3"]
+    assert rows[1][5].startswith("Email: 'bo(at)example.com' is not a valid e-mail address")
+
+
+def test_fix_and_reimport_loop(database, tmp_path: Path):
+    from leaddesk.services.importing.rejected import write_rejected_rows
+
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+    path = write_csv(
+        tmp_path / "loop.csv",
+        [
+            ["Email", "Company", "Created Date", "Tags"],
+            ["ann@example.com", "Acme", "2025-01-01", "vip"],
+            ["bo(at)example.com", "Bobco", "2025-01-02", "=1+2"],
+            ["cy@example.com", "Cyco", "31/02/2025", ""],
+        ],
+    )
+    first = run_import(database, path, now=NOW)
+    fix = tmp_path / "loop.rejected.csv"
+    write_rejected_rows(first, fix)
+    with fix.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][0] = "bo@example.com"
+    rows[2][2] = "2025-02-28"
+    write_csv(fix, rows)
+
+    second = run_import(database, fix, now=NOW)
+
+    assert (first.created, first.rejected) == (1, 2)
+    assert (second.created, second.rejected) == (2, 0)
+    leads = {lead.company: lead for lead in all_leads(database)}
+    assert set(leads) == {"Acme", "Bobco", "Cyco"}
+    assert leads["Bobco"].email == "bo@example.com"
+    assert leads["Bobco"].received_at == datetime(2025, 1, 2, tzinfo=timezone.utc)
+    assert leads["Bobco"].custom_fields == {"Tags": "=1+2"}
+    assert leads["Cyco"].custom_fields == {}

@@ -270,7 +270,7 @@ def test_plan_create_policy_marks_repeats(acme, mixed_file: Path):
     assert rows[2].action is RowAction.CREATE
     assert rows[6].action is RowAction.CREATE
     assert rows[6].duplicate_of == 3
-    assert rows[6].describe() == "row 6: create (repeats row 3, created anyway)"
+    assert rows[6].describe() == "row 6: create NEW@example.com (repeats row 3, created anyway)"
     assert plan.report.duplicates == 1
 
 

@@ -1,25 +1,43 @@
-"""`leaddesk import FILE`: import leads from a CSV or spreadsheet file and report the counts."""
+"""`leaddesk import FILE`: import leads from a CSV or spreadsheet file, or show what an import would do."""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import logging
 from pathlib import Path
 
-from leaddesk.cli.errors import EXIT_OK, CliError
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
+
+from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.database import Database
-from leaddesk.services.importing import ImportFileError, ImportReport, MappingError, RejectedRow, run_import
+from leaddesk.services.importing import (
+    ImportFileError,
+    ImportPlan,
+    ImportPolicy,
+    ImportReport,
+    MappingError,
+    OnMatch,
+    PolicyError,
+    RowAction,
+    plan_import,
+    preview_import,
+    run_import,
+)
+from leaddesk.services.importing.policy import CUSTOM_FIELDS
+from leaddesk.services.importing.rejected import REJECTED_SUFFIX, default_rejected_path, write_rejected_rows
 from leaddesk.services.paths import data_dir, resolve_database_path
 
 logger = logging.getLogger(__name__)
 
-REJECTED_SUFFIX = ".rejected.csv"
+# Rows listed per action in the text output of --dry-run, unless --show sets another number.
+DEFAULT_SHOWN_ROWS = 5
 
-# The first columns of the rejected-rows file; the row's own cells follow under their headers.
-REJECTED_COLUMNS = ("row", "column", "value", "reason")
+# The value of --fill-blanks-only without a list: every field.
+ALL_FIELDS = "all"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,20 +45,76 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="import leads from a CSV or XLSX file",
         description=(
-            "Import leads from a CSV or XLSX file in one transaction. Rows that match a lead by "
-            "e-mail or external id update it or are skipped. Rejected rows are written to "
-            f"FILE{REJECTED_SUFFIX} next to the file."
+            "Import leads from a CSV or XLSX file in one transaction. Rows that match a lead by e-mail, "
+            "external id or phone update it (see --on-match). Rejected rows are written with their "
+            f"original columns plus row and reason to FILE{REJECTED_SUFFIX}, to correct and import again. "
+            "'leaddesk imports undo' undoes an import."
         ),
     )
+
     parser.add_argument("file", metavar="FILE", help="the CSV or XLSX file to import")
     parser.add_argument(
         "--db",
         default=argparse.SUPPRESS,
         help="database file (default: LEADDESK_DB, then the user data folder)",
     )
-    parser.add_argument("--dry-run", action="store_true", help="check every row, then roll back; nothing is stored")
+
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=(
+            "show what the import would do per row, then roll back; nothing is stored, no database is "
+            "created, and rejected rows are only written with --rejected-file"
+        ),
+    )
     parser.add_argument(
         "--historical", action="store_true", help="import as history: the new leads get no response deadline"
+    )
+
+    parser.add_argument(
+        "--on-match",
+        choices=[choice.value for choice in OnMatch],
+        default=OnMatch.UPDATE.value,
+        help="what to do with a row that matches an existing lead: update it (default), skip it, or create a new lead",
+    )
+    parser.add_argument(
+        "--fill-blanks-only",
+        nargs="?",
+        const=ALL_FIELDS,
+        metavar="FIELDS",
+        help=(
+            "let updates fill only empty fields: every field, or the comma-separated FIELDS "
+            f"(lead fields, '{CUSTOM_FIELDS}' for all custom fields, or custom:KEY)"
+        ),
+    )
+
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=FIELD",
+        help=(
+            "send the column HEADER to a lead field, to custom:KEY or to 'ignored'; repeat for more columns. "
+            "Other columns keep their usual mapping, and the result is saved for files with the same headers"
+        ),
+    )
+    parser.add_argument("--sheet", metavar="NAME", help="the sheet of a workbook to import (default: the first)")
+    parser.add_argument(
+        "--header-row", type=int, metavar="N", help="the 1-based row that contains the headers (default: detected)"
+    )
+
+    parser.add_argument(
+        "--rejected-file",
+        type=Path,
+        metavar="PATH",
+        help=f"write the rejected rows to PATH instead of FILE{REJECTED_SUFFIX}; with --dry-run, write them at all",
+    )
+    parser.add_argument(
+        "--show",
+        type=int,
+        default=DEFAULT_SHOWN_ROWS,
+        metavar="N",
+        help=f"with --dry-run, list the first N rows per action (default: {DEFAULT_SHOWN_ROWS})",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object with the counts and rejected rows")
     parser.set_defaults(run=run)
@@ -50,84 +124,178 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path} does not exist or is not a file; check the path")
-
-    database = Database.open(resolve_database_path(getattr(args, "db", None)))
+    policy = _policy(args)
+    database_path = resolve_database_path(getattr(args, "db", None))
+    database = _open_database(database_path, dry_run=args.dry_run)
+    progress = TerminalProgress(f"importing {path.name}", enabled=not args.json)
     try:
-        report = run_import(
-            database, path, dry_run=args.dry_run, historical=args.historical, actor=_current_user()
-        )
+        mapping = _mapping(database, path, args)
+        if args.dry_run:
+            plan = plan_import(
+                database, path, mapping=mapping, policy=policy, historical=args.historical,
+                actor=_current_user(), progress=progress, sheet=args.sheet, header_row=args.header_row,
+            )
+            report = plan.report
+        else:
+            plan = None
+            report = run_import(
+                database, path, mapping=mapping, policy=policy, historical=args.historical,
+                actor=_current_user(), progress=progress, sheet=args.sheet, header_row=args.header_row,
+            )
     except (ImportFileError, MappingError) as error:
         raise CliError(str(error)) from error
     finally:
+        progress.close()
         database.dispose()
 
-    rejected_file = write_rejected_rows(path, report.rejected_rows)
+    rejected_file = _write_rejected(path, report, args.rejected_file)
+    database_label = str(database_path) if database_path.exists() else None
     if args.json:
-        _print_json(report, database, rejected_file)
+        _print_json(report, plan, database_path, rejected_file)
+    elif plan is not None:
+        _print_plan(plan, database_path, database_label, rejected_file, args.show)
     else:
-        _print_text(report, database, rejected_file)
+        _print_report(report, database_path, rejected_file)
     return EXIT_OK
 
 
-def write_rejected_rows(source: Path, rows: list[RejectedRow]) -> Path | None:
-    """Write rejected rows to SOURCE.rejected.csv and return its path, or None when there are none.
+def _policy(args: argparse.Namespace) -> ImportPolicy:
+    fields: bool | list[str] = False
+    if args.fill_blanks_only == ALL_FIELDS:
+        fields = True
+    elif args.fill_blanks_only:
+        fields = [name.strip() for name in args.fill_blanks_only.split(",")]
+    try:
+        return ImportPolicy.build(args.on_match, fields)
+    except PolicyError as error:
+        raise CliError(f"{error}; or give --fill-blanks-only without a value for every field", EXIT_USAGE) from error
 
-    The file goes next to the source, or into the LeadDesk data folder when that folder is
-    read-only. A stale file from an earlier run of the same source is removed when nothing
-    was rejected this time.
+
+def _mapping(database: Database, path: Path, args: argparse.Namespace) -> dict[str, str] | None:
+    """Return the usual mapping of the file with the --map overrides applied, or None without --map."""
+    if not args.map:
+        return None
+    overrides = {}
+    for item in args.map:
+        header, separator, target = item.rpartition("=")
+        if not separator or not header.strip() or not target.strip():
+            raise CliError(
+                f"invalid --map value {item!r}: expected HEADER=FIELD, such as 'E-mail Address=email'", EXIT_USAGE
+            )
+        overrides[header.strip()] = target.strip()
+    mapping = dict(preview_import(database, path, sheet=args.sheet, header_row=args.header_row).mapping)
+    mapping.update(overrides)
+    return mapping
+
+
+def _open_database(path: Path, *, dry_run: bool) -> Database:
+    """Open the database, or for a dry run against a missing file, an empty one in memory."""
+    if dry_run and not path.exists():
+        logger.info("dry run against %s, which does not exist; checking against an empty database", path)
+        engine = create_engine("sqlite://", poolclass=StaticPool)
+        database = Database(engine, None)
+        database.upgrade_schema()
+        return database
+    return Database.open(path)
+
+
+def _write_rejected(source: Path, report: ImportReport, target: Path | None) -> Path | None:
+    """Write the rejected rows where they belong and return that path, or None when none were written.
+
+    Without an explicit target, a real import writes SOURCE.rejected.csv next to the source,
+    or into the LeadDesk data folder when that folder is read-only, and removes a stale file
+    of an earlier run when nothing was rejected. A dry run writes only to an explicit target.
     """
-    target = source.with_name(source.name + REJECTED_SUFFIX)
-    if not rows:
-        try:
-            target.unlink(missing_ok=True)
-        except OSError as error:
-            logger.warning("cannot remove the old rejected-rows file %s: %s", target, error)
+    if target is not None:
+        if report.rejected_rows:
+            write_rejected_rows(report, target)
+            return target
+        return None
+    if report.dry_run:
         return None
 
+    default = default_rejected_path(source)
+    if not report.rejected_rows:
+        try:
+            default.unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("cannot remove the old rejected-rows file %s: %s", default, error)
+        return None
     try:
-        _write_rejected_csv(target, rows)
-        return target
+        write_rejected_rows(report, default)
+        return default
     except OSError as error:
-        fallback = data_dir() / "rejected" / target.name
-        logger.warning("cannot write %s (%s); writing %s instead", target, error, fallback)
+        fallback = data_dir() / "rejected" / default.name
+        logger.warning("cannot write %s (%s); writing %s instead", default, error, fallback)
         fallback.parent.mkdir(parents=True, exist_ok=True)
-        _write_rejected_csv(fallback, rows)
+        write_rejected_rows(report, fallback)
         return fallback
 
 
-def _write_rejected_csv(target: Path, rows: list[RejectedRow]) -> None:
-    headers: dict[str, None] = {}
-    for row in rows:
-        for header in row.values:
-            headers.setdefault(header, None)
-    with target.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*REJECTED_COLUMNS, *headers])
-        for row in rows:
-            writer.writerow(
-                [row.row, row.column, row.value, row.reason, *(row.values.get(header, "") for header in headers)]
-            )
-
-
-def _print_text(report: ImportReport, database: Database, rejected_file: Path | None) -> None:
-    action = "Checked" if report.dry_run else "Imported"
-    print(f"{action} {report.path} into {database.path}")
+def _print_report(report: ImportReport, database_path: Path, rejected_file: Path | None) -> None:
+    print(f"Imported {report.path} into {database_path} (batch {report.batch_id[:8] if report.batch_id else '-'})")
     print(
         f"{report.created} created, {report.updated} updated, "
         f"{report.skipped} skipped, {report.rejected} rejected"
     )
-    if report.dry_run:
-        print("Dry run: nothing was stored.")
+    if report.duplicates:
+        print(f"{report.duplicates} rows repeat the lead of an earlier row of the file.")
     for warning in report.warnings:
         print(f"Note: {warning}")
     if rejected_file is not None:
-        print(f"Rejected rows with their row, column, value and reason: {rejected_file}")
+        print(f"Rejected rows with their original columns, row and reason: {rejected_file}")
+        print("Correct them there and import that file again.")
+    if report.batch_id and (report.created or report.updated):
+        print(f"To undo this import: leaddesk imports undo {report.batch_id[:8]}")
 
 
-def _print_json(report: ImportReport, database: Database, rejected_file: Path | None) -> None:
+def _print_plan(
+    plan: ImportPlan, database_path: Path, database_label: str | None, rejected_file: Path | None, shown: int
+) -> None:
+    report = plan.report
+    if database_label is None:
+        print(f"Dry run of {report.path}: {database_path} does not exist yet, so every row is checked as new.")
+    else:
+        print(f"Dry run of {report.path} against {database_path}: nothing was stored.")
+    totals = plan.totals()
+    print(
+        f"Would create {totals['create']}, update {totals['update']}, skip {totals['skip']}, "
+        f"reject {totals['reject']} of {len(plan.rows)} rows."
+    )
+    if report.duplicates:
+        print(f"{report.duplicates} rows repeat the lead of an earlier row of the file.")
+
+    titles = {
+        RowAction.CREATE: "create",
+        RowAction.UPDATE: "update",
+        RowAction.SKIP: "skip",
+        RowAction.REJECT: "reject",
+    }
+    for action, title in titles.items():
+        rows = plan.rows_for(action)
+        if not rows or shown <= 0:
+            continue
+        listed = rows[:shown]
+        more = f" (first {len(listed)} of {len(rows)})" if len(rows) > len(listed) else ""
+        print(f"Rows to {title}{more}:")
+        for row in listed:
+            print(f"  {row.describe()}")
+
+    for warning in report.warnings:
+        print(f"Note: {warning}")
+    if rejected_file is not None:
+        print(f"Rejected rows with their original columns, row and reason: {rejected_file}")
+    elif report.rejected:
+        print(f"{report.rejected} rejected rows were not written to a file; add --rejected-file PATH to save them.")
+
+
+def _print_json(report: ImportReport, plan: ImportPlan | None, database_path: Path, rejected_file: Path | None) -> None:
     data = report.to_dict()
-    data["database"] = str(database.path)
+    data["database"] = str(database_path)
     data["rejected_file"] = str(rejected_file) if rejected_file else None
+    if plan is not None:
+        data["totals"] = plan.totals()
+        data["rows"] = [row.to_dict() for row in plan.rows]
     print(json.dumps(data, ensure_ascii=False, default=str))
 
 

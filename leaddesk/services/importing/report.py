@@ -58,6 +58,14 @@ class PlannedRow:
     column: str = ""
     value: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the row as JSON-ready plain data, with the action and lead id as text."""
+        data = asdict(self)
+        data["action"] = self.action.value
+        data["lead_id"] = str(self.lead_id) if self.lead_id else None
+        data["fields"] = list(self.fields)
+        return data
+
     def describe(self) -> str:
         """Return one line for this row, such as "row 7: update Ann Lee (matched by email): title, city"."""
         if self.action is RowAction.REJECT:
@@ -65,6 +73,8 @@ class PlannedRow:
             return f"row {self.row}: reject{where}: {self.reason}"
         if self.action is RowAction.CREATE:
             text = f"row {self.row}: create"
+            if self.lead_label:
+                text += f" {self.lead_label}"
             if self.duplicate_of is not None:
                 text += f" (repeats row {self.duplicate_of}, created anyway)"
             return text

@@ -325,7 +325,13 @@ class LeadWriter:
                 result.duplicates += 1
         if self.outcomes is not None:
             self.outcomes.append(
-                PlannedRow(row=draft.row, action=RowAction.CREATE, lead_id=row["id"], duplicate_of=duplicate_of)
+                PlannedRow(
+                    row=draft.row,
+                    action=RowAction.CREATE,
+                    lead_id=row["id"],
+                    lead_label=lead_label(row),
+                    duplicate_of=duplicate_of,
+                )
             )
         return row
 
