@@ -51,8 +51,10 @@ csv.field_size_limit(64 * 1024 * 1024)
 def detect_delimiter(sample: str) -> str:
     """Return the delimiter that splits the sample into the most rows of one width above 1.
 
-    Quotes are respected, so commas inside quoted cells do not count. Ties go to the wider
-    split, and a sample that no candidate splits is read with a comma.
+    Quotes are respected, so commas inside quoted cells do not count. A delimiter that
+    gives every non-blank row the same width wins first, because a wrong delimiter cuts a
+    quoted cell with line breaks into extra rows, which can outnumber the rows of a short
+    file. Ties go to the wider split, and a sample that no candidate splits is read with a comma.
     """
     lines = sample.splitlines(keepends=True)
     if len(sample) >= SAMPLE_CHARS and len(lines) > 1:
@@ -60,7 +62,7 @@ def detect_delimiter(sample: str) -> str:
         lines = lines[:-1]
     text = "".join(lines)
 
-    best, best_score = ",", (0, 0)
+    best, best_score = ",", (False, 0, 0)
     for delimiter in DELIMITERS:
         try:
             records = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), SAMPLE_RECORDS))
@@ -71,8 +73,9 @@ def detect_delimiter(sample: str) -> str:
         if not widths:
             continue
         width, count = widths.most_common(1)[0]
-        if (count, width) > best_score:
-            best, best_score = delimiter, (count, width)
+        uniform = all(len(record) == width for record in records if record)
+        if (uniform, count, width) > best_score:
+            best, best_score = delimiter, (uniform, count, width)
     return best
 
 
