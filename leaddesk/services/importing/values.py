@@ -107,7 +107,7 @@ def clean_text(text: str) -> str:
 
     Exports write "'=..." for a cell that starts with = + - @, a tab or a carriage return, so
     that spreadsheets do not run it; that apostrophe is removed again here. Text that itself
-    starts with an apostrophe and one of those characters is exported with a second
+    starts with apostrophes before one of those characters is exported with one more
     apostrophe ("''=..."), and only that one is removed.
     """
     if text.isascii():
@@ -116,9 +116,7 @@ def clean_text(text: str) -> str:
         text = text.translate(_ODD_SPACES).strip()
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
-    if text[:1] == "'" and text[1:2] and text[1] in _ESCAPED_FORMULA_STARTS:
-        return text[1:]
-    if text[:2] == "''" and text[2:3] and text[2] in _ESCAPED_FORMULA_STARTS:
+    if text[:1] == "'" and text.lstrip("'")[:1] in _ESCAPED_FORMULA_STARTS:
         return text[1:]
     return text
 
