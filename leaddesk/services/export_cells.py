@@ -22,6 +22,8 @@ _TRIMMED_PREFIXES = ("\t", "\r")
 # XLSX text cannot contain most control characters, and XML parsers turn a carriage return
 # into a line feed. ECMA-376 (Part 1, 22.9.2.19 ST_Xstring) writes such a character as
 # _xHHHH_, and a literal "_xHHHH_" in the text as _x005F_xHHHH_; Excel and calamine decode both.
+# NOTE: U+FFFE and U+FFFF stay as they are, because calamine does not decode their escape.
+# XML 1.0 does not allow them, so Excel may report such a file as damaged.
 _XLSX_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
@@ -35,10 +37,10 @@ def csv_safe(value: str) -> str:
 def export_text(value: str) -> str:
     """Return stored text as an export cell that imports back as the same text.
 
-    Besides the apostrophe of csv_safe, text that already starts with an apostrophe and a
-    formula character gets a second one, because the importer removes one.
+    Besides the apostrophe of csv_safe, text that already starts with apostrophes before a
+    formula character gets one more, because the importer removes one.
     """
-    if value.startswith("'") and value[1:2] and value[1] in FORMULA_PREFIXES:
+    if _quoted_formula(value):
         return "'" + value
     return csv_safe(value)
 
@@ -50,7 +52,7 @@ def xlsx_text(sheet, value: str) -> str | WriteOnlyCell:
     return still gets one, because the importer trims whitespace, and so does text that
     starts with an apostrophe and a formula character (see export_text).
     """
-    if value.startswith(_TRIMMED_PREFIXES) or (value.startswith("'") and value[1:2] and value[1] in FORMULA_PREFIXES):
+    if value.startswith(_TRIMMED_PREFIXES) or _quoted_formula(value):
         value = "'" + value
     if _XLSX_ESCAPE.search(value):
         value = _XLSX_ESCAPE.sub(_escape_match, value)
@@ -60,6 +62,11 @@ def xlsx_text(sheet, value: str) -> str | WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
+
+
+def _quoted_formula(value: str) -> bool:
+    """Return whether the text is apostrophes followed by a formula character, as in "'=1+2"."""
+    return value.startswith("'") and value.lstrip("'")[:1] in FORMULA_PREFIXES
 
 
 def xlsx_instant(value: datetime, zone: ZoneInfo) -> datetime:

@@ -34,13 +34,16 @@ from leaddesk.services.playbook import load_playbook
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ANNOTATION_HEADERS",
     "CUSTOM_HEADER_SUFFIX",
     "EXPORT_FIELDS",
     "ExportError",
     "FORMULA_PREFIXES",
     "check_export_path",
     "csv_safe",
+    "custom_header",
     "export_leads",
+    "strip_custom_suffixes",
 ]
 
 # Lead columns in export order; "owner" is the owning rep's name.
@@ -70,6 +73,13 @@ EXPORT_FIELDS = (
 
 # Appended to a custom field's header when its key equals a lead field, so it reads back as custom.
 CUSTOM_HEADER_SUFFIX = " (custom)"
+
+# The last columns of a rejected-rows file, which the importer leaves out. Custom fields of
+# these names get CUSTOM_HEADER_SUFFIX too, so that an export never ends with them.
+ANNOTATION_HEADERS = ("row", "reason")
+
+# Custom field keys that need CUSTOM_HEADER_SUFFIX in an export.
+RESERVED_HEADERS = frozenset(EXPORT_FIELDS) | frozenset(ANNOTATION_HEADERS)
 
 # Leads read from the database per round trip.
 FETCH_ROWS = 2000
@@ -116,7 +126,7 @@ def export_leads(
         total = len(lead_ids) if lead_ids is not None else _count_live(session)
     source = _LeadSource(database, lead_ids)
     custom_keys = source.custom_keys()
-    headers = list(EXPORT_FIELDS) + [_custom_header(key) for key in custom_keys]
+    headers = list(EXPORT_FIELDS) + [custom_header(key) for key in custom_keys]
     reporter = _Progress(progress, total)
 
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
@@ -152,9 +162,23 @@ def _count_live(session) -> int:
     return int(session.scalar(select(func.count()).select_from(Lead).where(Lead.deleted_at.is_(None))) or 0)
 
 
-def _custom_header(key: str) -> str:
-    # A custom key equal to a lead field would read back as that field.
-    return f"{key}{CUSTOM_HEADER_SUFFIX}" if key in EXPORT_FIELDS else key
+def custom_header(key: str) -> str:
+    """Return the export header of a custom field, suffixed when the key is reserved.
+
+    A key equal to a lead field would read back as that field. A key that is a reserved
+    name followed by suffixes, such as "email (custom)", gets one more suffix, so that the
+    import, which removes exactly one, gives the key back.
+    """
+    if strip_custom_suffixes(key) in RESERVED_HEADERS:
+        return key + CUSTOM_HEADER_SUFFIX
+    return key
+
+
+def strip_custom_suffixes(header: str) -> str:
+    """Return the header without any trailing CUSTOM_HEADER_SUFFIX."""
+    while header.endswith(CUSTOM_HEADER_SUFFIX):
+        header = header[: -len(CUSTOM_HEADER_SUFFIX)]
+    return header
 
 
 class _LeadSource:

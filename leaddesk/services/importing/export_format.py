@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leaddesk.services.exporting import CUSTOM_HEADER_SUFFIX, EXPORT_FIELDS
+from leaddesk.services.exporting import CUSTOM_HEADER_SUFFIX, EXPORT_FIELDS, RESERVED_HEADERS, strip_custom_suffixes
 from leaddesk.services.importing.mapping import CUSTOM_PREFIX, LEAD_FIELDS, ColumnPlan
 
 # The mapping target reported for a column that the import leaves out.
@@ -32,7 +32,8 @@ def leaddesk_export_plan(headers: Sequence[str]) -> ColumnPlan:
 
     The computed columns are score, the response deadlines, first_contacted_at,
     next_follow_up_at, created_at, updated_at and updated_by. A custom header that the
-    export suffixed with " (custom)" because it equals a lead field gets its key back.
+    export suffixed with " (custom)" because its key is reserved (see
+    exporting.custom_header) gets its key back.
     """
     mapping: dict[str, str] = {}
     columns_by_field: dict[str, tuple[int, ...]] = {}
@@ -46,7 +47,7 @@ def leaddesk_export_plan(headers: Sequence[str]) -> ColumnPlan:
                 mapping[header] = IGNORED
             continue
         key = header
-        if header.endswith(CUSTOM_HEADER_SUFFIX) and header[: -len(CUSTOM_HEADER_SUFFIX)] in EXPORT_FIELDS:
+        if header.endswith(CUSTOM_HEADER_SUFFIX) and strip_custom_suffixes(header) in RESERVED_HEADERS:
             key = header[: -len(CUSTOM_HEADER_SUFFIX)]
         mapping[header] = CUSTOM_PREFIX + key
         custom_keys[index] = key

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from leaddesk.services.export_cells import csv_safe
+from leaddesk.services.exporting import ANNOTATION_HEADERS
 from leaddesk.services.importing.report import ImportReport, RejectedRow
 
 logger = logging.getLogger(__name__)
 
-ROW_COLUMN = "row"
-REASON_COLUMN = "reason"
-ANNOTATION_COLUMNS = (ROW_COLUMN, REASON_COLUMN)
+ANNOTATION_COLUMNS = ANNOTATION_HEADERS
+ROW_COLUMN, REASON_COLUMN = ANNOTATION_COLUMNS
 
 # The default name of the rejected-rows file, next to the imported file.
 REJECTED_SUFFIX = ".rejected.csv"
