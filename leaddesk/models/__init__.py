@@ -2,10 +2,12 @@
 
 from leaddesk.models.activity import Activity, ActivityKind
 from leaddesk.models.base import Base, UTCDateTime, utc_now
+from leaddesk.models.dedup_decision import DedupDecision
 from leaddesk.models.follow_up import FollowUp
 from leaddesk.models.import_batch import ImportBatch
 from leaddesk.models.import_change import ImportChange
 from leaddesk.models.lead import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, STAGES, Lead, normalize_phone
+from leaddesk.models.merge_operation import MergeOperation
 from leaddesk.models.rep import Rep
 from leaddesk.models.saved_mapping import SavedMapping
 from leaddesk.models.setting import Setting
@@ -15,10 +17,12 @@ __all__ = [
     "ActivityKind",
     "Base",
     "COMPANY_AND_PLACE_FIELDS",
+    "DedupDecision",
     "FollowUp",
     "ImportBatch",
     "ImportChange",
     "Lead",
+    "MergeOperation",
     "NAME_FIELDS",
     "Rep",
     "STAGES",

@@ -7,7 +7,7 @@ from datetime import datetime
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from leaddesk.models.base import Base, UTCDateTime, new_uuid, utc_now
@@ -59,6 +59,12 @@ class Lead(Base):
         Index("ix_leads_phone_normalized", "phone_normalized"),
         Index("ix_leads_response_due_at", "response_due_at"),
         Index("ix_leads_received_at", "received_at"),
+        Index("ix_leads_match_email", "match_email"),
+        Index("ix_leads_match_phone", "match_phone"),
+        Index("ix_leads_match_name_key", "match_name_key"),
+        Index("ix_leads_match_name_key_swapped", "match_name_key_swapped"),
+        Index("ix_leads_match_company", "match_company"),
+        Index("ix_leads_match_domain", "match_domain"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
@@ -108,6 +114,22 @@ class Lead(Base):
     updated_by: Mapped[str | None] = mapped_column(String(200))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set with deleted_at when a merge folded this lead into another one.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"), index=True)
+    # E-mails and phones of merged leads that lost to this lead's own: {"emails": [...], "phones": [...]}.
+    secondary_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # Match keys for the duplicate scan, computed by leaddesk.services.dedup.normalize.
+    match_email: Mapped[str | None] = mapped_column(String(320))
+    # E.164, or the typed digits when match_phone_unparsed is set.
+    match_phone: Mapped[str | None] = mapped_column(String(100))
+    match_phone_unparsed: Mapped[bool] = mapped_column(Boolean, default=False)
+    match_first_name: Mapped[str | None] = mapped_column(String(200))
+    match_last_name: Mapped[str | None] = mapped_column(String(200))
+    match_name_key: Mapped[str | None] = mapped_column(String(40))
+    match_name_key_swapped: Mapped[str | None] = mapped_column(String(40))
+    match_company: Mapped[str | None] = mapped_column(String(300))
+    match_domain: Mapped[str | None] = mapped_column(String(300))
 
     owner: Mapped[Rep | None] = relationship()
     activities: Mapped[list[Activity]] = relationship(
