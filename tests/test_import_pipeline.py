@@ -607,3 +607,27 @@ def test_fix_and_reimport_loop(database, tmp_path: Path):
     assert leads["Bobco"].received_at == datetime(2025, 1, 2, tzinfo=timezone.utc)
     assert leads["Bobco"].custom_fields == {"Tags": "=1+2"}
     assert leads["Cyco"].custom_fields == {}
+
+
+def test_bulk_insert_fills_defaults(database):
+    from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table
+
+    from leaddesk.services.importing.bulk import BulkInsert
+
+    probe = Table(
+        "bulk_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("flag", Boolean, default=False),
+        Column("data", JSON, default=dict),
+        Column("label", String(20), default="none"),
+        Column("required", String(20)),
+    )
+    probe.create(database.engine)
+
+    with database.session() as session:
+        BulkInsert(session, probe, ["id", "required"]).execute([{"id": 1, "required": "a"}, {"id": 2, "required": "b"}])
+        rows = session.execute(select(probe).order_by(probe.c.id)).all()
+
+    assert [tuple(row) for row in rows] == [(1, False, {}, "none", "a"), (2, False, {}, "none", "b")]
+

@@ -33,10 +33,8 @@ class BulkInsert:
         dialect = connection.dialect
         compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
         order = list(compiled.positiontup or ())
-        missing = set(order) - set(columns)
-        if missing:
-            # Columns with Python-side defaults join the statement unless the caller supplies them.
-            raise ValueError(f"BulkInsert into {table.name} needs values for {sorted(missing)}")
+        # Columns with Python-side defaults join the statement unless the caller supplies them.
+        self._defaults = {name: self._default(table, name) for name in order if name not in columns}
         self.sql = str(compiled)
         self.columns = order
         self._pick = itemgetter(*order)
@@ -48,7 +46,10 @@ class BulkInsert:
 
     def execute(self, rows: Iterable[dict[str, Any]]) -> None:
         parameters = []
+        defaults = self._defaults
         for row in rows:
+            if defaults:
+                row = {**{name: make() for name, make in defaults.items()}, **row}
             values = list(self._pick(row))
             for position, convert in self._conversions:
                 value = values[position]
@@ -57,6 +58,18 @@ class BulkInsert:
             parameters.append(tuple(values))
         if parameters:
             self.session.connection().exec_driver_sql(self.sql, parameters)
+
+    @staticmethod
+    def _default(table: Table, name: str) -> Callable[[], Any]:
+        """Return a function that makes the Python-side default of a column the caller does not supply."""
+        default = table.c[name].default
+        if default is None or not (default.is_scalar or default.is_callable):
+            raise ValueError(f"BulkInsert into {table.name} needs values for {name!r}, which has no default")
+        if default.is_scalar:
+            value = default.arg
+            return lambda: value
+        # SQLAlchemy wraps a callable default to take the execution context; plain ones ignore it.
+        return lambda: default.arg(None)
 
     @staticmethod
     def _converter(table: Table, name: str, dialect) -> Callable[[Any], Any] | None:
