@@ -22,6 +22,8 @@ class ActivityKind(str, enum.Enum):
     FOLLOW_UP_SET = "follow_up_set"
     IMPORT = "import"
     IMPORT_UNDONE = "import_undone"
+    MERGE = "merge"
+    MERGE_UNDONE = "merge_undone"
 
 
 class Activity(Base):
