@@ -283,3 +283,26 @@ def test_plan_deleted_match(acme, tmp_path: Path):
 
     assert plan.rows[0].action is RowAction.SKIP
     assert "was deleted" in plan.rows[0].reason
+
+
+def test_later_chunk_finds_gained_email(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from leaddesk.services.importing import importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    path = write_csv(
+        tmp_path / "chunks.csv",
+        [
+            ["Record ID", "Email", "Company"],
+            ["7", "", "Acme"],
+            ["8", "", "Other"],
+            ["7", "ann@example.com", ""],
+            ["9", "", "Third"],
+            ["", "ANN@example.com", "Acme Corp"],
+        ],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 3
+    assert report.updated == 2
+    assert leads_by_company(database)["Acme Corp"].email == "ann@example.com"

@@ -10,7 +10,8 @@ in every row, and hands plain tuples to the driver's executemany.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -37,24 +38,74 @@ class BulkInsert:
         self._defaults = {name: self._default(table, name) for name in order if name not in columns}
         self.sql = str(compiled)
         self.columns = order
-        self._pick = itemgetter(*order)
+        converters = {
+            name: convert for name in order if (convert := self._converter(table, name, dialect)) is not None
+        }
+        supplied = [name for name in order if name not in self._defaults]
+        # itemgetter of one name returns the bare value, so wrap it in a tuple.
+        self._pick = itemgetter(*supplied) if len(supplied) > 1 else lambda row: (row[supplied[0]],)
+        # Defaults whose function gives equal values twice, such as dict, are converted once.
+        self._default_slots: list[tuple[int, Callable[[], Any] | None, Any]] = []
+        for position, name in enumerate(order):
+            if name not in self._defaults:
+                continue
+            make = self._defaults[name]
+            first, second = make(), make()
+            if first == second:
+                convert = converters.get(name)
+                constant = convert(first) if convert is not None and first is not None else first
+                self._default_slots.append((position, None, constant))
+            else:
+                self._default_slots.append((position, make, None))
         self._conversions = [
-            (position, convert)
-            for position, name in enumerate(order)
-            if (convert := self._converter(table, name, dialect)) is not None
+            (position, converters[name]) for position, name in enumerate(order) if name in converters
+        ]
+        constants = {position for position, make, _constant in self._default_slots if make is None}
+        self._row_conversions = [
+            (position, convert) for position, convert in self._conversions if position not in constants
         ]
 
     def execute(self, rows: Iterable[dict[str, Any]]) -> None:
         parameters = []
-        defaults = self._defaults
+        slots = self._default_slots
+        conversions = self._row_conversions
         for row in rows:
-            if defaults:
-                row = {**{name: make() for name, make in defaults.items()}, **row}
             values = list(self._pick(row))
-            for position, convert in self._conversions:
+            for position, make, constant in slots:
+                values.insert(position, make() if make is not None else constant)
+            for position, convert in conversions:
                 value = values[position]
                 if value is not None:
                     values[position] = convert(value)
+            parameters.append(tuple(values))
+        if parameters:
+            self.session.connection().exec_driver_sql(self.sql, parameters)
+
+    def execute_varying(
+        self, constants: Mapping[str, Any], varying: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Insert rows that differ only in the columns named in varying.
+
+        Each row gives the values of varying, in that order. Every other column takes its
+        value from constants, converted once for all rows, or its default.
+        """
+        converters = dict(self._conversions)
+        positions = {name: position for position, name in enumerate(self.columns)}
+        base: list[Any] = []
+        for position, name in enumerate(self.columns):
+            if name in varying:
+                base.append(None)
+                continue
+            value = constants[name] if name in constants else self._defaults[name]()
+            convert = converters.get(position)
+            base.append(convert(value) if convert is not None and value is not None else value)
+        slots = [(positions[name], converters.get(positions[name])) for name in varying]
+
+        parameters = []
+        for row in rows:
+            values = base.copy()
+            for (position, convert), value in zip(slots, row):
+                values[position] = convert(value) if convert is not None and value is not None else value
             parameters.append(tuple(values))
         if parameters:
             self.session.connection().exec_driver_sql(self.sql, parameters)
@@ -79,6 +130,8 @@ class BulkInsert:
             return None
         if isinstance(column_type, _UNIQUE_VALUE_TYPES):
             return processor
+        if dialect.driver == "pysqlite":
+            processor = _with_driver_adapter(processor)
 
         memo: dict[Any, Any] = {}
 
@@ -92,3 +145,18 @@ class BulkInsert:
                 return converted
 
         return convert
+
+
+def _with_driver_adapter(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return the processor followed by the sqlite3 adapter for its result type, such as datetime to text.
+
+    sqlite3 would run the same adapter on every bound value; running it here puts the
+    result in the memo, so a value that repeats, such as the import time, is adapted once.
+    """
+
+    def process(value: Any) -> Any:
+        result = processor(value)
+        adapter = sqlite3.adapters.get((type(result), sqlite3.PrepareProtocol))
+        return adapter(result) if adapter is not None else result
+
+    return process

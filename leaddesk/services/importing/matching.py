@@ -70,11 +70,11 @@ class MatchIndex:
         if phone:
             self._phones.setdefault(phone, {}).setdefault(id(row), row)
 
-    def find(self, name: str, keys: dict[str, Any]) -> dict[str, Any] | None:
-        """Return the row that matches keys by the key name, or None."""
-        value = keys.get(name)
-        if not value:
-            return None
+    def __bool__(self) -> bool:
+        return bool(self._phones) or any(self._single.values())
+
+    def find(self, name: str, value: Any, keys: dict[str, Any]) -> dict[str, Any] | None:
+        """Return the row whose key name equals value, or None; keys are the row's keys, for phone conflicts."""
         if name != "phone_normalized":
             return self._single[name].get(value)
         for candidate in self._phones.get(value, {}).values():
@@ -85,9 +85,15 @@ class MatchIndex:
 
 def find_match(keys: dict[str, Any], *indexes: MatchIndex) -> tuple[dict[str, Any], str] | None:
     """Return (lead row, key name) of the first match, trying each key in every index in turn."""
+    searched = [index for index in indexes if index]
+    if not searched:
+        return None
     for name in MATCH_KEYS:
-        for index in indexes:
-            found = index.find(name, keys)
+        value = keys.get(name)
+        if not value:
+            continue
+        for index in searched:
+            found = index.find(name, value, keys)
             if found is not None:
                 return found, MATCH_KEY_NAMES[name]
     return None

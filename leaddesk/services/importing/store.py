@@ -135,12 +135,22 @@ class LeadWriter:
         self._first_rows_by_key: dict[str, dict[Any, int]] = {name: {} for name in MATCH_KEYS}
         # Leads created by an earlier chunk of this batch that this chunk changed.
         self._own_updates: dict[uuid.UUID, dict[str, Any]] = {}
+        # Into a database without leads, only this batch's own leads can match, so the keys
+        # of the leads it created tell which lookups can find anything at all.
+        self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
+        self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
         self._update_statement = self._build_update(bump_version=True)
         # Leads created by this batch keep row_version 1 when a later row of the file
         # updates them, so that undo can tell them from leads edited after the import.
         self._update_own_statement = self._build_update(bump_version=False)
         self._insert_leads = BulkInsert(session, self.leads, NEW_LEAD_COLUMNS)
         self._insert_activities = BulkInsert(session, Activity.__table__, ACTIVITY_COLUMNS)
+        self._activity_constants = {
+            "kind": ActivityKind.IMPORT.value,
+            "occurred_at": now,
+            "actor": actor,
+            "created_at": now,
+        }
         self._insert_changes = BulkInsert(session, ImportChange.__table__, CHANGE_COLUMNS)
 
     def write(self, drafts: list[LeadDraft]) -> ChunkResult:
@@ -181,6 +191,7 @@ class LeadWriter:
                 changed_rows[target["id"]] = target
             # The match may have gained an e-mail, external id or phone that later rows use.
             (pending if target.get("_row") is not None else existing).add(target)
+            self._remember_keys(target)
 
         self._insert_new(new_rows)
         self._apply_updates(changed_rows.values())
@@ -242,6 +253,8 @@ class LeadWriter:
         columns = self.leads.c
         for name in MATCH_KEYS:
             values = {draft.fields[name] for draft in drafts if draft.fields.get(name)}
+            if self._database_was_empty:
+                values &= self._created_keys[name]
             if values:
                 conditions.append(columns[name].in_(values))
         index = MatchIndex()
@@ -317,6 +330,7 @@ class LeadWriter:
     def _create(self, draft: LeadDraft, result: ChunkResult) -> dict[str, Any]:
         row = self._new_row(draft)
         result.created += 1
+        self._remember_keys(row)
         self._first_rows[row["id"]] = draft.row
         duplicate_of = None
         if self.policy.on_match is OnMatch.CREATE:
@@ -334,6 +348,13 @@ class LeadWriter:
                 )
             )
         return row
+
+    def _remember_keys(self, row: dict[str, Any]) -> None:
+        if not self._database_was_empty:
+            return
+        for name, keys in self._created_keys.items():
+            if row.get(name):
+                keys.add(row[name])
 
     def _repeated_row(self, draft: LeadDraft) -> int | None:
         """Return the earlier row with the same e-mail, external id or phone, remembering this one."""
@@ -375,19 +396,9 @@ class LeadWriter:
             self._clocks.start(row, historical=self.historical)
             source_row = row.pop("_row")
             if self.log_activities:
-                activities.append(
-                    {
-                        "id": self._ids.new(),
-                        "lead_id": row["id"],
-                        "kind": ActivityKind.IMPORT.value,
-                        "occurred_at": self.now,
-                        "summary": f"Imported from {self.source_label}, row {source_row}",
-                        "actor": self.actor,
-                        "created_at": self.now,
-                    }
-                )
+                activities.append((self._ids.new(), row["id"], f"Imported from {self.source_label}, row {source_row}"))
         self._insert_leads.execute(rows)
-        self._insert_activities.execute(activities)
+        self._insert_activities.execute_varying(self._activity_constants, ("id", "lead_id", "summary"), activities)
 
     def _build_update(self, *, bump_version: bool):
         columns = self.leads.c
