@@ -12,7 +12,6 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import phonenumbers
@@ -22,6 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
+from leaddesk.services.paths import resources_dir
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ _SOUND_DIGITS = {letter: str(digit) for digit, letters in enumerate(("bfpv", "cg
 @lru_cache(maxsize=1)
 def free_mail_domains() -> frozenset[str]:
     """Return the free-mail domains of resources/free_mail_domains.txt."""
-    text = resources.files("leaddesk").joinpath("resources/free_mail_domains.txt").read_text(encoding="utf-8")
+    text = (resources_dir() / "free_mail_domains.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
@@ -93,7 +93,7 @@ def free_mail_domains() -> frozenset[str]:
 def nickname_table() -> dict[str, frozenset[str]]:
     """Return each nickname's given names, from resources/nicknames.csv."""
     table: dict[str, set[str]] = {}
-    text = resources.files("leaddesk").joinpath("resources/nicknames.csv").read_text(encoding="utf-8")
+    text = (resources_dir() / "nicknames.csv").read_text(encoding="utf-8")
     for row in csv.reader(line for line in text.splitlines() if line and not line.startswith("#")):
         nickname, given = row[0].strip(), row[1].strip()
         table.setdefault(nickname, set()).add(given)
