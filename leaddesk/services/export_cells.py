@@ -27,6 +27,25 @@ _TRIMMED_PREFIXES = ("\t", "\r")
 _XLSX_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
+# First characters of text that export_text or xlsx_text may change.
+_ESCAPED_FIRST = frozenset(FORMULA_PREFIXES) | {"'"}
+
+
+def needs_escape(value: str) -> bool:
+    """Return whether export_text would change the text: a quick test for the common plain text."""
+    return bool(value) and value[0] in _ESCAPED_FIRST
+
+
+def xlsx_needs_escape(value: str) -> bool:
+    """Return whether xlsx_text would change the text or type it as text: a quick test for plain text."""
+    if not value:
+        return False
+    if value[0] in _ESCAPED_FIRST or "_x" in value:
+        return True
+    # isprintable() is False for every control character, and also for tabs, line breaks and some spaces.
+    return not value.isprintable() and _XLSX_ESCAPE.search(value) is not None
+
+
 def csv_safe(value: str) -> str:
     """Return the text with an apostrophe in front when a spreadsheet would run it as a formula."""
     if value and value.startswith(FORMULA_PREFIXES):

@@ -27,7 +27,15 @@ from sqlalchemy import func, select
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Lead, Rep
 from leaddesk.services import inbox
 from leaddesk.services.database import Database
-from leaddesk.services.export_cells import FORMULA_PREFIXES, csv_safe, export_text, xlsx_instant, xlsx_text
+from leaddesk.services.export_cells import (
+    FORMULA_PREFIXES,
+    csv_safe,
+    export_text,
+    needs_escape,
+    xlsx_instant,
+    xlsx_needs_escape,
+    xlsx_text,
+)
 from leaddesk.services.inbox import InboxQuery
 from leaddesk.services.playbook import load_playbook
 
@@ -198,17 +206,24 @@ class _LeadSource:
         return list(keys)
 
     def rows(self, custom_keys: list[str]) -> Iterator[list[Any]]:
-        """Yield each lead as a list of cell values: lead fields, then custom fields."""
-        columns = [Lead.__table__.c[name] for name in EXPORT_FIELDS if name != "owner"]
-        statement = select(*columns, Rep.name.label("owner"), Lead.custom_fields).outerjoin(Rep, Rep.id == Lead.owner_id)
+        """Yield each lead as a list of cell values: lead fields, then custom fields.
+
+        Values are text, numbers, aware datetimes or None; the id is text.
+        """
+        table = Lead.__table__
+        columns = [Rep.name.label("owner") if name == "owner" else table.c[name] for name in EXPORT_FIELDS]
+        statement = select(*columns, Lead.custom_fields).outerjoin(Rep, Rep.id == Lead.owner_id)
+        width = len(EXPORT_FIELDS)
         with self.database.session() as session:
-            for row in self._select(session, statement, mappings=True):
-                custom = row["custom_fields"] or {}
-                values = [_cell(row[name]) for name in EXPORT_FIELDS]
+            for row in self._select(session, statement, mappings=False, whole_rows=True):
+                values = list(row[:width])
+                values[0] = str(values[0])
+                custom = row[width] or {}
                 values.extend(custom.get(key) for key in custom_keys)
                 yield values
 
-    def _select(self, session, statement, *, mappings: bool = False) -> Iterator[Any]:
+    def _select(self, session, statement, *, mappings: bool = False, whole_rows: bool = False) -> Iterator[Any]:
+        """Yield the statement's rows for the exported leads in export order: first columns, or whole rows."""
         if self.lead_ids is None:
             ordered = (
                 statement.where(Lead.deleted_at.is_(None))
@@ -216,7 +231,7 @@ class _LeadSource:
                 .execution_options(yield_per=FETCH_ROWS)
             )
             result = session.execute(ordered)
-            yield from (result.mappings() if mappings else result.scalars())
+            yield from (result if whole_rows else result.scalars())
             return
 
         for start in range(0, len(self.lead_ids), IDS_PER_QUERY):
@@ -227,13 +242,7 @@ class _LeadSource:
             ).all()
             found.sort(key=lambda row: position[row._lead_id])
             for row in found:
-                yield row._mapping if mappings else row[0]
-
-
-def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float, str, datetime)):
-        return value
-    return str(value)
+                yield row if whole_rows else row[0]
 
 
 def _write_csv(path: Path, headers: list[str], rows: Iterator[list[Any]]) -> int:
@@ -242,7 +251,7 @@ def _write_csv(path: Path, headers: list[str], rows: Iterator[list[Any]]) -> int
         writer = csv.writer(handle)
         writer.writerow([export_text(header) for header in headers])
         for values in rows:
-            writer.writerow([_csv_cell(value) for value in values])
+            writer.writerow([_csv_cell(value) if type(value) is not str or needs_escape(value) else value for value in values])
             count += 1
     return count
 
@@ -265,8 +274,9 @@ def _write_xlsx(path: Path, headers: list[str], rows: Iterator[list[Any]], zone:
     for values in rows:
         cells = []
         for value in values:
-            if isinstance(value, str):
-                value = xlsx_text(sheet, value)
+            if type(value) is str:
+                if xlsx_needs_escape(value):
+                    value = xlsx_text(sheet, value)
             elif isinstance(value, datetime):
                 value = xlsx_instant(value, zone)
             cells.append(value)

@@ -38,12 +38,14 @@ class BulkInsert:
         self._defaults = {name: self._default(table, name) for name in order if name not in columns}
         self.sql = str(compiled)
         self.columns = order
+
         converters = {
             name: convert for name in order if (convert := self._converter(table, name, dialect)) is not None
         }
         supplied = [name for name in order if name not in self._defaults]
         # itemgetter of one name returns the bare value, so wrap it in a tuple.
         self._pick = itemgetter(*supplied) if len(supplied) > 1 else lambda row: (row[supplied[0]],)
+
         # Defaults whose function gives equal values twice, such as dict, are converted once.
         self._default_slots: list[tuple[int, Callable[[], Any] | None, Any]] = []
         for position, name in enumerate(order):
@@ -57,6 +59,7 @@ class BulkInsert:
                 self._default_slots.append((position, None, constant))
             else:
                 self._default_slots.append((position, make, None))
+
         self._conversions = [
             (position, converters[name]) for position, name in enumerate(order) if name in converters
         ]
@@ -150,8 +153,8 @@ class BulkInsert:
 def _with_driver_adapter(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """Return the processor followed by the sqlite3 adapter for its result type, such as datetime to text.
 
-    sqlite3 would run the same adapter on every bound value; running it here puts the
-    result in the memo, so a value that repeats, such as the import time, is adapted once.
+    sqlite3 would run the same adapter on every bound value. Run here, its result goes into
+    the memo, so a value that repeats, such as the import time, is adapted once.
     """
 
     def process(value: Any) -> Any:
