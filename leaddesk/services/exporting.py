@@ -14,6 +14,7 @@ import csv
 import logging
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -45,6 +46,7 @@ __all__ = [
     "ANNOTATION_HEADERS",
     "CUSTOM_HEADER_SUFFIX",
     "EXPORT_FIELDS",
+    "ExportCancelled",
     "ExportError",
     "FORMULA_PREFIXES",
     "check_export_path",
@@ -105,12 +107,17 @@ class ExportError(ValueError):
     """An export that cannot be written. The message names the cause and the fix."""
 
 
+class ExportCancelled(Exception):
+    """An export stopped by its cancel event; no file was written."""
+
+
 def export_leads(
     database: Database,
     path: Path | str,
     query: InboxQuery | None = None,
     *,
     progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> int:
     """Write the live leads to path as CSV or XLSX, chosen by the extension; return the lead count.
 
@@ -121,8 +128,9 @@ def export_leads(
     a carriage return gets an apostrophe in front so that no program runs it as a formula.
     XLSX cells are typed as text, which has the same effect. The file is written next to
     its target and renamed into place, so a failed export leaves no partial file. progress
-    gets (fraction, message). Raises ExportError for an unknown extension, a folder, or a
-    folder that does not exist.
+    gets (fraction, message). Setting cancel stops the export before the next row, removes
+    the partial file and raises ExportCancelled. Raises ExportError for an unknown
+    extension, a folder, or a folder that does not exist.
     """
     path = Path(path)
     check_export_path(path)
@@ -135,7 +143,7 @@ def export_leads(
     source = _LeadSource(database, lead_ids)
     custom_keys = source.custom_keys()
     headers = list(EXPORT_FIELDS) + [custom_header(key) for key in custom_keys]
-    reporter = _Progress(progress, total)
+    reporter = _Progress(progress, total, cancel)
 
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
     os.close(handle)
@@ -289,17 +297,22 @@ def _write_xlsx(path: Path, headers: list[str], rows: Iterator[list[Any]], zone:
 class _Progress:
     """Counts exported rows and reports them every PROGRESS_EVERY_ROWS rows."""
 
-    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+    def __init__(self, callback: ProgressCallback | None, total: int, cancel: threading.Event | None = None) -> None:
         self.callback = callback
         self.total = max(total, 1)
+        self.cancel = cancel
 
     def count(self, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
-        if self.callback is None:
+        if self.callback is None and self.cancel is None:
             yield from rows
             return
-        self.callback(0.0, "exporting")
+        if self.callback is not None:
+            self.callback(0.0, "exporting")
         for index, values in enumerate(rows, start=1):
-            if index % PROGRESS_EVERY_ROWS == 0:
+            if self.cancel is not None and self.cancel.is_set():
+                logger.info("export cancelled after %d leads; removing the partial file", index - 1)
+                raise ExportCancelled("the export was cancelled; no file was written")
+            if self.callback is not None and index % PROGRESS_EVERY_ROWS == 0:
                 self.callback(min(index / self.total, 1.0), f"{index:,} of {self.total:,} leads written")
             yield values
 
