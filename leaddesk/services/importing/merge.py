@@ -9,6 +9,11 @@ from leaddesk.services.importing.mapping import CUSTOM_PREFIX
 from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.rows import LeadDraft
 
+_DEFAULT_POLICY = ImportPolicy()
+
+# Draft fields that merge_into never copies: received_at is fixed, and these follow other fields.
+_NOT_MERGED = frozenset({"received_at", "email", "phone_normalized"})
+
 # Policy field names of lead columns whose name differs from the field a column maps to.
 _POLICY_NAMES = {"owner_id": "owner", "email_normalized": "email"}
 
@@ -21,13 +26,15 @@ def merge_into(target: dict[str, Any], draft: LeadDraft, policy: ImportPolicy | 
     A field that the policy marks fill-blanks-only is set only while target has no value.
     Custom fields appear in the result as "custom:<key>", with None for a key that was missing.
     """
-    policy = policy or ImportPolicy()
+    policy = policy or _DEFAULT_POLICY
+    # Most imports set no fill-blanks field, so the policy is asked only when it has some.
+    blanks_only = policy.only_fills_blanks if policy.fill_blanks_only else None
     before: dict[str, Any] = {}
 
     for name, value in draft.fields.items():
-        if name in ("received_at", "email", "phone_normalized"):
+        if name in _NOT_MERGED:
             continue
-        if policy.only_fills_blanks(_POLICY_NAMES.get(name, name)) and _has_value(target, name):
+        if blanks_only is not None and blanks_only(_POLICY_NAMES.get(name, name)) and _has_value(target, name):
             continue
         if name == "email_normalized":
             if target.get("email_normalized") != value:
@@ -45,12 +52,14 @@ def merge_into(target: dict[str, Any], draft: LeadDraft, policy: ImportPolicy | 
 
     custom = dict(target.get("custom_fields") or {})
     for key, value in draft.custom.items():
-        name = CUSTOM_PREFIX + key
-        if policy.only_fills_blanks(name) and custom.get(key):
+        current = custom.get(key)
+        if current == value:
             continue
-        if custom.get(key) != value:
-            before.setdefault(name, custom.get(key))
-            custom[key] = value
+        name = CUSTOM_PREFIX + key
+        if blanks_only is not None and blanks_only(name) and current:
+            continue
+        before.setdefault(name, current)
+        custom[key] = value
     target["custom_fields"] = custom
     return before
 
