@@ -56,6 +56,12 @@ class _Task(QRunnable):
         self._runner.finished.emit(self._task_id, True, result)
 
 
+class ProgressRelay(QObject):
+    """Carries (fraction, message) progress from a worker thread to the GUI thread through a queued signal."""
+
+    progressed = Signal(float, str)
+
+
 class TaskRunner(QObject):
     """Run database work off the GUI thread and call back on the GUI thread.
 
@@ -111,6 +117,16 @@ class TaskRunner(QObject):
     ) -> None:
         """Run work(database) on the write lane, for jobs that open their own sessions."""
         self._submit(self._writes, lambda: work(self.database), on_success, on_failure, description)
+
+    def read_job(
+        self,
+        work: Callable[[Database], T],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: FailureCallback | None = None,
+        description: str = "read",
+    ) -> None:
+        """Run work(database) on the read pool, for reads that open their own sessions."""
+        self._submit(self._reads, lambda: work(self.database), on_success, on_failure, description)
 
     def run_in_background(
         self,
