@@ -139,6 +139,13 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence(self.tr("Ctrl+I")))
         self.import_action.triggered.connect(lambda: self.open_import_dialog())
         file_menu.addAction(self.import_action)
+        self.history_action = QAction(self.tr("Import &history..."), self)
+        self.history_action.triggered.connect(self.open_history_dialog)
+        file_menu.addAction(self.history_action)
+        self.export_action = QAction(self.tr("&Export..."), self)
+        self.export_action.setShortcut(QKeySequence(self.tr("Ctrl+E")))
+        self.export_action.triggered.connect(lambda: self.open_export_dialog())
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -475,6 +482,41 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(self.refresh)
         dialog.destroyed.connect(lambda: setattr(self, "_import_dialog", None))
         self._import_dialog = dialog
+        dialog.open()
+
+    def open_history_dialog(self) -> None:
+        """Open the import history; an undo refreshes the inbox."""
+        from leaddesk.ui.history_dialog import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self.runner, self, actor=self.actor)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.undone.connect(lambda _report: self.refresh())
+        dialog.open()
+
+    # --- Export -------------------------------------------------------------------------
+
+    def open_export_dialog(self, path: Path | None = None) -> None:
+        """Open the export dialog for path, asking for a CSV or XLSX file name first when path is None."""
+        if path is None:
+            chosen, chosen_filter = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Export leads"),
+                "leads.csv",
+                self.tr("CSV files (*.csv);;Excel workbooks (*.xlsx)"),
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+            if path.suffix.casefold() not in (".csv", ".xlsx"):
+                path = path.with_name(path.name + (".xlsx" if "xlsx" in chosen_filter else ".csv"))
+
+        from leaddesk.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.runner, path, self.current_query(), self.model.rowCount(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exported.connect(
+            lambda count: self.statusBar().showMessage(self.tr("Exported %n lead(s).", "", count), 5000)
+        )
         dialog.open()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
