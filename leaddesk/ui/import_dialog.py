@@ -198,6 +198,8 @@ class ImportDialog(QDialog):
 
     def _build_read_options(self) -> None:
         self.encoding_combo = QComboBox(self)
+        # The first entry's text grows to "Detected: utf-8-sig" after the first read.
+        self.encoding_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.encoding_combo.addItem(self.tr("Detected"), None)
         for encoding in ENCODINGS:
             self.encoding_combo.addItem(encoding, encoding)
