@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import locale
 import os
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from leaddesk.services.database import Database  # noqa: E402
+
+# The locale as Python set it up, before any test created a QApplication.
+STARTUP_LOCALE = locale.setlocale(locale.LC_ALL)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -21,6 +25,16 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LEADDESK_DATA_DIR", str(folder))
     monkeypatch.delenv("LEADDESK_DB", raising=False)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def restore_process_locale():
+    """Restore the process locale after each test, because creating the QApplication calls setlocale(LC_ALL, "").
+
+    The date tests read LC_TIME, so a Qt test must not change what the tests after it see.
+    """
+    yield
+    locale.setlocale(locale.LC_ALL, STARTUP_LOCALE)
 
 
 @pytest.fixture

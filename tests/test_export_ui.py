@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import locale
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -17,14 +16,6 @@ from leaddesk.ui.export_dialog import ExportDialog
 from leaddesk.ui.main_window import MainWindow
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def keep_process_locale(request):
-    """Undo the setlocale(LC_ALL, "") of the QApplication's creation, because the date tests that run later read LC_TIME."""
-    request.getfixturevalue("qapp")
-    locale.setlocale(locale.LC_ALL, "C")
-    locale.setlocale(locale.LC_CTYPE, "")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import locale
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,17 +15,6 @@ from leaddesk.ui.import_dialog import ImportDialog
 from leaddesk.ui.tasks import TaskRunner
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def keep_process_locale(request):
-    """Undo the setlocale(LC_ALL, "") of the QApplication's creation, because the date tests that run later read LC_TIME.
-
-    Python itself starts with LC_CTYPE from the environment and every other category "C".
-    """
-    request.getfixturevalue("qapp")
-    locale.setlocale(locale.LC_ALL, "C")
-    locale.setlocale(locale.LC_CTYPE, "")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import locale
 from datetime import datetime, timezone
 
 import pytest
@@ -16,14 +15,6 @@ from leaddesk.ui.history_dialog import ImportHistoryDialog
 from leaddesk.ui.main_window import MainWindow
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def keep_process_locale(request):
-    """Undo the setlocale(LC_ALL, "") of the QApplication's creation, because the date tests that run later read LC_TIME."""
-    request.getfixturevalue("qapp")
-    locale.setlocale(locale.LC_ALL, "C")
-    locale.setlocale(locale.LC_CTYPE, "")
 
 
 @pytest.fixture
