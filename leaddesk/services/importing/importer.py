@@ -86,8 +86,8 @@ def run_import(
     column, and other files use the mapping saved for their header row, else the suggested one.
     A mapping passed in is saved for the header row unless dry_run or not remember_mapping.
     Rows match existing leads by normalized e-mail, then external id, then phone digits,
-    then identity (names, company, phone, LinkedIn URL), and policy says whether a match is
-    updated, skipped or ignored (see ImportPolicy). Every field an update changes is
+    then identity (names, company, phone, LinkedIn URL), and policy decides whether a match
+    is updated, skipped or ignored (see ImportPolicy). Every field an update changes is
     recorded with its value before, for undo_import. historical leads get no response
     deadline. dry_run does everything and rolls it back. now (timezone-aware) is the import
     time and the received_at of rows without a date. progress gets (fraction, message) at

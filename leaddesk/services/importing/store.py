@@ -125,10 +125,12 @@ class LeadWriter:
         self.policy = policy or ImportPolicy()
         self.outcomes = outcomes
         self.leads = Lead.__table__
+
         self._reps = self._load_reps()
         self._identities: dict[tuple, list[dict[str, Any]]] | None = None
         self._clocks = ResponseClocks(playbook)
         self._ids = OrderedIds(now)
+
         # The first row of this file that created or matched each lead, to report repeats.
         self._first_rows: dict[uuid.UUID, int] = {}
         # With on_match CREATE nothing is matched, so repeats are found by their keys alone.
@@ -139,10 +141,12 @@ class LeadWriter:
         # of the leads it created tell which lookups can find anything at all.
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
         self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
+
         self._update_statement = self._build_update(bump_version=True)
         # Leads created by this batch keep row_version 1 when a later row of the file
         # updates them, so that undo can tell them from leads edited after the import.
         self._update_own_statement = self._build_update(bump_version=False)
+
         self._insert_leads = BulkInsert(session, self.leads, NEW_LEAD_COLUMNS)
         self._insert_activities = BulkInsert(session, Activity.__table__, ACTIVITY_COLUMNS)
         self._activity_constants = {
