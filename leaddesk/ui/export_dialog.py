@@ -7,9 +7,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -22,12 +20,13 @@ from PySide6.QtWidgets import (
 from leaddesk.services.database import Database
 from leaddesk.services.exporting import ExportCancelled, export_leads
 from leaddesk.services.inbox import InboxQuery
+from leaddesk.ui.cancellable_dialog import CancellableDialog
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
 
 
-class ExportDialog(QDialog):
+class ExportDialog(CancellableDialog):
     """Export of the leads to one file: choose all leads or the current view, then watch the progress."""
 
     # Emitted with the number of leads written after the file is in place.
@@ -155,22 +154,3 @@ class ExportDialog(QDialog):
         self.export_finished.emit()
         show_error(self, self.tr("export to {name}").format(name=self.path.name), error)
 
-    def _on_cancel_clicked(self) -> None:
-        if self.running:
-            self.cancel()
-        else:
-            self.reject()
-
-    def reject(self) -> None:
-        # Escape and the title bar's close button cancel a running export instead of closing.
-        if self.running:
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.running:
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)

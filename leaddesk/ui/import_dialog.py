@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -44,6 +42,7 @@ from leaddesk.services.importing import (
     run_import,
 )
 from leaddesk.services.importing.export_format import IGNORED
+from leaddesk.ui.cancellable_dialog import CancellableDialog
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ HEADER_COLUMN, TARGET_COLUMN, SAMPLE_COLUMN = range(3)
 PLAN_ROW_COLUMN, PLAN_ACTION_COLUMN, PLAN_LEAD_COLUMN, PLAN_DETAIL_COLUMN = range(4)
 
 
-class ImportDialog(QDialog):
+class ImportDialog(CancellableDialog):
     """Preview, mapping, dry run and progress of one file's import."""
 
     # Emitted with the ImportReport after an import stored its leads.
@@ -648,28 +647,6 @@ class ImportDialog(QDialog):
         self.cancel_button.setText(cancel_text)
         self.cancel_button.setEnabled(True)
         self.import_finished.emit()
-
-    # --- Closing ------------------------------------------------------------------------
-
-    def _on_cancel_clicked(self) -> None:
-        if self.running:
-            self.cancel()
-        else:
-            self.reject()
-
-    def reject(self) -> None:
-        # Escape and the title bar's close button call reject(). While working, they cancel instead.
-        if self.running:
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.running:
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)
 
 
 def field_label(field_name: str) -> str:

@@ -133,39 +133,20 @@ class RowConverter:
 
         draft = LeadDraft(row=row, fields={}, custom={})
         for index, key in self._custom_items:
-            if index >= count:
-                continue
-            raw = cells[index]
-            if raw is None or raw == "":
-                continue
-            text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
-            if not text:
-                continue
-            if type(raw) is FlaggedValue:
-                raise RowProblem(column=self.headers[index], value=text, reason=raw.reason)
-            if index in self._digit_columns:
-                self._check_digits(index, raw, text)
-            draft.custom[key] = text
+            text = self._checked_text(cells, index)
+            if text:
+                draft.custom[key] = text
 
         if count > self.width:
             self._keep_extra_cells(cells, draft)
 
         for name, columns, converter in self._fields:
             for index in columns:
-                if index >= count:
-                    continue
-                raw = cells[index]
-                if raw is None or raw == "":
-                    continue
-                text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
+                text = self._checked_text(cells, index)
                 if not text:
                     continue
-                if type(raw) is FlaggedValue:
-                    raise RowProblem(column=self.headers[index], value=text, reason=raw.reason)
-                if index in self._digit_columns:
-                    self._check_digits(index, raw, text)
                 try:
-                    if converter(index, raw, text, draft):
+                    if converter(index, cells[index], text, draft):
                         break
                 except InvalidValue as error:
                     raise RowProblem(column=self.headers[index], value=text, reason=str(error)) from None
@@ -217,6 +198,22 @@ class RowConverter:
             value=" ".join(values),
             reason="the row reads like a total or a record count under the data, not a lead",
         )
+
+    def _checked_text(self, cells: Sequence[Any], index: int) -> str:
+        """Return the cell's cleaned text ("" when empty or missing), or raise RowProblem for a flagged value."""
+        if index >= len(cells):
+            return ""
+        raw = cells[index]
+        if raw is None or raw == "":
+            return ""
+        text = clean_text(raw if isinstance(raw, str) else cell_text(raw))
+        if not text:
+            return ""
+        if type(raw) is FlaggedValue:
+            raise RowProblem(column=self.headers[index], value=text, reason=raw.reason)
+        if index in self._digit_columns:
+            self._check_digits(index, raw, text)
+        return text
 
     def _check_digits(self, index: int, raw: Any, text: str) -> None:
         try:
