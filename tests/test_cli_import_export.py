@@ -228,7 +228,7 @@ def test_dry_run_creates_no_database(leads_file: Path, tmp_path: Path, capsys: p
     assert not (tmp_path / "leads.csv.rejected.csv").exists()
     assert "does not exist yet, so every row is checked as new" in output
     assert "Would create 2, update 0, skip 0, reject 1 of 3 rows." in output
-    assert "1 rejected rows were not written to a file; add --rejected-file PATH" in output
+    assert "1 rejected row was not written to a file; add --rejected-file PATH" in output
 
 
 def test_dry_run_lists_rows(leads_file: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -370,7 +370,7 @@ def test_imports_list_and_undo(leads_file: Path, db_path: Path, capsys: pytest.C
     assert batch_id[:8] in listing
     assert "leads.csv" in listing
     assert undo_code == 0
-    assert "deleted 2 leads, restored 0 fields on 0 leads" in undone
+    assert "deleted 2 leads, restored 0 fields on 0 leads." in undone
     assert history[0]["id"] == batch_id
     assert history[0]["undone_at"] is not None
 

@@ -214,6 +214,7 @@ def test_undo_in_reverse_order(base, update_file: Path):
 
     # Ann was updated by the second import, which counts as work after the first one.
     assert [lead.label for lead in undone.kept_leads] == ["ann@example.com"]
+    assert undone.kept_leads[0].reason.startswith("it was changed after the import; delete it")
     assert undone.deleted == 1
 
 

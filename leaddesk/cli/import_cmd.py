@@ -239,7 +239,7 @@ def _print_report(report: ImportReport, database_path: Path, rejected_file: Path
         f"{report.skipped} skipped, {report.rejected} rejected"
     )
     if report.duplicates:
-        print(f"{report.duplicates} rows repeat the lead of an earlier row of the file.")
+        print(f"{counted(report.duplicates, 'row repeats', 'rows repeat')} the lead of an earlier row of the file.")
     for warning in report.warnings:
         print(f"Note: {warning}")
     if rejected_file is not None:
@@ -263,7 +263,7 @@ def _print_plan(
         f"reject {totals['reject']} of {len(plan.rows)} rows."
     )
     if report.duplicates:
-        print(f"{report.duplicates} rows repeat the lead of an earlier row of the file.")
+        print(f"{counted(report.duplicates, 'row repeats', 'rows repeat')} the lead of an earlier row of the file.")
 
     titles = {
         RowAction.CREATE: "create",
@@ -286,7 +286,8 @@ def _print_plan(
     if rejected_file is not None:
         print(f"Rejected rows with their original columns, row and reason: {rejected_file}")
     elif report.rejected:
-        print(f"{report.rejected} rejected rows were not written to a file; add --rejected-file PATH to save them.")
+        rejected = counted(report.rejected, "rejected row was", "rejected rows were")
+        print(f"{rejected} not written to a file; add --rejected-file PATH to save them.")
 
 
 def _print_json(report: ImportReport, plan: ImportPlan | None, database_path: Path, rejected_file: Path | None) -> None:
@@ -297,6 +298,11 @@ def _print_json(report: ImportReport, plan: ImportPlan | None, database_path: Pa
         data["totals"] = plan.totals()
         data["rows"] = [row.to_dict() for row in plan.rows]
     print(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """Return "1 row repeats" or "2 rows repeat": the count with the words that agree with it."""
+    return f"{count} {singular if count == 1 else plural}"
 
 
 def _current_user() -> str | None:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from leaddesk.cli.errors import EXIT_OK, CliError
+from leaddesk.cli.import_cmd import counted
 from leaddesk.services.database import Database
 from leaddesk.services.importing.history import BatchNotFoundError, ImportSummary, list_imports
 from leaddesk.services.importing.undo import UndoError, UndoReport, undo_import
@@ -118,14 +119,16 @@ def format_history(history: list[ImportSummary]) -> str:
 def format_undo(report: UndoReport) -> str:
     """Render an undo report: what was deleted and restored, then every kept lead and field with the reason."""
     lines = [
-        f"Undid the import {report.batch}: deleted {report.deleted} leads, "
-        f"restored {report.restored_fields} fields on {report.restored_leads} leads."
+        f"Undid the import {report.batch}: deleted {counted(report.deleted, 'lead', 'leads')}, "
+        f"restored {counted(report.restored_fields, 'field', 'fields')} "
+        f"on {counted(report.restored_leads, 'lead', 'leads')}."
     ]
     if report.kept_leads:
-        lines.append(f"Kept {len(report.kept_leads)} leads that were worked on after the import:")
+        kept = counted(len(report.kept_leads), "lead that was", "leads that were")
+        lines.append(f"Kept {kept} worked on after the import:")
         lines.extend(f"  {lead.label} ({lead.lead_id}): {lead.reason}" for lead in report.kept_leads)
     if report.kept_fields:
-        lines.append(f"Kept {len(report.kept_fields)} fields that changed after the import:")
+        lines.append(f"Kept {counted(len(report.kept_fields), 'field that', 'fields that')} changed after the import:")
         for kept in report.kept_fields:
             lines.append(
                 f"  {kept.label} ({kept.lead_id}): {kept.field} is {kept.current!r} now; "

@@ -3,9 +3,9 @@
 Everything happens in one transaction, so an undo that fails or is interrupted changes
 nothing. Undo keeps the work done after the import:
 
-- a created lead that was edited since (a higher row_version, an activity other than its
-  import activity, or a follow-up) is kept and reported. A later import that updated the
-  lead counts as an edit, even after that later import was undone;
+- a created lead that was edited since (a higher row_version, an activity other than
+  an import or undo activity, or a follow-up) is kept and reported. A later import that
+  updated the lead counts as an edit, even after that later import was undone;
 - a changed field whose value is no longer the one the import wrote is kept and reported,
   while the other fields of that lead are restored.
 """
@@ -227,8 +227,10 @@ def _write_restored(
 
 def _delete_created(session: Session, batch: ImportBatch, report: UndoReport) -> None:
     leads = Lead.__table__
+    # Import and undo activities record LeadDesk's own bookkeeping, not work on the lead.
+    bookkeeping = (ActivityKind.IMPORT.value, ActivityKind.IMPORT_UNDONE.value)
     worked_on = exists().where(
-        and_(Activity.__table__.c.lead_id == leads.c.id, Activity.__table__.c.kind != ActivityKind.IMPORT.value)
+        and_(Activity.__table__.c.lead_id == leads.c.id, Activity.__table__.c.kind.not_in(bookkeeping))
     )
     followed_up = exists().where(FollowUp.__table__.c.lead_id == leads.c.id)
     query = (
