@@ -6,7 +6,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -80,10 +80,6 @@ class ExportDialog(CancellableDialog):
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.resize(520, 240)
 
-    @property
-    def running(self) -> bool:
-        return self._cancel is not None
-
     def start_export(self) -> None:
         """Write the file on the read pool; export_leads only reads the database."""
         if self.running:
@@ -113,20 +109,6 @@ class ExportDialog(CancellableDialog):
             on_failure=self._on_export_failed,
             description=self.tr("export to {name}").format(name=path.name),
         )
-
-    def cancel(self) -> None:
-        """Ask a running export to stop; it leaves no file behind."""
-        if self._cancel is not None:
-            self._cancel.set()
-            self.status_label.setText(self.tr("Cancelling..."))
-            self.cancel_button.setEnabled(False)
-
-    @Slot(float, str)
-    def _on_progress(self, fraction: float, message: str) -> None:
-        if not self.running:
-            return
-        self.progress_bar.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
-        self.status_label.setText(message)
 
     def _on_exported(self, count: int | None) -> None:
         self._cancel = None

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -546,10 +546,6 @@ class ImportDialog(CancellableDialog):
 
     # --- Import -------------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self._cancel is not None
-
     def start_import(self) -> None:
         if self.preview is None or self.running:
             return
@@ -598,20 +594,6 @@ class ImportDialog(CancellableDialog):
         self.fill_blanks_check.setEnabled(enabled and self.on_match_combo.currentData() == OnMatch.UPDATE.value)
         self.import_button.setEnabled(enabled and has_columns)
         self.plan_button.setEnabled(enabled and has_columns)
-
-    def cancel(self) -> None:
-        """Ask a running import or dry run to stop. It rolls back and stores nothing."""
-        if self._cancel is not None:
-            self._cancel.set()
-            self.status_label.setText(self.tr("Cancelling..."))
-            self.cancel_button.setEnabled(False)
-
-    @Slot(float, str)
-    def _on_progress(self, fraction: float, message: str) -> None:
-        if not self.running:
-            return
-        self.progress_bar.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
-        self.status_label.setText(message)
 
     def _on_imported(self, report: ImportReport | None) -> None:
         self._cancel = None

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import FollowUp, Lead, UTCDateTime
+from leaddesk.services.dedup.normalize import MATCH_COLUMNS
 
 # Columns a merge never records or restores: bookkeeping that every write changes.
 BOOKKEEPING_COLUMNS = frozenset({"id", "row_version", "updated_at", "created_at"})
@@ -20,15 +21,7 @@ DERIVED_COLUMNS = frozenset(
         "email_normalized",
         "phone_normalized",
         "next_follow_up_at",
-        "match_email",
-        "match_phone",
-        "match_phone_unparsed",
-        "match_first_name",
-        "match_last_name",
-        "match_name_key",
-        "match_name_key_swapped",
-        "match_company",
-        "match_domain",
+        *MATCH_COLUMNS,
     }
 )
 
