@@ -188,7 +188,7 @@ def test_contacted_before_first_page(qtbot, database, leads):
     assert window.model.data(window.model.index(0, 0), STATE_ROLE) == "contacted"
     assert window.detail_pane.detail.first_contacted_at == NOW
 
-    # The first page was requested before the write and still holds the overdue lead.
+    # The first page was requested before the write and still contains the overdue lead.
     with qtbot.waitSignal(window.model.page_loaded):
         pages.set()
     assert window.model.is_page_loaded(0)

@@ -112,7 +112,7 @@ class LeadTableModel(QAbstractTableModel):
         if self._loaded_pages:
             self._previous_rows = self._rows
         else:
-            # No page of this generation arrived, so _rows holds at most rows from update_rows().
+            # No page of this generation arrived, so _rows contains at most rows from update_rows().
             self._previous_rows = {**self._previous_rows, **self._rows}
         self._rows = {}
         self._loaded_pages = set()

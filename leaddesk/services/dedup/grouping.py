@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from leaddesk.services.dedup.scoring import PairScore
 
-# Two groups join only when more than this share of the pairs across them are matches, so
-# A~B and B~C do not put A and C together unless A~C is a match too, and a lead joins a larger
-# group only when it matches most of its members.
+# Two groups join only when more than this share of the pairs across them are matches.
+# So A~B and B~C do not put A and C together unless A~C is a match too, and a lead joins a
+# larger group only when it matches most of its members.
 MIN_LINK_SHARE = 0.5
 
 

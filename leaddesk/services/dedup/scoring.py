@@ -24,7 +24,7 @@ FIRST_NAME_NICKNAME = 0.18
 FIRST_NAME_SIMILAR = 0.1
 FIRST_INITIAL = 0.08
 FIRST_NAME_DIFFERENT = -0.2
-# A company match says much for two company-only leads and little for two people.
+# A company match is strong evidence for two company-only leads and weak evidence for two people.
 SAME_COMPANY_PEOPLE = 0.15
 SAME_COMPANY_ONLY = 0.5
 DIFFERENT_COMPANIES = -0.15

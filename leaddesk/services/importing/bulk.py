@@ -2,10 +2,10 @@
 
 A Core insert() executed with a list of dicts runs every column type's bind processor for
 every row and builds a parameter dict per row. For 100,000 leads that overhead costs more
-than SQLite's own work. BulkInsert compiles the same insert() once, converts each value
-with the column type's own bind processor (so the stored format is exactly what
-SQLAlchemy writes), remembers the result for values that repeat, such as the import time
-in every row, and hands plain tuples to the driver's executemany.
+than SQLite's own work. BulkInsert compiles the same insert() once and converts each value
+with the column type's own bind processor, so the stored format is exactly what SQLAlchemy
+writes. It remembers the result for values that repeat, such as the import time in every
+row, and hands plain tuples to the driver's executemany.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ reported when it is not:
 - a row with more values, where the extra ones are empty, is cut to the header's width.
   A row whose extra values are not empty keeps them as custom fields "Column N" and is
   named in a warning;
-- a quote that is never closed swallows the lines after it into one value; the row that
+- a quote that is never closed swallows the lines after it into one value. The row that
   opens it is rejected, and the swallowed lines are read again as rows of their own.
 
 Opening a file reads it once to the end, so the warnings about repairs in the preview

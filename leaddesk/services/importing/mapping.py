@@ -153,7 +153,7 @@ LINKEDIN_SHARE = 0.8
 SHAPE_FIELDS = frozenset({"email", "phone", "website", "linkedin_url"})
 _UNLABELLED_HEADER = re.compile(r"^Column \d+$")
 
-# How the warnings name each field.
+# Field names as the warnings spell them.
 FIELD_LABELS = {"email": "e-mail", "external_id": "external id", "received_at": "received date"}
 
 _KEY_TO_FIELD = {key: field_name for field_name, keys in SYNONYMS.items() for key in keys}

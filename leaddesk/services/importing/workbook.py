@@ -55,7 +55,7 @@ LISTED_RANGES = 5
 
 @dataclass
 class CellDetails:
-    """What openpyxl found in a sheet: rebuilt texts, formulas and how many rows it read.
+    """Findings of openpyxl in one sheet: rebuilt texts, formulas and the number of rows it read.
 
     Positions are 0-based (row, column) pairs, as in calamine's rows.
     """
