@@ -65,6 +65,9 @@ class Lead(Base):
         Index("ix_leads_match_name_key_swapped", "match_name_key_swapped"),
         Index("ix_leads_match_company", "match_company"),
         Index("ix_leads_match_domain", "match_domain"),
+        Index("ix_leads_seniority_rank", "seniority_rank"),
+        Index("ix_leads_completeness", "completeness"),
+        Index("ix_leads_derived_version", "derived_version"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
@@ -130,6 +133,29 @@ class Lead(Base):
     match_name_key_swapped: Mapped[str | None] = mapped_column(String(40))
     match_company: Mapped[str | None] = mapped_column(String(300))
     match_domain: Mapped[str | None] = mapped_column(String(300))
+
+    # Offline enrichment, computed by leaddesk.services.derived.refresh_derived. These
+    # never overwrite the typed columns. A typed domain, country or region wins over its
+    # derived_* twin, which shows only while the typed one is empty.
+
+    # The registered domain of a work e-mail; None for free-mail addresses.
+    derived_domain: Mapped[str | None] = mapped_column(String(300))
+    # None when the lead has no e-mail with a domain.
+    is_free_mail: Mapped[bool | None] = mapped_column(Boolean)
+    # English country name, its ISO 3166 code, area and IANA timezone, from the phone number.
+    derived_country: Mapped[str | None] = mapped_column(String(200))
+    derived_country_code: Mapped[str | None] = mapped_column(String(2))
+    derived_region: Mapped[str | None] = mapped_column(String(200))
+    derived_timezone: Mapped[str | None] = mapped_column(String(64))
+    # From the title: a key of enrichment.seniority.SENIORITY_LEVELS and its rank (5 = C-level).
+    seniority: Mapped[str | None] = mapped_column(String(20))
+    seniority_rank: Mapped[int | None] = mapped_column(Integer)
+    department: Mapped[str | None] = mapped_column(String(40))
+    # Percentage 0..100 of weighted fields filled; see enrichment.completeness.COMPLETENESS_WEIGHTS.
+    completeness: Mapped[int | None] = mapped_column(Integer)
+    # The enrichment.DERIVED_VERSION the values above were computed with; None means never.
+    derived_version: Mapped[int | None] = mapped_column(Integer)
+    derived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[Rep | None] = relationship()
     activities: Mapped[list[Activity]] = relationship(
