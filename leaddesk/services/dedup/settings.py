@@ -60,3 +60,16 @@ def _read(session: Session, key: str, default: float) -> float:
 def _check_range(key: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise DedupSettingsError(f"the setting {key} is {value}; set it to a value from 0 to 1")
+
+
+# Off unless the user turns it on: when on, groups at or above the auto-merge threshold merge after a scan.
+AUTO_MERGE_ENABLED_KEY = "dedup.auto_merge_enabled"
+
+
+def load_auto_merge_enabled(session: Session) -> bool:
+    setting = session.get(Setting, AUTO_MERGE_ENABLED_KEY)
+    return setting is not None and setting.value.strip().casefold() in ("1", "true", "on", "yes")
+
+
+def save_auto_merge_enabled(session: Session, enabled: bool) -> None:
+    session.merge(Setting(key=AUTO_MERGE_ENABLED_KEY, value="true" if enabled else "false"))
