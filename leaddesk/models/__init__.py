@@ -1,13 +1,14 @@
 """SQLAlchemy models of LeadDesk. Nothing here imports Qt."""
 
-from leaddesk.models.activity import Activity, ActivityKind
+from leaddesk.models.activity import CONTACT_KINDS, Activity, ActivityKind, CallOutcome
 from leaddesk.models.base import Base, UTCDateTime, utc_now
 from leaddesk.models.dedup_decision import DedupDecision
-from leaddesk.models.follow_up import FollowUp
+from leaddesk.models.follow_up import RECURRENCES, FollowUp
 from leaddesk.models.import_batch import ImportBatch
 from leaddesk.models.import_change import ImportChange
 from leaddesk.models.lead import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, STAGES, Lead, normalize_phone
 from leaddesk.models.merge_operation import MergeOperation
+from leaddesk.models.notification_receipt import NotificationReceipt
 from leaddesk.models.rep import Rep
 from leaddesk.models.saved_mapping import SavedMapping
 from leaddesk.models.setting import Setting
@@ -16,6 +17,8 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "Base",
+    "CONTACT_KINDS",
+    "CallOutcome",
     "COMPANY_AND_PLACE_FIELDS",
     "DedupDecision",
     "FollowUp",
@@ -24,6 +27,8 @@ __all__ = [
     "Lead",
     "MergeOperation",
     "NAME_FIELDS",
+    "NotificationReceipt",
+    "RECURRENCES",
     "Rep",
     "STAGES",
     "SavedMapping",

@@ -13,6 +13,8 @@ from leaddesk.models.base import Base, UTCDateTime, new_uuid, utc_now
 
 
 class ActivityKind(str, enum.Enum):
+    """The kind of a timeline entry. CONTACTED, CALL and EMAIL count as a contact attempt."""
+
     CONTACTED = "contacted"
     CALL = "call"
     EMAIL = "email"
@@ -24,6 +26,21 @@ class ActivityKind(str, enum.Enum):
     IMPORT_UNDONE = "import_undone"
     MERGE = "merge"
     MERGE_UNDONE = "merge_undone"
+    FOLLOW_UP_DONE = "follow_up_done"
+    FOLLOW_UP_SNOOZED = "follow_up_snoozed"
+
+
+class CallOutcome(str, enum.Enum):
+    CONNECTED = "connected"
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    MEETING_BOOKED = "meeting_booked"
+
+
+# Kinds whose first entry records first contact and stops the response clock.
+CONTACT_KINDS = frozenset({ActivityKind.CONTACTED.value, ActivityKind.CALL.value, ActivityKind.EMAIL.value})
 
 
 class Activity(Base):
@@ -35,4 +52,6 @@ class Activity(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     summary: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str | None] = mapped_column(String(200))
+    # A CallOutcome value for calls, None for other kinds.
+    outcome: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

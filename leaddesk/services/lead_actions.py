@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from leaddesk.models import STAGES, Activity, ActivityKind, FollowUp, Lead, Rep, utc_now
-from leaddesk.services.playbook import load_playbook
+from leaddesk.services import follow_ups
+from leaddesk.services.playbook import load_playbook, system_timezone_name
 from leaddesk.services.sla import ResponseState, response_state
 
 logger = logging.getLogger(__name__)
@@ -241,9 +242,9 @@ def set_follow_up(
     now = _require_aware(now or utc_now(), "now")
     lead = _get_lead(session, lead_id, expected_version)
 
-    session.add(FollowUp(lead_id=lead.id, owner_id=lead.owner_id, due_at=due_at, note=note.strip(), created_at=now))
-    session.flush()
-    lead.next_follow_up_at = _earliest_open_follow_up(session, lead.id)
+    # The wall time is kept in due_at's own IANA zone when it has one, else in this machine's zone.
+    zone_name = getattr(due_at.tzinfo, "key", None) or system_timezone_name()
+    follow_ups.add_follow_up(session, lead, follow_ups.local_due_for_instant(due_at, zone_name), note, now)
     lead.updated_by = actor
 
     summary = f"Follow-up due {due_at.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC"
@@ -266,8 +267,8 @@ def complete_follow_up(
         raise LeadActionError(f"follow-up {follow_up_id} not found; it may have been deleted")
     lead = _get_lead(session, follow_up.lead_id)
     if follow_up.completed_at is None:
-        follow_up.completed_at = now
-        session.flush()
+        # A repeating follow-up gets its next occurrence here.
+        follow_ups.mark_done(session, follow_up, actor, now)
     lead.next_follow_up_at = _earliest_open_follow_up(session, lead.id)
     lead.updated_by = actor
 
