@@ -120,3 +120,20 @@ def test_history_empty(qtbot, database):
         pass
     assert dialog.table.rowCount() == 0
     assert dialog.status_label.text() == "No imports yet."
+
+
+def test_undo_lists_deleted_reps(qtbot, database, tmp_path):
+    owners = tmp_path / "owners.csv"
+    owners.write_text("Email,Owner\ndee@example.com,Pat Lee\n", encoding="utf-8")
+    run_import(database, owners, now=NOW)
+    window = MainWindow(database, clock=lambda: NOW, actor="tester")
+    qtbot.addWidget(window)
+    window.open_history_dialog()
+    (dialog,) = window.findChildren(ImportHistoryDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+
+    with qtbot.waitSignal(dialog.undone, timeout=20_000) as undone:
+        dialog.undo(dialog.summaries[0].id)
+
+    assert undone.args[0].deleted_reps == ["Pat Lee"]
+    assert "Deleted 1 rep(s) that the import created: Pat Lee" in dialog.result_text.toPlainText()

@@ -212,10 +212,51 @@ def test_undo_in_reverse_order(base, update_file: Path):
     undo_import(base, second.batch_id, now=UNDO_TIME)
     undone = undo_import(base, first_id, now=UNDO_TIME)
 
-    # Ann was updated by the second import, which counts as work after the first one.
+    # The second import updated Ann, but it was undone, so it is no work after the first one.
+    assert undone.kept_leads == []
+    assert undone.deleted == 2
+    assert count(base, Lead) == 0
+
+
+def test_undo_keeps_lead_of_live_import(base, update_file: Path):
+    run_import(base, update_file, now=LATER)
+    first_id = list_imports(base)[1].id
+
+    undone = undo_import(base, first_id, now=UNDO_TIME)
+
     assert [lead.label for lead in undone.kept_leads] == ["ann@example.com"]
     assert undone.kept_leads[0].reason.startswith("it was changed after the import; delete it")
     assert undone.deleted == 1
+
+
+def test_undo_keeps_edit_after_undone_import(base, update_file: Path):
+    second = run_import(base, update_file, now=LATER)
+    first_id = list_imports(base)[1].id
+    undo_import(base, second.batch_id, now=UNDO_TIME)
+    with base.session() as session:
+        session.scalars(select(Lead).where(Lead.email_normalized == "ann@example.com")).one().title = "Chief Buyer"
+
+    undone = undo_import(base, first_id, now=UNDO_TIME)
+
+    assert [lead.label for lead in undone.kept_leads] == ["ann@example.com"]
+    assert undone.kept_leads[0].reason.startswith("it was changed after the import")
+    assert lead_by_email(base, "ann@example.com").title == "Chief Buyer"
+    assert undone.deleted == 1
+
+
+def test_undo_ignores_two_undone_imports(base, update_file: Path, tmp_path: Path):
+    third_file = write_csv(tmp_path / "third.csv", [["Email", "Title"], ["ann@example.com", "Owner"]])
+    second = run_import(base, update_file, now=LATER)
+    third = run_import(base, third_file, now=LATER + timedelta(hours=1))
+    first_id = list_imports(base)[2].id
+    undo_import(base, third.batch_id, now=UNDO_TIME)
+    undo_import(base, second.batch_id, now=UNDO_TIME)
+    assert lead_by_email(base, "ann@example.com").row_version == 5
+
+    undone = undo_import(base, first_id, now=UNDO_TIME)
+
+    assert undone.kept_leads == []
+    assert undone.deleted == 2
 
 
 def test_history_lists_counts(base, update_file: Path):
@@ -245,13 +286,80 @@ def test_undone_file_not_warned(database, tmp_path: Path):
     assert not any("imported before" in warning for warning in again.warnings)
 
 
-def test_reps_survive_undo(database, tmp_path: Path):
+def rep_names(database) -> list[str]:
+    with database.session() as session:
+        return sorted(session.scalars(select(Rep.name)))
+
+
+def test_undo_deletes_created_reps(database, tmp_path: Path):
+    path = write_csv(tmp_path / "owners.csv", [["Email", "Owner"], ["ann@example.com", "Sam"], ["bo@example.com", "Lee"]])
+    report = run_import(database, path, now=NOW)
+    assert rep_names(database) == ["Lee", "Sam"]
+
+    undone = undo_import(database, report.batch_id, now=UNDO_TIME)
+
+    assert undone.deleted_reps == ["Lee", "Sam"]
+    assert rep_names(database) == []
+
+
+def test_undo_keeps_rep_in_use(database, tmp_path: Path):
+    path = write_csv(tmp_path / "owners.csv", [["Email", "Owner"], ["ann@example.com", "Sam"], ["bo@example.com", "Lee"]])
+    report = run_import(database, path, now=NOW)
+    bo = lead_by_email(database, "bo@example.com")
+    with database.session() as session:
+        mark_contacted(session, bo.id, LATER, "sam")
+
+    undone = undo_import(database, report.batch_id, now=UNDO_TIME)
+
+    assert [lead.label for lead in undone.kept_leads] == ["bo@example.com"]
+    assert undone.deleted_reps == ["Sam"]
+    assert rep_names(database) == ["Lee"]
+
+
+def test_undo_keeps_rep_of_follow_up(database, tmp_path: Path):
     path = write_csv(tmp_path / "owners.csv", [["Email", "Owner"], ["ann@example.com", "Sam"]])
     report = run_import(database, path, now=NOW)
+    other = write_csv(tmp_path / "other.csv", [["Email"], ["cy@example.com"]])
+    run_import(database, other, now=LATER)
+    with database.session() as session:
+        sam = session.scalars(select(Rep).where(Rep.name == "Sam")).one()
+        cy = session.scalars(select(Lead).where(Lead.email_normalized == "cy@example.com")).one()
+        session.add(FollowUp(lead_id=cy.id, due_at=LATER, note="call", owner_id=sam.id))
 
-    undo_import(database, report.batch_id, now=UNDO_TIME)
+    undone = undo_import(database, report.batch_id, now=UNDO_TIME)
 
-    assert count(database, Rep) == 1
+    assert undone.deleted == 1
+    assert undone.deleted_reps == []
+    assert rep_names(database) == ["Sam"]
+
+
+def test_undo_keeps_earlier_and_completed_reps(base, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "owners.csv",
+        [["Email", "Owner"], ["cy@example.com", "Sam"], ["dee@example.com", "Kim"], ["eve@example.com", "Max"]],
+    )
+    report = run_import(base, path, now=LATER)
+    with base.session() as session:
+        session.scalars(select(Rep).where(Rep.name == "Kim")).one().email = "kim@example.com"
+
+    undone = undo_import(base, report.batch_id, now=UNDO_TIME)
+
+    # Sam came from the first import and still owns Ann; Kim got an e-mail address since.
+    assert undone.deleted_reps == ["Max"]
+    assert rep_names(base) == ["Kim", "Sam"]
+
+
+def test_undo_restores_owner_and_deletes_rep(base, update_file: Path):
+    report = run_import(base, update_file, now=LATER)
+    assert rep_names(base) == ["Lee", "Sam"]
+
+    undone = undo_import(base, report.batch_id, now=UNDO_TIME)
+
+    assert undone.deleted_reps == ["Lee"]
+    assert rep_names(base) == ["Sam"]
+    with base.session() as session:
+        ann = session.scalars(select(Lead).where(Lead.email_normalized == "ann@example.com")).one()
+        assert ann.owner.name == "Sam"
 
 
 def file_digest(path: Path) -> str:

@@ -123,6 +123,9 @@ def format_undo(report: UndoReport) -> str:
         f"restored {counted(report.restored_fields, 'field', 'fields')} "
         f"on {counted(report.restored_leads, 'lead', 'leads')}."
     ]
+    if report.deleted_reps:
+        names = ", ".join(report.deleted_reps)
+        lines.append(f"Deleted {counted(len(report.deleted_reps), 'rep', 'reps')} that the import created: {names}.")
     if report.kept_leads:
         kept = counted(len(report.kept_leads), "lead that was", "leads that were")
         lines.append(f"Kept {kept} worked on after the import:")

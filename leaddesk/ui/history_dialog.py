@@ -165,6 +165,11 @@ class ImportHistoryDialog(QDialog):
                 batch=report.batch, deleted=report.deleted, fields=report.restored_fields, leads=report.restored_leads
             )
         ]
+        if report.deleted_reps:
+            lines.append(
+                self.tr("Deleted %n rep(s) that the import created: ", "", len(report.deleted_reps))
+                + ", ".join(report.deleted_reps)
+            )
         if report.kept_leads:
             lines.append(self.tr("Kept %n lead(s) that changed after the import:", "", len(report.kept_leads)))
             lines.extend(f"  {kept.label}: {kept.reason}" for kept in report.kept_leads)

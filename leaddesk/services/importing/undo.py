@@ -5,9 +5,11 @@ nothing. Undo keeps the work done after the import:
 
 - a created lead that was edited since (a higher row_version, an activity other than
   an import or undo activity, or a follow-up) is kept and reported. A later import that
-  updated the lead counts as an edit, even after that later import was undone;
+  updated the lead counts as an edit while it is in effect, but not once it was undone;
 - a changed field whose value is no longer the one the import wrote is kept and reported,
-  while the other fields of that lead are restored.
+  while the other fields of that lead are restored;
+- a rep that the import created for a new owner name is deleted when no lead or
+  follow-up refers to it any more and its e-mail address is still empty.
 """
 
 from __future__ import annotations
@@ -18,10 +20,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, select, update
+from sqlalchemy import and_, bindparam, delete, distinct, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, FollowUp, ImportBatch, ImportChange, Lead, normalize_phone, utc_now
+from leaddesk.models import (
+    Activity,
+    ActivityKind,
+    FollowUp,
+    ImportBatch,
+    ImportChange,
+    Lead,
+    Rep,
+    normalize_phone,
+    utc_now,
+)
 from leaddesk.services.database import Database
 from leaddesk.services.importing.history import batch_label, find_batch
 from leaddesk.services.importing.ids import OrderedIds
@@ -76,6 +88,7 @@ class UndoReport:
     restored_fields: int = 0
     kept_leads: list[KeptLead] = field(default_factory=list)
     kept_fields: list[KeptField] = field(default_factory=list)
+    deleted_reps: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready plain data, with ids as text."""
@@ -91,7 +104,8 @@ def undo_import(
     """Undo the import batch with this id or id prefix, in one transaction, and report what was kept.
 
     Restored leads get an "import_undone" activity and a higher row_version. Reps that the
-    import created for new owner names stay. Raises BatchNotFoundError for an unknown id
+    import created for new owner names are deleted when nothing refers to them any more
+    (see _delete_created_reps). Raises BatchNotFoundError for an unknown id
     and UndoError for a batch that was undone already.
     """
     now = now or utc_now()
@@ -104,8 +118,10 @@ def undo_import(
 
         report = UndoReport(batch_id=str(found.id), batch=label)
         logger.info("undoing import %s", label)
+        rep_ids = _owners_set_by(session, found)
         _restore_updated(session, found, report, now, actor)
         _delete_created(session, found, report)
+        _delete_created_reps(session, found, rep_ids, report)
         found.undone_at = now
         found.undone_by = actor
 
@@ -249,8 +265,14 @@ def _delete_created(session: Session, batch: ImportBatch, report: UndoReport) ->
         .where(leads.c.import_batch_id == batch.id)
         .where((leads.c.row_version > 1) | worked_on | followed_up)
     )
-    for row in session.execute(query).mappings():
-        report.kept_leads.append(KeptLead(lead_id=row["id"], label=lead_label(dict(row)), reason=_kept_reason(row)))
+    suspects = [dict(row) for row in session.execute(query).mappings()]
+    undone_versions = _versions_of_undone_imports(session, batch, [row["id"] for row in suspects])
+    for row in suspects:
+        if row["row_version"] - 1 == undone_versions.get(row["id"], 0):
+            # Every change since the import came from later imports and their undos.
+            row["row_version"] = 1
+        if row["row_version"] > 1 or row["worked_on"] or row["followed_up"]:
+            report.kept_leads.append(KeptLead(lead_id=row["id"], label=lead_label(row), reason=_kept_reason(row)))
 
     kept = {lead.lead_id for lead in report.kept_leads}
     condition = leads.c.import_batch_id == batch.id
@@ -263,6 +285,90 @@ def _delete_created(session: Session, batch: ImportBatch, report: UndoReport) ->
     for start in range(0, len(doomed), IDS_PER_QUERY):
         chunk = doomed[start : start + IDS_PER_QUERY]
         report.deleted += session.execute(delete(leads).where(leads.c.id.in_(chunk))).rowcount
+
+
+def _versions_of_undone_imports(session: Session, batch: ImportBatch, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Return, per lead, how many row_version increments later imports that were since undone explain.
+
+    An import that updates a lead raises its row_version once, and the undo that restores
+    its fields raises it once more and logs one "import_undone" activity. An undo that
+    restored nothing on the lead logs no activity and leaves row_version alone.
+    NOTE: an import that updated one lead from rows in two different chunks of 1,000 rows
+    raised row_version twice, so such a lead is kept as changed after the import.
+    """
+    versions: dict[uuid.UUID, int] = {}
+    activities = Activity.__table__.c
+    for start in range(0, len(lead_ids), IDS_PER_QUERY):
+        chunk = lead_ids[start : start + IDS_PER_QUERY]
+        updates = session.execute(
+            select(ImportChange.lead_id, func.count(distinct(ImportChange.batch_id)))
+            .join(ImportBatch, ImportBatch.id == ImportChange.batch_id)
+            .where(ImportChange.lead_id.in_(chunk))
+            .where(ImportBatch.id != batch.id)
+            .where(ImportBatch.undone_at.is_not(None))
+            .group_by(ImportChange.lead_id)
+        )
+        for lead_id, count in updates:
+            versions[lead_id] = versions.get(lead_id, 0) + count
+        undos = session.execute(
+            select(activities.lead_id, func.count())
+            .where(activities.lead_id.in_(chunk))
+            .where(activities.kind == ActivityKind.IMPORT_UNDONE.value)
+            .group_by(activities.lead_id)
+        )
+        for lead_id, count in undos:
+            versions[lead_id] = versions.get(lead_id, 0) + count
+    return versions
+
+
+def _owners_set_by(session: Session, batch: ImportBatch) -> set[uuid.UUID]:
+    """Return the ids of the reps that the batch made owners of leads it created or updated."""
+    leads = Lead.__table__.c
+    owners = set(
+        session.scalars(
+            select(leads.owner_id).where(leads.import_batch_id == batch.id).where(leads.owner_id.is_not(None)).distinct()
+        )
+    )
+    changed = session.scalars(
+        select(ImportChange.after).where(ImportChange.batch_id == batch.id).where(ImportChange.field == "owner_id")
+    )
+    owners.update(uuid.UUID(value) for value in changed if value)
+    return owners
+
+
+def _delete_created_reps(session: Session, batch: ImportBatch, rep_ids: set[uuid.UUID], report: UndoReport) -> None:
+    """Delete the reps in rep_ids that this batch created and that nothing refers to now.
+
+    The writer sets created_at of each rep it creates to the batch's start time, which
+    distinguishes them from reps created by hand or by another import. A rep with an
+    e-mail address was completed by someone after the import, so it stays.
+    """
+    if not rep_ids:
+        return
+    reps = Rep.__table__.c
+    created = session.execute(
+        select(reps.id, reps.name)
+        .where(reps.id.in_(sorted(rep_ids)))
+        .where(reps.created_at == batch.started_at)
+        .where(reps.email.is_(None))
+    ).all()
+    unused = [(rep_id, name) for rep_id, name in created if not _rep_is_referenced(session, rep_id)]
+    if not unused:
+        return
+    session.execute(delete(Rep.__table__).where(reps.id.in_([rep_id for rep_id, _name in unused])))
+    report.deleted_reps = sorted(name for _rep_id, name in unused)
+    logger.info("deleted %d reps that the import %s created: %s", len(unused), batch.id, ", ".join(report.deleted_reps))
+
+
+def _rep_is_referenced(session: Session, rep_id: uuid.UUID) -> bool:
+    """Return whether any row of any table, such as a lead or a follow-up, has a foreign key to the rep."""
+    for table in Rep.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table.name != Rep.__tablename__:
+                continue
+            if session.execute(select(key.parent).where(key.parent == rep_id).limit(1)).first() is not None:
+                return True
+    return False
 
 
 def _kept_reason(row) -> str:
