@@ -133,6 +133,9 @@ class Lead(Base):
     match_name_key_swapped: Mapped[str | None] = mapped_column(String(40))
     match_company: Mapped[str | None] = mapped_column(String(300))
     match_domain: Mapped[str | None] = mapped_column(String(300))
+    # Digest of the source values the match keys and lead_match_keys rows were computed from;
+    # None until computed. The duplicate scan recomputes the keys of a lead whose digest differs.
+    match_keys_hash: Mapped[str | None] = mapped_column(String(64))
 
     # Offline enrichment, computed by leaddesk.services.derived.refresh_derived. These
     # never overwrite the typed columns. A typed domain, country or region wins over its
