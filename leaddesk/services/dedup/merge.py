@@ -12,8 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leaddesk.models import (
-    COMPANY_AND_PLACE_FIELDS,
-    NAME_FIELDS,
     Activity,
     ActivityKind,
     DedupDecision,
@@ -24,25 +22,10 @@ from leaddesk.models import (
     utc_now,
 )
 from leaddesk.services.dedup.normalize import normalize_lead_keys
+from leaddesk.services.dedup.presets import CHOSEN_FIELDS, PRESETS, FieldValues, PresetError, choose_winners
 from leaddesk.services.dedup.snapshot import BOOKKEEPING_COLUMNS, earliest_open_follow_up, lead_state
 
 logger = logging.getLogger(__name__)
-
-PRESETS = ("survivor", "newest", "complete")
-
-# Fields whose value comes from one winning lead, chosen by the preset or an override.
-CHOSEN_FIELDS = (
-    "external_id",
-    *NAME_FIELDS,
-    "email",
-    "phone",
-    *COMPANY_AND_PLACE_FIELDS,
-    "employee_count",
-    "source",
-    "segment",
-    "stage",
-    "owner_id",
-)
 
 # Rows of other tables that point at a lead by lead_id and move to the survivor.
 MOVED_TABLES = {"activities": Activity, "follow_ups": FollowUp, "import_changes": ImportChange}
@@ -165,27 +148,14 @@ def _load(
     return leads[0], leads[1:]
 
 
-def _filled_count(lead: Lead) -> int:
-    return sum(1 for name in CHOSEN_FIELDS if getattr(lead, name) not in (None, ""))
-
-
-def _ranked(leads: list[Lead], preset: str) -> list[Lead]:
-    """Return the leads in the order the preset prefers their values; the survivor wins ties."""
-    if preset == "newest":
-        return sorted(leads, key=lambda lead: lead.updated_at, reverse=True)
-    if preset == "complete":
-        return sorted(leads, key=_filled_count, reverse=True)
-    return list(leads)
-
-
 def _choose_fields(survivor: Lead, leads: list[Lead], preset: str, overrides: dict[str, uuid.UUID]) -> None:
     by_id = {lead.id: lead for lead in leads}
-    ranked = _ranked(leads, preset)
-    for name in CHOSEN_FIELDS:
-        if name in overrides:
-            value = getattr(by_id[overrides[name]], name)
-        else:
-            value = next((getattr(lead, name) for lead in ranked if getattr(lead, name) not in (None, "")), None)
+    try:
+        winners = choose_winners([FieldValues.of(lead) for lead in leads], preset, overrides)
+    except PresetError as error:
+        raise MergeError(str(error)) from None
+    for name, winner in winners.items():
+        value = getattr(by_id[winner], name)
         if value != getattr(survivor, name):
             setattr(survivor, name, value)
 

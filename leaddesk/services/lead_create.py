@@ -1,0 +1,50 @@
+"""Creating one lead typed by hand, with its response clock and duplicate match keys."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from leaddesk.models import Lead
+from leaddesk.services.dedup.normalize import normalize_lead_keys
+from leaddesk.services.lead_actions import LeadActionError
+from leaddesk.services.playbook import load_playbook
+from leaddesk.services.sla import start_response_clock
+
+logger = logging.getLogger(__name__)
+
+# Fields the new-lead form can set, as Lead column names.
+TYPED_FIELDS = ("first_name", "last_name", "email", "phone", "company", "title", "source")
+
+# One "@" with text on both sides and a dot in the domain; anything stricter rejects real addresses.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class NewLeadError(LeadActionError):
+    """Typed values that cannot make a lead; the message names the field, the value and the fix."""
+
+
+def create_lead(session: Session, values: Mapping[str, str | None], actor: str | None, now: datetime) -> uuid.UUID:
+    """Store a new lead received now, start its response clock, and return its id."""
+    cleaned = {name: (values.get(name) or "").strip() or None for name in TYPED_FIELDS}
+    unknown = sorted(set(values) - set(TYPED_FIELDS))
+    if unknown:
+        raise NewLeadError(f"unknown lead field {unknown[0]!r}; use one of {', '.join(TYPED_FIELDS)}")
+    if not any(cleaned[name] for name in ("first_name", "last_name", "email", "phone", "company")):
+        raise NewLeadError("the lead has no name, e-mail, phone or company; fill in at least one of them")
+    if cleaned["email"] and not _EMAIL.match(cleaned["email"]):
+        raise NewLeadError(f"the e-mail {cleaned['email']!r} is not a valid address; write it as name@example.com")
+
+    lead = Lead(**cleaned, received_at=now, created_at=now, updated_at=now, updated_by=actor, custom_fields={}, secondary_values={})
+    lead.email_normalized = cleaned["email"].casefold() if cleaned["email"] else None
+    start_response_clock(lead, load_playbook(session))
+    normalize_lead_keys(lead)
+    session.add(lead)
+    session.flush()
+    logger.info("created lead %s by %s", lead.id, actor)
+    return lead.id
