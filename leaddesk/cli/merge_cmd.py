@@ -1,4 +1,4 @@
-"""`leaddesk merge` to merge duplicate leads, and `leaddesk undo` to undo a merge or an import."""
+"""`leaddesk merge` to merge duplicate leads, `leaddesk merges` to list merges, and `leaddesk undo`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import json
 import uuid
 
-from leaddesk.cli.errors import EXIT_OK, CliError
+from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.cli.imports_cmd import _current_user, _open_existing, format_undo
+from leaddesk.services.dedup.history import MergeSummary, list_merges
 from leaddesk.services.dedup.merge import PRESETS, MergeError, merge_leads
+from leaddesk.services.dedup.presets import CHOSEN_FIELDS
 from leaddesk.services.dedup.undo import MergeUndoError, MergeUndoReport, find_operation, undo_merge
 from leaddesk.services.importing.history import BatchNotFoundError
 from leaddesk.services.importing.undo import UndoError, undo_import
@@ -33,8 +35,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="which lead's value wins per field: the survivor's unless empty (default), the newest lead's, "
         "or the most complete lead's",
     )
+    merge.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="FIELD=ID",
+        help="take FIELD from the lead ID, whatever the preset picks; repeat for more fields "
+        f"(fields: {', '.join(CHOSEN_FIELDS)})",
+    )
     _add_common(merge)
     merge.set_defaults(run=run_merge)
+
+    merges = subparsers.add_parser(
+        "merges",
+        help="list merges with the ids that 'leaddesk undo' takes",
+        description="List recorded merges, newest first, with their operation ids, survivors, merged leads and undo state.",
+    )
+    merges.add_argument("--limit", type=int, metavar="N", help="list at most N merges (default: all)")
+    _add_common(merges)
+    merges.set_defaults(run=run_merges)
 
     undo = subparsers.add_parser(
         "undo",
@@ -57,10 +76,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def run_merge(args: argparse.Namespace) -> int:
     survivor = _lead_id(args.survivor)
     others = [_lead_id(text) for text in args.others]
+    overrides = parse_overrides(args.override, [survivor, *others])
     database = _open_existing(args)
     try:
         with database.session() as session:
-            result = merge_leads(session, survivor, others, preset=args.preset, actor=_current_user())
+            result = merge_leads(session, survivor, others, preset=args.preset, overrides=overrides, actor=_current_user())
     except MergeError as error:
         raise CliError(str(error)) from error
     finally:
@@ -76,6 +96,59 @@ def run_merge(args: argparse.Namespace) -> int:
             f"Undo with: leaddesk undo {result.operation_id}"
         )
     return EXIT_OK
+
+
+def parse_overrides(items: list[str], lead_ids: list[uuid.UUID]) -> dict[str, uuid.UUID]:
+    """Turn --override FIELD=ID items into {field: lead id}, checking both parts against the merge."""
+    overrides: dict[str, uuid.UUID] = {}
+    for item in items:
+        field, separator, lead_text = item.partition("=")
+        field = field.strip()
+        if not separator or not field or not lead_text.strip():
+            raise CliError(f"invalid --override value {item!r}; write FIELD=LEAD_ID, such as email={lead_ids[-1]}", EXIT_USAGE)
+        if field not in CHOSEN_FIELDS:
+            raise CliError(f"invalid --override field {field!r} in {item!r}; use one of {', '.join(CHOSEN_FIELDS)}", EXIT_USAGE)
+        lead_id = _lead_id(lead_text)
+        if lead_id not in lead_ids:
+            raise CliError(f"the lead {lead_id} in --override {item!r} is not one of the merged leads; give the survivor or an OTHER_ID")
+        if field in overrides and overrides[field] != lead_id:
+            raise CliError(f"--override gives field {field!r} twice with different leads; give it once")
+        overrides[field] = lead_id
+    return overrides
+
+
+def run_merges(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise CliError(f"invalid --limit {args.limit}; give a number of 1 or more", EXIT_USAGE)
+    database = _open_existing(args)
+    try:
+        with database.session() as session:
+            merges = list_merges(session, limit=args.limit)
+    finally:
+        database.dispose()
+
+    if args.json:
+        print(json.dumps([summary.to_dict() for summary in merges], ensure_ascii=False))
+    else:
+        print(format_merges(merges), end="")
+    return EXIT_OK
+
+
+def format_merges(merges: list[MergeSummary]) -> str:
+    if not merges:
+        return "No merges recorded.\n"
+    lines = []
+    for summary in merges:
+        state = f"undone {summary.undone_at:%Y-%m-%d %H:%M} UTC" if summary.undone else "active"
+        by = f" by {summary.created_by}" if summary.created_by else ""
+        lines.append(f"{summary.operation_id}  {summary.created_at:%Y-%m-%d %H:%M} UTC{by}  {state}")
+        lines.append(f"  kept {summary.survivor_name} ({summary.survivor_id})")
+        for lead_id, name in zip(summary.merged_ids, summary.merged_names):
+            lines.append(f"  merged {name} ({lead_id})")
+    active = sum(1 for summary in merges if not summary.undone)
+    if active:
+        lines.append("Undo a merge with: leaddesk undo OPERATION_ID")
+    return "\n".join(lines) + "\n"
 
 
 def run_undo(args: argparse.Namespace) -> int:
