@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import holidays
+
 # Calendars with no open hour at all would loop forever; ten years of closed days is an error.
 MAX_DAYS_SCANNED = 3660
 
@@ -24,13 +26,22 @@ MONDAY_TO_FRIDAY_9_TO_6: Mapping[int, WorkingHours] = {
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Weekly opening hours (weekday 0 = Monday) in an IANA timezone, minus closed dates."""
+    """Weekly opening hours (weekday 0 = Monday) in an IANA timezone, minus holidays and closed dates.
+
+    holiday_country and holiday_subdivision name a country and region as the holidays
+    package spells them ("US" and "CA", "DE" and "BY"). Its public holidays are closed all day.
+    """
 
     timezone_name: str = "UTC"
     weekly_hours: Mapping[int, WorkingHours] = field(default_factory=lambda: dict(MONDAY_TO_FRIDAY_9_TO_6))
     closed_dates: frozenset[date] = frozenset()
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
     # Open intervals per local date; the calendar is immutable, so they never go stale.
     _interval_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _holiday_table: dict[str, holidays.HolidayBase] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -50,8 +61,24 @@ class BusinessCalendar:
         self._interval_cache[day] = intervals
         return intervals
 
-    def _compute_open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+    def holiday_name(self, day: date) -> str | None:
+        """Return the name of the public holiday or "closed date" on day, or None on an ordinary day."""
         if day in self.closed_dates:
+            return "closed date"
+        if self.holiday_country is None:
+            return None
+        return self._public_holidays().get(day)
+
+    def _public_holidays(self) -> holidays.HolidayBase:
+        found = self._holiday_table.get("table")
+        if found is None:
+            # The table fills in each year on first lookup of a date in it.
+            found = holidays.country_holidays(self.holiday_country, subdiv=self.holiday_subdivision)
+            self._holiday_table["table"] = found
+        return found
+
+    def _compute_open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        if self.holiday_name(day) is not None:
             return []
         intervals = []
         for opens, closes in self.weekly_hours.get(day.weekday(), ()):
@@ -63,6 +90,12 @@ class BusinessCalendar:
 
     def is_business_day(self, day: date) -> bool:
         return bool(self.open_intervals(day))
+
+    def is_open(self, instant: datetime) -> bool:
+        """Return whether instant falls inside an open interval (the closing instant itself is closed)."""
+        instant = _require_aware(instant).astimezone(timezone.utc)
+        day = self.local_date(instant)
+        return any(start <= instant < end for start, end in self.open_intervals(day))
 
     def _intervals_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Yield the open intervals that end after instant, clipped to start no earlier than it."""
@@ -112,6 +145,20 @@ class BusinessCalendar:
                 break
             total += min(interval_end, end) - interval_start
         return total
+
+    def end_of_next_business_day(self, instant: datetime) -> datetime:
+        """Return the closing time of the business day after the one that end_of_business_day picks."""
+        first_start, _first_end = next(self._intervals_from(instant))
+        day = self.local_date(first_start) + timedelta(days=1)
+        for _ in range(MAX_DAYS_SCANNED):
+            intervals = self.open_intervals(day)
+            if intervals:
+                return intervals[-1][1]
+            day += timedelta(days=1)
+        raise ValueError(
+            f"the business calendar in {self.timezone_name} has no open hours in {MAX_DAYS_SCANNED} days; "
+            "add opening hours to the playbook"
+        )
 
     def end_of_business_day(self, instant: datetime) -> datetime:
         """Return the closing time of the business day that instant falls in.
