@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from leaddesk.models import Lead
+from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.playbook import BudgetKind, ClockKind, Playbook, SegmentRule
 
 # The lead turns amber once this share of its response budget is used.
@@ -30,9 +31,12 @@ class ResponseClock:
 def compute_response_clock(rule: SegmentRule, received_at: datetime, playbook: Playbook) -> ResponseClock:
     """Return when a lead of this segment received at received_at must be answered, and when it turns amber."""
     calendar = playbook.calendar
-    if rule.budget_kind is BudgetKind.SAME_BUSINESS_DAY:
+    if rule.budget_kind in (BudgetKind.SAME_BUSINESS_DAY, BudgetKind.NEXT_BUSINESS_DAY):
         clock_start = calendar.next_opening(received_at)
-        due_at = calendar.end_of_business_day(received_at)
+        if rule.budget_kind is BudgetKind.SAME_BUSINESS_DAY:
+            due_at = calendar.end_of_business_day(received_at)
+        else:
+            due_at = calendar.end_of_next_business_day(received_at)
         budget = calendar.business_time_between(clock_start, due_at)
         warn_at = calendar.add_business_time(clock_start, budget * WARN_FRACTION)
     elif rule.clock is ClockKind.BUSINESS_HOURS:
@@ -94,3 +98,19 @@ def format_remaining(due_at: datetime, now: datetime) -> str:
         parts.pop(0)
     text = " ".join(f"{value}{unit}" for value, unit in parts[:2])
     return f"overdue by {text}" if overdue else f"due in {text}"
+
+
+@dataclass(frozen=True)
+class SpeedToLead:
+    """Time from arrival to first contact, as wall time and as open business time."""
+
+    wall: timedelta
+    business: timedelta
+
+
+def speed_to_lead(received_at: datetime, first_contacted_at: datetime, calendar: BusinessCalendar) -> SpeedToLead:
+    # Subtract in UTC, because Python subtracts two datetimes of one zone by wall time.
+    return SpeedToLead(
+        wall=first_contacted_at.astimezone(timezone.utc) - received_at.astimezone(timezone.utc),
+        business=calendar.business_time_between(received_at, first_contacted_at),
+    )

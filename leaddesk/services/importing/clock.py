@@ -68,6 +68,8 @@ class ResponseClocks:
     def _within_open_interval(
         self, rule: SegmentRule, received_at: datetime, closes: datetime, intervals_that_day: int
     ) -> tuple[datetime, datetime] | None:
+        if rule.budget_kind is BudgetKind.NEXT_BUSINESS_DAY:
+            return None
         if rule.budget_kind is BudgetKind.SAME_BUSINESS_DAY:
             if intervals_that_day != 1:
                 return None
