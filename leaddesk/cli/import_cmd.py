@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
 from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from leaddesk.cli.import_duplicates import count_import_duplicates, format_duplicates_line
 from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.database import Database
 from leaddesk.services.importing import (
@@ -150,12 +151,14 @@ def run(args: argparse.Namespace) -> int:
 
     rejected_file = _write_rejected(path, report, args.rejected_file)
     database_label = str(database_path) if database_path.exists() else None
+    duplicates = count_import_duplicates(database_path, report)
     if args.json:
-        _print_json(report, plan, database_path, rejected_file)
+        _print_json(report, plan, database_path, rejected_file, duplicates)
     elif plan is not None:
         _print_plan(plan, database_path, database_label, rejected_file, args.show)
     else:
         _print_report(report, database_path, rejected_file)
+        print(format_duplicates_line(duplicates, report.batch_id), end="")
     return EXIT_OK
 
 
@@ -290,10 +293,14 @@ def _print_plan(
         print(f"{rejected} not written to a file; add --rejected-file PATH to save them.")
 
 
-def _print_json(report: ImportReport, plan: ImportPlan | None, database_path: Path, rejected_file: Path | None) -> None:
+def _print_json(
+    report: ImportReport, plan: ImportPlan | None, database_path: Path, rejected_file: Path | None, duplicates: int | None
+) -> None:
     data = report.to_dict()
     data["database"] = str(database_path)
     data["rejected_file"] = str(rejected_file) if rejected_file else None
+    # Groups of possible duplicates among the imported leads; null for a dry run or an import that stored nothing.
+    data["possible_duplicates"] = duplicates
     if plan is not None:
         data["totals"] = plan.totals()
         data["rows"] = [row.to_dict() for row in plan.rows]
