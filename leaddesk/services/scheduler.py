@@ -1,0 +1,198 @@
+"""When the next reminder is due, and which due events a user has not been shown yet.
+
+The window arms one timer for next_wake() and calls check() when it fires, when the data
+changes and when the wall clock jumps (sleep, clock change, timezone change). check()
+shows every event that fell due since the user's last check in one notification, and
+records each (event, user) pair in notification_receipts. The primary key of that table
+lets only one window (or one process on a shared database file) claim a pair, so no
+event reaches the same user twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from leaddesk.models import FollowUp, Lead, NotificationReceipt, Rep, Setting
+from leaddesk.services.notifications.notifier import Notification
+from leaddesk.services.notifications.preferences import NotifyPreferences, Scope
+from leaddesk.services.notifications.summary import summarize
+
+logger = logging.getLogger(__name__)
+
+# Stages in which a lead still waits for its first answer and can breach its deadline.
+OPEN_STAGES = ("new", "contacted", "qualified")
+
+
+class EventKind(str, enum.Enum):
+    FOLLOW_UP_DUE = "follow_up"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+
+
+@dataclass(frozen=True)
+class DueEvent:
+    """One moment a user should hear about: a follow-up coming due or a response deadline nearing or passing."""
+
+    kind: EventKind
+    at: datetime
+    lead_id: uuid.UUID
+    lead_name: str
+    follow_up_id: uuid.UUID | None = None
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        """Return the receipt key. It contains the instant, so a snoozed follow-up notifies again at its new time."""
+        subject = self.follow_up_id or self.lead_id
+        return f"{self.kind.value}:{subject}:{self.at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check showed, and when the next one is needed (None: nothing is scheduled)."""
+
+    events: tuple[DueEvent, ...]
+    notification: Notification | None
+    next_wake: datetime | None
+    quiet_until: datetime | None = None
+
+
+def events_between(
+    session: Session, preferences: NotifyPreferences, after: datetime | None, until: datetime | None
+) -> list[DueEvent]:
+    """Return the events in scope with after < at <= until, oldest first. None leaves a bound open."""
+    events = _follow_up_events(session, preferences, after, until)
+    events += _sla_events(session, preferences, after, until)
+    events.sort(key=lambda event: (event.at, event.kind.value, event.lead_name))
+    return events
+
+
+def _window(column, after: datetime | None, until: datetime | None):
+    conditions = []
+    if after is not None:
+        conditions.append(column > after)
+    if until is not None:
+        conditions.append(column <= until)
+    return and_(*conditions) if conditions else True
+
+
+def _scope_filter(preferences: NotifyPreferences, owner_column):
+    if preferences.scope is Scope.TEAM:
+        return True
+    if not preferences.rep_name:
+        return False
+    rep_ids = select(Rep.id).where(Rep.name == preferences.rep_name).scalar_subquery()
+    return owner_column == rep_ids
+
+
+def _follow_up_events(
+    session: Session, preferences: NotifyPreferences, after: datetime | None, until: datetime | None
+) -> list[DueEvent]:
+    # A follow-up without an owner belongs to the lead's owner.
+    statement = (
+        select(FollowUp, Lead)
+        .join(Lead, Lead.id == FollowUp.lead_id)
+        .where(
+            FollowUp.completed_at.is_(None),
+            Lead.deleted_at.is_(None),
+            _window(FollowUp.due_at, after, until),
+            or_(
+                _scope_filter(preferences, FollowUp.owner_id),
+                and_(FollowUp.owner_id.is_(None), _scope_filter(preferences, Lead.owner_id)),
+            ),
+        )
+    )
+    return [
+        DueEvent(EventKind.FOLLOW_UP_DUE, follow_up.due_at, lead.id, lead.display_name, follow_up.id, follow_up.note)
+        for follow_up, lead in session.execute(statement)
+    ]
+
+
+def _sla_events(
+    session: Session, preferences: NotifyPreferences, after: datetime | None, until: datetime | None
+) -> list[DueEvent]:
+    waiting = and_(
+        Lead.first_contacted_at.is_(None),
+        Lead.deleted_at.is_(None),
+        Lead.stage.in_(OPEN_STAGES),
+        _scope_filter(preferences, Lead.owner_id),
+    )
+    events = []
+    for kind, column in ((EventKind.SLA_WARNING, Lead.response_warn_at), (EventKind.SLA_BREACH, Lead.response_due_at)):
+        statement = select(Lead).where(waiting, column.is_not(None), _window(column, after, until))
+        for lead in session.scalars(statement):
+            at = lead.response_warn_at if kind is EventKind.SLA_WARNING else lead.response_due_at
+            events.append(DueEvent(kind, at, lead.id, lead.display_name))
+    return events
+
+
+def next_event_at(session: Session, preferences: NotifyPreferences, now: datetime) -> datetime | None:
+    """Return the instant of the earliest event in scope after now, or None."""
+    upcoming = events_between(session, preferences, now, None)
+    return upcoming[0].at if upcoming else None
+
+
+def claim(session: Session, events: list[DueEvent], user: str, now: datetime) -> list[DueEvent]:
+    """Record that user was shown each event, and return only those no one had claimed for user before."""
+    claimed = []
+    for event in events:
+        statement = (
+            sqlite_insert(NotificationReceipt.__table__)
+            .values(event_key=event.key, recipient=user, notified_at=now)
+            .on_conflict_do_nothing()
+        )
+        if session.execute(statement).rowcount == 1:
+            claimed.append(event)
+    return claimed
+
+
+def _watermark_key(user: str) -> str:
+    return f"notify:{user}:checked_until"
+
+
+def last_checked(session: Session, user: str) -> datetime | None:
+    setting = session.get(Setting, _watermark_key(user))
+    if setting is None:
+        return None
+    return datetime.fromisoformat(setting.value)
+
+
+def check(session: Session, preferences: NotifyPreferences, now: datetime) -> CheckResult:
+    """Claim the events that fell due since the user's last check and build one notification for them.
+
+    On a user's first check ever, only events due from now on count, so a new install
+    does not show months of old deadlines. During quiet hours nothing is claimed and the
+    next wake is the end of the quiet hours, when the waiting events come as one group.
+    """
+    if now.tzinfo is None:
+        raise ValueError(f"now {now.isoformat()} is naive; attach a timezone")
+    quiet_until = preferences.quiet_until(now)
+    if quiet_until is not None:
+        upcoming = next_event_at(session, preferences, now)
+        return CheckResult((), None, quiet_until if upcoming is None else max(upcoming, quiet_until), quiet_until)
+
+    since = last_checked(session, preferences.user)
+    due = events_between(session, preferences, since, now) if since is not None else []
+    claimed = claim(session, due, preferences.user, now)
+    session.merge(Setting(key=_watermark_key(preferences.user), value=now.astimezone(timezone.utc).isoformat()))
+    session.flush()
+
+    notification = summarize(claimed, now) if claimed else None
+    if claimed:
+        logger.info("showing %d due event(s) to %s", len(claimed), preferences.user)
+    return CheckResult(tuple(claimed), notification, next_event_at(session, preferences, now))
+
+
+def arm_delay(next_wake: datetime | None, now: datetime, maximum: timedelta) -> timedelta:
+    """Return how long a timer should wait for next_wake, at most maximum and never negative."""
+    if next_wake is None:
+        return maximum
+    return min(max(next_wake - now, timedelta(0)), maximum)
