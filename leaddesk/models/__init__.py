@@ -7,6 +7,7 @@ from leaddesk.models.follow_up import RECURRENCES, FollowUp
 from leaddesk.models.import_batch import ImportBatch
 from leaddesk.models.import_change import ImportChange
 from leaddesk.models.lead import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, STAGES, Lead, normalize_phone
+from leaddesk.models.lead_evaluation import LeadEvaluation
 from leaddesk.models.lead_match_key import LeadMatchKey
 from leaddesk.models.merge_operation import MergeOperation
 from leaddesk.models.notification_receipt import NotificationReceipt
@@ -26,6 +27,7 @@ __all__ = [
     "ImportBatch",
     "ImportChange",
     "Lead",
+    "LeadEvaluation",
     "LeadMatchKey",
     "MergeOperation",
     "NAME_FIELDS",

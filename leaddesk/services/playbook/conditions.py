@@ -31,7 +31,8 @@ NUMERIC_OPERATORS = {"at_least": ">=", "at_most": "<=", "greater_than": ">", "le
 _NEGATED = {">=": "<", "<=": ">", ">": "<=", "<": ">="}
 TEXT_OPERATORS = ("equals", "not_equals", "in", "contains")
 OPERATORS = (*TEXT_OPERATORS, *NUMERIC_OPERATORS, "is", "is_set")
-SENIORITY_LEVELS = ("entry", "senior", "manager", "director", "vp", "c_level")
+# The level keys of leaddesk.services.enrichment.seniority, lowest first.
+SENIORITY_LEVELS = ("ic", "manager", "director", "vp", "c_level")
 
 
 class LeadFactsLike(Protocol):
