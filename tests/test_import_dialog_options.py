@@ -104,7 +104,8 @@ def test_one_sheet_hides_sheet_choice(qtbot, runner, tmp_path):
     path.write_text("Email\nann@example.com\n", encoding="utf-8")
     dialog = open_dialog(qtbot, runner, path)
     assert not dialog.sheet_combo.isVisible()
-    assert dialog.read_options() == {"encoding": None, "header_row": None, "sheet": None}
+    assert dialog.read_options() == {"encoding": None, "header_row": None, "sheet": None, "fill_merged": False}
+    assert not dialog.fill_merged_check.isVisible()
 
 
 def test_header_row_spin_rereads_preview(qtbot, runner, tmp_path):
@@ -223,3 +224,71 @@ def test_suggested_mapping_not_named(qtbot, runner, tmp_path):
     path.write_text("Email\nann@example.com\n", encoding="utf-8")
     dialog = open_dialog(qtbot, runner, path)
     assert not dialog.saved_mapping_label.isVisible()
+
+
+def test_fill_merged_check_imports_filled(qtbot, runner, database, tmp_path):
+    path = tmp_path / "merged.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Company", "Email", "City"])
+    sheet.append(["Acme", "ann@example.com", "Oslo"])
+    sheet.append([None, "bo@example.com", None])
+    sheet.append(["Bolt", "cy@example.com", "Rome"])
+    sheet.append([None, "dee@example.com", None])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("A4:A5")
+    sheet.merge_cells("C2:C3")
+    workbook.save(path)
+    dialog = open_dialog(qtbot, runner, path)
+    assert dialog.fill_merged_check.isVisible()
+    assert dialog.fill_merged_check.text() == "Fill merged cells (3 range(s))"
+    assert sample_text(dialog, "Company") == "Acme | Bolt"
+    assert [row[0] for row in dialog.preview.sample_rows] == ["Acme", "", "Bolt", ""]
+
+    with qtbot.waitSignal(dialog.preview_ready, timeout=10_000) as ready:
+        dialog.fill_merged_check.setChecked(True)
+    assert ready.args[0].fill_merged
+    assert [row[0] for row in dialog.preview.sample_rows] == ["Acme", "Acme", "Bolt", "Bolt"]
+    assert dialog.read_options()["fill_merged"] is True
+
+    with qtbot.waitSignal(dialog.imported, timeout=20_000):
+        dialog.start_import()
+
+    with database.session() as session:
+        leads = {lead.email: (lead.company, lead.city) for lead in session.query(Lead)}
+    assert leads == {
+        "ann@example.com": ("Acme", "Oslo"),
+        "bo@example.com": ("Acme", "Oslo"),
+        "cy@example.com": ("Bolt", "Rome"),
+        "dee@example.com": ("Bolt", None),
+    }
+
+
+def test_dry_run_shows_competing_columns(qtbot, runner, tmp_path):
+    path = tmp_path / "phones.csv"
+    path.write_text("Email,Mobile,Office\nann@example.com,+44 7700 900123,+44 20 7946 0958\n", encoding="utf-8")
+    dialog = open_dialog(qtbot, runner, path)
+    dialog.target_combo("Mobile").setCurrentIndex(dialog.target_combo("Mobile").findData("phone"))
+    dialog.target_combo("Office").setCurrentIndex(dialog.target_combo("Office").findData("phone"))
+
+    with qtbot.waitSignal(dialog.plan_ready, timeout=20_000):
+        dialog.start_plan()
+
+    assert (
+        "2 columns could fill the phone field; 'Mobile' fills it, and 'Office' is kept as a custom field "
+        "that fills it only in rows where 'Mobile' is empty"
+    ) in dialog.plan_totals_label.text().splitlines()
+
+
+def test_summary_shows_competing_columns(qtbot, runner, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("Email,Work Email\n,ann@work.example\n", encoding="utf-8")
+    dialog = open_dialog(qtbot, runner, path)
+
+    with qtbot.waitSignal(dialog.imported, timeout=20_000):
+        dialog.start_import()
+
+    assert (
+        "2 columns could fill the e-mail field; 'Email' fills it, and 'Work Email' is kept as a custom field "
+        "that fills it only in rows where 'Email' is empty"
+    ) in dialog.status_label.text().splitlines()

@@ -14,7 +14,7 @@ from openpyxl.styles import PatternFill
 from sqlalchemy import select
 
 from leaddesk.models import Lead
-from leaddesk.services.importing import ImportFileError, preview_file, run_import
+from leaddesk.services.importing import ImportFileError, plan_import, preview_file, run_import
 from leaddesk.services.importing.reader import open_table
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
@@ -554,6 +554,52 @@ def test_merged_cells_filled(tmp_path: Path):
     assert "merged cells A2:A4 were filled: every cell of each range got the range's value" in table.warnings
 
 
+def test_merged_fill_in_preview(tmp_path: Path):
+    path = merged_workbook(tmp_path / "merged.xlsx")
+
+    plain = preview_file(path)
+    filled = preview_file(path, fill_merged=True)
+
+    assert (plain.merged_ranges, plain.fill_merged) == (1, False)
+    assert (filled.merged_ranges, filled.fill_merged) == (1, True)
+    assert [row[0] for row in filled.sample_rows] == ["Acme", "Acme", "Acme"]
+    assert "merged cells A2:A4 were filled: every cell of each range got the range's value" in filled.warnings
+
+
+def test_merged_fill_in_import(database, tmp_path: Path):
+    path = merged_workbook(tmp_path / "merged.xlsx")
+
+    plan = plan_import(database, path, fill_merged=True, now=NOW)
+    report = run_import(database, path, fill_merged=True, now=NOW)
+
+    assert plan.totals() == {"create": 3, "update": 0, "skip": 0, "reject": 0}
+    assert report.created == 3
+    assert {email: lead.company for email, lead in leads_by_email(database).items()} == {
+        "ann@example.com": "Acme",
+        "bo@example.com": "Acme",
+        "cy@example.com": "Acme",
+    }
+
+
+def test_merged_unfilled_by_default(database, tmp_path: Path):
+    path = merged_workbook(tmp_path / "merged.xlsx")
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 3
+    assert any(warning.startswith("the sheet has merged cells in its data (A2:A4)") for warning in report.warnings)
+    companies = {email: lead.company for email, lead in leads_by_email(database).items()}
+    assert companies == {"ann@example.com": "Acme", "bo@example.com": None, "cy@example.com": None}
+
+
+def test_csv_has_no_merged_ranges(tmp_path: Path):
+    path = write_text(tmp_path, "plain.csv", "Company,Email\nAcme,ann@example.com\n")
+
+    preview = preview_file(path, fill_merged=True)
+
+    assert (preview.merged_ranges, preview.fill_merged) == (0, False)
+
+
 def test_dates_serial_iso_strict(database, tmp_path: Path):
     path = tmp_path / "dates.xlsx"
     save_workbook(
@@ -677,9 +723,44 @@ def test_mapping_two_columns_warned(database, tmp_path: Path):
         "that fills it only in rows where 'Email' is empty"
     ) in preview.warnings
     assert report.created == 2
+    assert (
+        "2 columns could fill the e-mail field; 'Email' fills it, and 'Work Email' is kept as a custom field "
+        "that fills it only in rows where 'Email' is empty"
+    ) in report.warnings
     leads = leads_by_email(database)
     assert leads["ann@work.example"].custom_fields == {"Work Email": "ann@work.example"}
     assert leads["bo@example.com"].custom_fields == {"Work Email": "bo@work.example"}
+
+
+def test_repeated_header_in_report(database, tmp_path: Path):
+    path = write_text(tmp_path, "repeat.csv", "Email,Company,Email\nann@example.com,Acme,ann@home.example\n,Bolt,bo@home.example\n")
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.headers == ["Email", "Company", "Email (2)"]
+    assert "the header 'Email' appears more than once; column 3 is kept as 'Email (2)'" in report.warnings
+    assert (
+        "2 columns could fill the e-mail field; 'Email' fills it, and 'Email (2)' is kept as a custom field "
+        "that fills it only in rows where 'Email' is empty"
+    ) in report.warnings
+    leads = leads_by_email(database)
+    assert leads["ann@example.com"].custom_fields == {"Email (2)": "ann@home.example"}
+    assert leads["bo@home.example"].company == "Bolt"
+
+
+def test_two_mapped_columns_in_report(database, tmp_path: Path):
+    path = write_text(tmp_path, "phones.csv", "Email,Mobile,Office\nann@example.com,+44 7700 900123,+44 20 7946 0958\n")
+    mapping = {"Email": "email", "Mobile": "phone", "Office": "phone"}
+
+    report = run_import(database, path, mapping=mapping, now=NOW)
+
+    assert report.warnings == [
+        "2 columns could fill the phone field; 'Mobile' fills it, and 'Office' is kept as a custom field "
+        "that fills it only in rows where 'Mobile' is empty"
+    ]
+    ann = leads_by_email(database)["ann@example.com"]
+    assert ann.phone == "+44 7700 900123"
+    assert ann.custom_fields == {"Office": "+44 20 7946 0958"}
 
 
 def test_full_name_split(database, tmp_path: Path):

@@ -103,6 +103,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--header-row", type=int, metavar="N", help="the 1-based row that contains the headers (default: detected)"
     )
+    parser.add_argument(
+        "--fill-merged",
+        action="store_true",
+        help=(
+            "copy the value of each merged cell range of a workbook into every cell of the range, "
+            "so that each row of the range gets it (default: only the range's first row has the value)"
+        ),
+    )
 
     parser.add_argument(
         "--rejected-file",
@@ -135,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             plan = plan_import(
                 database, path, mapping=mapping, policy=policy, historical=args.historical,
                 actor=_current_user(), progress=progress, sheet=args.sheet, header_row=args.header_row,
+                fill_merged=args.fill_merged,
             )
             report = plan.report
         else:
@@ -142,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
             report = run_import(
                 database, path, mapping=mapping, policy=policy, historical=args.historical,
                 actor=_current_user(), progress=progress, sheet=args.sheet, header_row=args.header_row,
+                fill_merged=args.fill_merged,
             )
     except (ImportFileError, MappingError) as error:
         raise CliError(str(error)) from error
@@ -186,7 +196,8 @@ def _mapping(database: Database, path: Path, args: argparse.Namespace) -> dict[s
                 f"invalid --map value {item!r}: expected HEADER=FIELD, such as 'E-mail Address=email'", EXIT_USAGE
             )
         overrides[header.strip()] = target.strip()
-    mapping = dict(preview_import(database, path, sheet=args.sheet, header_row=args.header_row).mapping)
+    preview = preview_import(database, path, sheet=args.sheet, header_row=args.header_row, fill_merged=args.fill_merged)
+    mapping = dict(preview.mapping)
     mapping.update(overrides)
     return mapping
 

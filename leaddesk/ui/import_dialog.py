@@ -213,11 +213,17 @@ class ImportDialog(CancellableDialog):
         self.sheet_label.setBuddy(self.sheet_combo)
         header_row_label = QLabel(self.tr("&Header row:"), self)
         header_row_label.setBuddy(self.header_row_spin)
+        # Shown only for a sheet with merged cells in its data, with the number of ranges.
+        self.fill_merged_check = QCheckBox(self)
+        self.fill_merged_check.setToolTip(
+            self.tr("Copy the value of each merged range into every cell of the range, so each row gets it.")
+        )
+        self.fill_merged_check.hide()
 
         self.read_options_layout = QHBoxLayout()
         for widget in (
             self.encoding_label, self.encoding_combo, self.sheet_label, self.sheet_combo,
-            header_row_label, self.header_row_spin,
+            header_row_label, self.header_row_spin, self.fill_merged_check,
         ):
             self.read_options_layout.addWidget(widget)
         self.read_options_layout.addStretch(1)
@@ -227,6 +233,7 @@ class ImportDialog(CancellableDialog):
         self.encoding_combo.currentIndexChanged.connect(self._on_encoding_chosen)
         self.sheet_combo.currentIndexChanged.connect(self._on_sheet_chosen)
         self.header_row_spin.valueChanged.connect(self._on_header_row_chosen)
+        self.fill_merged_check.toggled.connect(self._on_fill_merged_toggled)
 
     def _build_mapping_table(self) -> None:
         self.mapping_table = QTableWidget(0, 3, self)
@@ -305,11 +312,12 @@ class ImportDialog(CancellableDialog):
         )
 
     def read_options(self) -> dict[str, Any]:
-        """Return the encoding, header_row and sheet the user chose, None where the reader detects them."""
+        """Return the encoding, header_row and sheet the user chose, None where the reader detects them, and fill_merged."""
         return {
             "encoding": self.encoding_combo.currentData(),
             "header_row": self._header_row_override,
             "sheet": self.sheet_combo.currentData() if self.sheet_combo.count() > 1 else None,
+            "fill_merged": self.fill_merged_check.isChecked(),
         }
 
     def _on_encoding_chosen(self, _index: int) -> None:
@@ -322,6 +330,9 @@ class ImportDialog(CancellableDialog):
 
     def _on_header_row_chosen(self, value: int) -> None:
         self._header_row_override = value
+        self._load_preview()
+
+    def _on_fill_merged_toggled(self, _checked: bool) -> None:
         self._load_preview()
 
     def _show_preview(self, generation: int, preview: ImportPreview) -> None:
@@ -346,7 +357,7 @@ class ImportDialog(CancellableDialog):
 
     def _show_read_options(self, preview: ImportPreview) -> None:
         """Set the option controls to what the reader used, without reading the file again."""
-        controls = (self.encoding_combo, self.sheet_combo, self.header_row_spin)
+        controls = (self.encoding_combo, self.sheet_combo, self.header_row_spin, self.fill_merged_check)
         for widget in controls:
             widget.blockSignals(True)
         try:
@@ -374,6 +385,11 @@ class ImportDialog(CancellableDialog):
         self.sheet_combo.setVisible(several_sheets)
 
         self.header_row_spin.setValue(preview.header_row)
+
+        self.fill_merged_check.setText(
+            self.tr("Fill merged cells (%n range(s))", "", preview.merged_ranges)
+        )
+        self.fill_merged_check.setVisible(preview.merged_ranges > 0)
 
     def _show_format(self, preview: ImportPreview) -> None:
         parts = [self.tr("Encoding: {encoding}").format(encoding=preview.encoding or self.tr("workbook"))]
@@ -500,7 +516,8 @@ class ImportDialog(CancellableDialog):
             text += " " + self.tr("The list shows the first {shown} of {total} rows.").format(
                 shown=PLAN_ROWS_SHOWN, total=len(plan.rows)
             )
-        self.plan_totals_label.setText(text)
+        # The plan's warnings hold for the mapping as the user set it, unlike the preview's.
+        self.plan_totals_label.setText("\n".join([text, *plan.report.warnings]))
         shown = plan.rows[:PLAN_ROWS_SHOWN]
         self.plan_table.setRowCount(len(shown))
         for index, planned in enumerate(shown):
@@ -587,7 +604,7 @@ class ImportDialog(CancellableDialog):
         has_columns = self.preview is not None and bool(self.preview.headers)
         for widget in (
             self.mapping_table, self.historical_check, self.on_match_combo,
-            self.sheet_combo, self.header_row_spin,
+            self.sheet_combo, self.header_row_spin, self.fill_merged_check,
         ):
             widget.setEnabled(enabled)
         self.encoding_combo.setEnabled(enabled and self.preview is not None and self.preview.encoding is not None)
@@ -616,6 +633,10 @@ class ImportDialog(CancellableDialog):
         lines.extend(report.warnings)
         self.status_label.setText("\n".join(lines))
         self._finish(self.tr("Close"))
+        from leaddesk.ui.dedup_import_notice import show_import_duplicates
+
+        # Scans the imported leads and adds "N possible duplicates found - Review" under the summary.
+        self.duplicates_label = show_import_duplicates(self, report)
         self.imported.emit(report)
 
     def _on_import_failed(self, error: Exception) -> None:

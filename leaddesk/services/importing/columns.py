@@ -104,6 +104,8 @@ def preview_import(
     encoding: str | None = None,
     header_row: int | None = None,
     sheet: str | None = None,
+    *,
+    fill_merged: bool = False,
 ) -> ImportPreview:
     """Return preview_file's preview with the mapping that run_import without a mapping would use.
 
@@ -112,7 +114,7 @@ def preview_import(
     A LeadDesk export shows its column-for-column mapping, where computed columns map to
     IGNORED. The row and reason columns of a rejected-rows file are left out of headers.
     """
-    preview = preview_file(path, encoding=encoding, header_row=header_row, sheet=sheet)
+    preview = preview_file(path, encoding=encoding, header_row=header_row, sheet=sheet, fill_merged=fill_merged)
     width = len(preview.headers) - annotation_width(preview.headers)
     if width < len(preview.headers):
         preview.headers = preview.headers[:width]

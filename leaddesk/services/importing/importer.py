@@ -18,7 +18,7 @@ from leaddesk.services.database import Database
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportCancelled
-from leaddesk.services.importing.mapping import ColumnPlan
+from leaddesk.services.importing.mapping import ColumnPlan, plan_warnings
 from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
@@ -57,6 +57,7 @@ class _Options:
     encoding: str | None
     header_row: int | None
     sheet: str | None
+    fill_merged: bool
     log_activities: bool
     remember_mapping: bool
 
@@ -76,6 +77,7 @@ def run_import(
     encoding: str | None = None,
     header_row: int | None = None,
     sheet: str | None = None,
+    fill_merged: bool = False,
     log_activities: bool = True,
     remember_mapping: bool = True,
 ) -> ImportReport:
@@ -92,12 +94,15 @@ def run_import(
     deadline. dry_run does everything and rolls it back. now (timezone-aware) is the import
     time and the received_at of rows without a date. progress gets (fraction, message) at
     most about ten times a second. Setting cancel rolls everything back and raises
-    ImportCancelled. log_activities adds one "import" activity per created lead.
+    ImportCancelled. fill_merged copies the value of each merged cell range of a workbook
+    into every cell of the range, as preview_file shows it. log_activities adds one "import"
+    activity per created lead.
 
     Raises ImportFileError for a file that cannot be read and MappingError for a bad mapping.
     """
     options = _options(
-        mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, log_activities, remember_mapping
+        mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, fill_merged,
+        log_activities, remember_mapping,
     )
     return _run(database, Path(path), options, progress, cancel, outcomes=None)
 
@@ -116,6 +121,7 @@ def plan_import(
     encoding: str | None = None,
     header_row: int | None = None,
     sheet: str | None = None,
+    fill_merged: bool = False,
 ) -> ImportPlan:
     """Work out what run_import would do with each row, without storing anything.
 
@@ -124,7 +130,9 @@ def plan_import(
     in file order: created, updated (which lead, matched how, which fields), skipped (why)
     or rejected (why), and which rows repeat an earlier row's lead.
     """
-    options = _options(mapping, policy, historical, True, now, actor, encoding, header_row, sheet, True, False)
+    options = _options(
+        mapping, policy, historical, True, now, actor, encoding, header_row, sheet, fill_merged, True, False
+    )
     outcomes: list[PlannedRow] = []
     report = _run(database, Path(path), options, progress, cancel, outcomes=outcomes)
     outcomes.sort(key=lambda planned: planned.row)
@@ -132,7 +140,8 @@ def plan_import(
 
 
 def _options(
-    mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, log_activities, remember_mapping
+    mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, fill_merged,
+    log_activities, remember_mapping,
 ) -> _Options:
     now = now or utc_now()
     if now.tzinfo is None:
@@ -147,6 +156,7 @@ def _options(
         encoding=encoding,
         header_row=header_row,
         sheet=sheet,
+        fill_merged=fill_merged,
         log_activities=log_activities,
         remember_mapping=remember_mapping,
     )
@@ -164,7 +174,13 @@ def _run(
     clock_start = time.perf_counter()
     reporter = _ProgressReporter(progress)
     reporter.send(0.0, f"reading {path.name}", force=True)
-    table = open_table(path, encoding=options.encoding, header_row=options.header_row, sheet=options.sheet)
+    table = open_table(
+        path,
+        encoding=options.encoding,
+        header_row=options.header_row,
+        sheet=options.sheet,
+        fill_merged=options.fill_merged,
+    )
     width = len(table.headers) - annotation_width(table.headers)
     headers = list(table.headers[:width])
     report = ImportReport(
@@ -246,6 +262,7 @@ def _apply_choice(report: ImportReport, choice: ColumnChoice) -> None:
     report.mapping_source = choice.source
     report.saved_mapping_at = choice.saved_at
     report.warnings.extend(choice.notes)
+    report.warnings.extend(plan_warnings(choice.plan))
 
 
 def _finish_batch(

@@ -293,14 +293,32 @@ def mapping_warnings(headers: Sequence[str], mapping: Mapping[str, str]) -> list
         if len(names) < 2 or not filling:
             continue
         first = filling[0]
-        others = [header for header in names if header != first]
-        listed = ", ".join(repr(header) for header in others)
-        warnings.append(
-            f"{len(names)} columns could fill the {FIELD_LABELS.get(field_name, field_name.replace('_', ' '))} field; "
-            f"{first!r} fills it, and {listed} {'is kept as a custom field' if len(others) == 1 else 'are kept as custom fields'} "
-            f"that {'fills' if len(others) == 1 else 'fill'} it only in rows where {first!r} is empty"
-        )
+        warnings.append(_competing_columns_message(field_name, first, [header for header in names if header != first]))
     return warnings
+
+
+def plan_warnings(plan: ColumnPlan) -> list[str]:
+    """Return mapping_warnings' warning for each field that several columns of the plan fill.
+
+    The plan is what the import runs, so these warnings hold for a saved or explicit
+    mapping too, whose columns the suggestion behind mapping_warnings may not know.
+    """
+    warnings = []
+    for field_name, columns in plan.columns_by_field.items():
+        if len(columns) < 2:
+            continue
+        first, *others = (plan.headers[index] for index in columns)
+        warnings.append(_competing_columns_message(field_name, first, others))
+    return warnings
+
+
+def _competing_columns_message(field_name: str, first: str, others: list[str]) -> str:
+    listed = ", ".join(repr(header) for header in others)
+    return (
+        f"{len(others) + 1} columns could fill the {FIELD_LABELS.get(field_name, field_name.replace('_', ' '))} field; "
+        f"{first!r} fills it, and {listed} {'is kept as a custom field' if len(others) == 1 else 'are kept as custom fields'} "
+        f"that {'fills' if len(others) == 1 else 'fill'} it only in rows where {first!r} is empty"
+    )
 
 
 def is_identifier_header(header: str) -> bool:

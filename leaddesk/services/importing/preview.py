@@ -14,14 +14,21 @@ PREVIEW_ROWS = 20
 
 
 def preview_file(
-    path: Path | str, encoding: str | None = None, header_row: int | None = None, sheet: str | None = None
+    path: Path | str,
+    encoding: str | None = None,
+    header_row: int | None = None,
+    sheet: str | None = None,
+    *,
+    fill_merged: bool = False,
 ) -> ImportPreview:
     """Read the head of a file and suggest a mapping, without touching the database.
 
     encoding, header_row (1-based, preamble included) and sheet override what is detected.
+    fill_merged copies the value of each merged cell range of a workbook into every cell
+    of the range, as run_import does with the same option.
     Raises ImportFileError when the file cannot be read as a table.
     """
-    table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet)
+    table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet, fill_merged=fill_merged)
     sample = read_sample(table, PREVIEW_ROWS)
     mapping = suggest_mapping(table.headers, sample)
     warnings = list(table.warnings) + mapping_warnings(table.headers, mapping) + _date_warnings(table, mapping, sample)
@@ -39,6 +46,8 @@ def preview_file(
         sheet_names=list(table.sheet_names),
         sheet=table.sheet,
         warnings=warnings,
+        merged_ranges=table.merged_ranges,
+        fill_merged=fill_merged and table.merged_ranges > 0,
     )
 
 

@@ -115,6 +115,9 @@ class ImportPreview:
     mapping_source: str = "suggested"
     # When the mapping comes from one the user saved for this header row: when it was saved.
     saved_mapping_at: datetime | None = None
+    # Merged cell ranges of the sheet that reach the data rows, and whether they were filled.
+    merged_ranges: int = 0
+    fill_merged: bool = False
 
 
 @dataclass

@@ -98,6 +98,8 @@ class Table:
     sheet_names: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows_scanned: int = 0
+    # Merged cell ranges of a workbook sheet that reach below the header, filled or not.
+    merged_ranges: int = 0
 
     @property
     def is_workbook(self) -> bool:

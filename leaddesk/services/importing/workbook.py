@@ -78,7 +78,8 @@ def open_workbook(path: Path, header_row: int | None, sheet: str | None, fill_me
 
     # Detection looks at the top of the sheet only; a given header row may be anywhere.
     index = header_index(path, rows if header_row else rows[:DETECTION_ROWS], header_row)
-    warnings.extend(_merged_cells(rows, merged, index, fill_merged))
+    merged_in_data = _merged_in_data(merged, index)
+    warnings.extend(_merged_cells(rows, merged_in_data, fill_merged))
     headers, header_warnings = unique_headers(rows[index])
     warnings.extend(header_warnings)
 
@@ -94,6 +95,7 @@ def open_workbook(path: Path, header_row: int | None, sheet: str | None, fill_me
         sheet_names=sheet_names,
         warnings=warnings,
         rows_scanned=details.rows_read,
+        merged_ranges=len(merged_in_data),
     )
 
 
@@ -234,14 +236,19 @@ def _flag_formulas(rows: list[list[Any]], details: CellDetails) -> list[str]:
     ]
 
 
+def _merged_in_data(
+    merged: list[tuple[tuple[int, int], tuple[int, int]]], header: int
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Return the merged ranges that reach below the header row (0-based)."""
+    return [(start, end) for start, end in merged if end[0] > header]
+
+
 def _merged_cells(
     rows: list[list[Any]],
-    merged: list[tuple[tuple[int, int], tuple[int, int]]],
-    header: int,
+    in_data: list[tuple[tuple[int, int], tuple[int, int]]],
     fill: bool,
 ) -> list[str]:
     """Report merged ranges that reach the data rows, and fill them when fill is set."""
-    in_data = [(start, end) for start, end in merged if end[0] > header]
     if not in_data:
         return []
     if fill:
@@ -259,8 +266,8 @@ def _merged_cells(
         return [f"merged cells {listed} were filled: every cell of each range got the range's value"]
     return [
         f"the sheet has merged cells in its data ({listed}); only the first cell of each range holds the value, "
-        "so the other rows of the range import it empty. Fill the merged cells when importing, or unmerge them "
-        "in the spreadsheet and fill them there"
+        "so the other rows of the range import it empty. Fill the merged cells when importing (--fill-merged, "
+        "or the merged cells checkbox in the import dialog), or unmerge them in the spreadsheet and fill them there"
     ]
 
 
