@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,16 +25,23 @@ from sqlalchemy.orm import Session
 from leaddesk.models import utc_now
 from leaddesk.services import inbox, lead_actions
 from leaddesk.services.database import Database
+from leaddesk.services.dedup.merge import MergeResult
+from leaddesk.services.dedup.undo import MergeUndoReport
 from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook
+from leaddesk.services.notifications.notifier import Notifier
+from leaddesk.ui.desktop_notifier import choose_notifier
 from leaddesk.ui.detail_pane import DetailPane
 from leaddesk.ui.filter_bar import FilterBar
-from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
+from leaddesk.ui.lead_dialogs import FollowUpDialog, NewLeadDialog, NoteDialog
 from leaddesk.ui.labels import weekday_time
 from leaddesk.ui.lead_table_model import LeadTableModel
 from leaddesk.ui.lead_table_view import LeadTableView
+from leaddesk.ui.notification_banner import NotificationBanner
+from leaddesk.ui.reminder_timer import ReminderTimer
 from leaddesk.ui.tasks import TaskRunner, show_error
+from leaddesk.ui.triage import TriageController
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +84,7 @@ class MainWindow(QMainWindow):
         clock: Callable[[], datetime] = utc_now,
         actor: str | None = None,
         parent: QWidget | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         super().__init__(parent)
         self.database = database
@@ -92,6 +100,9 @@ class MainWindow(QMainWindow):
         self._restoring_selection = False
         self._first_refresh = True
         self._playbook: Playbook | None = None
+        # The newest merge made in this window and not undone, for Leads > Undo last merge.
+        self.last_merge: MergeResult | None = None
+        self._duplicates_dialog = None
 
         self.setWindowTitle(self.tr("LeadDesk — {name}").format(name=Path(database.path or "").name))
         self.setAcceptDrops(True)
@@ -105,6 +116,8 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 0, 0)
         left_layout.addWidget(self.filter_bar)
+        self.banner = NotificationBanner(left)
+        left_layout.addWidget(self.banner)
         left_layout.addWidget(self.table)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -126,6 +139,18 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self.refresh)
         self._tick_timer.start()
         self._refresh_timer.start()
+
+        # Keyboard triage on the table, and reminders through the desktop, the tray or the banner.
+        self.triage = TriageController(self)
+        self.table.triage_requested.connect(self.triage.handle)
+        self.triage.changed.connect(self._on_triaged)
+        self.triage.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.reminders = ReminderTimer(
+            self.runner, notifier or choose_notifier(self.banner, self), self.actor, self.clock, parent=self
+        )
+        self.banner.open_requested.connect(self.show_lead)
+        self.lead_changed.connect(lambda _change: self.reminders.check_now())
+        self.reminders.start()
 
         self.resize(1360, 820)
         self.splitter.setSizes([1010, 350])
@@ -152,6 +177,8 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        self._build_leads_menu()
+
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         refresh_action = QAction(self.tr("&Refresh"), self)
         refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -160,6 +187,28 @@ class MainWindow(QMainWindow):
         priority_action = QAction(self.tr("Sort by &priority"), self)
         priority_action.triggered.connect(self.sort_by_priority)
         view_menu.addAction(priority_action)
+
+    def _build_leads_menu(self) -> None:
+        leads_menu = self.menuBar().addMenu(self.tr("&Leads"))
+        self.new_lead_action = QAction(self.tr("&New lead..."), self)
+        self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_lead_action.triggered.connect(lambda: self.open_new_lead_dialog())
+        leads_menu.addAction(self.new_lead_action)
+        leads_menu.addSeparator()
+        self.duplicates_action = QAction(self.tr("Find &duplicates..."), self)
+        self.duplicates_action.setShortcut(QKeySequence(self.tr("Ctrl+Shift+D")))
+        self.duplicates_action.triggered.connect(lambda: self.open_duplicates_dialog())
+        leads_menu.addAction(self.duplicates_action)
+        self.lead_duplicates_action = QAction(self.tr("Duplicates of &this lead..."), self)
+        self.lead_duplicates_action.triggered.connect(self._open_duplicates_of_current)
+        leads_menu.addAction(self.lead_duplicates_action)
+        self.merge_history_action = QAction(self.tr("&Merge history..."), self)
+        self.merge_history_action.triggered.connect(self.open_merge_history_dialog)
+        leads_menu.addAction(self.merge_history_action)
+        self.undo_merge_action = QAction(self.tr("&Undo last merge"), self)
+        self.undo_merge_action.setEnabled(False)
+        self.undo_merge_action.triggered.connect(self.undo_last_merge)
+        leads_menu.addAction(self.undo_merge_action)
 
     def _build_status_bar(self) -> None:
         self.business_hours_label = QLabel(self)
@@ -445,6 +494,19 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.set_follow_up(lead_id, row_version, dialog.due_at(), dialog.note()))
         dialog.open()
 
+    def _on_triaged(self, lead_id: uuid.UUID) -> None:
+        self.refresh()
+        if lead_id == self.detail_pane.lead_id:
+            self.load_detail(lead_id)
+        self.reminders.check_now()
+
+    def show_lead(self, lead_id: uuid.UUID) -> None:
+        """Select the lead in the list when it is shown there, and load its details."""
+        row = self.model.row_of(lead_id)
+        if row is not None:
+            self.table.selectRow(row)
+        self.load_detail(lead_id)
+
     def load_sample_leads(self) -> None:
         """Load the sample leads on the write lane, then refresh."""
         from leaddesk.services.sample_data import load_sample_leads
@@ -493,6 +555,104 @@ class MainWindow(QMainWindow):
         dialog.undone.connect(lambda _report: self.refresh())
         dialog.open()
 
+    # --- Leads: new lead, duplicates and merges ------------------------------------------
+
+    def open_new_lead_dialog(self) -> NewLeadDialog:
+        """Open the new-lead dialog; a created lead, or an existing one the user picks instead, opens here."""
+        dialog = NewLeadDialog(self.runner, self, actor=self.actor, clock=self.clock)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(self._on_lead_created)
+        dialog.open_existing_requested.connect(self.open_lead)
+        dialog.open()
+        return dialog
+
+    def _on_lead_created(self, lead_id: uuid.UUID) -> None:
+        self.statusBar().showMessage(self.tr("Lead created."), 5000)
+        self.open_lead(lead_id)
+        self.refresh()
+
+    def open_lead(self, lead_id: uuid.UUID) -> None:
+        """Select the lead in the list, or show it in the detail pane when the filters hide it."""
+        row = self.model.row_of(lead_id)
+        if row is not None:
+            self.table.selectRow(row)
+            return
+        # _show_detail skips a lead other than the selected one, so clear the selection first.
+        self.table.selectionModel().clearSelection()
+        self.table.setCurrentIndex(QModelIndex())
+        self.load_detail(lead_id)
+
+    def open_duplicates_dialog(self, lead_ids: list[uuid.UUID] | None = None):
+        """Open the duplicates review queue, limited to lead_ids when given, and return it."""
+        from leaddesk.ui.dedup_review_dialog import DuplicatesDialog
+
+        if self._duplicates_dialog is not None and lead_ids is None and self._duplicates_dialog.lead_ids is None:
+            self._duplicates_dialog.raise_()
+            self._duplicates_dialog.activateWindow()
+            return self._duplicates_dialog
+        dialog = DuplicatesDialog(self.runner, self, actor=self.actor, lead_ids=lead_ids)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.leads_changed.connect(self.refresh)
+        dialog.merged.connect(self._on_merged)
+        dialog.merge_undone.connect(self._on_merge_undone)
+        dialog.open_lead_requested.connect(self.open_lead)
+        if lead_ids is None:
+            self._duplicates_dialog = dialog
+            dialog.destroyed.connect(lambda: setattr(self, "_duplicates_dialog", None))
+        dialog.show()
+        return dialog
+
+    def _open_duplicates_of_current(self) -> None:
+        lead_id = self.detail_pane.lead_id
+        if lead_id is None:
+            self.statusBar().showMessage(self.tr("Select a lead first."), 5000)
+            return
+        self.open_duplicates_dialog([lead_id])
+
+    def open_merge_history_dialog(self):
+        """Open the merge history; an undo there refreshes the inbox."""
+        from leaddesk.ui.merge_history_dialog import MergeHistoryDialog
+
+        dialog = MergeHistoryDialog(self.runner, self, actor=self.actor)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.undone.connect(self._on_merge_undone)
+        dialog.open()
+        return dialog
+
+    def _on_merged(self, result: MergeResult) -> None:
+        self.last_merge = result
+        self.undo_merge_action.setEnabled(True)
+        self.statusBar().showMessage(
+            self.tr("Merged %n lead(s). Leads > Undo last merge reverses it.", "", len(result.merged_ids)), 10_000
+        )
+        self.refresh()
+        if self.detail_pane.lead_id in (result.survivor_id, *result.merged_ids):
+            self.load_detail(result.survivor_id)
+
+    def undo_last_merge(self) -> None:
+        """Undo the newest merge made in this window, on the write lane."""
+        if self.last_merge is None:
+            return
+        from leaddesk.ui.merge_dialog import undo_merge_by_id
+
+        operation_id, actor = self.last_merge.operation_id, self.actor
+        self.undo_merge_action.setEnabled(False)
+        self.runner.write(
+            lambda session: undo_merge_by_id(session, operation_id, actor),
+            on_success=self._on_merge_undone,
+            on_failure=lambda error: self._on_write_failed(self.tr("undo the merge"), error),
+            description=self.tr("undo the merge"),
+        )
+
+    def _on_merge_undone(self, report: MergeUndoReport) -> None:
+        if self.last_merge is not None and str(self.last_merge.operation_id) == report.operation_id:
+            self.last_merge = None
+            self.undo_merge_action.setEnabled(False)
+        self.statusBar().showMessage(self.tr("Merge undone: %n lead(s) restored.", "", len(report.restored_leads)), 10_000)
+        self.refresh()
+        if self.detail_pane.lead_id is not None:
+            self.load_detail(self.detail_pane.lead_id)
+
     # --- Export -------------------------------------------------------------------------
 
     def open_export_dialog(self, path: Path | None = None) -> None:
@@ -538,8 +698,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._tick_timer.stop()
         self._refresh_timer.stop()
+        self.reminders.stop()
         if self._import_dialog is not None:
             self._import_dialog.cancel()
+        if self._duplicates_dialog is not None:
+            self._duplicates_dialog.cancel()
         # Let running work finish, so no write is cut off and no callback reaches a deleted window.
         self.runner.shut_down()
         super().closeEvent(event)

@@ -1,0 +1,326 @@
+"""The duplicates review queue: a cancellable scan, then groups by confidence to merge, reject or skip."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from leaddesk.services.dedup.review import CancelFlag, ReviewQueue, ScanCancelled, build_review_queue
+from leaddesk.services.dedup.scan import DuplicateGroup, mark_not_duplicate
+from leaddesk.services.dedup.settings import load_auto_merge_enabled, load_thresholds, save_auto_merge_enabled
+from leaddesk.ui.cancellable_dialog import CancellableDialog
+from leaddesk.ui.merge_dialog import MergeDialog
+from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
+
+logger = logging.getLogger(__name__)
+
+CONFIDENCE_COLUMN, LEADS_COLUMN, REASONS_COLUMN = range(3)
+# The item data role that contains the DuplicateGroup of a group row, or the lead id of a lead row.
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def mark_group_not_duplicate(session: Session, group: DuplicateGroup, actor: str | None) -> int:
+    """Remember every pair of the group as "not a duplicate" and return how many pairs that is."""
+    pairs = list(itertools.combinations(group.lead_ids, 2))
+    for first, second in pairs:
+        mark_not_duplicate(session, first, second, actor=actor)
+    return len(pairs)
+
+
+class DuplicatesDialog(CancellableDialog):
+    """Scans on the write lane, because the scan stores refreshed match keys, and lists the groups found.
+
+    lead_ids limits the queue to groups with one of those leads, as after an import.
+    """
+
+    # Emitted after a scan finished and its groups are listed.
+    scanned = Signal()
+    # Emitted when leads changed: a merge, an undo or an auto-merge. The window refreshes on it.
+    leads_changed = Signal()
+    # Emitted with the MergeResult of a merge made from this queue.
+    merged = Signal(object)
+    # Emitted with the MergeUndoReport when the merge dialog undid its merge.
+    merge_undone = Signal(object)
+    # Emitted with a lead id when the user asks to open that lead in the window.
+    open_lead_requested = Signal(object)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        actor: str | None = None,
+        lead_ids: list[uuid.UUID] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.actor = actor
+        self.lead_ids = list(lead_ids) if lead_ids is not None else None
+        self.queue: ReviewQueue | None = None
+        self.merge_dialog: MergeDialog | None = None
+        self._relay = ProgressRelay(self)
+        self._relay.progressed.connect(self._on_progress)
+
+        if self.lead_ids is None:
+            self.setWindowTitle(self.tr("Duplicates"))
+        else:
+            self.setWindowTitle(self.tr("Possible duplicates of %n lead(s)", "", len(self.lead_ids)))
+
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels([self.tr("Confidence"), self.tr("Leads"), self.tr("Why")])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setWordWrap(True)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(CONFIDENCE_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(LEADS_COLUMN, 380)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.itemDoubleClicked.connect(self._on_double_clicked)
+
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 1000)
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+
+        self.auto_merge_check = QCheckBox(self.tr("Merge very likely duplicates automatically after a scan"), self)
+        self.auto_merge_check.setEnabled(False)
+        self.auto_merge_check.toggled.connect(self._save_auto_merge)
+
+        self.merge_button = QPushButton(self.tr("Merge..."), self)
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.not_duplicate_button = QPushButton(self.tr("Not a duplicate"), self)
+        self.not_duplicate_button.setToolTip(self.tr("Remember that these leads are different people; later scans skip them"))
+        self.not_duplicate_button.clicked.connect(self.mark_selected_not_duplicate)
+        self.skip_button = QPushButton(self.tr("Skip"), self)
+        self.skip_button.setToolTip(self.tr("Leave this group for later; the next scan lists it again"))
+        self.skip_button.clicked.connect(self.skip_selected)
+        self.rescan_button = QPushButton(self.tr("Scan again"), self)
+        self.rescan_button.clicked.connect(self.scan)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.merge_button)
+        actions.addWidget(self.not_duplicate_button)
+        actions.addWidget(self.skip_button)
+        actions.addStretch(1)
+        actions.addWidget(self.auto_merge_check)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.progress_bar, stretch=1)
+        bottom.addWidget(self.rescan_button)
+        bottom.addWidget(self.cancel_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree, stretch=1)
+        layout.addLayout(actions)
+        layout.addWidget(self.status_label)
+        layout.addLayout(bottom)
+        self.resize(1100, 640)
+
+        self._load_auto_merge()
+        self.scan()
+
+    # --- Scanning ---------------------------------------------------------------------------
+
+    def scan(self) -> None:
+        """Start a scan on the write lane, unless one runs."""
+        if self.running:
+            return
+        cancel = CancelFlag()
+        self._cancel = cancel
+        relay = self._relay
+        lead_ids = self.lead_ids
+        self.tree.clear()
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self.status_label.setText(self.tr("Scanning for duplicates..."))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setEnabled(True)
+        self.rescan_button.setEnabled(False)
+        self._update_buttons()
+
+        def report(done: int, total: int) -> None:
+            fraction = done / total if total else 1.0
+            relay.progressed.emit(fraction, self.tr("Scanning for duplicates: {done} of {total}").format(done=done, total=total))
+
+        self.runner.write(
+            lambda session: build_review_queue(session, lead_ids=lead_ids, progress=report, cancel=cancel),
+            on_success=self._on_scanned,
+            on_failure=self._on_scan_failed,
+            description=self.tr("scan for duplicates"),
+        )
+
+    def _on_scanned(self, queue: ReviewQueue) -> None:
+        self._cancel = None
+        self.queue = queue
+        self.progress_bar.setValue(1000)
+        self.progress_bar.hide()
+        self._finish_scan()
+        for group in queue.groups:
+            self.tree.addTopLevelItem(self._group_item(group))
+        if self.tree.topLevelItemCount():
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        self._show_count()
+        if queue.auto_merged:
+            merged = self.tr("Merged %n group(s) automatically; undo them from Leads > Merge history.", "", len(queue.auto_merged))
+            self.status_label.setText(merged + " " + self.status_label.text())
+            self.leads_changed.emit()
+        self.scanned.emit()
+
+    def _on_scan_failed(self, error: Exception) -> None:
+        self._cancel = None
+        self.progress_bar.hide()
+        self._finish_scan()
+        if isinstance(error, ScanCancelled):
+            self.status_label.setText(self.tr("Scan cancelled. Nothing was changed."))
+            return
+        self.status_label.setText(self.tr("The scan failed: {error}").format(error=error))
+        show_error(self, self.tr("scan for duplicates"), error)
+
+    def _finish_scan(self) -> None:
+        self.cancel_button.setText(self.tr("Close"))
+        self.cancel_button.setEnabled(True)
+        self.rescan_button.setEnabled(True)
+        self._update_buttons()
+
+    def _group_item(self, group: DuplicateGroup) -> QTreeWidgetItem:
+        labels = self.queue.labels
+        names = [labels[lead_id].describe() if lead_id in labels else str(lead_id) for lead_id in group.lead_ids]
+        reasons: list[str] = []
+        for pair in group.pairs:
+            reasons.extend(reason for reason in pair.reasons if reason not in reasons)
+        item = QTreeWidgetItem([f"{group.confidence:.2f}", "  ·  ".join(names), ", ".join(reasons)])
+        item.setData(CONFIDENCE_COLUMN, GROUP_ROLE, group)
+        item.setToolTip(REASONS_COLUMN, "\n".join(f"{pair.score:.2f}: {', '.join(pair.reasons)}" for pair in group.pairs))
+        item.setTextAlignment(CONFIDENCE_COLUMN, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for lead_id in group.lead_ids:
+            label = labels.get(lead_id)
+            if label is None:
+                continue
+            contact = "  ".join(value for value in (label.email, label.phone) if value)
+            child = QTreeWidgetItem(["", label.describe(), contact])
+            child.setData(LEADS_COLUMN, GROUP_ROLE, lead_id)
+            item.addChild(child)
+        return item
+
+    def _show_count(self) -> None:
+        count = self.tree.topLevelItemCount()
+        if count:
+            self.status_label.setText(self.tr("%n group(s) to review, most likely first.", "", count))
+        else:
+            self.status_label.setText(self.tr("No possible duplicates left to review."))
+
+    # --- Group actions ----------------------------------------------------------------------
+
+    def selected_group(self) -> DuplicateGroup | None:
+        item = self._selected_top_item()
+        return item.data(CONFIDENCE_COLUMN, GROUP_ROLE) if item is not None else None
+
+    def group_count(self) -> int:
+        return self.tree.topLevelItemCount()
+
+    def _selected_top_item(self) -> QTreeWidgetItem | None:
+        item = self.tree.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return item
+
+    def _update_buttons(self) -> None:
+        enabled = not self.running and self.selected_group() is not None
+        for button in (self.merge_button, self.not_duplicate_button, self.skip_button):
+            button.setEnabled(enabled)
+
+    def merge_selected(self) -> MergeDialog | None:
+        group = self.selected_group()
+        if group is None:
+            return None
+        item = self._selected_top_item()
+        dialog = MergeDialog(self.runner, list(group.lead_ids), self, actor=self.actor)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.merged.connect(lambda _result: self._remove_item(item))
+        dialog.merged.connect(self.merged)
+        dialog.undone.connect(self.merge_undone)
+        dialog.destroyed.connect(lambda: setattr(self, "merge_dialog", None))
+        self.merge_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def mark_selected_not_duplicate(self) -> None:
+        group = self.selected_group()
+        if group is None:
+            return
+        item = self._selected_top_item()
+        actor = self.actor
+        self.runner.write(
+            lambda session: mark_group_not_duplicate(session, group, actor),
+            on_success=lambda _count: self._remove_item(item, self.tr("Remembered: not duplicates.")),
+            description=self.tr("remember that the leads are not duplicates"),
+        )
+
+    def skip_selected(self) -> None:
+        item = self._selected_top_item()
+        if item is not None:
+            self._remove_item(item, self.tr("Skipped; the next scan lists the group again."))
+
+    def _remove_item(self, item: QTreeWidgetItem, message: str = "") -> None:
+        index = self.tree.indexOfTopLevelItem(item)
+        if index < 0:
+            return
+        self.tree.takeTopLevelItem(index)
+        if self.tree.topLevelItemCount():
+            self.tree.setCurrentItem(self.tree.topLevelItem(min(index, self.tree.topLevelItemCount() - 1)))
+        self._show_count()
+        if message:
+            self.status_label.setText(message + " " + self.status_label.text())
+        self._update_buttons()
+
+    def _on_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        lead_id = item.data(LEADS_COLUMN, GROUP_ROLE)
+        if isinstance(lead_id, uuid.UUID):
+            self.open_lead_requested.emit(lead_id)
+        else:
+            self.merge_selected()
+
+    # --- Auto-merge setting -----------------------------------------------------------------
+
+    def _load_auto_merge(self) -> None:
+        self.runner.read(
+            lambda session: (load_auto_merge_enabled(session), load_thresholds(session).auto_merge),
+            on_success=self._show_auto_merge,
+            description=self.tr("read the duplicate settings"),
+        )
+
+    def _show_auto_merge(self, setting: tuple[bool, float]) -> None:
+        enabled, threshold = setting
+        self.auto_merge_check.blockSignals(True)
+        self.auto_merge_check.setChecked(enabled)
+        self.auto_merge_check.blockSignals(False)
+        self.auto_merge_check.setText(
+            self.tr("Merge groups scoring {threshold:.2f} or more automatically after a scan").format(threshold=threshold)
+        )
+        self.auto_merge_check.setEnabled(True)
+
+    def _save_auto_merge(self, enabled: bool) -> None:
+        self.runner.write(
+            lambda session: save_auto_merge_enabled(session, enabled),
+            description=self.tr("save the auto-merge setting"),
+        )
