@@ -212,12 +212,12 @@ class RowConverter:
         if type(raw) is FlaggedValue:
             raise RowProblem(column=self.headers[index], value=text, reason=raw.reason)
         if index in self._digit_columns:
-            self._check_digits(index, raw, text)
+            return self._check_digits(index, raw, text)
         return text
 
-    def _check_digits(self, index: int, raw: Any, text: str) -> None:
+    def _check_digits(self, index: int, raw: Any, text: str) -> str:
         try:
-            check_digits_kept(raw, text)
+            return check_digits_kept(raw, text)
         except InvalidValue as error:
             raise RowProblem(column=self.headers[index], value=text, reason=str(error)) from None
 

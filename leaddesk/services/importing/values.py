@@ -121,12 +121,15 @@ def clean_text(text: str) -> str:
     return text
 
 
-def check_digits_kept(raw: object, text: str) -> None:
-    """Raise InvalidValue when a phone, id or postcode value has lost digits in a spreadsheet.
+def check_digits_kept(raw: object, text: str) -> str:
+    """Return a phone, id or postcode text without a float's ".0"; raise InvalidValue when it lost digits.
 
     "4.47E+11" is what a spreadsheet shows for 447712345678 in a narrow column. Saved as
     text that way, the digits after "4.47" are gone, so the value cannot be imported as
     the number it was. A number cell beyond 15 digits was rounded by the spreadsheet.
+    "123.0" is how tools that read the column as floats write the whole number 123, so
+    it becomes "123". Only one zero after the point counts, because "1.000" may be a
+    thousands separator.
     """
     if isinstance(raw, float) and not isinstance(raw, bool) and abs(raw) >= 10**MAX_EXACT_DIGITS:
         raise InvalidValue(
@@ -140,6 +143,9 @@ def check_digits_kept(raw: object, text: str) -> None:
             "saved it; format the column as text or as a whole number in the source, export the file again, "
             "or type the full value"
         )
+    if text[-2:] == ".0" and text[:-2].isdigit():
+        return text[:-2]
+    return text
 
 
 def split_values(text: str) -> list[str]:

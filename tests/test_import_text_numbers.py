@@ -1,0 +1,105 @@
+"""Numbers and dates that spreadsheets damaged before a file was saved as delimited text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from leaddesk.models import Lead
+from leaddesk.services.importing import preview_file, run_import
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+def write_rows(folder: Path, name: str, rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> Path:
+    path = folder / name
+    text = "".join(delimiter.join(row) + "\r\n" for row in rows)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def leads_by_email(database) -> dict[str, Lead]:
+    with database.session() as session:
+        return {lead.email: lead for lead in session.scalars(select(Lead))}
+
+
+# Delimited formats as the importer reads them: file name, delimiter and encoding.
+TEXT_FORMATS = [
+    ("leads.csv", ",", "utf-8"),
+    ("leads.tsv", "\t", "utf-8"),
+    ("leads.txt", "\t", "utf-16"),
+    ("semicolons.csv", ";", "cp1252"),
+]
+
+
+@pytest.mark.parametrize(("name", "delimiter", "encoding"), TEXT_FORMATS)
+def test_float_zero_dropped(database, tmp_path: Path, name: str, delimiter: str, encoding: str):
+    path = write_rows(
+        tmp_path,
+        name,
+        [
+            ["Email", "Phone", "Lead ID", "Zip", "Score"],
+            ["ann@example.com", "447700900123.0", "123.0", "2134.0", "3.0"],
+            ["bo@example.com", "+44 7700 900456", "1.000", "02134", "4.5"],
+        ],
+        delimiter,
+        encoding,
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 2
+    assert report.rejected_rows == []
+    leads = leads_by_email(database)
+    ann, bo = leads["ann@example.com"], leads["bo@example.com"]
+    assert ann.phone == "447700900123"
+    assert ann.external_id == "123"
+    assert ann.custom_fields == {"Zip": "2134", "Score": "3.0"}
+    assert bo.phone == "+44 7700 900456"
+    assert bo.external_id == "1.000"
+    assert bo.custom_fields == {"Zip": "02134", "Score": "4.5"}
+
+
+@pytest.mark.parametrize(("name", "delimiter", "encoding"), TEXT_FORMATS)
+def test_scientific_phone_flagged(database, tmp_path: Path, name: str, delimiter: str, encoding: str):
+    # A semicolon file from a locale with decimal commas writes the mantissa with a comma.
+    mantissa = "4,47911E+11" if delimiter == ";" else "4.47911E+11"
+    path = write_rows(
+        tmp_path,
+        name,
+        [
+            ["Email", "Phone", "Customer ID"],
+            ["ann@example.com", "+44 7911 123456", "1001"],
+            ["bo@example.com", mantissa, "1002"],
+            ["cy@example.com", "+44 7911 654321", "1,23E+14" if delimiter == ";" else "1.23E+14"],
+        ],
+        delimiter,
+        encoding,
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 1
+    assert [(row.row, row.column, row.value) for row in report.rejected_rows] == [
+        (3, "Phone", mantissa),
+        (4, "Customer ID", "1,23E+14" if delimiter == ";" else "1.23E+14"),
+    ]
+    assert report.rejected_rows[0].reason == (
+        f"{mantissa!r} is a number in scientific notation, so its last digits were lost when a spreadsheet "
+        "saved it; format the column as text or as a whole number in the source, export the file again, "
+        "or type the full value"
+    )
+    assert report.rejected_rows[0].values == {"Email": "bo@example.com", "Phone": mantissa, "Customer ID": "1002"}
+    assert set(leads_by_email(database)) == {"ann@example.com"}
+
+
+def test_scientific_outside_digit_column_kept(database, tmp_path: Path):
+    path = write_rows(tmp_path, "notes.csv", [["Email", "Revenue"], ["ann@example.com", "4.5E+06"]])
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 1
+    assert leads_by_email(database)["ann@example.com"].custom_fields == {"Revenue": "4.5E+06"}
