@@ -1,12 +1,12 @@
-"""The inbox table view: row selection, sorting by header clicks, and column widths that fit the view."""
+"""The inbox table view: row selection, sorting by header clicks, column widths that fit the view and triage keys."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -44,6 +44,22 @@ COLUMN_MINIMUM_SAMPLES = {
 # Pixels around a cell's text.
 CELL_PADDING = 16
 
+# Keys that request a triage action on the current lead, without modifiers. The shortcut
+# sheet lists the same keys, so keep both in step.
+TRIAGE_KEYS = {
+    Qt.Key.Key_Return: "open",
+    Qt.Key.Key_Enter: "open",
+    Qt.Key.Key_C: "contacted",
+    Qt.Key.Key_N: "note",
+    Qt.Key.Key_F: "follow_up",
+    Qt.Key.Key_S: "snooze",
+    Qt.Key.Key_E: "done",
+    Qt.Key.Key_Slash: "search",
+    Qt.Key.Key_Question: "shortcuts",
+}
+# j and k move like the down and up arrows, as in mail clients and vi.
+MOVE_KEYS = {Qt.Key.Key_J: 1, Qt.Key.Key_K: -1}
+
 
 class MiddleElideDelegate(QStyledItemDelegate):
     """A delegate that elides text in the middle, so both ends of an email address stay visible."""
@@ -56,8 +72,11 @@ class MiddleElideDelegate(QStyledItemDelegate):
 class LeadTableView(QTableView):
     """The inbox table. Header clicks ask the model to sort in SQL.
 
-    Columns fit the view's width until the user resizes one.
+    Columns fit the view's width until the user resizes one. The keys of TRIAGE_KEYS emit
+    triage_requested with the action name, and Ctrl+Z emits it with "undo".
     """
+
+    triage_requested = Signal(str)
 
     def __init__(self, model: LeadTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +120,32 @@ class LeadTableView(QTableView):
         for key, width in widths.items():
             header.resizeSection(COLUMN_INDEX[key], width)
         self._fitted_widths = self._section_widths()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.triage_requested.emit("undo")
+            return
+        # "?" and "/" need Shift on many layouts, so Shift does not count as a modifier here.
+        ignored = Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier
+        if event.modifiers() & ~ignored == Qt.KeyboardModifier.NoModifier:
+            key = event.key()
+            if key in MOVE_KEYS:
+                self.move_current(MOVE_KEYS[key])
+                return
+            if key in TRIAGE_KEYS:
+                self.triage_requested.emit(TRIAGE_KEYS[key])
+                return
+        super().keyPressEvent(event)
+
+    def move_current(self, step: int) -> None:
+        """Select the row step rows below (or above, when negative) the current one, within the list."""
+        count = self.model().rowCount()
+        if count == 0:
+            return
+        current = self.currentIndex().row()
+        row = 0 if current < 0 else min(max(current + step, 0), count - 1)
+        self.selectRow(row)
+        self.scrollTo(self.model().index(row, 0))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

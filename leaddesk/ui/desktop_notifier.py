@@ -1,0 +1,87 @@
+"""Pick how reminders reach the user: D-Bus on Linux, the system tray, or the in-app banner."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from leaddesk.services.notifications.freedesktop import FreedesktopNotifier
+from leaddesk.services.notifications.notifier import Notification, Notifier
+from leaddesk.ui.notification_banner import NotificationBanner
+
+logger = logging.getLogger(__name__)
+
+TRAY_MESSAGE_MS = 10_000
+
+
+class TrayNotifier(QObject):
+    """Notifications as system tray messages, which Windows and macOS show as native notifications."""
+
+    name = "tray"
+    open_requested = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tray = QSystemTrayIcon(QApplication.windowIcon(), self)
+        self.tray.setToolTip("LeadDesk")
+        self.tray.messageClicked.connect(self._on_clicked)
+        self._lead_id: uuid.UUID | None = None
+
+    def available(self) -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages()
+
+    def post(self, notification: Notification) -> bool:
+        if not self.available():
+            return False
+        self.tray.show()
+        self._lead_id = notification.lead_id
+        icon = QSystemTrayIcon.MessageIcon.Warning if notification.urgent else QSystemTrayIcon.MessageIcon.Information
+        self.tray.showMessage(notification.title, notification.body, icon, TRAY_MESSAGE_MS)
+        return True
+
+    def _on_clicked(self) -> None:
+        if self._lead_id is not None:
+            self.open_requested.emit(self._lead_id)
+
+
+class FallbackNotifier:
+    """Post to the first notifier that shows the notification, in order."""
+
+    name = "fallback"
+
+    def __init__(self, notifiers: Sequence[Notifier]) -> None:
+        self.notifiers = list(notifiers)
+
+    def available(self) -> bool:
+        return any(notifier.available() for notifier in self.notifiers)
+
+    def post(self, notification: Notification) -> bool:
+        for notifier in self.notifiers:
+            if notifier.post(notification):
+                return True
+            logger.info("notifier %s could not show %r; trying the next one", notifier.name, notification.title)
+        return False
+
+
+def choose_notifier(banner: NotificationBanner, parent: QObject | None = None) -> FallbackNotifier:
+    """Return the desktop service when one answers, then the tray, then the banner, which is always there.
+
+    The banner says that it stands in when neither of the others is available.
+    """
+    chain: list[Notifier] = []
+    if sys.platform.startswith("linux"):
+        desktop = FreedesktopNotifier()
+        if desktop.available():
+            chain.append(desktop)
+    tray = TrayNotifier(parent)
+    if tray.available():
+        chain.append(tray)
+    banner.set_service_missing(not chain)
+    chain.append(banner)
+    logger.info("reminders go to: %s", ", ".join(notifier.name for notifier in chain))
+    return FallbackNotifier(chain)

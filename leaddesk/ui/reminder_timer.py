@@ -1,0 +1,148 @@
+"""The Qt side of the scheduler: one single-shot timer for the next due event and a wall-clock watch.
+
+The timer is armed for scheduler.check()'s next wake and re-armed after every check, so
+nothing polls every second. A periodic wall-clock check (every WALL_CLOCK_CHECK_MS) and
+the application becoming active again catch sleep, clock changes and timezone changes,
+and trigger a check that shows what fell due meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from sqlalchemy.orm import Session
+
+from leaddesk.services import scheduler
+from leaddesk.services.clock_watch import ClockWatch
+from leaddesk.services.notifications.notifier import Notification, Notifier
+from leaddesk.services.notifications.preferences import load_preferences
+from leaddesk.services.playbook import system_timezone_name
+from leaddesk.ui.tasks import TaskRunner
+
+logger = logging.getLogger(__name__)
+
+WALL_CLOCK_CHECK_MS = 60_000
+# The longest single arm. A timer due in weeks is re-armed after this, which also caps
+# how long a missed wake (a clock that jumped backwards) can delay a reminder.
+MAX_ARM = timedelta(hours=1)
+
+
+class ReminderTimer(QObject):
+    """Run scheduler checks on the write lane and post their notifications through notifier."""
+
+    # Emitted after each check with its scheduler.CheckResult.
+    checked = Signal(object)
+    # Emitted with each Notification that was posted.
+    notified = Signal(object)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        notifier: Notifier,
+        user: str,
+        clock: Callable[[], datetime],
+        zone_name: Callable[[], str] = system_timezone_name,
+        monotonic: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.notifier = notifier
+        self.user = user
+        self.clock = clock
+        self.zone_name = zone_name
+        self.next_wake: datetime | None = None
+        self._checking = False
+        self._check_again = False
+        self.watch = ClockWatch(clock, zone_name, monotonic)
+
+        self.wake_timer = QTimer(self)
+        self.wake_timer.setSingleShot(True)
+        self.wake_timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self.wake_timer.timeout.connect(self.check_now)
+
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(WALL_CLOCK_CHECK_MS)
+        self.watch_timer.timeout.connect(self.watch_clock)
+
+        application = QGuiApplication.instance()
+        if isinstance(application, QGuiApplication):
+            # Qt has no portable resume signal; becoming active again is the closest it offers.
+            application.applicationStateChanged.connect(self._on_application_state)
+
+    def start(self) -> None:
+        self.watch_timer.start()
+        self.check_now()
+
+    def stop(self) -> None:
+        self.wake_timer.stop()
+        self.watch_timer.stop()
+
+    def watch_clock(self) -> None:
+        """Check at once when the wall clock jumped or the timezone changed since the last look."""
+        jump = self.watch.observe()
+        if jump is None:
+            return
+        if jump.zone_changed:
+            logger.info("timezone changed from %s to %s; checking reminders", jump.old_zone, jump.new_zone)
+        else:
+            logger.info("wall clock jumped by %s (sleep or clock change); checking reminders", jump.jump)
+        self.check_now()
+
+    def check_now(self) -> None:
+        """Show what is due and re-arm the timer. Data changes call this too."""
+        if self._checking:
+            # One check at a time; a change during a check gets one more check after it.
+            self._check_again = True
+            return
+        self._checking = True
+        now = self.clock()
+        user = self.user
+        zone_name = self.zone_name()
+
+        def work(session: Session) -> scheduler.CheckResult:
+            preferences = load_preferences(session, user, zone_name)
+            return scheduler.check(session, preferences, now)
+
+        self.runner.write(
+            work,
+            on_success=lambda result: self._on_checked(result, now),
+            on_failure=self._on_check_failed,
+            description="check reminders",
+        )
+
+    def _on_checked(self, result: scheduler.CheckResult, now: datetime) -> None:
+        self._checking = False
+        if result.notification is not None:
+            self._post(result.notification)
+        self._arm(result.next_wake, now)
+        self.checked.emit(result)
+        if self._check_again:
+            self._check_again = False
+            self.check_now()
+
+    def _on_check_failed(self, error: Exception) -> None:
+        self._checking = False
+        # A busy database (a long import) is retried at the next wall-clock check.
+        logger.warning("reminder check failed: %s", error)
+        self._arm(None, self.clock())
+
+    def _post(self, notification: Notification) -> None:
+        if self.notifier.post(notification):
+            self.notified.emit(notification)
+        else:
+            logger.warning("no notifier could show %r", notification.title)
+
+    def _arm(self, next_wake: datetime | None, now: datetime) -> None:
+        self.next_wake = next_wake
+        delay = scheduler.arm_delay(next_wake, now, MAX_ARM)
+        self.wake_timer.start(int(delay.total_seconds() * 1000))
+
+    def _on_application_state(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.watch_clock()

@@ -1,0 +1,280 @@
+"""Keyboard triage on the inbox: the actions behind c, n, f, s, e, /, ?, Enter and Ctrl+Z.
+
+Every action runs on the write lane together with a snapshot of the lead, so Ctrl+Z can
+undo the last one for triage_undo.UNDO_WINDOW.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDateTime, QObject, QPoint, Signal
+from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, QVBoxLayout, QWidget
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leaddesk.models import FollowUp
+from leaddesk.services import follow_ups, lead_actions, triage_undo
+from leaddesk.services.follow_ups import FollowUpError
+from leaddesk.services.lead_actions import LeadActionError
+from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
+from leaddesk.services.triage_undo import UndoError, UndoRecord
+from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
+from leaddesk.ui.shortcut_sheet import ShortcutSheet
+from leaddesk.ui.tasks import show_error
+
+if TYPE_CHECKING:
+    from leaddesk.ui.main_window import MainWindow
+
+logger = logging.getLogger(__name__)
+
+# Failures whose message is written for the user; they go to the status bar, not a dialog.
+USER_ERRORS = (FollowUpError, LeadActionError, UndoError)
+STATUS_MS = 8_000
+
+
+class TriageController(QObject):
+    """Turn the table's triage_requested actions into writes on the window's lead."""
+
+    # Emitted with the lead id after an action or an undo was saved.
+    changed = Signal(object)
+    # Emitted with a one-line status for the user.
+    message = Signal(str)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.undo_record: UndoRecord | None = None
+        self.snooze_menu: QMenu | None = None
+        self.dialog: QDialog | None = None
+
+    # --- Dispatch -----------------------------------------------------------------------
+
+    def handle(self, action: str) -> None:
+        handlers: dict[str, Callable[[], None]] = {
+            "open": self.open_lead,
+            "contacted": self.mark_contacted,
+            "note": self.ask_note,
+            "follow_up": self.ask_follow_up,
+            "snooze": self.show_snooze_menu,
+            "done": self.complete_next,
+            "search": self.focus_search,
+            "shortcuts": self.show_shortcuts,
+            "undo": self.undo,
+        }
+        handlers[action]()
+
+    def current_lead(self) -> tuple[uuid.UUID, int | None, str] | None:
+        """Return the selected lead's id, the row_version shown for it (None when not loaded yet) and name."""
+        index = self.window.table.currentIndex()
+        lead_id = self.window.model.lead_id(index.row()) if index.isValid() else None
+        if lead_id is None:
+            return None
+        detail = self.window.detail_pane.detail
+        if detail is not None and detail.id == lead_id:
+            return lead_id, detail.row_version, detail.name
+        return lead_id, None, ""
+
+    # --- Actions ------------------------------------------------------------------------
+
+    def open_lead(self) -> None:
+        lead = self.current_lead()
+        if lead is None:
+            return
+        self.window.load_detail(lead[0])
+        self.window.detail_pane.setFocus()
+
+    def mark_contacted(self) -> None:
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id, version, _name = lead
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Mark contacted",
+            lambda session: lead_actions.mark_contacted(session, lead_id, now, actor, expected_version=version),
+        )
+
+    def ask_note(self) -> None:
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id, version, name = lead
+        dialog = NoteDialog(name, self.window)
+        self._open_dialog(dialog, lambda: self.add_note(lead_id, version, dialog.text()))
+
+    def add_note(self, lead_id: uuid.UUID, version: int | None, text: str) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Add note",
+            lambda session: lead_actions.add_note(session, lead_id, text, actor, now, expected_version=version),
+        )
+
+    def ask_follow_up(self) -> None:
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id, version, name = lead
+        dialog = FollowUpDialog(name, self.window.clock(), self.window)
+        self._open_dialog(dialog, lambda: self.set_follow_up(lead_id, version, dialog.due_at(), dialog.note()))
+
+    def set_follow_up(self, lead_id: uuid.UUID, version: int | None, due_at: datetime, note: str) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Plan follow-up",
+            lambda session: lead_actions.set_follow_up(
+                session, lead_id, due_at, note, actor, now, expected_version=version
+            ),
+        )
+
+    def show_snooze_menu(self) -> None:
+        """Pop up the snooze choices beside the current row; choosing one snoozes the lead's next follow-up."""
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id = lead[0]
+        menu = QMenu(self.window)
+        for option in SnoozeOption:
+            action = menu.addAction(self.tr(SNOOZE_LABELS[option]))
+            action.setData(option.value)
+            action.triggered.connect(lambda _checked=False, chosen=option: self.snooze(lead_id, chosen))
+        custom = menu.addAction(self.tr("Custom..."))
+        custom.triggered.connect(lambda: self.ask_custom_snooze(lead_id))
+        self.snooze_menu = menu
+        table = self.window.table
+        rect = table.visualRect(table.currentIndex())
+        menu.popup(table.viewport().mapToGlobal(QPoint(rect.left() + 40, rect.bottom())))
+
+    def ask_custom_snooze(self, lead_id: uuid.UUID) -> None:
+        dialog = SnoozeDialog(self.window.clock(), self.window)
+        self._open_dialog(dialog, lambda: self.snooze(lead_id, dialog.until()))
+
+    def snooze(self, lead_id: uuid.UUID, until: SnoozeOption | datetime) -> None:
+        now, actor = self.window.clock(), self.window.actor
+
+        def work(session: Session) -> Any:
+            follow_up_id = _next_open_follow_up(session, lead_id, "snooze")
+            return follow_ups.snooze(session, follow_up_id, until, actor, now)
+
+        self._write(lead_id, "Snooze", work)
+
+    def complete_next(self) -> None:
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id = lead[0]
+        now, actor = self.window.clock(), self.window.actor
+
+        def work(session: Session) -> Any:
+            follow_up_id = _next_open_follow_up(session, lead_id, "mark done")
+            return follow_ups.complete(session, follow_up_id, actor, now)
+
+        self._write(lead_id, "Mark follow-up done", work)
+
+    def focus_search(self) -> None:
+        search = self.window.filter_bar.search_edit
+        search.setFocus()
+        search.selectAll()
+
+    def show_shortcuts(self) -> None:
+        sheet = ShortcutSheet(self.window)
+        self._open_dialog(sheet, None)
+
+    def undo(self) -> None:
+        record = self.undo_record
+        now, actor = self.window.clock(), self.window.actor
+        if record is None:
+            self.message.emit(self.tr("Nothing to undo."))
+            return
+        if record.expired(now):
+            self.undo_record = None
+            self.message.emit(self.tr("{action} can no longer be undone.").format(action=record.description))
+            return
+        self.undo_record = None
+        self.window.runner.write(
+            lambda session: triage_undo.undo(session, record, actor, now),
+            on_success=lambda lead_id: self._on_undone(record, lead_id),
+            on_failure=self._on_failed,
+            description="undo",
+        )
+
+    # --- Plumbing -----------------------------------------------------------------------
+
+    def _write(self, lead_id: uuid.UUID, description: str, work: Callable[[Session], Any]) -> None:
+        now = self.window.clock()
+
+        def work_with_undo(session: Session) -> UndoRecord:
+            before = triage_undo.capture(session, lead_id)
+            work(session)
+            return triage_undo.record(session, before, description, now)
+
+        self.window.runner.write(
+            work_with_undo,
+            on_success=self._on_saved,
+            on_failure=self._on_failed,
+            description=description.lower(),
+        )
+
+    def _on_saved(self, record: UndoRecord) -> None:
+        self.undo_record = record
+        self.message.emit(self.tr("{action}: saved. Ctrl+Z undoes it.").format(action=record.description))
+        self.changed.emit(record.before.lead_id)
+
+    def _on_undone(self, record: UndoRecord, lead_id: uuid.UUID) -> None:
+        self.message.emit(self.tr("Undone: {action}.").format(action=record.description))
+        self.changed.emit(lead_id)
+
+    def _on_failed(self, error: Exception) -> None:
+        if isinstance(error, USER_ERRORS):
+            self.message.emit(str(error))
+            return
+        show_error(self.window, self.tr("save the action"), error)
+
+    def _open_dialog(self, dialog: QDialog, on_accept: Callable[[], None] | None) -> None:
+        self.dialog = dialog
+        if on_accept is not None:
+            dialog.accepted.connect(on_accept)
+        dialog.finished.connect(lambda _result: self.window.table.setFocus())
+        dialog.open()
+
+
+class SnoozeDialog(QDialog):
+    """A date and time (in this computer's timezone) until which to snooze."""
+
+    def __init__(self, now: datetime, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Snooze until"))
+        local_now = QDateTime(now.astimezone())
+        self.until_edit = QDateTimeEdit(local_now.addSecs(2 * 3600), self)
+        self.until_edit.setCalendarPopup(True)
+        self.until_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.until_edit.setMinimumDateTime(local_now)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.until_edit)
+        layout.addWidget(buttons)
+
+    def until(self) -> datetime:
+        return datetime.fromtimestamp(self.until_edit.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
+
+
+def _next_open_follow_up(session: Session, lead_id: uuid.UUID, verb: str) -> uuid.UUID:
+    statement = (
+        select(FollowUp.id)
+        .where(FollowUp.lead_id == lead_id, FollowUp.completed_at.is_(None))
+        .order_by(FollowUp.due_at)
+        .limit(1)
+    )
+    follow_up_id = session.scalar(statement)
+    if follow_up_id is None:
+        raise FollowUpError(f"this lead has no open follow-up to {verb}; press f to plan one")
+    return follow_up_id

@@ -1,0 +1,304 @@
+"""Keyboard triage and reminders in the main window, with real widgets, worker threads and SQLite."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMenu
+from sqlalchemy import select
+
+from leaddesk.models import Activity, FollowUp, Lead, Rep
+from leaddesk.services.clock_watch import ClockWatch
+from leaddesk.services.notifications.notifier import Notification, RecordingNotifier
+from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
+from leaddesk.ui.main_window import MainWindow
+from leaddesk.ui.notification_banner import NotificationBanner
+from leaddesk.ui.shortcut_sheet import ShortcutSheet
+
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def leads(database) -> dict[str, uuid.UUID]:
+    with database.session() as session:
+        rep = Rep(name="Ana Lopez")
+        session.add(rep)
+        session.flush()
+        overdue = Lead(
+            full_name="Late Lara",
+            owner_id=rep.id,
+            received_at=NOW - timedelta(hours=2),
+            response_due_at=NOW - timedelta(minutes=30),
+            response_warn_at=NOW - timedelta(minutes=40),
+        )
+        waiting = Lead(
+            full_name="Wait Walt",
+            received_at=NOW - timedelta(minutes=5),
+            response_due_at=NOW + timedelta(minutes=20),
+            response_warn_at=NOW + timedelta(minutes=10),
+        )
+        session.add_all([overdue, waiting])
+        session.flush()
+        return {"overdue": overdue.id, "waiting": waiting.id}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def window(qtbot, database, leads, clock, notifier) -> MainWindow:
+    window = MainWindow(database, clock=clock, actor="tester", notifier=notifier)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads["overdue"])
+    qtbot.waitUntil(lambda: window.reminders.next_wake is not None)
+    window.table.setFocus()
+    return window
+
+
+def press(qtbot, window: MainWindow, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(window.table, key, modifier)
+
+
+def saved(qtbot, window: MainWindow, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        press(qtbot, window, key, modifier)
+
+
+def lead(database, lead_id: uuid.UUID) -> Lead:
+    with database.session() as session:
+        return session.get(Lead, lead_id)
+
+
+def kinds(database, lead_id: uuid.UUID) -> list[str]:
+    with database.session() as session:
+        return list(session.scalars(select(Activity.kind).where(Activity.lead_id == lead_id).order_by(Activity.created_at)))
+
+
+def add_follow_up(database, lead_id: uuid.UUID, due_at: datetime) -> uuid.UUID:
+    with database.session() as session:
+        row = FollowUp(lead_id=lead_id, due_at=due_at, note="send deck")
+        session.add(row)
+        session.flush()
+        session.get(Lead, lead_id).next_follow_up_at = due_at
+        return row.id
+
+
+def test_j_and_k_move_selection(qtbot, window):
+    assert window.table.currentIndex().row() == 0
+
+    press(qtbot, window, Qt.Key.Key_J)
+    assert window.table.currentIndex().row() == 1
+    press(qtbot, window, Qt.Key.Key_J)
+    assert window.table.currentIndex().row() == 1
+    press(qtbot, window, Qt.Key.Key_K)
+    assert window.table.currentIndex().row() == 0
+    press(qtbot, window, Qt.Key.Key_Down)
+    assert window.table.currentIndex().row() == 1
+
+
+def test_c_marks_contacted_and_ctrl_z_undoes(qtbot, window, leads, database):
+    saved(qtbot, window, Qt.Key.Key_C)
+
+    contacted = lead(database, leads["overdue"])
+    assert contacted.first_contacted_at == NOW
+    assert contacted.stage == "contacted"
+    assert kinds(database, leads["overdue"]) == ["contacted"]
+    assert window.statusBar().currentMessage() == "Mark contacted: saved. Ctrl+Z undoes it."
+
+    saved(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    restored = lead(database, leads["overdue"])
+    assert restored.first_contacted_at is None
+    assert restored.stage == "new"
+    assert kinds(database, leads["overdue"]) == []
+    assert window.statusBar().currentMessage() == "Undone: Mark contacted."
+
+
+def test_undo_expires_after_window(qtbot, window, leads, database, clock):
+    saved(qtbot, window, Qt.Key.Key_C)
+    clock.now = NOW + timedelta(seconds=31)
+
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    assert window.statusBar().currentMessage() == "Mark contacted can no longer be undone."
+    assert lead(database, leads["overdue"]).first_contacted_at == NOW
+
+
+def test_undo_rejected_after_later_edit(qtbot, window, leads, database):
+    saved(qtbot, window, Qt.Key.Key_C)
+    with database.session() as session:
+        session.get(Lead, leads["overdue"]).score = 50
+
+    with qtbot.waitSignal(window.triage.message, timeout=5000) as message:
+        press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    assert message.args[0] == "Mark contacted cannot be undone because the lead changed since; reload it and fix it by hand"
+    assert lead(database, leads["overdue"]).first_contacted_at == NOW
+
+
+def test_n_adds_note(qtbot, window, leads, database):
+    press(qtbot, window, Qt.Key.Key_N)
+    dialog = window.triage.dialog
+    assert isinstance(dialog, NoteDialog)
+    dialog.text_edit.setPlainText("Asked for pricing")
+
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        dialog.accept()
+
+    assert kinds(database, leads["overdue"]) == ["note"]
+
+
+def test_f_plans_follow_up(qtbot, window, leads, database):
+    press(qtbot, window, Qt.Key.Key_F)
+    dialog = window.triage.dialog
+    assert isinstance(dialog, FollowUpDialog)
+
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        dialog.accept()
+
+    with database.session() as session:
+        rows = list(session.scalars(select(FollowUp).where(FollowUp.lead_id == leads["overdue"])))
+    assert len(rows) == 1
+    assert rows[0].due_at == dialog.due_at()
+
+
+def test_s_snoozes_next_follow_up(qtbot, window, leads, database):
+    follow_up_id = add_follow_up(database, leads["overdue"], NOW - timedelta(minutes=5))
+
+    press(qtbot, window, Qt.Key.Key_S)
+    menu = window.triage.snooze_menu
+    assert isinstance(menu, QMenu)
+    labels = [action.text() for action in menu.actions()]
+    assert labels == ["10 minutes", "1 hour", "Tomorrow 09:00", "Next Monday 09:00", "Custom..."]
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        menu.actions()[1].trigger()
+    menu.close()
+
+    with database.session() as session:
+        assert session.get(FollowUp, follow_up_id).due_at == NOW + timedelta(hours=1)
+
+
+def test_e_marks_follow_up_done_and_undo_reopens(qtbot, window, leads, database):
+    follow_up_id = add_follow_up(database, leads["overdue"], NOW - timedelta(minutes=5))
+
+    saved(qtbot, window, Qt.Key.Key_E)
+    with database.session() as session:
+        assert session.get(FollowUp, follow_up_id).completed_at == NOW
+        assert session.get(Lead, leads["overdue"]).next_follow_up_at is None
+
+    saved(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with database.session() as session:
+        assert session.get(FollowUp, follow_up_id).completed_at is None
+        assert session.get(Lead, leads["overdue"]).next_follow_up_at == NOW - timedelta(minutes=5)
+
+
+def test_e_without_follow_up_says_so(qtbot, window):
+    with qtbot.waitSignal(window.triage.message, timeout=5000) as message:
+        press(qtbot, window, Qt.Key.Key_E)
+
+    assert message.args[0] == "this lead has no open follow-up to mark done; press f to plan one"
+
+
+def test_slash_focuses_search(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_Slash)
+
+    assert QApplication.focusWidget() is window.filter_bar.search_edit
+
+
+def test_question_mark_opens_sheet(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+
+    sheet = window.triage.dialog
+    assert isinstance(sheet, ShortcutSheet)
+    assert sheet.isVisible()
+    assert [keys for keys, _text in sheet.rows()] == [
+        "↓ / j", "↑ / k", "Enter", "c", "n", "f", "s", "e", "/", "Ctrl+Z", "?"
+    ]
+
+
+def test_enter_opens_lead(qtbot, window, leads):
+    press(qtbot, window, Qt.Key.Key_J)
+    with qtbot.waitSignal(window.detail_shown, timeout=5000):
+        press(qtbot, window, Qt.Key.Key_Return)
+
+    assert window.detail_pane.lead_id == leads["waiting"]
+
+
+def test_reminder_fires_at_due_time(qtbot, window, leads, database, clock, notifier):
+    add_follow_up(database, leads["waiting"], NOW + timedelta(minutes=15))
+    with qtbot.waitSignal(window.reminders.checked, timeout=5000) as armed:
+        window.reminders.check_now()
+    assert armed.args[0].next_wake == NOW + timedelta(minutes=10)
+
+    clock.now = NOW + timedelta(minutes=10)
+    with qtbot.waitSignal(window.reminders.checked, timeout=5000) as warned:
+        window.reminders.check_now()
+    assert warned.args[0].next_wake == NOW + timedelta(minutes=15)
+    assert window.reminders.wake_timer.isActive()
+    assert window.reminders.wake_timer.interval() == 5 * 60 * 1000
+    clock.now = NOW + timedelta(minutes=15)
+    with qtbot.waitSignal(window.reminders.notified, timeout=5000):
+        window.reminders.check_now()
+
+    titles = [notification.title for notification in notifier.posted]
+    assert titles == ["Respond soon: Wait Walt", "Follow-up due: Wait Walt"]
+
+
+def test_sleep_jump_shows_one_group(qtbot, window, leads, database, clock, notifier):
+    add_follow_up(database, leads["waiting"], NOW + timedelta(minutes=30))
+    add_follow_up(database, leads["overdue"], NOW + timedelta(minutes=60))
+    monotonic = [0.0]
+    window.reminders.watch = ClockWatch(clock, lambda: "UTC", lambda: monotonic[0])
+
+    clock.now = NOW + timedelta(minutes=95)
+    monotonic[0] = 60.0
+    with qtbot.waitSignal(window.reminders.notified, timeout=5000):
+        window.reminders.watch_clock()
+    window.reminders.check_now()
+    qtbot.waitUntil(lambda: not window.reminders._checking)
+
+    assert [notification.title for notification in notifier.posted] == [
+        "2 follow-ups, 1 deadline warning and 1 missed deadline came due while you were away"
+    ]
+
+
+def test_banner_shows_and_opens_lead(qtbot, leads, database, clock, monkeypatch):
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    banner_window = MainWindow(database, clock=clock, actor="tester", notifier=None)
+    qtbot.addWidget(banner_window)
+    banner_window.show()
+    qtbot.waitUntil(lambda: banner_window.model.rowCount() == 2)
+    banner = banner_window.banner
+    assert isinstance(banner, NotificationBanner)
+    # Without a session bus, and with offscreen Qt's missing tray, the banner stands in.
+    assert not banner.service_label.isHidden()
+    assert banner.isHidden()
+
+    banner.post(Notification(title="Follow-up due: Wait Walt", body="send deck", lead_id=leads["waiting"]))
+    assert banner.isVisible()
+    assert banner.title_label.text() == "Follow-up due: Wait Walt"
+    with qtbot.waitSignal(banner_window.detail_shown, timeout=5000):
+        qtbot.mouseClick(banner.open_button, Qt.MouseButton.LeftButton)
+
+    assert banner.isHidden()
+    assert banner_window.detail_pane.lead_id == leads["waiting"]
