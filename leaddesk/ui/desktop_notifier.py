@@ -79,6 +79,7 @@ def choose_notifier(banner: NotificationBanner, parent: QObject | None = None) -
         if desktop.available():
             chain.append(desktop)
     tray = TrayNotifier(parent)
+    tray.open_requested.connect(banner.open_requested)
     if tray.available():
         chain.append(tray)
     banner.set_service_missing(not chain)
