@@ -103,3 +103,70 @@ def test_scientific_outside_digit_column_kept(database, tmp_path: Path):
 
     assert report.created == 1
     assert leads_by_email(database)["ann@example.com"].custom_fields == {"Revenue": "4.5E+06"}
+
+
+def test_serial_text_dates_read(database, tmp_path: Path):
+    path = write_rows(
+        tmp_path,
+        "serials.csv",
+        [["Email", "Created Date"], ["ann@example.com", "45231"], ["bo@example.com", "45232.5"], ["cy@example.com", "45233"]],
+    )
+    note = (
+        "column 'Created Date' contains Excel date serials as text (2 of 3 values, such as 45231, "
+        "which is 2023-11-01); they are read as dates"
+    )
+
+    preview = preview_file(path)
+    report = run_import(database, path, now=NOW)
+
+    assert note + " (judged from the preview rows; the import reads the whole column)" in preview.warnings
+    assert note in report.warnings
+    assert report.rejected_rows == []
+    leads = leads_by_email(database)
+    assert leads["ann@example.com"].received_at == datetime(2023, 11, 1, 0, 0, tzinfo=timezone.utc)
+    assert leads["bo@example.com"].received_at == datetime(2023, 11, 2, 12, 0, tzinfo=timezone.utc)
+    assert leads["cy@example.com"].received_at == datetime(2023, 11, 3, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("values", "note"),
+    [
+        (["2023-11-01", "2023-11-02", "45233"], "1 of 3 values"),
+        (["2023-11-01", "45232", "2023-11-03", "45234"], "2 of 4 values"),
+    ],
+)
+def test_serial_text_minority_rejected(database, tmp_path: Path, values: list[str], note: str):
+    rows = [["Email", "Created Date"]] + [[f"lead{index}@example.com", value] for index, value in enumerate(values)]
+    path = write_rows(tmp_path, "mixed.csv", rows)
+
+    report = run_import(database, path, now=NOW)
+
+    serials = [(number, value) for number, value in enumerate(values, start=2) if value.isdigit()]
+    assert [(row.row, row.value) for row in report.rejected_rows] == serials
+    assert report.rejected_rows[0].reason == (
+        f"'{serials[0][1]}' looks like an Excel date serial, but most values of this column are not serials, "
+        "so it is ambiguous; format the cell as a date in the spreadsheet or write it as YYYY-MM-DD"
+    )
+    assert (
+        f"column 'Created Date' has {note} that look like Excel date serials, such as {serials[0][1]}, among other "
+        "dates, so they are ambiguous and their rows are rejected; format those cells as dates in the spreadsheet "
+        "or write them as YYYY-MM-DD"
+    ) in report.warnings
+    assert report.created == len(values) - len(serials)
+
+
+def test_serial_text_outside_range_rejected(database, tmp_path: Path):
+    path = write_rows(
+        tmp_path,
+        "serials.csv",
+        [["Email", "Created Date"], ["ann@example.com", "45231"], ["bo@example.com", "45232"], ["cy@example.com", "99999"]],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 2
+    assert [(row.row, row.column, row.value) for row in report.rejected_rows] == [(4, "Created Date", "99999")]
+    assert report.rejected_rows[0].reason == (
+        "'99999' is an Excel date serial outside 1990 to 2100, so it is probably no date; "
+        "correct the cell or write the date as YYYY-MM-DD"
+    )

@@ -3,7 +3,8 @@
 Accepted forms: ISO 8601 ("2025-10-21", "2025-10-21T14:03:27.000Z", "2026-03-10 12:34"),
 numeric dates ("10/21/2025", "3/02/18, 10:41 AM", "21.10.2025"), dates with an English
 month name ("03 Feb 2026", "17-Nov-24", "Feb 3, 2026"), and date cells and serial numbers
-from workbooks. An impossible date such as 31/02/2025 raises InvalidValue; it is never
+from workbooks. Serials written as text ("45231") are dates only in a column where most
+values are such serials (DayMonthEvidence.has_serials). An impossible date such as 31/02/2025 raises InvalidValue; it is never
 rolled over into March. A time without an offset is a wall time in the team's timezone.
 """
 
@@ -40,6 +41,14 @@ MONTHS["sept"] = 9
 EXCEL_EPOCH = datetime(1899, 12, 30)
 EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
 
+# Excel serials of 1990-01-01 and 2100-12-31. A date column of text whose values are mostly
+# whole numbers in this range contains serials that lost their date format on the way to CSV.
+PLAUSIBLE_SERIAL_MIN = 32_874
+PLAUSIBLE_SERIAL_MAX = 73_415
+
+# A serial written as text: five digits, with a fraction for the time of day.
+_SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
+
 # Parsed values remembered per column; the memo starts over when it grows past this.
 MEMO_MAX_ENTRIES = 10_000
 
@@ -69,16 +78,34 @@ def locale_day_first() -> bool | None:
 
 @dataclass
 class DayMonthEvidence:
-    """Counts of numeric dates in one column that only fit one of the two orders."""
+    """Counts of numeric dates in one column that only fit one of the two orders, and of Excel serials as text.
+
+    texts counts the non-empty text values, serials those that are five-digit whole
+    numbers from PLAUSIBLE_SERIAL_MIN to PLAUSIBLE_SERIAL_MAX, such as 45231, with
+    serial_example the first of them.
+    """
 
     day_first: int = 0
     month_first: int = 0
     ambiguous: int = 0
+    texts: int = 0
+    serials: int = 0
+    serial_example: str | None = None
 
     def add(self, value: object) -> None:
         if not isinstance(value, str):
             return
-        match = _NUMERIC.match(value.strip())
+        text = value.strip()
+        if not text:
+            return
+        self.texts += 1
+        if len(text) == 5 and text.isdigit():
+            if PLAUSIBLE_SERIAL_MIN <= int(text) <= PLAUSIBLE_SERIAL_MAX:
+                self.serials += 1
+                if self.serial_example is None:
+                    self.serial_example = text
+            return
+        match = _NUMERIC.match(text)
         if not match:
             return
         first, second = int(match.group(1)), int(match.group(2))
@@ -96,8 +123,15 @@ class DayMonthEvidence:
             return self.day_first > self.month_first
         return bool(locale_day_first())
 
+    @property
+    def has_serials(self) -> bool:
+        """Return whether most text values of the column are Excel date serials, so that serials are read as dates."""
+        return self.serials * 2 > self.texts
+
     def describe(self, header: str) -> str | None:
-        """Return a warning when the column gives no clear order, else None."""
+        """Return a note on Excel serials, or a warning when the column gives no clear order, else None."""
+        if self.serials:
+            return self._describe_serials(header)
         order = "day/month/year" if self.is_day_first else "month/day/year"
         if self.day_first and self.month_first:
             return (
@@ -113,14 +147,30 @@ class DayMonthEvidence:
             )
         return None
 
+    def _describe_serials(self, header: str) -> str:
+        example = self.serial_example
+        example_date = (EXCEL_EPOCH + timedelta(days=int(example))).date().isoformat() if example else ""
+        if self.has_serials:
+            return (
+                f"column {header!r} contains Excel date serials as text ({self.serials} of {self.texts} values, "
+                f"such as {example}, which is {example_date}); they are read as dates"
+            )
+        return (
+            f"column {header!r} has {self.serials} of {self.texts} values that look like Excel date serials, "
+            f"such as {example}, among other dates, so they are ambiguous and their rows are rejected; "
+            "format those cells as dates in the spreadsheet or write them as YYYY-MM-DD"
+        )
+
 
 class DateParser:
     """Parses one column's values to UTC instants, in the team's timezone when they have none."""
 
-    def __init__(self, zone: ZoneInfo, *, day_first: bool, today: date) -> None:
+    def __init__(self, zone: ZoneInfo, *, day_first: bool, today: date, serials: bool = False) -> None:
         self.zone = zone
         self.day_first = day_first
         self.today = today
+        # Whether text such as "45231" is an Excel serial, as DayMonthEvidence.has_serials decides.
+        self.serials = serials
         self._cache: dict[object, datetime] = {}
 
     def parse(self, value: object) -> datetime:
@@ -178,6 +228,8 @@ class DateParser:
             month = self._month_number(text, match.group(1))
             return self._build(text, int(match.group(3)), month, int(match.group(2)), match.groups()[3:])
 
+        if _SERIAL_TEXT.match(text):
+            return self._serial_text(text)
         raise InvalidValue(
             f"{text!r} is not a date LeadDesk can read; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM"
         )
@@ -205,6 +257,22 @@ class DateParser:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
         return moment.astimezone(timezone.utc)
+
+    def _serial_text(self, text: str) -> datetime:
+        if not self.serials:
+            raise InvalidValue(
+                f"{text!r} looks like an Excel date serial, but most values of this column are not serials, "
+                "so it is ambiguous; format the cell as a date in the spreadsheet or write it as YYYY-MM-DD"
+            )
+        serial = float(text)
+        if not PLAUSIBLE_SERIAL_MIN <= serial < PLAUSIBLE_SERIAL_MAX + 1:
+            first = (EXCEL_EPOCH + timedelta(days=PLAUSIBLE_SERIAL_MIN)).year
+            last = (EXCEL_EPOCH + timedelta(days=PLAUSIBLE_SERIAL_MAX)).year
+            raise InvalidValue(
+                f"{text!r} is an Excel date serial outside {first} to {last}, so it is probably no date; "
+                "correct the cell or write the date as YYYY-MM-DD"
+            )
+        return self._from_excel_serial(serial)
 
     def _from_excel_serial(self, serial: float) -> datetime:
         if not 1 <= serial <= EXCEL_MAX_SERIAL:

@@ -107,10 +107,10 @@ class RowConverter:
             or index in plan.columns_by_field.get("phone", ())
             or index in plan.columns_by_field.get("external_id", ())
         )
-        self._date_parsers = {
-            index: DateParser(zone, day_first=evidence.get(index, DayMonthEvidence()).is_day_first, today=today)
-            for index in plan.columns_by_field.get("received_at", ())
-        }
+        self._date_parsers: dict[int, DateParser] = {}
+        for index in plan.columns_by_field.get("received_at", ()):
+            found = evidence.get(index, DayMonthEvidence())
+            self._date_parsers[index] = DateParser(zone, day_first=found.is_day_first, today=today, serials=found.has_serials)
         self._fields: list[tuple[str, tuple[int, ...], Callable[[int, Any, str, LeadDraft], bool]]] = [
             (name, columns, self._converter_for(name)) for name, columns in plan.columns_by_field.items()
         ]
