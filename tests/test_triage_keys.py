@@ -13,6 +13,7 @@ from sqlalchemy import select
 from leaddesk.models import Activity, FollowUp, Lead, Rep
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, RecordingNotifier
+from leaddesk.ui.activity_dialog import ActivityDialog
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.main_window import MainWindow
 from leaddesk.ui.notification_banner import NotificationBanner
@@ -156,6 +157,32 @@ def test_undo_rejected_after_later_edit(qtbot, window, leads, database):
     assert lead(database, leads["overdue"]).first_contacted_at == NOW
 
 
+def test_l_logs_call_with_outcome(qtbot, window, leads, database):
+    press(qtbot, window, Qt.Key.Key_L)
+    dialog = window.triage.dialog
+    assert isinstance(dialog, ActivityDialog)
+    assert dialog.outcome_combo.isEnabled()
+    dialog.outcome_combo.setCurrentIndex(dialog.outcome_combo.findData("no_answer"))
+
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        dialog.accept()
+
+    with database.session() as session:
+        activity = session.scalars(select(Activity).where(Activity.lead_id == leads["overdue"])).one()
+        assert (activity.kind, activity.outcome, activity.summary) == ("call", "no_answer", "Call: no answer")
+        assert session.get(Lead, leads["overdue"]).first_contacted_at == NOW
+
+
+def test_email_disables_outcome(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_L)
+    dialog = window.triage.dialog
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("email"))
+
+    assert not dialog.outcome_combo.isEnabled()
+    assert dialog.outcome() is None
+    dialog.reject()
+
+
 def test_n_adds_note(qtbot, window, leads, database):
     press(qtbot, window, Qt.Key.Key_N)
     dialog = window.triage.dialog
@@ -232,7 +259,7 @@ def test_question_mark_opens_sheet(qtbot, window):
     assert isinstance(sheet, ShortcutSheet)
     assert sheet.isVisible()
     assert [keys for keys, _text in sheet.rows()] == [
-        "↓ / j", "↑ / k", "Enter", "c", "n", "f", "s", "e", "/", "Ctrl+Z", "?"
+        "↓ / j", "↑ / k", "Enter", "c", "l", "n", "f", "s", "e", "/", "Ctrl+Z", "?"
     ]
 
 

@@ -11,6 +11,7 @@ SHORTCUTS = (
     ("↑ / k", QT_TRANSLATE_NOOP("ShortcutSheet", "Previous lead")),
     ("Enter", QT_TRANSLATE_NOOP("ShortcutSheet", "Open the lead's details")),
     ("c", QT_TRANSLATE_NOOP("ShortcutSheet", "Mark contacted (stops the response clock)")),
+    ("l", QT_TRANSLATE_NOOP("ShortcutSheet", "Log a call (with outcome), email or meeting")),
     ("n", QT_TRANSLATE_NOOP("ShortcutSheet", "Add a note")),
     ("f", QT_TRANSLATE_NOOP("ShortcutSheet", "Plan a follow-up")),
     ("s", QT_TRANSLATE_NOOP("ShortcutSheet", "Snooze the next follow-up")),

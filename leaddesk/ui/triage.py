@@ -1,4 +1,4 @@
-"""Keyboard triage on the inbox: the actions behind c, n, f, s, e, /, ?, Enter and Ctrl+Z.
+"""Keyboard triage on the inbox: the actions behind c, l, n, f, s, e, /, ?, Enter and Ctrl+Z.
 
 Every action runs on the write lane together with a snapshot of the lead, so Ctrl+Z can
 undo the last one for triage_undo.UNDO_WINDOW.
@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, Q
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import FollowUp
-from leaddesk.services import follow_ups, lead_actions, triage_undo
+from leaddesk.models import ActivityKind, CallOutcome, FollowUp
+from leaddesk.services import activities, follow_ups, lead_actions, triage_undo
+from leaddesk.services.activities import ActivityError
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
 from leaddesk.services.triage_undo import UndoError, UndoRecord
+from leaddesk.ui.activity_dialog import ActivityDialog
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.shortcut_sheet import ShortcutSheet
 from leaddesk.ui.tasks import show_error
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Failures whose message is written for the user; they go to the status bar, not a dialog.
-USER_ERRORS = (FollowUpError, LeadActionError, UndoError)
+USER_ERRORS = (ActivityError, FollowUpError, LeadActionError, UndoError)
 STATUS_MS = 8_000
 
 
@@ -58,6 +60,7 @@ class TriageController(QObject):
         handlers: dict[str, Callable[[], None]] = {
             "open": self.open_lead,
             "contacted": self.mark_contacted,
+            "log_activity": self.ask_activity,
             "note": self.ask_note,
             "follow_up": self.ask_follow_up,
             "snooze": self.show_snooze_menu,
@@ -98,6 +101,26 @@ class TriageController(QObject):
             lead_id,
             "Mark contacted",
             lambda session: lead_actions.mark_contacted(session, lead_id, now, actor, expected_version=version),
+        )
+
+    def ask_activity(self) -> None:
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id, _version, name = lead
+        dialog = ActivityDialog(name, self.window)
+        self._open_dialog(
+            dialog, lambda: self.log_activity(lead_id, dialog.kind(), dialog.summary(), dialog.outcome())
+        )
+
+    def log_activity(
+        self, lead_id: uuid.UUID, kind: ActivityKind, summary: str, outcome: CallOutcome | None
+    ) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Log " + kind.value,
+            lambda session: activities.log_activity(session, lead_id, kind, summary, actor, now, outcome=outcome),
         )
 
     def ask_note(self) -> None:
