@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from leaddesk.models import Lead, Rep
 from leaddesk.services.database import Database
+from leaddesk.services.enrichment.export_columns import DERIVED_EXPORT_COLUMNS
 from leaddesk.services.exporting import EXPORT_FIELDS, ExportError, csv_safe, export_leads
 from leaddesk.services.importing import run_import
 
@@ -94,7 +95,8 @@ def test_csv_has_bom_and_headers(filled, tmp_path: Path):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = read_csv(path)
     assert list(rows[0])[: len(EXPORT_FIELDS)] == list(EXPORT_FIELDS)
-    assert list(rows[0])[len(EXPORT_FIELDS):] == ["Tags", "email (custom)", "Budget"]
+    assert list(rows[0])[len(EXPORT_FIELDS) : len(EXPORT_FIELDS) + len(DERIVED_EXPORT_COLUMNS)] == list(DERIVED_EXPORT_COLUMNS)
+    assert list(rows[0])[len(EXPORT_FIELDS) + len(DERIVED_EXPORT_COLUMNS) :] == ["Tags", "email (custom)", "Budget"]
 
 
 def test_csv_values(filled, tmp_path: Path):
@@ -347,7 +349,7 @@ def filtered_names(database, tmp_path: Path, **filters) -> tuple[list[str], list
     export_leads(database, path, InboxQuery(now=NOW, **filters))
     rows = read_csv(path)
     headers = list(rows[0]) if rows else []
-    return [row["first_name"] for row in rows], headers[len(EXPORT_FIELDS):]
+    return [row["first_name"] for row in rows], headers[len(EXPORT_FIELDS) + len(DERIVED_EXPORT_COLUMNS) :]
 
 
 def test_filtered_by_stage(team, tmp_path: Path):

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Lead, Rep
 from leaddesk.services import inbox
 from leaddesk.services.database import Database
+from leaddesk.services.enrichment.export_columns import DERIVED_EXPORT_COLUMNS
 from leaddesk.services.export_cells import (
     FORMULA_PREFIXES,
     csv_safe,
@@ -89,7 +90,7 @@ CUSTOM_HEADER_SUFFIX = " (custom)"
 ANNOTATION_HEADERS = ("row", "reason")
 
 # Custom field keys that need CUSTOM_HEADER_SUFFIX in an export.
-RESERVED_HEADERS = frozenset(EXPORT_FIELDS) | frozenset(ANNOTATION_HEADERS)
+RESERVED_HEADERS = frozenset(EXPORT_FIELDS) | frozenset(DERIVED_EXPORT_COLUMNS) | frozenset(ANNOTATION_HEADERS)
 
 # Leads read from the database per round trip.
 FETCH_ROWS = 2000
@@ -142,7 +143,7 @@ def export_leads(
         total = len(lead_ids) if lead_ids is not None else _count_live(session)
     source = _LeadSource(database, lead_ids)
     custom_keys = source.custom_keys()
-    headers = list(EXPORT_FIELDS) + [custom_header(key) for key in custom_keys]
+    headers = list(EXPORT_FIELDS) + list(DERIVED_EXPORT_COLUMNS) + [custom_header(key) for key in custom_keys]
     reporter = _Progress(progress, total, cancel)
 
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
@@ -220,8 +221,9 @@ class _LeadSource:
         """
         table = Lead.__table__
         columns = [Rep.name.label("owner") if name == "owner" else table.c[name] for name in EXPORT_FIELDS]
+        columns += [table.c[name] for name in DERIVED_EXPORT_COLUMNS.values()]
         statement = select(*columns, Lead.custom_fields).outerjoin(Rep, Rep.id == Lead.owner_id)
-        width = len(EXPORT_FIELDS)
+        width = len(columns)
         with self.database.session() as session:
             for row in self._select(session, statement, mappings=False, whole_rows=True):
                 values = list(row[:width])

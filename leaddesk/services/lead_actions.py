@@ -2,7 +2,8 @@
 
 Every change sets updated_by, logs an Activity on the lead's timeline and returns a
 LeadChange. Passing expected_version (the row_version the caller displayed) makes a
-change to a lead that someone else edited in the meantime raise StaleLeadError.
+change to a lead that someone else edited in the meantime raise StaleLeadError. Edits
+recompute the lead's derived values and match keys (leaddesk.services.derived).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,8 +19,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from leaddesk.models import STAGES, Activity, ActivityKind, FollowUp, Lead, Rep, utc_now
+from leaddesk.models import (
+    COMPANY_AND_PLACE_FIELDS,
+    NAME_FIELDS,
+    STAGES,
+    Activity,
+    ActivityKind,
+    FollowUp,
+    Lead,
+    Rep,
+    utc_now,
+)
 from leaddesk.services import follow_ups
+from leaddesk.services.derived import refresh_derived
 from leaddesk.services.playbook import load_playbook, system_timezone_name
 from leaddesk.services.sla import ResponseState, response_state
 
@@ -26,6 +39,12 @@ logger = logging.getLogger(__name__)
 
 # Maximum number of activities that lead_detail returns. Older ones stay in the database.
 TIMELINE_LIMIT = 500
+
+# Typed fields that edit_lead changes. A blank value clears the field.
+EDITABLE_FIELDS = NAME_FIELDS + ("email", "phone") + COMPANY_AND_PLACE_FIELDS + ("employee_count", "source")
+
+# Edited values longer than this are cut in the timeline summary.
+SUMMARY_VALUE_CHARS = 60
 
 
 class LeadActionError(Exception):
@@ -99,6 +118,18 @@ class LeadDetail:
     row_version: int
     timeline: tuple[TimelineEntry, ...] = ()
     follow_ups: tuple[OpenFollowUp, ...] = ()
+    # Offline enrichment, shown only where the typed value is blank (see enrichment.shown).
+    derived_domain: str | None = None
+    is_free_mail: bool | None = None
+    derived_country: str | None = None
+    derived_country_code: str | None = None
+    derived_region: str | None = None
+    derived_timezone: str | None = None
+    seniority: str | None = None
+    seniority_rank: int | None = None
+    department: str | None = None
+    completeness: int | None = None
+    derived_at: datetime | None = None
 
     def state_at(self, now: datetime) -> ResponseState:
         return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
@@ -178,6 +209,17 @@ def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
         row_version=lead.row_version,
         timeline=timeline,
         follow_ups=follow_ups,
+        derived_domain=lead.derived_domain,
+        is_free_mail=lead.is_free_mail,
+        derived_country=lead.derived_country,
+        derived_country_code=lead.derived_country_code,
+        derived_region=lead.derived_region,
+        derived_timezone=lead.derived_timezone,
+        seniority=lead.seniority,
+        seniority_rank=lead.seniority_rank,
+        department=lead.department,
+        completeness=lead.completeness,
+        derived_at=lead.derived_at,
     )
 
 
@@ -299,6 +341,73 @@ def change_stage(
 
     activity = _log(session, lead, ActivityKind.STAGE_CHANGE, f"Stage changed from {previous} to {stage}", actor, now)
     return _finish(session, lead, "change_stage", {"stage", "updated_by"}, activity)
+
+
+def edit_lead(
+    session: Session,
+    lead_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    actor: str | None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Set typed fields of EDITABLE_FIELDS, then recompute the lead's derived values and match keys.
+
+    A blank value clears the field, so a derived value (country from the phone, domain
+    from the e-mail) shows again in its place. Values equal to the stored ones change
+    nothing and log nothing. Raises LeadActionError for an unknown field or an employee
+    count that is not a whole number of at least zero.
+    """
+    now = _require_aware(now or utc_now(), "now")
+    cleaned = {name: _clean_edit(name, value) for name, value in changes.items()}
+    lead = _get_lead(session, lead_id, expected_version)
+
+    changed = {name: value for name, value in cleaned.items() if getattr(lead, name) != value}
+    if not changed:
+        return LeadChange(lead_id=lead.id, action="edit_lead", row_version=lead.row_version)
+
+    parts = []
+    for name, value in changed.items():
+        parts.append(f"{name} {_summary_value(getattr(lead, name))} to {_summary_value(value)}")
+        setattr(lead, name, value)
+    if "email" in changed:
+        lead.email_normalized = lead.email.casefold() if lead.email else None
+    lead.updated_by = actor
+
+    activity = _log(session, lead, ActivityKind.NOTE, "Changed " + "; ".join(parts), actor, now)
+    result = _finish(session, lead, "edit_lead", set(changed) | {"updated_by"}, activity)
+    refresh_derived(session, [lead.id], now=now)
+    return result
+
+
+def refresh_lead_derived(session: Session, lead_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Recompute a new or changed lead's derived values and match keys; call it after creating a lead."""
+    refresh_derived(session, [lead_id], now=now)
+
+
+def _clean_edit(name: str, value: Any) -> Any:
+    if name not in EDITABLE_FIELDS:
+        raise LeadActionError(f"the field {name!r} cannot be edited; use one of: {', '.join(EDITABLE_FIELDS)}")
+    if isinstance(value, str):
+        value = value.strip() or None
+    if name != "employee_count" or value is None:
+        return value
+    try:
+        count = int(str(value).replace(",", ""))
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise LeadActionError(f"the employee count {value!r} is not a whole number; type digits only, such as 250")
+    return count
+
+
+def _summary_value(value: Any) -> str:
+    if value is None:
+        return "(blank)"
+    text = str(value)
+    if len(text) > SUMMARY_VALUE_CHARS:
+        text = text[: SUMMARY_VALUE_CHARS - 1] + "…"
+    return repr(text)
 
 
 def _get_lead(session: Session, lead_id: uuid.UUID, expected_version: int | None = None) -> Lead:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from leaddesk.services.enrichment.export_columns import DERIVED_EXPORT_COLUMNS
 from leaddesk.services.exporting import CUSTOM_HEADER_SUFFIX, EXPORT_FIELDS, RESERVED_HEADERS, strip_custom_suffixes
 from leaddesk.services.importing.mapping import CUSTOM_PREFIX, LEAD_FIELDS, ColumnPlan
 
@@ -45,6 +46,10 @@ def leaddesk_export_plan(headers: Sequence[str]) -> ColumnPlan:
                 columns_by_field[header] = (index,)
             else:
                 mapping[header] = IGNORED
+            continue
+        if header in DERIVED_EXPORT_COLUMNS:
+            # Computed by enrichment; a custom field of this name was exported with CUSTOM_HEADER_SUFFIX.
+            mapping[header] = IGNORED
             continue
         key = header
         if header.endswith(CUSTOM_HEADER_SUFFIX) and strip_custom_suffixes(header) in RESERVED_HEADERS:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
+from leaddesk.services.derived import refresh_after_import_commit
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportCancelled
@@ -248,6 +249,8 @@ def _run(
         _check_cancel(cancel)
         _finish_batch(session, batch, report, options, path, choice)
 
+    # Derived values and match keys, in a transaction of their own after the import's.
+    refresh_after_import_commit(database, report)
     report.seconds = round(time.perf_counter() - clock_start, 3)
     reporter.send(1.0, _summary(report), force=True)
     logger.info(
