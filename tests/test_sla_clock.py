@@ -307,3 +307,9 @@ def test_speed_to_lead_wall_and_business_time() -> None:
 
     assert speed.wall == timedelta(days=2, hours=15, minutes=45)
     assert speed.business == timedelta(minutes=45)
+
+
+def test_format_remaining_at_deadline_is_overdue() -> None:
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+
+    assert format_remaining(now, now) == "overdue by 0s"

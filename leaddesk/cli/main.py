@@ -11,14 +11,28 @@ from collections.abc import Sequence
 from sqlalchemy.exc import OperationalError
 
 from leaddesk import __version__
-from leaddesk.cli import dedupe_cmd, export_cmd, import_cmd, imports_cmd, inbox_cmd, merge_cmd, playbook_cmd
+from leaddesk.cli import (
+    dedupe_cmd,
+    escalate_cmd,
+    explain_cmd,
+    export_cmd,
+    import_cmd,
+    imports_cmd,
+    inbox_cmd,
+    merge_cmd,
+    playbook_cmd,
+    route_cmd,
+)
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_USAGE, CliError
 from leaddesk.services.database import DatabaseError
 from leaddesk.services.logging_setup import configure_logging
 
 logger = logging.getLogger(__name__)
 
-SUBCOMMANDS = (import_cmd, imports_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd, playbook_cmd)
+SUBCOMMANDS = (
+    import_cmd, imports_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
+    playbook_cmd, route_cmd, explain_cmd, escalate_cmd,
+)
 
 
 class _UsageExitParser(argparse.ArgumentParser):

@@ -86,9 +86,12 @@ def response_state(
 
 
 def format_remaining(due_at: datetime, now: datetime) -> str:
-    """Return "due in 4m 10s" or "overdue by 2h 5m", with the two largest units."""
+    """Return "due in 4m 10s" or "overdue by 2h 5m", with the two largest units.
+
+    At the deadline itself the lead is "overdue by 0s", as response_state classifies it.
+    """
     delta = due_at - now
-    overdue = delta < timedelta(0)
+    overdue = delta <= timedelta(0)
     seconds = int(abs(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

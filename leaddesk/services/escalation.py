@@ -1,0 +1,119 @@
+"""Escalation ladders: steps at a share of the response SLA or a time after arrival.
+
+run_escalations runs every step that came due for leads nobody has contacted yet, logs
+each on the lead's timeline and remembers how far each lead got, so a step runs once.
+Contacting the lead stops its ladder, because contacted leads are never selected.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from leaddesk.models import Activity, Lead, LeadEvaluation
+from leaddesk.services.evaluation import evaluation_of
+from leaddesk.services.playbook import BudgetKind, ClockKind, EscalationAction, EscalationStep, Playbook, SegmentRule, load_playbook
+from leaddesk.services.routing import assign_lead
+from leaddesk.services.sla import compute_response_clock, format_remaining
+
+logger = logging.getLogger(__name__)
+
+ESCALATION_KIND = "escalation"
+
+
+@dataclass(frozen=True)
+class ScheduledStep:
+    step: EscalationStep
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationEvent:
+    lead_id: object
+    step: EscalationStep
+    due_at: datetime
+    summary: str
+
+
+def ladder_schedule(rule: SegmentRule, received_at: datetime, playbook: Playbook) -> list[ScheduledStep]:
+    """Return the segment's steps with the instant each comes due, earliest first."""
+    if not rule.escalation:
+        return []
+    calendar = playbook.calendar
+    business = rule.clock is ClockKind.BUSINESS_HOURS or rule.budget_kind is not BudgetKind.DURATION
+    clock_start = calendar.next_opening(received_at) if business else received_at
+    due_at = compute_response_clock(rule, received_at, playbook).due_at
+    budget = calendar.business_time_between(clock_start, due_at) if business else due_at - clock_start
+    scheduled = []
+    for step in rule.escalation:
+        if step.at_fraction is not None:
+            offset = budget * step.at_fraction
+        else:
+            offset = step.after or timedelta(0)
+        when = calendar.add_business_time(clock_start, offset) if business else clock_start + offset
+        scheduled.append(ScheduledStep(step, when))
+    scheduled.sort(key=lambda item: item.due_at)
+    return scheduled
+
+
+def next_step(session: Session, lead: Lead, playbook: Playbook) -> ScheduledStep | None:
+    """Return the lead's next escalation step that has not run, or None when there is none."""
+    if lead.first_contacted_at is not None or lead.response_due_at is None:
+        return None
+    schedule = ladder_schedule(playbook.segment(lead.segment), lead.received_at, playbook)
+    stored = session.get(LeadEvaluation, lead.id)
+    done = stored.escalation_steps_done if stored else 0
+    return schedule[done] if done < len(schedule) else None
+
+
+def run_escalations(session: Session, now: datetime, playbook: Playbook | None = None) -> list[EscalationEvent]:
+    """Run every escalation step due at now for uncontacted leads with a response clock."""
+    playbook = playbook or load_playbook(session)
+    keys = [rule.key for rule in playbook.segments if rule.escalation]
+    if not keys:
+        return []
+    leads = session.scalars(
+        select(Lead)
+        .where(
+            Lead.deleted_at.is_(None),
+            Lead.first_contacted_at.is_(None),
+            Lead.response_due_at.is_not(None),
+            Lead.segment.in_(keys),
+        )
+        .options(selectinload(Lead.owner))
+    ).all()
+    events = []
+    for lead in leads:
+        evaluation = evaluation_of(session, lead.id)
+        schedule = ladder_schedule(playbook.segment(lead.segment), lead.received_at, playbook)
+        while evaluation.escalation_steps_done < len(schedule):
+            scheduled = schedule[evaluation.escalation_steps_done]
+            if scheduled.due_at > now:
+                break
+            summary = _perform(session, lead, scheduled, playbook, now)
+            session.add(Activity(lead_id=lead.id, kind=ESCALATION_KIND, occurred_at=now, summary=summary, actor="playbook"))
+            evaluation.escalation_steps_done += 1
+            events.append(EscalationEvent(lead.id, scheduled.step, scheduled.due_at, summary))
+            logger.info("lead %s escalated: %s", lead.id, summary)
+    return events
+
+
+def _perform(session: Session, lead: Lead, scheduled: ScheduledStep, playbook: Playbook, now: datetime) -> str:
+    step = scheduled.step
+    state = format_remaining(lead.response_due_at, now)
+    if step.action is EscalationAction.REMIND_OWNER:
+        owner = lead.owner.name if lead.owner else "the unassigned queue"
+        return f"Reminder to {owner} ({step.describe()}): respond to this lead, {state}"
+    if step.action is EscalationAction.ALERT_TEAM_LEAD:
+        lead_name = playbook.team_lead or "the team lead (none set; add [team] lead to the playbook)"
+        return f"Alert to {lead_name} ({step.describe()}): nobody has contacted this lead, {state}"
+    previous = lead.owner.name if lead.owner else None
+    decision = assign_lead(session, lead, playbook, now, exclude=[previous] if previous else [], actor="playbook")
+    if decision.rep is None:
+        why = "; ".join(decision.reasons) or "no routing rule applies"
+        return f"Reassignment ({step.describe()}) found no available rep, so {previous or 'nobody'} keeps it: {why}"
+    return f"Reassigned from {previous or 'nobody'} to {decision.rep.name} ({step.describe()})"
