@@ -1,61 +1,89 @@
-"""Candidate pairs of leads from the indexed match keys, so the scan never compares all pairs."""
+"""Candidate pairs of leads from the indexed blocking keys, so the scan never compares all pairs.
+
+Each block is the set of leads that share one key of lead_match_keys (see blocking_keys).
+SQLite reads the blocks from the (key, lead_id) index in key order. Leads are named here by
+their id as stored, 32 lowercase hex digits, whose order is the order of their UUIDs.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from itertools import combinations
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.engine import Connection
 
-from leaddesk.models import Lead
+from leaddesk.services.dedup.loading import fetch_all
 
 logger = logging.getLogger(__name__)
 
-# Key columns whose equal values make two leads a candidate pair.
+# The indexed match_* columns of leads. The scan no longer queries them, but callers that
+# look up leads by one match key may.
 BLOCKING_COLUMNS = ("match_email", "match_phone", "match_name_key", "match_company", "match_domain")
 
-# A key shared by more leads than this (a switchboard phone, a big company, "j smith") would
-# give thousands of pairs from one value, so it makes no candidates. Other keys still pair
-# those leads when they agree there.
+# A key shared by more leads than this (a switchboard phone, "info" at a big company, a
+# common name at a common company) would give thousands of pairs from one value, so it
+# makes no candidates. Other keys still pair those leads when they agree there.
 MAX_BLOCK_SIZE = 100
 
+# SQLite allows 999 bound parameters in old builds, so id lists are sent in chunks below that.
+ID_CHUNK = 500
 
-def candidate_pairs(session: Session, *, max_block_size: int = MAX_BLOCK_SIZE) -> Iterator[tuple[uuid.UUID, uuid.UUID]]:
-    """Yield each pair of live leads that share a match key once, as (smaller id, larger id)."""
-    seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
-    for column in BLOCKING_COLUMNS:
-        yield from _new_pairs(session, column, column, max_block_size, seen)
-    # A lead whose first and last name were entered the wrong way round.
-    yield from _new_pairs(session, "match_name_key", "match_name_key_swapped", max_block_size, seen)
+_ALL_BLOCKS = "SELECT key, group_concat(lead_id) FROM lead_match_keys GROUP BY key HAVING count(*) > 1"
+_BLOCKS_OF = (
+    "SELECT key, group_concat(lead_id) FROM lead_match_keys WHERE key IN "
+    "(SELECT key FROM lead_match_keys WHERE lead_id IN ({placeholders})) GROUP BY key"
+)
 
 
-def _new_pairs(
-    session: Session, left_column: str, right_column: str, max_block_size: int, seen: set
-) -> Iterator[tuple[uuid.UUID, uuid.UUID]]:
-    left, right = aliased(Lead), aliased(Lead)
-    left_key, right_key = getattr(left, left_column), getattr(right, right_column)
-    small_blocks = (
-        select(getattr(Lead, left_column))
-        .where(Lead.deleted_at.is_(None), getattr(Lead, left_column).is_not(None))
-        .group_by(getattr(Lead, left_column))
-        .having(func.count() <= max_block_size)
-    )
-    query = (
-        select(left.id, right.id)
-        .join(right, and_(left_key == right_key, left.id != right.id))
-        .where(left.deleted_at.is_(None), right.deleted_at.is_(None))
-        .where(left_key.in_(small_blocks))
-    )
-    if left_column == right_column:
-        query = query.where(left.id < right.id)
+def key_blocks(connection: Connection, lead_ids: Collection[str] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Yield (key, lead ids) for every key shared by two or more leads, or only the keys of lead_ids.
 
-    count = 0
-    for first, second in session.execute(query):
-        pair = (first, second) if first < second else (second, first)
-        if pair not in seen:
-            seen.add(pair)
-            count += 1
-            yield pair
-    logger.debug("blocking on %s = %s gave %d new candidate pairs", left_column, right_column, count)
+    Deleted and merged leads are included, so callers drop the ones they do not scan.
+    """
+    if lead_ids is None:
+        for key, members in fetch_all(connection, _ALL_BLOCKS):
+            yield key, members.split(",")
+        return
+
+    seen: set[str] = set()
+    ordered = sorted(lead_ids)
+    for start in range(0, len(ordered), ID_CHUNK):
+        chunk = ordered[start : start + ID_CHUNK]
+        statement = _BLOCKS_OF.format(placeholders=", ".join("?" * len(chunk)))
+        for key, members in fetch_all(connection, statement, tuple(chunk)):
+            if key not in seen:
+                seen.add(key)
+                yield key, members.split(",")
+
+
+def candidate_pairs(
+    blocks: Iterator[tuple[str, list[str]]],
+    live: Collection[str],
+    *,
+    max_block_size: int = MAX_BLOCK_SIZE,
+) -> set[tuple[str, str]]:
+    """Return each pair of live leads that share a block, once, as (smaller id, larger id).
+
+    Blocks of more than max_block_size live leads are skipped and logged.
+    """
+    pairs: set[tuple[str, str]] = set()
+    skipped: list[tuple[str, int]] = []
+    for key, members in blocks:
+        present = [member for member in members if member in live]
+        if len(present) < 2:
+            continue
+        if len(present) > max_block_size:
+            skipped.append((key, len(present)))
+            continue
+        present.sort()
+        pairs.update(combinations(present, 2))
+
+    if skipped:
+        largest = max(skipped, key=lambda item: item[1])
+        logger.info(
+            "skipped %d blocking keys shared by more than %d leads, the largest %r with %d leads; "
+            "their leads are still paired by their other keys",
+            len(skipped), max_block_size, largest[0], largest[1],
+        )
+    return pairs

@@ -1,8 +1,8 @@
 """Match keys of a lead: e-mail, phone, names, company and domain in the forms that duplicates share.
 
-The keys are stored on Lead beside the values they come from (the match_* columns) and
-indexed, so the duplicate scan finds candidates with index lookups. normalize_lead_keys
-computes them for one lead; refresh_match_keys fills them for every lead.
+The keys are stored on Lead beside the values they come from (the match_* columns), and the
+blocking keys built from them are stored in lead_match_keys. normalize_lead_keys computes
+them for one lead. refresh_match_keys recomputes them for every lead whose keys are stale.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import csv
 import logging
 import re
 import unicodedata
+import uuid
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 import tldextract
 from nameparser import HumanName
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
@@ -274,28 +275,13 @@ def normalize_lead_keys(lead_or_dict: Lead | dict[str, Any]) -> dict[str, Any]:
     return keys
 
 
-def refresh_match_keys(session: Session, *, batch_size: int = 1000) -> int:
-    """Recompute the match keys of every lead, merged ones too, and return how many changed.
+def refresh_match_keys(session: Session, *, batch_size: int = 1000, lead_ids: Iterable[uuid.UUID] | None = None) -> int:
+    """Recompute the match keys of leads (all, merged ones too, or only lead_ids) that are stale; return how many.
 
-    Writes with Core UPDATEs, so row_version and updated_at stay as they are: a key is
-    derived data, not an edit that import undo or a merge undo must treat as a change.
+    A lead's keys are stale when its source values changed since they were computed, or
+    when they never were. See leaddesk.services.dedup.key_store.
     """
-    leads = Lead.__table__
-    source = ("first_name", "last_name", "full_name", "email", "phone", "country", "company", "website", "domain")
-    rows = session.execute(select(leads.c.id, *(leads.c[name] for name in source + MATCH_COLUMNS))).mappings()
+    # key_store builds on this module, so it is imported here, where it is first needed.
+    from leaddesk.services.dedup.key_store import refresh_stale_keys
 
-    updates = []
-    for row in rows:
-        keys = normalize_lead_keys({name: row[name] for name in source})
-        if any(row[name] != keys[name] for name in MATCH_COLUMNS):
-            updates.append({"lead_id": row["id"], **{f"new_{name}": value for name, value in keys.items()}})
-
-    statement = (
-        leads.update()
-        .where(leads.c.id == bindparam("lead_id"))
-        .values({name: bindparam(f"new_{name}") for name in MATCH_COLUMNS})
-    )
-    for start in range(0, len(updates), batch_size):
-        session.execute(statement, updates[start : start + batch_size])
-    logger.info("refreshed match keys: %d leads changed", len(updates))
-    return len(updates)
+    return refresh_stale_keys(session, lead_ids=lead_ids, batch_size=batch_size)

@@ -1,9 +1,15 @@
-"""The full duplicate scan: candidates from the key index, scores, groups, and remembered decisions."""
+"""The duplicate scan: candidates from the key index, scores, groups, and remembered decisions.
+
+A full scan pairs every lead with the leads it shares a blocking key with. An incremental
+scan (lead_ids) pairs only the given leads with all others, for a finished import or a
+lead just saved. find_similar scores an unsaved lead, for the hint shown while it is typed.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,17 +17,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import DedupDecision, Lead
-from leaddesk.services.dedup.candidates import candidate_pairs
-from leaddesk.services.dedup.grouping import group_pairs
-from leaddesk.services.dedup.normalize import refresh_match_keys
-from leaddesk.services.dedup.scoring import LeadKeys, PairScore, score_pair
+from leaddesk.services.dedup.blocking_keys import blocking_keys
+from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, key_blocks
+from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
+from leaddesk.services.dedup.key_store import refresh_stale_keys
+from leaddesk.services.dedup.loading import load_lead_keys
+from leaddesk.services.dedup.normalize import normalize_lead_keys
+from leaddesk.services.dedup.scoring import LeadKeys, PairScore, evaluate_pair, reasons_of
 from leaddesk.services.dedup.settings import Thresholds, load_thresholds
 
 logger = logging.getLogger(__name__)
 
+# Pairs scored between two progress reports and cancel checks.
+PROGRESS_STEP = 5000
+
+# Columns of Lead that LeadKeys.from_row reads, for callers that build LeadKeys from ORM rows.
 _KEY_COLUMNS = (
     "id",
     "company",
+    "city",
     "custom_fields",
     "match_email",
     "match_phone",
@@ -31,6 +45,13 @@ _KEY_COLUMNS = (
     "match_company",
     "match_domain",
 )
+
+# Progress as (pairs scored, candidate pairs). total is 0 while candidates are gathered.
+ProgressCallback = Callable[[int, int], None]
+
+
+class ScanCancelled(Exception):
+    """The cancel check of a running scan returned True. Keys refreshed before it stay in the session."""
 
 
 @dataclass(frozen=True)
@@ -51,40 +72,117 @@ class DuplicateGroup:
         }
 
 
+@dataclass(frozen=True)
+class SimilarLead:
+    """A stored lead that an unsaved lead may duplicate: its id, the pair's score and the reasons."""
+
+    lead_id: uuid.UUID
+    score: float
+    reasons: tuple[str, ...]
+
+
 class NotDuplicateError(ValueError):
     """A "not a duplicate" decision on a lead that does not exist, or on a lead and itself."""
 
 
 def scan_duplicates(
-    session: Session, *, thresholds: Thresholds | None = None, refresh_keys: bool = True
+    session: Session,
+    *,
+    thresholds: Thresholds | None = None,
+    refresh_keys: bool = True,
+    lead_ids: Iterable[uuid.UUID] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> list[DuplicateGroup]:
     """Return the review queue: duplicate groups of live leads, most confident first.
 
-    Refreshes the match keys first unless refresh_keys is False. Pairs marked "not a
-    duplicate" are never grouped together.
+    First recomputes the match keys of leads whose keys are missing or stale, unless
+    refresh_keys is False. With lead_ids, only the blocks of those leads are scored, and
+    only groups with one of them are returned. Pairs marked "not a duplicate" are
+    never grouped together. progress is called with (done, total) as pairs are scored;
+    cancel is polled as often, and ScanCancelled is raised when it returns True.
     """
     thresholds = thresholds or load_thresholds(session)
+    targets = None if lead_ids is None else {lead_id.hex for lead_id in lead_ids}
+    if targets is not None and not targets:
+        return []
+    _report(progress, 0, 0)
     if refresh_keys:
-        refresh_match_keys(session)
+        refresh_stale_keys(session, cancelled=cancel)
+    _check(cancel)
 
-    leads = {
-        row["id"]: LeadKeys.from_row(row)
-        for row in session.execute(
-            select(*(Lead.__table__.c[name] for name in _KEY_COLUMNS)).where(Lead.deleted_at.is_(None))
-        ).mappings()
-    }
-    rejected = decided_pairs(session)
+    connection = session.connection()
+    if targets is None:
+        leads = load_lead_keys(connection)
+        pairs = candidate_pairs(key_blocks(connection), leads)
+    else:
+        blocks = list(key_blocks(connection, targets))
+        leads = load_lead_keys(connection, {member for _key, members in blocks for member in members})
+        # The other leads of these blocks are paired among themselves too, so that a group
+        # of a new lead and two old duplicates of it gets the support of the old pair.
+        pairs = candidate_pairs(iter(blocks), leads)
+    _check(cancel)
 
-    scored = []
-    for low, high in candidate_pairs(session):
-        if (low, high) in rejected:
-            continue
-        scored.append(score_pair(leads[low], leads[high]))
+    rejected = {(low.hex, high.hex) for low, high in decided_pairs(session)}
+    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds.review, progress, cancel)
+    cannot_link = {(leads[low].id, leads[high].id) for low, high in rejected if low in leads and high in leads}
 
-    groups = [_to_group(pairs, thresholds) for pairs in group_pairs(scored, threshold=thresholds.review, cannot_link=rejected)]
+    grouped = group_pairs(matches, threshold=thresholds.review, cannot_link=cannot_link, compatible=compatible)
+    groups = [_to_group(group, thresholds) for group in grouped]
+    if targets is not None:
+        groups = [group for group in groups if any(lead_id.hex in targets for lead_id in group.lead_ids)]
     groups.sort(key=lambda group: (-group.confidence, str(group.lead_ids[0])))
-    logger.info("duplicate scan: %d leads, %d candidate pairs, %d groups", len(leads), len(scored), len(groups))
+    logger.info(
+        "duplicate scan: %d leads, %d candidate pairs, %d matching pairs, %d groups%s",
+        len(leads), len(pairs), len(matches), len(groups),
+        "" if targets is None else f", limited to {len(targets)} leads",
+    )
     return groups
+
+
+def find_similar(
+    session: Session, values: Mapping[str, Any], *, limit: int = 5, thresholds: Thresholds | None = None
+) -> list[SimilarLead]:
+    """Return up to limit live leads that an unsaved lead may duplicate, best first.
+
+    values holds lead fields by column name (first_name, email, phone, company, city,
+    custom_fields, ...); missing ones count as empty. A stored lead with the id values["id"]
+    is left out, so a lead being edited does not find itself. Only leads scoring at least
+    the review threshold are returned. Stored keys are used as they are, so a lead whose
+    keys are stale may be missed until the next scan refreshes them.
+    """
+    thresholds = thresholds or load_thresholds(session)
+    fields = dict(values)
+    keys = normalize_lead_keys({name: fields.get(name) for name in _SOURCE_FIELDS})
+    probe_keys = blocking_keys(keys, fields.get("city"), fields.get("custom_fields"))
+    if not probe_keys:
+        return []
+
+    connection = session.connection()
+    statement = (
+        "SELECT key, group_concat(lead_id) FROM lead_match_keys WHERE key IN "
+        f"({', '.join('?' * len(probe_keys))}) GROUP BY key"
+    )
+    candidates: set[str] = set()
+    for _key, members in connection.exec_driver_sql(statement, tuple(sorted(probe_keys))):
+        ids = members.split(",")
+        if len(ids) < MAX_BLOCK_SIZE:
+            candidates.update(ids)
+    own_id = fields.get("id")
+    if isinstance(own_id, uuid.UUID):
+        candidates.discard(own_id.hex)
+
+    probe = LeadKeys.from_row(
+        {"id": None, "company": fields.get("company"), "city": fields.get("city"), "custom_fields": fields.get("custom_fields"), **keys}
+    )
+
+    found = []
+    for stored in load_lead_keys(connection, candidates).values():
+        score, evidence = evaluate_pair(probe, stored)
+        if score >= thresholds.review:
+            found.append(SimilarLead(stored.id, score, reasons_of(evidence)))
+    found.sort(key=lambda item: (-item.score, str(item.lead_id)))
+    return found[:limit]
 
 
 def mark_not_duplicate(session: Session, lead_a: uuid.UUID, lead_b: uuid.UUID, *, actor: str | None = None) -> None:
@@ -101,6 +199,49 @@ def mark_not_duplicate(session: Session, lead_a: uuid.UUID, lead_b: uuid.UUID, *
 
 def decided_pairs(session: Session) -> set[tuple[uuid.UUID, uuid.UUID]]:
     return {(low, high) for low, high in session.execute(select(DedupDecision.lead_low_id, DedupDecision.lead_high_id))}
+
+
+# The lead fields that match keys are computed from, as normalize_lead_keys reads them.
+_SOURCE_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "country", "company", "website", "domain")
+
+
+def _score_pairs(
+    pairs: set[tuple[str, str]],
+    leads: dict[str, LeadKeys],
+    rejected: set[tuple[str, str]],
+    review: float,
+    progress: ProgressCallback | None,
+    cancel: Callable[[], bool] | None,
+) -> tuple[list[PairScore], set[tuple[uuid.UUID, uuid.UUID]]]:
+    """Score every pair but the rejected ones; return PairScores at or above review and the compatible pairs below it."""
+    total = len(pairs)
+    matches = []
+    compatible = set()
+    for done, (low, high) in enumerate(pairs):
+        if done % PROGRESS_STEP == 0:
+            _report(progress, done, total)
+            _check(cancel)
+        if (low, high) in rejected:
+            continue
+        first, second = leads[low], leads[high]
+        score, evidence = evaluate_pair(first, second)
+        if score >= review:
+            matches.append(PairScore(first.id, second.id, score, reasons_of(evidence)))
+        elif score >= COMPATIBLE_SCORE:
+            compatible.add((first.id, second.id))
+    _report(progress, total, total)
+    return matches, compatible
+
+
+def _report(progress: ProgressCallback | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
+def _check(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        logger.info("duplicate scan cancelled")
+        raise ScanCancelled("the duplicate scan was cancelled; nothing was grouped")
 
 
 def _to_group(pairs: list[PairScore], thresholds: Thresholds) -> DuplicateGroup:

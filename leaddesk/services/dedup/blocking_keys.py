@@ -1,0 +1,114 @@
+"""Blocking keys of a lead: the strings under which the duplicate scan looks for its candidates.
+
+Two leads become a candidate pair when they share at least one key. Each key kind catches
+duplicates that the others miss, and each is narrow enough that its blocks stay small:
+
+- "e:" the match e-mail, "p:" the match phone.
+- "l:" the e-mail's local part without dots, dashes and underscores, for one person who
+  wrote from two domains ("ann.lee@acme.com" and "annlee@gmail.com"). Role mailboxes such
+  as info@ are left out, because they name no person.
+- "n:" the canonical given name and the surname, in both orders, so nicknames and swapped
+  names meet ("n:william|turner").
+- "c:" and "d:" the company key and the domain, joined for people with the first initial
+  and with the surname's sound code, because two different people at one company are
+  common and the same person at one company under a mistyped name is not.
+- "t:" a name part's sound code and the city, for a name typed with a typo in one place.
+- "x:" a custom field whose value is an identifier (mostly digits, at least
+  MIN_IDENTIFIER_DIGITS of them), such as a customer number or a birth date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from leaddesk.services.dedup.normalize import canonical_first_name, fold_text, sound_code
+
+# Raise this when the rules below change, so that every stored key is recomputed.
+KEY_RULES_VERSION = 2
+
+# Local parts that name a function, not a person, so two leads sharing one are no evidence.
+ROLE_MAILBOXES = frozenset(
+    """
+    info sales contact hello admin office support team mail marketing noreply billing hr jobs
+    careers enquiries inquiries help service webmaster accounts press media
+    """.split()
+)
+MIN_LOCAL_PART_LENGTH = 4
+MIN_IDENTIFIER_DIGITS = 6
+# Share of an identifier's characters (spaces aside) that must be digits, so that a street
+# address with a long house number is no identifier.
+MIN_IDENTIFIER_DIGIT_SHARE = 0.6
+
+_LOCAL_PART_NOISE = re.compile(r"[._\-]+")
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def email_local_key(email: str) -> str | None:
+    """Return the local part of a match e-mail without dots, dashes and underscores, or None for a role mailbox."""
+    local = _LOCAL_PART_NOISE.sub("", email.rpartition("@")[0])
+    if len(local) < MIN_LOCAL_PART_LENGTH or local in ROLE_MAILBOXES:
+        return None
+    return local
+
+
+def identifier_digits(value: Any) -> str | None:
+    """Return the digits of a value that is an identifier ("19560805", "AB 123 456 789"), else None."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value)
+    digits = _NON_DIGITS.sub("", text)
+    visible = len(text) - text.count(" ")
+    if len(digits) < MIN_IDENTIFIER_DIGITS or len(digits) < MIN_IDENTIFIER_DIGIT_SHARE * visible:
+        return None
+    return digits
+
+
+def blocking_keys(keys: Mapping[str, Any], city: str | None, custom_fields: Mapping[str, Any] | None) -> set[str]:
+    """Return the blocking keys of a lead from its match_* values, its city and its custom fields."""
+    found: set[str] = set()
+
+    email = keys.get("match_email")
+    if email:
+        found.add(f"e:{email}")
+        local = email_local_key(email)
+        if local:
+            found.add(f"l:{local}")
+    phone = keys.get("match_phone")
+    if phone:
+        found.add(f"p:{phone}")
+
+    first, last = keys.get("match_first_name"), keys.get("match_last_name")
+    if first and last:
+        found.add(f"n:{canonical_first_name(first)}|{last}")
+        found.add(f"n:{canonical_first_name(last)}|{first}")
+    _add_organisation_keys(found, keys, first, last)
+
+    folded_city = fold_text(city)
+    if folded_city:
+        for part in (first, last):
+            code = sound_code(part.replace(" ", "")) if part else ""
+            if code:
+                found.add(f"t:{code}|{folded_city}")
+
+    for name, value in (custom_fields or {}).items():
+        digits = identifier_digits(value)
+        if digits:
+            found.add(f"x:{fold_text(str(name))}|{digits}")
+    return found
+
+
+def _add_organisation_keys(found: set[str], keys: Mapping[str, Any], first: str | None, last: str | None) -> None:
+    initial = canonical_first_name(first)[0] if first else ""
+    surname_code = sound_code(last.replace(" ", "")) if last else ""
+    for prefix, value in (("c", keys.get("match_company")), ("d", keys.get("match_domain"))):
+        if not value:
+            continue
+        if not first and not last:
+            found.add(f"{prefix}:{value}")
+            continue
+        if initial:
+            found.add(f"{prefix}:{value}|{initial}")
+        if surname_code:
+            found.add(f"{prefix}:{value}|{surname_code}")

@@ -1,0 +1,125 @@
+"""Stored match keys: recompute the keys of leads whose source values changed since they were computed.
+
+Each lead stores the digest of the values its keys came from (leads.match_keys_hash). A
+lead whose digest differs from that of its current values, or was never computed, gets
+its match_* columns and its lead_match_keys rows rewritten. So any writer, also a bulk
+import or a merge that sets values without touching the keys, leaves keys that the next
+scan repairs.
+
+Writes go through the DBAPI cursor, so row_version and updated_at stay as they are: a key
+is derived data, not an edit that import undo or a merge undo must treat as a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+
+from sqlalchemy.orm import Session
+
+from leaddesk.services.dedup.blocking_keys import KEY_RULES_VERSION, blocking_keys
+from leaddesk.services.dedup.loading import fetch_all
+from leaddesk.services.dedup.normalize import MATCH_COLUMNS, normalize_lead_keys
+
+logger = logging.getLogger(__name__)
+
+# The lead columns that the match keys and blocking keys are computed from.
+SOURCE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "country",
+    "company",
+    "website",
+    "domain",
+    "city",
+    "custom_fields",
+)
+
+# SQLite allows 999 bound parameters in old builds, so id lists are sent in chunks below that.
+ID_CHUNK = 500
+
+_SELECT_SOURCES = f"SELECT id, match_keys_hash, {', '.join(SOURCE_COLUMNS)} FROM leads"
+_UPDATE_KEYS = (
+    f"UPDATE leads SET {', '.join(f'{name} = ?' for name in MATCH_COLUMNS)}, match_keys_hash = ? WHERE id = ?"
+)
+
+
+def source_digest(values: tuple) -> str:
+    """Return the digest of a lead's source values (in SOURCE_COLUMNS order) under the current key rules."""
+    text = repr((KEY_RULES_VERSION, values))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def refresh_stale_keys(
+    session: Session,
+    *,
+    lead_ids: Iterable[uuid.UUID] | None = None,
+    batch_size: int = 1000,
+    cancelled: Callable[[], bool] | None = None,
+) -> int:
+    """Recompute the keys of leads (all, merged ones too, or only lead_ids) whose keys are stale; return how many.
+
+    cancelled is polled between batches. Batches written before it returns True stay written.
+    """
+    connection = session.connection()
+    rows = list(_source_rows(connection, lead_ids))
+
+    stale = []
+    for row in rows:
+        digest = source_digest(row[2:])
+        if row[1] != digest:
+            stale.append((row, digest))
+
+    for start in range(0, len(stale), batch_size):
+        if cancelled is not None and cancelled():
+            logger.info("match key refresh cancelled after %d of %d stale leads", start, len(stale))
+            break
+        _write_keys(connection, stale[start : start + batch_size])
+    if stale:
+        logger.info("refreshed match keys of %d of %d leads", len(stale), len(rows))
+    return len(stale)
+
+
+def _source_rows(connection, lead_ids: Iterable[uuid.UUID] | None):
+    if lead_ids is None:
+        yield from fetch_all(connection, _SELECT_SOURCES)
+        return
+    hex_ids = sorted({lead_id.hex for lead_id in lead_ids})
+    for start in range(0, len(hex_ids), ID_CHUNK):
+        chunk = hex_ids[start : start + ID_CHUNK]
+        placeholders = ", ".join("?" * len(chunk))
+        yield from fetch_all(connection, f"{_SELECT_SOURCES} WHERE id IN ({placeholders})", tuple(chunk))
+
+
+def _write_keys(connection, stale: list[tuple[tuple, str]]) -> None:
+    updates, key_rows, ids = [], [], []
+    for row, digest in stale:
+        lead_id = row[0]
+        values = dict(zip(SOURCE_COLUMNS, row[2:]))
+        custom = _custom_fields(values.pop("custom_fields"), lead_id)
+        keys = normalize_lead_keys(values)
+        updates.append((*(keys[name] for name in MATCH_COLUMNS), digest, lead_id))
+        key_rows.extend((lead_id, key) for key in blocking_keys(keys, values["city"], custom))
+        ids.append((lead_id,))
+
+    connection.exec_driver_sql(_UPDATE_KEYS, updates)
+    connection.exec_driver_sql("DELETE FROM lead_match_keys WHERE lead_id = ?", ids)
+    if key_rows:
+        connection.exec_driver_sql("INSERT INTO lead_match_keys (lead_id, key) VALUES (?, ?)", key_rows)
+
+
+def _custom_fields(raw: str | None, lead_id: str) -> dict:
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        logger.warning("lead %s has custom fields that are not valid JSON; its identifiers give no keys", lead_id)
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
