@@ -22,6 +22,7 @@ from leaddesk.services.playbook import (
     set_team_timezone,
     shipped_playbook_text,
 )
+from leaddesk.services.playbook.form import read_form, set_value, write_form
 
 SHIPPED = shipped_playbook_text()
 
@@ -233,3 +234,28 @@ def test_cli_import_rejects_broken_file(db_path: Path, tmp_path: Path, capsys: p
     with opened.session() as session:
         assert active_playbook_text(session) == SHIPPED
     opened.dispose()
+
+
+def test_form_round_trip_changes_nothing() -> None:
+    assert write_form(SHIPPED, read_form(SHIPPED)) == SHIPPED
+
+
+def test_form_replaces_commented_example_and_removes() -> None:
+    form = read_form(SHIPPED)
+    form.timezone = "Asia/Kolkata"
+
+    with_zone = write_form(SHIPPED, form)
+    form.timezone = ""
+    without_zone = write_form(with_zone, form)
+
+    assert 'timezone = "Asia/Kolkata"' in with_zone.splitlines()
+    assert '# timezone = "Europe/Berlin"' not in with_zone
+    assert parse_playbook(with_zone).calendar.timezone_name == "Asia/Kolkata"
+    assert "timezone =" not in without_zone.split("[calendar.hours]")[0].replace("# ", "#")
+    assert parse_playbook(without_zone, default_timezone="UTC").calendar.timezone_name == "UTC"
+
+
+def test_set_value_adds_missing_table() -> None:
+    text = set_value("version = 1\n", "team.lead", "Tess")
+
+    assert text == 'version = 1\n\n[team]\nlead = "Tess"\n'

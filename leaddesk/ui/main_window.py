@@ -171,6 +171,9 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence(self.tr("Ctrl+E")))
         self.export_action.triggered.connect(lambda: self.open_export_dialog())
         file_menu.addAction(self.export_action)
+        self.playbook_action = QAction(self.tr("&Playbook..."), self)
+        self.playbook_action.triggered.connect(self.open_playbook_dialog)
+        file_menu.addAction(self.playbook_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -608,6 +611,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Select a lead first."), 5000)
             return
         self.open_duplicates_dialog([lead_id])
+
+    def open_playbook_dialog(self):
+        """Open the playbook settings; saving a playbook refreshes the inbox."""
+        from leaddesk.ui.playbook_dialog import PlaybookDialog
+
+        dialog = PlaybookDialog(self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self.refresh)
+        dialog.open()
+        return dialog
 
     def open_merge_history_dialog(self):
         """Open the merge history; an undo there refreshes the inbox."""
