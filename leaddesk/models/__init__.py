@@ -13,6 +13,7 @@ from leaddesk.models.merge_operation import MergeOperation
 from leaddesk.models.notification_receipt import NotificationReceipt
 from leaddesk.models.rep import Rep
 from leaddesk.models.saved_mapping import SavedMapping
+from leaddesk.models.sequence_enrollment import ENROLLMENT_STATUSES, SequenceEnrollment
 from leaddesk.models.setting import Setting
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "Rep",
     "STAGES",
     "SavedMapping",
+    "SequenceEnrollment",
+    "ENROLLMENT_STATUSES",
     "Setting",
     "UTCDateTime",
     "normalize_phone",

@@ -28,6 +28,9 @@ class ActivityKind(str, enum.Enum):
     MERGE_UNDONE = "merge_undone"
     FOLLOW_UP_DONE = "follow_up_done"
     FOLLOW_UP_SNOOZED = "follow_up_snoozed"
+    # The lead wrote back; it pauses the lead's sequences.
+    REPLY = "reply"
+    SEQUENCE = "sequence"
 
 
 class CallOutcome(str, enum.Enum):

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from leaddesk.models import CONTACT_KINDS, Activity, ActivityKind, CallOutcome, Lead
+from leaddesk.services import sequences
 
 logger = logging.getLogger(__name__)
 
 # Kinds a user logs by hand. Stage changes, imports and merges are logged by their own actions.
-LOGGABLE_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE)
+LOGGABLE_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE, ActivityKind.REPLY)
 # An activity may be dated this far after now, to allow for clocks that differ by a little.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -91,6 +92,8 @@ def log_activity(
         created_at=now,
     )
     session.add(activity)
+    # A reply or a meeting means a person takes over from the automatic cadence.
+    sequences.pause_for_activity(session, lead.id, kind.value, actor, now)
     session.flush()
     logger.info("logged %s on lead %s by %s (first contact: %s)", kind.value, lead.id, actor, first_contact)
     return LoggedActivity(lead.id, activity.id, first_contact, lead.row_version)

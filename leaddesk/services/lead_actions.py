@@ -30,7 +30,7 @@ from leaddesk.models import (
     Rep,
     utc_now,
 )
-from leaddesk.services import follow_ups
+from leaddesk.services import follow_ups, sequences
 from leaddesk.services.derived import refresh_derived
 from leaddesk.services.playbook import load_playbook, system_timezone_name
 from leaddesk.services.sla import ResponseState, response_state
@@ -340,6 +340,8 @@ def change_stage(
     lead.updated_by = actor
 
     activity = _log(session, lead, ActivityKind.STAGE_CHANGE, f"Stage changed from {previous} to {stage}", actor, now)
+    # Won, lost and disqualified leads get no more automatic outreach.
+    sequences.stop_for_stage(session, lead.id, stage, actor, now)
     return _finish(session, lead, "change_stage", {"stage", "updated_by"}, activity)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, or_, select
@@ -21,6 +21,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from leaddesk.models import FollowUp, Lead, NotificationReceipt, Rep, Setting
+from leaddesk.services import sequences
+from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.notifications.notifier import Notification
 from leaddesk.services.notifications.preferences import NotifyPreferences, Scope
 from leaddesk.services.notifications.summary import summarize
@@ -165,15 +167,30 @@ def last_checked(session: Session, user: str) -> datetime | None:
     return datetime.fromisoformat(setting.value)
 
 
-def check(session: Session, preferences: NotifyPreferences, now: datetime) -> CheckResult:
+def check(
+    session: Session, preferences: NotifyPreferences, now: datetime, calendar: BusinessCalendar | None = None
+) -> CheckResult:
     """Claim the events that fell due since the user's last check and build one notification for them.
 
     On a user's first check ever, only events due from now on count, so a new install
     does not show months of old deadlines. During quiet hours nothing is claimed and the
     next wake is the end of the quiet hours, when the waiting events come as one group.
+    With a calendar, due sequence steps become follow-ups first, and the next step
+    counts for the next wake.
     """
     if now.tzinfo is None:
         raise ValueError(f"now {now.isoformat()} is naive; attach a timezone")
+    if calendar is None:
+        return _check(session, preferences, now)
+    sequences.advance(session, now, calendar)
+    result = _check(session, preferences, now)
+    step_at = sequences.next_step_at(session)
+    if step_at is not None and (result.next_wake is None or step_at < result.next_wake):
+        result = replace(result, next_wake=step_at)
+    return result
+
+
+def _check(session: Session, preferences: NotifyPreferences, now: datetime) -> CheckResult:
     quiet_until = preferences.quiet_until(now)
     if quiet_until is not None:
         upcoming = next_event_at(session, preferences, now)

@@ -21,7 +21,7 @@ from leaddesk.services import scheduler
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, Notifier
 from leaddesk.services.notifications.preferences import load_preferences
-from leaddesk.services.playbook import system_timezone_name
+from leaddesk.services.playbook import load_playbook, system_timezone_name
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class ReminderTimer(QObject):
 
         def work(session: Session) -> scheduler.CheckResult:
             preferences = load_preferences(session, user, zone_name)
-            return scheduler.check(session, preferences, now)
+            return scheduler.check(session, preferences, now, load_playbook(session).calendar)
 
         self.runner.write(
             work,
