@@ -2,13 +2,23 @@
 
 Keys are tried in MATCH_KEYS order, so an e-mail match beats an external-id match on
 another lead. A phone match is taken only when the lead and the row do not disagree on
-e-mail or external id, because colleagues often share a switchboard number.
+e-mail or external id, because colleagues often share a switchboard number. Phones
+compare as E.164 numbers where a region is known (see PhoneKeys), else by their digits.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leaddesk.models import Lead, normalize_phone
+from leaddesk.services.dedup.normalize import region_of_country
+from leaddesk.services.enrichment.settings import load_default_region
 
 # Lead columns that tie a row to a lead, in the order they are tried.
 MATCH_KEYS = ("email_normalized", "external_id", "phone_normalized")
@@ -20,6 +30,107 @@ MATCH_KEY_NAMES = {"email_normalized": "email", "external_id": "external_id", "p
 IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "company", "phone", "linkedin_url")
 
 _NON_DIGITS = re.compile(r"\D+")
+
+# Phone keys remembered per import; the memo starts over when it grows past this.
+PHONE_MEMO_MAX_ENTRIES = 100_000
+
+
+class PhoneKeys:
+    """Match keys of phone numbers: E.164 digits through phonenumbers where the region is known.
+
+    A number written with "+" carries its country code. A number without one is read in
+    the region of the lead's country, else in the team's default region, and without
+    either its typed digits are the key, as phone_normalized stores them. So with the
+    country UK, "+44 20 7946 0958" and "020 7946 0958" both have the key 442079460958.
+    A number that phonenumbers cannot parse or finds impossible keeps its digits.
+    NOTE: the database lookup goes by phone_normalized, so a lead stored as
+    "+44 (0)20 7946 0958" is found only by rows whose phone has the same digits.
+    """
+
+    def __init__(self, default_region: str | None = None, *, national_stored: bool = False) -> None:
+        self.default_region = default_region
+        # Whether some lead may store a phone without "+", so that lookups by phone_normalized
+        # need the national digits of numbers written with "+".
+        self.national_stored = national_stored
+        self._memo: dict[tuple[str, str | None], str | None] = {}
+
+    @classmethod
+    def for_session(cls, session: Session) -> PhoneKeys:
+        """Return the keys for the team's default region, knowing whether any lead stores a national number."""
+        leads = Lead.__table__.c
+        national = session.execute(
+            select(leads.id).where(leads.phone_normalized.is_not(None)).where(~leads.phone.startswith("+")).limit(1)
+        ).first()
+        return cls(load_default_region(session), national_stored=national is not None)
+
+    def key(self, phone: str | None, country: str | None) -> str | None:
+        """Return the phone's match key: E.164 digits without "+", else its digits; None without enough digits."""
+        digits = normalize_phone(phone)
+        if digits is None:
+            return None
+        typed = phone.strip().lstrip("'").lstrip()
+        # With "+" and no "(0)" trunk prefix, the typed digits are the E.164 digits already.
+        if typed.startswith("+") and "(0" not in typed:
+            return digits
+        memo_key = (typed, country)
+        try:
+            return self._memo[memo_key]
+        except KeyError:
+            pass
+        key = self._parsed_key(typed, country, digits)
+        if len(self._memo) >= PHONE_MEMO_MAX_ENTRIES:
+            self._memo.clear()
+        self._memo[memo_key] = key
+        return key
+
+    def lookup_values(self, fields: Iterable[dict[str, Any]]) -> set[str]:
+        """Return the phone_normalized values under which leads with the phones of these drafts may be stored."""
+        values: set[str] = set()
+        for draft in fields:
+            phone = draft.get("phone")
+            digits = draft.get("phone_normalized")
+            if not phone or not digits:
+                continue
+            values.add(digits)
+            key = self.key(phone, draft.get("country"))
+            if not key:
+                continue
+            values.add(key)
+            if self.national_stored:
+                national = _national_digits(key)
+                if national:
+                    values.add(national)
+        return values
+
+    def _parsed_key(self, typed: str, country: str | None, digits: str) -> str:
+        region = None
+        if not typed.startswith("+"):
+            region = region_of_country(country) or self.default_region
+            if region is None:
+                return digits
+            # A lead stored from this number keeps its national digits in phone_normalized.
+            self.national_stored = True
+        try:
+            parsed = phonenumbers.parse(typed, region)
+        except phonenumbers.NumberParseException:
+            return digits
+        if not phonenumbers.is_possible_number(parsed):
+            return digits
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def _national_digits(key: str) -> str | None:
+    """Return the digits of a key as its country writes the number at home, trunk prefix included ("020...").
+
+    A key that is no E.164 number, such as the digits of a number without a region, may
+    give digits of some other number. Those only widen the database lookup, because
+    every lead found there is compared by its own key.
+    """
+    try:
+        parsed = phonenumbers.parse("+" + key, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return normalize_phone(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
 def identity_key(fields: dict[str, Any], custom: dict[str, Any]) -> tuple | None:
@@ -54,19 +165,23 @@ def conflicts(lead: dict[str, Any], keys: dict[str, Any]) -> bool:
 
 
 class MatchIndex:
-    """Lead rows by their match keys. Per e-mail and external id the first row added wins."""
+    """Lead rows by their match keys. Per e-mail and external id the first row added wins.
 
-    def __init__(self) -> None:
+    Phones are indexed by their PhoneKeys key, or by phone_normalized without phone_keys.
+    """
+
+    def __init__(self, phone_keys: PhoneKeys | None = None) -> None:
         self._single: dict[str, dict[Any, dict[str, Any]]] = {"email_normalized": {}, "external_id": {}}
         # Several leads can share a phone, so each phone keeps its rows in order, by object id.
         self._phones: dict[str, dict[int, dict[str, Any]]] = {}
+        self._phone_keys = phone_keys
 
     def add(self, row: dict[str, Any]) -> None:
         for name, index in self._single.items():
             value = row.get(name)
             if value:
                 index.setdefault(value, row)
-        phone = row.get("phone_normalized")
+        phone = self._phone_key(row)
         if phone:
             self._phones.setdefault(phone, {}).setdefault(id(row), row)
 
@@ -77,10 +192,15 @@ class MatchIndex:
         """Return the row whose key name equals value, or None; keys are the row's keys, for phone conflicts."""
         if name != "phone_normalized":
             return self._single[name].get(value)
-        for candidate in self._phones.get(value, {}).values():
+        for candidate in self._phones.get(self._phone_key(keys) or value, {}).values():
             if not conflicts(candidate, keys):
                 return candidate
         return None
+
+    def _phone_key(self, row: dict[str, Any]) -> str | None:
+        if self._phone_keys is None or not row.get("phone_normalized"):
+            return row.get("phone_normalized")
+        return self._phone_keys.key(row.get("phone"), row.get("country"))
 
 
 def find_match(keys: dict[str, Any], *indexes: MatchIndex) -> tuple[dict[str, Any], str] | None:

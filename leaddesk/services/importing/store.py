@@ -1,7 +1,7 @@
 """Writing lead drafts to the database in chunks: match, create, update or skip.
 
 A draft matches an existing lead by normalized e-mail, else by external id, else by phone
-digits, else by its identity (see matching.identity_key), looked up in bulk per chunk. The
+(E.164 where a region is known, see matching.PhoneKeys), else by its identity (see matching.identity_key), looked up in bulk per chunk. The
 ImportPolicy decides whether a match is updated, skipped, or ignored so that a new lead is
 created. New leads, their import activities, updates and the undo record of every changed
 field go in with Core executemany, which is several times faster than adding ORM objects
@@ -33,7 +33,14 @@ from leaddesk.models import (
 from leaddesk.services.importing.bulk import BulkInsert
 from leaddesk.services.importing.clock import ResponseClocks
 from leaddesk.services.importing.ids import OrderedIds
-from leaddesk.services.importing.matching import MATCH_KEYS, MatchIndex, find_match, identity_key, lead_label
+from leaddesk.services.importing.matching import (
+    MATCH_KEYS,
+    MatchIndex,
+    PhoneKeys,
+    find_match,
+    identity_key,
+    lead_label,
+)
 from leaddesk.services.importing.merge import merge_into
 from leaddesk.services.importing.policy import ImportPolicy, OnMatch
 from leaddesk.services.importing.report import PlannedRow, RowAction
@@ -127,6 +134,7 @@ class LeadWriter:
         self.leads = Lead.__table__
 
         self._reps = self._load_reps()
+        self._phone_keys = PhoneKeys.for_session(session)
         self._identities: dict[tuple, list[dict[str, Any]]] | None = None
         self._clocks = ResponseClocks(playbook)
         self._ids = OrderedIds(now)
@@ -172,7 +180,7 @@ class LeadWriter:
             return result
 
         existing = self._existing_matches(drafts)
-        pending = MatchIndex()
+        pending = MatchIndex(self._phone_keys)
         new_rows: list[dict[str, Any]] = []
         # Before-values per changed lead of this chunk: {lead id: {field: value before}}.
         changes: dict[uuid.UUID, dict[str, Any]] = {}
@@ -257,11 +265,13 @@ class LeadWriter:
         columns = self.leads.c
         for name in MATCH_KEYS:
             values = {draft.fields[name] for draft in drafts if draft.fields.get(name)}
+            if name == "phone_normalized":
+                values |= self._phone_keys.lookup_values(draft.fields for draft in drafts)
             if self._database_was_empty:
                 values &= self._created_keys[name]
             if values:
                 conditions.append(columns[name].in_(values))
-        index = MatchIndex()
+        index = MatchIndex(self._phone_keys)
         if not conditions:
             return index
 
