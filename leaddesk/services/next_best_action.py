@@ -1,0 +1,161 @@
+"""Next-best-action for a lead: which channel, when and with which template, each with its reasons.
+
+The suggestion follows, in order: a closed stage (nothing to do), a due sequence step, an
+open response deadline (first touch), then the channel that reached similar leads (same
+segment) best. The time is never outside the lead's local waking hours, and calls only
+fall in their local calling hours on weekdays.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leaddesk.models import Activity, ActivityKind, Lead, SequenceEnrollment
+from leaddesk.services.lead_timezone import lead_zone
+from leaddesk.services.local_time import resolve_wall_time
+from leaddesk.services.sequences import CLOSED_STAGES, Channel, find_sequence
+
+# The lead's local day in which any outreach may be planned.
+WAKING_START = time(8, 0)
+WAKING_END = time(20, 0)
+# Calls go only to these local hours, Monday to Friday.
+CALL_START = time(9, 0)
+CALL_END = time(18, 0)
+# A channel's success rate counts only with at least this many similar leads contacted on it.
+MIN_SAMPLE = 5
+# Call outcomes and activity kinds that count as having reached the lead.
+REACHED_OUTCOMES = ("connected", "meeting_booked")
+REACHED_KINDS = (ActivityKind.REPLY.value, ActivityKind.MEETING.value)
+# A sequence step due within this time is the next action.
+STEP_HORIZON = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    lead_id: uuid.UUID
+    # None when nothing should be done (closed stage).
+    channel: Channel | None
+    at: datetime | None
+    template_key: str | None
+    lead_zone: str
+    reasons: tuple[str, ...]
+
+
+def suggest(session: Session, lead_id: uuid.UUID, now: datetime, team_zone: str) -> Suggestion:
+    """Return the next-best-action for the lead at now."""
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.deleted_at is not None:
+        raise ValueError(f"lead {lead_id} not found; it may have been deleted, so refresh the inbox")
+    zone = lead_zone(lead, team_zone)
+    reasons = [f"The lead's timezone is {zone.name} ({zone.source})."]
+    if lead.stage in CLOSED_STAGES:
+        reasons.append(f"The lead is {lead.stage}, so no outreach is suggested.")
+        return Suggestion(lead.id, None, None, None, zone.name, tuple(reasons))
+
+    channel, template_key = _choose_channel(session, lead, now, reasons)
+    if channel is Channel.CALL and not lead.phone:
+        reasons.append("A call would fit, but the lead has no phone number, so email instead.")
+        channel, template_key = Channel.EMAIL, template_key or "follow_up"
+    at = next_allowed_time(now, ZoneInfo(zone.name), channel)
+    local = at.astimezone(ZoneInfo(zone.name))
+    if at > now:
+        reasons.append(f"It is {now.astimezone(ZoneInfo(zone.name)):%H:%M} for the lead, so wait until {local:%a %H:%M} their time.")
+    else:
+        reasons.append(f"It is {local:%H:%M} for the lead, inside their {_window_name(channel)}.")
+    return Suggestion(lead.id, channel, at, template_key, zone.name, tuple(reasons))
+
+
+def _choose_channel(session: Session, lead: Lead, now: datetime, reasons: list[str]) -> tuple[Channel, str | None]:
+    enrollment = session.scalar(
+        select(SequenceEnrollment)
+        .where(SequenceEnrollment.lead_id == lead.id, SequenceEnrollment.status == "active")
+        .order_by(SequenceEnrollment.next_step_at)
+        .limit(1)
+    )
+    if enrollment is not None and enrollment.next_step_at is not None and enrollment.next_step_at <= now + STEP_HORIZON:
+        sequence = find_sequence(enrollment.sequence_key)
+        step = sequence.steps[enrollment.step_index]
+        reasons.append(
+            f"Step {enrollment.step_index + 1} of {len(sequence.steps)} of {sequence.label!r} is due: {step.channel.value}."
+        )
+        return step.channel, "follow_up" if step.channel is Channel.EMAIL else None
+
+    if lead.first_contacted_at is None and lead.response_due_at is not None:
+        if now >= lead.response_due_at:
+            minutes = int((now - lead.response_due_at).total_seconds() // 60)
+            reasons.append(f"The response deadline passed {minutes} min ago and nobody has contacted the lead.")
+        else:
+            minutes = int((lead.response_due_at - now).total_seconds() // 60)
+            reasons.append(f"The response deadline is in {minutes} min and nobody has contacted the lead.")
+        if lead.phone:
+            reasons.append("A first call answers fastest; the lead has a phone number.")
+            return Channel.CALL, None
+        reasons.append("The lead has no phone number, so the first touch is an email.")
+        return Channel.EMAIL, "first_touch"
+
+    rates = channel_rates(session, lead.segment)
+    measured = {channel: rate for channel, rate in rates.items() if rate[1] >= MIN_SAMPLE}
+    if measured:
+        best = max(measured, key=lambda channel: measured[channel][0] / measured[channel][1])
+        parts = [f"{channel.value}s reached {hits} of {total}" for channel, (hits, total) in measured.items()]
+        reasons.append(f"In segment {lead.segment!r}, " + "; ".join(parts) + f" similar leads, so {best.value}.")
+        return best, "follow_up" if best is Channel.EMAIL else None
+    reasons.append(f"Fewer than {MIN_SAMPLE} similar leads per channel to compare, so email, which needs no slot.")
+    return Channel.EMAIL, "follow_up"
+
+
+def channel_rates(session: Session, segment: str) -> dict[Channel, tuple[int, int]]:
+    """Return (leads reached, leads contacted) per channel among leads of the segment.
+
+    A lead counts for each channel used on it, and as reached when it has a connected or
+    meeting-booked call, a reply or a meeting.
+    """
+    reached_ids = (
+        select(Activity.lead_id)
+        .where((Activity.kind.in_(REACHED_KINDS)) | (Activity.outcome.in_(REACHED_OUTCOMES)))
+        .distinct()
+    )
+    rates = {}
+    for channel, kind in ((Channel.CALL, ActivityKind.CALL.value), (Channel.EMAIL, ActivityKind.EMAIL.value)):
+        contacted = (
+            select(Activity.lead_id)
+            .join(Lead, Lead.id == Activity.lead_id)
+            .where(Activity.kind == kind, Lead.segment == segment, Lead.deleted_at.is_(None))
+            .distinct()
+            .subquery()
+        )
+        total = session.scalar(select(func.count()).select_from(contacted)) or 0
+        hits = session.scalar(
+            select(func.count()).select_from(contacted).where(contacted.c.lead_id.in_(reached_ids))
+        ) or 0
+        rates[channel] = (hits, total)
+    return rates
+
+
+def next_allowed_time(now: datetime, zone: ZoneInfo, channel: Channel) -> datetime:
+    """Return now if it is inside the channel's local window, else the start of the next window (UTC)."""
+    start, end, weekdays_only = (CALL_START, CALL_END, True) if channel is Channel.CALL else (WAKING_START, WAKING_END, False)
+    local = now.astimezone(zone)
+    day = local.date()
+    for offset in range(8):
+        candidate_day = day + timedelta(days=offset)
+        if weekdays_only and candidate_day.weekday() >= 5:
+            continue
+        window_start = resolve_wall_time(datetime.combine(candidate_day, start), zone)
+        window_end = resolve_wall_time(datetime.combine(candidate_day, end), zone)
+        if now < window_start:
+            return window_start
+        if now < window_end:
+            return now.astimezone(timezone.utc)
+    # Unreachable: any eight consecutive days contain a weekday with a window after now.
+    raise RuntimeError(f"no {channel.value} window within eight days of {now.isoformat()} in {zone.key}")
+
+
+def _window_name(channel: Channel) -> str:
+    return "calling hours" if channel is Channel.CALL else "waking hours"
