@@ -11,43 +11,43 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportChange, Lead, utc_now
 from leaddesk.services.database import Database
-from leaddesk.services.dedup.normalize import MATCH_COLUMNS, normalize_lead_keys
+from leaddesk.services.dedup.normalize import MATCH_COLUMNS, refresh_match_keys
 from leaddesk.services.enrichment import DERIVED_COLUMNS, DERIVED_VERSION, SOURCE_FIELDS
 from leaddesk.services.enrichment.derive import derive_values
 from leaddesk.services.enrichment.settings import load_default_region
 
 logger = logging.getLogger(__name__)
 
-# Leads read and written per SELECT and executemany. SQLite accepts 32,766 bound
-# parameters per statement since 3.32, so an IN list of this size is safe.
-CHUNK_LEADS = 2000
+# Leads per SELECT ... IN list; SQLite allowed 999 bound parameters before 3.32.
+CHUNK_LEADS = 900
 
-# Fields normalize_lead_keys reads, beyond those enrichment reads.
-_KEY_SOURCE_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "country", "company", "website", "domain")
+# Lead columns that refresh_derived sets, besides the match keys that refresh_match_keys sets.
+_WRITTEN_COLUMNS = DERIVED_COLUMNS + ("derived_version", "derived_at")
 
-_READ_FIELDS = tuple(dict.fromkeys(SOURCE_FIELDS + _KEY_SOURCE_FIELDS))
+_SELECT_SOURCES = f"SELECT id, match_phone, match_phone_unparsed, {', '.join(SOURCE_FIELDS)} FROM leads WHERE id IN "
+_UPDATE_DERIVED = f"UPDATE leads SET {', '.join(f'{name} = ?' for name in _WRITTEN_COLUMNS)} WHERE id = ?"
 
-# Columns that refresh_derived writes. updated_at is written back unchanged, because a Core
-# UPDATE otherwise sets it through the column's onupdate. Derived data is not a user edit.
-_WRITTEN_COLUMNS = DERIVED_COLUMNS + MATCH_COLUMNS + ("derived_version", "derived_at", "updated_at")
+# SQLAlchemy's storage format of DateTime on SQLite: naive UTC with microseconds.
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def refresh_derived(session: Session, lead_ids: Iterable[uuid.UUID] | None = None, *, now: datetime | None = None) -> int:
-    """Recompute derived values and match keys, and return how many leads were written.
+    """Recompute derived values and match keys, and return how many leads got derived values.
 
     With lead_ids, those leads are recomputed whatever their version, because their typed
     fields may have changed. Without, every lead whose derived_version is missing or
-    stale is. Writes with Core UPDATEs, so row_version and updated_at stay as they are,
-    and expires the written columns of Lead objects loaded in the session.
+    stale is. Match keys go through dedup's refresh_match_keys, which skips leads whose
+    source values did not change. Writes go through the DBAPI cursor, so row_version and
+    updated_at stay as they are, and loaded Lead objects get the written columns expired.
     """
     started = time.perf_counter()
     now = now or utc_now()
@@ -57,13 +57,26 @@ def refresh_derived(session: Session, lead_ids: Iterable[uuid.UUID] | None = Non
         ids = stale_lead_ids(session)
     else:
         ids = list(dict.fromkeys(lead_ids))
+    if not ids:
+        return 0
+
+    refresh_match_keys(session, lead_ids=ids)
+    keys_done = time.perf_counter()
 
     team_region = load_default_region(session)
-    for start in range(0, len(ids), CHUNK_LEADS):
-        _refresh_chunk(session, ids[start : start + CHUNK_LEADS], team_region, now)
+    stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+    cursor = session.connection().connection.cursor()
+    try:
+        for start in range(0, len(ids), CHUNK_LEADS):
+            _refresh_chunk(cursor, [lead_id.hex for lead_id in ids[start : start + CHUNK_LEADS]], team_region, stamp)
+    finally:
+        cursor.close()
     _expire_loaded(session, set(ids))
 
-    logger.info("refreshed derived values of %d leads in %.2f s", len(ids), time.perf_counter() - started)
+    logger.info(
+        "refreshed derived values of %d leads in %.2f s (match keys %.2f s)",
+        len(ids), time.perf_counter() - started, keys_done - started,
+    )
     return len(ids)
 
 
@@ -106,34 +119,21 @@ def refresh_after_import_commit(database: Database, report: Any) -> None:
         )
 
 
-def _refresh_chunk(session: Session, ids: list[uuid.UUID], team_region: str | None, now: datetime) -> None:
-    leads = Lead.__table__
-    columns = [leads.c.id, leads.c.updated_at, *(leads.c[name] for name in _READ_FIELDS)]
-    rows = session.execute(select(*columns).where(leads.c.id.in_(ids))).mappings()
-
+def _refresh_chunk(cursor: Any, hex_ids: list[str], team_region: str | None, stamp: str) -> None:
+    cursor.execute(_SELECT_SOURCES + f"({', '.join('?' * len(hex_ids))})", hex_ids)
     updates = []
-    for row in rows:
-        fields = {name: row[name] for name in _READ_FIELDS}
-        keys = normalize_lead_keys({name: fields[name] for name in _KEY_SOURCE_FIELDS})
-        phone_key = keys["match_phone"]
-        e164 = phone_key if phone_key and not keys["match_phone_unparsed"] and phone_key.startswith("+") else None
-        values = {**derive_values(fields, team_region, e164), **keys}
-        values["derived_version"] = DERIVED_VERSION
-        values["derived_at"] = now
-        values["updated_at"] = row["updated_at"]
-        updates.append({"lead_id": row["id"], **{f"new_{name}": value for name, value in values.items()}})
-
-    if updates:
-        statement = (
-            leads.update()
-            .where(leads.c.id == bindparam("lead_id"))
-            .values({name: bindparam(f"new_{name}") for name in _WRITTEN_COLUMNS})
-        )
-        session.execute(statement, updates)
+    for row in cursor.fetchall():
+        fields = dict(zip(SOURCE_FIELDS, row[3:]))
+        phone_key, unparsed = row[1], row[2]
+        # The match key is E.164 unless the phone could not be parsed, so it saves a second parse.
+        e164 = phone_key if phone_key and not unparsed and phone_key.startswith("+") else None
+        values = derive_values(fields, team_region, e164)
+        updates.append((*(values[name] for name in DERIVED_COLUMNS), DERIVED_VERSION, stamp, row[0]))
+    cursor.executemany(_UPDATE_DERIVED, updates)
 
 
 def _expire_loaded(session: Session, ids: set[uuid.UUID]) -> None:
-    attributes = list(_WRITTEN_COLUMNS)
+    attributes = [*_WRITTEN_COLUMNS, *MATCH_COLUMNS, "match_keys_hash"]
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Lead) and instance.id in ids:
             session.expire(instance, attributes)
