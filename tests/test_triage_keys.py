@@ -14,6 +14,7 @@ from leaddesk.models import Activity, FollowUp, Lead, Rep
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, RecordingNotifier
 from leaddesk.ui.activity_dialog import ActivityDialog
+from leaddesk.ui.email_dialog import EmailDialog
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.main_window import MainWindow
 from leaddesk.ui.notification_banner import NotificationBanner
@@ -173,6 +174,37 @@ def test_l_logs_call_with_outcome(qtbot, window, leads, database):
         assert session.get(Lead, leads["overdue"]).first_contacted_at == NOW
 
 
+def test_m_opens_mail_app_and_logs_email(qtbot, window, leads, database, monkeypatch):
+    with database.session() as session:
+        session.get(Lead, leads["overdue"]).email = "lara@acme.example"
+    opened = []
+    monkeypatch.setattr("leaddesk.ui.triage.QDesktopServices.openUrl", lambda url: opened.append(bytes(url.toEncoded()).decode()) or True)
+
+    press(qtbot, window, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: isinstance(window.triage.dialog, EmailDialog))
+    dialog = window.triage.dialog
+    assert dialog.subject_label.text() == "Your request at your team"
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        dialog.accept()
+
+    assert len(opened) == 1
+    assert opened[0].startswith("mailto:lara@acme.example?subject=Your%20request%20at%20your%20team&body=Hi%20there")
+    with database.session() as session:
+        activity = session.scalars(select(Activity).where(Activity.lead_id == leads["overdue"])).one()
+        assert (activity.kind, activity.summary) == ("email", "Email: Your request at your team (first_touch template)")
+        assert session.get(Lead, leads["overdue"]).first_contacted_at == NOW
+
+
+def test_m_without_email_disables_ok(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: isinstance(window.triage.dialog, EmailDialog))
+    dialog = window.triage.dialog
+
+    assert dialog.error_label.text() == "lead 'Late Lara' has no email address; add one before writing to them"
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+    dialog.reject()
+
+
 def test_email_disables_outcome(qtbot, window):
     press(qtbot, window, Qt.Key.Key_L)
     dialog = window.triage.dialog
@@ -259,7 +291,7 @@ def test_question_mark_opens_sheet(qtbot, window):
     assert isinstance(sheet, ShortcutSheet)
     assert sheet.isVisible()
     assert [keys for keys, _text in sheet.rows()] == [
-        "↓ / j", "↑ / k", "Enter", "c", "l", "n", "f", "s", "e", "/", "Ctrl+Z", "?"
+        "↓ / j", "↑ / k", "Enter", "c", "l", "m", "n", "f", "s", "e", "/", "Ctrl+Z", "?"
     ]
 
 

@@ -51,6 +51,7 @@ TRIAGE_KEYS = {
     Qt.Key.Key_Enter: "open",
     Qt.Key.Key_C: "contacted",
     Qt.Key.Key_L: "log_activity",
+    Qt.Key.Key_M: "email",
     Qt.Key.Key_N: "note",
     Qt.Key.Key_F: "follow_up",
     Qt.Key.Key_S: "snooze",

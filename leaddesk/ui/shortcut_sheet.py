@@ -12,6 +12,7 @@ SHORTCUTS = (
     ("Enter", QT_TRANSLATE_NOOP("ShortcutSheet", "Open the lead's details")),
     ("c", QT_TRANSLATE_NOOP("ShortcutSheet", "Mark contacted (stops the response clock)")),
     ("l", QT_TRANSLATE_NOOP("ShortcutSheet", "Log a call (with outcome), email or meeting")),
+    ("m", QT_TRANSLATE_NOOP("ShortcutSheet", "Write an email from a template")),
     ("n", QT_TRANSLATE_NOOP("ShortcutSheet", "Add a note")),
     ("f", QT_TRANSLATE_NOOP("ShortcutSheet", "Plan a follow-up")),
     ("s", QT_TRANSLATE_NOOP("ShortcutSheet", "Snooze the next follow-up")),

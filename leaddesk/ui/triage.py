@@ -1,4 +1,4 @@
-"""Keyboard triage on the inbox: the actions behind c, l, n, f, s, e, /, ?, Enter and Ctrl+Z.
+"""Keyboard triage on the inbox: the actions behind c, l, m, n, f, s, e, /, ?, Enter and Ctrl+Z.
 
 Every action runs on the write lane together with a snapshot of the lead, so Ctrl+Z can
 undo the last one for triage_undo.UNDO_WINDOW.
@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QObject, QPoint, Signal
+from PySide6.QtCore import QDateTime, QObject, QPoint, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, QVBoxLayout, QWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import ActivityKind, CallOutcome, FollowUp
+from leaddesk.models import ActivityKind, CallOutcome, FollowUp, Lead
 from leaddesk.services import activities, follow_ups, lead_actions, triage_undo
 from leaddesk.services.activities import ActivityError
 from leaddesk.services.follow_ups import FollowUpError
@@ -25,6 +26,7 @@ from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
 from leaddesk.services.triage_undo import UndoError, UndoRecord
 from leaddesk.ui.activity_dialog import ActivityDialog
+from leaddesk.ui.email_dialog import EmailDialog
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.shortcut_sheet import ShortcutSheet
 from leaddesk.ui.tasks import show_error
@@ -61,6 +63,7 @@ class TriageController(QObject):
             "open": self.open_lead,
             "contacted": self.mark_contacted,
             "log_activity": self.ask_activity,
+            "email": self.ask_email,
             "note": self.ask_note,
             "follow_up": self.ask_follow_up,
             "snooze": self.show_snooze_menu,
@@ -122,6 +125,33 @@ class TriageController(QObject):
             "Log " + kind.value,
             lambda session: activities.log_activity(session, lead_id, kind, summary, actor, now, outcome=outcome),
         )
+
+    def ask_email(self) -> None:
+        """Load the lead, then show the template dialog; OK opens the mail client and logs an email."""
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id = lead[0]
+        self.window.runner.read(
+            lambda session: _detached_lead(session, lead_id),
+            on_success=self._show_email_dialog,
+            on_failure=self._on_failed,
+            description="load the lead",
+        )
+
+    def _show_email_dialog(self, lead: Lead) -> None:
+        dialog = EmailDialog(lead, self.window.actor, parent=self.window)
+        self._open_dialog(dialog, lambda: self.send_email(lead.id, dialog))
+
+    def send_email(self, lead_id: uuid.UUID, dialog: EmailDialog) -> None:
+        email = dialog.email
+        if email is None:
+            return
+        if not QDesktopServices.openUrl(QUrl(email.mailto_url())):
+            self.message.emit(self.tr("No mail app opened the email; set a default mail app and try again."))
+            return
+        summary = f"Email: {email.subject} ({dialog.template_key()} template)"
+        self.log_activity(lead_id, ActivityKind.EMAIL, summary, None)
 
     def ask_note(self) -> None:
         lead = self.current_lead()
@@ -288,6 +318,15 @@ class SnoozeDialog(QDialog):
 
     def until(self) -> datetime:
         return datetime.fromtimestamp(self.until_edit.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
+
+
+def _detached_lead(session: Session, lead_id: uuid.UUID) -> Lead:
+    """Load the lead with its columns read, so the GUI thread can use it after the session closes."""
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.deleted_at is not None:
+        raise LeadActionError(f"lead {lead_id} not found; it may have been deleted, so refresh the inbox")
+    session.expunge(lead)
+    return lead
 
 
 def _next_open_follow_up(session: Session, lead_id: uuid.UUID, verb: str) -> uuid.UUID:
