@@ -27,6 +27,7 @@ from leaddesk.models import STAGES
 from leaddesk.services.lead_actions import LeadDetail
 from leaddesk.services.playbook import ClockKind, Playbook
 from leaddesk.services.sla import ResponseState
+from leaddesk.ui.derived_rows import add_derived_rows
 from leaddesk.ui.labels import HIGHLIGHT_TEXT, STATE_BACKGROUNDS, duration_text, local_time, stage_label, weekday_time
 
 ACTIVITY_LABELS = {
@@ -255,6 +256,7 @@ class DetailPane(QWidget):
             field.setWordWrap(True)
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields_form.addRow(label + ":", field)
+        add_derived_rows(self.fields_form, detail)
 
     def _fill_follow_ups(self, detail: LeadDetail) -> None:
         self.follow_up_list.clear()
