@@ -289,3 +289,16 @@ def test_upgraded_file_gets_derived(db_path: Path) -> None:
         opened.dispose()
 
     assert values == ("France", "Paris", "director", "IT", "+33142685300")
+
+
+def test_region_change_marks_phones_stale(database: Database) -> None:
+    with_phone = _add_lead(database, first_name="Ana", phone="030 5550 1234")
+    _add_lead(database, first_name="Bo")
+    with database.session() as session:
+        refresh_derived(session)
+        save_default_region(session, "DE")
+        assert stale_lead_ids(session) == [with_phone]
+        refresh_derived(session)
+        save_default_region(session, "de")
+        assert stale_lead_ids(session) == []
+    assert _lead(database, with_phone).derived_country == "Germany"

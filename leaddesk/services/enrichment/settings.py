@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import phonenumbers
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Setting
+from leaddesk.models import Lead, Setting
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +36,22 @@ def load_default_region(session: Session) -> str | None:
 
 
 def save_default_region(session: Session, region: str | None) -> None:
-    """Store the default region ("GB", "us"), or remove it with None. Raises DefaultRegionError."""
+    """Store the default region ("GB", "us"), or remove it with None. Raises DefaultRegionError.
+
+    A change marks the derived values of every lead with a phone as stale, because the
+    region decides how a phone without "+" is read. The next refresh_derived recomputes them.
+    """
     existing = session.get(Setting, DEFAULT_REGION_KEY)
-    if region is None or not region.strip():
-        if existing is not None:
-            session.delete(existing)
+    code = check_region(region) if region is not None and region.strip() else None
+    if (existing.value if existing is not None else None) == code:
         return
-    session.merge(Setting(key=DEFAULT_REGION_KEY, value=check_region(region)))
+
+    if code is None:
+        session.delete(existing)
+    else:
+        session.merge(Setting(key=DEFAULT_REGION_KEY, value=code))
+    stale = update(Lead).where(Lead.phone.is_not(None)).values(derived_version=None, updated_at=Lead.updated_at)
+    session.execute(stale.execution_options(synchronize_session=False))
 
 
 def check_region(region: str) -> str:
