@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -212,3 +213,15 @@ def test_default_region_bad_stored_ignored(database: Database, caplog: pytest.Lo
     with database.session() as session:
         assert load_default_region(session) is None
     assert "invalid default region 'Narnia'" in caplog.text
+
+
+def test_completeness_doc_matches_weights() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "enrichment.md").read_text(encoding="utf-8")
+    section = doc.split("## Completeness", 1)[1].split("##", 1)[0]
+    documented = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[2].isdigit():
+            documented.append((cells[0], tuple(cells[1].split(", ")), int(cells[2])))
+
+    assert documented == list(COMPLETENESS_WEIGHTS)
