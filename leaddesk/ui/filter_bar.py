@@ -1,4 +1,4 @@
-"""The row of filters above the inbox: stage, segment, owner and a debounced search box."""
+"""The filters above the inbox: saved-view tabs, then stage, segment, owner and a debounced search box."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QTabBar, QVBoxLayout, QWidget
 
 from leaddesk.models import STAGES
 from leaddesk.services.playbook import SegmentRule
+from leaddesk.services.saved_views import SAVED_VIEWS
 from leaddesk.ui.labels import stage_label
 
 # Typing pauses shorter than this do not re-query, so a fast typist causes one query, not ten.
@@ -18,6 +19,8 @@ SEARCH_DEBOUNCE_MS = 300
 
 @dataclass(frozen=True)
 class Filters:
+    # A key of saved_views.SAVED_VIEWS, or None for all leads.
+    view: str | None = None
     stage: str | None = None
     segment: str | None = None
     owner: str | None = None
@@ -31,6 +34,17 @@ class FilterBar(QWidget):
 
     def __init__(self, segments: Sequence[SegmentRule], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+
+        # Saved views as tabs, which scroll instead of widening the window when names do not fit.
+        self.view_tabs = QTabBar(self)
+        self.view_tabs.setDrawBase(False)
+        self.view_tabs.setUsesScrollButtons(True)
+        self.view_tabs.setExpanding(False)
+        self.view_tabs.addTab(self.tr("All leads"))
+        self.view_tabs.setTabData(0, None)
+        for index, view in enumerate(SAVED_VIEWS, start=1):
+            self.view_tabs.addTab(self.tr(view.label))
+            self.view_tabs.setTabData(index, view.key)
 
         self.stage_combo = QComboBox(self)
         self.stage_combo.addItem(self.tr("All stages"), None)
@@ -56,8 +70,11 @@ class FilterBar(QWidget):
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.changed)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addWidget(self.view_tabs)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
         layout.addWidget(QLabel(self.tr("Stage:"), self))
         layout.addWidget(self.stage_combo)
         layout.addWidget(QLabel(self.tr("Segment:"), self))
@@ -66,6 +83,7 @@ class FilterBar(QWidget):
         layout.addWidget(self.owner_combo)
         layout.addWidget(self.search_edit, stretch=1)
 
+        self.view_tabs.currentChanged.connect(self.changed)
         for combo in (self.stage_combo, self.segment_combo, self.owner_combo):
             combo.currentIndexChanged.connect(self.changed)
         self.search_edit.textChanged.connect(self._debounce.start)
@@ -74,6 +92,7 @@ class FilterBar(QWidget):
     def filters(self) -> Filters:
         search = self.search_edit.text().strip()
         return Filters(
+            view=self.view_tabs.tabData(self.view_tabs.currentIndex()),
             stage=self.stage_combo.currentData(),
             segment=self.segment_combo.currentData(),
             owner=self.owner_combo.currentData(),
@@ -95,6 +114,13 @@ class FilterBar(QWidget):
             self.owner_combo.blockSignals(False)
         if current and self.owner_combo.currentData() != current:
             self.changed.emit()
+
+    def set_view_counts(self, counts: dict[str, int]) -> None:
+        """Show each saved view's lead count beside its name, such as "My overdue (3)"."""
+        for index, view in enumerate(SAVED_VIEWS, start=1):
+            count = counts.get(view.key)
+            label = self.tr(view.label)
+            self.view_tabs.setTabText(index, label if count is None else f"{label} ({count})")
 
     def flush_search(self) -> None:
         """Apply pending search text now instead of after the debounce delay."""

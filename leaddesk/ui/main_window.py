@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from leaddesk.models import utc_now
-from leaddesk.services import inbox, lead_actions
+from leaddesk.services import inbox, lead_actions, saved_views
 from leaddesk.services.database import Database
 from leaddesk.services.dedup.merge import MergeResult
 from leaddesk.services.dedup.undo import MergeUndoReport
 from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
-from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook
+from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
 from leaddesk.services.notifications.notifier import Notifier
 from leaddesk.ui.desktop_notifier import choose_notifier
 from leaddesk.ui.detail_pane import DetailPane
@@ -254,16 +254,23 @@ class MainWindow(QMainWindow):
         self._refresh_generation += 1
         generation = self._refresh_generation
         query = self.current_query()
+        view, user = self.filter_bar.filters().view, self.actor
 
-        def load(session: Session) -> tuple[list[uuid.UUID], dict[str, int], list[str], Playbook]:
-            ids = inbox.list_lead_ids(session, query)
+        def load(session: Session) -> tuple[list[uuid.UUID], dict[str, int], list[str], Playbook, dict[str, int]]:
+            # A saved view keeps the inbox order and drops the leads outside it.
+            context = saved_views.context_for(session, user, query.now, team_timezone(session))
+            ids = saved_views.keep_view(session, inbox.list_lead_ids(session, query), view, context)
             counts = inbox.count_states(session, query.now)
             owners = inbox.rep_names(session)
-            return ids, counts, owners, load_playbook(session)
+            return ids, counts, owners, load_playbook(session), saved_views.count_views(session, context)
+
+        def show(result: tuple) -> None:
+            self.filter_bar.set_view_counts(result[-1])
+            self._on_refreshed(generation, query.now, *result[:-1])
 
         self.runner.read(
             load,
-            on_success=lambda result: self._on_refreshed(generation, query.now, *result),
+            on_success=show,
             on_failure=self._on_refresh_failed,
             description=self.tr("refresh the inbox"),
         )
