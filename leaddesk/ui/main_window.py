@@ -38,6 +38,7 @@ from leaddesk.ui.lead_dialogs import FollowUpDialog, NewLeadDialog, NoteDialog
 from leaddesk.ui.labels import weekday_time
 from leaddesk.ui.lead_table_model import LeadTableModel
 from leaddesk.ui.lead_table_view import LeadTableView
+from leaddesk.ui.kanban_view import open_board
 from leaddesk.ui.notification_banner import NotificationBanner
 from leaddesk.ui.reminder_timer import ReminderTimer
 from leaddesk.ui.tasks import TaskRunner, show_error
@@ -190,6 +191,10 @@ class MainWindow(QMainWindow):
         priority_action = QAction(self.tr("Sort by &priority"), self)
         priority_action.triggered.connect(self.sort_by_priority)
         view_menu.addAction(priority_action)
+        board_action = QAction(self.tr("&Board by stage"), self)
+        board_action.setShortcut(QKeySequence(self.tr("Ctrl+B")))
+        board_action.triggered.connect(lambda: open_board(self))
+        view_menu.addAction(board_action)
 
     def _build_leads_menu(self) -> None:
         leads_menu = self.menuBar().addMenu(self.tr("&Leads"))
