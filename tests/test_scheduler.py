@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from leaddesk.models import Lead, NotificationReceipt, Rep
+from leaddesk.models import Activity, Lead, NotificationReceipt, Rep
 from leaddesk.services import follow_ups, scheduler
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.database import Database
@@ -350,3 +350,23 @@ def test_receipt_stops_racing_window(db_path, database, reps):
     assert len(seen_second) == 1
     assert [event.lead_name for event in claimed_first] == ["Jo Doe"]
     assert claimed_second == []
+
+
+def test_logged_escalation_notifies_owner(database, reps):
+    lead_id = add_lead(database, "Jo Doe", reps["Ana"])
+    run_check(database, T0)
+    summary = "Reminder to Ana (at 50% of the SLA): respond to this lead, overdue by 2m"
+    with database.session() as session:
+        session.add(Activity(lead_id=lead_id, kind="escalation", occurred_at=T0 + minutes(3), summary=summary))
+    ben_mine = NotifyPreferences(user="ben", scope=Scope.MINE, rep_name="Ben", zone_name=BERLIN)
+    run_check(database, T0, ben_mine)
+
+    shown = run_check(database, T0 + minutes(3))
+    ben = run_check(database, T0 + minutes(3), ben_mine)
+    again = run_check(database, T0 + minutes(4))
+
+    assert shown.notification.title == "Escalated: Jo Doe"
+    assert shown.notification.body == summary
+    assert shown.notification.urgent is True
+    assert ben.events == ()
+    assert again.events == ()

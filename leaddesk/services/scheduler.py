@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from leaddesk.models import FollowUp, Lead, NotificationReceipt, Rep, Setting
+from leaddesk.models import Activity, FollowUp, Lead, NotificationReceipt, Rep, Setting
 from leaddesk.services import sequences
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.notifications.notifier import Notification
@@ -37,6 +37,8 @@ class EventKind(str, enum.Enum):
     FOLLOW_UP_DUE = "follow_up"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
+    # An escalation step that leaddesk.services.escalation ran and logged on the timeline.
+    ESCALATION = "escalation"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class DueEvent:
     def key(self) -> str:
         """Return the receipt key. It contains the instant, so a snoozed follow-up notifies again at its new time."""
         subject = self.follow_up_id or self.lead_id
+        if self.kind is EventKind.ESCALATION:
+            # A lead's ladder may run two steps in one pass, at the same instant.
+            subject = f"{subject}:{self.note}"
         return f"{self.kind.value}:{subject}:{self.at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S}"
 
 
@@ -73,6 +78,7 @@ def events_between(
     """Return the events in scope with after < at <= until, oldest first. None leaves a bound open."""
     events = _follow_up_events(session, preferences, after, until)
     events += _sla_events(session, preferences, after, until)
+    events += _escalation_events(session, preferences, after, until)
     events.sort(key=lambda event: (event.at, event.kind.value, event.lead_name))
     return events
 
@@ -134,6 +140,28 @@ def _sla_events(
             at = lead.response_warn_at if kind is EventKind.SLA_WARNING else lead.response_due_at
             events.append(DueEvent(kind, at, lead.id, lead.display_name))
     return events
+
+
+def _escalation_events(
+    session: Session, preferences: NotifyPreferences, after: datetime | None, until: datetime | None
+) -> list[DueEvent]:
+    # Escalations are logged when they run, so they are only ever in the past and never arm the timer.
+    if until is None:
+        return []
+    statement = (
+        select(Activity, Lead)
+        .join(Lead, Lead.id == Activity.lead_id)
+        .where(
+            Activity.kind == EventKind.ESCALATION.value,
+            Lead.deleted_at.is_(None),
+            _window(Activity.occurred_at, after, until),
+            _scope_filter(preferences, Lead.owner_id),
+        )
+    )
+    return [
+        DueEvent(EventKind.ESCALATION, activity.occurred_at, lead.id, lead.display_name, note=activity.summary)
+        for activity, lead in session.execute(statement)
+    ]
 
 
 def next_event_at(session: Session, preferences: NotifyPreferences, now: datetime) -> datetime | None:

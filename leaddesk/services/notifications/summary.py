@@ -21,6 +21,7 @@ _NOUNS = {
     "follow_up": ("follow-up", "follow-ups"),
     "sla_warning": ("deadline warning", "deadline warnings"),
     "sla_breach": ("missed deadline", "missed deadlines"),
+    "escalation": ("escalation", "escalations"),
 }
 
 
@@ -40,7 +41,7 @@ def summarize(events: list[DueEvent], now: datetime) -> Notification:
     body = ", ".join(names[:MAX_NAMES])
     if len(names) > MAX_NAMES:
         body += f" and {len(names) - MAX_NAMES} more"
-    return Notification(title=title, body=body, urgent=bool(counts["sla_breach"]))
+    return Notification(title=title, body=body, urgent=bool(counts["sla_breach"] or counts["escalation"]))
 
 
 def _single(event: DueEvent) -> Notification:
@@ -59,6 +60,14 @@ def _single(event: DueEvent) -> Notification:
             body="Three quarters of the response time are used.",
             lead_id=event.lead_id,
             actions=((ACTION_OPEN, "Open"),),
+        )
+    if kind == "escalation":
+        return Notification(
+            title=f"Escalated: {event.lead_name}",
+            body=event.note,
+            lead_id=event.lead_id,
+            actions=((ACTION_OPEN, "Open"),),
+            urgent=True,
         )
     return Notification(
         title=f"Response deadline missed: {event.lead_name}",
