@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from leaddesk.models import Lead
 from leaddesk.services import database as database_module
@@ -17,6 +18,7 @@ from leaddesk.services.database import Database
 from leaddesk.services.derived import refresh_derived, stale_lead_ids
 from leaddesk.services.enrichment import DERIVED_VERSION
 from leaddesk.services.enrichment.export_columns import DERIVED_EXPORT_COLUMNS
+from leaddesk.services.enrichment.seniority import minimum_rank
 from leaddesk.services.enrichment.settings import save_default_region
 from leaddesk.services.enrichment.shown import shown_value
 from leaddesk.services.exporting import export_leads
@@ -302,3 +304,30 @@ def test_region_change_marks_phones_stale(database: Database) -> None:
         save_default_region(session, "de")
         assert stale_lead_ids(session) == []
     assert _lead(database, with_phone).derived_country == "Germany"
+
+
+def test_director_plus_query(database: Database) -> None:
+    titles = {"SVP Sales": True, "Head of Growth": True, "Co-founder & CEO": True, "Sales Manager": False,
+              "Sr. Software Engineer": False, "Student": False}
+    ids = {title: _add_lead(database, first_name="Ana", title=title) for title in titles}
+    with database.session() as session:
+        refresh_derived(session)
+        found = set(session.scalars(select(Lead.id).where(Lead.seniority_rank >= minimum_rank("director"))))
+
+    assert found == {ids[title] for title, senior in titles.items() if senior}
+
+
+def test_import_refresh_failure_warns(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(session, batch_id, **_options):
+        raise OperationalError("UPDATE leads", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("leaddesk.services.derived.refresh_after_import", fail)
+    path = tmp_path / "leads.csv"
+    path.write_text("First Name,Title\nAna,CEO\n", encoding="utf-8")
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 1
+    assert any("refreshing its derived values" in warning and "database is locked" in warning
+               for warning in report.warnings)
+    with database.session() as session:
+        assert len(stale_lead_ids(session)) == 1

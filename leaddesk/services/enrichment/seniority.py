@@ -81,17 +81,26 @@ def level_named(name: str) -> SeniorityLevel | None:
     return LEVELS_BY_KEY[key] if key else None
 
 
+def minimum_rank(minimum: str) -> int:
+    """Return the rank of a level name, for queries such as Lead.seniority_rank >= minimum_rank("director").
+
+    Raises ValueError when minimum names no level.
+    """
+    threshold = level_named(minimum)
+    if threshold is None:
+        known = ", ".join(level.key for level in SENIORITY_LEVELS)
+        raise ValueError(f"unknown seniority level {minimum!r}; use one of: {known}")
+    return threshold.rank
+
+
 def seniority_at_least(title_or_level: str | None, minimum: str) -> bool:
     """Return whether a title or level name is at least as senior as the minimum level.
 
     seniority_at_least("SVP Sales", "director") is True. A title without a known seniority
     is never at least any level. Raises ValueError when minimum names no level.
     """
-    threshold = level_named(minimum)
-    if threshold is None:
-        known = ", ".join(level.key for level in SENIORITY_LEVELS)
-        raise ValueError(f"unknown seniority level {minimum!r}; use one of: {known}")
+    rank = minimum_rank(minimum)
     if not title_or_level or not title_or_level.strip():
         return False
     level = level_named(title_or_level) or seniority_of_title(title_or_level)
-    return level is not None and level.rank >= threshold.rank
+    return level is not None and level.rank >= rank
