@@ -13,12 +13,12 @@ from leaddesk.models.base import Base
 class LeadMatchKey(Base):
     """A key such as "e:ann@example.com" or "n:william|turner", computed by leaddesk.services.dedup.blocking_keys.
 
-    The (key, lead_id) index lets the scan read each block of leads sharing a key in key order
+    The table has no rowid on SQLite, so a key is written to two B-trees, not three. The (key, lead_id) index lets the scan read each block of leads sharing a key in key order
     without touching the table.
     """
 
     __tablename__ = "lead_match_keys"
-    __table_args__ = (Index("ix_lead_match_keys_key_lead_id", "key", "lead_id"),)
+    __table_args__ = (Index("ix_lead_match_keys_key_lead_id", "key", "lead_id"), {"sqlite_with_rowid": False})
 
     lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(400), primary_key=True)

@@ -6,7 +6,7 @@ Revises: 0008
 It chains on 0008, the head when it was written, so that the history keeps one head.
 
 lead_match_keys holds several blocking keys per lead ("e:" e-mail, "p:" phone, "n:" name,
-...). Its (key, lead_id) index lets the scan read every block of leads sharing a key in
+...). It is a WITHOUT ROWID table, so each row is stored once, in its primary key. Its (key, lead_id) index lets the scan read every block of leads sharing a key in
 key order without touching the table. leads.match_keys_hash is the digest of the source
 values the keys were computed from; NULL means never computed. Both are filled by
 leaddesk.services.dedup.key_store on the next duplicate scan, because the key rules live
@@ -34,6 +34,7 @@ def upgrade() -> None:
             ["lead_id"], ["leads.id"], name="fk_lead_match_keys_lead_id_leads", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("lead_id", "key", name="pk_lead_match_keys"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_lead_match_keys_key_lead_id", "lead_match_keys", ["key", "lead_id"], unique=False)
 

@@ -36,6 +36,7 @@ ROLE_MAILBOXES = frozenset(
     """.split()
 )
 MIN_LOCAL_PART_LENGTH = 4
+IDENTIFIER_PREFIX = "x:"
 MIN_IDENTIFIER_DIGITS = 6
 # Share of an identifier's characters (spaces aside) that must be digits, so that a street
 # address with a long house number is no identifier.
@@ -95,7 +96,7 @@ def blocking_keys(keys: Mapping[str, Any], city: str | None, custom_fields: Mapp
     for name, value in (custom_fields or {}).items():
         digits = identifier_digits(value)
         if digits:
-            found.add(f"x:{fold_text(str(name))}|{digits}")
+            found.add(f"{IDENTIFIER_PREFIX}{fold_text(str(name))}|{digits}")
     return found
 
 

@@ -60,7 +60,7 @@ def refresh_stale_keys(
     session: Session,
     *,
     lead_ids: Iterable[uuid.UUID] | None = None,
-    batch_size: int = 1000,
+    batch_size: int = 5000,
     cancelled: Callable[[], bool] | None = None,
 ) -> int:
     """Recompute the keys of leads (all, merged ones too, or only lead_ids) whose keys are stale; return how many.
@@ -101,17 +101,24 @@ def _write_keys(connection, stale: list[tuple[tuple, str]]) -> None:
     updates, key_rows, ids = [], [], []
     for row, digest in stale:
         lead_id = row[0]
+        ids.append((lead_id,))
         values = dict(zip(SOURCE_COLUMNS, row[2:]))
         custom = _custom_fields(values.pop("custom_fields"), lead_id)
         keys = normalize_lead_keys(values)
         updates.append((*(keys[name] for name in MATCH_COLUMNS), digest, lead_id))
         key_rows.extend((lead_id, key) for key in blocking_keys(keys, values["city"], custom))
-        ids.append((lead_id,))
 
-    connection.exec_driver_sql(_UPDATE_KEYS, updates)
-    connection.exec_driver_sql("DELETE FROM lead_match_keys WHERE lead_id = ?", ids)
-    if key_rows:
-        connection.exec_driver_sql("INSERT INTO lead_match_keys (lead_id, key) VALUES (?, ?)", key_rows)
+    # Sorted rows reach neighbouring B-tree pages one after another.
+    updates.sort(key=lambda update: update[-1])
+    ids.sort()
+    key_rows.sort()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(_UPDATE_KEYS, updates)
+        cursor.executemany("DELETE FROM lead_match_keys WHERE lead_id = ?", ids)
+        cursor.executemany("INSERT INTO lead_match_keys (lead_id, key) VALUES (?, ?)", key_rows)
+    finally:
+        cursor.close()
 
 
 def _custom_fields(raw: str | None, lead_id: str) -> dict:

@@ -275,7 +275,7 @@ def normalize_lead_keys(lead_or_dict: Lead | dict[str, Any]) -> dict[str, Any]:
     return keys
 
 
-def refresh_match_keys(session: Session, *, batch_size: int = 1000, lead_ids: Iterable[uuid.UUID] | None = None) -> int:
+def refresh_match_keys(session: Session, *, batch_size: int = 5000, lead_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Recompute the match keys of leads (all, merged ones too, or only lead_ids) that are stale; return how many.
 
     A lead's keys are stale when its source values changed since they were computed, or

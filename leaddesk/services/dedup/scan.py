@@ -10,19 +10,19 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import DedupDecision, Lead
-from leaddesk.services.dedup.blocking_keys import blocking_keys
+from leaddesk.services.dedup.blocking_keys import IDENTIFIER_PREFIX, blocking_keys
 from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, key_blocks
 from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.loading import load_lead_keys
-from leaddesk.services.dedup.normalize import normalize_lead_keys
+from leaddesk.services.dedup.normalize import fold_text, normalize_lead_keys
 from leaddesk.services.dedup.scoring import LeadKeys, PairScore, evaluate_pair, reasons_of
 from leaddesk.services.dedup.settings import Thresholds, load_thresholds
 
@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 # Pairs scored between two progress reports and cancel checks.
 PROGRESS_STEP = 5000
+
+# An identifier value that more leads than this share is no identifier. Copies of one lead
+# rarely number more than a few.
+COMMON_IDENTIFIER_LEADS = 10
 
 # Columns of Lead that LeadKeys.from_row reads, for callers that build LeadKeys from ORM rows.
 _KEY_COLUMNS = (
@@ -114,13 +118,14 @@ def scan_duplicates(
     connection = session.connection()
     if targets is None:
         leads = load_lead_keys(connection)
-        pairs = candidate_pairs(key_blocks(connection), leads)
+        blocks = list(key_blocks(connection))
     else:
         blocks = list(key_blocks(connection, targets))
         leads = load_lead_keys(connection, {member for _key, members in blocks for member in members})
-        # The other leads of these blocks are paired among themselves too, so that a group
-        # of a new lead and two old duplicates of it gets the support of the old pair.
-        pairs = candidate_pairs(iter(blocks), leads)
+    _demote_common_identifiers(blocks, leads)
+    # With targets, the other leads of their blocks are paired among themselves too, so that
+    # a group of a new lead and two old duplicates of it gets the support of the old pair.
+    pairs = candidate_pairs(iter(blocks), leads)
     _check(cancel)
 
     rejected = {(low.hex, high.hex) for low, high in decided_pairs(session)}
@@ -231,6 +236,27 @@ def _score_pairs(
             compatible.add((first.id, second.id))
     _report(progress, total, total)
     return matches, compatible
+
+
+def _demote_common_identifiers(blocks: list[tuple[str, list[str]]], leads: dict[str, LeadKeys]) -> None:
+    """Treat an identifier value shared by more than COMMON_IDENTIFIER_LEADS leads as plain text.
+
+    Such a value (a postcode, a default "000000") identifies no one, so its agreement must
+    not weigh like a customer number's.
+    """
+    for key, members in blocks:
+        if not key.startswith(IDENTIFIER_PREFIX):
+            continue
+        present = [member for member in members if member in leads]
+        if len(present) <= COMMON_IDENTIFIER_LEADS:
+            continue
+        for member in present:
+            lead = leads[member]
+            for field_name, digits in lead.identifiers.items():
+                if f"{IDENTIFIER_PREFIX}{fold_text(field_name)}|{digits}" == key:
+                    identifiers = {name: value for name, value in lead.identifiers.items() if name != field_name}
+                    leads[member] = replace(lead, identifiers=identifiers, custom={**lead.custom, field_name: digits})
+                    break
 
 
 def _report(progress: ProgressCallback | None, done: int, total: int) -> None:

@@ -20,12 +20,12 @@ SAME_PHONE = 0.35
 SAME_UNPARSED_PHONE = 0.25
 SURNAME_IDENTICAL = 0.25
 SURNAME_SIMILAR = 0.16
-SURNAME_DIFFERENT = -0.25
+SURNAME_DIFFERENT = -0.2
 FIRST_NAME_IDENTICAL = 0.2
 FIRST_NAME_NICKNAME = 0.18
 FIRST_NAME_SIMILAR = 0.1
 FIRST_INITIAL = 0.08
-FIRST_NAME_DIFFERENT = -0.2
+FIRST_NAME_DIFFERENT = -0.15
 # A company match is strong evidence for two company-only leads and weak evidence for two people.
 SAME_COMPANY_PEOPLE = 0.15
 SAME_COMPANY_ONLY = 0.5
@@ -37,10 +37,10 @@ DIFFERENT_CITY = -0.05
 # An identifier (a custom value of mostly digits: a customer number, a birth date) rarely
 # agrees by chance, so agreement is strong evidence. A one-digit difference is a typo more
 # often than another person.
-SAME_IDENTIFIER = 0.3
+SAME_IDENTIFIER = 0.45
 SIMILAR_IDENTIFIER = 0.1
 DIFFERENT_IDENTIFIER = -0.2
-MAX_IDENTIFIER_GAIN = 0.6
+MAX_IDENTIFIER_GAIN = 0.75
 SAME_CUSTOM_VALUE = 0.12
 SIMILAR_CUSTOM_VALUE = 0.06
 DIFFERENT_CUSTOM_VALUE = -0.06
