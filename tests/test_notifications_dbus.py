@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -136,3 +137,25 @@ def test_missing_bus_address_is_unavailable(monkeypatch):
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
 
     assert FreedesktopNotifier().available() is False
+
+
+def test_default_action_reaches_callback(dunst, session_bus):
+    notifier = FreedesktopNotifier(bus=session_bus)
+    invoked: list[tuple[str, str]] = []
+    done = threading.Event()
+
+    def on_action(notification: Notification, action: str) -> None:
+        invoked.append((notification.title, action))
+        done.set()
+
+    notifier.listen(on_action)
+    try:
+        assert notifier.post(
+            Notification(title="Follow-up due: Jo Doe", body="", actions=(("open", "Open"), ("done", "Mark done")))
+        )
+        subprocess.run(["dunstctl", "action", "0"], env=dunst, check=True, timeout=10)
+        assert done.wait(10), "no ActionInvoked signal arrived within 10 seconds"
+    finally:
+        notifier.stop()
+
+    assert invoked == [("Follow-up due: Jo Doe", "open")]

@@ -361,3 +361,26 @@ def test_banner_shows_and_opens_lead(qtbot, leads, database, clock, monkeypatch)
 
     assert banner.isHidden()
     assert banner_window.detail_pane.lead_id == leads["waiting"]
+
+
+def test_notification_actions_act_on_follow_up(qtbot, window, leads, database):
+    from leaddesk.ui.desktop_notifier import handle_action
+
+    follow_up_id = add_follow_up(database, leads["waiting"], NOW - timedelta(minutes=1))
+    notification = Notification(
+        title="Follow-up due: Wait Walt", body="", lead_id=leads["waiting"], follow_up_id=follow_up_id
+    )
+
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        handle_action(window, window.banner, notification, "snooze")
+    with database.session() as session:
+        assert session.get(FollowUp, follow_up_id).due_at == NOW + timedelta(minutes=10)
+
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        handle_action(window, window.banner, notification, "done")
+    with database.session() as session:
+        assert session.get(FollowUp, follow_up_id).completed_at == NOW
+
+    with qtbot.waitSignal(window.detail_shown, timeout=5000):
+        handle_action(window, window.banner, notification, "open")
+    assert window.detail_pane.lead_id == leads["waiting"]

@@ -6,13 +6,17 @@ import logging
 import sys
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from leaddesk.services.notifications.freedesktop import FreedesktopNotifier
-from leaddesk.services.notifications.notifier import Notification, Notifier
+from leaddesk.services.notifications.notifier import ACTION_DONE, ACTION_OPEN, ACTION_SNOOZE, Notification, Notifier
 from leaddesk.ui.notification_banner import NotificationBanner
+
+if TYPE_CHECKING:
+    from leaddesk.ui.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,12 @@ class TrayNotifier(QObject):
             self.open_requested.emit(self._lead_id)
 
 
+class ActionRelay(QObject):
+    """Carries a notification action from the D-Bus listener thread to the GUI thread."""
+
+    invoked = Signal(object, str)
+
+
 class FallbackNotifier:
     """Post to the first notifier that shows the notification, in order."""
 
@@ -68,17 +78,20 @@ class FallbackNotifier:
         return False
 
 
-def choose_notifier(banner: NotificationBanner, parent: QObject | None = None) -> FallbackNotifier:
+def choose_notifier(banner: NotificationBanner, window: MainWindow | None = None) -> FallbackNotifier:
     """Return the desktop service when one answers, then the tray, then the banner, which is always there.
 
-    The banner says that it stands in when neither of the others is available.
+    The banner says that it stands in when neither of the others is available. With a
+    window, the desktop service's Open, Snooze and Mark done buttons act on its lead.
     """
     chain: list[Notifier] = []
     if sys.platform.startswith("linux"):
         desktop = FreedesktopNotifier()
         if desktop.available():
             chain.append(desktop)
-    tray = TrayNotifier(parent)
+            if window is not None:
+                _listen_for_actions(desktop, banner, window)
+    tray = TrayNotifier(window)
     tray.open_requested.connect(banner.open_requested)
     if tray.available():
         chain.append(tray)
@@ -86,3 +99,26 @@ def choose_notifier(banner: NotificationBanner, parent: QObject | None = None) -
     chain.append(banner)
     logger.info("reminders go to: %s", ", ".join(notifier.name for notifier in chain))
     return FallbackNotifier(chain)
+
+
+def _listen_for_actions(desktop: FreedesktopNotifier, banner: NotificationBanner, window: MainWindow) -> None:
+    relay = ActionRelay(window)
+    relay.invoked.connect(lambda notification, action: handle_action(window, banner, notification, action))
+    desktop.listen(relay.invoked.emit)
+    application = QCoreApplication.instance()
+    if application is not None:
+        application.aboutToQuit.connect(desktop.stop)
+
+
+def handle_action(window: MainWindow, banner: NotificationBanner, notification: Notification, action: str) -> None:
+    """Open the lead, or snooze or complete the notification's follow-up through the window's triage."""
+    if action == ACTION_OPEN and notification.lead_id is not None:
+        window.showNormal()
+        window.activateWindow()
+        banner.open_requested.emit(notification.lead_id)
+    elif action == ACTION_SNOOZE and notification.follow_up_id is not None:
+        window.triage.snooze_follow_up(notification.lead_id, notification.follow_up_id)
+    elif action == ACTION_DONE and notification.follow_up_id is not None:
+        window.triage.complete_follow_up(notification.lead_id, notification.follow_up_id)
+    else:
+        logger.info("ignoring notification action %s on %r", action, notification.title)

@@ -218,6 +218,22 @@ class TriageController(QObject):
 
         self._write(lead_id, "Snooze", work)
 
+    def snooze_follow_up(self, lead_id: uuid.UUID, follow_up_id: uuid.UUID) -> None:
+        """Snooze one follow-up by ten minutes, as a notification's Snooze button asks."""
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Snooze",
+            lambda session: follow_ups.snooze(session, follow_up_id, SnoozeOption.TEN_MINUTES, actor, now),
+        )
+
+    def complete_follow_up(self, lead_id: uuid.UUID, follow_up_id: uuid.UUID) -> None:
+        """Mark one follow-up done, as a notification's Mark done button asks."""
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id, "Mark follow-up done", lambda session: follow_ups.complete(session, follow_up_id, actor, now)
+        )
+
     def complete_next(self) -> None:
         lead = self.current_lead()
         if lead is None:
