@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leaddesk.models.base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from leaddesk.models.lead import Lead
 
 
 class LeadEvaluation(Base):
@@ -33,3 +36,6 @@ class LeadEvaluation(Base):
     speed_to_lead_seconds: Mapped[int | None] = mapped_column(Integer)
     speed_to_lead_business_seconds: Mapped[int | None] = mapped_column(Integer)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Lets a flush insert a new lead before its evaluation row, which references it.
+    lead: Mapped[Lead] = relationship()

@@ -88,7 +88,7 @@ def run_escalations(session: Session, now: datetime, playbook: Playbook | None =
     ).all()
     events = []
     for lead in leads:
-        evaluation = evaluation_of(session, lead.id)
+        evaluation = evaluation_of(session, lead)
         schedule = ladder_schedule(playbook.segment(lead.segment), lead.received_at, playbook)
         while evaluation.escalation_steps_done < len(schedule):
             scheduled = schedule[evaluation.escalation_steps_done]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,26 +18,29 @@ from leaddesk.models import Activity, Lead, LeadEvaluation
 from leaddesk.services.playbook import Playbook, load_playbook
 from leaddesk.services.qualification import Qualification, qualify
 from leaddesk.services.scoring import Score, score_lead
-from leaddesk.services.sla import speed_to_lead
+from leaddesk.services.speed_to_lead import speed_to_lead
 
 logger = logging.getLogger(__name__)
 
 SCORE_OVERRIDE_KIND = "score_override"
 
 
-def evaluation_of(session: Session, lead_id: uuid.UUID) -> LeadEvaluation:
-    evaluation = session.get(LeadEvaluation, lead_id)
+def evaluation_of(session: Session, lead: Lead) -> LeadEvaluation:
+    """Return the lead's evaluation row, adding an empty one when it has none."""
+    evaluation = session.get(LeadEvaluation, lead.id) if lead.id is not None else None
     if evaluation is None:
-        evaluation = LeadEvaluation(lead_id=lead_id, qualification_reasons=[], score_parts=[], escalation_steps_done=0)
+        evaluation = LeadEvaluation(lead=lead, qualification_reasons=[], score_parts=[], escalation_steps_done=0)
         session.add(evaluation)
     return evaluation
 
 
-def evaluate_lead(session: Session, lead: Lead, playbook: Playbook, now: datetime) -> tuple[Qualification, Score]:
+def evaluate_lead(
+    session: Session, lead: Lead, playbook: Playbook, now: datetime, pending_activities: Sequence[Activity] = ()
+) -> tuple[Qualification, Score]:
     """Qualify and score lead at now and store the results in its LeadEvaluation row."""
-    evaluation = evaluation_of(session, lead.id)
-    qualification = qualify(lead, playbook, now)
-    score = score_lead(lead, playbook, now, override=evaluation.score_override)
+    evaluation = evaluation_of(session, lead)
+    qualification = qualify(lead, playbook, now, pending_activities)
+    score = score_lead(lead, playbook, now, override=evaluation.score_override, pending_activities=pending_activities)
     evaluation.qualification = qualification.stage
     evaluation.qualification_reasons = qualification.to_json()
     evaluation.fit_points = score.fit
@@ -45,7 +48,7 @@ def evaluate_lead(session: Session, lead: Lead, playbook: Playbook, now: datetim
     evaluation.score_total = score.effective
     evaluation.grade = score.grade
     evaluation.score_parts = [part.to_json() for part in score.parts]
-    if lead.first_contacted_at is not None and evaluation.speed_to_lead_seconds is None:
+    if lead.first_contacted_at is not None and lead.received_at is not None and evaluation.speed_to_lead_seconds is None:
         speed = speed_to_lead(lead.received_at, lead.first_contacted_at, playbook.calendar)
         evaluation.speed_to_lead_seconds = int(speed.wall.total_seconds())
         evaluation.speed_to_lead_business_seconds = int(speed.business.total_seconds())
@@ -71,7 +74,7 @@ def set_score_override(
     session: Session, lead: Lead, points: int | None, reason: str, now: datetime, actor: str | None = None
 ) -> None:
     """Set (or with points None, clear) a manual score, logging the change on the lead's timeline."""
-    evaluation = evaluation_of(session, lead.id)
+    evaluation = evaluation_of(session, lead)
     previous = evaluation.score_override
     evaluation.score_override = points
     evaluation.score_override_reason = reason if points is not None else None

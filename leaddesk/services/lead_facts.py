@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from leaddesk.models import Lead
+from leaddesk.models import Activity, Lead
 from leaddesk.services.enrichment.mail_domain import mail_domain
 from leaddesk.services.enrichment.seniority import seniority_at_least, seniority_of_title
 from leaddesk.services.playbook.model import Playbook
@@ -42,10 +42,12 @@ def company_size_band(employees: int | None) -> str | None:
 class LeadFacts:
     """One lead's values at instant now, for conditions.LeadFactsLike."""
 
-    def __init__(self, lead: Lead, playbook: Playbook, now: datetime) -> None:
+    def __init__(self, lead: Lead, playbook: Playbook, now: datetime, pending_activities: Sequence[Activity] = ()) -> None:
         self.lead = lead
         self.playbook = playbook
         self.now = now.astimezone(timezone.utc)
+        # Activities added in the session but not yet in lead.activities, because they were added by lead_id.
+        self.pending_activities = [activity for activity in pending_activities if activity not in lead.activities]
 
     def value(self, name: str) -> Any:
         lead = self.lead
@@ -93,7 +95,7 @@ class LeadFacts:
         """Return when each engagement activity happened whose kind or summary matches one of names."""
         wanted = [name.casefold() for name in names]
         found = []
-        for activity in self.lead.activities:
+        for activity in [*self.lead.activities, *self.pending_activities]:
             if activity.kind in SYSTEM_ACTIVITY_KINDS:
                 continue
             if since is not None and activity.occurred_at < since:

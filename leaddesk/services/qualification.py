@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from leaddesk.models import Lead
+from leaddesk.models import Activity, Lead
 from leaddesk.services.lead_facts import LeadFacts
 from leaddesk.services.playbook.conditions import Outcome
 from leaddesk.services.playbook.model import Playbook
@@ -38,8 +39,8 @@ class Qualification:
         return [{"stage": result.stage, "label": result.label, **result.outcome.to_json()} for result in self.results]
 
 
-def qualify(lead: Lead, playbook: Playbook, now: datetime) -> Qualification:
-    facts = LeadFacts(lead, playbook, now)
+def qualify(lead: Lead, playbook: Playbook, now: datetime, pending_activities: Sequence[Activity] = ()) -> Qualification:
+    facts = LeadFacts(lead, playbook, now, pending_activities)
     results = tuple(RuleResult(rule.stage, rule.label, rule.condition.evaluate(facts)) for rule in playbook.qualification)
     passed = {result.stage for result in results if result.outcome.passed}
     stage = next((stage for stage in STAGE_ORDER if stage in passed), None)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from leaddesk.models import Lead
+from leaddesk.models import Activity, Lead
 from leaddesk.services.lead_facts import LeadFacts
 from leaddesk.services.playbook.model import Playbook, Scoring
 
@@ -55,9 +56,11 @@ def grade_for(total: int, scoring: Scoring) -> str:
     return "D"
 
 
-def score_lead(lead: Lead, playbook: Playbook, now: datetime, override: int | None = None) -> Score:
+def score_lead(
+    lead: Lead, playbook: Playbook, now: datetime, override: int | None = None, pending_activities: Sequence[Activity] = ()
+) -> Score:
     scoring = playbook.scoring
-    facts = LeadFacts(lead, playbook, now)
+    facts = LeadFacts(lead, playbook, now, pending_activities)
     parts: list[ScorePart] = []
 
     fit = 0.0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from leaddesk.models import Lead
-from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.playbook import BudgetKind, ClockKind, Playbook, SegmentRule
+from leaddesk.services.speed_to_lead import SpeedToLead, speed_to_lead  # noqa: F401  (part of this module's API)
 
 # The lead turns amber once this share of its response budget is used.
 WARN_FRACTION = 0.75
@@ -102,18 +102,3 @@ def format_remaining(due_at: datetime, now: datetime) -> str:
     text = " ".join(f"{value}{unit}" for value, unit in parts[:2])
     return f"overdue by {text}" if overdue else f"due in {text}"
 
-
-@dataclass(frozen=True)
-class SpeedToLead:
-    """Time from arrival to first contact, as wall time and as open business time."""
-
-    wall: timedelta
-    business: timedelta
-
-
-def speed_to_lead(received_at: datetime, first_contacted_at: datetime, calendar: BusinessCalendar) -> SpeedToLead:
-    # Subtract in UTC, because Python subtracts two datetimes of one zone by wall time.
-    return SpeedToLead(
-        wall=first_contacted_at.astimezone(timezone.utc) - received_at.astimezone(timezone.utc),
-        business=calendar.business_time_between(received_at, first_contacted_at),
-    )

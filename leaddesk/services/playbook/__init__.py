@@ -58,3 +58,8 @@ __all__ = [
     "system_timezone_name",
     "team_timezone",
 ]
+
+# Every write path of LeadDesk imports this package, so importing the listener here makes
+# each ORM flush re-evaluate the leads it changes. It is imported last because it needs
+# the names above.
+from leaddesk.services import auto_evaluation  # noqa: E402,F401  (registers a listener)
