@@ -35,7 +35,7 @@ def utc(*parts: int) -> datetime:
 # --- Wall time rules ------------------------------------------------------------------------
 
 
-def test_daily_nine_keeps_wall_time_across_spring_change():
+def test_daily_nine_across_spring_change():
     due = LocalDue.at(datetime(2026, 3, 28, 9, 0), BERLIN)
     following = next_occurrence(due, "daily")
 
@@ -44,7 +44,7 @@ def test_daily_nine_keeps_wall_time_across_spring_change():
     assert following.instant() == utc(2026, 3, 29, 7, 0)
 
 
-def test_daily_nine_keeps_wall_time_across_autumn_change():
+def test_daily_nine_across_autumn_change():
     due = LocalDue.at(datetime(2026, 10, 24, 9, 0), BERLIN)
     following = next_occurrence(due, "daily")
 
@@ -122,7 +122,7 @@ def test_snooze_targets(option, expected):
     assert snooze_target(option, NOW, BERLIN) == expected
 
 
-def test_next_monday_on_monday_is_a_week_later():
+def test_next_monday_from_monday():
     monday = utc(2026, 3, 30, 10, 0)
 
     assert snooze_target(SnoozeOption.NEXT_MONDAY, monday, BERLIN) == utc(2026, 4, 6, 7, 0)

@@ -270,13 +270,13 @@ def test_mixed_group_title(database, reps):
 
 
 def test_preferences_round_trip(database):
-    wanted = NotifyPreferences(
+    expected = NotifyPreferences(
         user="ana", scope=Scope.MINE, rep_name="Ana", quiet_start=time(22, 0), quiet_end=time(7, 30), zone_name=BERLIN
     )
     with database.session() as session:
-        save_preferences(session, wanted)
+        save_preferences(session, expected)
     with database.session() as session:
-        assert load_preferences(session, "ana", "UTC") == wanted
+        assert load_preferences(session, "ana", "UTC") == expected
         assert load_preferences(session, "ben", "UTC") == NotifyPreferences(user="ben", zone_name="UTC")
 
 

@@ -92,7 +92,7 @@ def test_step_not_due_creates_nothing(database, lead_id):
     assert len(follow_up_notes(database, lead_id)) == 1
 
 
-def test_reply_pauses_and_resume_waits_delay(database, lead_id):
+def test_reply_pauses_then_resume(database, lead_id):
     with database.session() as session:
         sequences.enroll(session, lead_id, "new_inbound", "ana", NOW, CALENDAR)
     advance(database, NOW)

@@ -118,7 +118,7 @@ def test_j_and_k_move_selection(qtbot, window):
     assert window.table.currentIndex().row() == 1
 
 
-def test_c_marks_contacted_and_ctrl_z_undoes(qtbot, window, leads, database):
+def test_c_contacted_then_undo(qtbot, window, leads, database):
     saved(qtbot, window, Qt.Key.Key_C)
 
     contacted = lead(database, leads["overdue"])
@@ -174,7 +174,7 @@ def test_l_logs_call_with_outcome(qtbot, window, leads, database):
         assert session.get(Lead, leads["overdue"]).first_contacted_at == NOW
 
 
-def test_m_opens_mail_app_and_logs_email(qtbot, window, leads, database, monkeypatch):
+def test_m_opens_mail_app(qtbot, window, leads, database, monkeypatch):
     with database.session() as session:
         session.get(Lead, leads["overdue"]).email = "lara@acme.example"
     opened = []
@@ -195,7 +195,7 @@ def test_m_opens_mail_app_and_logs_email(qtbot, window, leads, database, monkeyp
         assert session.get(Lead, leads["overdue"]).first_contacted_at == NOW
 
 
-def test_m_without_email_disables_ok(qtbot, window):
+def test_m_without_email(qtbot, window):
     press(qtbot, window, Qt.Key.Key_M)
     qtbot.waitUntil(lambda: isinstance(window.triage.dialog, EmailDialog))
     dialog = window.triage.dialog
@@ -257,7 +257,7 @@ def test_s_snoozes_next_follow_up(qtbot, window, leads, database):
         assert session.get(FollowUp, follow_up_id).due_at == NOW + timedelta(hours=1)
 
 
-def test_e_marks_follow_up_done_and_undo_reopens(qtbot, window, leads, database):
+def test_e_done_then_undo(qtbot, window, leads, database):
     follow_up_id = add_follow_up(database, leads["overdue"], NOW - timedelta(minutes=5))
 
     saved(qtbot, window, Qt.Key.Key_E)
@@ -271,7 +271,7 @@ def test_e_marks_follow_up_done_and_undo_reopens(qtbot, window, leads, database)
         assert session.get(Lead, leads["overdue"]).next_follow_up_at == NOW - timedelta(minutes=5)
 
 
-def test_e_without_follow_up_says_so(qtbot, window):
+def test_e_without_follow_up(qtbot, window):
     with qtbot.waitSignal(window.triage.message, timeout=5000) as message:
         press(qtbot, window, Qt.Key.Key_E)
 
@@ -349,7 +349,7 @@ def test_banner_shows_and_opens_lead(qtbot, leads, database, clock, monkeypatch)
     qtbot.waitUntil(lambda: banner_window.model.rowCount() == 2)
     banner = banner_window.banner
     assert isinstance(banner, NotificationBanner)
-    # Without a session bus, and with offscreen Qt's missing tray, the banner stands in.
+    # Without a session bus, and with no tray under offscreen Qt, the banner is the fallback.
     assert not banner.service_label.isHidden()
     assert banner.isHidden()
 
@@ -363,7 +363,7 @@ def test_banner_shows_and_opens_lead(qtbot, leads, database, clock, monkeypatch)
     assert banner_window.detail_pane.lead_id == leads["waiting"]
 
 
-def test_notification_actions_act_on_follow_up(qtbot, window, leads, database):
+def test_notification_buttons_act(qtbot, window, leads, database):
     from leaddesk.ui.desktop_notifier import handle_action
 
     follow_up_id = add_follow_up(database, leads["waiting"], NOW - timedelta(minutes=1))

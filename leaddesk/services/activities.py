@@ -2,7 +2,7 @@
 
 The first call or email on a lead records first contact and stops its response clock,
 because the response deadline measures how fast someone reached out, not whether the
-lead answered: a voicemail counts.
+lead replied, so a voicemail counts.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """Detect sleep, wall-clock jumps and timezone changes by comparing the wall clock with a monotonic clock.
 
-On Linux, time.monotonic() stops while the machine sleeps and ignores clock changes, so
-a wall clock that moved further (or less far, or backwards) than the monotonic clock
-since the last observation means a sleep or a clock change.
+On Linux, time.monotonic() reads CLOCK_MONOTONIC, which ignores clock changes and does
+not count suspend (clock_gettime(2)), so a wall clock that moved further (or less far, or
+backwards) than the monotonic clock since the last observation means a sleep or a clock
+change.
+
+NOTE: Python's monotonic clock on Windows may count time asleep; there a sleep shows up
+only through the wake timer and the application becoming active again.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import STAGES, Lead, Rep
 
-# Cards loaded per column. The column header shows the full count, so a cut column says so.
+# Cards loaded per column. The column header shows the full count, so a cut column shows how many leads it has.
 MAX_CARDS_PER_STAGE = 200
 
 

@@ -17,7 +17,7 @@ UNKNOWN_ZONE = "Etc/Unknown"
 @dataclass(frozen=True)
 class LeadZone:
     name: str
-    # How the zone was found, written for the suggestion's reasons.
+    # Source of the zone, written for the suggestion's reasons.
     source: str
 
 

@@ -21,7 +21,7 @@ from leaddesk.services.local_time import resolve_wall_time
 
 @dataclass(frozen=True)
 class ViewContext:
-    """What a view's condition depends on: the instant, the user's rep name and the team's zone."""
+    """The inputs of a view's condition: the instant, the user's rep name and the team's zone."""
 
     now: datetime
     rep_name: str | None

@@ -29,7 +29,7 @@ from leaddesk.services.notifications.summary import summarize
 
 logger = logging.getLogger(__name__)
 
-# Stages in which a lead still waits for its first answer and can breach its deadline.
+# Stages in which a lead still waits for its first response and can breach its deadline.
 OPEN_STAGES = ("new", "contacted", "qualified")
 
 
@@ -64,7 +64,7 @@ class DueEvent:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check showed, and when the next one is needed (None: nothing is scheduled)."""
+    """The events one check claimed, their notification and the instant of the next check (None: nothing is scheduled)."""
 
     events: tuple[DueEvent, ...]
     notification: Notification | None

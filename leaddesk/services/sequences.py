@@ -24,7 +24,7 @@ from leaddesk.services.local_time import LocalDue
 logger = logging.getLogger(__name__)
 
 CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
-# Activity kinds that mean the lead answered, so automatic outreach waits for a person.
+# Activity kinds that mean the lead responded, so automatic outreach waits for a person.
 PAUSING_KINDS = frozenset({ActivityKind.REPLY.value, ActivityKind.MEETING.value})
 # A step's follow-up falls on its business day, this many days ahead at most.
 MAX_DAYS_AHEAD = 366

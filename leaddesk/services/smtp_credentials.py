@@ -2,7 +2,7 @@
 
 The password is never written to the database, settings or logs. Where keyring has no
 usable backend (a headless Linux box without Secret Service, for example), store()
-keeps the password in this process only and says so, and the user types it again after
+keeps the password in this process only and returns Storage.SESSION, and the user types it again after
 a restart.
 """
 
@@ -56,7 +56,7 @@ class SmtpPasswordStore:
 
     @staticmethod
     def explain(storage: Storage) -> str:
-        """Return the sentence that tells the user where the password is kept."""
+        """Return the sentence for the user about where the password is kept."""
         if storage is Storage.KEYRING:
             return "The password is saved in your system keyring."
         return (

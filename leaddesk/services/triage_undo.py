@@ -31,7 +31,7 @@ FOLLOW_UP_FIELDS = ("due_at", "due_local", "time_zone", "all_day", "recurrence",
 
 
 class UndoError(Exception):
-    """The action cannot be undone any more. The message says why."""
+    """The action cannot be undone any more. The message gives the reason."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class UndoRecord:
-    """What one action changed on one lead, and until when it can be undone."""
+    """The changes of one action on one lead, and the instant until which undo is allowed."""
 
     description: str
     before: Snapshot

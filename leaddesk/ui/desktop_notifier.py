@@ -79,9 +79,9 @@ class FallbackNotifier:
 
 
 def choose_notifier(banner: NotificationBanner, window: MainWindow | None = None) -> FallbackNotifier:
-    """Return the desktop service when one answers, then the tray, then the banner, which is always there.
+    """Return the desktop service when one replies, then the tray, then the banner, which is always there.
 
-    The banner says that it stands in when neither of the others is available. With a
+    The banner shows that it is the fallback when neither of the others is available. With a
     window, the desktop service's Open, Snooze and Mark done buttons act on its lead.
     """
     chain: list[Notifier] = []

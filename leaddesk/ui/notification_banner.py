@@ -55,7 +55,7 @@ class NotificationBanner(QFrame):
         self.hide()
 
     def set_service_missing(self, missing: bool) -> None:
-        """Say in the banner that it stands in for desktop notifications."""
+        """Show or hide the line explaining that the banner replaces desktop notifications."""
         self.service_label.setVisible(missing)
 
     def available(self) -> bool:

@@ -27,7 +27,7 @@ from leaddesk.ui.tasks import TaskRunner
 logger = logging.getLogger(__name__)
 
 WALL_CLOCK_CHECK_MS = 60_000
-# The longest single arm. A timer due in weeks is re-armed after this, which also caps
+# Maximum delay of one arm. A timer due in weeks is re-armed after this, which also caps
 # how long a missed wake (a clock that jumped backwards) can delay a reminder.
 MAX_ARM = timedelta(hours=1)
 
@@ -63,7 +63,9 @@ class ReminderTimer(QObject):
 
         self.wake_timer = QTimer(self)
         self.wake_timer.setSingleShot(True)
-        self.wake_timer.setTimerType(Qt.TimerType.CoarseTimer)
+        # A coarse timer may fire 5% of its interval late (3 minutes on a one-hour arm), which
+        # would make an on-time reminder look like a catch-up.
+        self.wake_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.wake_timer.timeout.connect(self.check_now)
 
         self.watch_timer = QTimer(self)

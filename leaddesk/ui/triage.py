@@ -219,7 +219,7 @@ class TriageController(QObject):
         self._write(lead_id, "Snooze", work)
 
     def snooze_follow_up(self, lead_id: uuid.UUID, follow_up_id: uuid.UUID) -> None:
-        """Snooze one follow-up by ten minutes, as a notification's Snooze button asks."""
+        """Snooze one follow-up by ten minutes, for a notification's Snooze button."""
         now, actor = self.window.clock(), self.window.actor
         self._write(
             lead_id,
@@ -228,7 +228,7 @@ class TriageController(QObject):
         )
 
     def complete_follow_up(self, lead_id: uuid.UUID, follow_up_id: uuid.UUID) -> None:
-        """Mark one follow-up done, as a notification's Mark done button asks."""
+        """Mark one follow-up done, for a notification's Mark done button."""
         now, actor = self.window.clock(), self.window.actor
         self._write(
             lead_id, "Mark follow-up done", lambda session: follow_ups.complete(session, follow_up_id, actor, now)

@@ -1,7 +1,7 @@
 """Desktop notifications on Linux through the org.freedesktop.Notifications D-Bus service.
 
-jeepney talks D-Bus in pure Python. keyring already depends on it on Linux (through
-SecretStorage), and it keeps this module free of Qt, so the scheduler and its tests run
+jeepney talks D-Bus in pure Python. keyring (25.x) already depends on it on Linux, through
+SecretStorage, and it keeps this module free of Qt, so the scheduler and its tests run
 without a QApplication.
 """
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
 APP_NAME = "LeadDesk"
-# How long the server shows a notification, in milliseconds; urgent ones stay until dismissed (0).
+# How long the server shows a notification, in milliseconds. Urgent ones stay until dismissed (0).
 EXPIRE_MS = 10_000
 # Seconds to wait for the notification server's reply.
 REPLY_TIMEOUT = 2.0
@@ -56,7 +56,7 @@ class FreedesktopNotifier:
         self._router_context: Any = None
 
     def available(self) -> bool:
-        """Return True when a notification server answers GetServerInformation on the bus."""
+        """Return True when a notification server replies to GetServerInformation on the bus."""
         try:
             reply = self._call("GetServerInformation", "", ())
         except NotifierUnavailable as error:

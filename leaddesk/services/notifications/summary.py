@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from leaddesk.services.scheduler import DueEvent
 
 # An event shown later than this after its instant fell due while the app was closed,
-# the machine slept or quiet hours held it back. The timer itself fires within a second.
+# the machine slept or quiet hours held it back. The wake timer is a precise QTimer, so
+# on time means within milliseconds.
 LATE_AFTER = timedelta(minutes=2)
 # Lead names listed in the body of a grouped notification; the rest are counted.
 MAX_NAMES = 5
