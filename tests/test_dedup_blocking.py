@@ -269,3 +269,37 @@ def test_scan_groups_by_identifier(database) -> None:
 
     assert len(groups) == 1
     assert set(groups[0].lead_ids) == {first, second}
+
+
+def test_keys_short_code_with_surname() -> None:
+    keys = _blocking(first_name="Kate", last_name="Moss", custom_fields={"postcode": "2200", "floor": "12"})
+
+    assert "z:m200|postcode|2200" in keys
+    assert not any(key.startswith("z:m200|floor") for key in keys)
+
+
+def test_common_custom_values_ignored(database) -> None:
+    shared = {"lead source": "Webinar", "industry": "Software"}
+    with database.session() as session:
+        _add(session, first_name="John", last_name="Smith", company="Acme", custom_fields=dict(shared))
+        _add(session, first_name="John", last_name="Smith", company="Globex", custom_fields=dict(shared))
+        for number in range(10):
+            _add(session, first_name=f"Person{number}", last_name=f"Family{number}", custom_fields=dict(shared))
+
+    with database.session() as session:
+        groups = scan_duplicates(session)
+
+    assert groups == []
+
+
+def test_rare_custom_values_count(database) -> None:
+    shared = {"lead source": "Webinar", "industry": "Software"}
+    with database.session() as session:
+        first = _add(session, first_name="John", last_name="Smith", company="Acme", custom_fields=dict(shared))
+        second = _add(session, first_name="John", last_name="Smith", company="Globex", custom_fields=dict(shared))
+
+    with database.session() as session:
+        groups = scan_duplicates(session)
+
+    assert len(groups) == 1
+    assert set(groups[0].lead_ids) == {first, second}

@@ -15,6 +15,8 @@ duplicates that the others miss, and each is narrow enough that its blocks stay 
 - "t:" a name part's sound code and the city, for a name typed with a typo in one place.
 - "x:" a custom field whose value is an identifier (mostly digits, at least
   MIN_IDENTIFIER_DIGITS of them), such as a customer number or a birth date.
+- "z:" the surname's sound code and a custom field holding a short number, such as a
+  postcode, for a person whose name and identifiers were all mistyped but one.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ ROLE_MAILBOXES = frozenset(
 MIN_LOCAL_PART_LENGTH = 4
 IDENTIFIER_PREFIX = "x:"
 MIN_IDENTIFIER_DIGITS = 6
+# A custom value of this many digits or more but fewer than MIN_IDENTIFIER_DIGITS (a
+# postcode, a house number) pairs leads only together with the surname's sound code.
+MIN_SHORT_CODE_DIGITS = 3
 # Share of an identifier's characters (spaces aside) that must be digits, so that a street
 # address with a long house number is no identifier.
 MIN_IDENTIFIER_DIGIT_SHARE = 0.6
@@ -93,11 +98,19 @@ def blocking_keys(keys: Mapping[str, Any], city: str | None, custom_fields: Mapp
             if code:
                 found.add(f"t:{code}|{folded_city}")
 
+    surname_code = sound_code(last.replace(" ", "")) if last else ""
     for name, value in (custom_fields or {}).items():
         digits = identifier_digits(value)
         if digits:
             found.add(f"{IDENTIFIER_PREFIX}{fold_text(str(name))}|{digits}")
+        elif surname_code and _is_short_code(value):
+            found.add(f"z:{surname_code}|{fold_text(str(name))}|{str(value).strip()}")
     return found
+
+
+def _is_short_code(value: Any) -> bool:
+    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    return MIN_SHORT_CODE_DIGITS <= len(text) < MIN_IDENTIFIER_DIGITS and text.isdigit()
 
 
 def _add_organisation_keys(found: set[str], keys: Mapping[str, Any], first: str | None, last: str | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,9 +32,10 @@ logger = logging.getLogger(__name__)
 # Pairs scored between two progress reports and cancel checks.
 PROGRESS_STEP = 5000
 
-# An identifier value that more leads than this share is no identifier. Copies of one lead
-# rarely number more than a few.
+# An identifier value that more leads than this share is no identifier, and a custom text
+# value that more leads share is no evidence. Copies of one lead rarely number more than a few.
 COMMON_IDENTIFIER_LEADS = 10
+COMMON_VALUE_LEADS = 10
 
 # Columns of Lead that LeadKeys.from_row reads, for callers that build LeadKeys from ORM rows.
 _KEY_COLUMNS = (
@@ -123,6 +125,7 @@ def scan_duplicates(
         blocks = list(key_blocks(connection, targets))
         leads = load_lead_keys(connection, {member for _key, members in blocks for member in members})
     _demote_common_identifiers(blocks, leads)
+    _drop_common_custom_values(leads)
     # With targets, the other leads of their blocks are paired among themselves too, so that
     # a group of a new lead and two old duplicates of it gets the support of the old pair.
     pairs = candidate_pairs(iter(blocks), leads)
@@ -257,6 +260,22 @@ def _demote_common_identifiers(blocks: list[tuple[str, list[str]]], leads: dict[
                     identifiers = {name: value for name, value in lead.identifiers.items() if name != field_name}
                     leads[member] = replace(lead, identifiers=identifiers, custom={**lead.custom, field_name: digits})
                     break
+
+
+def _drop_common_custom_values(leads: dict[str, LeadKeys]) -> None:
+    """Leave out of the comparison each custom text value that more than COMMON_VALUE_LEADS leads share.
+
+    A value such as "Webinar" or "Software" in a lead-source or industry column says
+    nothing about who a lead is, and would otherwise add up to a match.
+    """
+    counts = Counter(item for lead in leads.values() for item in lead.custom.items())
+    common = {item for item, count in counts.items() if count > COMMON_VALUE_LEADS}
+    if not common:
+        return
+    for stored_id, lead in leads.items():
+        if lead.custom and not common.isdisjoint(lead.custom.items()):
+            kept = {name: value for name, value in lead.custom.items() if (name, value) not in common}
+            leads[stored_id] = replace(lead, custom=kept)
 
 
 def _report(progress: ProgressCallback | None, done: int, total: int) -> None:
