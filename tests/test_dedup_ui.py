@@ -103,9 +103,12 @@ def test_review_lists_groups_by_confidence(qtbot, runner, leads) -> None:
     second = dialog.tree.topLevelItem(1)
     assert float(first.text(0)) >= float(second.text(0))
     assert set(first.data(0, Qt.ItemDataRole.UserRole + 1).lead_ids) == {leads["bill"], leads["william"]}
-    assert "same e-mail billturner@gmail.com" in first.text(2)
-    assert "Bill Turner at Acme" in first.text(1)
+    assert "same e-mail billturner@gmail.com" in first.text(3)
+    assert first.text(1) == "2 lead(s)"
     assert first.childCount() == 2
+    assert {first.child(0).text(1), first.child(1).text(1)} == {"Bill Turner at Acme", "William Turner at Acme Inc"}
+    assert {first.child(0).text(2), first.child(1).text(2)} == {"bill.turner@gmail.com", "billturner@gmail.com\n+1 415 555 0100"}
+    assert first.isExpanded()
     assert dialog.progress_bar.isHidden()
     assert dialog.status_label.text() == "2 group(s) to review, most likely first."
     assert dialog.cancel_button.text() == "Close"
@@ -195,7 +198,8 @@ def test_merge_dialog_shows_counts(qtbot, runner, leads) -> None:
     dialog = _open_merge(qtbot, runner, [leads["bill"], leads["william"]])
 
     texts = [widget.text() for widget in dialog.grid_host.findChildren(type(dialog.status_label))]
-    assert "2 activities, 1 open of 1 follow-ups" in texts
+    assert "2 activities, 1 follow-up (1 open)" in texts
+    assert "2026-03-02 11:00" in texts  # William's last update
     assert dialog.survivor_id() == leads["bill"]
     assert "email" in dialog.shown_fields
     assert "last_name" not in dialog.shown_fields  # identical in both leads

@@ -31,7 +31,7 @@ from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
 
-CONFIDENCE_COLUMN, LEADS_COLUMN, REASONS_COLUMN = range(3)
+CONFIDENCE_COLUMN, LEADS_COLUMN, CONTACT_COLUMN, REASONS_COLUMN = range(4)
 # The item data role that contains the DuplicateGroup of a group row, or the lead id of a lead row.
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -83,15 +83,16 @@ class DuplicatesDialog(CancellableDialog):
             self.setWindowTitle(self.tr("Possible duplicates of %n lead(s)", "", len(self.lead_ids)))
 
         self.tree = QTreeWidget(self)
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels([self.tr("Confidence"), self.tr("Leads"), self.tr("Why")])
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels([self.tr("Confidence"), self.tr("Leads"), self.tr("E-mail and phone"), self.tr("Why")])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setAlternatingRowColors(True)
         self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(CONFIDENCE_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
-        header.resizeSection(LEADS_COLUMN, 380)
+        header.resizeSection(LEADS_COLUMN, 320)
+        header.resizeSection(CONTACT_COLUMN, 340)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(self._on_double_clicked)
 
@@ -125,14 +126,14 @@ class DuplicatesDialog(CancellableDialog):
         actions.addWidget(self.auto_merge_check)
 
         bottom = QHBoxLayout()
-        bottom.addWidget(self.progress_bar, stretch=1)
+        bottom.addWidget(self.status_label, stretch=1)
         bottom.addWidget(self.rescan_button)
         bottom.addWidget(self.cancel_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree, stretch=1)
         layout.addLayout(actions)
-        layout.addWidget(self.status_label)
+        layout.addWidget(self.progress_bar)
         layout.addLayout(bottom)
         self.resize(1100, 640)
 
@@ -149,7 +150,7 @@ class DuplicatesDialog(CancellableDialog):
         self._cancel = cancel
         relay = self._relay
         lead_ids = self.lead_ids
-        self.tree.clear()
+        self._clear_tree()
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.status_label.setText(self.tr("Scanning for duplicates..."))
@@ -158,9 +159,16 @@ class DuplicatesDialog(CancellableDialog):
         self.rescan_button.setEnabled(False)
         self._update_buttons()
 
+        # Translated here, because report runs on the worker thread, which must not touch this dialog.
+        gathering = self.tr("Finding candidate pairs...")
+        comparing = self.tr("Comparing candidate pairs: {done} of {total}")
+
         def report(done: int, total: int) -> None:
-            fraction = done / total if total else 1.0
-            relay.progressed.emit(fraction, self.tr("Scanning for duplicates: {done} of {total}").format(done=done, total=total))
+            # total is 0 while the scan still gathers its candidate pairs.
+            if total <= 0:
+                relay.progressed.emit(0.0, gathering)
+                return
+            relay.progressed.emit(done / total, comparing.format(done=f"{done:,}", total=f"{total:,}"))
 
         self.runner.write(
             lambda session: build_review_queue(session, lead_ids=lead_ids, progress=report, cancel=cancel),
@@ -177,6 +185,7 @@ class DuplicatesDialog(CancellableDialog):
         self._finish_scan()
         for group in queue.groups:
             self.tree.addTopLevelItem(self._group_item(group))
+        self.tree.expandAll()
         if self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         self._show_count()
@@ -204,23 +213,40 @@ class DuplicatesDialog(CancellableDialog):
 
     def _group_item(self, group: DuplicateGroup) -> QTreeWidgetItem:
         labels = self.queue.labels
-        names = [labels[lead_id].describe() if lead_id in labels else str(lead_id) for lead_id in group.lead_ids]
         reasons: list[str] = []
         for pair in group.pairs:
             reasons.extend(reason for reason in pair.reasons if reason not in reasons)
-        item = QTreeWidgetItem([f"{group.confidence:.2f}", "  ·  ".join(names), ", ".join(reasons)])
+        leads = self.tr("%n lead(s)", "", len(group.lead_ids))
+        # One reason per line, because tree items elide long text instead of wrapping it.
+        item = QTreeWidgetItem([f"{group.confidence:.2f}", leads, "", "\n".join(reasons)])
         item.setData(CONFIDENCE_COLUMN, GROUP_ROLE, group)
         item.setToolTip(REASONS_COLUMN, "\n".join(f"{pair.score:.2f}: {', '.join(pair.reasons)}" for pair in group.pairs))
-        item.setTextAlignment(CONFIDENCE_COLUMN, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        font = item.font(CONFIDENCE_COLUMN)
+        font.setBold(True)
+        for column in range(4):
+            item.setFont(column, font)
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        item.setTextAlignment(CONFIDENCE_COLUMN, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         for lead_id in group.lead_ids:
             label = labels.get(lead_id)
-            if label is None:
-                continue
-            contact = "  ".join(value for value in (label.email, label.phone) if value)
-            child = QTreeWidgetItem(["", label.describe(), contact])
+            name = label.describe() if label is not None else str(lead_id)
+            contact = "\n".join(value for value in (label.email, label.phone) if value) if label is not None else ""
+            child = QTreeWidgetItem(["", name, contact, ""])
             child.setData(LEADS_COLUMN, GROUP_ROLE, lead_id)
+            for column in range(4):
+                child.setTextAlignment(column, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            child.setToolTip(LEADS_COLUMN, self.tr("Double-click to open this lead"))
             item.addChild(child)
         return item
+
+    def _clear_tree(self) -> None:
+        # Selection signals sent while clear() deletes items would reach _update_buttons with deleted items.
+        self.tree.blockSignals(True)
+        try:
+            self.tree.setCurrentItem(None)
+            self.tree.clear()
+        finally:
+            self.tree.blockSignals(False)
 
     def _show_count(self) -> None:
         count = self.tree.topLevelItemCount()
@@ -253,10 +279,9 @@ class DuplicatesDialog(CancellableDialog):
         group = self.selected_group()
         if group is None:
             return None
-        item = self._selected_top_item()
         dialog = MergeDialog(self.runner, list(group.lead_ids), self, actor=self.actor)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.merged.connect(lambda _result: self._remove_item(item))
+        dialog.merged.connect(lambda _result: self._remove_group(group))
         dialog.merged.connect(self.merged)
         dialog.undone.connect(self.merge_undone)
         dialog.destroyed.connect(lambda: setattr(self, "merge_dialog", None))
@@ -268,24 +293,35 @@ class DuplicatesDialog(CancellableDialog):
         group = self.selected_group()
         if group is None:
             return
-        item = self._selected_top_item()
         actor = self.actor
         self.runner.write(
             lambda session: mark_group_not_duplicate(session, group, actor),
-            on_success=lambda _count: self._remove_item(item, self.tr("Remembered: not duplicates.")),
+            on_success=lambda _count: self._remove_group(group, self.tr("Remembered: not duplicates.")),
             description=self.tr("remember that the leads are not duplicates"),
         )
 
     def skip_selected(self) -> None:
-        item = self._selected_top_item()
-        if item is not None:
-            self._remove_item(item, self.tr("Skipped; the next scan lists the group again."))
+        group = self.selected_group()
+        if group is not None:
+            self._remove_group(group, self.tr("Skipped; the next scan lists the group again."))
 
-    def _remove_item(self, item: QTreeWidgetItem, message: str = "") -> None:
-        index = self.tree.indexOfTopLevelItem(item)
+    def _remove_group(self, group: DuplicateGroup, message: str = "") -> None:
+        """Remove the group's row, found by its leads, because a rescan may have replaced the row meanwhile."""
+        index = next(
+            (
+                row
+                for row in range(self.tree.topLevelItemCount())
+                if self.tree.topLevelItem(row).data(CONFIDENCE_COLUMN, GROUP_ROLE).lead_ids == group.lead_ids
+            ),
+            -1,
+        )
         if index < 0:
             return
-        self.tree.takeTopLevelItem(index)
+        self.tree.blockSignals(True)
+        try:
+            self.tree.takeTopLevelItem(index)
+        finally:
+            self.tree.blockSignals(False)
         if self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(min(index, self.tree.topLevelItemCount() - 1)))
         self._show_count()

@@ -153,7 +153,7 @@ class NewLeadDialog(QDialog):
 
         self.hint_label = QLabel(self)
         self.hint_label.setWordWrap(True)
-        self.hint_label.setStyleSheet("color: #8a5a00;")
+        self.hint_label.setStyleSheet("color: #5c3d00; background: #fff4d6; border: 1px solid #e8c76a; padding: 6px;")
         self.open_button = QPushButton(self.tr("Open existing lead"), self)
         self.open_button.clicked.connect(self.open_existing)
         hint = QHBoxLayout()

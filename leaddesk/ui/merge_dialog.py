@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import MergeOperation
 from leaddesk.services.dedup.merge import MergeResult, merge_leads
 from leaddesk.services.dedup.presets import CHOSEN_FIELDS, PRESET_LABELS, choose_winners, is_filled
-from leaddesk.services.dedup.preview import MergePreview, load_merge_preview
+from leaddesk.services.dedup.preview import MergeCandidate, MergePreview, load_merge_preview
 from leaddesk.services.dedup.undo import MergeUndoError, MergeUndoReport, undo_merge
 from leaddesk.ui.tasks import TaskRunner, show_error
 
@@ -61,6 +61,15 @@ def undo_merge_by_id(session: Session, operation_id: uuid.UUID, actor: str | Non
     if operation is None:
         raise MergeUndoError(f"merge {operation_id} not found; it may belong to another database")
     return undo_merge(session, operation, actor=actor)
+
+
+def moved_rows_text(candidate: MergeCandidate) -> str:
+    """Return "2 activities, 1 follow-up (1 open)": the rows of a lead that a merge moves to the survivor."""
+    activities = candidate.activity_count
+    follow_ups = candidate.follow_up_count
+    activity_words = "activity" if activities == 1 else "activities"
+    follow_up_words = "follow-up" if follow_ups == 1 else "follow-ups"
+    return f"{activities} {activity_words}, {follow_ups} {follow_up_words} ({candidate.open_follow_up_count} open)"
 
 
 class MergeDialog(QDialog):
@@ -199,12 +208,13 @@ class MergeDialog(QDialog):
             self.shown_fields.append(field)
             row += 1
 
-        self.grid.addWidget(self._bold(self.tr("Moves to the survivor")), row, 0)
+        self.grid.addWidget(self._bold(self.tr("Last updated (UTC)")), row, 0)
         for column, candidate in enumerate(candidates, 1):
-            moved = self.tr("{activities} activities, {open} open of {total} follow-ups").format(
-                activities=candidate.activity_count, open=candidate.open_follow_up_count, total=candidate.follow_up_count
-            )
-            self.grid.addWidget(QLabel(moved, self.grid_host), row, column)
+            self.grid.addWidget(QLabel(f"{candidate.fields.updated_at:%Y-%m-%d %H:%M}", self.grid_host), row, column)
+        row += 1
+        self.grid.addWidget(self._bold(self.tr("Attached rows")), row, 0)
+        for column, candidate in enumerate(candidates, 1):
+            self.grid.addWidget(QLabel(moved_rows_text(candidate), self.grid_host), row, column)
         self.grid.setColumnStretch(len(candidates) + 1, 1)
 
         if not self.shown_fields:

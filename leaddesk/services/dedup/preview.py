@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import Activity, FollowUp, Lead, Rep
 from leaddesk.services.dedup.merge import MergeError
 from leaddesk.services.dedup.presets import FieldValues, is_filled
+from leaddesk.services.playbook import load_playbook
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class MergePreview:
 
     candidates: tuple[MergeCandidate, ...]
     owner_names: Mapping[uuid.UUID, str]
+    # Segment keys mapped to their playbook labels; a key missing here shows as itself.
+    segment_labels: Mapping[str, str] = field(default_factory=dict)
 
     def candidate(self, lead_id: uuid.UUID) -> MergeCandidate:
         return next(candidate for candidate in self.candidates if candidate.lead_id == lead_id)
@@ -51,6 +54,8 @@ class MergePreview:
             return ""
         if field == "owner_id":
             return self.owner_names.get(value, str(value))
+        if field == "segment":
+            return self.segment_labels.get(value, str(value))
         return str(value)
 
     def kept_contacts(self, winners: Mapping[str, uuid.UUID]) -> dict[str, list[str]]:
@@ -102,7 +107,8 @@ def load_merge_preview(session: Session, lead_ids: Sequence[uuid.UUID]) -> Merge
         )
         for lead in leads
     )
-    return MergePreview(candidates, owner_names)
+    segment_labels = {rule.key: rule.label for rule in load_playbook(session).segments}
+    return MergePreview(candidates, owner_names, segment_labels)
 
 
 def _counts(session: Session, column: Any, lead_ids: Sequence[uuid.UUID], *conditions: Any) -> dict[uuid.UUID, int]:

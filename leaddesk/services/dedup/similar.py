@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
 from leaddesk.services.dedup import scan
-from leaddesk.services.dedup.candidates import BLOCKING_COLUMNS
 from leaddesk.services.dedup.normalize import normalize_lead_keys
 from leaddesk.services.dedup.review import LeadLabel, lead_labels
 from leaddesk.services.dedup.scoring import LeadKeys, score_pair
@@ -26,6 +25,9 @@ UNSAVED_ID = uuid.UUID(int=0)
 
 # Leads sharing a key with the typed values that are scored at most, so a common company name stays fast.
 MAX_CANDIDATES = 200
+
+# Indexed match-key columns whose equal values make a stored lead a candidate for the typed values.
+MATCH_KEY_COLUMNS = ("match_email", "match_phone", "match_name_key", "match_company", "match_domain")
 
 # Lead fields the new-lead form sends; other keys of values are ignored.
 TYPED_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "company", "website", "domain", "country")
@@ -92,7 +94,7 @@ def _stored_lead_id(item: Any) -> uuid.UUID | None:
 
 def _score_candidates(session: Session, typed: dict[str, str | None]) -> list[tuple[uuid.UUID, float, tuple[str, ...]]]:
     keys = normalize_lead_keys(dict(typed))
-    conditions = [getattr(Lead, column) == keys[column] for column in BLOCKING_COLUMNS if keys.get(column)]
+    conditions = [getattr(Lead, column) == keys[column] for column in MATCH_KEY_COLUMNS if keys.get(column)]
     if keys.get("match_name_key_swapped"):
         conditions.append(Lead.match_name_key == keys["match_name_key_swapped"])
     if not conditions:
