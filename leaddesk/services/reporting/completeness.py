@@ -1,0 +1,49 @@
+"""Data completeness: the share of leads with each field filled, and the mean share of fields filled per source."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from leaddesk.services.reporting.facts import COMPLETENESS_GROUPS, LeadFact
+
+
+@dataclass(frozen=True)
+class CompletenessReport:
+    # Field label -> percent of leads with it filled.
+    by_field: dict[str, float]
+    # Source -> (leads, mean percent of the fields of COMPLETENESS_GROUPS filled).
+    by_source: dict[str, tuple[int, float]]
+
+    def to_json(self) -> dict:
+        return {
+            "by_field_percent": self.by_field,
+            "by_source": {
+                source: {"leads": leads, "percent_filled": percent} for source, (leads, percent) in self.by_source.items()
+            },
+        }
+
+
+def completeness_report(facts: list[LeadFact]) -> CompletenessReport:
+    group_count = len(COMPLETENESS_GROUPS)
+    filled = [0] * group_count
+    per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for fact in facts:
+        mask = fact.filled_mask
+        count = mask.bit_count()
+        for bit in range(group_count):
+            if mask >> bit & 1:
+                filled[bit] += 1
+        totals = per_source[fact.source]
+        totals[0] += 1
+        totals[1] += count
+    total = len(facts)
+    by_field = {
+        label: round(100 * filled[bit] / total, 1) if total else 0.0
+        for bit, (label, _fields) in enumerate(COMPLETENESS_GROUPS)
+    }
+    by_source = {
+        source: (leads, round(100 * fields / (leads * group_count), 1))
+        for source, (leads, fields) in sorted(per_source.items())
+    }
+    return CompletenessReport(by_field=by_field, by_source=by_source)

@@ -1,0 +1,106 @@
+"""Every figure of the KPI dashboard, computed from lead facts under one filter."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from leaddesk.services.database import Database
+from leaddesk.services.playbook import load_playbook
+from leaddesk.services.reporting.completeness import CompletenessReport, completeness_report
+from leaddesk.services.reporting.facts import LeadFact, load_facts
+from leaddesk.services.reporting.filters import ReportFilter
+from leaddesk.services.reporting.funnel import FunnelReport, funnel_report
+from leaddesk.services.reporting.leading import LeadingIndicators, leading_indicators
+from leaddesk.services.reporting.scores import ScoreDistribution, score_distribution
+from leaddesk.services.reporting.sla_compliance import SlaReport, sla_report
+from leaddesk.services.reporting.speed import SpeedReport, speed_report
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DashboardReport:
+    now: datetime
+    leads: int
+    speed: SpeedReport
+    sla: SlaReport
+    funnel: FunnelReport
+    completeness: CompletenessReport
+    scores: ScoreDistribution
+    leading: LeadingIndicators
+    # Held-out calibration and lift by decile of the active conversion model; None without one.
+    model: dict[str, Any] | None = None
+    filter: ReportFilter = field(default_factory=ReportFilter)
+
+    def to_json(self) -> dict:
+        return {
+            "now": self.now.isoformat(),
+            "leads": self.leads,
+            "filter": {
+                "since": self.filter.since.isoformat() if self.filter.since else None,
+                "until": self.filter.until.isoformat() if self.filter.until else None,
+                "owners": sorted(self.filter.owners),
+                "segments": sorted(self.filter.segments),
+                "sources": sorted(self.filter.sources),
+            },
+            "speed_to_lead": self.speed.to_json(),
+            "sla_compliance": self.sla.to_json(),
+            "funnel": self.funnel.to_json(),
+            "completeness": self.completeness.to_json(),
+            "score_distribution": self.scores.to_json(),
+            "leading_indicators": self.leading.to_json(),
+            "model": self.model,
+        }
+
+
+def compute_dashboard(
+    facts: list[LeadFact], report_filter: ReportFilter, now: datetime, model: dict[str, Any] | None = None
+) -> DashboardReport:
+    """Compute every dashboard figure over the facts that pass report_filter."""
+    chosen = report_filter.apply(facts)
+    return DashboardReport(
+        now=now,
+        leads=len(chosen),
+        speed=speed_report(chosen),
+        sla=sla_report(chosen, now),
+        funnel=funnel_report(chosen),
+        completeness=completeness_report(chosen),
+        scores=score_distribution(chosen),
+        leading=leading_indicators(chosen, now),
+        model=model,
+        filter=report_filter,
+    )
+
+
+def load_dashboard_facts(database: Database, now: datetime) -> list[LeadFact]:
+    with database.session() as session:
+        playbook = load_playbook(session)
+        return load_facts(session, playbook, now)
+
+
+def active_model_summary(database: Database) -> dict[str, Any] | None:
+    """Return the held-out calibration and lift of the database's active conversion model, or None."""
+    if database.path is None:
+        return None
+    from leaddesk.services.predictive.store import load_active_model
+
+    active = load_active_model(database.path)
+    if active is None:
+        return None
+    validation = active.validation
+    return {
+        "version": active.version,
+        "trained_at": active.trained_at,
+        "auc": validation["auc"],
+        "calibration": validation["calibration"],
+        "lift_by_decile": validation["lift_by_decile"],
+    }
+
+
+def build_dashboard(database: Database, report_filter: ReportFilter, now: datetime) -> DashboardReport:
+    """Read the database and compute the dashboard; the UI keeps the facts to redraw without rereading."""
+    facts = load_dashboard_facts(database, now)
+    return compute_dashboard(facts, report_filter, now, active_model_summary(database))

@@ -1,0 +1,118 @@
+"""The conversion funnel New -> Contacted -> MQL -> SQL -> Won, with stage-to-stage rates and days in stage.
+
+A lead counts at every level up to the furthest one it reached, so a lead moved from new
+straight to won also counts as contacted, MQL and SQL. Those stand-in counts are reported as
+"skipped", so the team sees how often the process is bypassed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from leaddesk.services.reporting.facts import LeadFact
+from leaddesk.services.reporting.percentiles import median
+
+LEVELS = ("new", "contacted", "mql", "sql", "won")
+LEVEL_LABELS = {"new": "New", "contacted": "Contacted", "mql": "MQL", "sql": "SQL", "won": "Won"}
+
+# The pipeline stage (Lead.stage) whose time a funnel level reports as days in stage. MQL has
+# none, because qualification is recomputed without a timestamp; won is the end of the funnel.
+# NOTE: so days in stage for MQL is always None until qualification changes are timestamped.
+LEVEL_STAGES = {"new": "new", "contacted": "contacted", "sql": "qualified"}
+
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    level: str
+    reached: int
+    # Leads counted here only because they reached a later level.
+    skipped: int
+    # reached / reached of the previous level, in percent; None for the first level or an empty one.
+    rate_from_previous: float | None
+    median_days_in_stage: float | None
+
+    def to_json(self) -> dict:
+        return {
+            "level": self.level,
+            "label": LEVEL_LABELS[self.level],
+            "reached": self.reached,
+            "skipped": self.skipped,
+            "rate_from_previous_percent": self.rate_from_previous,
+            "median_days_in_stage": self.median_days_in_stage,
+        }
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    steps: list[FunnelStep]
+    # Source -> leads reached per level, in LEVELS order.
+    by_source: dict[str, list[int]]
+
+    def to_json(self) -> dict:
+        return {"steps": [step.to_json() for step in self.steps], "by_source": self.by_source}
+
+
+def _with_contact_entry(fact: LeadFact) -> list[tuple[datetime, str]]:
+    """Return the stage entries, adding the move to contacted that first contact makes without a stage change."""
+    entries = fact.stage_entries
+    contacted = fact.first_contacted_at
+    if contacted is None or any(stage == "contacted" for _at, stage in entries):
+        return entries
+    first_change = entries[1][0] if len(entries) > 1 else None
+    if first_change is not None and first_change <= contacted:
+        return entries
+    return [entries[0], (contacted, "contacted"), *entries[1:]]
+
+
+def _evidence(fact: LeadFact, entries: list[tuple[datetime, str]]) -> set[str]:
+    """Return the levels the lead itself shows it reached, without filling in skipped ones."""
+    seen_stages = {stage for _at, stage in entries} | {fact.stage}
+    levels = {"new"}
+    if fact.first_contacted_at is not None or "contacted" in seen_stages:
+        levels.add("contacted")
+    if fact.qualification in ("mql", "sql"):
+        levels.add("mql")
+    if fact.qualification == "sql" or "qualified" in seen_stages:
+        levels.add("sql")
+    if "won" in seen_stages:
+        levels.add("won")
+    return levels
+
+
+def funnel_report(facts: list[LeadFact]) -> FunnelReport:
+    reached = [0] * len(LEVELS)
+    skipped = [0] * len(LEVELS)
+    by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
+    days: dict[str, list[float]] = defaultdict(list)
+    for fact in facts:
+        entries = _with_contact_entry(fact)
+        evidence = _evidence(fact, entries)
+        furthest = max(LEVELS.index(level) for level in evidence)
+        for index in range(furthest + 1):
+            reached[index] += 1
+            by_source[fact.source][index] += 1
+            if LEVELS[index] not in evidence:
+                skipped[index] += 1
+        for (entered, stage), (left, _next_stage) in zip(entries, entries[1:]):
+            days[stage].append((left - entered).total_seconds() / SECONDS_PER_DAY)
+
+    steps = []
+    for index, level in enumerate(LEVELS):
+        previous = reached[index - 1] if index else 0
+        rate = round(100 * reached[index] / previous, 1) if previous else None
+        stage = LEVEL_STAGES.get(level)
+        in_stage = median(days[stage]) if stage else None
+        steps.append(
+            FunnelStep(
+                level=level,
+                reached=reached[index],
+                skipped=skipped[index],
+                rate_from_previous=rate,
+                median_days_in_stage=round(in_stage, 2) if in_stage is not None else None,
+            )
+        )
+    return FunnelReport(steps=steps, by_source=dict(sorted(by_source.items())))
