@@ -269,6 +269,11 @@ def test_merge_then_undo_every_row(qtbot, runner, database, leads) -> None:
             assert after_undo["leads"][lead_id][name] == value, (lead_id, name)
     assert dialog.status_label.text() == "Merge undone: 1 lead(s) restored."
     assert not dialog.undo_button.isEnabled()
+    with database.session() as session:
+        history = session.execute(
+            select(Activity.lead_id, Activity.kind).where(Activity.kind.in_(("merge", "merge_undone"))).order_by(Activity.kind)
+        ).all()
+    assert history == [(leads["bill"], "merge"), (leads["bill"], "merge_undone")]
 
 
 def test_merge_dialog_merged_lead(qtbot, runner, database, leads) -> None:
