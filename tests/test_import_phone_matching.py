@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+import random
 from pathlib import Path
 
+import phonenumbers
 import pytest
 from sqlalchemy import select
 
-from leaddesk.models import Lead
+from leaddesk.models import Lead, normalize_phone
 from leaddesk.services.enrichment.settings import save_default_region
 from leaddesk.services.importing import importer, plan_import, run_import
 from leaddesk.services.importing.matching import PhoneKeys
@@ -139,3 +141,33 @@ def test_phone_matches_across_chunks(database, tmp_path: Path, monkeypatch: pyte
 )
 def test_phone_key_values(phone: str, country: str | None, region: str | None, key: str | None):
     assert PhoneKeys(region).key(phone, country) == key
+
+
+def full_parse_key(phone: str, region: str) -> str | None:
+    """Return the key as phonenumbers.parse alone computes it, for comparison with PhoneKeys' shortcut."""
+    digits = normalize_phone(phone)
+    if digits is None:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return digits
+    if not phonenumbers.is_possible_number(parsed):
+        return digits
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+@pytest.mark.parametrize("region", ["GB", "US", "DE", "FR", "IT", "NL", "IN", "AU", "JP", "BR", "AR", "ES", "MX", "CH", "SE"])
+def test_phone_key_shortcut_agrees(region: str):
+    rng = random.Random(region)
+    numbers = []
+    for _attempt in range(400):
+        length = rng.randrange(6, 14)
+        lead = rng.choice(["0", "00", "1", "", "4", "9", "180020", "15"])
+        numbers.append(lead + "".join(rng.choice("0123456789") for _digit in range(length)))
+
+    phone_keys = PhoneKeys(region)
+    mismatches = [(number, phone_keys.key(number, None), full_parse_key(number, region)) for number in numbers]
+    mismatches = [item for item in mismatches if item[1] != item[2]]
+
+    assert mismatches == []
