@@ -262,3 +262,32 @@ def test_workbook_corrupt(tmp_path: Path):
 
     with pytest.raises(ImportFileError, match="damaged or incomplete"):
         preview_file(path)
+
+
+@pytest.mark.parametrize("block_chars", [1, 40, 1 << 16])
+def test_records_across_read_blocks(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_chars: int):
+    from leaddesk.services.importing import delimited
+
+    # The reader reads lines in blocks of about block_chars. Records with line breaks, and an
+    # unclosed quote that swallows later lines, must read the same whatever the block size.
+    monkeypatch.setattr(delimited, "BLOCK_CHARS", block_chars)
+    lines = ["Email,Notes,City"]
+    for number in range(30):
+        lines.append(f'n{number}@example.com,"first line {number}\nsecond line {number}",Lyon')
+        lines.append(f"s{number}@example.com,plain {number},Rome")
+    lines[21:21] = ['bo@example.com,"Bolt,Oslo', "cy@example.com,Cyan,Rome", 'di@example.com,"Dia",Bern']
+    path = tmp_path / "blocks.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8", newline="")
+
+    report = run_import(database, path, now=datetime(2026, 3, 2, tzinfo=timezone.utc))
+
+    assert report.created == 62
+    assert [row.row for row in report.rejected_rows] == [22]
+    assert report.rejected_rows[0].value == 'bo@example.com,"Bolt,Oslo'
+    assert "it swallowed rows 23..24" in report.rejected_rows[0].reason
+    leads = {lead.email: lead for lead in imported_leads(database)}
+    assert leads["n7@example.com"].notes == "first line 7\nsecond line 7"
+    assert leads["n29@example.com"].notes == "first line 29\nsecond line 29"
+    assert leads["s29@example.com"].notes == "plain 29"
+    assert leads["cy@example.com"].city == "Rome"
+    assert leads["di@example.com"].notes == "Dia"

@@ -24,7 +24,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -43,6 +43,10 @@ SAMPLE_RECORDS = 50
 
 # Row numbers listed in one warning; the rest are counted.
 LISTED_ROWS = 10
+
+# Characters of lines read per block, and lines of records already returned that are kept.
+BLOCK_CHARS = 1 << 16
+TRIM_LINES = 4096
 
 # Some CSV cells hold whole notes; the csv module's default limit is 128 KiB.
 csv.field_size_limit(64 * 1024 * 1024)
@@ -201,81 +205,108 @@ class DelimitedRowStream(RowStream):
         self._text.close()
 
 
-class _LineSource:
-    """The physical lines of a text, with push-back, remembering the lines of the current record.
+class _RecordLines:
+    """csv.reader over the physical lines of a text, which returns the lines of each record too.
 
-    csv.reader pulls one line at a time and never reads ahead of the record it returns, so
-    the lines taken since start_record are exactly that record's lines.
+    The lines are read in blocks with readlines(), and csv.reader pulls them through C
+    iterators, so a well-formed file costs no Python call per line. csv.reader never reads
+    ahead of the record it returns, so its line_num gives the lines each record took.
     """
 
-    def __init__(self, handle: TextIO) -> None:
-        self._lines = iter(handle)
-        self._pushed: list[str] = []
-        self.taken: list[str] = []
+    def __init__(self, handle: TextIO, delimiter: str) -> None:
+        self._handle = handle
+        self._delimiter = delimiter
+        self._blocks = self._read_blocks()
+        self._restart([])
 
-    def __iter__(self) -> _LineSource:
-        return self
+    def next_record(self) -> tuple[list[str], int, int, csv.Error | None] | None:
+        """Return (fields, first line, end line, error) of the next record, or None at the end.
 
-    def __next__(self) -> str:
-        line = self._pushed.pop() if self._pushed else next(self._lines)
-        self.taken.append(line)
-        return line
+        Lines are counted from the last restart. A record that csv.reader cannot parse
+        comes with its error and no fields.
+        """
+        first = self._used
+        if first - self._offset > TRIM_LINES:
+            del self._lines[: first - self._offset]
+            self._offset = first
+        try:
+            fields = next(self._reader)
+            error = None
+        except StopIteration:
+            return None
+        except csv.Error as caught:
+            fields, error = [], caught
+        end = self._used = self._reader.line_num
+        if error is not None and end == first:
+            return None
+        return fields, first, end, error
 
-    def start_record(self) -> None:
-        self.taken = []
+    def lines(self, first: int, end: int) -> list[str]:
+        return self._lines[first - self._offset : end - self._offset]
 
-    def push_back(self, lines: list[str]) -> None:
-        self._pushed.extend(reversed(lines))
+    def read_again_after(self, line: int) -> None:
+        """Make the lines after the given line the next ones csv.reader reads."""
+        self._restart(self._lines[line + 1 - self._offset :])
+
+    def _restart(self, head: list[str]) -> None:
+        # _lines[0] is line _offset of the current reader. _read_blocks appends every block it hands out.
+        self._lines = list(head)
+        self._offset = 0
+        self._used = 0
+        self._reader = csv.reader(chain(head, chain.from_iterable(self._blocks)), delimiter=self._delimiter)
+
+    def _read_blocks(self) -> Iterator[list[str]]:
+        while True:
+            block = self._handle.readlines(BLOCK_CHARS)
+            if not block:
+                return
+            self._lines.extend(block)
+            yield block
 
 
 class _RecordReader:
     """Turns the records of a delimited text into numbered, repaired data rows."""
 
     def __init__(self, handle: TextIO, delimiter: str, width: int, header_row: int, log: RepairLog) -> None:
-        self._source = _LineSource(handle)
-        self._reader = csv.reader(self._source, delimiter=delimiter)
+        self._records = _RecordLines(handle, delimiter)
         self._delimiter = delimiter
         self._width = width
         self._header_row = header_row
         self._log = log
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        records = self._records
         for _ in range(self._header_row):
-            if self._next_record() is None:
+            if records.next_record() is None:
                 return
 
+        width = self._width
         number = 1
         while True:
-            record = self._next_record()
+            record = records.next_record()
             if record is None:
                 return
-            fields, lines, error = record
+            fields, first, end, error = record
             number += 1
 
-            if len(lines) > 1 and (error is not None or self._is_swallowing(lines)):
-                yield number, self._reject_swallowing(number, lines)
-                continue
+            if end - first > 1:
+                lines = records.lines(first, end)
+                if error is not None or self._is_swallowing(lines):
+                    yield number, self._reject_swallowing(number, lines, first)
+                    continue
             if error is not None:
                 self._log.unreadable.append(number)
-                text = "".join(lines).rstrip("\r\n")
+                text = "".join(records.lines(first, end)).rstrip("\r\n")
                 yield number, FlaggedRow(
                     _parse_alone(text, self._delimiter), text,
                     f"row {number} cannot be read as CSV ({error}); check the quotes on that line",
                 )
                 continue
+            if len(fields) == width:
+                # The common case: nothing to repair.
+                yield number, fields
+                continue
             yield number, self._repair(number, fields)
-
-    def _next_record(self) -> tuple[list[str], list[str], csv.Error | None] | None:
-        self._source.start_record()
-        try:
-            fields = next(self._reader)
-        except StopIteration:
-            return None
-        except csv.Error as error:
-            if not self._source.taken:
-                return None
-            return [], self._source.taken, error
-        return fields, self._source.taken, None
 
     def _is_swallowing(self, lines: list[str]) -> bool:
         """Return whether a record of several lines is an unclosed quote that took the rows after it.
@@ -285,6 +316,11 @@ class _RecordReader:
         NOTE: a stray quote that swallows only lines shorter than the header looks like a
         sloppy multi-line cell, so such a record is kept as one row.
         """
+        # A line with fewer delimiters than a full row needs cannot read as one, so most
+        # records with a line break in a cell need no strict parse.
+        least = self._width - 1
+        if not any(line.count(self._delimiter) >= least for line in lines[1:]):
+            return False
         try:
             for _ in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=self._delimiter, strict=True):
                 pass
@@ -295,10 +331,10 @@ class _RecordReader:
     def _is_full_row(self, fields: list[str]) -> bool:
         return len(fields) >= self._width and not any(value.strip() for value in fields[self._width:])
 
-    def _reject_swallowing(self, number: int, lines: list[str]) -> FlaggedRow:
+    def _reject_swallowing(self, number: int, lines: list[str], first: int) -> FlaggedRow:
         swallowed = lines[1:]
         count = sum(1 for _ in csv.reader(io.StringIO("".join(swallowed), newline=""), delimiter=self._delimiter))
-        self._source.push_back(swallowed)
+        self._records.read_again_after(first)
         self._log.swallowed.append((number, number + 1, number + count))
         opener = lines[0].rstrip("\r\n")
         return FlaggedRow(_parse_alone(opener, self._delimiter), opener, _swallow_reason(number, number + 1, number + count))
