@@ -631,3 +631,118 @@ def test_bulk_insert_fills_defaults(database):
 
     assert [tuple(row) for row in rows] == [(1, False, {}, "none", "a"), (2, False, {}, "none", "b")]
 
+
+
+def test_date_order_sample_contradicted(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from leaddesk.services.importing import date_order
+
+    # The first rows fit both orders and the locale is month first, so the sample decides
+    # month/day. The later rows only fit day/month, so the whole column decides day first.
+    monkeypatch.setattr(date_order, "SAMPLE_ROWS", 2)
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    path = write_csv(
+        tmp_path / "late.csv",
+        [
+            ["Email", "Created Date"],
+            ["a@example.com", "03/04/2025"],
+            ["b@example.com", "05/06/2025"],
+            ["c@example.com", "21/02/2025"],
+            ["d@example.com", "25/12/2024"],
+            ["e@example.com", "30/01/2025"],
+        ],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert (report.created, report.rejected, report.rows_read) == (5, 0, 5)
+    received = {lead.email: lead.received_at for lead in all_leads(database)}
+    assert received["a@example.com"] == datetime(2025, 4, 3, tzinfo=timezone.utc)
+    assert received["b@example.com"] == datetime(2025, 6, 5, tzinfo=timezone.utc)
+    assert received["c@example.com"] == datetime(2025, 2, 21, tzinfo=timezone.utc)
+    assert count(database, ImportBatch) == 1
+    assert count(database, Activity) == 5
+
+
+def test_date_order_sample_confirmed(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from leaddesk.services.importing import date_order
+
+    # The sample decides day first; a later date that only fits month first is rejected,
+    # as a full pass over the column would reject it.
+    monkeypatch.setattr(date_order, "SAMPLE_ROWS", 2)
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        [
+            ["Email", "Created Date"],
+            ["a@example.com", "21/02/2025"],
+            ["b@example.com", "22/02/2025"],
+            ["c@example.com", "23/02/2025"],
+            ["d@example.com", "02/24/2025"],
+        ],
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    assert (report.created, report.rejected) == (3, 1)
+    assert report.rejected_rows[0].row == 5
+    assert "does not fit the day/month/year order" in report.rejected_rows[0].reason
+    assert any("mixes day/month and month/day dates (3 only fit day first, 1 only fit month first)" in warning
+               for warning in report.warnings)
+
+
+def test_bulk_insert_omits_null_columns(database):
+    from sqlalchemy import Column, Integer, MetaData, String, Table, text
+
+    from leaddesk.services.importing.bulk import BulkInsert
+
+    probe = Table(
+        "bulk_nulls",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("plain", String(20)),
+        Column("defaulted", String(20), server_default=text("'server'")),
+    )
+    probe.create(database.engine)
+
+    with database.session() as session:
+        insert = BulkInsert(session, probe, ["id", "plain", "defaulted"])
+        insert.execute([{"id": 1, "plain": None, "defaulted": None}, {"id": 2, "plain": None, "defaulted": None}])
+        insert.execute([{"id": 3, "plain": "x", "defaulted": "y"}])
+        rows = session.execute(select(probe).order_by(probe.c.id)).all()
+
+    # A column without a server default is left out and stays NULL; one with a default is bound as NULL.
+    assert [tuple(row) for row in rows] == [(1, None, None), (2, None, None), (3, "x", "y")]
+
+
+def test_utc_datetime_text_matches_column_type(database):
+    from leaddesk.services.importing.bulk import utc_datetime_text, _with_driver_adapter
+
+    instants = [
+        datetime(2025, 3, 30, 1, 30, tzinfo=timezone.utc),
+        datetime(2025, 3, 30, 1, 30, 0, 250, tzinfo=timezone.utc),
+        datetime(2025, 10, 26, 2, 30, tzinfo=timezone(timedelta(hours=2))),
+        datetime(1, 1, 2, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    ]
+    with database.session() as session:
+        dialect = session.connection().dialect
+    processor = _with_driver_adapter(Lead.__table__.c.received_at.type.bind_processor(dialect))
+
+    for instant in instants:
+        assert utc_datetime_text(instant) == processor(instant)
+    with pytest.raises(ValueError, match="naive datetime"):
+        utc_datetime_text(datetime(2025, 1, 1))
+
+
+def test_ordered_ids_hex_form(database):
+    import uuid
+
+    from leaddesk.services.importing.ids import OrderedIds
+
+    ids = OrderedIds(NOW)
+    first = ids.new()
+    following = ids.new_hex()
+
+    assert first == uuid.UUID(int=first.int)
+    assert hash(first) == hash(uuid.UUID(int=first.int))
+    assert first.version == 7
+    assert following == uuid.UUID(int=first.int + 1).hex

@@ -436,3 +436,56 @@ def test_employee_count_implausible_rejected() -> None:
             parse_employee_count(value)
 
     assert parse_employee_count("2,300,000") == (2_300_000, False)
+
+
+TEXT_ROW_HEADERS = [
+    "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Website URL",
+    "Number of Employees", "Lead Status", "Create Date", "Tags", "Phone 2",
+]
+
+TEXT_ROW_CASES = [
+    ["51000000001", "Ann", "Lee", "ann@example.com", "+1 555-100-2000", "Acme", "https://www.acme.example",
+     "51-200", "Open - Not Contacted", "2025-03-04 10:22", "priority", ""],
+    [" 7 ", "Zo\u00eb\u00a0", "Ko\u0308nig", "  zoe@example.com\u200b", "'+44 20 7946 0958", "'=Acme",
+     "acme.example", "85.0", "Bad timing", "03/04/2025", "a\u00a0b", "'=x"],
+    ["123.0", "O'Shea", "", "", "4.47E+11", "", "", "", "", "", "", ""],
+    ["", "", "", "", "", "", "", "", "", "", "", ""],
+    ["Total:", "3", "", "", "", "", "", "", "", "", "", ""],
+    ["9", "Bo", "Ek", "not-an-email", "", "", "", "", "", "", "", ""],
+    ["9", "Bo", "Ek", "bo@example.com", "", "", "", "lots", "", "", "", ""],
+    ["9", "Bo", "Ek", "bo@example.com", "", "", "", "", "", "31/02/2025", "", ""],
+    ["1E5", "Cy", "Ma", "cy@example.com", "5.5E+9", "", "", "", "", "", "", ""],
+]
+
+
+@pytest.mark.parametrize("cells", TEXT_ROW_CASES)
+def test_text_row_fast_path_matches_exact(cells: list[str]):
+    from leaddesk.services.importing.rows import RowConverter, RowProblem
+
+    plan = build_plan(TEXT_ROW_HEADERS, None)
+    converter = RowConverter(
+        plan, zone=ZoneInfo("Europe/Berlin"), today=date(2026, 3, 2), evidence={}, segment_keys=frozenset()
+    )
+
+    def outcome(convert):
+        try:
+            draft = convert(7, list(cells))
+        except RowProblem as problem:
+            return ("rejected", problem.column, problem.value, problem.reason)
+        return None if draft is None else (draft.fields, draft.custom)
+
+    assert outcome(converter.convert) == outcome(converter._convert_exactly)
+
+
+def test_text_row_fast_path_taken():
+    from leaddesk.services.importing.rows import _CHECK_EXACTLY, RowConverter
+
+    plan = build_plan(TEXT_ROW_HEADERS, None)
+    converter = RowConverter(
+        plan, zone=ZoneInfo("Europe/Berlin"), today=date(2026, 3, 2), evidence={}, segment_keys=frozenset()
+    )
+
+    # Plain and non-ASCII rows take the fast path; a row with a lost-digits phone does not.
+    assert converter._convert_text_row(2, list(TEXT_ROW_CASES[0])) is not _CHECK_EXACTLY
+    assert converter._convert_text_row(3, list(TEXT_ROW_CASES[1])) is not _CHECK_EXACTLY
+    assert converter._convert_text_row(4, list(TEXT_ROW_CASES[2])) is _CHECK_EXACTLY

@@ -17,6 +17,7 @@ from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
 from leaddesk.services.derived import refresh_after_import_commit
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
+from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportCancelled
 from leaddesk.services.importing.mapping import ColumnPlan, plan_warnings
@@ -172,6 +173,29 @@ def _run(
     *,
     outcomes: list[PlannedRow] | None,
 ) -> ImportReport:
+    try:
+        return _run_once(database, path, options, progress, cancel, outcomes=outcomes, evidence=None)
+    except DateOrderChanged as changed:
+        logger.info(
+            "%s: the whole date column gives another day/month order than its first rows, so it is imported again",
+            path.name,
+        )
+        if outcomes is not None:
+            outcomes.clear()
+        return _run_once(database, path, options, progress, cancel, outcomes=outcomes, evidence=changed.evidence)
+
+
+def _run_once(
+    database: Database,
+    path: Path,
+    options: _Options,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    *,
+    outcomes: list[PlannedRow] | None,
+    evidence: dict[int, DayMonthEvidence] | None,
+) -> ImportReport:
+    """Run the import once; with evidence None, the date order comes from a sample and may raise DateOrderChanged."""
     clock_start = time.perf_counter()
     reporter = _ProgressReporter(progress)
     reporter.send(0.0, f"reading {path.name}", force=True)
@@ -211,7 +235,10 @@ def _run(
     with database.session() as session:
         choice = choose_columns(session, headers, options.mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
         _apply_choice(report, choice)
-        evidence = _scan_date_columns(table, choice.plan, report, cancel)
+        sampled = evidence is None
+        if evidence is None:
+            evidence = sample_evidence(table, choice.plan)
+        date_warnings_at = len(report.warnings)
         playbook = load_playbook(session)
         _warn_if_imported_before(session, table.sha256, report)
         batch = ImportBatch(
@@ -247,6 +274,9 @@ def _run(
         )
         _import_rows(table, width, converter, writer, report, reporter, cancel, outcomes)
         _check_cancel(cancel)
+        if sampled and order_changed(evidence, converter.seen_evidence):
+            raise DateOrderChanged(converter.seen_evidence)
+        report.warnings[date_warnings_at:date_warnings_at] = date_warnings(table.headers, converter.seen_evidence)
         _finish_batch(session, batch, report, options, path, choice)
 
     # Derived values and match keys, in a transaction of their own after the import's.
@@ -360,32 +390,6 @@ def _reject(
                 row=number, action=RowAction.REJECT, reason=problem.reason, column=problem.column, value=problem.value
             )
         )
-
-
-def _scan_date_columns(
-    table, plan: ColumnPlan, report: ImportReport, cancel: threading.Event | None
-) -> dict[int, DayMonthEvidence]:
-    """Read every date column once to learn whether its numeric dates put the day or the month first."""
-    columns = plan.columns_by_field.get("received_at", ())
-    if not columns:
-        return {}
-    evidence = {index: DayMonthEvidence() for index in columns}
-    stream = table.rows()
-    try:
-        for _number, cells in stream:
-            count = len(cells)
-            for index in columns:
-                if index < count:
-                    evidence[index].add(cells[index])
-    finally:
-        stream.close()
-    _check_cancel(cancel)
-
-    for index, found in evidence.items():
-        message = found.describe(table.headers[index])
-        if message:
-            report.warnings.append(message)
-    return evidence
 
 
 def _warn_if_imported_before(session: Session, sha256: str, report: ImportReport) -> None:

@@ -149,6 +149,8 @@ class LeadWriter:
         # of the leads it created tell which lookups can find anything at all.
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
         self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
+        # The rows that the last _existing_matches query found.
+        self._last_existing: list[dict[str, Any]] = []
 
         self._update_statement = self._build_update(bump_version=True)
         # Leads created by this batch keep row_version 1 when a later row of the file
@@ -164,6 +166,20 @@ class LeadWriter:
             "created_at": now,
         }
         self._insert_changes = BulkInsert(session, ImportChange.__table__, CHANGE_COLUMNS)
+        # Every column of a new lead row, with the values that come from the batch, not the row.
+        self._row_template: dict[str, Any] = {
+            **dict.fromkeys(DATA_COLUMNS),
+            "score": 0,
+            "received_at": None,
+            "first_contacted_at": None,
+            "next_follow_up_at": None,
+            "import_batch_id": batch_id,
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": actor,
+            "row_version": 1,
+            "deleted_at": None,
+        }
 
     def write(self, drafts: list[LeadDraft]) -> ChunkResult:
         """Match, create or update the leads of one chunk of drafts, in row order."""
@@ -180,14 +196,19 @@ class LeadWriter:
             return result
 
         existing = self._existing_matches(drafts)
-        pending = MatchIndex(self._phone_keys)
+        pending = _LazyIndex(self._phone_keys)
+        # The keys of every lead in pending and existing: a draft with none of them matches neither.
+        known_keys = _KeySets(self._phone_keys)
+        for row in self._last_existing:
+            known_keys.add(known_keys.keys_of(row))
         new_rows: list[dict[str, Any]] = []
         # Before-values per changed lead of this chunk: {lead id: {field: value before}}.
         changes: dict[uuid.UUID, dict[str, Any]] = {}
         changed_rows: dict[uuid.UUID, dict[str, Any]] = {}
 
         for draft in drafts:
-            found = find_match(draft.fields, pending, existing)
+            keys = known_keys.keys_of(draft.fields)
+            found = find_match(draft.fields, pending.index(), existing) if known_keys.has_any(keys) else None
             if found is None:
                 target = self._take_identity_match(draft)
                 found = (target, "identity") if target is not None else None
@@ -195,6 +216,8 @@ class LeadWriter:
                 row = self._create(draft, result)
                 new_rows.append(row)
                 pending.add(row)
+                # The row has the draft's e-mail, external id, phone and country, so the same keys.
+                known_keys.add(keys)
                 continue
 
             target, matched_by = found
@@ -203,6 +226,7 @@ class LeadWriter:
                 changed_rows[target["id"]] = target
             # The match may have gained an e-mail, external id or phone that later rows use.
             (pending if target.get("_row") is not None else existing).add(target)
+            known_keys.add(known_keys.keys_of(target))
             self._remember_keys(target)
 
         self._insert_new(new_rows)
@@ -272,6 +296,7 @@ class LeadWriter:
             if values:
                 conditions.append(columns[name].in_(values))
         index = MatchIndex(self._phone_keys)
+        self._last_existing = []
         if not conditions:
             return index
 
@@ -280,6 +305,7 @@ class LeadWriter:
         # Live leads win over deleted ones with the same key; among equals the oldest lead wins.
         for row in sorted(found, key=lambda item: item["deleted_at"] is not None):
             index.add(row)
+        self._last_existing = found
         return index
 
     def _take_identity_match(self, draft: LeadDraft) -> dict[str, Any] | None:
@@ -383,36 +409,37 @@ class LeadWriter:
         return earliest
 
     def _new_row(self, draft: LeadDraft) -> dict[str, Any]:
-        row: dict[str, Any] = dict.fromkeys(DATA_COLUMNS)
+        row = self._row_template.copy()
         row.update(draft.fields)
-        row.pop("received_at", None)
         row["id"] = self._ids.new()
-        row["stage"] = row["stage"] or "new"
+        if not row["stage"]:
+            row["stage"] = "new"
         row["custom_fields"] = dict(draft.custom)
-        row["received_at"] = draft.fields.get("received_at") or self.now
-        row["score"] = 0
-        row["first_contacted_at"] = None
-        row["next_follow_up_at"] = None
-        row["import_batch_id"] = self.batch_id
-        row["created_at"] = self.now
-        row["updated_at"] = self.now
-        row["updated_by"] = self.actor
-        row["row_version"] = 1
-        row["deleted_at"] = None
+        if not row["received_at"]:
+            row["received_at"] = self.now
         row["_row"] = draft.row
         return row
 
     def _insert_new(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        activities = []
+        start_clock = self._clocks.start
+        historical = self.historical
         for row in rows:
-            self._clocks.start(row, historical=self.historical)
-            source_row = row.pop("_row")
-            if self.log_activities:
-                activities.append((self._ids.new(), row["id"], f"Imported from {self.source_label}, row {source_row}"))
+            start_clock(row, historical=historical)
+        source_rows = [row.pop("_row") for row in rows]
         self._insert_leads.execute(rows)
-        self._insert_activities.execute_varying(self._activity_constants, ("id", "lead_id", "summary"), activities)
+        if not self.log_activities:
+            return
+
+        prefix = f"Imported from {self.source_label}, row "
+        new_id = self._ids.new_hex
+        columns = {
+            "id": [new_id() for _ in rows],
+            "lead_id": [row["id"].hex for row in rows],
+            "summary": [prefix + str(number) for number in source_rows],
+        }
+        self._insert_activities.execute_columns(len(rows), columns, self._activity_constants, converted=("id", "lead_id"))
 
     def _build_update(self, *, bump_version: bool):
         columns = self.leads.c
@@ -491,6 +518,69 @@ class LeadWriter:
                 reason=reason,
             )
         )
+
+
+class _LazyIndex:
+    """A MatchIndex of the rows created in one chunk, filled only once a lookup needs it.
+
+    Rows go into the index in the order they were added. The writer changes a row only
+    after a lookup, which fills the index first, so the index is the same as one filled
+    row by row.
+    """
+
+    def __init__(self, phone_keys: PhoneKeys) -> None:
+        self._index = MatchIndex(phone_keys)
+        self._rows: list[dict[str, Any]] = []
+        self._indexed = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+
+    def index(self) -> MatchIndex:
+        rows = self._rows
+        while self._indexed < len(rows):
+            self._index.add(rows[self._indexed])
+            self._indexed += 1
+        return self._index
+
+
+class _KeySets:
+    """The match keys of a set of lead rows, for a quick test whether a draft can match any of them.
+
+    A draft matches a row of a MatchIndex only with an equal e-mail, external id or phone
+    key, so a draft whose keys are all unknown here needs no lookup.
+    """
+
+    def __init__(self, phone_keys: PhoneKeys) -> None:
+        # MatchIndex computes phone keys; a spare one computes them here the same way.
+        self._phone_index = MatchIndex(phone_keys)
+        self._emails: set[Any] = set()
+        self._external_ids: set[Any] = set()
+        self._phones: set[Any] = set()
+
+    def keys_of(self, row: dict[str, Any]) -> tuple[Any, Any, Any]:
+        """Return the (e-mail, external id, phone) keys under which MatchIndex adds and finds the row."""
+        phone = row.get("phone_normalized")
+        if phone:
+            phone = self._phone_index._phone_key(row) or phone
+        return row.get("email_normalized"), row.get("external_id"), phone
+
+    def add(self, keys: tuple[Any, Any, Any]) -> None:
+        email, external_id, phone = keys
+        if email:
+            self._emails.add(email)
+        if external_id:
+            self._external_ids.add(external_id)
+        if phone:
+            self._phones.add(phone)
+
+    def has_any(self, keys: tuple[Any, Any, Any]) -> bool:
+        email, external_id, phone = keys
+        if email and email in self._emails:
+            return True
+        if external_id and external_id in self._external_ids:
+            return True
+        return bool(phone) and phone in self._phones
 
 
 def _field_value(row: dict[str, Any], name: str) -> Any:
