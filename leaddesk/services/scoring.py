@@ -81,7 +81,8 @@ def score_lead(
             age_days = (facts.now - moment).total_seconds() / SECONDS_PER_DAY
             points += decayed_points(rule.points, age_days, scoring.half_life_days)
         engagement += points
-        reason = f"{len(moments)} activity(ies), {rule.points} each, half-life {scoring.half_life_days:g} days"
+        noun = "activity" if len(moments) == 1 else "activities"
+        reason = f"{len(moments)} matching {noun}, {rule.points} points each at full weight, half-life {scoring.half_life_days:g} days"
         parts.append(ScorePart("engagement", rule.label, points, reason))
     if engagement > scoring.engagement_cap:
         cap = scoring.engagement_cap
