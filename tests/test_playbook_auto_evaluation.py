@@ -71,12 +71,12 @@ def test_skip_key_turns_listener_off(database: Database) -> None:
 
 
 def test_broken_evaluation_never_blocks_save(database: Database, monkeypatch, caplog) -> None:
-    import leaddesk.services.auto_evaluation as auto_evaluation
+    from leaddesk.services import evaluation
 
     def fail(*_args, **_kwargs):
         raise RuntimeError("rule failed")
 
-    monkeypatch.setattr(auto_evaluation, "evaluate_lead", fail)
+    monkeypatch.setattr(evaluation, "evaluate_lead", fail)
     with database.session() as session:
         lead = Lead(email="ana@acme.com", stage="new", segment="general")
         session.add(lead)

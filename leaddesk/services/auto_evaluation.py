@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, Lead, LeadEvaluation, utc_now
 from leaddesk.models.base import new_uuid
-from leaddesk.services.evaluation import evaluate_lead
-from leaddesk.services.playbook import load_playbook
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +41,10 @@ def _evaluate_changed_leads(session: Session, _context: object, _instances: obje
         return
     if not any(isinstance(instance, (Lead, Activity)) for instance in [*session.new, *session.dirty]):
         return
+    # Imported here because the playbook package imports this module while it loads.
+    from leaddesk.services import evaluation
+    from leaddesk.services.playbook.store import load_playbook
+
     with session.no_autoflush:
         leads = _changed_leads(session)
         if not leads:
@@ -54,7 +56,7 @@ def _evaluate_changed_leads(session: Session, _context: object, _instances: obje
                 # The column default would set it at insert time; the evaluation row needs it now.
                 lead.id = new_uuid()
             try:
-                evaluate_lead(session, lead, playbook, now, pending)
+                evaluation.evaluate_lead(session, lead, playbook, now, pending)
             except Exception:
                 # Evaluation is derived data, so a failing rule is logged and the lead is still saved.
                 logger.exception("evaluating lead %s against the playbook failed; its stored evaluation is stale", lead.id)
