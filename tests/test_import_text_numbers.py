@@ -170,3 +170,25 @@ def test_serial_text_outside_range_rejected(database, tmp_path: Path):
         "'99999' is an Excel date serial outside 1990 to 2100, so it is probably no date; "
         "correct the cell or write the date as YYYY-MM-DD"
     )
+
+
+def test_short_postcodes_warned(tmp_path: Path):
+    path = write_rows(
+        tmp_path,
+        "zips.csv",
+        [["Email", "Zip", "Phone"], ["ann@example.com", "2134", "5550101"], ["bo@example.com", "10001", "55501020"],
+         ["cy@example.com", "94105", "5550103"], ["dee@example.com", "501", "5550104"], ["eve@example.com", "60601", ""]],
+    )
+
+    preview = preview_file(path)
+
+    assert preview.warnings == [
+        "column 'Zip' has 2 of 5 preview values with fewer digits than the usual 5, such as '2134'; a spreadsheet "
+        "may have dropped their leading zeros, so check them in the source and export the column as text"
+    ]
+
+
+def test_even_postcodes_not_warned(tmp_path: Path):
+    path = write_rows(tmp_path, "zips.csv", [["Email", "Postcode"], ["ann@example.com", "SW1A 1AA"], ["bo@example.com", "1012"]])
+
+    assert preview_file(path).warnings == []

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from leaddesk.services.importing.dates import DayMonthEvidence
-from leaddesk.services.importing.mapping import mapping_warnings, suggest_mapping
+from leaddesk.services.importing.mapping import header_words, mapping_warnings, suggest_mapping
 from leaddesk.services.importing.reader import Table, open_table
 from leaddesk.services.importing.report import ImportPreview
 from leaddesk.services.importing.values import cell_text
 
 PREVIEW_ROWS = 20
+
+# Header words of postcode columns, whose values in one file mostly have one length.
+POSTCODE_WORDS = frozenset({"zip", "zipcode", "postcode", "postal", "plz"})
 
 
 def preview_file(
@@ -31,7 +35,12 @@ def preview_file(
     table = open_table(path, encoding=encoding, header_row=header_row, sheet=sheet, fill_merged=fill_merged)
     sample = read_sample(table, PREVIEW_ROWS)
     mapping = suggest_mapping(table.headers, sample)
-    warnings = list(table.warnings) + mapping_warnings(table.headers, mapping) + _date_warnings(table, mapping, sample)
+    warnings = (
+        list(table.warnings)
+        + mapping_warnings(table.headers, mapping)
+        + _date_warnings(table, mapping, sample)
+        + _padding_warnings(table, sample)
+    )
     if not sample:
         warnings.append(f"{table.path.name} has a header but no data rows under it")
 
@@ -79,4 +88,29 @@ def _date_warnings(table: Table, mapping: dict[str, str], sample: list[list[str]
         message = evidence.describe(header)
         if message:
             warnings.append(message + " (judged from the preview rows; the import reads the whole column)")
+    return warnings
+
+
+def _padding_warnings(table: Table, sample: list[list[str]]) -> list[str]:
+    """Warn about postcode columns where some values have fewer digits than most, as lost leading zeros do.
+
+    A spreadsheet that read 02134 as a number saved it as 2134, and in a text file nothing
+    records the zero that was lost, so the preview flags the column for review.
+    """
+    warnings = []
+    for index, header in enumerate(table.headers):
+        if not POSTCODE_WORDS.intersection(header_words(header)):
+            continue
+        numbers = [row[index].strip() for row in sample if index < len(row) and row[index].strip().isdigit()]
+        if len(numbers) < 2:
+            continue
+        usual = Counter(len(number) for number in numbers).most_common(1)[0][0]
+        short = [number for number in numbers if len(number) < usual]
+        if not short or len(short) * 2 >= len(numbers):
+            continue
+        warnings.append(
+            f"column {header!r} has {len(short)} of {len(numbers)} preview values with fewer digits than the usual "
+            f"{usual}, such as {short[0]!r}; a spreadsheet may have dropped their leading zeros, so check them in the "
+            "source and export the column as text"
+        )
     return warnings
