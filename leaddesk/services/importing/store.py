@@ -149,6 +149,7 @@ class LeadWriter:
         # of the leads it created tell which lookups can find anything at all.
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
         self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
+        self._created_key_items = tuple(self._created_keys.items())
         # The rows that the last _existing_matches query found.
         self._last_existing: list[dict[str, Any]] = []
 
@@ -392,9 +393,10 @@ class LeadWriter:
     def _remember_keys(self, row: dict[str, Any]) -> None:
         if not self._database_was_empty:
             return
-        for name, keys in self._created_keys.items():
-            if row.get(name):
-                keys.add(row[name])
+        for name, keys in self._created_key_items:
+            value = row.get(name)
+            if value:
+                keys.add(value)
 
     def _repeated_row(self, draft: LeadDraft) -> int | None:
         """Return the earlier row with the same e-mail, external id or phone, remembering this one."""
