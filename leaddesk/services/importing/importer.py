@@ -20,7 +20,7 @@ from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportCancelled
-from leaddesk.services.importing.mapping import ColumnPlan, plan_warnings
+from leaddesk.services.importing.mapping import plan_warnings
 from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
