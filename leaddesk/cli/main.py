@@ -22,6 +22,7 @@ from leaddesk.cli import (
     merge_cmd,
     playbook_cmd,
     route_cmd,
+    score_cmd,
     stats_cmd,
 )
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_USAGE, CliError
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 SUBCOMMANDS = (
     import_cmd, imports_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
-    playbook_cmd, route_cmd, explain_cmd, escalate_cmd, stats_cmd,
+    playbook_cmd, route_cmd, explain_cmd, escalate_cmd, stats_cmd, score_cmd,
 )
 
 

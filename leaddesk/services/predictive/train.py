@@ -1,0 +1,249 @@
+"""Train, validate and (when it validates at least as well) activate a conversion model for a database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
+
+from leaddesk.models import Setting
+from leaddesk.services.database import Database
+from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, resolve_outcome_field
+from leaddesk.services.predictive.features import fit_feature_spec
+from leaddesk.services.predictive.leak_check import suspected_leaks
+from leaddesk.services.predictive.metrics import validation_figures
+from leaddesk.services.predictive.model import METHODS, RANDOM_STATE, fit_model
+from leaddesk.services.predictive.store import StoredModel, load_active_model, save_model
+
+logger = logging.getLogger(__name__)
+
+# Closed leads needed per class (won, and lost or disqualified). With the default 20%
+# held out, 50 leaves about 10 of each class to validate on, the least that gives an AUC
+# worth comparing.
+MIN_PER_CLASS = 50
+DEFAULT_HOLDOUT = 0.2
+# Share of the training part set aside to choose between the methods.
+METHOD_CHOICE_SHARE = 0.2
+# Fields the team excluded from training in the app, as a JSON list of names.
+EXCLUDED_FIELDS_KEY = "predictive.excluded_fields"
+
+# Training uses one native thread. On a desktop shared with the window and other programs,
+# OpenMP threads that spin-wait for busy cores made gradient boosting over 20 times slower
+# in bench/predictive_bench.py, and one thread leaves the other cores to the window.
+TRAINING_THREADS = 1
+
+Progress = Callable[[float, str], None]
+
+
+class NotEnoughDataError(Exception):
+    """Too few closed leads of a class to train and validate a model."""
+
+    def __init__(self, won: int, lost: int, minimum: int = MIN_PER_CLASS) -> None:
+        self.won = won
+        self.lost = lost
+        self.minimum = minimum
+        more = []
+        if won < minimum:
+            more.append(f"{minimum - won} more won")
+        if lost < minimum:
+            more.append(f"{minimum - lost} more lost or disqualified")
+        super().__init__(
+            f"too few closed leads to train a conversion model: {won} won and {lost} lost or disqualified, "
+            f"and each needs at least {minimum}. Close {' and '.join(more)} leads, then train again; "
+            "until then leads keep the playbook's rule score."
+        )
+
+
+@dataclass
+class TrainingResult:
+    version: int
+    activated: bool
+    # The reason the model was or was not made active.
+    decision: str
+    method: str
+    validation: dict[str, Any]
+    previous_auc: float | None
+    outcome_field: str
+    fields: list[str]
+    skipped: dict[str, str]
+    closed_leads: int
+    seconds: float
+    method_scores: dict[str, float] = field(default_factory=dict)
+    # Fields that alone separate won from lost almost perfectly, with their AUC.
+    suspected_leaks: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "activated": self.activated,
+            "decision": self.decision,
+            "method": self.method,
+            "method_choice_auc": self.method_scores,
+            "outcome_field": self.outcome_field,
+            "closed_leads": self.closed_leads,
+            "previous_auc": self.previous_auc,
+            "fields": self.fields,
+            "skipped_fields": self.skipped,
+            "suspected_leaks": self.suspected_leaks,
+            "seconds": round(self.seconds, 2),
+            **self.validation,
+        }
+
+
+def excluded_fields(database: Database) -> list[str]:
+    """Return the fields the team excluded from training in the app."""
+    with database.session() as session:
+        setting = session.get(Setting, EXCLUDED_FIELDS_KEY)
+        return list(json.loads(setting.value)) if setting else []
+
+
+def set_excluded_fields(database: Database, names: Iterable[str]) -> None:
+    cleaned = sorted({name.strip() for name in names if name.strip()})
+    with database.session() as session:
+        session.merge(Setting(key=EXCLUDED_FIELDS_KEY, value=json.dumps(cleaned)))
+    logger.info("fields excluded from conversion training: %s", ", ".join(cleaned) or "none")
+
+
+def _report(progress: Progress | None, fraction: float, text: str) -> None:
+    logger.info("training: %s", text)
+    if progress is not None:
+        progress(fraction, text)
+
+
+def split_closed(rows: list, outcomes: list[int], holdout: float) -> tuple[list, list, list[int], list[int]]:
+    """Return (train rows, held-out rows, train outcomes, held-out outcomes), stratified and seeded.
+
+    Benchmarks call this too, so that peer models are fitted on exactly LeadDesk's split.
+    """
+    return train_test_split(rows, outcomes, test_size=holdout, random_state=RANDOM_STATE, stratify=outcomes)
+
+
+def choose_method(spec, rows, outcomes) -> tuple[str, dict[str, float]]:
+    """Return the method with the best AUC on a part of the training rows set aside for the choice."""
+    fit_rows, check_rows, fit_outcomes, check_outcomes = train_test_split(
+        rows, outcomes, test_size=METHOD_CHOICE_SHARE, random_state=RANDOM_STATE, stratify=outcomes
+    )
+    scores = {}
+    for method in METHODS:
+        model = fit_model(spec, method, fit_rows, fit_outcomes, calibrate=False)
+        scores[method] = round(float(roc_auc_score(check_outcomes, model.predict(check_rows))), 4)
+    best = max(METHODS, key=lambda method: (scores[method], method == "logistic"))
+    return best, scores
+
+
+def train_conversion_model(
+    database: Database,
+    outcome_field: str = STAGE_OUTCOME_FIELD,
+    holdout: float = DEFAULT_HOLDOUT,
+    exclude: Iterable[str] = (),
+    method: str = "auto",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> TrainingResult:
+    """Train on the closed leads, validate on a held-out share, save the model and activate it if not worse.
+
+    Raises NotEnoughDataError below MIN_PER_CLASS leads per class, OutcomeFieldError for an
+    unknown outcome field and ValueError for a holdout outside (0, 0.5] or an unknown method.
+    """
+    if not 0 < holdout <= 0.5:
+        raise ValueError(f"invalid holdout {holdout}; use a share between 0 and 0.5, such as 0.2")
+    if method != "auto" and method not in METHODS:
+        raise ValueError(f"invalid method {method!r}; use auto, {' or '.join(METHODS)}")
+    if database.path is None:
+        raise ValueError("the conversion model is stored next to the database file, so it needs a file database")
+    started = time.perf_counter()
+    now = now or datetime.now(timezone.utc)
+    excluded = [*excluded_fields(database), *exclude]
+
+    _report(progress, 0.05, "reading closed leads")
+    with database.session() as session:
+        field_name = resolve_outcome_field(session, outcome_field)
+        lead_rows = load_lead_rows(session, field_name)
+    rows, outcomes = lead_rows.closed()
+    won = sum(outcomes)
+    lost = len(outcomes) - won
+    if won < MIN_PER_CLASS or lost < MIN_PER_CLASS:
+        raise NotEnoughDataError(won, lost)
+
+    train_rows, test_rows, train_outcomes, test_outcomes = split_closed(rows, outcomes, holdout)
+    spec = fit_feature_spec(train_rows, excluded)
+    if not spec.fields:
+        raise ValueError(
+            "no field is left to train on after exclusions and empty or identifier fields; "
+            f"skipped: {', '.join(sorted(spec.skipped))}"
+        )
+
+    leaks = suspected_leaks(spec, train_rows, train_outcomes)
+    if leaks:
+        logger.warning("fields that predict the outcome almost alone, possibly filled after contact: %s", leaks)
+
+    with threadpool_limits(limits=TRAINING_THREADS):
+        scores: dict[str, float] = {}
+        if method == "auto":
+            _report(progress, 0.2, "choosing between logistic regression and gradient boosting")
+            method, scores = choose_method(spec, train_rows, train_outcomes)
+        _report(progress, 0.5, f"training the {method} model on {len(train_rows)} leads")
+        model = fit_model(spec, method, train_rows, train_outcomes)
+        _report(progress, 0.8, f"validating on {len(test_rows)} held-out leads")
+        validation = validation_figures(model.predict(test_rows), test_outcomes)
+        previous_auc, decision, activate = _compare_with_active(database, field_name, test_rows, test_outcomes, validation)
+
+    metadata = {
+        "trained_at": now.isoformat(),
+        "method": method,
+        "method_choice_auc": scores,
+        "outcome_field": field_name,
+        "excluded": sorted(set(excluded)),
+        "fields": spec.fields,
+        "suspected_leaks": leaks,
+        "closed_leads": len(rows),
+        "validation": validation,
+    }
+    stored = save_model(database.path, model, metadata, activate)
+    seconds = time.perf_counter() - started
+    _report(progress, 1.0, decision)
+    return TrainingResult(
+        version=stored.version,
+        activated=activate,
+        decision=decision,
+        method=method,
+        validation=validation,
+        previous_auc=previous_auc,
+        outcome_field=field_name,
+        fields=spec.fields,
+        skipped=spec.skipped,
+        closed_leads=len(rows),
+        seconds=seconds,
+        method_scores=scores,
+        suspected_leaks=leaks,
+    )
+
+
+def _compare_with_active(database, field_name, test_rows, test_outcomes, validation) -> tuple[float | None, str, bool]:
+    """Score the active model on the same held-out leads; return its AUC, the decision text and whether to activate."""
+    active: StoredModel | None = load_active_model(database.path)
+    new_auc = validation["auc"]
+    if active is None:
+        return None, f"activated: first validated model (held-out AUC {new_auc:.3f})", True
+    if active.metadata.get("outcome_field") != field_name:
+        return None, f"activated: replaces version {active.version}, trained on another outcome field", True
+    try:
+        previous = active.load()
+        previous_auc = round(float(roc_auc_score(test_outcomes, previous.predict(test_rows))), 4)
+    except Exception as error:  # an unreadable old model must not block training a new one
+        logger.error("active model version %d cannot be scored (%s); the new model replaces it", active.version, error)
+        return None, f"activated: active version {active.version} could not be scored", True
+    if new_auc >= previous_auc:
+        return previous_auc, f"activated: held-out AUC {new_auc:.3f} is at least version {active.version}'s {previous_auc:.3f}", True
+    return previous_auc, (
+        f"kept version {active.version}: its held-out AUC {previous_auc:.3f} beats the new model's {new_auc:.3f}"
+    ), False

@@ -1,0 +1,90 @@
+"""`leaddesk score train` and `leaddesk score show` on a real database file."""
+
+from __future__ import annotations
+
+import json
+
+from leaddesk.cli.main import main
+from predictive_history import build_closed_leads
+
+
+def test_score_train_json(database, db_path, capsys):
+    build_closed_leads(database, won=150, lost=250)
+
+    code = main(["score", "train", "--db", str(db_path), "--method", "logistic", "--holdout", "0.25", "--json",
+                 "--exclude", "Plan"])
+    output = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert output["version"] == 1
+    assert output["activated"] is True
+    assert output["holdout_leads"] == 100
+    assert output["auc"] > 0.8
+    assert output["log_loss"] > 0
+    assert output["calibration"][0]["leads"] > 0
+    assert "custom:Plan" not in output["fields"]
+
+
+def test_score_train_text(database, db_path, capsys):
+    build_closed_leads(database, won=150, lost=250)
+
+    code = main(["score", "train", "--db", str(db_path), "--method", "logistic"])
+    output = capsys.readouterr().out
+
+    assert code == 0
+    assert "AUC 0." in output
+    assert "log loss" in output
+    assert "calibration (predicted probability bin" in output
+    assert "activated: first validated model" in output
+
+
+def test_score_train_too_few(database, db_path, capsys):
+    build_closed_leads(database, won=5, lost=5)
+
+    code = main(["score", "train", "--db", str(db_path)])
+    error = capsys.readouterr().err
+
+    assert code == 1
+    assert "45 more won and 45 more lost or disqualified" in error
+
+
+def test_score_train_invalid_holdout(database, db_path, capsys):
+    code = main(["score", "train", "--db", str(db_path), "--holdout", "0"])
+    assert code == 2
+    assert "invalid --holdout 0.0" in capsys.readouterr().err
+
+
+def test_score_show_factors(database, db_path, capsys):
+    leads = build_closed_leads(database, won=150, lost=250, open_leads=3)
+    main(["score", "train", "--db", str(db_path), "--method", "logistic"])
+    capsys.readouterr()
+
+    code = main(["score", "show", str(leads[-1].id), "--db", str(db_path)])
+    output = capsys.readouterr().out
+    json_code = main(["score", "show", str(leads[-1].id), "--db", str(db_path), "--json"])
+    shown = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert "conversion probability" in output
+    assert "pushing up:" in output
+    assert "pushing down:" in output
+    assert json_code == 0
+    assert 0 < shown["probability"] < 1
+    assert shown["model_version"] == 1
+
+
+def test_score_show_without_model(database, db_path, capsys):
+    leads = build_closed_leads(database, won=3, lost=4)
+
+    code = main(["score", "show", str(leads[0].id), "--db", str(db_path)])
+    output = capsys.readouterr().out
+
+    assert code == 0
+    assert "rule score" in output
+    assert "47 more won, 46 more lost" in output
+
+
+def test_score_show_unknown_lead(database, db_path, capsys):
+    code = main(["score", "show", "00000000-0000-0000-0000-000000000001", "--db", str(db_path)])
+    assert code == 1
+    assert "not found" in capsys.readouterr().err
