@@ -259,3 +259,60 @@ def test_set_value_adds_missing_table() -> None:
     text = set_value("version = 1\n", "team.lead", "Tess")
 
     assert text == 'version = 1\n\n[team]\nlead = "Tess"\n'
+
+
+SEGMENT_WHEN = '''[[segments]]
+key = "dach_enterprise"
+label = "DACH enterprise"
+respond_within = "10m"
+clock = "business_hours"
+when = { all = [{ field = "country", in = ["Germany", "Austria", "Switzerland"] }, { field = "employees", at_least = 500 }] }
+
+'''
+
+
+def test_segment_when_condition_matches(tmp_path: Path, database: Database) -> None:
+    text = SHIPPED.replace("[[segments]]\nkey = \"enterprise_demo\"", SEGMENT_WHEN + "[[segments]]\nkey = \"enterprise_demo\"", 1)
+    playbook = parse_playbook(text)
+    from leaddesk.models import Lead
+
+    german = Lead(country="germany", employee_count=800, source="Demo request", segment="general")
+    french = Lead(country="France", employee_count=800, source="Demo request", segment="general")
+
+    assert playbook.segment_for(german).key == "dach_enterprise"
+    assert playbook.segment_for(french).key == "mid_market_form"
+    assert playbook.segment_input_columns == ("employee_count", "source", "country")
+
+
+def test_segment_when_rejects_activity() -> None:
+    text = SHIPPED.replace('source_contains = ["demo"]', 'source_contains = ["demo"]\nwhen = { activity = "pricing viewed" }', 1)
+
+    issues = check_playbook(text)
+
+    assert [issue.path for issue in issues] == ["segments[0].when"]
+    assert issues[0].message == "a segment condition cannot use activity"
+
+
+def test_import_uses_segment_when(tmp_path: Path, database: Database) -> None:
+    from sqlalchemy import select
+
+    from leaddesk.models import Lead
+    from leaddesk.services.importing import run_import
+
+    text = SHIPPED.replace("[[segments]]\nkey = \"enterprise_demo\"", SEGMENT_WHEN + "[[segments]]\nkey = \"enterprise_demo\"", 1)
+    with database.session() as session:
+        save_playbook_text(session, text)
+    source = tmp_path / "leads.csv"
+    source.write_text(
+        "Email,Country,Employees,Lead Source\n"
+        "a@one.de,Germany,800,Website form\n"
+        "b@two.fr,France,800,Website form\n"
+        "c@three.at,Austria,20,Website form\n",
+        encoding="utf-8",
+    )
+
+    run_import(database, source)
+
+    with database.session() as session:
+        segments = dict(session.execute(select(Lead.email, Lead.segment)).all())
+    assert segments == {"a@one.de": "dach_enterprise", "b@two.fr": "mid_market_form", "c@three.at": "general"}

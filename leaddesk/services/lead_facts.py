@@ -30,6 +30,19 @@ _COLUMNS = {
 }
 
 
+# The Lead columns each condition field reads; "custom.HEADER" fields read custom_fields.
+FIELD_COLUMNS = {
+    **{name: (column,) for name, column in _COLUMNS.items()},
+    "seniority": ("title", "seniority"),
+    "company_size_band": ("employee_count",),
+    "free_mail": ("email", "is_free_mail"),
+    "email_domain": ("email",),
+    "domain": ("domain", "derived_domain"),
+    "existing_customer": ("email", "domain", "derived_domain", "company"),
+    "owner": ("owner_id",),
+}
+
+
 def company_size_band(employees: int | None) -> str | None:
     if employees is None:
         return None

@@ -91,12 +91,14 @@ class ResponseClocks:
         return found
 
     def _rule(self, row: dict[str, Any]) -> SegmentRule:
-        key = (row["employee_count"], row["source"], row["segment"])
+        # The playbook's segment conditions may read more columns than employees and source.
+        columns = self.playbook.segment_input_columns
+        key = (row["segment"], *(_memo_key(row.get(column)) for column in columns))
         rule = self._rules.get(key)
         if rule is None:
             scratch = self._scratch
-            scratch.employee_count = row["employee_count"]
-            scratch.source = row["source"]
+            for column in columns:
+                setattr(scratch, column, row.get(column))
             scratch.segment = row["segment"]
             scratch.first_contacted_at = None
             # historical=True makes start_response_clock pick the segment without computing deadlines.
@@ -106,3 +108,8 @@ class ResponseClocks:
                 self._rules.clear()
             self._rules[key] = rule
         return rule
+
+
+def _memo_key(value: Any) -> Any:
+    """Return value in a hashable form; custom_fields is a dict."""
+    return tuple(sorted((str(key), str(item)) for key, item in value.items())) if isinstance(value, dict) else value

@@ -297,3 +297,19 @@ def _parse_field(raw: dict, path: str, issues: IssueCollector) -> Condition | No
         issues.add(where, f"{operator} needs a text or number, got {expected!r}", f'write {operator} = "SaaS"')
         return None
     return FieldCondition(name, operator, expected)
+
+
+def condition_fields(condition: Condition | None) -> list[str]:
+    """Return the field names a condition reads, with "activity" for activity conditions."""
+    if condition is None:
+        return []
+    if isinstance(condition, FieldCondition):
+        return [condition.name]
+    if isinstance(condition, ActivityCondition):
+        return ["activity"]
+    if isinstance(condition, Not):
+        return condition_fields(condition.item)
+    names: list[str] = []
+    for item in condition.items:
+        names.extend(condition_fields(item))
+    return names

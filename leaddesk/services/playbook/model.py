@@ -5,15 +5,17 @@ qualification rules, scoring, routing and reps. playbook.parser builds them from
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from leaddesk.services.business_calendar import BusinessCalendar
+from leaddesk.services.playbook.conditions import condition_fields
 
 if TYPE_CHECKING:
     from leaddesk.models import Lead
-    from leaddesk.services.playbook.conditions import Condition
+    from leaddesk.services.playbook.conditions import Condition, LeadFactsLike
 
 
 class ClockKind(str, enum.Enum):
@@ -56,8 +58,8 @@ class SegmentRule:
     """A segment of leads and its response SLA.
 
     A lead matches when every given condition holds: its employee count lies in
-    [min_employees, max_employees) and its source contains one of source_keywords
-    (case-insensitive). A rule with no condition matches every lead.
+    [min_employees, max_employees), its source contains one of source_keywords
+    (case-insensitive) and condition passes. A rule with no condition matches every lead.
     """
 
     key: str
@@ -70,8 +72,20 @@ class SegmentRule:
     max_employees: int | None = None
     source_keywords: tuple[str, ...] = ()
     escalation: tuple[EscalationStep, ...] = ()
+    # A further condition on the lead's fields ("when" in the file); activities are not allowed.
+    condition: Condition | None = None
 
-    def matches(self, lead: Lead) -> bool:
+    def matches(self, lead: Lead, facts: LeadFactsLike | None = None) -> bool:
+        """Return whether lead belongs to this segment; facts is required when the rule has a condition."""
+        if not self._matches_columns(lead):
+            return False
+        if self.condition is None:
+            return True
+        if facts is None:
+            raise ValueError(f"segment {self.key!r} has a condition, so matches() needs the lead's facts")
+        return self.condition.evaluate(facts).passed
+
+    def _matches_columns(self, lead: Lead) -> bool:
         if self.min_employees is not None or self.max_employees is not None:
             if lead.employee_count is None:
                 return False
@@ -185,10 +199,28 @@ class Playbook:
         return self.segments[-1]
 
     def segment_for(self, lead: Lead) -> SegmentRule:
+        facts = None
+        if any(rule.condition is not None for rule in self.segments):
+            from leaddesk.services.lead_facts import LeadFacts
+
+            facts = LeadFacts(lead, self, lead.received_at or datetime.now(timezone.utc))
         for rule in self.segments:
-            if rule.matches(lead):
+            if rule.matches(lead, facts):
                 return rule
         return self.segments[-1]
+
+    @functools.cached_property
+    def segment_input_columns(self) -> tuple[str, ...]:
+        """Return the Lead columns that decide a lead's segment, for callers that memoize segments."""
+        from leaddesk.services.lead_facts import FIELD_COLUMNS
+
+        columns = ["employee_count", "source"]
+        for rule in self.segments:
+            for name in condition_fields(rule.condition):
+                for column in FIELD_COLUMNS.get(name, ("custom_fields",)):
+                    if column not in columns:
+                        columns.append(column)
+        return tuple(columns)
 
     def rep_calendar(self, rep_name: str) -> BusinessCalendar:
         settings = self.reps.get(rep_name)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import holidays
 
 from leaddesk.services.business_calendar import BusinessCalendar, WorkingHours
-from leaddesk.services.playbook.conditions import Condition, parse_condition
+from leaddesk.services.playbook.conditions import Condition, condition_fields, parse_condition
 from leaddesk.services.playbook.durations import DURATION_HINT, parse_duration, parse_hours_range, parse_percent
 from leaddesk.services.playbook.issues import IssueCollector, PlaybookError, PlaybookIssue, closest, join_path
 from leaddesk.services.playbook.locate import key_lines, line_of
@@ -35,7 +35,10 @@ SUPPORTED_VERSION = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_LEVEL_KEYS = ("version", "calendar", "calendars", "segments", "customers", "qualification", "scoring", "routing", "reps", "team")
 CALENDAR_KEYS = ("timezone", "holidays", "holiday_region", "closed_dates", "hours")
-SEGMENT_KEYS = ("key", "label", "respond_within", "clock", "min_employees", "max_employees", "source_contains", "escalation")
+SEGMENT_KEYS = ("key", "label", "respond_within", "clock", "min_employees", "max_employees", "source_contains", "when", "escalation")
+# A segment is chosen once, when the lead arrives, so it cannot depend on later activity,
+# on its own segment or on values that other rules set later.
+FIELDS_NOT_FOR_SEGMENTS = ("activity", "segment", "owner", "score", "stage")
 QUALIFICATION_STAGES = ("mql", "sql")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SEGMENT_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -89,12 +92,14 @@ class _Builder:
         version = data.get("version", SUPPORTED_VERSION)
         if version != SUPPORTED_VERSION:
             self.issues.add("version", f"unsupported playbook version {version!r}", f"write version = {SUPPORTED_VERSION}")
+
         calendar = self.calendar(self.table(data, "calendar"), "calendar")
         calendars = {
             name: self.calendar(self.table(self.table(data, "calendars"), name, "calendars"), join_path("calendars", name))
             for name in self.table(data, "calendars")
         }
         segments = self.segments(data.get("segments"))
+
         customers = self.table(data, "customers")
         self.issues.check_keys(customers, "customers", ("domains", "companies"))
         reps = self.reps(self.table(data, "reps"), calendars)
@@ -104,6 +109,7 @@ class _Builder:
         if team_lead is not None and not isinstance(team_lead, str):
             self.issues.add("team.lead", f"invalid rep name {team_lead!r}", 'write lead = "Rep Name"')
             team_lead = None
+
         return Playbook(
             calendar=calendar,
             segments=segments,
@@ -256,6 +262,7 @@ class _Builder:
             self.issues.add(join_path(path, "key"), f"invalid segment key {key!r}", 'write lower-case letters, digits and "_", such as key = "mid_market"')
             return None
         label = data.get("label", key)
+
         clock_text = data.get("clock", "business_hours")
         try:
             clock = ClockKind(clock_text)
@@ -268,8 +275,21 @@ class _Builder:
         if minimum is not None and maximum is not None and maximum <= minimum:
             self.issues.add(join_path(path, "max_employees"), f"max_employees {maximum} is not above min_employees {minimum}", "raise max_employees or lower min_employees")
         keywords = tuple(word.casefold() for word in self.texts(data, "source_contains", path))
+
+        condition = None
+        if "when" in data:
+            condition = parse_condition(data["when"], join_path(path, "when"), self.issues)
+            used = sorted(set(condition_fields(condition)) & set(FIELDS_NOT_FOR_SEGMENTS))
+            if used:
+                self.issues.add(
+                    join_path(path, "when"),
+                    f"a segment condition cannot use {', '.join(used)}",
+                    "a lead's segment is set when it arrives, so use lead fields such as employees, country or industry",
+                )
+                condition = None
         ladder = self.escalation(data.get("escalation", []), join_path(path, "escalation"))
         escalate_after = next((step.after for step in ladder if step.after is not None), None)
+
         return SegmentRule(
             key=key,
             label=str(label),
@@ -281,6 +301,7 @@ class _Builder:
             max_employees=maximum,
             source_keywords=keywords,
             escalation=ladder,
+            condition=condition,
         )
 
     def budget(self, value: Any, path: str) -> tuple[BudgetKind, timedelta]:
