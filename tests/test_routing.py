@@ -226,3 +226,21 @@ def test_route_cli_hypothetical_lead(reps: Database, db_path: Path, capsys: pyte
 
     assert code == 0
     assert '"rep": "Ben"' in capsys.readouterr().out
+
+
+def test_route_cli_assign_sets_owner(reps: Database, db_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with reps.session() as session:
+        save_playbook_text(session, _playbook_text())
+        lead_id = _new_lead(session).id
+    reps.dispose()
+
+    assert main(["route", str(lead_id), "--assign", "--db", str(db_path), "--now", "2026-12-09T12:00:00Z"]) == 0
+
+    assert "route: Ana by rule 'Pool' (round_robin)" in capsys.readouterr().out
+    reopened = Database.open(db_path)
+    with reopened.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead.owner.name == "Ana"
+        kinds = session.scalars(select(Activity.kind).where(Activity.lead_id == lead_id)).all()
+        assert kinds == ["assignment"]
+    reopened.dispose()
