@@ -370,3 +370,24 @@ def test_logged_escalation_notifies_owner(database, reps):
     assert shown.notification.urgent is True
     assert ben.events == ()
     assert again.events == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"full_name": "Jo Doe", "first_name": "J"}, "Jo Doe"),
+        ({"first_name": "Jo", "last_name": "Doe"}, "Jo Doe"),
+        ({"email": "jo@example.com", "company": "Acme"}, "jo@example.com"),
+        ({"company": "Acme"}, "Acme"),
+        ({}, "(no name)"),
+    ],
+)
+def test_event_names_match_display_name(database, fields, expected):
+    with database.session() as session:
+        session.add(Lead(received_at=T0, response_due_at=T0 + minutes(5), **fields))
+    run_check(database, T0)
+
+    events = run_check(database, T0 + minutes(5)).events
+
+    assert [event.lead_name for event in events] == [expected]
+    assert Lead(**fields).display_name == expected
