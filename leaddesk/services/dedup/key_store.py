@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.orm import Session
 
 from leaddesk.services.dedup.blocking_keys import KEY_RULES_VERSION, blocking_keys
-from leaddesk.services.dedup.loading import fetch_all
+from leaddesk.services.dedup.loading import ID_CHUNK, fetch_all
 from leaddesk.services.dedup.normalize import MATCH_COLUMNS, normalize_lead_keys
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,6 @@ SOURCE_COLUMNS = (
     "city",
     "custom_fields",
 )
-
-# SQLite allows 999 bound parameters in old builds, so id lists are sent in chunks below that.
-ID_CHUNK = 500
 
 _SELECT_SOURCES = f"SELECT id, match_keys_hash, {', '.join(SOURCE_COLUMNS)} FROM leads"
 _UPDATE_KEYS = (

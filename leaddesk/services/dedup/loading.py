@@ -14,10 +14,11 @@ from collections.abc import Collection
 from sqlalchemy.engine import Connection
 
 from leaddesk.services.dedup.normalize import fold_text, given_names
-from leaddesk.services.dedup.scoring import LeadKeys, split_custom_fields
+from leaddesk.services.dedup.scoring import LeadKeys, email_facts, split_custom_fields
 
 logger = logging.getLogger(__name__)
 
+# SQLite before 3.32 allows at most 999 bound parameters, so id lists go in chunks below that.
 ID_CHUNK = 500
 
 _SELECT_LIVE = (
@@ -71,6 +72,7 @@ def _to_keys(row: tuple) -> LeadKeys:
         custom=custom,
         identifiers=identifiers,
         given_names=given_names(first or ""),
+        **email_facts(email),
     )
 
 

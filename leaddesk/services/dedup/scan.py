@@ -153,7 +153,7 @@ def find_similar(
 ) -> list[SimilarLead]:
     """Return up to limit live leads that an unsaved lead may duplicate, best first.
 
-    values holds lead fields by column name (first_name, email, phone, company, city,
+    values contains lead fields by column name (first_name, email, phone, company, city,
     custom_fields, ...); missing ones count as empty. A stored lead with the id values["id"]
     is left out, so a lead being edited does not find itself. Only leads scoring at least
     the review threshold are returned. Stored keys are used as they are, so a lead whose
@@ -222,21 +222,20 @@ def _score_pairs(
     cancel: Callable[[], bool] | None,
 ) -> tuple[list[PairScore], set[tuple[uuid.UUID, uuid.UUID]]]:
     """Score every pair but the rejected ones; return PairScores at or above review and the compatible pairs below it."""
-    total = len(pairs)
+    ordered = list(pairs - rejected) if rejected else list(pairs)
+    total = len(ordered)
     matches = []
     compatible = set()
-    for done, (low, high) in enumerate(pairs):
-        if done % PROGRESS_STEP == 0:
-            _report(progress, done, total)
-            _check(cancel)
-        if (low, high) in rejected:
-            continue
-        first, second = leads[low], leads[high]
-        score, evidence = evaluate_pair(first, second)
-        if score >= review:
-            matches.append(PairScore(first.id, second.id, score, reasons_of(evidence)))
-        elif score >= COMPATIBLE_SCORE:
-            compatible.add((first.id, second.id))
+    for start in range(0, total, PROGRESS_STEP):
+        _report(progress, start, total)
+        _check(cancel)
+        for low, high in ordered[start : start + PROGRESS_STEP]:
+            first, second = leads[low], leads[high]
+            score, evidence = evaluate_pair(first, second)
+            if score >= review:
+                matches.append(PairScore(first.id, second.id, score, reasons_of(evidence)))
+            elif score >= COMPATIBLE_SCORE:
+                compatible.add((first.id, second.id))
     _report(progress, total, total)
     return matches, compatible
 
@@ -265,8 +264,8 @@ def _demote_common_identifiers(blocks: list[tuple[str, list[str]]], leads: dict[
 def _drop_common_custom_values(leads: dict[str, LeadKeys]) -> None:
     """Leave out of the comparison each custom text value that more than COMMON_VALUE_LEADS leads share.
 
-    A value such as "Webinar" or "Software" in a lead-source or industry column says
-    nothing about who a lead is, and would otherwise add up to a match.
+    A value such as "Webinar" or "Software" in a lead-source or industry column is no
+    evidence of who a lead is, and several of them would otherwise add up to a match.
     """
     counts = Counter(item for lead in leads.values() for item in lead.custom.items())
     common = {item for item, count in counts.items() if count > COMMON_VALUE_LEADS}
@@ -274,8 +273,8 @@ def _drop_common_custom_values(leads: dict[str, LeadKeys]) -> None:
         return
     for stored_id, lead in leads.items():
         if lead.custom and not common.isdisjoint(lead.custom.items()):
-            kept = {name: value for name, value in lead.custom.items() if (name, value) not in common}
-            leads[stored_id] = replace(lead, custom=kept)
+            rare = {name: value for name, value in lead.custom.items() if (name, value) not in common}
+            leads[stored_id] = replace(lead, custom=rare)
 
 
 def _report(progress: ProgressCallback | None, done: int, total: int) -> None:

@@ -84,6 +84,9 @@ class LeadKeys:
     identifiers: dict[str, str] = field(default_factory=dict)
     # The given names first_name may stand for (itself, and full forms of a nickname).
     given_names: frozenset[str] = frozenset()
+    # The e-mail's domain, and whether it is a free-mail provider's.
+    email_domain: str | None = None
+    free_mail: bool = False
 
     @classmethod
     def from_row(cls, row: Any) -> LeadKeys:
@@ -103,11 +106,20 @@ class LeadKeys:
             custom=custom,
             identifiers=identifiers,
             given_names=given_names(row["match_first_name"] or ""),
+            **email_facts(row["match_email"]),
         )
 
     @property
     def has_person_name(self) -> bool:
         return bool(self.first_name or self.last_name)
+
+
+def email_facts(email: str | None) -> dict[str, Any]:
+    """Return the email_domain and free_mail fields of LeadKeys for a match e-mail."""
+    if not email:
+        return {"email_domain": None, "free_mail": False}
+    domain = email.rpartition("@")[2]
+    return {"email_domain": domain, "free_mail": is_free_mail(domain)}
 
 
 def split_custom_fields(custom_fields: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
@@ -201,8 +213,8 @@ def _compare_emails(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
         evidence.append((SAME_EMAIL, "same e-mail {}", (a.email,), True))
         return
 
-    domain_a, domain_b = a.email.rpartition("@")[2], b.email.rpartition("@")[2]
-    if domain_a == domain_b and not is_free_mail(domain_a):
+    domain_a, domain_b = a.email_domain, b.email_domain
+    if domain_a == domain_b and not a.free_mail:
         evidence.append((DIFFERENT_WORK_EMAILS_SAME_DOMAIN, "two different work e-mails at {}", (domain_a,), False))
     else:
         evidence.append((DIFFERENT_EMAILS, "different e-mails", (), False))
