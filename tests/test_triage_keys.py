@@ -384,3 +384,28 @@ def test_notification_buttons_act(qtbot, window, leads, database):
     with qtbot.waitSignal(window.detail_shown, timeout=5000):
         handle_action(window, window.banner, notification, "open")
     assert window.detail_pane.lead_id == leads["waiting"]
+
+
+def test_reminder_settings_saved(qtbot, window, database):
+    from leaddesk.services.notifications.preferences import Scope, load_preferences
+    from leaddesk.ui.reminder_settings_dialog import ReminderSettingsDialog
+
+    window.reminders.open_settings(window)
+    qtbot.waitUntil(lambda: isinstance(window.reminders.settings_dialog, ReminderSettingsDialog))
+    dialog = window.reminders.settings_dialog
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    dialog.scope_combo.setCurrentIndex(dialog.scope_combo.findData("mine"))
+    assert not ok.isEnabled()
+    assert dialog.error_label.text().startswith("Pick the rep you are")
+    dialog.rep_combo.setCurrentIndex(dialog.rep_combo.findData("Ana Lopez"))
+    dialog.quiet_check.setChecked(True)
+    assert ok.isEnabled()
+
+    with qtbot.waitSignal(window.reminders.checked, timeout=5000):
+        dialog.accept()
+
+    with database.session() as session:
+        saved = load_preferences(session, "tester", "UTC")
+    assert saved.scope is Scope.MINE
+    assert saved.rep_name == "Ana Lopez"
+    assert (saved.quiet_start.hour, saved.quiet_end.hour) == (20, 8)

@@ -15,13 +15,17 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.services import scheduler
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, Notifier
-from leaddesk.services.notifications.preferences import load_preferences
+from leaddesk.models import Rep
+from leaddesk.services.notifications.preferences import NotifyPreferences, load_preferences, save_preferences
 from leaddesk.services.playbook import load_playbook, system_timezone_name
+from leaddesk.ui.reminder_settings_dialog import ReminderSettingsDialog
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ class ReminderTimer(QObject):
         self.clock = clock
         self.zone_name = zone_name
         self.next_wake: datetime | None = None
+        self.settings_dialog: ReminderSettingsDialog | None = None
         self._checking = False
         self._check_again = False
         self.watch = ClockWatch(clock, zone_name, monotonic)
@@ -144,6 +149,31 @@ class ReminderTimer(QObject):
         self.next_wake = next_wake
         delay = scheduler.arm_delay(next_wake, now, MAX_ARM)
         self.wake_timer.start(int(delay.total_seconds() * 1000))
+
+    def open_settings(self, parent: QWidget) -> None:
+        """Show the reminder settings; saving them re-checks with the new settings."""
+        user, zone_name = self.user, self.zone_name()
+
+        def load(session: Session) -> tuple[NotifyPreferences, list[str]]:
+            names = list(session.scalars(select(Rep.name).where(Rep.active.is_(True)).order_by(Rep.name)))
+            return load_preferences(session, user, zone_name), names
+
+        self.runner.read(load, on_success=lambda loaded: self._show_settings(parent, *loaded), description="load reminder settings")
+
+    def _show_settings(self, parent: QWidget, current: NotifyPreferences, rep_names: list[str]) -> None:
+        dialog = ReminderSettingsDialog(current, rep_names, parent)
+        self.settings_dialog = dialog
+
+        def save() -> None:
+            chosen = dialog.preferences()
+            self.runner.write(
+                lambda session: save_preferences(session, chosen),
+                on_success=lambda _result: self.check_now(),
+                description="save reminder settings",
+            )
+
+        dialog.accepted.connect(save)
+        dialog.open()
 
     def _on_application_state(self, state: Qt.ApplicationState) -> None:
         if state == Qt.ApplicationState.ApplicationActive:
