@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from sqlalchemy import select
 
 from leaddesk.models import Activity, FollowUp, Lead, Rep
@@ -291,7 +291,7 @@ def test_question_mark_opens_sheet(qtbot, window):
     assert isinstance(sheet, ShortcutSheet)
     assert sheet.isVisible()
     assert [keys for keys, _text in sheet.rows()] == [
-        "↓ / j", "↑ / k", "Enter", "c", "l", "m", "n", "f", "s", "e", "/", "Ctrl+Z", "?"
+        "↓ / j", "↑ / k", "Enter", "c", "l", "m", "n", "f", "s", "e", "b", "/", "Ctrl+Z", "?"
     ]
 
 
@@ -409,3 +409,17 @@ def test_reminder_settings_saved(qtbot, window, database):
     assert saved.scope is Scope.MINE
     assert saved.rep_name == "Ana Lopez"
     assert (saved.quiet_start.hour, saved.quiet_end.hour) == (20, 8)
+
+
+def test_b_shows_next_best_action(qtbot, window, leads, database):
+    with database.session() as session:
+        session.get(Lead, leads["overdue"]).phone = "+81 3 5550 0101"
+
+    press(qtbot, window, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: isinstance(window.triage.dialog, QMessageBox))
+    box = window.triage.dialog
+
+    # 10:00 UTC on Monday 4 May 2026 is 19:00 in Tokyo, after calling hours.
+    assert box.text() == "Next: call at Tue 09:00 their time (Asia/Tokyo)."
+    assert box.informativeText().splitlines()[0] == "The lead's timezone is Asia/Tokyo (from the phone number)."
+    box.close()

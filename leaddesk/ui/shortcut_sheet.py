@@ -17,6 +17,7 @@ SHORTCUTS = (
     ("f", QT_TRANSLATE_NOOP("ShortcutSheet", "Plan a follow-up")),
     ("s", QT_TRANSLATE_NOOP("ShortcutSheet", "Snooze the next follow-up")),
     ("e", QT_TRANSLATE_NOOP("ShortcutSheet", "Mark the next follow-up done")),
+    ("b", QT_TRANSLATE_NOOP("ShortcutSheet", "Suggest the next best action, with reasons")),
     ("/", QT_TRANSLATE_NOOP("ShortcutSheet", "Search")),
     ("Ctrl+Z", QT_TRANSLATE_NOOP("ShortcutSheet", "Undo the last action (for 30 seconds)")),
     ("?", QT_TRANSLATE_NOOP("ShortcutSheet", "Show this sheet")),

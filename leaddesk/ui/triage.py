@@ -1,4 +1,4 @@
-"""Keyboard triage on the inbox: the actions behind c, l, m, n, f, s, e, /, ?, Enter and Ctrl+Z.
+"""Keyboard triage on the inbox: the actions behind c, l, m, n, f, s, e, b, /, ?, Enter and Ctrl+Z.
 
 Every action runs on the write lane together with a snapshot of the lead, so Ctrl+Z can
 undo the last one for triage_undo.UNDO_WINDOW.
@@ -11,19 +11,21 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, QObject, QPoint, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import ActivityKind, CallOutcome, FollowUp, Lead
-from leaddesk.services import activities, follow_ups, lead_actions, triage_undo
+from leaddesk.services import activities, follow_ups, lead_actions, next_best_action, triage_undo
 from leaddesk.services.activities import ActivityError
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
+from leaddesk.services.playbook import team_timezone
 from leaddesk.services.triage_undo import UndoError, UndoRecord
 from leaddesk.ui.activity_dialog import ActivityDialog
 from leaddesk.ui.email_dialog import EmailDialog
@@ -64,6 +66,7 @@ class TriageController(QObject):
             "contacted": self.mark_contacted,
             "log_activity": self.ask_activity,
             "email": self.ask_email,
+            "next_best_action": self.show_next_best_action,
             "note": self.ask_note,
             "follow_up": self.ask_follow_up,
             "snooze": self.show_snooze_menu,
@@ -152,6 +155,38 @@ class TriageController(QObject):
             return
         summary = f"Email: {email.subject} ({dialog.template_key()} template)"
         self.log_activity(lead_id, ActivityKind.EMAIL, summary, None)
+
+    def show_next_best_action(self) -> None:
+        """Show which channel to use next, when and why, for the current lead."""
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id, _version, name = lead
+        now = self.window.clock()
+
+        def work(session: Session) -> next_best_action.Suggestion:
+            return next_best_action.suggest(session, lead_id, now, team_timezone(session))
+
+        self.window.runner.read(
+            work,
+            on_success=lambda suggestion: self._show_suggestion(name, suggestion),
+            on_failure=self._on_failed,
+            description="suggest the next action",
+        )
+
+    def _show_suggestion(self, name: str, suggestion: next_best_action.Suggestion) -> None:
+        if suggestion.channel is None or suggestion.at is None:
+            headline = self.tr("No outreach suggested.")
+        else:
+            local = suggestion.at.astimezone(ZoneInfo(suggestion.lead_zone))
+            headline = self.tr("Next: {channel} at {time} their time ({zone}).").format(
+                channel=suggestion.channel.value, time=local.strftime("%a %H:%M"), zone=suggestion.lead_zone
+            )
+            if suggestion.template_key:
+                headline += " " + self.tr("Template: {template}.").format(template=suggestion.template_key)
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Next best action for {name}").format(name=name), headline, QMessageBox.StandardButton.Close, self.window)
+        box.setInformativeText("\n".join(suggestion.reasons))
+        self._open_dialog(box, None)
 
     def ask_note(self) -> None:
         lead = self.current_lead()
