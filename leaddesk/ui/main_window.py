@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
 from leaddesk.services.notifications.notifier import Notifier
+from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.desktop_notifier import choose_notifier
 from leaddesk.ui.detail_pane import DetailPane
 from leaddesk.ui.filter_bar import FilterBar
@@ -126,7 +128,12 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail_pane)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.splitter, self.tr("Inbox"))
+        # The dashboard reads every lead the first time its tab is shown.
+        self.dashboard = DashboardTab(self.runner, self.clock, self.tabs)
+        self.tabs.addTab(self.dashboard, self.tr("Dashboard"))
+        self.setCentralWidget(self.tabs)
 
         self._build_menus()
         self._build_status_bar()
@@ -195,6 +202,10 @@ class MainWindow(QMainWindow):
         board_action.setShortcut(QKeySequence(self.tr("Ctrl+B")))
         board_action.triggered.connect(lambda: open_board(self))
         view_menu.addAction(board_action)
+        dashboard_action = QAction(self.tr("&Dashboard"), self)
+        dashboard_action.setShortcut(QKeySequence(self.tr("Ctrl+Shift+K")))
+        dashboard_action.triggered.connect(lambda: self.tabs.setCurrentWidget(self.dashboard))
+        view_menu.addAction(dashboard_action)
         reminders_action = QAction(self.tr("Reminder &settings..."), self)
         reminders_action.triggered.connect(lambda: self.reminders.open_settings(self))
         view_menu.addAction(reminders_action)

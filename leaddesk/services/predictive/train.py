@@ -44,7 +44,7 @@ TRAINING_THREADS = 1
 Progress = Callable[[float, str], None]
 
 
-class NotEnoughDataError(Exception):
+class NotEnoughDataError(ValueError):
     """Too few closed leads of a class to train and validate a model."""
 
     def __init__(self, won: int, lost: int, minimum: int = MIN_PER_CLASS) -> None:

@@ -1,0 +1,33 @@
+"""The weekly retraining schedule: whether it is on, and whether the active model is old enough to retrain."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from leaddesk.models import Setting
+from leaddesk.services.database import Database
+from leaddesk.services.predictive.store import load_active_model
+
+RETRAIN_KEY = "predictive.retrain_weekly"
+RETRAIN_INTERVAL = timedelta(days=7)
+
+
+def retrain_weekly_enabled(database: Database) -> bool:
+    with database.session() as session:
+        setting = session.get(Setting, RETRAIN_KEY)
+        return setting is not None and setting.value == "1"
+
+
+def set_retrain_weekly(database: Database, enabled: bool) -> None:
+    with database.session() as session:
+        session.merge(Setting(key=RETRAIN_KEY, value="1" if enabled else "0"))
+
+
+def retrain_due(database: Database, now: datetime) -> bool:
+    """Return whether weekly retraining is on and the newest model is RETRAIN_INTERVAL old or there is none."""
+    if database.path is None or not retrain_weekly_enabled(database):
+        return False
+    active = load_active_model(database.path)
+    if active is None:
+        return True
+    return now - datetime.fromisoformat(active.trained_at) >= RETRAIN_INTERVAL

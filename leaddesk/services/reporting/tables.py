@@ -1,0 +1,173 @@
+"""The dashboard's charts as plain tables: what each chart plots, and what its CSV or XLSX export holds.
+
+The UI draws each table as a chart, so the exported numbers are exactly the plotted ones.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leaddesk.services.reporting.dashboard import DashboardReport
+from leaddesk.services.reporting.funnel import LEVEL_LABELS, LEVELS
+
+# Chart kinds of a table: grouped vertical bars, horizontal bars, lines or a heatmap.
+BAR = "bar"
+HORIZONTAL_BAR = "horizontal_bar"
+LINE = "line"
+HEATMAP = "heatmap"
+
+# Sources beyond this many, by leads, are left out of the per-source charts (not the exports' totals).
+MAX_SOURCES_PLOTTED = 8
+SECONDS_PER_MINUTE = 60
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    key: str
+    title: str
+    kind: str
+    # The first column names the category; the others are numeric series (None for no value).
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    # Unit of the numeric columns, shown on the value axis.
+    unit: str = ""
+    # How many numeric columns the chart plots, from the left; None plots all. The rest are export-only.
+    plotted: int | None = None
+
+    @property
+    def plotted_headers(self) -> tuple[str, ...]:
+        numeric = self.headers[1:]
+        return numeric if self.plotted is None else numeric[: self.plotted]
+
+    def write_csv(self, path: Path) -> None:
+        with Path(path).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(self.headers)
+            writer.writerows(["" if value is None else value for value in row] for row in self.rows)
+
+    def write_xlsx(self, path: Path) -> None:
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        # Excel limits sheet names to 31 characters.
+        sheet.title = self.title[:31].replace("/", "-")
+        sheet.append(list(self.headers))
+        for row in self.rows:
+            sheet.append(list(row))
+        workbook.save(path)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / SECONDS_PER_MINUTE, 1)
+
+
+def _speed_rows(groups) -> tuple[tuple[Any, ...], ...]:
+    return tuple(
+        (name, _minutes(stats.median_wall), _minutes(stats.p90_wall), _minutes(stats.median_business),
+         _minutes(stats.p90_business))
+        for name, stats in groups.items()
+        if stats.contacted
+    )
+
+
+SPEED_HEADERS = ("group", "median wall", "p90 wall", "median business", "p90 business")
+
+
+def speed_tables(report: DashboardReport) -> list[ChartTable]:
+    speed = report.speed
+    return [
+        ChartTable("speed_by_segment", "Speed to lead by segment", BAR, ("segment", *SPEED_HEADERS[1:]),
+                   _speed_rows(speed.by_segment), "minutes"),
+        ChartTable("speed_by_rep", "Speed to lead by rep", BAR, ("rep", *SPEED_HEADERS[1:]),
+                   _speed_rows(speed.by_rep), "minutes"),
+        ChartTable("speed_trend", "Speed to lead by week of arrival", LINE, ("week", *SPEED_HEADERS[1:]),
+                   _speed_rows(speed.by_week), "minutes"),
+    ]
+
+
+def sla_tables(report: DashboardReport) -> list[ChartTable]:
+    sla = report.sla
+    headers = ("percent met", "met", "breached")
+    hours = tuple(f"{hour:02d}" for hour in range(24))
+    return [
+        ChartTable("sla_by_segment", "SLA met by segment", HORIZONTAL_BAR, ("segment", *headers),
+                   tuple((name, value.percent_met, value.met, value.breached) for name, value in sla.by_segment.items()),
+                   "percent", plotted=1),
+        ChartTable("sla_by_rep", "SLA met by rep", HORIZONTAL_BAR, ("rep", *headers),
+                   tuple((name, value.percent_met, value.met, value.breached) for name, value in sla.by_rep.items()),
+                   "percent", plotted=1),
+        ChartTable("sla_breach_heatmap", "SLA breaches by rep and hour of arrival", HEATMAP, ("rep", *hours),
+                   tuple((name, *counts) for name, counts in sla.breach_heatmap.items()), "breaches"),
+    ]
+
+
+def funnel_tables(report: DashboardReport) -> list[ChartTable]:
+    steps = tuple(
+        (LEVEL_LABELS[step.level], step.reached, step.skipped, step.rate_from_previous, step.median_days_in_stage)
+        for step in report.funnel.steps
+    )
+    top_sources = sorted(report.funnel.by_source.items(), key=lambda item: -item[1][0])[:MAX_SOURCES_PLOTTED]
+    return [
+        ChartTable("funnel", "Conversion funnel", HORIZONTAL_BAR,
+                   ("stage", "leads", "skipped", "rate from previous %", "median days in stage"), steps, "leads",
+                   plotted=1),
+        ChartTable("funnel_by_source", "Funnel by source", BAR, ("source", *(LEVEL_LABELS[level] for level in LEVELS)),
+                   tuple((source, *counts) for source, counts in top_sources), "leads"),
+    ]
+
+
+def completeness_tables(report: DashboardReport) -> list[ChartTable]:
+    completeness = report.completeness
+    return [
+        ChartTable("completeness_by_field", "Data completeness by field", HORIZONTAL_BAR, ("field", "percent filled"),
+                   tuple(completeness.by_field.items()), "percent"),
+        ChartTable("completeness_by_source", "Data completeness by source", HORIZONTAL_BAR,
+                   ("source", "percent filled", "leads"),
+                   tuple((source, percent, leads) for source, (leads, percent)
+                         in sorted(completeness.by_source.items(), key=lambda item: -item[1][0])[:MAX_SOURCES_PLOTTED]),
+                   "percent", plotted=1),
+    ]
+
+
+def score_tables(report: DashboardReport) -> list[ChartTable]:
+    tables = [
+        ChartTable("score_distribution", "Score distribution", BAR, ("score", "leads"),
+                   tuple(report.scores.buckets.items()), "leads"),
+    ]
+    if report.model:
+        tables.append(ChartTable(
+            "model_calibration", f"Model calibration (version {report.model['version']}, held out)", LINE,
+            ("predicted bin", "mean predicted %", "observed %"),
+            tuple((f"{row['from']:.1f}-{row['to']:.1f}", round(row["mean_predicted"] * 100, 1),
+                   round(row["observed_rate"] * 100, 1)) for row in report.model["calibration"]),
+            "percent"))
+        tables.append(ChartTable(
+            "model_lift", "Model lift by decile (held out)", BAR, ("decile", "lift", "conversion rate %"),
+            tuple((str(row["decile"]), row["lift"], round(row["conversion_rate"] * 100, 1))
+                  for row in report.model["lift_by_decile"]),
+            "times the mean rate", plotted=1))
+    return tables
+
+
+def leading_tables(report: DashboardReport) -> list[ChartTable]:
+    leading = report.leading
+    rows = tuple((state.replace("_", " "), count) for state, count in leading.by_sla_state.items())
+    rows += (("overdue follow-ups", leading.overdue_follow_ups), ("no next step", leading.no_next_step))
+    return [ChartTable("leading_indicators", f"Open leads ({leading.open_leads}): leading indicators", HORIZONTAL_BAR,
+                       ("indicator", "leads"), rows, "leads")]
+
+
+def dashboard_tables(report: DashboardReport) -> list[ChartTable]:
+    """Return every chart of the dashboard in display order."""
+    return [
+        *leading_tables(report),
+        *speed_tables(report),
+        *sla_tables(report),
+        *funnel_tables(report),
+        *completeness_tables(report),
+        *score_tables(report),
+    ]

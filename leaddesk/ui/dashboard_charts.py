@@ -1,0 +1,191 @@
+"""Draw a ChartTable as a QtCharts chart, or as a painted heatmap for the rep x hour table.
+
+QtCharts (PySide6-Addons) is used because it ships with the Qt LeadDesk already runs on,
+draws offline without a browser engine, and renders to PNG and PDF through QWidget.grab().
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QMargins, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from leaddesk.services.reporting.tables import HEATMAP, HORIZONTAL_BAR, LINE, ChartTable
+
+CHART_HEIGHT = 280
+# Categories with longer names are cut on the axis; the exports keep the full name.
+MAX_LABEL_CHARS = 18
+
+
+# Height per category of a horizontal bar chart, so that Qt does not elide the axis labels.
+ROW_HEIGHT = 26
+_ISO_DATE = re.compile(r"^\d{4}-(\d{2}-\d{2})$")
+
+
+def _label(value: object) -> str:
+    text = str(value)
+    match = _ISO_DATE.match(text)
+    if match:
+        # Weeks are labelled by month and day to fit the axis; the exports keep the year.
+        return match.group(1)
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def _value_axis(table: ChartTable, maximum: float) -> QValueAxis:
+    axis = QValueAxis()
+    axis.setTitleText(table.unit)
+    if table.unit == "percent":
+        axis.setRange(0, 100)
+    else:
+        axis.setRange(0, maximum * 1.05 if maximum > 0 else 1)
+        axis.applyNiceNumbers()
+    axis.setLabelFormat("%.0f" if axis.max() >= 10 else "%.1f")
+    return axis
+
+
+def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
+    series = QHorizontalBarSeries() if horizontal else QBarSeries()
+    count = len(table.plotted_headers)
+    maximum = 0.0
+    for column, header in enumerate(table.plotted_headers, start=1):
+        bar_set = QBarSet(header)
+        for row in table.rows:
+            value = _number(row[column])
+            maximum = max(maximum, value)
+            bar_set.append(value)
+        series.append(bar_set)
+    series.setLabelsVisible(len(table.rows) * count <= 12)
+    chart.addSeries(series)
+    categories = QBarCategoryAxis()
+    categories.append([_label(row[0]) for row in table.rows])
+    values = _value_axis(table, maximum)
+    if horizontal:
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
+    else:
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(categories)
+    series.attachAxis(values)
+    chart.legend().setVisible(count > 1)
+
+
+# With more categories than this, axis labels are turned so that each one fits.
+MAX_LEVEL_LABELS = 8
+
+
+def _line_chart(chart: QChart, table: ChartTable) -> None:
+    categories = QBarCategoryAxis()
+    categories.append([_label(row[0]) for row in table.rows])
+    if len(table.rows) > MAX_LEVEL_LABELS:
+        categories.setLabelsAngle(-90)
+    maximum = max((_number(value) for row in table.rows for value in row[1:]), default=0.0)
+    values = _value_axis(table, maximum)
+    chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+    for column, header in enumerate(table.plotted_headers, start=1):
+        series = QLineSeries()
+        series.setName(header)
+        series.setPointsVisible(True)
+        for index, row in enumerate(table.rows):
+            if row[column] is not None:
+                series.append(index, _number(row[column]))
+        chart.addSeries(series)
+        series.attachAxis(categories)
+        series.attachAxis(values)
+    chart.legend().setVisible(len(table.plotted_headers) > 1)
+
+
+class HeatmapView(QWidget):
+    """A grid of cells shaded by count, one row per category and one column per numeric header."""
+
+    def __init__(self, table: ChartTable, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self.setMinimumHeight(CHART_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, CHART_HEIGHT)
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        painter.setPen(QColor("#222"))
+        title = QFont(self.font())
+        title.setBold(True)
+        painter.setFont(title)
+        painter.drawText(QRectF(0, 4, self.width(), 22), Qt.AlignmentFlag.AlignHCenter, self.table.title)
+        painter.setFont(self.font())
+
+        rows = self.table.rows
+        columns = self.table.headers[1:]
+        if not rows:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No breaches in this selection")
+            return
+        left, top, bottom_space = 110, 32, 24
+        cell_width = (self.width() - left - 8) / len(columns)
+        cell_height = min(28.0, (self.height() - top - bottom_space) / len(rows))
+        maximum = max((_number(value) for row in rows for value in row[1:]), default=0.0) or 1.0
+
+        for row_index, row in enumerate(rows):
+            y = top + row_index * cell_height
+            painter.setPen(QColor("#222"))
+            painter.drawText(QRectF(4, y, left - 8, cell_height),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, _label(row[0]))
+            for column_index, value in enumerate(row[1:]):
+                share = _number(value) / maximum
+                # White for zero, through to a strong red for the busiest cell.
+                color = QColor.fromRgbF(1.0, 1.0 - 0.8 * share, 1.0 - 0.8 * share)
+                cell = QRectF(left + column_index * cell_width, y, cell_width - 1, cell_height - 1)
+                painter.fillRect(cell, color)
+                if value:
+                    painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(value))
+
+        label_y = top + len(rows) * cell_height + 2
+        for column_index, header in enumerate(columns):
+            if column_index % 2 == 0:
+                painter.drawText(QRectF(left + column_index * cell_width, label_y, cell_width * 2, 18),
+                                 Qt.AlignmentFlag.AlignLeft, header)
+        painter.end()
+
+
+def chart_widget(table: ChartTable, parent: QWidget | None = None) -> QWidget:
+    """Return a widget that draws table: a QChartView, or a HeatmapView for heatmap tables."""
+    if table.kind == HEATMAP:
+        return HeatmapView(table, parent)
+    chart = QChart()
+    chart.setTitle(table.title)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    if not table.rows:
+        chart.setTitle(f"{table.title}: no data in this selection")
+    elif table.kind == LINE:
+        _line_chart(chart, table)
+    else:
+        _bar_chart(chart, table, horizontal=table.kind == HORIZONTAL_BAR)
+    view = QChartView(chart, parent)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    height = CHART_HEIGHT
+    if table.kind == HORIZONTAL_BAR:
+        height = max(CHART_HEIGHT, 110 + ROW_HEIGHT * len(table.rows))
+    view.setMinimumHeight(height)
+    return view
+

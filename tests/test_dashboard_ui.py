@@ -1,0 +1,132 @@
+"""The dashboard tab on real widgets: charts, filters, exports, the PDF report and training."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtGui import QImage
+
+from leaddesk.ui.dashboard_tab import DashboardTab
+from leaddesk.ui.main_window import MainWindow
+from leaddesk.ui.tasks import TaskRunner
+from predictive_history import build_closed_leads
+from reporting_history import NOW, build_history
+
+
+@pytest.fixture
+def tab(qtbot, database):
+    build_history(database)
+    runner = TaskRunner(database, synchronous=True)
+    widget = DashboardTab(runner, clock=lambda: NOW)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 900)
+    widget.reload()
+    return widget
+
+
+def card(tab: DashboardTab, key: str):
+    return next(card for card in tab.cards if card.table.key == key)
+
+
+def test_dashboard_draws_every_chart(tab):
+    keys = [card.table.key for card in tab.cards]
+    assert tab.report.leads == 6
+    assert len(keys) == 12
+    assert "speed_by_segment" in keys
+    assert "sla_breach_heatmap" in keys
+    assert "model_calibration" not in keys
+    assert card(tab, "funnel").table.rows[1] == ("Contacted", 4, 1, 66.7, 1.5)
+
+
+def test_dashboard_owner_filter(tab):
+    tab.owner.setCurrentIndex(tab.owner.findText("Ana"))
+
+    assert tab.report.leads == 2
+    assert tab.report.filter.owners == frozenset({"Ana"})
+    assert card(tab, "sla_by_rep").table.rows == (("Ana", 50.0, 1, 1),)
+
+
+def test_dashboard_period_filter(tab):
+    # Last 7 days from 2026-03-11 12:00: leads A (Friday 03-06 17:50), B, D and E.
+    tab.period.setCurrentIndex(1)
+
+    assert tab.report.leads == 4
+
+
+def test_chart_exports_png_csv_xlsx(tab, tmp_path):
+    funnel = card(tab, "funnel")
+    heatmap = card(tab, "sla_breach_heatmap")
+
+    funnel.save_png(tmp_path / "funnel.png")
+    heatmap.save_png(tmp_path / "heatmap.png")
+    funnel.save_csv(tmp_path / "funnel.csv")
+    funnel.save_xlsx(tmp_path / "funnel.xlsx")
+
+    for name in ("funnel.png", "heatmap.png"):
+        image = QImage(str(tmp_path / name))
+        assert not image.isNull()
+        assert image.width() > 100
+        assert image.height() > 100
+    with (tmp_path / "funnel.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["stage", "leads", "skipped", "rate from previous %", "median days in stage"]
+    assert rows[1] == ["New", "6", "0", "", "1.34"]
+    sheet = load_workbook(tmp_path / "funnel.xlsx").active
+    assert sheet["A3"].value == "Contacted"
+    assert sheet["B3"].value == 4
+
+
+def test_pdf_report_opens(tab, tmp_path):
+    from PySide6.QtPdf import QPdfDocument
+
+    path = tmp_path / "dashboard.pdf"
+    tab.export_pdf(path)
+    document = QPdfDocument()
+    error = document.load(str(path))
+
+    assert path.read_bytes().startswith(b"%PDF")
+    assert error == QPdfDocument.Error.None_
+    # Twelve charts, three per page.
+    assert document.pageCount() == 4
+
+
+def test_training_too_little_data(tab):
+    tab.train_model()
+
+    assert "too few closed leads" in tab.model_status.text()
+    assert tab.train_button.isEnabled()
+    assert not tab.progress.isVisible()
+
+
+def test_training_adds_model_charts(qtbot, database):
+    build_closed_leads(database, won=150, lost=250)
+    runner = TaskRunner(database, synchronous=True)
+    tab = DashboardTab(runner, clock=lambda: NOW)
+    qtbot.addWidget(tab)
+    tab.reload()
+
+    with qtbot.waitSignal(tab.training_finished, timeout=120_000):
+        tab.train_model()
+
+    keys = [card.table.key for card in tab.cards]
+    assert "model_calibration" in keys
+    assert "model_lift" in keys
+    assert "version 1" in tab.model_status.text()
+    lift = card(tab, "model_lift").table.rows
+    assert len(lift) == 10
+    assert lift[0][1] > lift[-1][1]
+
+
+def test_main_window_dashboard_tab(qtbot, database):
+    build_history(database)
+    window = MainWindow(database, clock=lambda: NOW, actor="tester")
+    qtbot.addWidget(window)
+    window.show()
+
+    window.tabs.setCurrentWidget(window.dashboard)
+
+    assert window.tabs.tabText(1) == "Dashboard"
+    qtbot.waitUntil(lambda: window.dashboard.report is not None, timeout=10_000)
+    assert window.dashboard.report.leads == 6
