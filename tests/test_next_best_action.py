@@ -72,7 +72,7 @@ def test_overdue_lead_in_tokyo_waits_for_morning(database):
         "The lead's timezone is Asia/Tokyo (from the phone number).",
         "The response deadline passed 12 min ago and nobody has contacted the lead.",
         "A first call answers fastest; the lead has a phone number.",
-        "It is 03:00 for the lead, so wait until Tue 09:00 their time.",
+        "It is Tue 03:00 for the lead, so wait until Tue 09:00 their time.",
     )
 
 
@@ -133,6 +133,14 @@ def test_channel_from_similar_leads(database):
 
     assert suggestion.channel is Channel.CALL
     assert suggestion.reasons[1] == "In segment 'mid_market', calls reached 4 of 6; emails reached 1 of 6 similar leads, so call."
+
+
+def test_deadline_reason_units(database):
+    lead_id = add_lead(database, full_name="Late Lou", response_due_at=NOW - timedelta(hours=13, minutes=54))
+
+    assert suggest(database, lead_id).reasons[1] == (
+        "The response deadline passed 13 h 54 min ago and nobody has contacted the lead."
+    )
 
 
 def test_zone_falls_back_to_team():

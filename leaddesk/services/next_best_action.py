@@ -65,7 +65,7 @@ def suggest(session: Session, lead_id: uuid.UUID, now: datetime, team_zone: str)
     at = next_allowed_time(now, ZoneInfo(zone.name), channel)
     local = at.astimezone(ZoneInfo(zone.name))
     if at > now:
-        reasons.append(f"It is {now.astimezone(ZoneInfo(zone.name)):%H:%M} for the lead, so wait until {local:%a %H:%M} their time.")
+        reasons.append(f"It is {now.astimezone(ZoneInfo(zone.name)):%a %H:%M} for the lead, so wait until {local:%a %H:%M} their time.")
     else:
         reasons.append(f"It is {local:%H:%M} for the lead, inside their {_window_name(channel)}.")
     return Suggestion(lead.id, channel, at, template_key, zone.name, tuple(reasons))
@@ -88,11 +88,11 @@ def _choose_channel(session: Session, lead: Lead, now: datetime, reasons: list[s
 
     if lead.first_contacted_at is None and lead.response_due_at is not None:
         if now >= lead.response_due_at:
-            minutes = int((now - lead.response_due_at).total_seconds() // 60)
-            reasons.append(f"The response deadline passed {minutes} min ago and nobody has contacted the lead.")
+            since = _duration(now - lead.response_due_at)
+            reasons.append(f"The response deadline passed {since} ago and nobody has contacted the lead.")
         else:
-            minutes = int((lead.response_due_at - now).total_seconds() // 60)
-            reasons.append(f"The response deadline is in {minutes} min and nobody has contacted the lead.")
+            left = _duration(lead.response_due_at - now)
+            reasons.append(f"The response deadline is in {left} and nobody has contacted the lead.")
         if lead.phone:
             reasons.append("A first call answers fastest; the lead has a phone number.")
             return Channel.CALL, None
@@ -155,6 +155,18 @@ def next_allowed_time(now: datetime, zone: ZoneInfo, channel: Channel) -> dateti
             return now.astimezone(timezone.utc)
     # Unreachable: any eight consecutive days contain a weekday with a window after now.
     raise RuntimeError(f"no {channel.value} window within eight days of {now.isoformat()} in {zone.key}")
+
+
+def _duration(delta: timedelta) -> str:
+    """Return "12 min", "13 h 54 min" or "2 d 3 h", with the two largest units."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
 
 
 def _window_name(channel: Channel) -> str:

@@ -43,6 +43,11 @@ class StageList(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(True)
+        # A gap between cards, so two-line cards do not run into each other. A style sheet
+        # border would hide the overdue background, which Qt then no longer paints.
+        self.setSpacing(4)
+        self.setAlternatingRowColors(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def mimeTypes(self) -> list[str]:
         return [CARD_MIME_TYPE]
