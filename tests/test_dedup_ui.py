@@ -460,3 +460,17 @@ def test_import_dialog_duplicate_notice(qtbot, window, database, leads, tmp_path
     assert len(review[0].selected_group().lead_ids) == 3
     review[0].close()
     dialog.close()
+
+
+def test_detail_timeline_names_merge(qtbot, window, database, leads) -> None:
+    from leaddesk.services.dedup.merge import merge_leads
+
+    with database.session() as session:
+        merge_leads(session, leads["ann"], [leads["anne"]], actor="ana")
+
+    window.open_lead(leads["ann"])
+    qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads["ann"], timeout=10_000)
+
+    first = window.detail_pane.timeline_list.item(0).text()
+    assert " · Merge · ana\n" in first
+    assert first.endswith("Merged Ann Lee into this lead")

@@ -39,6 +39,9 @@ ACTIVITY_LABELS = {
     "stage_change": QT_TRANSLATE_NOOP("DetailPane", "Stage"),
     "follow_up_set": QT_TRANSLATE_NOOP("DetailPane", "Follow-up"),
     "import": QT_TRANSLATE_NOOP("DetailPane", "Import"),
+    "import_undone": QT_TRANSLATE_NOOP("DetailPane", "Import undone"),
+    "merge": QT_TRANSLATE_NOOP("DetailPane", "Merge"),
+    "merge_undone": QT_TRANSLATE_NOOP("DetailPane", "Merge undone"),
 }
 
 
