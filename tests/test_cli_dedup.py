@@ -246,3 +246,25 @@ def test_dedupe_unknown_batch(db_path, capsys) -> None:
 
     assert code == 1
     assert "abcd1234" in capsys.readouterr().err
+
+
+def test_dedupe_auto_merges_when_on(db_path, capsys) -> None:
+    from leaddesk.services.dedup.settings import save_auto_merge_enabled
+
+    bill, william, _ann = _seed(db_path)
+    database = Database.open(db_path)
+    with database.session() as session:
+        save_auto_merge_enabled(session, True)
+    database.dispose()
+
+    code = main(["dedupe", "--db", str(db_path), "--json"])
+    captured = capsys.readouterr()
+    main(["merges", "--db", str(db_path), "--json"])
+    merges = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert json.loads(captured.out) == []
+    assert captured.err.startswith("Auto-merged ")
+    assert f"undo with: leaddesk undo {merges[0]['operation_id']}" in captured.err
+    assert merges[0]["created_by"] == "auto-merge"
+    assert sorted([merges[0]["survivor_id"], *merges[0]["merged_ids"]]) == sorted([bill, william])
