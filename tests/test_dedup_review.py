@@ -182,6 +182,13 @@ def test_scan_cancel_raises(database, duplicates) -> None:
         run_scan(session, cancel=cancel)
 
 
+def test_scan_cancel_midway_raises(database, duplicates) -> None:
+    cancel = CancelFlag()
+
+    with database.session() as session, pytest.raises(ScanCancelled):
+        run_scan(session, progress=lambda _done, _total: cancel.set(), cancel=cancel)
+
+
 def test_cancel_flag_both_forms() -> None:
     cancel = CancelFlag()
     assert cancel() is False

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
+from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.normalize import normalize_lead_keys
 from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.playbook import load_playbook
@@ -46,16 +47,8 @@ def create_lead(session: Session, values: Mapping[str, str | None], actor: str |
     normalize_lead_keys(lead)
     session.add(lead)
     session.flush()
-    _store_match_keys(session, lead.id)
+    # The new-lead hint looks leads up by their stored blocking keys, so store them now.
+    refresh_stale_keys(session, lead_ids=[lead.id])
     logger.info("created lead %s by %s", lead.id, actor)
     return lead.id
 
-
-def _store_match_keys(session: Session, lead_id: uuid.UUID) -> None:
-    """Store the lead's blocking keys, so the next similar-lead lookup finds it."""
-    try:
-        from leaddesk.services.dedup.key_store import refresh_stale_keys
-    except ImportError:
-        # NOTE: without the key_store module the match_* columns set above are the only keys.
-        return
-    refresh_stale_keys(session, lead_ids=[lead_id])

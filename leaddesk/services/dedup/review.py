@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 import uuid
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportChange, Lead
 from leaddesk.services.dedup.merge import MergeError, MergeResult, merge_leads
+from leaddesk.services.dedup import scan
 from leaddesk.services.dedup.scan import DuplicateGroup, scan_duplicates
 from leaddesk.services.dedup.settings import load_auto_merge_enabled, load_thresholds
 
@@ -32,10 +32,7 @@ class ScanCancelled(Exception):
 
 
 class CancelFlag(threading.Event):
-    """A cancel event that is also a cancel check: calling it returns whether it is set.
-
-    scan_duplicates may take either form of cancel, so one object serves both.
-    """
+    """A cancel event that is also the cancel check scan_duplicates polls: calling it returns whether it is set."""
 
     def __call__(self) -> bool:
         return self.is_set()
@@ -78,38 +75,14 @@ def run_scan(
 ) -> list[DuplicateGroup]:
     """Scan for duplicate groups, limited to groups with one of lead_ids when given.
 
-    Passes progress, cancel and lead_ids to scan_duplicates when its signature takes them.
-    Without lead_ids support it scans everything and keeps the groups that contain one of
-    the leads. Raises ScanCancelled when cancel is set before, during or right after the scan.
+    Raises ScanCancelled when cancel is set before or during the scan. The match keys that
+    the scan refreshed before the cancel stay in the session, which the caller rolls back.
     """
-    requested = None if lead_ids is None else set(lead_ids)
-    if requested is not None and not requested:
-        return []
     _check(cancel)
-
-    accepted = inspect.signature(scan_duplicates).parameters
-    options: dict[str, object] = {}
-    if progress is not None and "progress" in accepted:
-        options["progress"] = progress
-    if cancel is not None and "cancel" in accepted:
-        options["cancel"] = cancel
-    if requested is not None and "lead_ids" in accepted:
-        options["lead_ids"] = sorted(requested)
-
     try:
-        groups = scan_duplicates(session, **options)
-    except Exception as error:
-        # A scan that stops on its cancel check may raise its own error type.
-        if cancel is not None and cancel.is_set():
-            raise ScanCancelled() from error
-        raise
-    _check(cancel)
-
-    if requested is not None:
-        groups = [group for group in groups if requested.intersection(group.lead_ids)]
-    if progress is not None and "progress" not in accepted:
-        progress(1, 1)
-    return groups
+        return scan_duplicates(session, lead_ids=lead_ids, progress=progress, cancel=cancel)
+    except scan.ScanCancelled as error:
+        raise ScanCancelled() from error
 
 
 def build_review_queue(
