@@ -15,6 +15,7 @@ from leaddesk.models.rep import Rep
 from leaddesk.models.saved_mapping import SavedMapping
 from leaddesk.models.sequence_enrollment import ENROLLMENT_STATUSES, SequenceEnrollment
 from leaddesk.models.setting import Setting
+from leaddesk.models.sync import SyncChange, SyncConflict, SyncDevice, SyncFile, SyncIdentity, SyncRowState  # noqa: F401
 
 __all__ = [
     "Activity",

@@ -16,6 +16,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from leaddesk.services.backups import create_backup_file, integrity_problems, recovery_message
+
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -29,6 +31,10 @@ SQLITE_CACHE_KIB = 65_536
 
 class DatabaseError(Exception):
     """A database file that LeadDesk cannot open; the message explains why and what to do."""
+
+
+class DatabaseCorruptError(DatabaseError):
+    """The file failed PRAGMA integrity_check; the message names the newest backup to restore."""
 
 
 class DatabaseTooNewError(DatabaseError):
@@ -104,6 +110,9 @@ class Database:
         existed = path.exists() and path.stat().st_size > 0
         if existed:
             _check_is_sqlite(path)
+            problems = integrity_problems(path)
+            if problems:
+                raise DatabaseCorruptError(recovery_message(path, problems))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -151,7 +160,7 @@ class Database:
                 "or open another file with --db."
             )
         if current is not None and self.path is not None and self.engine.dialect.name == "sqlite":
-            self.backup_path = backup_sqlite_file(self.path, f"rev{current}")
+            self.backup_path = create_backup_file(self.path, f"before-migration-rev{current}")
         logger.info("upgrading schema of %s from %s to %s", self.path, current, head)
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection

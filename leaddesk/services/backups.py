@@ -1,0 +1,170 @@
+"""Backups of a local SQLite database with the online backup API, their rotation, restore and integrity checks.
+
+Backups go to a "backups" folder beside the database, named
+STEM-LABEL-YYYYMMDDTHHMMSSffffffZ.sqlite. Only the newest MAX_BACKUPS are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leaddesk.services.database import Database
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKUPS = 10
+BACKUP_FOLDER = "backups"
+_LABEL = re.compile(r"[^a-z0-9-]+")
+
+
+class BackupError(Exception):
+    """A backup or restore that failed; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup file and when it was taken."""
+
+    path: Path
+    label: str
+    taken_at: datetime
+    size: int
+
+
+def backup_folder(database_path: Path) -> Path:
+    return database_path.parent / BACKUP_FOLDER
+
+
+def _copy_with_backup_api(source_path: Path, target_path: Path) -> None:
+    source = sqlite3.connect(source_path)
+    try:
+        target = sqlite3.connect(target_path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def create_backup_file(database_path: Path, label: str) -> Path:
+    """Copy the database file into its backups folder, then drop the oldest copies beyond MAX_BACKUPS."""
+    folder = backup_folder(database_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    clean_label = _LABEL.sub("-", label.lower()).strip("-") or "manual"
+    target = folder / f"{database_path.stem}-{clean_label}-{stamp}.sqlite"
+    _copy_with_backup_api(database_path, target)
+    logger.info("backed up %s to %s (%s)", database_path, target, clean_label)
+    rotate_backups(database_path)
+    return target
+
+
+def create_backup(database: Database, label: str) -> Path:
+    if database.path is None:
+        raise BackupError("this database has no local file to back up")
+    return create_backup_file(database.path, label)
+
+
+def list_backups(database_path: Path) -> list[BackupInfo]:
+    """Return the backups of database_path, newest first."""
+    pattern = re.compile(rf"^{re.escape(database_path.stem)}-(?P<label>[a-z0-9-]+)-(?P<stamp>\d{{8}}T\d{{12}}Z)\.sqlite$")
+    found: list[BackupInfo] = []
+    folder = backup_folder(database_path)
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        match = pattern.match(path.name)
+        if match is None:
+            continue
+        taken_at = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+        found.append(BackupInfo(path, match.group("label"), taken_at, path.stat().st_size))
+    return sorted(found, key=lambda info: info.taken_at, reverse=True)
+
+
+def rotate_backups(database_path: Path, keep: int = MAX_BACKUPS) -> list[Path]:
+    removed = []
+    for info in list_backups(database_path)[keep:]:
+        info.path.unlink()
+        removed.append(info.path)
+        logger.info("removed old backup %s; keeping the newest %d", info.path, keep)
+    return removed
+
+
+def integrity_problems(path: Path) -> list[str]:
+    """Run PRAGMA integrity_check on path and return its findings; an empty list means the file is sound."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        return [str(error)]
+    try:
+        rows = connection.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as error:
+        return [str(error)]
+    finally:
+        connection.close()
+    findings = [str(row[0]) for row in rows]
+    return [] if findings == ["ok"] else findings
+
+
+def recovery_message(path: Path, problems: list[str]) -> str:
+    """Explain a failed integrity check: what failed, the newest backup, and the command that restores it."""
+    shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+    backups = list_backups(path)
+    if backups:
+        newest = backups[0]
+        fix = (
+            f"restore the newest backup ({newest.taken_at:%Y-%m-%d %H:%M} UTC) with "
+            f"'leaddesk --db {path} restore {newest.path}', or File > Restore backup in the window"
+        )
+    else:
+        fix = "no backup exists in {folder}; move the file away and re-import your leads, or restore it from your own copies".format(
+            folder=backup_folder(path)
+        )
+    return f"{path} failed SQLite's integrity check: {shown}. The file was left untouched; {fix}."
+
+
+def restore_backup(database_path: Path, backup_path: Path) -> Path | None:
+    """Replace the database with backup_path, after backing up the current file; return that safety copy.
+
+    The backup is checked with PRAGMA integrity_check first, so a damaged backup never
+    replaces the database. No LeadDesk window or command may have the database open.
+    """
+    if not backup_path.is_file():
+        raise BackupError(f"backup file {backup_path} not found; list backups with 'leaddesk backup --list'")
+    with backup_path.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise BackupError(f"{backup_path} is not an SQLite file, so it is no LeadDesk backup; choose another file")
+    problems = integrity_problems(backup_path)
+    if problems:
+        raise BackupError(f"backup {backup_path} is damaged ({problems[0]}); choose an older backup")
+    safety_copy = None
+    if database_path.exists() and database_path.stat().st_size > 0:
+        if integrity_problems(database_path):
+            # The backup API may fail on a damaged file, so move it aside whole instead of copying it.
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            safety_copy = backup_folder(database_path) / f"{database_path.stem}-damaged-{stamp}.sqlite"
+            safety_copy.parent.mkdir(parents=True, exist_ok=True)
+            database_path.replace(safety_copy)
+        else:
+            safety_copy = create_backup_file(database_path, "before-restore")
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    _copy_with_backup_api(backup_path, database_path)
+    logger.info("restored %s from %s", database_path, backup_path)
+    return safety_copy
+
+
+def backup_due(database_path: Path, every_hours: float) -> bool:
+    """Return whether the newest scheduled or manual backup is older than every_hours."""
+    backups = [info for info in list_backups(database_path) if info.label in ("scheduled", "manual")]
+    if not backups:
+        return True
+    age = datetime.now(timezone.utc) - backups[0].taken_at
+    return age.total_seconds() >= every_hours * 3600

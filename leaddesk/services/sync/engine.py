@@ -1,0 +1,325 @@
+"""One sync pass: export local changes as a segment, apply other devices' segments, merge, report.
+
+Each device keeps its working SQLite file outside the synced folder, so the sync tool never
+sees a database, a journal or a WAL file. The team folder holds only immutable segment files
+and small presence files, all written atomically (see bundle.write_atomic).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from leaddesk.models import SyncChange, SyncConflict, SyncDevice, SyncFile, SyncIdentity, SyncRowState
+from leaddesk.services.database import Database
+from leaddesk.services.sync.bundle import Bundle, BundleFile, DeliveryError, decode_segment, encode_segment, write_atomic
+from leaddesk.services.sync.export import collect_local_changes
+from leaddesk.services.sync.fields import ENTITY_LEAD, LEAD_FIELDS
+from leaddesk.services.sync.hlc import HybridClock, decode, wall_ms
+from leaddesk.services.sync.identity import require_identity
+from leaddesk.services.sync.materialize import materialize_row
+from leaddesk.services.sync.merge import Change, beats, is_concurrent_edit, winner_of
+from leaddesk.services.sync.names import segment_name
+
+logger = logging.getLogger(__name__)
+
+# Changes per segment file, so one file stays small enough for a sync tool to deliver quickly.
+MAX_CHANGES_PER_SEGMENT = 5_000
+
+
+@dataclass
+class SyncReport:
+    """What one sync pass did."""
+
+    exported: int = 0
+    segments_written: list[str] = field(default_factory=list)
+    imported: int = 0
+    segments_applied: list[str] = field(default_factory=list)
+    rows_changed: int = 0
+    # Files left for a later pass, each with the reason: incomplete delivery or a missing earlier segment.
+    skipped: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    backup_path: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": {"changes": self.exported, "segments": self.segments_written},
+            "in": {"changes": self.imported, "segments": self.segments_applied, "rows_changed": self.rows_changed},
+            "skipped": self.skipped,
+            "archived": self.archived,
+            "conflicts": self.conflicts,
+            "backup": str(self.backup_path) if self.backup_path else None,
+        }
+
+
+def _clock(identity: SyncIdentity, now_ms: Callable[[], int]) -> HybridClock:
+    return HybridClock(identity.hlc_ms, identity.hlc_counter, now_ms)
+
+
+def _save_clock(identity: SyncIdentity, clock: HybridClock) -> None:
+    identity.hlc_ms, identity.hlc_counter = clock.ms, clock.counter
+
+
+def _change_record(change: Change, exported: bool) -> SyncChange:
+    return SyncChange(
+        change_id=change.change_id,
+        device_id=change.device_id,
+        person=change.person,
+        hlc=change.hlc,
+        entity=change.entity,
+        row_id=change.row_id,
+        field=change.field,
+        value_json=json.dumps(change.value),
+        old_json=json.dumps(change.old),
+        seen_json=json.dumps(change.seen) if change.seen is not None else None,
+        exported=exported,
+        received_at=datetime.now(timezone.utc),
+    )
+
+
+def _record_to_change(record: SyncChange) -> Change:
+    return Change(
+        change_id=record.change_id,
+        device_id=record.device_id,
+        person=record.person,
+        hlc=record.hlc,
+        entity=record.entity,
+        row_id=record.row_id,
+        field=record.field,
+        value=json.loads(record.value_json),
+        old=json.loads(record.old_json),
+        seen=json.loads(record.seen_json) if record.seen_json else None,
+    )
+
+
+def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], report: SyncReport) -> None:
+    with database.session() as session:
+        identity = require_identity(session)
+        clock = _clock(identity, now_ms)
+        for change in collect_local_changes(session, identity, clock):
+            session.add(_change_record(change, exported=False))
+        _save_clock(identity, clock)
+
+    # Changes are committed as unexported first, so a crash before the file is written
+    # leaves them for the next pass instead of losing them.
+    with database.session() as session:
+        identity = require_identity(session)
+        pending = list(session.scalars(select(SyncChange).where(SyncChange.exported.is_(False)).order_by(SyncChange.hlc)))
+        for start in range(0, len(pending), MAX_CHANGES_PER_SEGMENT):
+            chunk = pending[start : start + MAX_CHANGES_PER_SEGMENT]
+            seq = bundle.next_free_seq(identity.device_id, identity.next_segment_seq)
+            path = bundle.device_folder(identity.device_id) / segment_name(seq)
+            payload = encode_segment(identity.device_id, identity.person, seq, [_record_to_change(r).to_json() for r in chunk])
+            write_atomic(path, payload)
+            identity.next_segment_seq = seq + 1
+            session.execute(
+                update(SyncChange).where(SyncChange.change_id.in_([r.change_id for r in chunk])).values(exported=True)
+            )
+            session.flush()
+            report.segments_written.append(path.relative_to(bundle.root).as_posix())
+            report.exported += len(chunk)
+            logger.info("wrote %s with %d changes", path, len(chunk))
+
+
+@dataclass
+class _Delivered:
+    item: BundleFile
+    document: dict[str, Any]
+
+
+def _read_segments(session: Session, bundle: Bundle, own_device: str, report: SyncReport) -> tuple[list[_Delivered], list[BundleFile]]:
+    """Read every new or changed segment; return the readable ones and the presence conflict copies."""
+    known = {record.path: (record.size, record.mtime_ns) for record in session.scalars(select(SyncFile))}
+    delivered: list[_Delivered] = []
+    presence_copies: list[BundleFile] = []
+    for item in bundle.list_files():
+        if item.kind == "presence":
+            if item.copy is not None:
+                presence_copies.append(item)
+            continue
+        if item.copy is None and known.get(item.relative) == (item.size, item.mtime_ns):
+            continue
+        if item.copy is None and item.relative.startswith(f"devices/{own_device}/"):
+            continue
+        try:
+            payload = item.path.read_bytes()
+        except FileNotFoundError:
+            continue  # replaced or moved by the sync tool since the listing; the next pass sees it
+        try:
+            document = decode_segment(payload, item.relative)
+        except DeliveryError as error:
+            logger.info("skipping %s until it is complete: %s", item.relative, error)
+            report.skipped.append(str(error))
+            continue
+        delivered.append(_Delivered(item, document))
+    return delivered, presence_copies
+
+
+def _apply_change(session: Session, change: Change, states: dict[str, SyncRowState], report: SyncReport) -> bool:
+    """Store one received change and update its row's winner; return False when it was known already."""
+    if session.get(SyncChange, change.change_id) is not None:
+        return False
+    if change.entity != ENTITY_LEAD or change.field not in LEAD_FIELDS:
+        logger.warning("ignoring change %s of %s.%s, which this LeadDesk does not sync", change.change_id, change.entity, change.field)
+        return False
+    session.add(_change_record(change, exported=True))
+    state = states.get(change.row_id)
+    if state is None:
+        state = session.get(SyncRowState, (ENTITY_LEAD, change.row_id))
+        if state is None:
+            state = SyncRowState(entity=ENTITY_LEAD, row_id=change.row_id, winners_json="{}", local_json="null")
+            session.add(state)
+        states[change.row_id] = state
+    winners = json.loads(state.winners_json)
+    current = winners.get(change.field)
+    if beats(change, current):
+        if current is not None and is_concurrent_edit(change, current):
+            _record_same_field(session, change, current, change_wins=True)
+        winners[change.field] = winner_of(change)
+        state.winners_json = json.dumps(winners)
+    elif current is not None and current[3] != change.change_id:
+        if change.device_id != current[2] and change.value != current[0]:
+            _record_same_field(session, change, current, change_wins=False)
+    report.imported += 1
+    return True
+
+
+def _record_same_field(session: Session, change: Change, current: list[Any], change_wins: bool) -> None:
+    winner_id, loser_id = (change.change_id, current[3]) if change_wins else (current[3], change.change_id)
+    winner_value, loser_value = (change.value, current[0]) if change_wins else (current[0], change.value)
+    session.add(
+        SyncConflict(
+            kind="same_field",
+            entity=ENTITY_LEAD,
+            row_id=change.row_id,
+            field=change.field,
+            winner_change_id=winner_id,
+            loser_change_id=loser_id,
+            detail=f"{change.field} kept {winner_value!r} (later edit); {loser_value!r} stays in the lead's history",
+            detected_at=datetime.now(timezone.utc),
+            reported=False,
+        )
+    )
+
+
+def _apply_device_segments(
+    session: Session, device_id: str, items: list[_Delivered], own_device: str, clock: HybridClock,
+    states: dict[str, SyncRowState], report: SyncReport,
+) -> list[_Delivered]:
+    """Apply one device's segments in sequence order; return those applied. A gap waits for the missing segment."""
+    device = session.get(SyncDevice, device_id)
+    if device is None and device_id != own_device:
+        device = SyncDevice(device_id=device_id, person=str(items[0].document.get("person", "")), applied_seq=0, max_hlc="")
+        session.add(device)
+    applied: list[_Delivered] = []
+    for delivered in sorted(items, key=lambda d: int(d.document.get("seq", 0))):
+        seq = int(delivered.document.get("seq", 0))
+        if device is not None and seq > device.applied_seq + 1:
+            report.skipped.append(
+                f"{delivered.item.relative} waits for segment {device.applied_seq + 1} of device {device_id}, not delivered yet"
+            )
+            continue
+        for document in delivered.document["changes"]:
+            change = Change.from_json(document)
+            clock.receive(change.hlc)
+            if _apply_change(session, change, states, report) and device is not None and change.hlc > device.max_hlc:
+                device.max_hlc = change.hlc
+        if device is not None:
+            device.applied_seq = max(device.applied_seq, seq)
+            device.person = str(delivered.document.get("person", device.person))
+        applied.append(delivered)
+        report.segments_applied.append(delivered.item.relative)
+    return applied
+
+
+def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], report: SyncReport, before_merge: Callable[[], Path | None]) -> None:
+    with database.session() as session:
+        identity = require_identity(session)
+        own = identity.device_id
+        delivered, presence_copies = _read_segments(session, bundle, own, report)
+        manifest_copies = bundle.manifest_copies()
+        if any(d.item.copy for d in delivered) or presence_copies or manifest_copies:
+            report.backup_path = before_merge()
+
+        clock = _clock(identity, now_ms)
+        states: dict[str, SyncRowState] = {}
+        by_device: dict[str, list[_Delivered]] = {}
+        for item in delivered:
+            by_device.setdefault(str(item.document.get("device_id")), []).append(item)
+        applied: list[_Delivered] = []
+        for device_id in sorted(by_device):
+            applied += _apply_device_segments(session, device_id, by_device[device_id], own, clock, states, report)
+        session.flush()
+
+        for row_id in sorted(states):
+            outcome = materialize_row(session, states[row_id])
+            if outcome.action in ("inserted", "updated"):
+                report.rows_changed += 1
+        _save_clock(identity, clock)
+        identity.last_sync_at = datetime.now(timezone.utc)
+
+        for item in applied:
+            if item.item.copy is None:
+                record = session.get(SyncFile, item.item.relative) or SyncFile(path=item.item.relative)
+                record.size, record.mtime_ns = item.item.size, item.item.mtime_ns
+                session.add(record)
+        session.flush()
+        conflicts = list(session.scalars(select(SyncConflict).where(SyncConflict.reported.is_(False)).order_by(SyncConflict.id)))
+        for conflict in conflicts:
+            report.conflicts.append(
+                {"kind": conflict.kind, "lead_id": conflict.row_id, "field": conflict.field, "detail": conflict.detail}
+            )
+            conflict.reported = True
+        presence = {
+            "device_id": identity.device_id,
+            "device_name": identity.device_name,
+            "person": identity.person,
+            "last_sync_at": identity.last_sync_at.isoformat(),
+            "clock": decode(f"{identity.hlc_ms:015d}.{identity.hlc_counter:06d}")[0],
+        }
+
+    # Archive conflict copies only after their changes are committed, so none is moved away unread.
+    for item in applied:
+        if item.item.copy is not None:
+            report.archived.append(bundle.archive(item.item.path).relative_to(bundle.root).as_posix())
+    for item in presence_copies:
+        report.archived.append(bundle.archive(item.path).relative_to(bundle.root).as_posix())
+    for path in manifest_copies:
+        try:
+            json.loads(path.read_bytes())
+        except (OSError, json.JSONDecodeError) as error:
+            report.skipped.append(f"{path.name} is not complete JSON ({error}); left for the next pass")
+            continue
+        report.archived.append(bundle.archive(path).relative_to(bundle.root).as_posix())
+    bundle.write_presence(presence["device_id"], presence)
+
+
+def sync_pass(database: Database, now_ms: Callable[[], int] = wall_ms) -> SyncReport:
+    """Run one sync pass of database with its team folder and return what moved."""
+    from leaddesk.services.backups import create_backup
+
+    with database.session() as session:
+        bundle = Bundle.open(Path(require_identity(session).bundle_path or ""))
+    report = SyncReport()
+    _export(database, bundle, now_ms, report)
+
+    def before_merge() -> Path | None:
+        if database.path is None:
+            return None
+        return create_backup(database, "before-conflict-merge")
+
+    _import(database, bundle, now_ms, report, before_merge)
+    logger.info(
+        "sync pass of %s: %d changes out, %d in, %d rows changed, %d conflicts, %d files skipped",
+        database.path, report.exported, report.imported, report.rows_changed, len(report.conflicts), len(report.skipped),
+    )
+    return report
