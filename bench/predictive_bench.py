@@ -4,7 +4,7 @@ Part 1 copies Leads.csv (9,240 leads with a Converted column) to a temporary fol
 imports it through LeadDesk's importer. It trains with the Converted custom field as the
 outcome and the post-contact columns excluded: Tags, Lead Quality, Lead Profile, Last
 Notable Activity and the four Asymmetrique columns. On the same held-out split
-(leaddesk.services.predictive.train.split_closed) it fits two peers on the same arrival
+(leaddesk.services.predictive.train.split_positions) it fits two peers on the same arrival
 rows with pandas one-hot encoding and median-filled numbers:
 - a plain scikit-learn LogisticRegression (scaled inputs, default C);
 - a scikit-learn GradientBoostingClassifier with default settings.
@@ -34,7 +34,7 @@ from leaddesk.services.database import Database
 from leaddesk.services.importing import run_import
 from leaddesk.services.predictive import train_conversion_model
 from leaddesk.services.predictive.dataset import load_lead_rows, resolve_outcome_field
-from leaddesk.services.predictive.train import DEFAULT_HOLDOUT, split_closed
+from leaddesk.services.predictive.train import DEFAULT_HOLDOUT, split_positions
 
 DEFAULT_LEADS = Path(__file__).resolve().parents[2] / "shared" / "data" / "leads" / "Leads.csv"
 EXCLUDED = [
@@ -88,7 +88,11 @@ def compare_auc(leads_csv: Path) -> None:
             field = resolve_outcome_field(session, "Converted")
             rows, outcomes = load_lead_rows(session, field).closed()
         database.dispose()
-    train_rows, test_rows, train_outcomes, test_outcomes = split_closed(rows, outcomes, DEFAULT_HOLDOUT)
+    train_positions, test_positions = split_positions(outcomes, DEFAULT_HOLDOUT)
+    train_rows = [rows[position] for position in train_positions]
+    test_rows = [rows[position] for position in test_positions]
+    train_outcomes = [outcomes[position] for position in train_positions]
+    test_outcomes = [outcomes[position] for position in test_positions]
     train_matrix, test_matrix = peer_frames(train_rows, test_rows, result.fields)
 
     peers = {
@@ -144,7 +148,10 @@ def time_large(leads_csv: Path, rows: int) -> None:
             lead_rows = load_lead_rows(session, field)
             read_seconds = time.perf_counter() - started
         database.dispose()
-    train_rows, _test_rows, train_outcomes, _test_outcomes = split_closed(*lead_rows.closed(), DEFAULT_HOLDOUT)
+    rows, outcomes = lead_rows.closed()
+    train_positions, _test_positions = split_positions(outcomes, DEFAULT_HOLDOUT)
+    train_rows = [rows[position] for position in train_positions]
+    train_outcomes = [outcomes[position] for position in train_positions]
     spec = fit_feature_spec(train_rows, EXCLUDED)
     matrix = spec.encode(train_rows)
     started = time.perf_counter()

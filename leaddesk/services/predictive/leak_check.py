@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from leaddesk.services.predictive.features import FeatureSpec, as_number, is_missing
+from leaddesk.services.predictive.features import OTHER, FeatureSpec, category_codes, column_values, numeric_column
 
 # In practice no field known at arrival separates won from lost this well by itself.
 # A status tag or quality rating set after the first call often does.
@@ -17,21 +17,18 @@ SUSPECT_AUC = 0.95
 
 def suspected_leaks(spec: FeatureSpec, rows: Sequence[dict[str, Any]], outcomes: Sequence[int]) -> dict[str, float]:
     """Return field -> single-field AUC (either direction) for fields at or above SUSPECT_AUC."""
+    outcome_array = np.asarray(outcomes, dtype=np.float64)
     found = {}
     for item in spec.categorical:
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        categories = [item.category(row.get(item.name)) for row in rows]
-        for category, outcome in zip(categories, outcomes):
-            totals[category][0] += outcome
-            totals[category][1] += 1
-        rates = [totals[category][0] / totals[category][1] for category in categories]
-        found[item.name] = _auc(outcomes, rates)
+        lookup = {value: code for code, value in enumerate([*item.categories, OTHER])}
+        codes = category_codes(item, column_values(rows, item.name), lookup)
+        # Each lead scores its category's conversion rate on the training rows.
+        converted = np.bincount(codes, weights=outcome_array, minlength=len(lookup))
+        leads = np.bincount(codes, minlength=len(lookup))
+        rates = converted / np.maximum(leads, 1)
+        found[item.name] = _auc(outcomes, rates[codes])
     for item in spec.numeric:
-        values = []
-        for row in rows:
-            value = row.get(item.name)
-            number = None if is_missing(value) else as_number(value)
-            values.append(item.median if number is None else number)
+        values, _missing = numeric_column(item, column_values(rows, item.name))
         found[item.name] = _auc(outcomes, values)
     return {name: round(auc, 3) for name, auc in sorted(found.items()) if auc >= SUSPECT_AUC}
 

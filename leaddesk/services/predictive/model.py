@@ -18,7 +18,17 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from leaddesk.services.predictive.features import FeatureSpec, as_number, is_missing
+from leaddesk.services.predictive.features import (
+    OTHER,
+    Columns,
+    FeatureSpec,
+    as_number,
+    category_codes,
+    column_values,
+    hashable_keys,
+    is_missing,
+    value_mapping,
+)
 
 METHODS = ("logistic", "boosting")
 
@@ -46,14 +56,14 @@ class ConversionModel:
     method: str
     estimator: Any
 
-    def matrix(self, rows: Sequence[dict[str, Any]]):
+    def matrix(self, rows: Sequence[dict[str, Any]] | Columns):
         if self.method == "logistic":
             return self.spec.encode(rows)
         return ordinal_matrix(self.spec, rows)
 
-    def predict(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+    def predict(self, rows: Sequence[dict[str, Any]] | Columns) -> np.ndarray:
         """Return the calibrated probability of conversion of each row."""
-        if not rows:
+        if not len(rows):
             return np.zeros(0)
         return self.estimator.predict_proba(self.matrix(rows))[:, 1]
 
@@ -62,18 +72,21 @@ def ordinal_matrix(spec: FeatureSpec, rows: Sequence[dict[str, Any]]) -> np.ndar
     """Return numbers as they are (NaN when missing) and categories as codes, for gradient boosting."""
     width = len(spec.numeric) + len(spec.categorical)
     matrix = np.full((len(rows), width), np.nan)
-    codes = [{value: code for code, value in enumerate(item.categories)} for item in spec.categorical]
+    for column, item in enumerate(spec.numeric):
+        values = column_values(rows, item.name)
+        mapping = value_mapping(values, _raw_number)
+        matrix[:, column] = np.fromiter((mapping[key] for key in hashable_keys(values)), np.float64, len(values))
     offset = len(spec.numeric)
-    for row_index, row in enumerate(rows):
-        for column, item in enumerate(spec.numeric):
-            value = row.get(item.name)
-            number = None if is_missing(value) else as_number(value)
-            if number is not None and math.isfinite(number):
-                matrix[row_index, column] = number
-        for column, item in enumerate(spec.categorical):
-            category = item.category(row.get(item.name))
-            matrix[row_index, offset + column] = codes[column].get(category, len(item.categories))
+    for column, item in enumerate(spec.categorical):
+        # Codes 0..n-1 are the kept categories and n is OTHER.
+        lookup = {value: code for code, value in enumerate([*item.categories, OTHER])}
+        matrix[:, offset + column] = category_codes(item, column_values(rows, item.name), lookup)
     return matrix
+
+
+def _raw_number(value: Any) -> float:
+    number = None if is_missing(value) else as_number(value)
+    return number if number is not None and math.isfinite(number) else math.nan
 
 
 def fit_model(
