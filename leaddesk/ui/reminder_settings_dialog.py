@@ -22,7 +22,7 @@ from leaddesk.services.notifications.preferences import NotifyPreferences, Scope
 
 
 class ReminderSettingsDialog(QDialog):
-    """Edit one user's NotifyPreferences; preferences() returns the edited copy."""
+    """Edit one user's NotifyPreferences. preferences() returns the edited copy."""
 
     def __init__(self, current: NotifyPreferences, rep_names: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,9 +97,9 @@ class ReminderSettingsDialog(QDialog):
         self.quiet_end_edit.setEnabled(self.quiet_check.isChecked())
         message = ""
         if self.scope_combo.currentData() == Scope.MINE.value and self.rep_combo.currentData() is None:
-            message = self.tr("Pick the rep you are, or choose everything in your team; otherwise no reminder matches.")
+            message = self.tr("Pick the rep you are, or choose everything in your team, because otherwise no reminder matches.")
         elif self.quiet_check.isChecked() and self.quiet_start_edit.time() == self.quiet_end_edit.time():
-            message = self.tr("Quiet hours start and end at the same time; change one or turn quiet hours off.")
+            message = self.tr("Quiet hours start and end at the same time. Change one or turn quiet hours off.")
         self.error_label.setText(message)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not message)
 
