@@ -291,7 +291,7 @@ def test_question_mark_opens_sheet(qtbot, window):
     assert isinstance(sheet, ShortcutSheet)
     assert sheet.isVisible()
     assert [keys for keys, _text in sheet.rows()] == [
-        "↓ / j", "↑ / k", "Enter", "c", "l", "m", "n", "f", "s", "e", "b", "/", "Ctrl+Z", "?"
+        "↓ / j", "↑ / k", "Enter", "c", "l", "m", "n", "f", "s", "e", "b", "q", "/", "Ctrl+Z", "?"
     ]
 
 
@@ -423,3 +423,29 @@ def test_b_shows_next_best_action(qtbot, window, leads, database):
     assert box.text() == "Next: call at Tue 09:00 their time (Asia/Tokyo)."
     assert box.informativeText().splitlines()[0] == "The lead's timezone is Asia/Tokyo (from the phone number)."
     box.close()
+
+
+def test_q_enrolls_and_undo_removes(qtbot, window, leads, database):
+    from leaddesk.models import SequenceEnrollment
+
+    press(qtbot, window, Qt.Key.Key_Q)
+    menu = window.triage.sequence_menu
+    assert [action.text() for action in menu.actions()] == [
+        "Enroll in New inbound lead (5 steps)",
+        "Enroll in Re-engage a quiet lead (2 steps)",
+    ]
+    with qtbot.waitSignal(window.triage.changed, timeout=5000):
+        menu.actions()[0].trigger()
+    menu.close()
+
+    with database.session() as session:
+        enrollment = session.scalars(select(SequenceEnrollment)).one()
+        assert (enrollment.lead_id, enrollment.step_index) == (leads["overdue"], 1)
+        notes = list(session.scalars(select(FollowUp.note).where(FollowUp.lead_id == leads["overdue"])))
+        assert notes == ["New inbound lead, step 1 of 5 (email): Send the intro email"]
+
+    saved(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with database.session() as session:
+        assert list(session.scalars(select(FollowUp.id).where(FollowUp.lead_id == leads["overdue"]))) == []
+        assert list(session.scalars(select(SequenceEnrollment.id))) == []
+        assert kinds(database, leads["overdue"]) == []

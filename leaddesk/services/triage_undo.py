@@ -1,8 +1,8 @@
 """Undo the last triage action on a lead for a short time after it.
 
-capture() reads the lead's fields and follow-ups before an action, record() notes what
-the action added, and undo() puts the saved values back and deletes what was added, the
-timeline entry included. undo() rejects the request when the lead changed again since the
+capture() reads the lead's fields, follow-ups and sequence enrolments before an action,
+record() notes what the action added, and undo() puts the saved values back and deletes
+what was added, the timeline entry included. undo() rejects the request when the lead changed again since the
 action (someone else edited it, or another action followed), because restoring old values
 would then overwrite that later work.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, FollowUp, Lead
+from leaddesk.models import Activity, FollowUp, Lead, SequenceEnrollment
 from leaddesk.services.follow_ups import refresh_next_follow_up
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 UNDO_WINDOW = timedelta(seconds=30)
 
 LEAD_FIELDS = ("first_contacted_at", "stage", "updated_by")
+ENROLLMENT_FIELDS = ("step_index", "status", "next_step_at", "status_reason", "updated_at")
 FOLLOW_UP_FIELDS = ("due_at", "due_local", "time_zone", "all_day", "recurrence", "snoozed_until", "completed_at", "completed_by")
 
 
@@ -39,6 +40,7 @@ class Snapshot:
     lead_id: uuid.UUID
     lead_values: dict[str, Any]
     follow_ups: dict[uuid.UUID, dict[str, Any]]
+    enrollments: dict[uuid.UUID, dict[str, Any]]
     activity_ids: frozenset[uuid.UUID]
 
 
@@ -49,6 +51,7 @@ class UndoRecord:
     description: str
     before: Snapshot
     added_follow_up_ids: frozenset[uuid.UUID]
+    added_enrollment_ids: frozenset[uuid.UUID]
     added_activity_ids: frozenset[uuid.UUID]
     row_version: int
     expires_at: datetime
@@ -60,11 +63,13 @@ class UndoRecord:
 def capture(session: Session, lead_id: uuid.UUID) -> Snapshot:
     lead = _lead(session, lead_id)
     rows = session.scalars(select(FollowUp).where(FollowUp.lead_id == lead_id))
+    enrollments = session.scalars(select(SequenceEnrollment).where(SequenceEnrollment.lead_id == lead_id))
     activity_ids = session.scalars(select(Activity.id).where(Activity.lead_id == lead_id))
     return Snapshot(
         lead_id=lead_id,
         lead_values={name: getattr(lead, name) for name in LEAD_FIELDS},
         follow_ups={row.id: {name: getattr(row, name) for name in FOLLOW_UP_FIELDS} for row in rows},
+        enrollments={row.id: {name: getattr(row, name) for name in ENROLLMENT_FIELDS} for row in enrollments},
         activity_ids=frozenset(activity_ids),
     )
 
@@ -74,11 +79,13 @@ def record(session: Session, before: Snapshot, description: str, now: datetime) 
     session.flush()
     lead = _lead(session, before.lead_id)
     follow_up_ids = set(session.scalars(select(FollowUp.id).where(FollowUp.lead_id == lead.id)))
+    enrollment_ids = set(session.scalars(select(SequenceEnrollment.id).where(SequenceEnrollment.lead_id == lead.id)))
     activity_ids = set(session.scalars(select(Activity.id).where(Activity.lead_id == lead.id)))
     return UndoRecord(
         description=description,
         before=before,
         added_follow_up_ids=frozenset(follow_up_ids - before.follow_ups.keys()),
+        added_enrollment_ids=frozenset(enrollment_ids - before.enrollments.keys()),
         added_activity_ids=frozenset(activity_ids - before.activity_ids),
         row_version=lead.row_version,
         expires_at=now + UNDO_WINDOW,
@@ -95,16 +102,8 @@ def undo(session: Session, undo_record: UndoRecord, actor: str | None, now: date
             f"{undo_record.description} cannot be undone because the lead changed since; reload it and fix it by hand"
         )
 
-    for follow_up_id in undo_record.added_follow_up_ids:
-        row = session.get(FollowUp, follow_up_id)
-        if row is not None:
-            session.delete(row)
-    for follow_up_id, values in undo_record.before.follow_ups.items():
-        row = session.get(FollowUp, follow_up_id)
-        if row is None:
-            continue
-        for name, value in values.items():
-            setattr(row, name, value)
+    _restore(session, FollowUp, undo_record.added_follow_up_ids, undo_record.before.follow_ups)
+    _restore(session, SequenceEnrollment, undo_record.added_enrollment_ids, undo_record.before.enrollments)
     for activity_id in undo_record.added_activity_ids:
         activity = session.get(Activity, activity_id)
         if activity is not None:
@@ -117,6 +116,20 @@ def undo(session: Session, undo_record: UndoRecord, actor: str | None, now: date
     session.flush()
     logger.info("undid %s on lead %s for %s", undo_record.description, lead.id, actor)
     return lead.id
+
+
+def _restore(session: Session, model: type, added: frozenset[uuid.UUID], before: dict[uuid.UUID, dict[str, Any]]) -> None:
+    """Delete the rows the action added and put the saved values back into the others."""
+    for row_id in added:
+        row = session.get(model, row_id)
+        if row is not None:
+            session.delete(row)
+    for row_id, values in before.items():
+        row = session.get(model, row_id)
+        if row is None:
+            continue
+        for name, value in values.items():
+            setattr(row, name, value)
 
 
 def _lead(session: Session, lead_id: uuid.UUID) -> Lead:

@@ -57,6 +57,7 @@ TRIAGE_KEYS = {
     Qt.Key.Key_S: "snooze",
     Qt.Key.Key_E: "done",
     Qt.Key.Key_B: "next_best_action",
+    Qt.Key.Key_Q: "sequence",
     Qt.Key.Key_Slash: "search",
     Qt.Key.Key_Question: "shortcuts",
 }

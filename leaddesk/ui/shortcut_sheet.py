@@ -18,6 +18,7 @@ SHORTCUTS = (
     ("s", QT_TRANSLATE_NOOP("ShortcutSheet", "Snooze the next follow-up")),
     ("e", QT_TRANSLATE_NOOP("ShortcutSheet", "Mark the next follow-up done")),
     ("b", QT_TRANSLATE_NOOP("ShortcutSheet", "Suggest the next best action, with reasons")),
+    ("q", QT_TRANSLATE_NOOP("ShortcutSheet", "Enroll the lead in a sequence")),
     ("/", QT_TRANSLATE_NOOP("ShortcutSheet", "Search")),
     ("Ctrl+Z", QT_TRANSLATE_NOOP("ShortcutSheet", "Undo the last action (for 30 seconds)")),
     ("?", QT_TRANSLATE_NOOP("ShortcutSheet", "Show this sheet")),

@@ -1,4 +1,4 @@
-"""Keyboard triage on the inbox: the actions behind c, l, m, n, f, s, e, b, /, ?, Enter and Ctrl+Z.
+"""Keyboard triage on the inbox: the actions behind c, l, m, n, f, s, e, b, q, /, ?, Enter and Ctrl+Z.
 
 Every action runs on the write lane together with a snapshot of the lead, so Ctrl+Z can
 undo the last one for triage_undo.UNDO_WINDOW.
@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import ActivityKind, CallOutcome, FollowUp, Lead
-from leaddesk.services import activities, follow_ups, lead_actions, next_best_action, triage_undo
+from leaddesk.services import activities, follow_ups, lead_actions, next_best_action, sequences, triage_undo
 from leaddesk.services.activities import ActivityError
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
-from leaddesk.services.playbook import team_timezone
+from leaddesk.services.playbook import load_playbook, team_timezone
+from leaddesk.services.sequences import SequenceError
 from leaddesk.services.triage_undo import UndoError, UndoRecord
 from leaddesk.ui.activity_dialog import ActivityDialog
 from leaddesk.ui.email_dialog import EmailDialog
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Failures whose message is written for the user; they go to the status bar, not a dialog.
-USER_ERRORS = (ActivityError, FollowUpError, LeadActionError, UndoError)
+USER_ERRORS = (ActivityError, FollowUpError, LeadActionError, SequenceError, UndoError)
 STATUS_MS = 8_000
 
 
@@ -56,6 +57,7 @@ class TriageController(QObject):
         self.window = window
         self.undo_record: UndoRecord | None = None
         self.snooze_menu: QMenu | None = None
+        self.sequence_menu: QMenu | None = None
         self.dialog: QDialog | None = None
 
     # --- Dispatch -----------------------------------------------------------------------
@@ -67,6 +69,7 @@ class TriageController(QObject):
             "log_activity": self.ask_activity,
             "email": self.ask_email,
             "next_best_action": self.show_next_best_action,
+            "sequence": self.show_sequence_menu,
             "note": self.ask_note,
             "follow_up": self.ask_follow_up,
             "snooze": self.show_snooze_menu,
@@ -239,6 +242,33 @@ class TriageController(QObject):
         table = self.window.table
         rect = table.visualRect(table.currentIndex())
         menu.popup(table.viewport().mapToGlobal(QPoint(rect.left() + 40, rect.bottom())))
+
+    def show_sequence_menu(self) -> None:
+        """Pop up the sequences beside the current row; choosing one enrolls the lead."""
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id = lead[0]
+        menu = QMenu(self.window)
+        for sequence in sequences.DEFAULT_SEQUENCES:
+            action = menu.addAction(self.tr("Enroll in {label} ({count} steps)").format(label=sequence.label, count=len(sequence.steps)))
+            action.triggered.connect(lambda _checked=False, key=sequence.key: self.enroll(lead_id, key))
+        self.sequence_menu = menu
+        table = self.window.table
+        rect = table.visualRect(table.currentIndex())
+        menu.popup(table.viewport().mapToGlobal(QPoint(rect.left() + 40, rect.bottom())))
+
+    def enroll(self, lead_id: uuid.UUID, sequence_key: str) -> None:
+        now, actor = self.window.clock(), self.window.actor
+
+        def work(session: Session) -> Any:
+            calendar = load_playbook(session).calendar
+            enrollment = sequences.enroll(session, lead_id, sequence_key, actor, now, calendar)
+            # A first step without delay becomes a follow-up at once, so the inbox shows it.
+            sequences.advance(session, now, calendar)
+            return enrollment
+
+        self._write(lead_id, "Enroll in sequence", work)
 
     def ask_custom_snooze(self, lead_id: uuid.UUID) -> None:
         dialog = SnoozeDialog(self.window.clock(), self.window)
