@@ -11,7 +11,7 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -60,9 +60,13 @@ class LeadFact:
     filled_mask: int
     overdue_follow_ups: int
     arrival_hour: int
-    arrival_week: date
+    # ISO date of the Monday of the arrival week.
+    arrival_week: str
     # (instant, stage) pairs in time order, starting with (received_at, "new").
     stage_entries: list[tuple[datetime, str]] = field(default_factory=list)
+    # The lead's funnel position, computed on first use by reporting.funnel and kept, because
+    # the dashboard recomputes its figures from the same facts on every filter change.
+    funnel_profile: tuple | None = None
 
 
 def _filled(column):
@@ -137,7 +141,7 @@ def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[Lead
                 filled_mask=int(mask),
                 overdue_follow_ups=overdue.get(lead_id, 0),
                 arrival_hour=local.hour,
-                arrival_week=local_day - timedelta(days=local_day.weekday()),
+                arrival_week=(local_day - timedelta(days=local_day.weekday())).isoformat(),
                 stage_entries=entries,
             )
         )

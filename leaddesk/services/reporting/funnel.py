@@ -83,22 +83,41 @@ def _evidence(fact: LeadFact, entries: list[tuple[datetime, str]]) -> set[str]:
     return levels
 
 
+def funnel_profile(fact: LeadFact) -> tuple[int, tuple[int, ...], tuple[tuple[str, float], ...]]:
+    """Return the lead's furthest level index, the level indexes it skipped and its (stage, days) spells.
+
+    The result is kept on the fact, so later filter changes only add numbers up.
+    """
+    if fact.funnel_profile is None:
+        entries = _with_contact_entry(fact)
+        evidence = _evidence(fact, entries)
+        furthest = max(LEVELS.index(level) for level in evidence)
+        skipped = tuple(index for index in range(furthest + 1) if LEVELS[index] not in evidence)
+        spells = tuple(
+            (stage, (left - entered).total_seconds() / SECONDS_PER_DAY)
+            for (entered, stage), (left, _next_stage) in zip(entries, entries[1:])
+        )
+        fact.funnel_profile = (furthest, skipped, spells)
+    return fact.funnel_profile
+
+
 def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     reached = [0] * len(LEVELS)
     skipped = [0] * len(LEVELS)
     by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     days: dict[str, list[float]] = defaultdict(list)
     for fact in facts:
-        entries = _with_contact_entry(fact)
-        evidence = _evidence(fact, entries)
-        furthest = max(LEVELS.index(level) for level in evidence)
-        for index in range(furthest + 1):
-            reached[index] += 1
-            by_source[fact.source][index] += 1
-            if LEVELS[index] not in evidence:
-                skipped[index] += 1
-        for (entered, stage), (left, _next_stage) in zip(entries, entries[1:]):
-            days[stage].append((left - entered).total_seconds() / SECONDS_PER_DAY)
+        furthest, skipped_levels, spells = funnel_profile(fact)
+        reached[furthest] += 1
+        by_source[fact.source][furthest] += 1
+        for index in skipped_levels:
+            skipped[index] += 1
+        for stage, spell_days in spells:
+            days[stage].append(spell_days)
+    # Each lead was counted at its furthest level only; it also reached every level before it.
+    for counts in (reached, *by_source.values()):
+        for index in range(len(LEVELS) - 2, -1, -1):
+            counts[index] += counts[index + 1]
 
     steps = []
     for index, level in enumerate(LEVELS):

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leaddesk.services.reporting.facts import LeadFact
-from leaddesk.services.sla import ResponseState, response_state
+from leaddesk.services.sla import ResponseState
 
 CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
+CONTACTED = ResponseState.CONTACTED.value
+WAITING = ResponseState.WAITING.value
+OVERDUE = ResponseState.OVERDUE.value
+DUE_SOON = ResponseState.DUE_SOON.value
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,18 @@ def leading_indicators(facts: list[LeadFact], now: datetime) -> LeadingIndicator
         if fact.stage in CLOSED_STAGES:
             continue
         open_leads += 1
-        state = response_state(fact.first_contacted_at, fact.response_due_at, fact.response_warn_at, now)
-        by_state[state.value] += 1
+        # The same rules as sla.response_state, inlined because this runs once per open lead.
+        if fact.first_contacted_at is not None:
+            state = CONTACTED
+        elif fact.response_due_at is None:
+            state = WAITING
+        elif now >= fact.response_due_at:
+            state = OVERDUE
+        elif fact.response_warn_at is not None and now >= fact.response_warn_at:
+            state = DUE_SOON
+        else:
+            state = WAITING
+        by_state[state] += 1
         if fact.overdue_follow_ups:
             with_overdue += 1
             overdue += fact.overdue_follow_ups

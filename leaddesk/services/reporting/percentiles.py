@@ -19,3 +19,19 @@ def nearest_rank(values: Sequence[float], percent: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(percent / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def sorted_median(ordered: Sequence[float]) -> float | None:
+    """Return the median of values already sorted ascending, as median() does, without sorting again."""
+    count = len(ordered)
+    if not count:
+        return None
+    middle = count // 2
+    return ordered[middle] if count % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def sorted_nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
+    """Return nearest_rank() of values already sorted ascending."""
+    if not ordered:
+        return None
+    return ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1]

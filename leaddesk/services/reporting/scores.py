@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from leaddesk.services.reporting.facts import LeadFact
@@ -22,9 +23,8 @@ class ScoreDistribution:
 
 def score_distribution(facts: list[LeadFact]) -> ScoreDistribution:
     counts = [0] * BUCKET_COUNT
-    for fact in facts:
-        index = min(max(fact.score, 0) // BUCKET_WIDTH, BUCKET_COUNT - 1)
-        counts[index] += 1
+    for score, leads in Counter(fact.score for fact in facts).items():
+        counts[min(max(score, 0) // BUCKET_WIDTH, BUCKET_COUNT - 1)] += leads
     labels = [f"{start}-{start + BUCKET_WIDTH - 1}" for start in range(0, 100, BUCKET_WIDTH)]
     labels[-1] = "90-100"
     return ScoreDistribution(dict(zip(labels, counts)))

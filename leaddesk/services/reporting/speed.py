@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from leaddesk.services.reporting.facts import LeadFact
-from leaddesk.services.reporting.percentiles import median, nearest_rank
+from leaddesk.services.reporting.percentiles import sorted_median, sorted_nearest_rank
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,18 @@ class SpeedReport:
         }
 
 
+def _stats(wall: list[float], business: list[float]) -> SpeedStats:
+    wall.sort()
+    business.sort()
+    return SpeedStats(
+        contacted=len(wall),
+        median_wall=sorted_median(wall),
+        p90_wall=sorted_nearest_rank(wall, 90),
+        median_business=sorted_median(business),
+        p90_business=sorted_nearest_rank(business, 90),
+    )
+
+
 def speed_stats(facts: Iterable[LeadFact]) -> SpeedStats:
     wall = []
     business = []
@@ -54,26 +65,38 @@ def speed_stats(facts: Iterable[LeadFact]) -> SpeedStats:
         if fact.wall_seconds is not None:
             wall.append(fact.wall_seconds)
             business.append(fact.business_seconds if fact.business_seconds is not None else fact.wall_seconds)
-    return SpeedStats(
-        contacted=len(wall),
-        median_wall=median(wall),
-        p90_wall=nearest_rank(wall, 90),
-        median_business=median(business),
-        p90_business=nearest_rank(business, 90),
-    )
-
-
-def _grouped(facts: list[LeadFact], key: Callable[[LeadFact], str]) -> dict[str, SpeedStats]:
-    groups: dict[str, list[LeadFact]] = defaultdict(list)
-    for fact in facts:
-        groups[key(fact)].append(fact)
-    return {name: speed_stats(groups[name]) for name in sorted(groups)}
+    return _stats(wall, business)
 
 
 def speed_report(facts: list[LeadFact]) -> SpeedReport:
+    """Compute the overall, per-segment, per-rep and per-week figures in one pass over the facts."""
+    by_segment: dict[str, tuple[list[float], list[float]]] = {}
+    by_rep: dict[str, tuple[list[float], list[float]]] = {}
+    by_week: dict[str, tuple[list[float], list[float]]] = {}
+    wall_all: list[float] = []
+    business_all: list[float] = []
+    for fact in facts:
+        lists = [
+            by_segment.get(fact.segment) or by_segment.setdefault(fact.segment, ([], [])),
+            by_rep.get(fact.owner) or by_rep.setdefault(fact.owner, ([], [])),
+            by_week.get(fact.arrival_week) or by_week.setdefault(fact.arrival_week, ([], [])),
+        ]
+        wall = fact.wall_seconds
+        if wall is None:
+            continue
+        business = fact.business_seconds if fact.business_seconds is not None else wall
+        wall_all.append(wall)
+        business_all.append(business)
+        for walls, businesses in lists:
+            walls.append(wall)
+            businesses.append(business)
+
+    def grouped(groups: dict[str, tuple[list[float], list[float]]]) -> dict[str, SpeedStats]:
+        return {name: _stats(*groups[name]) for name in sorted(groups)}
+
     return SpeedReport(
-        overall=speed_stats(facts),
-        by_segment=_grouped(facts, lambda fact: fact.segment),
-        by_rep=_grouped(facts, lambda fact: fact.owner),
-        by_week=_grouped(facts, lambda fact: fact.arrival_week.isoformat()),
+        overall=_stats(wall_all, business_all),
+        by_segment=grouped(by_segment),
+        by_rep=grouped(by_rep),
+        by_week=grouped(by_week),
     )
