@@ -9,6 +9,7 @@ import pytest
 
 from leaddesk.cli.main import main
 from leaddesk.models import Lead, Rep
+from leaddesk.services.auto_evaluation import SKIP_KEY
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
 
@@ -18,6 +19,8 @@ JSON_KEYS = {"id", "name", "email", "company", "segment", "stage", "received_at"
 @pytest.fixture
 def leads(database, db_path):
     with database.session() as session:
+        # Left unevaluated, so the inbox shows Lead.score and no grade.
+        session.info[SKIP_KEY] = True
         rep = Rep(name="Ana Lopez")
         session.add(rep)
         session.flush()
@@ -105,7 +108,7 @@ def test_table_output(capsys, leads):
     lines = capsys.readouterr().out.splitlines()
 
     assert exit_code == 0
-    assert lines[0].split() == ["State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Score"]
+    assert lines[0].split() == ["State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Qual", "Grade", "Score"]
     assert lines[2].startswith("OVERDUE")
     assert "overdue by 1h 0m" in lines[2]
     assert "Ana Lopez" in lines[2]

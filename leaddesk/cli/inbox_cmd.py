@@ -75,6 +75,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         choices=[rule.key for rule in DEFAULT_SEGMENTS],
         help="only leads in this segment",
     )
+    parser.add_argument("--grade", choices=inbox.GRADES, help="only leads with this playbook grade")
+    parser.add_argument(
+        "--qualification",
+        choices=inbox.QUALIFICATIONS,
+        help="only SQL or MQL leads, or with none those that are neither (including leads not evaluated yet)",
+    )
     parser.add_argument(
         "--search",
         metavar="TEXT",
@@ -91,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         owner=args.owner,
         segment=args.segment,
         search=args.search,
+        grade=args.grade,
+        qualification=args.qualification,
     )
     limit = args.limit or None
 
@@ -157,7 +165,7 @@ def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
     if not rows:
         return "No leads match.\n"
 
-    headers = ("State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Score")
+    headers = ("State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Qual", "Grade", "Score")
     cells = [
         (
             STATE_LABELS[row.state],
@@ -167,6 +175,8 @@ def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
             row.segment,
             row.stage,
             row.owner_name or "",
+            row.qualification.upper() if row.qualification else "",
+            row.grade or "",
             str(row.score),
         )
         for row in rows

@@ -48,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 200
 
+# Sort values of the Qualified column, matching the "qualification" sort key of the inbox service.
+QUALIFICATION_RANK = {"sql": 2, "mql": 1}
+
 LEAD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -71,6 +74,8 @@ COLUMNS = (
     Column("stage", QT_TRANSLATE_NOOP("LeadTableModel", "Stage"), "stage"),
     Column("owner", QT_TRANSLATE_NOOP("LeadTableModel", "Owner"), "owner"),
     Column("score", QT_TRANSLATE_NOOP("LeadTableModel", "Score"), "score"),
+    Column("grade", QT_TRANSLATE_NOOP("LeadTableModel", "Grade"), "grade"),
+    Column("qualification", QT_TRANSLATE_NOOP("LeadTableModel", "Qualified"), "qualification"),
     Column("received", QT_TRANSLATE_NOOP("LeadTableModel", "Received"), "received_at"),
     Column("due", QT_TRANSLATE_NOOP("LeadTableModel", "Response"), "due"),
 )
@@ -227,6 +232,8 @@ class LeadTableModel(QAbstractTableModel):
             return STATE_BACKGROUNDS[state] if role == Qt.ItemDataRole.BackgroundRole else HIGHLIGHT_TEXT
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "score":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("grade", "qualification"):
+            return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -253,6 +260,10 @@ class LeadTableModel(QAbstractTableModel):
             return data.owner_name or ""
         if column == "score":
             return str(data.score)
+        if column == "grade":
+            return data.grade or ""
+        if column == "qualification":
+            return data.qualification.upper() if data.qualification else ""
         if column == "received":
             return local_time(data.received_at)
         return self._due_text(data)
@@ -271,6 +282,8 @@ class LeadTableModel(QAbstractTableModel):
     def _sort_value(self, data: InboxRow, column: str):
         if column == "score":
             return data.score
+        if column == "qualification":
+            return QUALIFICATION_RANK.get(data.qualification, 0)
         if column == "received":
             return data.received_at.timestamp()
         if column == "due":
@@ -286,7 +299,23 @@ class LeadTableModel(QAbstractTableModel):
             )
         if column == "segment":
             return data.segment_label
+        if column in ("score", "grade"):
+            return self._score_tooltip(data)
+        if column == "qualification" and data.grade is None:
+            return QCoreApplication.translate("LeadTableModel", "Not evaluated against the playbook yet")
         return None
+
+    def _score_tooltip(self, data: InboxRow) -> str:
+        if data.grade is None:
+            return QCoreApplication.translate(
+                "LeadTableModel", "Score {score} from the lead's data; not evaluated against the playbook yet"
+            ).format(score=data.score)
+        head = QCoreApplication.translate("LeadTableModel", "Score {score}, grade {grade}").format(
+            score=data.score, grade=data.grade
+        )
+        if not data.score_reasons:
+            return head + "\n" + QCoreApplication.translate("LeadTableModel", "No scoring rule gave points")
+        return "\n".join([head, *data.score_reasons])
 
     # --- Page loading -------------------------------------------------------------------
 
