@@ -11,7 +11,7 @@ times, in one process with Qt offscreen:
   includes what the user waits for on screen. The target is under one second each.
 
 The floor, measured in the same run, is one SQL aggregate (leads per segment) drawn as one
-QtCharts bar chart and painted the same way; the ratio shows how many such minimal charts
+QtCharts bar chart and painted the same way. The ratio shows how many such minimal charts
 one full redraw costs.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/dashboard_bench.py [--leads 100000] [--activities 500000]

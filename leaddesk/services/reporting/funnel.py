@@ -2,7 +2,7 @@
 
 A lead counts at every level up to the furthest one it reached, so a lead moved from new
 straight to won also counts as contacted, MQL and SQL. Those stand-in counts are reported as
-"skipped", so the team sees how often the process is bypassed.
+"skipped", which shows the team how often the process is bypassed.
 """
 
 from __future__ import annotations
