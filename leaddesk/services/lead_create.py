@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
+from leaddesk.services.arrival_routing import route_new_lead
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.normalize import normalize_lead_keys
 from leaddesk.services.lead_actions import LeadActionError
@@ -31,7 +32,7 @@ class NewLeadError(LeadActionError):
 
 
 def create_lead(session: Session, values: Mapping[str, str | None], actor: str | None, now: datetime) -> uuid.UUID:
-    """Store a new lead received now, start its response clock, and return its id."""
+    """Store a new lead received now, start its response clock, route it when the playbook says so, and return its id."""
     cleaned = {name: (values.get(name) or "").strip() or None for name in TYPED_FIELDS}
     unknown = sorted(set(values) - set(TYPED_FIELDS))
     if unknown:
@@ -43,10 +44,12 @@ def create_lead(session: Session, values: Mapping[str, str | None], actor: str |
 
     lead = Lead(**cleaned, received_at=now, created_at=now, updated_at=now, updated_by=actor, custom_fields={}, secondary_values={})
     lead.email_normalized = cleaned["email"].casefold() if cleaned["email"] else None
-    start_response_clock(lead, load_playbook(session))
+    playbook = load_playbook(session)
+    start_response_clock(lead, playbook)
     normalize_lead_keys(lead)
     session.add(lead)
     session.flush()
+    route_new_lead(session, lead, playbook, now)
     # The new-lead hint looks leads up by their stored blocking keys, so store them now.
     refresh_stale_keys(session, lead_ids=[lead.id])
     logger.info("created lead %s by %s", lead.id, actor)

@@ -114,7 +114,28 @@ def route_lead(
     remember=False (the simulator) leaves the stored round-robin positions unchanged.
     exclude names reps that must not get the lead, such as the owner it is taken from.
     """
-    router = _Router(session, playbook, now, exclude)
+    return _route(_Router(session, playbook, now, exclude), lead, remember)
+
+
+def route_leads(session: Session, leads: Iterable[Lead], playbook: Playbook, now: datetime) -> list[RoutingDecision]:
+    """Pick a rep for each lead in order without assigning them, as route_lead would one at a time.
+
+    One router serves all leads and counts each pick in the rep's open leads, so capacity
+    and least_loaded see the earlier picks without a query per lead. leads may be any
+    objects with the attributes LeadFacts reads.
+    """
+    router = _Router(session, playbook, now, ())
+    decisions = []
+    for lead in leads:
+        decision = _route(router, lead, remember=True)
+        if decision.rep is not None:
+            router.loads[decision.rep.id] = router.loads.get(decision.rep.id, 0) + 1
+        decisions.append(decision)
+    return decisions
+
+
+def _route(router: _Router, lead: Lead, remember: bool) -> RoutingDecision:
+    playbook, now = router.playbook, router.now
     decision = RoutingDecision()
     facts = LeadFacts(lead, playbook, now)
     for rule in playbook.routing:

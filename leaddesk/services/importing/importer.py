@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
 from leaddesk.services.derived import refresh_after_import_commit
+from leaddesk.services.import_playbook import apply_after_import_commit
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
@@ -281,6 +282,8 @@ def _run_once(
 
     # Derived values and match keys, in a transaction of their own after the import's.
     refresh_after_import_commit(database, report)
+    # Then routing of new unowned leads and their qualification and score, which read derived values.
+    apply_after_import_commit(database, report, options.now)
     report.seconds = round(time.perf_counter() - clock_start, 3)
     reporter.send(1.0, _summary(report), force=True)
     logger.info(

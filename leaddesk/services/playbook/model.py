@@ -187,6 +187,8 @@ class Playbook:
     routing: tuple[RoutingRule, ...] = ()
     # Lower-case domain or company name -> rep name.
     named_accounts: dict[str, str] = field(default_factory=dict)
+    # Whether leads that arrive without an owner (typed in or imported) are routed at once.
+    assign_new_leads: bool = True
     reps: dict[str, RepSettings] = field(default_factory=dict)
     team_lead: str | None = None
     customer_domains: frozenset[str] = frozenset()
@@ -221,6 +223,11 @@ class Playbook:
                     if column not in columns:
                         columns.append(column)
         return tuple(columns)
+
+    @property
+    def routes_new_leads(self) -> bool:
+        """Return whether new leads without an owner are routed on arrival: routing rules exist and assign_new_leads is on."""
+        return bool(self.routing) and self.assign_new_leads
 
     def rep_calendar(self, rep_name: str) -> BusinessCalendar:
         settings = self.reps.get(rep_name)

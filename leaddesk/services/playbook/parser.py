@@ -117,6 +117,7 @@ class _Builder:
             scoring=self.scoring(self.table(data, "scoring")),
             routing=self.routing_rules(self.table(data, "routing")),
             named_accounts=self.named_accounts(self.table(self.table(data, "routing"), "named_accounts", "routing")),
+            assign_new_leads=self.assign_new_leads(self.table(data, "routing")),
             reps=reps,
             team_lead=team_lead,
             customer_domains=frozenset(name.casefold() for name in self.texts(customers, "domains", "customers")),
@@ -445,7 +446,7 @@ class _Builder:
     # Routing and reps.
 
     def routing_rules(self, data: dict) -> tuple[RoutingRule, ...]:
-        self.issues.check_keys(data, "routing", ("rules", "named_accounts"))
+        self.issues.check_keys(data, "routing", ("rules", "named_accounts", "assign_new_leads"))
         raw = data.get("rules", [])
         if not isinstance(raw, list):
             self.issues.add("routing.rules", f"expected [[routing.rules]] tables, got {raw!r}", "write one [[routing.rules]] table per rule")
@@ -469,6 +470,13 @@ class _Builder:
             condition = parse_condition(rule["when"], join_path(path, "when"), self.issues) if "when" in rule else None
             rules.append(RoutingRule(str(rule.get("name", f"rule {index + 1}")), strategy, reps, condition))
         return tuple(rules)
+
+    def assign_new_leads(self, data: dict) -> bool:
+        value = data.get("assign_new_leads", True)
+        if not isinstance(value, bool):
+            self.issues.add("routing.assign_new_leads", f"expected true or false, got {value!r}", "write assign_new_leads = true")
+            return True
+        return value
 
     def named_accounts(self, data: dict) -> dict[str, str]:
         accounts = {}
