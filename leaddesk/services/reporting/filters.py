@@ -41,4 +41,6 @@ class ReportFilter:
         return True
 
     def apply(self, facts: list[LeadFact]) -> list[LeadFact]:
+        if self.since is None and self.until is None and not (self.owners or self.segments or self.sources):
+            return facts
         return [fact for fact in facts if self.matches(fact)]
