@@ -68,7 +68,8 @@ class SyncRowState(Base):
     row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # {field: [encoded value, hlc, device_id, change_id]} of the winning change per field.
     winners_json: Mapped[str] = mapped_column(Text)
-    # {field: encoded value} last written to or read from the local row; "null" when the row is absent.
+    # {field: encoded value} last written to or read from the local row. It is "null" before the
+    # row was first seen, and "removed" after it was deleted outright on this device.
     local_json: Mapped[str] = mapped_column(Text)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, SyncDevice, SyncIdentity, SyncRowState
-from leaddesk.services.sync.fields import DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, encode_value
+from leaddesk.services.sync.fields import DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, REMOVED_HERE, encode_value
 from leaddesk.services.sync.hlc import HybridClock
 from leaddesk.services.sync.merge import Change, beats, winner_of
 
@@ -81,7 +81,7 @@ def collect_local_changes(session: Session, identity: SyncIdentity, clock: Hybri
         if row_id in rows:
             continue
         local = json.loads(state.local_json)
-        if local is not None and local.get(DELETED_FIELD) is None:
+        if isinstance(local, dict) and local.get(DELETED_FIELD) is None:
             # The row was removed outright (such as by an import undo): travel as a delete.
             add(row_id, DELETED_FIELD, datetime.now(timezone.utc).isoformat(), None)
 
@@ -94,7 +94,7 @@ def _baseline(state: SyncRowState | None) -> dict[str, Any]:
     if state is None:
         return {}
     local = json.loads(state.local_json)
-    if local is not None:
+    if isinstance(local, dict):
         return local
     # The row was absent (deleted here, or never materialized) and is back: compare with the merged values.
     return {field: winner[0] for field, winner in json.loads(state.winners_json).items()}
@@ -116,4 +116,4 @@ def _record_in_states(
             if beats(change, winners.get(change.field)):
                 winners[change.field] = winner_of(change)
         state.winners_json = json.dumps(winners)
-        state.local_json = json.dumps(rows.get(row_id))
+        state.local_json = json.dumps(rows.get(row_id, REMOVED_HERE))

@@ -55,6 +55,10 @@ LEAD_FIELDS = (
 DELETED_FIELD = "deleted_at"
 # Fields that only a delete or a merge sets; an edit of any other field revives a lead deleted concurrently.
 DELETE_FIELDS = frozenset({"deleted_at", "merged_into_id"})
+# SyncRowState.local_json of a row deleted outright on this device, which a merge keeps absent
+# while the row stays deleted. Rows deleted elsewhere are kept here as soft-deleted rows.
+REMOVED_HERE = "removed"
+
 # Foreign keys that are written only when the referenced row exists on this device.
 REFERENCE_FIELDS = {"owner_id": "reps", "merged_into_id": "leads"}
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, SyncChange, SyncConflict, SyncRowState, normalize_phone
 from leaddesk.models.base import utc_now
-from leaddesk.services.sync.fields import DELETE_FIELDS, DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, REFERENCE_FIELDS, decode_value, encode_value
+from leaddesk.services.sync.fields import DELETE_FIELDS, DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, REFERENCE_FIELDS, REMOVED_HERE, decode_value, encode_value
 from leaddesk.services.sync.merge import Change, EditClock, is_deleted, resolve_values, reviving_edit
 
 logger = logging.getLogger(__name__)
@@ -118,8 +118,7 @@ def materialize_row(session: Session, state: SyncRowState) -> RowOutcome:
     lead_id = uuid.UUID(state.row_id)
     present = session.execute(select(table.c.id).where(table.c.id == lead_id)).first() is not None
     local = json.loads(state.local_json)
-    if not present and is_deleted(values):
-        state.local_json = "null"
+    if not present and is_deleted(values) and local == REMOVED_HERE:
         return RowOutcome(state.row_id, "absent", None)
     if present and local == values:
         return RowOutcome(state.row_id, "unchanged", None)
