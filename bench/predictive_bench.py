@@ -148,9 +148,9 @@ def time_large(leads_csv: Path, rows: int) -> None:
             lead_rows = load_lead_rows(session, field)
             read_seconds = time.perf_counter() - started
         database.dispose()
-    rows, outcomes = lead_rows.closed()
+    closed_rows, outcomes = lead_rows.closed()
     train_positions, _test_positions = split_positions(outcomes, DEFAULT_HOLDOUT)
-    train_rows = [rows[position] for position in train_positions]
+    train_rows = [closed_rows[position] for position in train_positions]
     train_outcomes = [outcomes[position] for position in train_positions]
     spec = fit_feature_spec(train_rows, EXCLUDED)
     matrix = spec.encode(train_rows)
