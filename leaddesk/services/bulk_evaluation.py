@@ -5,28 +5,34 @@ unevaluated until this runs. It reads leads, their engagement activities, owners
 stored overrides with one query each per chunk of ids, runs the same qualify() and
 score_lead() as evaluation.evaluate_lead on plain row objects, and upserts the results
 with one executemany per chunk. No Lead or LeadEvaluation object is loaded.
+
+Leads without engagement activities whose condition fields have equal values get equal
+results, so those are computed once per distinct set of values and reused. Every reason
+that conditions write comes from those values, which keeps the reuse exact.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, Lead, LeadEvaluation, Rep
-from leaddesk.services.lead_facts import SYSTEM_ACTIVITY_KINDS
+from leaddesk.services.lead_facts import FIELD_COLUMNS, SYSTEM_ACTIVITY_KINDS, LeadFacts
 from leaddesk.services.playbook import Playbook, load_playbook
-from leaddesk.services.qualification import qualify
-from leaddesk.services.scoring import score_lead
+from leaddesk.services.playbook.conditions import condition_fields
+from leaddesk.services.qualification import Qualification, qualify
+from leaddesk.services.scoring import Score, score_lead
 from leaddesk.services.speed_to_lead import speed_to_lead
 
 logger = logging.getLogger(__name__)
@@ -40,6 +46,30 @@ _EVALUATED_COLUMNS = (
     "qualification", "qualification_reasons", "fit_points", "engagement_points", "score_total", "grade",
     "score_parts", "speed_to_lead_seconds", "speed_to_lead_business_seconds", "evaluated_at",
 )
+_UPSERT = (
+    f"INSERT INTO lead_evaluations (lead_id, escalation_steps_done, {', '.join(_EVALUATED_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(_EVALUATED_COLUMNS) + 2))}) "
+    f"ON CONFLICT (lead_id) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in _EVALUATED_COLUMNS)}"
+)
+
+# SQLAlchemy's storage format of DateTime on SQLite: naive UTC with microseconds.
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+# Lead columns that every evaluation reads besides the columns of the condition fields.
+_BASE_COLUMNS = ("id", "owner_id", "stage", "received_at", "first_contacted_at", "custom_fields")
+
+
+@dataclass(frozen=True)
+class _Result:
+    """One evaluation's stored values, with the JSON columns already serialized."""
+
+    qualification: str | None
+    qualification_reasons: str
+    fit_points: int
+    engagement_points: int
+    score_total: int
+    grade: str
+    score_parts: str
 
 
 def evaluate_in_bulk(
@@ -50,25 +80,52 @@ def evaluate_in_bulk(
     playbook = playbook or load_playbook(session)
     ids = list(dict.fromkeys(lead_ids))
     owners = {rep_id: SimpleNamespace(name=name) for rep_id, name in session.execute(select(Rep.id, Rep.name))}
+    fields = playbook_fields(playbook)
+    columns = _lead_columns(fields)
+    memo: dict[tuple, _Result] = {}
+    stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+
     count = 0
-    for start in range(0, len(ids), CHUNK_LEADS):
-        chunk = ids[start : start + CHUNK_LEADS]
-        rows = _evaluate_chunk(session, chunk, owners, playbook, now)
-        if rows:
-            _upsert(session, rows)
-        count += len(rows)
+    cursor = session.connection().connection.cursor()
+    try:
+        for start in range(0, len(ids), CHUNK_LEADS):
+            chunk = ids[start : start + CHUNK_LEADS]
+            rows = _evaluate_chunk(session, chunk, owners, playbook, now, fields, columns, memo)
+            cursor.executemany(_UPSERT, [(*row, stamp) for row in rows])
+            count += len(rows)
+    finally:
+        cursor.close()
     _expire_loaded(session, set(ids))
-    logger.info("evaluated %d leads in bulk in %.2f s", count, time.perf_counter() - started)
+
+    logger.info(
+        "evaluated %d leads in bulk in %.2f s (%d distinct inputs computed)",
+        count, time.perf_counter() - started, len(memo),
+    )
     return count
 
 
-def lead_views(session: Session, lead_ids: Sequence[uuid.UUID], owners: dict[uuid.UUID, Any]) -> list[SimpleNamespace]:
+def playbook_fields(playbook: Playbook) -> tuple[str, ...]:
+    """Return the condition fields that qualification and fit scoring read, without "activity"."""
+    conditions = [rule.condition for rule in playbook.qualification] + [rule.condition for rule in playbook.scoring.fit]
+    names: list[str] = []
+    for condition in conditions:
+        for name in condition_fields(condition):
+            if name != "activity" and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def lead_views(
+    session: Session, lead_ids: Sequence[uuid.UUID], owners: dict[uuid.UUID, Any], columns: Sequence[str] | None = None
+) -> list[SimpleNamespace]:
     """Load leads as plain objects with the attributes LeadFacts reads, activities and owner included.
 
-    Only engagement activities are loaded, because LeadFacts skips SYSTEM_ACTIVITY_KINDS.
+    columns limits the Lead columns read, and None reads all. Only engagement activities are
+    loaded, because LeadFacts skips SYSTEM_ACTIVITY_KINDS.
     """
     leads = Lead.__table__
-    statement = select(leads).where(leads.c.id.in_(lead_ids), leads.c.deleted_at.is_(None))
+    selected = [leads.c[name] for name in columns] if columns is not None else [leads]
+    statement = select(*selected).where(leads.c.id.in_(lead_ids), leads.c.deleted_at.is_(None))
     views = [SimpleNamespace(**row._mapping) for row in session.execute(statement)]
 
     activities: dict[uuid.UUID, list[SimpleNamespace]] = defaultdict(list)
@@ -87,9 +144,39 @@ def lead_views(session: Session, lead_ids: Sequence[uuid.UUID], owners: dict[uui
     return views
 
 
+def _lead_columns(fields: Sequence[str]) -> list[str]:
+    columns = list(_BASE_COLUMNS)
+    for name in fields:
+        # A "custom.HEADER" field reads custom_fields, which _BASE_COLUMNS contains.
+        for column in FIELD_COLUMNS.get(name, ()):
+            if column not in columns:
+                columns.append(column)
+    return columns
+
+
+def _result(qualification: Qualification, score: Score) -> _Result:
+    return _Result(
+        qualification.stage,
+        json.dumps(qualification.to_json()),
+        score.fit,
+        score.engagement,
+        score.effective,
+        score.grade,
+        json.dumps([part.to_json() for part in score.parts]),
+    )
+
+
 def _evaluate_chunk(
-    session: Session, chunk: Sequence[uuid.UUID], owners: dict[uuid.UUID, Any], playbook: Playbook, now: datetime
-) -> list[dict[str, Any]]:
+    session: Session,
+    chunk: Sequence[uuid.UUID],
+    owners: dict[uuid.UUID, Any],
+    playbook: Playbook,
+    now: datetime,
+    fields: Sequence[str],
+    columns: Sequence[str],
+    memo: dict[tuple, _Result],
+) -> list[tuple]:
+    """Evaluate one chunk and return its upsert rows without the trailing evaluated_at."""
     stored = {
         row.lead_id: row
         for row in session.execute(
@@ -102,41 +189,62 @@ def _evaluate_chunk(
         )
     }
     rows = []
-    for lead in lead_views(session, chunk, owners):
+    for lead in lead_views(session, chunk, owners, columns):
         previous = stored.get(lead.id)
         override = previous.score_override if previous is not None else None
-        qualification = qualify(lead, playbook, now)  # type: ignore[arg-type]
-        score = score_lead(lead, playbook, now, override=override)  # type: ignore[arg-type]
-        row = {
-            "lead_id": lead.id,
-            "qualification": qualification.stage,
-            "qualification_reasons": qualification.to_json(),
-            "fit_points": score.fit,
-            "engagement_points": score.engagement,
-            "score_total": score.effective,
-            "grade": score.grade,
-            "score_parts": [part.to_json() for part in score.parts],
-            "speed_to_lead_seconds": previous.speed_to_lead_seconds if previous is not None else None,
-            "speed_to_lead_business_seconds": previous.speed_to_lead_business_seconds if previous is not None else None,
-            "evaluated_at": now,
-            "escalation_steps_done": 0,
-        }
-        if row["speed_to_lead_seconds"] is None and lead.first_contacted_at is not None and lead.received_at is not None:
+        result = _evaluate(lead, playbook, now, override, fields, memo)
+
+        speed_wall = previous.speed_to_lead_seconds if previous is not None else None
+        speed_business = previous.speed_to_lead_business_seconds if previous is not None else None
+        if speed_wall is None and lead.first_contacted_at is not None and lead.received_at is not None:
             speed = speed_to_lead(lead.received_at, lead.first_contacted_at, playbook.calendar)
-            row["speed_to_lead_seconds"] = int(speed.wall.total_seconds())
-            row["speed_to_lead_business_seconds"] = int(speed.business.total_seconds())
-        rows.append(row)
+            speed_wall = int(speed.wall.total_seconds())
+            speed_business = int(speed.business.total_seconds())
+
+        rows.append(
+            (
+                lead.id.hex,
+                0,
+                result.qualification,
+                result.qualification_reasons,
+                result.fit_points,
+                result.engagement_points,
+                result.score_total,
+                result.grade,
+                result.score_parts,
+                speed_wall,
+                speed_business,
+            )
+        )
     return rows
 
 
-def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
-    table = LeadEvaluation.__table__
-    statement = sqlite_insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.lead_id],
-        set_={name: statement.excluded[name] for name in _EVALUATED_COLUMNS},
-    )
-    session.execute(statement, rows)
+def _evaluate(
+    lead: SimpleNamespace,
+    playbook: Playbook,
+    now: datetime,
+    override: int | None,
+    fields: Sequence[str],
+    memo: dict[tuple, _Result],
+) -> _Result:
+    key = None
+    if not lead.activities:
+        facts = LeadFacts(lead, playbook, now)  # type: ignore[arg-type]
+        key = (override, *(facts.value(name) for name in fields))
+        try:
+            cached = memo.get(key)
+        except TypeError:
+            # A custom field may contain a list or a dict, which cannot be part of a dictionary key.
+            key, cached = None, None
+        if cached is not None:
+            return cached
+
+    qualification = qualify(lead, playbook, now)  # type: ignore[arg-type]
+    score = score_lead(lead, playbook, now, override=override)  # type: ignore[arg-type]
+    result = _result(qualification, score)
+    if key is not None:
+        memo[key] = result
+    return result
 
 
 def _expire_loaded(session: Session, ids: set[uuid.UUID]) -> None:

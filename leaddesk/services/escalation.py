@@ -8,6 +8,8 @@ Contacting the lead stops its ladder, because contacted leads are never selected
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,13 +72,18 @@ def next_step(session: Session, lead: Lead, playbook: Playbook) -> ScheduledStep
     return schedule[done] if done < len(schedule) else None
 
 
-def run_escalations(session: Session, now: datetime, playbook: Playbook | None = None) -> list[EscalationEvent]:
-    """Run every escalation step due at now for uncontacted leads with a response clock."""
+def run_escalations(
+    session: Session, now: datetime, playbook: Playbook | None = None, lead_ids: Collection[uuid.UUID] | None = None
+) -> list[EscalationEvent]:
+    """Run every escalation step due at now for uncontacted leads with a response clock.
+
+    lead_ids limits the run to those leads, such as the ones escalation_schedule found due.
+    """
     playbook = playbook or load_playbook(session)
     keys = [rule.key for rule in playbook.segments if rule.escalation]
     if not keys:
         return []
-    leads = session.scalars(
+    statement = (
         select(Lead)
         .where(
             Lead.deleted_at.is_(None),
@@ -85,7 +92,10 @@ def run_escalations(session: Session, now: datetime, playbook: Playbook | None =
             Lead.segment.in_(keys),
         )
         .options(selectinload(Lead.owner))
-    ).all()
+    )
+    if lead_ids is not None:
+        statement = statement.where(Lead.id.in_(list(lead_ids)))
+    leads = session.scalars(statement).all()
     events = []
     for lead in leads:
         evaluation = evaluation_of(session, lead)

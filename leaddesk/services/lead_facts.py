@@ -93,6 +93,9 @@ class LeadFacts:
         return {domain.casefold().removeprefix("www.") for domain in domains if domain}
 
     def is_existing_customer(self) -> bool:
+        if not self.playbook.customer_domains and not self.playbook.customer_companies:
+            # The shipped playbook lists no customers, so skip deriving the lead's domains.
+            return False
         if self.company_domains() & self.playbook.customer_domains:
             return True
         company = (self.lead.company or "").strip().casefold()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.services import scheduler
+from leaddesk.services import escalation_schedule, scheduler
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, Notifier
 from leaddesk.models import Rep
@@ -114,7 +114,11 @@ class ReminderTimer(QObject):
 
         def work(session: Session) -> scheduler.CheckResult:
             preferences = load_preferences(session, user, zone_name)
-            return scheduler.check(session, preferences, now, load_playbook(session).calendar)
+            playbook = load_playbook(session)
+            # Due escalation steps run first, so this check already shows them.
+            _events, next_escalation_at = escalation_schedule.run_due_escalations(session, playbook, now)
+            result = scheduler.check(session, preferences, now, playbook.calendar)
+            return escalation_schedule.with_escalation_wake(result, next_escalation_at)
 
         self.runner.write(
             work,

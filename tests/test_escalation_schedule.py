@@ -1,0 +1,150 @@
+"""Escalation steps run as due events of the reminder timer, without the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from leaddesk.models import Activity, Lead, LeadEvaluation, Rep
+from leaddesk.services.escalation_schedule import run_due_escalations, scan_ladders, with_escalation_wake
+from leaddesk.services.notifications.notifier import RecordingNotifier
+from leaddesk.services.playbook import load_playbook, save_playbook_text, set_team_timezone, shipped_playbook_text
+from leaddesk.services.scheduler import CheckResult
+from leaddesk.services.sla import start_response_clock
+from leaddesk.ui.reminder_timer import ReminderTimer
+from leaddesk.ui.tasks import TaskRunner
+
+# Wednesday 2026-12-09 10:00 UTC. The shipped outbound-reply ladder alerts the team lead at
+# the 30-minute breach and reassigns after 1 hour, both around the clock.
+RECEIVED = datetime(2026, 12, 9, 10, 0, tzinfo=timezone.utc)
+BREACH = RECEIVED + timedelta(minutes=30)
+REASSIGN = RECEIVED + timedelta(hours=1)
+
+TEAM = """
+[routing]
+assign_new_leads = false
+
+[[routing.rules]]
+name = "Pool"
+strategy = "round_robin"
+reps = ["Ana", "Ben"]
+
+[team]
+lead = "Tess"
+"""
+
+
+@pytest.fixture
+def waiting_lead(database):
+    head = shipped_playbook_text().split("# Routing rules", 1)[0]
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+        save_playbook_text(session, head + TEAM)
+        ana = Rep(name="Ana")
+        session.add_all([ana, Rep(name="Ben"), Rep(name="Tess")])
+        lead = Lead(
+            full_name="Jo Doe",
+            email="jo@initech.com",
+            source="Replied to outbound",
+            received_at=RECEIVED,
+            segment="general",
+            stage="new",
+            owner=ana,
+        )
+        start_response_clock(lead, load_playbook(session))
+        session.add(lead)
+        session.flush()
+        return lead.id
+
+
+def escalations(database, lead_id) -> list[str]:
+    with database.session() as session:
+        statement = select(Activity.summary).where(Activity.lead_id == lead_id, Activity.kind == "escalation")
+        return list(session.scalars(statement.order_by(Activity.created_at)))
+
+
+def test_scan_before_breach(database, waiting_lead):
+    with database.session() as session:
+        due, next_at = scan_ladders(session, load_playbook(session), RECEIVED + timedelta(minutes=10))
+    assert due == []
+    assert next_at == BREACH
+
+
+def test_run_due_steps_in_order(database, waiting_lead):
+    with database.session() as session:
+        playbook = load_playbook(session)
+        early, early_next = run_due_escalations(session, playbook, RECEIVED + timedelta(minutes=10))
+        breach, breach_next = run_due_escalations(session, playbook, BREACH)
+        again, _ = run_due_escalations(session, playbook, BREACH + timedelta(minutes=1))
+        late, late_next = run_due_escalations(session, playbook, REASSIGN)
+
+    assert early == []
+    assert early_next == BREACH
+    assert len(breach) == 1
+    assert breach_next == REASSIGN
+    assert again == []
+    assert len(late) == 1
+    assert late_next is None
+    summaries = escalations(database, waiting_lead)
+    assert len(summaries) == 2
+    assert summaries[0].startswith("Alert to Tess")
+    assert summaries[1].startswith("Reassigned from Ana to Ben")
+
+
+def test_catch_up_runs_whole_ladder(database, waiting_lead):
+    with database.session() as session:
+        events, next_at = run_due_escalations(session, load_playbook(session), REASSIGN + timedelta(hours=5))
+    assert len(events) == 2
+    assert next_at is None
+    with database.session() as session:
+        assert session.get(LeadEvaluation, waiting_lead).escalation_steps_done == 2
+
+
+def test_contact_stops_ladder(database, waiting_lead):
+    with database.session() as session:
+        session.get(Lead, waiting_lead).first_contacted_at = RECEIVED + timedelta(minutes=5)
+    with database.session() as session:
+        events, next_at = run_due_escalations(session, load_playbook(session), REASSIGN)
+    assert events == []
+    assert next_at is None
+
+
+def test_wake_moves_earlier_only():
+    check = CheckResult((), None, RECEIVED + timedelta(hours=2))
+    assert with_escalation_wake(check, BREACH).next_wake == BREACH
+    assert with_escalation_wake(check, RECEIVED + timedelta(hours=3)).next_wake == RECEIVED + timedelta(hours=2)
+    assert with_escalation_wake(check, None) is check
+    idle = CheckResult((), None, None)
+    assert with_escalation_wake(idle, BREACH).next_wake == BREACH
+
+
+def test_timer_escalates_and_notifies(qtbot, database, waiting_lead):
+    runner = TaskRunner(database)
+    notifier = RecordingNotifier()
+    clock = {"now": RECEIVED + timedelta(minutes=1)}
+    timer = ReminderTimer(runner, notifier, "ana", lambda: clock["now"], zone_name=lambda: "UTC")
+    try:
+        with qtbot.waitSignal(timer.checked, timeout=20_000) as first:
+            timer.check_now()
+        # The SLA warning at 75% of the 30 minutes comes before the first escalation step.
+        assert first.args[0].next_wake == RECEIVED + timedelta(minutes=22, seconds=30)
+
+        clock["now"] = BREACH
+        with qtbot.waitSignal(timer.checked, timeout=20_000) as at_breach:
+            timer.check_now()
+        # Only the escalation ladder has a later event, so it sets the wake.
+        assert at_breach.args[0].next_wake == REASSIGN
+        assert timer.next_wake == REASSIGN
+    finally:
+        timer.stop()
+        runner.shut_down()
+
+    summaries = escalations(database, waiting_lead)
+    assert len(summaries) == 1
+    assert summaries[0].startswith("Alert to Tess")
+    # The warning, the breach and the escalation fell due since the first check, so they come as one group.
+    assert len(notifier.posted) == 1
+    assert "1 escalation" in notifier.posted[0].title
+    assert notifier.posted[0].body == "Jo Doe"
