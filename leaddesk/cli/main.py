@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from leaddesk import __version__
 from leaddesk.cli import (
+    backup_cmd,
     dedupe_cmd,
     escalate_cmd,
     explain_cmd,
@@ -24,6 +25,8 @@ from leaddesk.cli import (
     route_cmd,
     score_cmd,
     stats_cmd,
+    sync_cmd,
+    team_cmd,
 )
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_USAGE, CliError
 from leaddesk.services.database import DatabaseError
@@ -34,6 +37,7 @@ logger = logging.getLogger(__name__)
 SUBCOMMANDS = (
     import_cmd, imports_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
     playbook_cmd, route_cmd, explain_cmd, escalate_cmd, stats_cmd, score_cmd,
+    team_cmd, sync_cmd, backup_cmd,
 )
 
 
