@@ -102,7 +102,7 @@ def test_review_lists_groups_by_confidence(qtbot, runner, leads) -> None:
     first = dialog.tree.topLevelItem(0)
     second = dialog.tree.topLevelItem(1)
     assert float(first.text(0)) >= float(second.text(0))
-    assert set(first.data(0, Qt.ItemDataRole.UserRole + 1).lead_ids) == {leads["bill"], leads["william"]}
+    assert set(dialog.groups[first.data(0, Qt.ItemDataRole.UserRole + 1)].lead_ids) == {leads["bill"], leads["william"]}
     assert "same e-mail billturner@gmail.com" in first.text(3)
     assert first.text(1) == "2 lead(s)"
     assert first.childCount() == 2
@@ -474,3 +474,33 @@ def test_detail_timeline_names_merge(qtbot, window, database, leads) -> None:
     first = window.detail_pane.timeline_list.item(0).text()
     assert " · Merge · ana\n" in first
     assert first.endswith("Merged Ann Lee into this lead")
+
+
+def test_review_proposes_earliest_survivor(qtbot, runner, leads) -> None:
+    dialog = _open_review(qtbot, runner)
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0))
+
+    merge = dialog.merge_selected()
+    qtbot.waitUntil(lambda: merge.preview is not None, timeout=10_000)
+
+    assert merge.survivor_id() == leads["william"]  # received a day before Bill
+    assert dialog.survivor_first(dialog.selected_group()) == [leads["william"], leads["bill"]]
+    # Delete the merge dialog while the test still holds its parent, which only Python owns here.
+    merge.close()
+    qtbot.waitUntil(lambda: dialog.merge_dialog is None)
+
+
+def test_merge_dialog_closed_before_load(qtbot, runner, leads) -> None:
+    # Hold the read pool, so the preview arrives after the dialog was deleted.
+    gates = [threading.Event(), threading.Event()]
+    for gate in gates:
+        runner.read(lambda _session, gate=gate: gate.wait(10))
+    merge = MergeDialog(runner, [leads["bill"], leads["william"]])
+    merge.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    merge.show()
+    with qtbot.waitSignal(merge.destroyed):
+        merge.close()
+
+    for gate in gates:
+        gate.set()
+    runner.wait()

@@ -26,13 +26,16 @@ from leaddesk.services.dedup.review import CancelFlag, ReviewQueue, ScanCancelle
 from leaddesk.services.dedup.scan import DuplicateGroup, mark_not_duplicate
 from leaddesk.services.dedup.settings import load_auto_merge_enabled, load_thresholds, save_auto_merge_enabled
 from leaddesk.ui.cancellable_dialog import CancellableDialog
+from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.merge_dialog import MergeDialog
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
 
 CONFIDENCE_COLUMN, LEADS_COLUMN, CONTACT_COLUMN, REASONS_COLUMN = range(4)
-# The item data role that contains the DuplicateGroup of a group row, or the lead id of a lead row.
+# The item data role that contains the key of a group row in DuplicatesDialog.groups, or the
+# lead id text of a lead row. Plain int and str values, because Python objects stored in item
+# data corrupted memory in PySide6 when dialogs closed.
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -73,6 +76,8 @@ class DuplicatesDialog(CancellableDialog):
         self.actor = actor
         self.lead_ids = list(lead_ids) if lead_ids is not None else None
         self.queue: ReviewQueue | None = None
+        # The listed groups by the key their row stores.
+        self.groups: dict[int, DuplicateGroup] = {}
         self.merge_dialog: MergeDialog | None = None
         self._relay = ProgressRelay(self)
         self._relay.progressed.connect(self._on_progress)
@@ -172,8 +177,8 @@ class DuplicatesDialog(CancellableDialog):
 
         self.runner.write(
             lambda session: build_review_queue(session, lead_ids=lead_ids, progress=report, cancel=cancel),
-            on_success=self._on_scanned,
-            on_failure=self._on_scan_failed,
+            on_success=while_alive(self, self._on_scanned),
+            on_failure=while_alive(self, self._on_scan_failed),
             description=self.tr("scan for duplicates"),
         )
 
@@ -219,7 +224,9 @@ class DuplicatesDialog(CancellableDialog):
         leads = self.tr("%n lead(s)", "", len(group.lead_ids))
         # One reason per line, because tree items elide long text instead of wrapping it.
         item = QTreeWidgetItem([f"{group.confidence:.2f}", leads, "", "\n".join(reasons)])
-        item.setData(CONFIDENCE_COLUMN, GROUP_ROLE, group)
+        key = len(self.groups)
+        self.groups[key] = group
+        item.setData(CONFIDENCE_COLUMN, GROUP_ROLE, key)
         item.setToolTip(REASONS_COLUMN, "\n".join(f"{pair.score:.2f}: {', '.join(pair.reasons)}" for pair in group.pairs))
         font = item.font(CONFIDENCE_COLUMN)
         font.setBold(True)
@@ -232,7 +239,7 @@ class DuplicatesDialog(CancellableDialog):
             name = label.describe() if label is not None else str(lead_id)
             contact = "\n".join(value for value in (label.email, label.phone) if value) if label is not None else ""
             child = QTreeWidgetItem(["", name, contact, ""])
-            child.setData(LEADS_COLUMN, GROUP_ROLE, lead_id)
+            child.setData(LEADS_COLUMN, GROUP_ROLE, str(lead_id))
             for column in range(4):
                 child.setTextAlignment(column, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             child.setToolTip(LEADS_COLUMN, self.tr("Double-click to open this lead"))
@@ -245,6 +252,7 @@ class DuplicatesDialog(CancellableDialog):
         try:
             self.tree.setCurrentItem(None)
             self.tree.clear()
+            self.groups.clear()
         finally:
             self.tree.blockSignals(False)
 
@@ -259,7 +267,7 @@ class DuplicatesDialog(CancellableDialog):
 
     def selected_group(self) -> DuplicateGroup | None:
         item = self._selected_top_item()
-        return item.data(CONFIDENCE_COLUMN, GROUP_ROLE) if item is not None else None
+        return self.groups.get(item.data(CONFIDENCE_COLUMN, GROUP_ROLE)) if item is not None else None
 
     def group_count(self) -> int:
         return self.tree.topLevelItemCount()
@@ -279,7 +287,7 @@ class DuplicatesDialog(CancellableDialog):
         group = self.selected_group()
         if group is None:
             return None
-        dialog = MergeDialog(self.runner, list(group.lead_ids), self, actor=self.actor)
+        dialog = MergeDialog(self.runner, self.survivor_first(group), self, actor=self.actor)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.merged.connect(lambda _result: self._remove_group(group))
         dialog.merged.connect(self.merged)
@@ -289,6 +297,20 @@ class DuplicatesDialog(CancellableDialog):
         dialog.open()
         return dialog
 
+    def survivor_first(self, group: DuplicateGroup) -> list[uuid.UUID]:
+        """Return the group's leads, earliest received first, so the merge dialog proposes the oldest lead as survivor.
+
+        The auto-merge keeps the earliest lead too, so links to the first contact stay valid.
+        """
+        labels = self.queue.labels if self.queue is not None else {}
+
+        def received(lead_id: uuid.UUID) -> tuple:
+            label = labels.get(lead_id)
+            instant = label.received_at if label is not None else None
+            return (instant is None, instant.isoformat() if instant else "", str(lead_id))
+
+        return sorted(group.lead_ids, key=received)
+
     def mark_selected_not_duplicate(self) -> None:
         group = self.selected_group()
         if group is None:
@@ -296,7 +318,7 @@ class DuplicatesDialog(CancellableDialog):
         actor = self.actor
         self.runner.write(
             lambda session: mark_group_not_duplicate(session, group, actor),
-            on_success=lambda _count: self._remove_group(group, self.tr("Remembered: not duplicates.")),
+            on_success=while_alive(self, lambda _count: self._remove_group(group, self.tr("Remembered: not duplicates."))),
             description=self.tr("remember that the leads are not duplicates"),
         )
 
@@ -311,7 +333,7 @@ class DuplicatesDialog(CancellableDialog):
             (
                 row
                 for row in range(self.tree.topLevelItemCount())
-                if self.tree.topLevelItem(row).data(CONFIDENCE_COLUMN, GROUP_ROLE).lead_ids == group.lead_ids
+                if self.groups[self.tree.topLevelItem(row).data(CONFIDENCE_COLUMN, GROUP_ROLE)].lead_ids == group.lead_ids
             ),
             -1,
         )
@@ -331,8 +353,8 @@ class DuplicatesDialog(CancellableDialog):
 
     def _on_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         lead_id = item.data(LEADS_COLUMN, GROUP_ROLE)
-        if isinstance(lead_id, uuid.UUID):
-            self.open_lead_requested.emit(lead_id)
+        if isinstance(lead_id, str):
+            self.open_lead_requested.emit(uuid.UUID(lead_id))
         else:
             self.merge_selected()
 
@@ -341,7 +363,7 @@ class DuplicatesDialog(CancellableDialog):
     def _load_auto_merge(self) -> None:
         self.runner.read(
             lambda session: (load_auto_merge_enabled(session), load_thresholds(session).auto_merge),
-            on_success=self._show_auto_merge,
+            on_success=while_alive(self, self._show_auto_merge),
             description=self.tr("read the duplicate settings"),
         )
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from leaddesk.models import utc_now
 from leaddesk.services.dedup.similar import SimilarLead, find_similar_leads
 from leaddesk.services.lead_create import create_lead
+from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -205,8 +206,8 @@ class NewLeadDialog(QDialog):
         values = self.values()
         self.runner.read(
             lambda session: find_similar_leads(session, values),
-            on_success=lambda found: self._show_similar(generation, found),
-            on_failure=lambda error: self._on_lookup_failed(generation, error),
+            on_success=while_alive(self, lambda found: self._show_similar(generation, found)),
+            on_failure=while_alive(self, lambda error: self._on_lookup_failed(generation, error)),
             description=self.tr("look for similar leads"),
         )
 
@@ -244,8 +245,8 @@ class NewLeadDialog(QDialog):
         self.error_label.hide()
         self.runner.write(
             lambda session: create_lead(session, values, actor, now),
-            on_success=self._on_created,
-            on_failure=self._on_create_failed,
+            on_success=while_alive(self, self._on_created),
+            on_failure=while_alive(self, self._on_create_failed),
             description=self.tr("create the lead"),
         )
 

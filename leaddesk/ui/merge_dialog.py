@@ -25,6 +25,7 @@ from leaddesk.services.dedup.merge import MergeResult, merge_leads
 from leaddesk.services.dedup.presets import CHOSEN_FIELDS, PRESET_LABELS, choose_winners, is_filled
 from leaddesk.services.dedup.preview import MergeCandidate, MergePreview, load_merge_preview
 from leaddesk.services.dedup.undo import MergeUndoError, MergeUndoReport, undo_merge
+from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.tasks import TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
@@ -167,8 +168,8 @@ class MergeDialog(QDialog):
         lead_ids = self.lead_ids
         self.runner.read(
             lambda session: load_merge_preview(session, lead_ids),
-            on_success=self._show_preview,
-            on_failure=self._on_load_failed,
+            on_success=while_alive(self, self._show_preview),
+            on_failure=while_alive(self, self._on_load_failed),
             description=self.tr("read the leads to merge"),
         )
 
@@ -224,9 +225,9 @@ class MergeDialog(QDialog):
         self.status_label.setText(self.tr("Merging hides the other leads; you can undo it."))
         self.loaded.emit()
 
-    @staticmethod
-    def _bold(text: str) -> QLabel:
-        label = QLabel(text)
+    def _bold(self, text: str) -> QLabel:
+        # The parent keeps the label alive: a parentless label could be freed by Python while the grid shows it.
+        label = QLabel(text, self.grid_host)
         label.setStyleSheet("font-weight: bold;")
         return label
 
@@ -298,8 +299,8 @@ class MergeDialog(QDialog):
         self._set_busy(True, self.tr("Merging..."))
         self.runner.write(
             lambda session: merge_leads(session, survivor, others, preset=preset, overrides=overrides, actor=actor),
-            on_success=self._on_merged,
-            on_failure=lambda error: self._on_failed(self.tr("merge the leads"), error),
+            on_success=while_alive(self, self._on_merged),
+            on_failure=while_alive(self, lambda error: self._on_failed(self.tr("merge the leads"), error)),
             description=self.tr("merge the leads"),
         )
 
@@ -325,8 +326,8 @@ class MergeDialog(QDialog):
         self._set_busy(True, self.tr("Undoing the merge..."))
         self.runner.write(
             lambda session: undo_merge_by_id(session, operation_id, actor),
-            on_success=self._on_undone,
-            on_failure=lambda error: self._on_failed(self.tr("undo the merge"), error),
+            on_success=while_alive(self, self._on_undone),
+            on_failure=while_alive(self, lambda error: self._on_failed(self.tr("undo the merge"), error)),
             description=self.tr("undo the merge"),
         )
 

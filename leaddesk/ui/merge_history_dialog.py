@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from leaddesk.services.dedup.history import MergeSummary, list_merges
 from leaddesk.services.dedup.undo import MergeUndoReport
 from leaddesk.ui.merge_dialog import undo_merge_by_id
+from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.tasks import TaskRunner, show_error
 
 DATE_COLUMN, KEPT_COLUMN, MERGED_COLUMN, BY_COLUMN, STATE_COLUMN = range(5)
@@ -77,7 +78,7 @@ class MergeHistoryDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        self.runner.read(list_merges, on_success=self._show, description=self.tr("read the merge history"))
+        self.runner.read(list_merges, on_success=while_alive(self, self._show), description=self.tr("read the merge history"))
 
     def _show(self, summaries: list[MergeSummary]) -> None:
         self.summaries = summaries
@@ -129,8 +130,8 @@ class MergeHistoryDialog(QDialog):
         operation_id, actor = summary.operation_id, self.actor
         self.runner.write(
             lambda session: undo_merge_by_id(session, operation_id, actor),
-            on_success=self._on_undone,
-            on_failure=self._on_undo_failed,
+            on_success=while_alive(self, self._on_undone),
+            on_failure=while_alive(self, self._on_undo_failed),
             description=self.tr("undo the merge"),
         )
 

@@ -47,6 +47,7 @@ class LeadLabel:
     company: str | None
     email: str | None
     phone: str | None
+    received_at: datetime | None = None
 
     def describe(self) -> str:
         """Return "NAME at COMPANY", or the name alone for a lead without a company."""
@@ -146,7 +147,7 @@ def lead_labels(session: Session, lead_ids: Iterable[uuid.UUID]) -> dict[uuid.UU
     labels = {}
     for start in range(0, len(ids), 500):
         for lead in session.scalars(select(Lead).where(Lead.id.in_(ids[start : start + 500]))):
-            labels[lead.id] = LeadLabel(lead.id, lead.display_name, lead.company, lead.email, lead.phone)
+            labels[lead.id] = LeadLabel(lead.id, lead.display_name, lead.company, lead.email, lead.phone, lead.received_at)
     return labels
 
 
