@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from leaddesk.models import Lead
-from leaddesk.services.backups import MAX_BACKUPS, create_backup_file, integrity_problems, list_backups, restore_backup
+from leaddesk.services.backups import MAX_BACKUPS, backup_if_due, create_backup_file, integrity_problems, list_backups, restore_backup
 from leaddesk.services.database import Database, DatabaseCorruptError
 
 
@@ -86,3 +86,15 @@ def test_restore_rejects_damaged_backup(db_path: Path) -> None:
     with pytest.raises(Exception, match="is damaged"):
         restore_backup(db_path, backup)
     assert integrity_problems(db_path) == []
+
+
+def test_scheduled_backup_once_per_period(db_path: Path) -> None:
+    Database.open(db_path).dispose()
+
+    first = backup_if_due(db_path, every_hours=24)
+    second = backup_if_due(db_path, every_hours=24)
+
+    assert first is not None
+    assert first.is_file()
+    assert second is None
+    assert backup_if_due(db_path, every_hours=0) is not None

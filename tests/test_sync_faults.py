@@ -267,7 +267,7 @@ def test_manifest_conflict_copy_archived(team) -> None:
 
     assert not copy.exists()
     assert (folder / "archive" / copy.name).is_file()
-    assert len(list_backups(ann.path)) == 1
+    assert [info.label for info in list_backups(ann.path)].count("before-conflict-merge") == 1
     assert report.archived == [f"archive/{copy.name}"]
 
 

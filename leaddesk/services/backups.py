@@ -168,3 +168,14 @@ def backup_due(database_path: Path, every_hours: float) -> bool:
         return True
     age = datetime.now(timezone.utc) - backups[0].taken_at
     return age.total_seconds() >= every_hours * 3600
+
+
+# A scheduled backup is due after this many hours without a scheduled or manual one.
+SCHEDULED_BACKUP_HOURS = 24.0
+
+
+def backup_if_due(database_path: Path, every_hours: float = SCHEDULED_BACKUP_HOURS) -> Path | None:
+    """Take a scheduled backup when the newest one is older than every_hours; return its path or None."""
+    if not database_path.exists() or not backup_due(database_path, every_hours):
+        return None
+    return create_backup_file(database_path, "scheduled")

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leaddesk.models import SyncChange, SyncConflict, SyncDevice, SyncFile, SyncIdentity, SyncRowState
+from leaddesk.services.backups import backup_if_due, create_backup
 from leaddesk.services.database import Database
 from leaddesk.services.sync.bundle import Bundle, BundleFile, DeliveryError, decode_segment, encode_segment, write_atomic
 from leaddesk.services.sync.export import collect_local_changes
@@ -49,6 +50,7 @@ class SyncReport:
     archived: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     backup_path: Path | None = None
+    scheduled_backup_path: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -305,11 +307,12 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
 
 def sync_pass(database: Database, now_ms: Callable[[], int] = wall_ms) -> SyncReport:
     """Run one sync pass of database with its team folder and return what moved."""
-    from leaddesk.services.backups import create_backup
-
     with database.session() as session:
         bundle = Bundle.open(Path(require_identity(session).bundle_path or ""))
     report = SyncReport()
+    if database.path is not None:
+        # Sync passes run every few seconds in an open window, so they also drive the backup schedule.
+        report.scheduled_backup_path = backup_if_due(database.path)
     _export(database, bundle, now_ms, report)
 
     def before_merge() -> Path | None:
