@@ -15,6 +15,8 @@ from leaddesk.services import inbox
 from leaddesk.services.auto_evaluation import SKIP_KEY
 from leaddesk.services.evaluation import set_score_override
 from leaddesk.services.inbox import InboxQuery
+from leaddesk.services.playbook import DEFAULT_SEGMENTS
+from leaddesk.ui.filter_bar import FilterBar
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, SORT_ROLE, LeadTableModel
 from leaddesk.ui.tasks import TaskRunner
 
@@ -186,14 +188,32 @@ def test_table_shows_grade_and_tooltip(qtbot, database, scored):
 
     assert cell(0, "name") == "Strong Sol"
     assert cell(0, "score") == "45"
-    assert cell(0, "grade") == "C"
-    assert cell(0, "qualification") == "SQL"
-    assert cell(0, "qualification", SORT_ROLE) == 2
+    assert cell(0, "grade") == "C SQL"
+    assert cell(0, "grade", SORT_ROLE) == ("C", -2)
     tooltip = cell(0, "score", Qt.ItemDataRole.ToolTipRole)
-    assert tooltip.startswith("Score 45, grade C")
+    assert tooltip.startswith("Score 45, grade C, sales qualified (SQL)")
     assert "Director or above" in tooltip
 
     assert cell(1, "name") == "Raw Rita"
     assert cell(1, "grade") == ""
+    assert cell(2, "name") == "Medium Mia"
+    assert cell(2, "grade") == "D MQL"
+    assert cell(3, "grade") == "D"
     assert "not evaluated" in cell(1, "score", Qt.ItemDataRole.ToolTipRole)
     runner.shut_down()
+
+
+def test_filter_bar_score_choice(qtbot):
+    bar = FilterBar(DEFAULT_SEGMENTS)
+    qtbot.addWidget(bar)
+    assert bar.filters().grade is None
+    assert bar.filters().qualification is None
+
+    with qtbot.waitSignal(bar.changed):
+        bar.score_combo.setCurrentIndex(bar.score_combo.findData("grade:B"))
+    assert bar.filters().grade == "B"
+    assert bar.filters().qualification is None
+
+    bar.score_combo.setCurrentIndex(bar.score_combo.findData("qualification:none"))
+    assert bar.filters().grade is None
+    assert bar.filters().qualification == "none"

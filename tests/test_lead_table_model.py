@@ -139,7 +139,7 @@ def display(model: LeadTableModel, row: int, column: str):
 
 def test_row_count_without_queries(model, runner, lead_ids):
     assert model.rowCount() == 25
-    assert model.columnCount() == 11
+    assert model.columnCount() == 10
     assert runner.reads == 0
 
 
@@ -281,6 +281,7 @@ def test_header_titles(model):
         "Stage",
         "Owner",
         "Score",
+        "Grade",
         "Received",
         "Response",
     ]

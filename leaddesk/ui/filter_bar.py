@@ -1,4 +1,4 @@
-"""The filters above the inbox: saved-view tabs, then stage, segment, owner and a debounced search box."""
+"""The filters above the inbox: saved-view tabs and a score filter, then stage, segment, owner and a debounced search box."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QTabBar, QVBoxLayout, QWidget
 
 from leaddesk.models import STAGES
+from leaddesk.services.inbox import GRADES
 from leaddesk.services.playbook import SegmentRule
 from leaddesk.services.saved_views import SAVED_VIEWS
 from leaddesk.ui.labels import stage_label
@@ -25,6 +26,9 @@ class Filters:
     segment: str | None = None
     owner: str | None = None
     search: str | None = None
+    # InboxQuery.grade and InboxQuery.qualification; the score combo sets at most one of them.
+    grade: str | None = None
+    qualification: str | None = None
 
 
 class FilterBar(QWidget):
@@ -60,6 +64,16 @@ class FilterBar(QWidget):
         self.owner_combo.addItem(self.tr("All owners"), None)
         self.owner_combo.setMinimumContentsLength(12)
 
+        # One combo for the playbook's grade and its MQL/SQL status, so the bar stays narrow.
+        self.score_combo = QComboBox(self)
+        self.score_combo.addItem(self.tr("Any score"), None)
+        self.score_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for grade in GRADES:
+            self.score_combo.addItem(self.tr("Grade {grade}").format(grade=grade), f"grade:{grade}")
+        self.score_combo.addItem(self.tr("SQL"), "qualification:sql")
+        self.score_combo.addItem(self.tr("MQL"), "qualification:mql")
+        self.score_combo.addItem(self.tr("Not qualified"), "qualification:none")
+
         self.search_edit = QLineEdit(self)
         self.search_edit.setPlaceholderText(self.tr("Search name, email, company, title or phone"))
         self.search_edit.setClearButtonEnabled(True)
@@ -72,7 +86,12 @@ class FilterBar(QWidget):
 
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
-        rows.addWidget(self.view_tabs)
+        # The score filter sits beside the scrolling tabs, because the row below already
+        # sets the window's minimum width.
+        top = QHBoxLayout()
+        rows.addLayout(top)
+        top.addWidget(self.view_tabs, stretch=1)
+        top.addWidget(self.score_combo)
         layout = QHBoxLayout()
         rows.addLayout(layout)
         layout.addWidget(QLabel(self.tr("Stage:"), self))
@@ -84,19 +103,23 @@ class FilterBar(QWidget):
         layout.addWidget(self.search_edit, stretch=1)
 
         self.view_tabs.currentChanged.connect(self.changed)
-        for combo in (self.stage_combo, self.segment_combo, self.owner_combo):
+        for combo in (self.stage_combo, self.segment_combo, self.owner_combo, self.score_combo):
             combo.currentIndexChanged.connect(self.changed)
         self.search_edit.textChanged.connect(self._debounce.start)
         self.search_edit.returnPressed.connect(self.flush_search)
 
     def filters(self) -> Filters:
         search = self.search_edit.text().strip()
+        # The score combo's data is "grade:A" or "qualification:sql", and None for any score.
+        score_filter = (self.score_combo.currentData() or ":").split(":", 1)
         return Filters(
             view=self.view_tabs.tabData(self.view_tabs.currentIndex()),
             stage=self.stage_combo.currentData(),
             segment=self.segment_combo.currentData(),
             owner=self.owner_combo.currentData(),
             search=search or None,
+            grade=score_filter[1] if score_filter[0] == "grade" else None,
+            qualification=score_filter[1] if score_filter[0] == "qualification" else None,
         )
 
     def set_owners(self, names: Sequence[str]) -> None:

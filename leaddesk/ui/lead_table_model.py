@@ -48,8 +48,25 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 200
 
-# Sort values of the Qualified column, matching the "qualification" sort key of the inbox service.
+# Rank of each MQL/SQL status, matching the "qualification" sort key of the inbox service.
 QUALIFICATION_RANK = {"sql": 2, "mql": 1}
+
+
+def grade_text(data: InboxRow) -> str:
+    """Return the Grade cell: the grade and the MQL/SQL status, such as "B SQL", or "" before evaluation."""
+    if data.grade is None:
+        return ""
+    if data.qualification is None:
+        return data.grade
+    return f"{data.grade} {data.qualification.upper()}"
+
+
+def qualification_label(qualification: str | None) -> str:
+    if qualification == "sql":
+        return QCoreApplication.translate("LeadTableModel", "sales qualified (SQL)")
+    if qualification == "mql":
+        return QCoreApplication.translate("LeadTableModel", "marketing qualified (MQL)")
+    return QCoreApplication.translate("LeadTableModel", "not qualified")
 
 LEAD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -74,8 +91,8 @@ COLUMNS = (
     Column("stage", QT_TRANSLATE_NOOP("LeadTableModel", "Stage"), "stage"),
     Column("owner", QT_TRANSLATE_NOOP("LeadTableModel", "Owner"), "owner"),
     Column("score", QT_TRANSLATE_NOOP("LeadTableModel", "Score"), "score"),
+    # The grade and the MQL/SQL status share one column, such as "B SQL", so the table fits 1400 pixels.
     Column("grade", QT_TRANSLATE_NOOP("LeadTableModel", "Grade"), "grade"),
-    Column("qualification", QT_TRANSLATE_NOOP("LeadTableModel", "Qualified"), "qualification"),
     Column("received", QT_TRANSLATE_NOOP("LeadTableModel", "Received"), "received_at"),
     Column("due", QT_TRANSLATE_NOOP("LeadTableModel", "Response"), "due"),
 )
@@ -232,7 +249,7 @@ class LeadTableModel(QAbstractTableModel):
             return STATE_BACKGROUNDS[state] if role == Qt.ItemDataRole.BackgroundRole else HIGHLIGHT_TEXT
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "score":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("grade", "qualification"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == "grade":
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
@@ -261,9 +278,7 @@ class LeadTableModel(QAbstractTableModel):
         if column == "score":
             return str(data.score)
         if column == "grade":
-            return data.grade or ""
-        if column == "qualification":
-            return data.qualification.upper() if data.qualification else ""
+            return grade_text(data)
         if column == "received":
             return local_time(data.received_at)
         return self._due_text(data)
@@ -282,8 +297,9 @@ class LeadTableModel(QAbstractTableModel):
     def _sort_value(self, data: InboxRow, column: str):
         if column == "score":
             return data.score
-        if column == "qualification":
-            return QUALIFICATION_RANK.get(data.qualification, 0)
+        if column == "grade":
+            # Grades sort A first, and within a grade SQL before MQL before neither.
+            return (data.grade or "~", -QUALIFICATION_RANK.get(data.qualification, 0))
         if column == "received":
             return data.received_at.timestamp()
         if column == "due":
@@ -301,8 +317,6 @@ class LeadTableModel(QAbstractTableModel):
             return data.segment_label
         if column in ("score", "grade"):
             return self._score_tooltip(data)
-        if column == "qualification" and data.grade is None:
-            return QCoreApplication.translate("LeadTableModel", "Not evaluated against the playbook yet")
         return None
 
     def _score_tooltip(self, data: InboxRow) -> str:
@@ -310,8 +324,8 @@ class LeadTableModel(QAbstractTableModel):
             return QCoreApplication.translate(
                 "LeadTableModel", "Score {score} from the lead's data; not evaluated against the playbook yet"
             ).format(score=data.score)
-        head = QCoreApplication.translate("LeadTableModel", "Score {score}, grade {grade}").format(
-            score=data.score, grade=data.grade
+        head = QCoreApplication.translate("LeadTableModel", "Score {score}, grade {grade}, {qualification}").format(
+            score=data.score, grade=data.grade, qualification=qualification_label(data.qualification)
         )
         if not data.score_reasons:
             return head + "\n" + QCoreApplication.translate("LeadTableModel", "No scoring rule gave points")

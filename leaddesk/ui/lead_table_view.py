@@ -27,8 +27,7 @@ COLUMN_WIDTH_SAMPLES = {
     "stage": "Contacted",
     "owner": "Sam Rivera",
     "score": "Score",
-    "grade": "Grade",
-    "qualification": "Qualified",
+    "grade": "B SQL",
     "received": "2024-05-06 14:30",
     "due": "overdue by 23h 59m",
 }

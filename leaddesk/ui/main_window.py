@@ -264,6 +264,8 @@ class MainWindow(QMainWindow):
             segment=filters.segment,
             owner=filters.owner,
             search=filters.search,
+            grade=filters.grade,
+            qualification=filters.qualification,
             sort_key=self._sort_key,
             descending=self._sort_descending,
         )
