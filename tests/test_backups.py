@@ -29,13 +29,13 @@ def _filled(db_path: Path, rows: int = 200) -> None:
 
 def test_rotation_keeps_newest(db_path: Path) -> None:
     Database.open(db_path).dispose()
-    made = [create_backup_file(db_path, "scheduled") for _ in range(MAX_BACKUPS + 3)]
+    created = [create_backup_file(db_path, "scheduled") for _ in range(MAX_BACKUPS + 3)]
 
     kept = [info.path for info in list_backups(db_path)]
 
     assert len(kept) == MAX_BACKUPS
-    assert kept == list(reversed(made))[:MAX_BACKUPS]
-    assert not made[0].exists()
+    assert kept == list(reversed(created))[:MAX_BACKUPS]
+    assert not created[0].exists()
 
 
 def test_backup_is_consistent_copy(db_path: Path) -> None:

@@ -1,10 +1,10 @@
 """Property test: random multi-device edit histories through a simulated sync tool converge and lose no edit.
 
 Each device has its own database and its own copy of the team folder. The simulated sync
-tool copies each device's files to the others late and in any order, sometimes only half
-of a file (completed later by replacing it), and sometimes under a conflict-copy name in
-the style of Dropbox, OneDrive, Google Drive, Syncthing or Nextcloud instead of the
-original name. Device clocks are skewed by up to five seconds.
+tool copies each device's files to the others late and in any order. Sometimes it delivers
+only half of a file and replaces it with the whole file later. Sometimes it delivers a
+file under a conflict-copy name in the style of Dropbox, OneDrive, Google Drive, Syncthing
+or Nextcloud instead of the original name. Device clocks are skewed by up to five seconds.
 """
 
 from __future__ import annotations
@@ -168,13 +168,13 @@ def _live_leads(device: Device) -> list[str]:
         return sorted(str(lead_id) for lead_id in session.scalars(select(Lead.id).where(Lead.deleted_at.is_(None))))
 
 
-def _sync(device: Device, index: int, tool: SimulatedSyncTool, made: list[tuple[str, str, object]]) -> None:
+def _sync(device: Device, index: int, tool: SimulatedSyncTool, committed_edits: list[tuple[str, str, object]]) -> None:
     with device.database.session() as session:
         baselines = {state.row_id: json.loads(state.local_json) for state in session.scalars(select(SyncRowState))}
     for (row_id, field_name), value in device.pending.items():
         baseline = baselines.get(row_id) or {}
         if baseline.get(field_name) != value:
-            made.append((row_id, field_name, value))
+            committed_edits.append((row_id, field_name, value))
     device.pending.clear()
     sync_pass(device.database, now_ms=device.now_ms)
     tool.collect(index)
@@ -182,7 +182,7 @@ def _sync(device: Device, index: int, tool: SimulatedSyncTool, made: list[tuple[
 
 def _run(devices: list[Device], operations: list[tuple]) -> list[tuple[str, str, object]]:
     tool = SimulatedSyncTool(devices)
-    made: list[tuple[str, str, object]] = []
+    committed_edits: list[tuple[str, str, object]] = []
     for op in operations:
         kind = op[0]
         if kind == "deliver":
@@ -191,7 +191,7 @@ def _run(devices: list[Device], operations: list[tuple]) -> list[tuple[str, str,
         index = op[1] % len(devices)
         device = devices[index]
         if kind == "sync":
-            _sync(device, index, tool, made)
+            _sync(device, index, tool, committed_edits)
         elif kind == "create":
             with device.database.session() as session:
                 session.add(Lead(first_name=f"lead-{index}", company="New"))
@@ -212,9 +212,9 @@ def _run(devices: list[Device], operations: list[tuple]) -> list[tuple[str, str,
     # Quiesce: everything is delivered whole, and every device syncs until nothing new moves.
     for _round in range(3):
         for index, device in enumerate(devices):
-            _sync(device, index, tool, made)
+            _sync(device, index, tool, committed_edits)
         tool.deliver_all()
-    return made
+    return committed_edits
 
 
 def _log(device: Device) -> dict[str, SyncChange]:
@@ -222,7 +222,7 @@ def _log(device: Device) -> dict[str, SyncChange]:
         return {change.change_id: change for change in session.scalars(select(SyncChange))}
 
 
-def _check(devices: list[Device], made: list[tuple[str, str, object]]) -> None:
+def _check(devices: list[Device], committed_edits: list[tuple[str, str, object]]) -> None:
     states = []
     for device in devices:
         with device.database.session() as session:
@@ -235,7 +235,7 @@ def _check(devices: list[Device], made: list[tuple[str, str, object]]) -> None:
         assert set(other) == set(logs[0]), "devices hold different change logs"
     log = logs[0]
 
-    for row_id, field_name, value in made:
+    for row_id, field_name, value in committed_edits:
         recorded = [c for c in log.values() if c.row_id == row_id and c.field == field_name and json.loads(c.value_json) == value]
         assert recorded, f"edit {field_name}={value!r} of lead {row_id} is missing from the change log"
 
@@ -265,8 +265,8 @@ def test_random_histories_converge(template: Path, no_fsync, tmp_path_factory: p
     root = tmp_path_factory.mktemp("history")
     devices = _setup(template, root, skews[:device_count])
     try:
-        made = _run(devices, operations)
-        _check(devices, made)
+        committed_edits = _run(devices, operations)
+        _check(devices, committed_edits)
     finally:
         for device in devices:
             device.database.dispose()

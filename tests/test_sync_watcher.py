@@ -26,7 +26,7 @@ def test_delivered_segment_appears(qtbot, tmp_path: Path) -> None:
 
     with ann.session() as session:
         session.add(Lead(first_name="Ada"))
-    sync_pass(ann)  # writes a new segment: the watcher sees the folder change
+    sync_pass(ann)  # writes a new segment: the watcher gets a folder-change signal
 
     def bob_has_ada() -> bool:
         with bob.session() as session:

@@ -116,7 +116,7 @@ def integrity_problems(path: Path) -> list[str]:
 
 def recovery_message(path: Path, problems: list[str]) -> str:
     """Explain a failed integrity check: what failed, the newest backup, and the command that restores it."""
-    shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+    summary = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
     backups = list_backups(path)
     if backups:
         newest = backups[0]
@@ -128,7 +128,7 @@ def recovery_message(path: Path, problems: list[str]) -> str:
         fix = "no backup exists in {folder}; move the file away and re-import your leads, or restore it from your own copies".format(
             folder=backup_folder(path)
         )
-    return f"{path} failed SQLite's integrity check: {shown}. The file was left untouched; {fix}."
+    return f"{path} failed SQLite's integrity check: {summary}. The file was left untouched; {fix}."
 
 
 def restore_backup(database_path: Path, backup_path: Path) -> Path | None:

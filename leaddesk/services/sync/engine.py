@@ -1,7 +1,7 @@
 """One sync pass: export local changes as a segment, apply other devices' segments, merge, report.
 
 Each device keeps its working SQLite file outside the synced folder, so the sync tool never
-sees a database, a journal or a WAL file. The team folder holds only immutable segment files
+gets a database, a journal or a WAL file. The team folder holds only immutable segment files
 and small presence files, all written atomically (see bundle.write_atomic).
 """
 
@@ -38,7 +38,7 @@ MAX_CHANGES_PER_SEGMENT = 5_000
 
 @dataclass
 class SyncReport:
-    """What one sync pass did."""
+    """The changes, files and conflicts of one sync pass."""
 
     exported: int = 0
     segments_written: list[str] = field(default_factory=list)
@@ -155,7 +155,7 @@ def _read_segments(session: Session, bundle: Bundle, own_device: str, report: Sy
         try:
             payload = item.path.read_bytes()
         except FileNotFoundError:
-            continue  # replaced or moved by the sync tool since the listing; the next pass sees it
+            continue  # replaced or moved by the sync tool since the listing; the next pass reads it
         try:
             document = decode_segment(payload, item.relative)
         except DeliveryError as error:
