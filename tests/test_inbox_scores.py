@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from leaddesk.cli.main import main
 from leaddesk.models import Lead, LeadEvaluation
-from leaddesk.services import inbox
+from leaddesk.services import inbox, lead_actions
 from leaddesk.services.auto_evaluation import SKIP_KEY
 from leaddesk.services.evaluation import set_score_override
 from leaddesk.services.inbox import InboxQuery
@@ -217,3 +217,9 @@ def test_filter_bar_score_choice(qtbot):
     bar.score_combo.setCurrentIndex(bar.score_combo.findData("qualification:none"))
     assert bar.filters().grade is None
     assert bar.filters().qualification == "none"
+
+
+def test_detail_score_matches_inbox(database, scored):
+    with database.session() as session:
+        assert lead_actions.lead_detail(session, scored["strong"]).score == 45
+        assert lead_actions.lead_detail(session, scored["raw"]).score == 30

@@ -27,6 +27,7 @@ from leaddesk.models import (
     ActivityKind,
     FollowUp,
     Lead,
+    LeadEvaluation,
     Rep,
     utc_now,
 )
@@ -195,7 +196,8 @@ def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
         stage=lead.stage,
         owner_id=lead.owner_id,
         owner_name=owner_name,
-        score=lead.score,
+        # The playbook's evaluated score, as the inbox shows it; Lead.score until the lead is evaluated.
+        score=_evaluated_score(session, lead),
         notes=lead.notes,
         custom_fields=dict(lead.custom_fields or {}),
         received_at=lead.received_at,
@@ -464,3 +466,8 @@ def _require_aware(instant: datetime, name: str) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"{name} {instant.isoformat()} is naive; attach a timezone")
     return instant
+
+
+def _evaluated_score(session: Session, lead: Lead) -> int:
+    total = session.scalar(select(LeadEvaluation.score_total).where(LeadEvaluation.lead_id == lead.id))
+    return lead.score if total is None else total
