@@ -32,8 +32,8 @@ def test_delivered_segment_appears(qtbot, tmp_path: Path) -> None:
         with bob.session() as session:
             return session.query(Lead).filter_by(first_name="Ada").count() == 1
 
-    qtbot.waitUntil(bob_has_ada, timeout=10_000)
-    assert any(report.imported > 0 for report in reports)
+    qtbot.waitUntil(lambda: any(report.imported > 0 for report in reports), timeout=10_000)
+    assert bob_has_ada()
     watcher.stop()
     runner.shut_down()
     runner.wait()
