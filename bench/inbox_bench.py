@@ -2,10 +2,12 @@
 
 Usage: .venv/bin/python bench/inbox_bench.py [--leads N]
 
-It fills a fresh LeadDesk database with generated leads (fixed seed), then times what the
-window does on open and on every 30-second refresh: list all lead ids in priority order,
-then fetch the first page of 200 rows. The floor is sqlite3 on the same file running the
-same ordering as one hand-written SQL query that returns only the ids, then a page by id.
+It fills a fresh LeadDesk database with generated leads (fixed seed), four in five of them
+with a stored playbook evaluation, then times what the window does on open and on every
+30-second refresh: list all lead ids in priority order, then fetch the first page of 200
+rows. The floor is sqlite3 on the same file running the same ordering (by the evaluated
+score, else Lead.score) as one hand-written SQL query that returns only the ids, then a
+page by id joined to its evaluations.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from leaddesk.models import Lead
+from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.services import inbox
 from leaddesk.services.database import Database
+from leaddesk.services.playbook.model import Scoring
+from leaddesk.services.scoring import grade_for
 
 SEED = 20261204
 PAGE_ROWS = 200
@@ -33,7 +37,8 @@ REPEATS = 5
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc)
 
 FLOOR_IDS_SQL = """
-SELECT id FROM leads WHERE deleted_at IS NULL
+SELECT id FROM leads LEFT JOIN lead_evaluations ON lead_evaluations.lead_id = leads.id
+WHERE deleted_at IS NULL
 ORDER BY
   CASE
     WHEN first_contacted_at IS NULL AND response_due_at IS NOT NULL AND response_due_at <= :now THEN 0
@@ -43,7 +48,7 @@ ORDER BY
   END,
   CASE WHEN first_contacted_at IS NULL THEN response_due_at END,
   next_follow_up_at,
-  score DESC, received_at DESC, id
+  coalesce(score_total, score) DESC, received_at DESC, id
 """
 
 
@@ -79,6 +84,32 @@ def generate_leads(count: int) -> list[dict]:
     return rows
 
 
+def generate_evaluations(leads: list[dict]) -> list[dict]:
+    """Return evaluation rows for four in five leads, as the playbook stores them."""
+    rng = random.Random(SEED + 1)
+    rows = []
+    for index, lead in enumerate(leads):
+        if index % 5 == 4:
+            continue
+        total = rng.randint(0, 100)
+        grade = grade_for(total, Scoring())
+        rows.append(
+            {
+                "lead_id": lead["id"],
+                "qualification": rng.choice(("sql", "mql", None, None)),
+                "qualification_reasons": [],
+                "fit_points": total // 2,
+                "engagement_points": total - total // 2,
+                "score_total": total,
+                "grade": grade,
+                "score_parts": [{"group": "fit", "label": "Director or above", "points": 20, "reason": "seniority vp"}],
+                "escalation_steps_done": 0,
+                "evaluated_at": NOW,
+            }
+        )
+    return rows
+
+
 def time_runs(function) -> tuple[float, float]:
     """Run function REPEATS times and return the best and the median time in seconds."""
     timings = []
@@ -96,9 +127,12 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="leaddesk-inbox-bench-"))
     database = Database.open(folder / "inbox.sqlite")
+    leads = generate_leads(args.leads)
+    evaluations = generate_evaluations(leads)
     with database.session() as session:
-        session.execute(insert(Lead), generate_leads(args.leads))
-    print(f"generated {args.leads:,} leads in {database.path}")
+        session.execute(insert(Lead), leads)
+        session.execute(insert(LeadEvaluation), evaluations)
+    print(f"generated {args.leads:,} leads and {len(evaluations):,} evaluations in {database.path}")
 
     def leaddesk_open() -> None:
         with database.session() as session:
@@ -113,7 +147,10 @@ def main() -> int:
         ids = [row[0] for row in connection.execute(FLOOR_IDS_SQL, {"now": now_text})]
         first_page = ids[:PAGE_ROWS]
         marks = ",".join("?" * len(first_page))
-        connection.execute(f"SELECT * FROM leads WHERE id IN ({marks})", first_page).fetchall()
+        connection.execute(
+            f"SELECT * FROM leads LEFT JOIN lead_evaluations ON lead_evaluations.lead_id = leads.id WHERE id IN ({marks})",
+            first_page,
+        ).fetchall()
 
     floor_best, floor_median = time_runs(floor_open)
     leaddesk_best, leaddesk_median = time_runs(leaddesk_open)

@@ -7,16 +7,31 @@ Usage: .venv/bin/python bench/playbook_bench.py [--leads N]
    the cost of the holiday lookups.
 2. Qualification and scoring of N in-memory leads with three activities each against
    start_response_clock on the same leads, the per-lead work that every import already does.
+3. The step that evaluates an import's leads after it commits (bulk_evaluation.evaluate_in_bulk)
+   over --stored-leads leads in a SQLite file, a fifth of them with two activities, against
+   refresh_derived on the same leads, the post-import step that runs just before it. Each
+   run rolls back, so every run inserts the evaluation rows as an import does. The ORM path
+   of `leaddesk evaluate` (evaluation.evaluate_leads) is timed once on a tenth of the leads.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import tempfile
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
+from pathlib import Path
+
+from sqlalchemy import insert
+
 from leaddesk.models import Activity, Lead
+from leaddesk.services.bulk_evaluation import evaluate_in_bulk
+from leaddesk.services.database import Database
+from leaddesk.services.derived import refresh_derived
+from leaddesk.services.evaluation import evaluate_leads
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.playbook import Playbook, parse_playbook, shipped_playbook_text
 from leaddesk.services.qualification import qualify
@@ -119,13 +134,105 @@ def evaluation_case(count: int) -> None:
           f"start_response_clock {peer:.3f} s, ratio {evaluation / peer:.2f}")
 
 
+# Runs per side in the stored-leads case, which takes tens of seconds per run at 100,000 leads.
+STORED_REPEATS = 2
+
+
+def stored_rows(count: int) -> tuple[list[dict], list[dict]]:
+    """Return lead rows and activity rows for count leads, as an import writes them."""
+    generator = random.Random(SEED)
+    lead_rows, activity_rows = [], []
+    for index in range(count):
+        lead_id = uuid.UUID(int=generator.getrandbits(128))
+        received = NOW - timedelta(days=generator.randrange(60))
+        lead_rows.append(
+            {
+                "id": lead_id,
+                "first_name": f"First{index}",
+                "last_name": f"Last{index}",
+                "email": f"person{index}@company{index % 5000}.com" if index % 7 else f"person{index}@gmail.com",
+                "company": f"Company {index % 5000}",
+                "title": generator.choice(TITLES),
+                # Log-uniform from 1 to 50,000, so most counts differ as in real exports.
+                "employee_count": None if index % 4 == 0 else int(10 ** generator.uniform(0, 4.7)),
+                "source": generator.choice(SOURCES),
+                "industry": generator.choice(("SaaS", "Fintech", "Retail")),
+                "segment": "general",
+                "stage": "new",
+                "custom_fields": {},
+                "received_at": received,
+                "created_at": received,
+                "updated_at": received,
+                "row_version": 1,
+            }
+        )
+        if index % 5 == 0:
+            for _ in range(2):
+                activity_rows.append(
+                    {
+                        "id": uuid.UUID(int=generator.getrandbits(128)),
+                        "lead_id": lead_id,
+                        "kind": generator.choice(KINDS),
+                        "summary": "pricing viewed",
+                        "occurred_at": NOW - timedelta(days=generator.randrange(30)),
+                        "created_at": NOW,
+                    }
+                )
+    return lead_rows, activity_rows
+
+
+def stored_case(count: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="leaddesk-playbook-bench-"))
+    database = Database.open(folder / "bench.sqlite")
+    lead_rows, activity_rows = stored_rows(count)
+    ids = [row["id"] for row in lead_rows]
+    with database.session() as session:
+        session.execute(insert(Lead), lead_rows)
+        session.execute(insert(Activity), activity_rows)
+        # An import refreshes derived values before it evaluates, so conditions read them stored.
+        refresh_derived(session, ids, now=NOW)
+    print(f"stored {count} leads and {len(activity_rows)} activities in {database.path}")
+
+    def rolled_back(work) -> None:
+        with database.session() as session:
+            work(session)
+            session.rollback()
+
+    timings: dict[str, list[float]] = {"bulk": [], "peer": []}
+    for _ in range(STORED_REPEATS):
+        for name, work in (
+            ("bulk", lambda session: evaluate_in_bulk(session, ids, NOW)),
+            ("peer", lambda session: refresh_derived(session, ids, now=NOW)),
+        ):
+            started = time.perf_counter()
+            rolled_back(work)
+            timings[name].append(time.perf_counter() - started)
+    bulk, peer = min(timings["bulk"]), min(timings["peer"])
+
+    tenth = ids[: max(count // 10, 1)]
+    started = time.perf_counter()
+    rolled_back(lambda session: evaluate_leads(session, NOW, tenth))
+    orm = time.perf_counter() - started
+    print(f"evaluate_in_bulk, {count} stored leads: {bulk:.3f} s ({bulk / count * 1e6:.0f} us per lead), "
+          f"refresh_derived {peer:.3f} s, ratio {bulk / peer:.2f}")
+    print(f"evaluate_leads (ORM), {len(tenth)} stored leads: {orm:.3f} s ({orm / len(tenth) * 1e6:.0f} us per lead), "
+          f"ratio per lead to evaluate_in_bulk {orm / len(tenth) / (bulk / count):.2f}")
+    database.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=20_000, help="arrivals and leads per case (default 20000)")
+    parser.add_argument(
+        "--stored-leads", type=int, default=100_000, help="leads in the database of the post-import case (default 100000)"
+    )
+    parser.add_argument("--only-stored", action="store_true", help="run only the post-import case")
     args = parser.parse_args()
     print(f"best of {REPEATS} alternating runs each, because the minimum is the least disturbed run on a shared machine")
-    deadline_case(args.leads)
-    evaluation_case(args.leads)
+    if not args.only_stored:
+        deadline_case(args.leads)
+        evaluation_case(args.leads)
+    stored_case(args.stored_leads)
 
 
 if __name__ == "__main__":
