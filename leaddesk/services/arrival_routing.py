@@ -27,10 +27,9 @@ logger = logging.getLogger(__name__)
 ACTOR = "playbook"
 
 
-def assignment_summary(decision: RoutingDecision) -> str:
+def assignment_summary(rep_name: str, decision: RoutingDecision) -> str:
     """Describe an arrival assignment for the timeline: the rep, the rule and the reasons that led there."""
-    assert decision.rep is not None
-    summary = f"Assigned on arrival to {decision.rep.name} by routing rule {decision.rule!r} ({decision.strategy})"
+    summary = f"Assigned on arrival to {rep_name} by routing rule {decision.rule!r} ({decision.strategy})"
     if decision.reasons:
         summary += ": " + "; ".join(decision.reasons)
     return summary
@@ -46,7 +45,7 @@ def route_new_lead(session: Session, lead: Lead, playbook: Playbook, now: dateti
         return decision
     lead.owner_id = decision.rep.id
     lead.owner = decision.rep
-    summary = assignment_summary(decision)
+    summary = assignment_summary(decision.rep.name, decision)
     session.add(Activity(lead_id=lead.id, kind=ASSIGNMENT_KIND, occurred_at=now, summary=summary, actor=ACTOR))
     logger.info("new lead %s assigned to %s by rule %r", lead.id, decision.rep.name, decision.rule)
     return decision
@@ -79,7 +78,7 @@ def route_new_leads(session: Session, lead_ids: Sequence[uuid.UUID], playbook: P
                     "lead_id": view.id,
                     "kind": ASSIGNMENT_KIND,
                     "occurred_at": now,
-                    "summary": assignment_summary(decision),
+                    "summary": assignment_summary(decision.rep.name, decision),
                     "actor": ACTOR,
                     "created_at": now,
                 }

@@ -31,7 +31,7 @@ def scan_ladders(session: Session, playbook: Playbook, now: datetime) -> tuple[l
 
     Only uncontacted leads with a response clock whose ladder has steps left are read, as
     plain rows. NOTE: each such lead's ladder is recomputed on every call, which costs
-    calendar arithmetic per waiting lead; a large backlog of uncontacted leads makes each
+    calendar arithmetic per waiting lead. A large backlog of uncontacted leads makes each
     reminder check slower in proportion.
     """
     ladders = {rule.key: len(rule.escalation) for rule in playbook.segments if rule.escalation}

@@ -1,6 +1,6 @@
 """Apply the playbook to an import's leads after the import committed: route, then qualify and score.
 
-An import writes Core rows, which the ORM evaluation listener never sees, so run_import
+An import writes Core rows, which do not trigger the ORM evaluation listener, so run_import
 calls apply_after_import_commit next to the derived-value refresh, which must run first
 because conditions read derived fields such as seniority and free_mail.
 """
