@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from leaddesk.models import SyncChange, SyncConflict, SyncDevice, SyncFile, SyncIdentity, SyncRowState
@@ -72,7 +72,11 @@ def _save_clock(identity: SyncIdentity, clock: HybridClock) -> None:
 
 
 def _change_record(change: Change, exported: bool) -> SyncChange:
-    return SyncChange(
+    return SyncChange(**_change_row(change, exported))
+
+
+def _change_row(change: Change, exported: bool) -> dict[str, Any]:
+    return dict(
         change_id=change.change_id,
         device_id=change.device_id,
         person=change.person,
@@ -107,8 +111,9 @@ def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
     with database.session() as session:
         identity = require_identity(session)
         clock = _clock(identity, now_ms)
-        for change in collect_local_changes(session, identity, clock):
-            session.add(_change_record(change, exported=False))
+        records = [_change_row(change, exported=False) for change in collect_local_changes(session, identity, clock)]
+        if records:
+            session.execute(insert(SyncChange), records)
         _save_clock(identity, clock)
 
     # Changes are committed as unexported first, so a crash before the file is written
@@ -123,8 +128,10 @@ def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             payload = encode_segment(identity.device_id, identity.person, seq, [_record_to_change(r).to_json() for r in chunk])
             write_atomic(path, payload)
             identity.next_segment_seq = seq + 1
+            # synchronize_session=False: the default compares each loaded object with the id list, which is quadratic.
             session.execute(
-                update(SyncChange).where(SyncChange.change_id.in_([r.change_id for r in chunk])).values(exported=True)
+                update(SyncChange).where(SyncChange.change_id.in_([r.change_id for r in chunk])).values(exported=True),
+                execution_options={"synchronize_session": False},
             )
             session.flush()
             report.segments_written.append(path.relative_to(bundle.root).as_posix())
@@ -167,9 +174,7 @@ def _read_segments(session: Session, bundle: Bundle, own_device: str, report: Sy
 
 
 def _apply_change(session: Session, change: Change, states: dict[str, SyncRowState], report: SyncReport) -> bool:
-    """Store one received change and update its row's winner; return False when it was known already."""
-    if session.get(SyncChange, change.change_id) is not None:
-        return False
+    """Store one received change that is not in the log yet, and update its row's winner."""
     if change.entity != ENTITY_LEAD or change.field not in LEAD_FIELDS:
         logger.warning("ignoring change %s of %s.%s, which this LeadDesk does not sync", change.change_id, change.entity, change.field)
         return False
@@ -230,11 +235,17 @@ def _apply_device_segments(
                 f"{delivered.item.relative} waits for segment {device.applied_seq + 1} of device {device_id}, not delivered yet"
             )
             continue
-        for document in delivered.document["changes"]:
-            change = Change.from_json(document)
-            clock.receive(change.hlc)
-            if _apply_change(session, change, states, report) and device is not None and change.hlc > device.max_hlc:
-                device.max_hlc = change.hlc
+        changes = [Change.from_json(document) for document in delivered.document["changes"]]
+        known = set(session.scalars(select(SyncChange.change_id).where(SyncChange.change_id.in_([c.change_id for c in changes]))))
+        with session.no_autoflush:
+            for change in changes:
+                clock.receive(change.hlc)
+                if change.change_id in known:
+                    continue
+                known.add(change.change_id)
+                if _apply_change(session, change, states, report) and device is not None and change.hlc > device.max_hlc:
+                    device.max_hlc = change.hlc
+        session.flush()
         if device is not None:
             device.applied_seq = max(device.applied_seq, seq)
             device.person = str(delivered.document.get("person", device.person))
