@@ -79,6 +79,10 @@ _NON_WORD = re.compile(r"[^\w]+")
 _NON_DIGITS = re.compile(r"\D+")
 _DOMAIN_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
+# Entries of each per-value cache below. A refresh of 100,000 leads meets far fewer distinct
+# names, companies, countries and domains than this, so each is computed once per value.
+VALUE_CACHE_SIZE = 1 << 16
+
 # Letter groups of the American Soundex code; vowels, h, w and y have no digit.
 _SOUND_DIGITS = {letter: str(digit) for digit, letters in enumerate(("bfpv", "cgjkqsxz", "dt", "l", "mn", "r"), 1) for letter in letters}
 
@@ -101,6 +105,7 @@ def nickname_table() -> dict[str, frozenset[str]]:
     return {nickname: frozenset(names) for nickname, names in table.items()}
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def fold_text(text: str | None) -> str:
     """Return text in NFC with accents removed, casefolded, punctuation as single spaces."""
     if not text:
@@ -133,6 +138,7 @@ def is_free_mail(domain: str | None) -> bool:
     return bool(domain) and domain in free_mail_domains()
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def region_of_country(country: str | None) -> str | None:
     """Return the ISO region code for a country field ("UK", "Germany", "de"), or None when unknown."""
     folded = fold_text(country)
@@ -171,12 +177,14 @@ def given_names(first_name: str) -> frozenset[str]:
     return frozenset({first_name}) | nickname_table().get(first_name, frozenset())
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def canonical_first_name(first_name: str) -> str:
     """Return the given name a folded first name stands for; of several, the first alphabetically."""
     full_forms = nickname_table().get(first_name)
     return min(full_forms) if full_forms else first_name
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def sound_code(word: str) -> str:
     """Return the Soundex code of a folded word ("Robert" and "Rupert" give "r163"), or "" for no letters."""
     letters = [char for char in word if "a" <= char <= "z"]
@@ -193,6 +201,7 @@ def sound_code(word: str) -> str:
     return "".join(code)[:4].ljust(4, "0")
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def split_names(first: str | None, last: str | None, full: str | None) -> tuple[str, str]:
     """Return the folded (first name, surname), parsing the full name when a part is missing."""
     first_folded, last_folded = fold_text(first), fold_text(last)
@@ -211,6 +220,7 @@ def name_key(first: str, last: str) -> str | None:
     return f"{canonical_first_name(first)[0]}{sound_code(last.replace(' ', ''))}"
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def company_key(company: str | None) -> str | None:
     """Return the company name without legal suffixes and generic words, or None when nothing is left.
 
@@ -224,6 +234,7 @@ def company_key(company: str | None) -> str | None:
     return " ".join(kept) or None
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def registered_domain(host_or_url: str | None) -> str | None:
     """Return the domain under the public suffix ("shop.acme.co.uk" gives "acme.co.uk"), offline."""
     if not host_or_url or not host_or_url.strip():
