@@ -77,6 +77,8 @@ def evaluate_in_bulk(
 ) -> int:
     """Evaluate the given leads that are not deleted, store the results and return how many were evaluated."""
     started = time.perf_counter()
+    # The reads and the upsert below bypass the ORM, so pending changes must be in the database first.
+    session.flush()
     playbook = playbook or load_playbook(session)
     ids = list(dict.fromkeys(lead_ids))
     owners = {rep_id: SimpleNamespace(name=name) for rep_id, name in session.execute(select(Rep.id, Rep.name))}
