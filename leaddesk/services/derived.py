@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportChange, Lead, utc_now
 from leaddesk.services.database import Database
-from leaddesk.services.dedup.normalize import MATCH_COLUMNS, refresh_match_keys
+from leaddesk.services.dedup.key_store import SOURCE_COLUMNS as KEY_SOURCE_COLUMNS
+from leaddesk.services.dedup.key_store import compute_keys, source_digest, write_key_rows
+from leaddesk.services.dedup.normalize import MATCH_COLUMNS
 from leaddesk.services.enrichment import DERIVED_COLUMNS, DERIVED_VERSION, SOURCE_FIELDS
 from leaddesk.services.enrichment.derive import derive_values
 from leaddesk.services.enrichment.settings import load_default_region
@@ -30,11 +32,22 @@ logger = logging.getLogger(__name__)
 # Leads per SELECT ... IN list; SQLite allowed 999 bound parameters before 3.32.
 CHUNK_LEADS = 900
 
-# Lead columns that refresh_derived sets, besides the match keys that refresh_match_keys sets.
+# Lead columns that refresh_derived sets besides the match keys.
 _WRITTEN_COLUMNS = DERIVED_COLUMNS + ("derived_version", "derived_at")
 
-_SELECT_SOURCES = f"SELECT id, match_phone, match_phone_unparsed, {', '.join(SOURCE_FIELDS)} FROM leads WHERE id IN "
+# The enrichment fields that the match keys are not computed from. One SELECT reads both.
+_EXTRA_FIELDS = tuple(name for name in SOURCE_FIELDS if name not in KEY_SOURCE_COLUMNS)
+_SELECTED = (*KEY_SOURCE_COLUMNS, *_EXTRA_FIELDS)
+_FIELD_POSITIONS = tuple(_SELECTED.index(name) for name in SOURCE_FIELDS)
+_KEY_SOURCES_END = len(KEY_SOURCE_COLUMNS)
+
+_SELECT_SOURCES = f"SELECT id, match_keys_hash, match_phone, match_phone_unparsed, {', '.join(_SELECTED)} FROM leads WHERE id IN "
 _UPDATE_DERIVED = f"UPDATE leads SET {', '.join(f'{name} = ?' for name in _WRITTEN_COLUMNS)} WHERE id = ?"
+# For a lead whose match keys are stale too: the keys, their digest and the derived values in one row write.
+_UPDATE_KEYS_AND_DERIVED = (
+    f"UPDATE leads SET {', '.join(f'{name} = ?' for name in (*MATCH_COLUMNS, 'match_keys_hash', *_WRITTEN_COLUMNS))} "
+    "WHERE id = ?"
+)
 
 # SQLAlchemy's storage format of DateTime on SQLite: naive UTC with microseconds.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -45,39 +58,45 @@ def refresh_derived(session: Session, lead_ids: Iterable[uuid.UUID] | None = Non
 
     With lead_ids, those leads are recomputed whatever their version, because their typed
     fields may have changed. Without, every lead whose derived_version is missing or
-    stale is. Match keys go through dedup's refresh_match_keys, which skips leads whose
-    source values did not change. Writes go through the DBAPI cursor, so row_version and
-    updated_at stay as they are, and loaded Lead objects get the written columns expired.
+    stale is. Match keys are recomputed by dedup's key_store rules only for leads whose
+    source values changed, and written in the same row update as the derived values.
+    Writes go through the DBAPI cursor, so row_version and updated_at stay as they are,
+    and loaded Lead objects get the written columns expired.
     """
     started = time.perf_counter()
     now = now or utc_now()
     session.flush()
 
     if lead_ids is None:
-        ids = stale_lead_ids(session)
+        hex_ids = _stale_hex_ids(session)
     else:
-        ids = list(dict.fromkeys(lead_ids))
-    if not ids:
-        return 0
+        hex_ids = list(dict.fromkeys(lead_id.hex for lead_id in lead_ids))
+    return _refresh_hex_ids(session, hex_ids, now, started)
 
-    refresh_match_keys(session, lead_ids=ids)
-    keys_done = time.perf_counter()
+
+def _refresh_hex_ids(session: Session, hex_ids: list[str], now: datetime, started: float) -> int:
+    """Refresh the leads of hex_ids, given as stored ids (32 lowercase hex digits)."""
+    if not hex_ids:
+        return 0
 
     team_region = load_default_region(session)
     stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
-    cursor = session.connection().connection.cursor()
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    stale_keys = 0
     try:
-        for start in range(0, len(ids), CHUNK_LEADS):
-            _refresh_chunk(cursor, [lead_id.hex for lead_id in ids[start : start + CHUNK_LEADS]], team_region, stamp)
+        for start in range(0, len(hex_ids), CHUNK_LEADS):
+            chunk = hex_ids[start : start + CHUNK_LEADS]
+            stale_keys += _refresh_chunk(connection, cursor, chunk, team_region, stamp)
     finally:
         cursor.close()
-    _expire_loaded(session, set(ids))
+    _expire_loaded(session, set(hex_ids))
 
     logger.info(
-        "refreshed derived values of %d leads in %.2f s (match keys %.2f s)",
-        len(ids), time.perf_counter() - started, keys_done - started,
+        "refreshed derived values of %d leads and the match keys of %d of them in %.2f s",
+        len(hex_ids), stale_keys, time.perf_counter() - started,
     )
-    return len(ids)
+    return len(hex_ids)
 
 
 def stale_lead_ids(session: Session) -> list[uuid.UUID]:
@@ -93,10 +112,26 @@ def refresh_after_import(session: Session, batch_id: uuid.UUID, *, now: datetime
     Stale leads are included so that leads stored before revision 0005, or by a path that
     did not refresh them, are filled at the next import.
     """
-    created = select(Lead.id).where(Lead.import_batch_id == batch_id)
-    changed = select(ImportChange.lead_id).where(ImportChange.batch_id == batch_id)
-    ids = set(session.scalars(created)) | set(session.scalars(changed)) | set(stale_lead_ids(session))
-    return refresh_derived(session, ids, now=now)
+    started = time.perf_counter()
+    session.flush()
+    # Stored ids straight from the DBAPI cursor, because 100,000 UUID objects cost more than the lookups.
+    created = _fetch_column(session, "SELECT id FROM leads WHERE import_batch_id = ?", (batch_id.hex,))
+    changed = _fetch_column(session, "SELECT lead_id FROM import_changes WHERE batch_id = ?", (batch_id.hex,))
+    hex_ids = list(dict.fromkeys([*created, *changed, *_stale_hex_ids(session)]))
+    return _refresh_hex_ids(session, hex_ids, utc_now() if now is None else now, started)
+
+
+def _stale_hex_ids(session: Session) -> list[str]:
+    statement = "SELECT id FROM leads WHERE derived_version IS NULL OR derived_version != ?"
+    return _fetch_column(session, statement, (DERIVED_VERSION,))
+
+
+def _fetch_column(session: Session, statement: str, parameters: tuple) -> list[str]:
+    cursor = session.connection().connection.cursor()
+    try:
+        return [row[0] for row in cursor.execute(statement, parameters)]
+    finally:
+        cursor.close()
 
 
 def refresh_after_import_commit(database: Database, report: Any) -> None:
@@ -119,21 +154,43 @@ def refresh_after_import_commit(database: Database, report: Any) -> None:
         )
 
 
-def _refresh_chunk(cursor: Any, hex_ids: list[str], team_region: str | None, stamp: str) -> None:
+def _refresh_chunk(connection: Any, cursor: Any, hex_ids: list[str], team_region: str | None, stamp: str) -> int:
+    """Write the derived values of hex_ids, and the match keys of those whose keys are stale; return how many were."""
     cursor.execute(_SELECT_SOURCES + f"({', '.join('?' * len(hex_ids))})", hex_ids)
-    updates = []
+    derived_only, with_keys, stale_ids, key_rows = [], [], [], []
     for row in cursor.fetchall():
-        fields = dict(zip(SOURCE_FIELDS, row[3:]))
-        phone_key, unparsed = row[1], row[2]
+        lead_id = row[0]
+        selected = row[4:]
+        key_sources = selected[:_KEY_SOURCES_END]
+        digest = source_digest(key_sources)
+        if digest != row[1]:
+            match_values, lead_key_rows = compute_keys(lead_id, key_sources)
+            phone_key, unparsed = match_values[1], match_values[2]
+        else:
+            match_values = None
+            phone_key, unparsed = row[2], row[3]
+
+        fields = dict(zip(SOURCE_FIELDS, [selected[position] for position in _FIELD_POSITIONS]))
         # The match key is E.164 unless the phone could not be parsed, so it saves a second parse.
         e164 = phone_key if phone_key and not unparsed and phone_key.startswith("+") else None
         values = derive_values(fields, team_region, e164)
-        updates.append((*(values[name] for name in DERIVED_COLUMNS), DERIVED_VERSION, stamp, row[0]))
-    cursor.executemany(_UPDATE_DERIVED, updates)
+        derived = (*(values[name] for name in DERIVED_COLUMNS), DERIVED_VERSION, stamp)
+
+        if match_values is None:
+            derived_only.append((*derived, lead_id))
+        else:
+            with_keys.append((*match_values, digest, *derived, lead_id))
+            stale_ids.append((lead_id,))
+            key_rows.extend(lead_key_rows)
+
+    cursor.executemany(_UPDATE_DERIVED, derived_only)
+    if with_keys:
+        write_key_rows(connection, with_keys, stale_ids, key_rows, _UPDATE_KEYS_AND_DERIVED)
+    return len(with_keys)
 
 
-def _expire_loaded(session: Session, ids: set[uuid.UUID]) -> None:
+def _expire_loaded(session: Session, hex_ids: set[str]) -> None:
     attributes = [*_WRITTEN_COLUMNS, *MATCH_COLUMNS, "match_keys_hash"]
     for instance in list(session.identity_map.values()):
-        if isinstance(instance, Lead) and instance.id in ids:
+        if isinstance(instance, Lead) and instance.id is not None and instance.id.hex in hex_ids:
             session.expire(instance, attributes)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.services.dedup.blocking_keys import KEY_RULES_VERSION, blocking_keys
 from leaddesk.services.dedup.loading import ID_CHUNK, fetch_all
-from leaddesk.services.dedup.normalize import MATCH_COLUMNS, normalize_lead_keys
+from leaddesk.services.dedup.normalize import MATCH_COLUMNS, match_key_values
 
 logger = logging.getLogger(__name__)
 
@@ -98,20 +98,37 @@ def _write_keys(connection, stale: list[tuple[tuple, str]]) -> None:
     updates, key_rows, ids = [], [], []
     for row, digest in stale:
         lead_id = row[0]
+        match_values, lead_key_rows = compute_keys(lead_id, row[2:])
         ids.append((lead_id,))
-        values = dict(zip(SOURCE_COLUMNS, row[2:]))
-        custom = _custom_fields(values.pop("custom_fields"), lead_id)
-        keys = normalize_lead_keys(values)
-        updates.append((*(keys[name] for name in MATCH_COLUMNS), digest, lead_id))
-        key_rows.extend((lead_id, key) for key in blocking_keys(keys, values["city"], custom))
+        updates.append((*match_values, digest, lead_id))
+        key_rows.extend(lead_key_rows)
+    write_key_rows(connection, updates, ids, key_rows, _UPDATE_KEYS)
 
+
+def compute_keys(lead_id: str, sources: tuple) -> tuple[tuple, list[tuple[str, str]]]:
+    """Return a lead's match keys (in MATCH_COLUMNS order) and its (lead_id, blocking key) rows.
+
+    sources are the lead's values in SOURCE_COLUMNS order, with custom_fields as stored JSON.
+    """
+    (first_name, last_name, full_name, email, phone, country, company, website, domain, city, custom_raw) = sources
+    match_values = match_key_values(first_name, last_name, full_name, email, phone, country, company, website, domain)
+    keys = dict(zip(MATCH_COLUMNS, match_values))
+    custom = _custom_fields(custom_raw, lead_id)
+    return match_values, [(lead_id, key) for key in blocking_keys(keys, city, custom)]
+
+
+def write_key_rows(connection, updates: list[tuple], ids: list[tuple[str]], key_rows: list[tuple[str, str]], update: str) -> None:
+    """Run update on leads with each of updates, then replace the lead_match_keys rows of ids with key_rows.
+
+    Each update tuple ends with the lead id. The lists are sorted here.
+    """
     # Sorted rows reach neighbouring B-tree pages one after another.
-    updates.sort(key=lambda update: update[-1])
+    updates.sort(key=lambda row: row[-1])
     ids.sort()
     key_rows.sort()
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(_UPDATE_KEYS, updates)
+        cursor.executemany(update, updates)
         cursor.executemany("DELETE FROM lead_match_keys WHERE lead_id = ?", ids)
         cursor.executemany("INSERT INTO lead_match_keys (lead_id, key) VALUES (?, ?)", key_rows)
     finally:

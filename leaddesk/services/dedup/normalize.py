@@ -39,6 +39,9 @@ MATCH_COLUMNS = (
     "match_domain",
 )
 
+# The lead fields the match keys are computed from, in the argument order of match_key_values.
+KEY_SOURCE_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "country", "company", "website", "domain")
+
 # Providers whose mailboxes ignore dots in the local part.
 DOT_BLIND_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -79,8 +82,8 @@ _NON_WORD = re.compile(r"[^\w]+")
 _NON_DIGITS = re.compile(r"\D+")
 _DOMAIN_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-# Entries of each per-value cache below. A refresh of 100,000 leads meets far fewer distinct
-# names, companies, countries and domains than this, so each is computed once per value.
+# Entries of each per-value cache below (names, companies, countries, domains). When a
+# refresh meets more distinct values than this, the least recently used are computed again.
 VALUE_CACHE_SIZE = 1 << 16
 
 # Letter groups of the American Soundex code; vowels, h, w and y have no digit.
@@ -264,19 +267,8 @@ def normalize_lead_keys(lead_or_dict: Lead | dict[str, Any]) -> dict[str, Any]:
     def field(name: str) -> Any:
         return lead_or_dict.get(name) if is_dict else getattr(lead_or_dict, name)
 
-    first, last = split_names(field("first_name"), field("last_name"), field("full_name"))
-    phone, unparsed = match_phone(field("phone"), field("country"))
-    keys = {
-        "match_email": match_email(field("email")),
-        "match_phone": phone,
-        "match_phone_unparsed": unparsed,
-        "match_first_name": first or None,
-        "match_last_name": last or None,
-        "match_name_key": name_key(first, last),
-        "match_name_key_swapped": name_key(last, first),
-        "match_company": company_key(field("company")),
-        "match_domain": domain_key(field("website"), field("domain"), field("email")),
-    }
+    values = match_key_values(*(field(name) for name in KEY_SOURCE_FIELDS))
+    keys = dict(zip(MATCH_COLUMNS, values))
 
     for name, value in keys.items():
         if is_dict:
@@ -284,6 +276,42 @@ def normalize_lead_keys(lead_or_dict: Lead | dict[str, Any]) -> dict[str, Any]:
         else:
             setattr(lead_or_dict, name, value)
     return keys
+
+
+def match_key_values(
+    first_name: str | None,
+    last_name: str | None,
+    full_name: str | None,
+    email: str | None,
+    phone: str | None,
+    country: str | None,
+    company: str | None,
+    website: str | None,
+    domain: str | None,
+) -> tuple:
+    """Return the match keys of one lead's fields (in KEY_SOURCE_FIELDS order) as a tuple in MATCH_COLUMNS order."""
+    first, last = split_names(first_name, last_name, full_name)
+    phone_key, unparsed = match_phone(phone, country)
+    email_key = match_email(email)
+
+    # domain_key without parsing the e-mail a second time.
+    company_domain = registered_domain(website) or registered_domain(domain)
+    if not company_domain and email_key:
+        mail_domain = email_key.rpartition("@")[2]
+        if mail_domain and not is_free_mail(mail_domain):
+            company_domain = registered_domain(mail_domain)
+
+    return (
+        email_key,
+        phone_key,
+        unparsed,
+        first or None,
+        last or None,
+        name_key(first, last),
+        name_key(last, first),
+        company_key(company),
+        company_domain,
+    )
 
 
 def refresh_match_keys(session: Session, *, batch_size: int = 5000, lead_ids: Iterable[uuid.UUID] | None = None) -> int:
