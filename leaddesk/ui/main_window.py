@@ -536,6 +536,11 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(lead_id)
         if row is not None:
             self.table.selectRow(row)
+        else:
+            # A lead outside the current list (filtered out, or done): drop the selection so the
+            # pane shows the lead asked for instead of staying on the selected row.
+            self.table.setCurrentIndex(QModelIndex())
+            self.table.clearSelection()
         self.load_detail(lead_id)
 
     def load_sample_leads(self) -> None:
