@@ -8,7 +8,8 @@ PIP := $(VENV)/bin/pip --disable-pip-version-check --quiet
 run: system-packages $(VENV)/.installed
 	$(VENV)/bin/leaddesk
 
-test: system-packages $(VENV)/.installed-test
+test: $(VENV)/.installed-test
+	@bash installer/system-packages.sh --test
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
 bench: $(VENV)/.installed-bench

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu libraries that Qt 6 needs (and Xvfb for screenshots) when any is missing.
-# dbus-daemon and dunst run the desktop notification test on a private session bus.
+# With --test it adds dbus-daemon and dunst, which run the desktop notification test on a
+# private session bus; the app itself uses the desktop's own notification service.
 # On other systems, or without root or sudo, it prints what to install and carries on.
 set -euo pipefail
 
@@ -8,8 +9,10 @@ packages=(
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
-  dbus-daemon dunst
 )
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(dbus-daemon dunst)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 0
