@@ -32,6 +32,7 @@ from leaddesk.models import (
     utc_now,
 )
 from leaddesk.services import follow_ups, sequences
+from leaddesk.services.conversion_summary import ConversionSummary, conversion_summary
 from leaddesk.services.derived import refresh_derived
 from leaddesk.services.playbook import load_playbook, system_timezone_name
 from leaddesk.services.sla import ResponseState, response_state
@@ -131,6 +132,8 @@ class LeadDetail:
     department: str | None = None
     completeness: int | None = None
     derived_at: datetime | None = None
+    # Probability from the active conversion model, or the reason there is none. None for an in-memory database.
+    conversion: ConversionSummary | None = None
 
     def state_at(self, now: datetime) -> ResponseState:
         return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
@@ -222,6 +225,7 @@ def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
         department=lead.department,
         completeness=lead.completeness,
         derived_at=lead.derived_at,
+        conversion=conversion_summary(session, lead.id),
     )
 
 

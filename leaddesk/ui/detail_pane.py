@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.models import STAGES
+from leaddesk.services.conversion_summary import ConversionSummary
 from leaddesk.services.lead_actions import LeadDetail
 from leaddesk.services.playbook import ClockKind, Playbook
 from leaddesk.services.sla import ResponseState
@@ -123,6 +124,8 @@ class DetailPane(QWidget):
         follow_up_layout.addWidget(self.no_follow_up_label)
         follow_up_layout.addWidget(self.follow_up_done_button, alignment=Qt.AlignmentFlag.AlignRight)
 
+        self.conversion_box = self._build_conversion_box(content)
+
         self.timeline_list = QListWidget(content)
         self.timeline_list.setWordWrap(True)
         self.timeline_list.setAlternatingRowColors(True)
@@ -132,6 +135,7 @@ class DetailPane(QWidget):
         scrolled = QWidget(content)
         scrolled_layout = QVBoxLayout(scrolled)
         scrolled_layout.setContentsMargins(0, 0, 0, 0)
+        scrolled_layout.addWidget(self.conversion_box)
         scrolled_layout.addWidget(fields_box)
         scrolled_layout.addWidget(follow_up_box)
         scrolled_layout.addWidget(timeline_box, stretch=1)
@@ -158,6 +162,20 @@ class DetailPane(QWidget):
         self.follow_up_done_button.clicked.connect(self._emit_follow_up_done)
         return content
 
+    def _build_conversion_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Conversion"), parent)
+        self.probability_label = QLabel(box)
+        self.factors_up_label = QLabel(box)
+        self.factors_down_label = QLabel(box)
+        self.conversion_note_label = QLabel(box)
+        self.conversion_note_label.setStyleSheet("color: gray;")
+        layout = QVBoxLayout(box)
+        for label in (self.probability_label, self.factors_up_label, self.factors_down_label, self.conversion_note_label):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(label)
+        return box
+
     # --- Contents -----------------------------------------------------------------------
 
     @property
@@ -177,6 +195,7 @@ class DetailPane(QWidget):
         self.subtitle_label.setVisible(bool(subtitle))
         self.stage_combo.setCurrentIndex(max(self.stage_combo.findData(detail.stage), 0))
 
+        self._fill_conversion(detail.conversion)
         self._fill_fields(detail)
         self._fill_follow_ups(detail)
         self._fill_timeline(detail)
@@ -222,6 +241,26 @@ class DetailPane(QWidget):
             return None
         opening = self.playbook.calendar.next_opening(now)
         return opening if opening > now else None
+
+    def _fill_conversion(self, summary: ConversionSummary | None) -> None:
+        self.conversion_box.setVisible(summary is not None)
+        if summary is None:
+            return
+        has_probability = summary.probability is not None
+        self.probability_label.setVisible(has_probability)
+        self.factors_up_label.setVisible(has_probability and bool(summary.factors_up))
+        self.factors_down_label.setVisible(has_probability and bool(summary.factors_down))
+        self.conversion_note_label.setText(summary.message)
+        self.conversion_note_label.setVisible(bool(summary.message))
+        if not has_probability:
+            return
+        self.probability_label.setText(
+            self.tr("Conversion probability: {percent}").format(percent=f"{summary.probability * 100:.0f}%")
+        )
+        self.factors_up_label.setText(self.tr("Pushing it up:") + "".join(f"\n• {text}" for text in summary.factors_up))
+        self.factors_down_label.setText(
+            self.tr("Pushing it down:") + "".join(f"\n• {text}" for text in summary.factors_down)
+        )
 
     def _fill_fields(self, detail: LeadDetail) -> None:
         while self.fields_form.rowCount():
