@@ -3,7 +3,10 @@
 Priority groups, in order:
 0. not yet contacted and past the response deadline, most overdue first;
 1. not yet contacted with a deadline still ahead, soonest first;
-2. a follow-up that is due (next_follow_up_at <= now), oldest first;
+2. a follow-up that is due, by next_follow_up_at, oldest first. A timed follow-up is due
+   from its instant on. A date-only follow-up is due for the whole of its date in the
+   user's timezone (InboxQuery.zone_name), although next_follow_up_at holds its 09:00
+   reminder instant;
 3. everything else, by score (highest first).
 Within a group, ties go to the highest score, then the newest lead, then the id, so paging
 through the list is stable. Soft-deleted leads never show.
@@ -18,13 +21,15 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, load_only
 
-from leaddesk.models import Lead, LeadEvaluation, Rep
+from leaddesk.models import FollowUp, Lead, LeadEvaluation, Rep
+from leaddesk.services.follow_up_state import MAX_REMINDER_DELAY, date_only_condition, local_today
+from leaddesk.services.local_time import zone
 from leaddesk.services.playbook import load_playbook
 from leaddesk.services.sla import ResponseState, response_state
 
@@ -60,7 +65,8 @@ class InboxQuery:
     title and phone with a case-insensitive substring test, but SQLite folds case for ASCII
     letters only. grade is one of GRADES and qualification one of QUALIFICATIONS. A lead not
     evaluated yet has no grade and counts as "none". sort_key None keeps the priority order,
-    and any other value is one of SORT_KEYS.
+    and any other value is one of SORT_KEYS. zone_name is the user's IANA timezone, whose
+    local date decides when a date-only follow-up is due. None means the machine's timezone.
     """
 
     now: datetime
@@ -72,10 +78,13 @@ class InboxQuery:
     qualification: str | None = None
     sort_key: str | None = None
     descending: bool = False
+    zone_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError(f"InboxQuery.now {self.now.isoformat()} is naive; attach a timezone")
+        if self.zone_name is not None:
+            zone(self.zone_name)
         if self.sort_key is not None and self.sort_key not in SORT_KEYS:
             raise ValueError(f"unknown sort key {self.sort_key!r}; expected one of {', '.join(SORT_KEYS)}")
         if self.grade is not None and self.grade not in GRADES:
@@ -224,15 +233,60 @@ def count_states(session: Session, now: datetime) -> dict[str, int]:
     return {ResponseState.OVERDUE.value: int(overdue_count), ResponseState.DUE_SOON.value: int(due_soon_count)}
 
 
-def priority_group(now: datetime) -> ColumnElement[int]:
-    """Return the SQL CASE expression that puts each lead in its priority group at now."""
+def priority_group(now: datetime, today: date | None = None) -> ColumnElement[int]:
+    """Return the SQL CASE expression that puts each lead in its priority group at now.
+
+    today is the user's local date at now. None reads it in the machine's timezone.
+    """
     not_contacted = Lead.first_contacted_at.is_(None)
     return case(
         (and_(not_contacted, Lead.response_due_at <= now), GROUP_OVERDUE),
         (and_(not_contacted, Lead.response_due_at > now), GROUP_DUE),
-        (Lead.next_follow_up_at <= now, GROUP_FOLLOW_UP),
+        (follow_up_due(now, local_today(now) if today is None else today), GROUP_FOLLOW_UP),
         else_=GROUP_REST,
     )
+
+
+def follow_up_due(now: datetime, today: date) -> ColumnElement[bool]:
+    """Return the SQL condition that a lead has an open follow-up due at now, on the user's date today.
+
+    next_follow_up_at stays the main test, because it is one indexed column and leads
+    merged or imported without follow-up rows carry only that column. Three uncorrelated
+    subqueries over open follow-ups correct it for date-only ones. Such a follow-up is due
+    from the user's local midnight at the start of its date. Its 09:00 instant in its own
+    timezone may pass while the user's date is still the day before, and that does not
+    make it due. Each subquery is probed only for leads whose next_follow_up_at needs it.
+    """
+    open_follow_ups = FollowUp.completed_at.is_(None)
+    date_only = date_only_condition()
+    # Dates are stored as "YYYY-MM-DD", so text order is date order.
+    date_reached = FollowUp.due_local <= today.isoformat()
+    # Date-only follow-ups whose 09:00 has passed on a date the user has not reached yet.
+    early = select(FollowUp.lead_id).where(
+        open_follow_ups,
+        date_only,
+        ~date_reached,
+        FollowUp.due_at <= now,
+        FollowUp.due_at > now - MAX_REMINDER_DELAY,
+    )
+    due_by_now = select(FollowUp.lead_id).where(
+        open_follow_ups, FollowUp.due_at <= now, or_(~date_only, date_reached)
+    )
+    # Date-only follow-ups on a date the user has reached, with their 09:00 still ahead. That
+    # instant is at most 35 hours after now: 9 hours after the user's midnight plus the
+    # 26 hours between UTC-12 and UTC+14.
+    ahead = select(FollowUp.lead_id).where(
+        open_follow_ups,
+        date_only,
+        date_reached,
+        FollowUp.due_at > now,
+        FollowUp.due_at <= now + timedelta(days=2),
+    )
+    reached = and_(
+        Lead.next_follow_up_at <= now,
+        or_(Lead.id.not_in(early), Lead.id.in_(due_by_now)),
+    )
+    return or_(reached, and_(Lead.next_follow_up_at > now, Lead.id.in_(ahead)))
 
 
 def _row_select() -> Select[Any]:
@@ -303,7 +357,7 @@ def _order_by(query: InboxQuery) -> list[ColumnElement[Any]]:
         direction = column.desc().nulls_last() if query.descending else column.asc().nulls_last()
         return [direction, *tie_breaks]
 
-    group = priority_group(query.now)
+    group = priority_group(query.now, local_today(query.now, query.zone_name))
     within_group = case(
         (group.in_([GROUP_OVERDUE, GROUP_DUE]), Lead.response_due_at),
         (group == GROUP_FOLLOW_UP, Lead.next_follow_up_at),

@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,6 +24,13 @@ from sqlalchemy.orm import Session
 from leaddesk.models import Activity, FollowUp, Lead, NotificationReceipt, Rep, Setting
 from leaddesk.services import sequences
 from leaddesk.services.business_calendar import BusinessCalendar
+from leaddesk.services.follow_up_state import (
+    MAX_REMINDER_DELAY,
+    date_only_condition,
+    local_midnight,
+    local_today,
+    reminder_at,
+)
 from leaddesk.services.notifications.notifier import Notification
 from leaddesk.services.notifications.preferences import NotifyPreferences, Scope
 from leaddesk.services.notifications.summary import summarize
@@ -117,24 +124,37 @@ def _scope_filter(preferences: NotifyPreferences, owner_column):
 def _follow_up_events(
     session: Session, preferences: NotifyPreferences, after: datetime | None, until: datetime | None
 ) -> list[DueEvent]:
-    # A follow-up without an owner belongs to the lead's owner.
+    due_window = _window(FollowUp.due_at, after, until)
+    if after is not None:
+        # A date-only follow-up is reminded at reminder_at, which may be later than due_at,
+        # so one whose due_at is at or before after still falls in this window when its
+        # date starts after the user's local date at after.
+        after_day = local_today(after, preferences.zone_name).isoformat()
+        held_back = and_(
+            date_only_condition(),
+            FollowUp.due_local > after_day,
+            _window(FollowUp.due_at, after - MAX_REMINDER_DELAY, until),
+        )
+        due_window = or_(due_window, held_back)
     statement = (
         select(FollowUp, Lead)
         .join(Lead, Lead.id == FollowUp.lead_id)
-        .where(
-            FollowUp.completed_at.is_(None),
-            Lead.deleted_at.is_(None),
-            _window(FollowUp.due_at, after, until),
-            or_(
-                _scope_filter(preferences, FollowUp.owner_id),
-                and_(FollowUp.owner_id.is_(None), _scope_filter(preferences, Lead.owner_id)),
-            ),
-        )
+        .where(FollowUp.completed_at.is_(None), Lead.deleted_at.is_(None), due_window, _follow_up_scope(preferences))
     )
-    return [
-        DueEvent(EventKind.FOLLOW_UP_DUE, follow_up.due_at, lead.id, lead.display_name, follow_up.id, follow_up.note)
-        for follow_up, lead in session.execute(statement)
-    ]
+    events = []
+    for follow_up, lead in session.execute(statement):
+        at = reminder_at(follow_up, preferences.zone_name)
+        if (after is None or at > after) and (until is None or at <= until):
+            events.append(DueEvent(EventKind.FOLLOW_UP_DUE, at, lead.id, lead.display_name, follow_up.id, follow_up.note))
+    return events
+
+
+def _follow_up_scope(preferences: NotifyPreferences):
+    # A follow-up without an owner belongs to the lead's owner.
+    return or_(
+        _scope_filter(preferences, FollowUp.owner_id),
+        and_(FollowUp.owner_id.is_(None), _scope_filter(preferences, Lead.owner_id)),
+    )
 
 
 def _sla_events(
@@ -183,20 +203,27 @@ def next_event_at(session: Session, preferences: NotifyPreferences, now: datetim
     Each source is one MIN() query on an indexed column, so arming costs the same for ten
     leads or a hundred thousand.
     """
+    open_follow_ups = and_(FollowUp.completed_at.is_(None), Lead.deleted_at.is_(None), _follow_up_scope(preferences))
     follow_up_at = session.scalar(
-        select(func.min(FollowUp.due_at))
-        .join(Lead, Lead.id == FollowUp.lead_id)
-        .where(
-            FollowUp.completed_at.is_(None),
-            Lead.deleted_at.is_(None),
-            FollowUp.due_at > now,
-            or_(
-                _scope_filter(preferences, FollowUp.owner_id),
-                and_(FollowUp.owner_id.is_(None), _scope_filter(preferences, Lead.owner_id)),
-            ),
-        )
+        select(func.min(FollowUp.due_at)).join(Lead, Lead.id == FollowUp.lead_id).where(open_follow_ups, FollowUp.due_at > now)
     )
     candidates = [follow_up_at]
+    # A date-only follow-up whose due_at has passed before its date began for the user is
+    # reminded at the user's local midnight (see reminder_at). A date-only one with a later
+    # due_at may wake the timer early through the query above, and that check claims nothing.
+    held_back_day = session.scalar(
+        select(func.min(FollowUp.due_local))
+        .join(Lead, Lead.id == FollowUp.lead_id)
+        .where(
+            open_follow_ups,
+            date_only_condition(),
+            FollowUp.due_at <= now,
+            FollowUp.due_at > now - MAX_REMINDER_DELAY,
+            FollowUp.due_local > local_today(now, preferences.zone_name).isoformat(),
+        )
+    )
+    if held_back_day is not None:
+        candidates.append(local_midnight(date.fromisoformat(held_back_day), preferences.zone_name))
     waiting = and_(
         Lead.first_contacted_at.is_(None),
         Lead.deleted_at.is_(None),
