@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from leaddesk.models import Lead
-from leaddesk.services.backups import MAX_BACKUPS, backup_if_due, create_backup_file, integrity_problems, list_backups, restore_backup
+from leaddesk.services.backups import MAX_BACKUPS, BackupError, backup_if_due, create_backup_file, integrity_problems, list_backups, restore_backup
 from leaddesk.services.database import Database, DatabaseCorruptError
 
 
@@ -98,3 +98,14 @@ def test_scheduled_backup_once_per_period(db_path: Path) -> None:
     assert first.is_file()
     assert second is None
     assert backup_if_due(db_path, every_hours=0) is not None
+
+
+def test_restore_rejects_database_itself(db_path: Path) -> None:
+    _filled(db_path, rows=3)
+    before = db_path.read_bytes()
+
+    with pytest.raises(BackupError, match="is the database itself"):
+        restore_backup(db_path, db_path)
+
+    assert db_path.read_bytes() == before
+    assert list_backups(db_path) == []

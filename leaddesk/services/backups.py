@@ -139,6 +139,9 @@ def restore_backup(database_path: Path, backup_path: Path) -> Path | None:
     """
     if not backup_path.is_file():
         raise BackupError(f"backup file {backup_path} not found; list backups with 'leaddesk backup --list'")
+    if database_path.exists() and backup_path.resolve() == database_path.resolve():
+        # Copying a file onto itself with the backup API waits for its own lock forever.
+        raise BackupError(f"{backup_path} is the database itself; choose a backup file from 'leaddesk backup --list'")
     with backup_path.open("rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
             raise BackupError(f"{backup_path} is not an SQLite file, so it is no LeadDesk backup; choose another file")
