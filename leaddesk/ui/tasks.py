@@ -51,9 +51,17 @@ class _Task(QRunnable):
         try:
             result = self._work()
         except Exception as error:  # noqa: BLE001 - every failure is delivered to the GUI thread
-            self._runner.finished.emit(self._task_id, False, error)
+            self._deliver(False, error)
             return
-        self._runner.finished.emit(self._task_id, True, result)
+        self._deliver(True, result)
+
+    def _deliver(self, ok: bool, payload: Any) -> None:
+        try:
+            self._runner.finished.emit(self._task_id, ok, payload)
+        except RuntimeError:
+            # The runner was deleted while this task ran, as when the program quits without
+            # closing its window, so nobody waits for the result.
+            logger.debug("task %d finished after its runner was deleted", self._task_id)
 
 
 class ProgressRelay(QObject):
