@@ -268,3 +268,13 @@ def test_dedupe_auto_merges_when_on(db_path, capsys) -> None:
     assert f"undo with: leaddesk undo {merges[0]['operation_id']}" in captured.err
     assert merges[0]["created_by"] == "auto-merge"
     assert sorted([merges[0]["survivor_id"], *merges[0]["merged_ids"]]) == sorted([bill, william])
+
+
+def test_merge_text_names_one_lead(db_path, capsys) -> None:
+    bill, william, _ann = _seed(db_path)
+
+    code = main(["merge", bill, william, "--db", str(db_path)])
+    output = capsys.readouterr().out
+
+    assert code == 0
+    assert output.startswith(f"Merged 1 lead into {bill};")

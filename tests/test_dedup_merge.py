@@ -195,3 +195,50 @@ def test_undo_twice_rejected(database) -> None:
     with database.session() as session:
         with pytest.raises(MergeUndoError, match="nothing to do"):
             undo_merge(session, session.get(MergeOperation, operation_id))
+
+
+def _outbound_pair(database: Database, *, contacted_at: datetime | None = None) -> tuple[uuid.UUID, uuid.UUID]:
+    """Return a new outbound reply (30m around the clock) and an older copy of it without a deadline."""
+    with database.session() as session:
+        survivor = _lead(
+            session, first_name="Rui", last_name="Costa", email="rui@acme.com", segment="outbound_reply",
+            received_at=T0, response_due_at=T0 + timedelta(minutes=30), response_warn_at=T0 + timedelta(minutes=22, seconds=30),
+        )
+        older = _lead(
+            session, first_name="Rui", last_name="Costa", email="rui@acme.com", segment="outbound_reply",
+            received_at=T0 - timedelta(hours=2), first_contacted_at=contacted_at,
+        )
+        return survivor.id, older.id
+
+
+def test_merge_recomputes_deadline_from_earliest(database) -> None:
+    survivor_id, older_id = _outbound_pair(database)
+
+    with database.session() as session:
+        result = merge_leads(session, survivor_id, [older_id])
+
+    with database.session() as session:
+        survivor = session.get(Lead, survivor_id)
+        assert survivor.received_at == T0 - timedelta(hours=2)
+        assert survivor.response_due_at == T0 - timedelta(hours=1, minutes=30)
+        assert survivor.response_warn_at == T0 - timedelta(hours=1, minutes=37, seconds=30)
+        operation = session.get(MergeOperation, result.operation_id)
+        undo_merge(session, operation)
+
+    with database.session() as session:
+        survivor = session.get(Lead, survivor_id)
+        assert survivor.received_at == T0
+        assert survivor.response_due_at == T0 + timedelta(minutes=30)
+        assert survivor.response_warn_at == T0 + timedelta(minutes=22, seconds=30)
+
+
+def test_merge_contacted_keeps_no_deadline(database) -> None:
+    survivor_id, older_id = _outbound_pair(database, contacted_at=T0 - timedelta(hours=1))
+
+    with database.session() as session:
+        merge_leads(session, survivor_id, [older_id])
+
+    with database.session() as session:
+        survivor = session.get(Lead, survivor_id)
+        assert survivor.first_contacted_at == T0 - timedelta(hours=1)
+        assert survivor.response_due_at == T0 + timedelta(minutes=30)

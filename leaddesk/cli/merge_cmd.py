@@ -91,11 +91,15 @@ def run_merge(args: argparse.Namespace) -> int:
                           "merged_ids": [str(i) for i in result.merged_ids], "changed_fields": list(result.changed_fields)}))
     else:
         print(
-            f"Merged {len(result.merged_ids)} leads into {result.survivor_id}; "
+            f"Merged {_count_leads(len(result.merged_ids))} into {result.survivor_id}; "
             f"changed {', '.join(result.changed_fields) or 'no fields'}.\n"
             f"Undo with: leaddesk undo {result.operation_id}"
         )
     return EXIT_OK
+
+
+def _count_leads(count: int) -> str:
+    return f"{count} lead" if count == 1 else f"{count} leads"
 
 
 def parse_overrides(items: list[str], lead_ids: list[uuid.UUID]) -> dict[str, uuid.UUID]:

@@ -24,6 +24,9 @@ from leaddesk.models import (
 from leaddesk.services.dedup.normalize import normalize_lead_keys
 from leaddesk.services.dedup.presets import CHOSEN_FIELDS, PRESETS, FieldValues, PresetError, choose_winners
 from leaddesk.services.dedup.snapshot import BOOKKEEPING_COLUMNS, earliest_open_follow_up, lead_state
+from leaddesk.services.playbook import Playbook
+from leaddesk.services.playbook.store import load_playbook
+from leaddesk.services.sla import compute_response_clock
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,8 @@ def merge_leads(
     value unless it is empty, "newest" takes the most recently updated lead's, and
     "complete" takes the value of the lead with the most filled fields. E-mails and phones that lose are kept in
     secondary_values, custom fields and notes are combined, and the response clock keeps
-    the earliest received_at, response_due_at and first_contacted_at.
+    the earliest received_at and first_contacted_at. An uncontacted survivor's response
+    deadline is computed again from that received_at with the active playbook.
     """
     now = now or utc_now()
     overrides = overrides or {}
@@ -74,7 +78,7 @@ def merge_leads(
     _choose_fields(survivor, leads, preset, overrides)
     _keep_losing_contacts(survivor, contacts)
     _combine_custom_and_notes(survivor, others)
-    _keep_earliest_clock(survivor, others)
+    _keep_earliest_clock(survivor, others, load_playbook(session))
     survivor.score = max(lead.score or 0 for lead in leads)
 
     moved = _move_attached_rows(session, survivor, others)
@@ -198,18 +202,30 @@ def _combine_custom_and_notes(survivor: Lead, others: list[Lead]) -> None:
     survivor.notes = "\n\n".join(notes) if notes else None
 
 
-def _keep_earliest_clock(survivor: Lead, others: list[Lead]) -> None:
-    """Keep the earliest received_at, response due times and first contact of all the leads.
+def _keep_earliest_clock(survivor: Lead, others: list[Lead], playbook: Playbook) -> None:
+    """Keep the earliest received_at and first contact of all the leads, and recompute the deadline.
 
-    An earlier response_due_at that passed while its lead was uncontacted stays, so a
-    breached response time remains breached after the merge.
+    An uncontacted survivor's response_due_at and response_warn_at are computed from the
+    earliest received_at with its segment's rule. An earlier deadline of any of the leads
+    still wins, so a breached response time remains breached after the merge. When none of
+    the leads had a deadline (all historical or contacted), none is set.
     """
     leads = [survivor, *others]
+    earliest = {}
     for name in ("received_at", "response_due_at", "response_warn_at", "first_contacted_at"):
         values = [getattr(lead, name) for lead in leads if getattr(lead, name) is not None]
-        earliest = min(values) if values else None
-        if earliest != getattr(survivor, name):
-            setattr(survivor, name, earliest)
+        earliest[name] = min(values) if values else None
+
+    survivor.received_at = earliest["received_at"]
+    survivor.first_contacted_at = earliest["first_contacted_at"]
+    if earliest["first_contacted_at"] is not None or earliest["response_due_at"] is None or earliest["received_at"] is None:
+        due_at, warn_at = earliest["response_due_at"], earliest["response_warn_at"]
+    else:
+        clock = compute_response_clock(playbook.segment(survivor.segment), earliest["received_at"], playbook)
+        due_at = min(clock.due_at, earliest["response_due_at"])
+        warn_at = min(clock.warn_at, earliest["response_warn_at"]) if earliest["response_warn_at"] else clock.warn_at
+    survivor.response_due_at = due_at
+    survivor.response_warn_at = warn_at
 
 
 def _move_attached_rows(session: Session, survivor: Lead, others: list[Lead]) -> dict[str, dict[str, str]]:

@@ -102,7 +102,7 @@ def undo_merge(
             lead_id=survivor.id,
             kind=ActivityKind.MERGE_UNDONE.value,
             occurred_at=now,
-            summary=f"Undid the merge of {len(report.restored_leads)} leads into this lead",
+            summary=f"Undid the merge of {len(report.restored_leads)} lead{'' if len(report.restored_leads) == 1 else 's'} into this lead",
             actor=actor,
         )
     )
