@@ -57,6 +57,8 @@ OPERATOR_CASES = [
     ({"field": "source", "contains": ["demo"]}, {}, False, "source 'Website' contains none of [demo]"),
     ({"field": "free_mail", "is": False}, {"email": "ana@gmail.com"}, False, "free mail: yes"),
     ({"field": "free_mail", "is": False}, {}, True, "free mail: no"),
+    ({"field": "free_mail", "is": False}, {"email": None}, False, "free mail unknown (needs no)"),
+    ({"field": "free_mail", "is": True}, {"email": None}, False, "free mail unknown (needs yes)"),
     ({"field": "region", "is_set": True}, {}, False, "region is empty"),
     ({"field": "seniority", "at_least": "director"}, {}, True, "seniority vp at least director"),
     ({"field": "seniority", "at_least": "director"}, {"title": "Account Manager"}, False, "seniority manager below director"),
@@ -164,6 +166,19 @@ def test_qualify_existing_customer_not_qualified() -> None:
     result = qualify(_lead(), parse_playbook(text), NOW)
 
     assert result.stage is None
+
+
+def test_no_email_not_company_email() -> None:
+    lead = _lead(email=None, employee_count=800)
+
+    score = score_lead(lead, shipped_playbook(), NOW)
+    result = qualify(lead, shipped_playbook(), NOW)
+
+    points = {part.label: part.points for part in score.parts}
+    assert points["Company e-mail"] == 0
+    assert score.fit == 35
+    assert result.stage is None
+    assert "  [FAIL] free mail unknown (needs no)" in result.results[0].outcome.lines()
 
 
 def test_company_size_bands() -> None:

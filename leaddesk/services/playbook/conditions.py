@@ -94,6 +94,9 @@ class FieldCondition:
             present = actual not in (None, "")
             return Outcome(present == self.expected, f"{label} {'is set' if present else 'is empty'}")
         if self.operator == "is":
+            if actual is None:
+                # Unknown, such as free_mail without an e-mail, so neither "is true" nor "is false" holds.
+                return Outcome(False, f"{label} unknown (needs {_show(self.expected)})")
             return Outcome(bool(actual) == self.expected, f"{label}: {_show(bool(actual))}")
         if actual in (None, ""):
             return Outcome(False, f"{label} unknown (needs {self._describe_expected()})")
