@@ -278,3 +278,16 @@ def test_merge_text_names_one_lead(db_path, capsys) -> None:
 
     assert code == 0
     assert output.startswith(f"Merged 1 lead into {bill};")
+
+
+def test_dedupe_pair_shows_full_ids(db_path, capsys) -> None:
+    bill, william, _ann = _seed(db_path)
+
+    code = main(["dedupe", "--db", str(db_path)])
+    output = capsys.readouterr().out
+    low, high = sorted([bill, william])
+    pair_line = next(line for line in output.splitlines() if " ~ " in line)
+
+    assert code == 0
+    assert pair_line.startswith(f"    {low} ~ {high}  ")
+    assert main(["not-duplicate", low, high, "--db", str(db_path)]) == 0

@@ -118,5 +118,7 @@ def format_groups(groups: list[DuplicateGroup], labels: dict[uuid.UUID, LeadLabe
         lines.append(f"Group {number}: confidence {group.confidence:.2f}{marker}")
         lines.extend(f"  {lead_id}  {labels[lead_id].describe() if lead_id in labels else ''}" for lead_id in group.lead_ids)
         for pair in group.pairs:
-            lines.append(f"    {str(pair.low_id)[:8]} ~ {str(pair.high_id)[:8]}  {pair.score:.2f}: {', '.join(pair.reasons)}")
+            # Full ids, because lead ids are time-ordered UUIDs whose leading digits are alike,
+            # and because merge and not-duplicate take exactly these ids.
+            lines.append(f"    {pair.low_id} ~ {pair.high_id}  {pair.score:.2f}: {', '.join(pair.reasons)}")
     return "\n".join(lines) + "\n"
