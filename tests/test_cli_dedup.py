@@ -97,7 +97,7 @@ def test_not_duplicate_needs_two(db_path, capsys) -> None:
 
     code = main(["not-duplicate", bill, "--db", str(db_path)])
 
-    assert code == 1
+    assert code == 2
     assert "give at least two lead ids" in capsys.readouterr().err
 
 
@@ -291,3 +291,13 @@ def test_dedupe_pair_shows_full_ids(db_path, capsys) -> None:
     assert code == 0
     assert pair_line.startswith(f"    {low} ~ {high}  ")
     assert main(["not-duplicate", low, high, "--db", str(db_path)]) == 0
+
+
+def test_undo_short_id_usage_error(db_path, capsys) -> None:
+    _seed(db_path)
+
+    code = main(["undo", "01", "--db", str(db_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert "operation id '01' is too short; give at least 4 hex digits" in error

@@ -7,7 +7,7 @@ import json
 import sys
 import uuid
 
-from leaddesk.cli.errors import EXIT_OK, CliError
+from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.cli.imports_cmd import _current_user, _open_existing
 from leaddesk.services.dedup.merge import MergeResult
 from leaddesk.services.dedup.review import LeadLabel, build_review_queue, leads_of_import
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 def run_not_duplicate(args: argparse.Namespace) -> int:
     lead_ids = [parse_lead_id(text) for text in args.leads]
     if len(lead_ids) < 2:
-        raise CliError("give at least two lead ids, such as 'leaddesk not-duplicate ID1 ID2'")
+        raise CliError("give at least two lead ids, such as 'leaddesk not-duplicate ID1 ID2'", EXIT_USAGE)
     pairs = [(first, second) for index, first in enumerate(lead_ids) for second in lead_ids[index + 1 :]]
     database = _open_existing(args)
     try:

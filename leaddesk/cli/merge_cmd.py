@@ -11,7 +11,7 @@ from leaddesk.cli.imports_cmd import _current_user, _open_existing, format_undo
 from leaddesk.services.dedup.history import MergeSummary, list_merges
 from leaddesk.services.dedup.merge import PRESETS, MergeError, merge_leads
 from leaddesk.services.dedup.presets import CHOSEN_FIELDS
-from leaddesk.services.dedup.undo import MergeUndoError, MergeUndoReport, find_operation, undo_merge
+from leaddesk.services.dedup.undo import MIN_PREFIX_DIGITS, MergeUndoError, MergeUndoReport, find_operation, undo_merge
 from leaddesk.services.importing.history import BatchNotFoundError
 from leaddesk.services.importing.undo import UndoError, undo_import
 
@@ -156,6 +156,13 @@ def format_merges(merges: list[MergeSummary]) -> str:
 
 
 def run_undo(args: argparse.Namespace) -> int:
+    digits = args.operation.strip().replace("-", "")
+    if len(digits) < MIN_PREFIX_DIGITS:
+        raise CliError(
+            f"operation id {args.operation!r} is too short; give at least {MIN_PREFIX_DIGITS} hex digits "
+            "of the id that 'leaddesk merges' or 'leaddesk imports' lists",
+            EXIT_USAGE,
+        )
     database = _open_existing(args)
     try:
         with database.session() as session:
