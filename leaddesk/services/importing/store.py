@@ -89,8 +89,11 @@ ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at", "summary", "actor", 
 
 CHANGE_COLUMNS = ("batch_id", "lead_id", "field", "before", "after")
 
+# The response deadlines, which a re-import clears when it moves a lead past the stage "new".
+CLOCK_COLUMNS = ("response_due_at", "response_warn_at")
+
 # Columns read from an existing lead to compare a re-imported row with it.
-_EXISTING_COLUMNS = ("id", *DATA_COLUMNS, "custom_fields", "deleted_at", "import_batch_id")
+_EXISTING_COLUMNS = ("id", *DATA_COLUMNS, *CLOCK_COLUMNS, "custom_fields", "deleted_at", "import_batch_id")
 
 
 @dataclass
@@ -275,6 +278,8 @@ class LeadWriter:
             )
             return
 
+        if "stage" in before and target.get("_row") is None:
+            _stop_response_clock(target)
         result.updated += 1
         own = target.get("_row") is not None or target.get("import_batch_id") == self.batch_id
         if not own:
@@ -445,7 +450,7 @@ class LeadWriter:
 
     def _build_update(self, *, bump_version: bool):
         columns = self.leads.c
-        values = {name: bindparam(f"new_{name}", type_=columns[name].type) for name in DATA_COLUMNS}
+        values = {name: bindparam(f"new_{name}", type_=columns[name].type) for name in (*DATA_COLUMNS, *CLOCK_COLUMNS)}
         values["custom_fields"] = bindparam("new_custom_fields", type_=columns.custom_fields.type)
         values["updated_at"] = bindparam("new_updated_at", type_=columns.updated_at.type)
         values["updated_by"] = bindparam("new_updated_by", type_=columns.updated_by.type)
@@ -467,7 +472,7 @@ class LeadWriter:
         self._own_updates.clear()
 
     def _update_parameters(self, row: dict[str, Any]) -> dict[str, Any]:
-        item = {f"new_{name}": row[name] for name in DATA_COLUMNS}
+        item = {f"new_{name}": row[name] for name in (*DATA_COLUMNS, *CLOCK_COLUMNS)}
         item["new_custom_fields"] = row["custom_fields"]
         item["new_updated_at"] = self.now
         item["new_updated_by"] = self.actor
@@ -583,6 +588,20 @@ class _KeySets:
         if external_id and external_id in self._external_ids:
             return True
         return bool(phone) and phone in self._phones
+
+
+def _stop_response_clock(target: dict[str, Any]) -> None:
+    """Clear the deadlines of a lead that merge_into moved past the stage "new".
+
+    A lead that an import creates in a later stage gets no deadline (ResponseClocks.start),
+    so an existing lead that an import moves there loses its deadline the same way and
+    leaves the inbox's waiting list.
+    """
+    # NOTE: the deadlines are not recorded as import changes, so undoing the import
+    # restores the stage "new" but leaves the lead without a deadline.
+    if target.get("stage") not in (None, "new"):
+        target["response_due_at"] = None
+        target["response_warn_at"] = None
 
 
 def _field_value(row: dict[str, Any], name: str) -> Any:
