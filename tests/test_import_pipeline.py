@@ -509,7 +509,7 @@ def test_dry_run_saves_no_mapping(database, tmp_path: Path):
 
 def test_other_headers_not_reused(database, tmp_path: Path):
     first = write_csv(tmp_path / "a.csv", [["Contact", "Org"], ["Ann Lee", "Acme"]])
-    second = write_csv(tmp_path / "b.csv", [["Org", "Contact"], ["Bobco", "Bo Ek"]])
+    second = write_csv(tmp_path / "b.csv", [["Org", "Contact", "Email"], ["Bobco", "Bo Ek", "bo@bobco.example"]])
     run_import(database, first, now=NOW, mapping={"Contact": "full_name", "Org": "company"})
 
     report = run_import(database, second, now=NOW)

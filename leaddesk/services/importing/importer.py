@@ -20,14 +20,14 @@ from leaddesk.services.import_playbook import apply_after_import_commit
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
-from leaddesk.services.importing.errors import ImportCancelled
+from leaddesk.services.importing.errors import ImportCancelled, ImportFileError
 from leaddesk.services.importing.mapping import plan_warnings
 from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
 from leaddesk.services.importing.rejected import annotation_width
 from leaddesk.services.importing.report import ImportPlan, ImportReport, PlannedRow, RejectedRow, RowAction
-from leaddesk.services.importing.rows import LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.rows import IDENTIFYING_FIELDS, LeadDraft, RowConverter, RowProblem
 from leaddesk.services.importing.saved_mappings import record_use, save_mapping
 from leaddesk.services.importing.store import ChunkResult, LeadWriter
 from leaddesk.services.playbook import load_playbook
@@ -236,6 +236,7 @@ def _run_once(
     with database.session() as session:
         choice = choose_columns(session, headers, options.mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
         _apply_choice(report, choice)
+        _require_identifying_column(path, choice)
         sampled = evidence is None
         if evidence is None:
             evidence = sample_evidence(table, choice.plan)
@@ -299,6 +300,15 @@ def _apply_choice(report: ImportReport, choice: ColumnChoice) -> None:
     report.saved_mapping_at = choice.saved_at
     report.warnings.extend(choice.notes)
     report.warnings.extend(plan_warnings(choice.plan))
+
+
+def _require_identifying_column(path: Path, choice: ColumnChoice) -> None:
+    """Raise ImportFileError when no column maps to a field that identifies a lead (IDENTIFYING_FIELDS)."""
+    if choice.plan.columns_by_field.keys().isdisjoint(IDENTIFYING_FIELDS):
+        raise ImportFileError(
+            f"{path.name}: no column maps to a name, e-mail, phone, company or external id, so nothing was "
+            "imported; map a column to one of them with --map HEADER=FIELD, or choose a file of leads"
+        )
 
 
 def _finish_batch(

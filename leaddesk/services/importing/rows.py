@@ -22,6 +22,7 @@ from leaddesk.services.importing.values import (
     check_digits_kept,
     clean_text,
     domain_of,
+    is_placeholder,
     parse_email,
     parse_employee_count,
     parse_phone,
@@ -54,6 +55,15 @@ _TOTAL_LABEL = re.compile(
     rf"^(?:(?:(?:grand\s+|sub-?)?totals?|sum|count|records?)\s*:?\s*(?:{_COUNT})?|{_COUNT})$", re.IGNORECASE
 )
 _NUMBER = re.compile(r"^[\d,.\s]+$")
+
+# Lead fields that identify a lead. A row without any of them would become a blank
+# "(no name)" lead, so it is rejected.
+IDENTIFYING_FIELDS = frozenset({*NAME_FIELDS, "email", "phone", "company", "external_id"})
+
+NO_IDENTITY_REASON = (
+    "the row has no name, e-mail, phone, company or external id, so it cannot become a lead; "
+    "fill one of them in the file, or remove the row if it is not a lead"
+)
 
 # Sentinel that _convert_text_row returns for a row that _convert_exactly must convert.
 _CHECK_EXACTLY = object()
@@ -126,6 +136,8 @@ class RowConverter:
             or index in plan.columns_by_field.get("external_id", ())
         )
         self._digit_indexes = tuple(sorted(self._digit_columns))
+        # Columns that fill lead fields, where a web-form placeholder such as "Select" reads as empty.
+        self._field_indexes = tuple(sorted({index for columns in plan.columns_by_field.values() for index in columns}))
         # The day/month evidence of every row converted, to check the order that evidence gave.
         self.seen_evidence = {index: DayMonthEvidence() for index in plan.columns_by_field.get("received_at", ())}
         self._seen_items = tuple(self.seen_evidence.items())
@@ -166,6 +178,9 @@ class RowConverter:
             texts = list(map(str.strip, cells))
         else:
             texts = [cell.strip() if cell.isascii() and "'" not in cell else clean_text(cell) for cell in cells]
+        for index in self._field_indexes:
+            if is_placeholder(texts[index]):
+                texts[index] = ""
         if self.width - texts.count("") <= FOOTER_MAX_VALUES:
             # Few values: possibly a total line such as "Total:,3", or an empty row.
             return _CHECK_EXACTLY
@@ -205,6 +220,8 @@ class RowConverter:
                         break
         except InvalidValue:
             return _CHECK_EXACTLY
+        if fields.keys().isdisjoint(IDENTIFYING_FIELDS):
+            return _CHECK_EXACTLY
         self._complete(draft)
         return draft
 
@@ -235,7 +252,7 @@ class RowConverter:
         for name, columns, converter in self._fields:
             for index in columns:
                 text = self._checked_text(cells, index)
-                if not text:
+                if not text or is_placeholder(text):
                     continue
                 try:
                     if converter(index, cells[index], text, draft):
@@ -245,6 +262,8 @@ class RowConverter:
 
         if not draft.fields and not draft.custom:
             return None
+        if draft.fields.keys().isdisjoint(IDENTIFYING_FIELDS):
+            raise RowProblem(column="", value="", reason=NO_IDENTITY_REASON)
         self._complete(draft)
         return draft
 

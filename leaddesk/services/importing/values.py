@@ -65,6 +65,23 @@ STAGE_SYNONYMS = {
     "spam": "disqualified",
 }
 
+# Web-form placeholders that mean "nothing chosen", compared after casefold() and after
+# trimming spaces and dashes, so "-- Select --" and "- Please select -" match too.
+PLACEHOLDERS = frozenset(
+    {
+        "select",
+        "select one",
+        "please select",
+        "choose",
+        "choose one",
+        "please choose",
+        "n/a",
+        "not applicable",
+    }
+)
+# The maximum length of a placeholder text, so that longer cells skip casefold().
+_PLACEHOLDER_MAX_CHARS = 40
+
 # Scheme, user info, then the host up to a port, path, query or fragment.
 _URL_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|//)?(?:[^@/?#\s]*@)?([^\s/:?#@\[\]]+)", re.IGNORECASE)
 
@@ -119,6 +136,11 @@ def clean_text(text: str) -> str:
     if text[:1] == "'" and text.lstrip("'")[:1] in _ESCAPED_FORMULA_STARTS:
         return text[1:]
     return text
+
+
+def is_placeholder(text: str) -> bool:
+    """Return whether a trimmed cell text is a web-form placeholder that reads as empty (see PLACEHOLDERS)."""
+    return len(text) <= _PLACEHOLDER_MAX_CHARS and text.casefold().strip(" -") in PLACEHOLDERS
 
 
 def check_digits_kept(raw: object, text: str) -> str:
