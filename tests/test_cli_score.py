@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from leaddesk.cli.main import main
+from leaddesk.models import Lead
+from leaddesk.services.auto_evaluation import SKIP_KEY
 from predictive_history import build_closed_leads
 
 
@@ -88,3 +90,37 @@ def test_score_show_unknown_lead(database, db_path, capsys):
     code = main(["score", "show", "00000000-0000-0000-0000-000000000001", "--db", str(db_path)])
     assert code == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_score_train_high_auc_warns(database, db_path, capsys):
+    leads = build_closed_leads(database, won=60, lost=90)
+    with database.session() as session:
+        session.info[SKIP_KEY] = True
+        for draft in leads:
+            lead = session.get(Lead, draft.id)
+            lead.custom_fields = {**lead.custom_fields, "Status Tag": "Closed" if lead.stage == "won" else "Ringing"}
+
+    code = main(["score", "train", "--db", str(db_path), "--method", "logistic"])
+    output = capsys.readouterr().out
+
+    assert code == 0
+    assert "is above 0.95, which fields known when a lead arrives rarely reach" in output
+    assert "Fields strongest alone: custom:Status Tag (1.000), " in output
+    assert "retrain with --exclude FIELD for each" in output
+
+
+def test_score_train_names_yes_no_fields(database, db_path, capsys):
+    leads = build_closed_leads(database, won=0, lost=0, open_leads=20)
+    with database.session() as session:
+        session.info[SKIP_KEY] = True
+        for index, draft in enumerate(leads):
+            lead = session.get(Lead, draft.id)
+            lead.custom_fields = {**lead.custom_fields, "Converted": str(index % 2)}
+
+    code = main(["score", "train", "--db", str(db_path)])
+    error = capsys.readouterr().err
+
+    assert code == 1
+    assert "0 won and 0 lost or disqualified" in error
+    assert "hold yes/no values and could be the outcome instead: 'Converted';" in error
+    assert "train with --outcome-field 'Converted'" in error

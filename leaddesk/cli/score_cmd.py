@@ -20,6 +20,7 @@ from leaddesk.services.predictive import (
     predict_lead,
     train_conversion_model,
 )
+from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -118,6 +119,13 @@ def format_training(result: TrainingResult) -> str:
     lines.append(f"fields used ({len(result.fields)}): {', '.join(result.fields)}")
     for name, reason in sorted(result.skipped.items()):
         lines.append(f"  skipped {name}: {reason}")
+    if result.strongest_fields:
+        named = ", ".join(f"{name} ({auc:.3f})" for name, auc in result.strongest_fields.items())
+        lines.append(
+            f"warning: held-out AUC {validation['auc']:.4f} is above {SUSPECT_MODEL_AUC}, which fields known when a lead "
+            f"arrives rarely reach. Fields strongest alone: {named}. If the team fills any of them after contacting "
+            "a lead, retrain with --exclude FIELD for each."
+        )
     for name, auc in result.suspected_leaks.items():
         lines.append(
             f"warning: {name} alone reaches AUC {auc:.3f}; if the team fills it after contacting a lead, "

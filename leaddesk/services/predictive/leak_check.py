@@ -15,8 +15,16 @@ from leaddesk.services.predictive.features import OTHER, FeatureSpec, category_c
 SUSPECT_AUC = 0.95
 
 
-def suspected_leaks(spec: FeatureSpec, rows: Sequence[dict[str, Any]], outcomes: Sequence[int]) -> dict[str, float]:
-    """Return field -> single-field AUC (either direction) for fields at or above SUSPECT_AUC."""
+# A held-out AUC above this rarely comes from fields known at arrival, so training warns
+# and names the strongest single fields even when none of them reaches SUSPECT_AUC.
+SUSPECT_MODEL_AUC = 0.95
+
+# Fields named by the warning about a held-out AUC above SUSPECT_MODEL_AUC.
+STRONGEST_FIELDS_SHOWN = 5
+
+
+def field_aucs(spec: FeatureSpec, rows: Sequence[dict[str, Any]], outcomes: Sequence[int]) -> dict[str, float]:
+    """Return field -> AUC (either direction) of each field of spec used alone, rounded to 3 digits."""
     outcome_array = np.asarray(outcomes, dtype=np.float64)
     found = {}
     for item in spec.categorical:
@@ -30,7 +38,18 @@ def suspected_leaks(spec: FeatureSpec, rows: Sequence[dict[str, Any]], outcomes:
     for item in spec.numeric:
         values, _missing = numeric_column(item, column_values(rows, item.name))
         found[item.name] = _auc(outcomes, values)
-    return {name: round(auc, 3) for name, auc in sorted(found.items()) if auc >= SUSPECT_AUC}
+    return {name: round(auc, 3) for name, auc in sorted(found.items())}
+
+
+def suspected_leaks(aucs: dict[str, float]) -> dict[str, float]:
+    """Return the fields of field_aucs() at or above SUSPECT_AUC."""
+    return {name: auc for name, auc in aucs.items() if auc >= SUSPECT_AUC}
+
+
+def strongest_fields(aucs: dict[str, float], count: int = STRONGEST_FIELDS_SHOWN) -> dict[str, float]:
+    """Return the count fields of field_aucs() with the highest AUC, highest first."""
+    ranked = sorted(aucs.items(), key=lambda item: (-item[1], item[0]))
+    return dict(ranked[:count])
 
 
 def _auc(outcomes: Sequence[int], scores: Sequence[float]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,9 +19,10 @@ from leaddesk.models import Setting
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, resolve_outcome_field
 from leaddesk.services.predictive.features import Columns, fit_feature_spec
-from leaddesk.services.predictive.leak_check import suspected_leaks
+from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC, field_aucs, strongest_fields, suspected_leaks
 from leaddesk.services.predictive.metrics import validation_figures
 from leaddesk.services.predictive.model import METHODS, RANDOM_STATE, fit_model
+from leaddesk.services.predictive.outcome_fields import yes_no_custom_fields
 from leaddesk.services.predictive.store import StoredModel, load_active_model, save_model
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,12 @@ Progress = Callable[[float, str], None]
 class NotEnoughDataError(ValueError):
     """Too few closed leads of a class to train and validate a model."""
 
-    def __init__(self, won: int, lost: int, minimum: int = MIN_PER_CLASS) -> None:
+    def __init__(self, won: int, lost: int, minimum: int = MIN_PER_CLASS, outcome_fields: Sequence[str] = ()) -> None:
         self.won = won
         self.lost = lost
         self.minimum = minimum
+        # Yes/no custom fields that could serve as --outcome-field instead of the stage.
+        self.outcome_fields = list(outcome_fields)
         more = []
         if won < minimum:
             more.append(f"{minimum - won} more won")
@@ -63,7 +66,18 @@ class NotEnoughDataError(ValueError):
             f"too few closed leads to train a conversion model: {won} won and {lost} lost or disqualified, "
             f"and each needs at least {minimum}. Close {' and '.join(more)} leads, then train again; "
             "until then leads keep the playbook's rule score."
+            + _outcome_field_hint(self.outcome_fields)
         )
+
+
+def _outcome_field_hint(names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    listed = ", ".join(f"'{name}'" for name in names)
+    return (
+        f" These custom fields hold yes/no values and could be the outcome instead: {listed}; "
+        f"train with --outcome-field '{names[0]}'."
+    )
 
 
 @dataclass
@@ -83,6 +97,8 @@ class TrainingResult:
     method_scores: dict[str, float] = field(default_factory=dict)
     # Fields that alone separate won from lost almost perfectly, with their AUC.
     suspected_leaks: dict[str, float] = field(default_factory=dict)
+    # Set only when the held-out AUC is above SUSPECT_MODEL_AUC: the fields strongest alone, with their AUC.
+    strongest_fields: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +113,7 @@ class TrainingResult:
             "fields": self.fields,
             "skipped_fields": self.skipped,
             "suspected_leaks": self.suspected_leaks,
+            "strongest_fields": self.strongest_fields,
             "seconds": round(self.seconds, 2),
             **self.validation,
         }
@@ -188,7 +205,11 @@ def train_conversion_model(
     won = sum(outcomes)
     lost = len(outcomes) - won
     if won < MIN_PER_CLASS or lost < MIN_PER_CLASS:
-        raise NotEnoughDataError(won, lost)
+        candidates: list[str] = []
+        if field_name == STAGE_OUTCOME_FIELD:
+            with database.session() as session:
+                candidates = yes_no_custom_fields(session)
+        raise NotEnoughDataError(won, lost, outcome_fields=candidates)
 
     columns = Columns.from_rows(rows)
     train_positions, test_positions = split_positions(outcomes, holdout)
@@ -201,7 +222,8 @@ def train_conversion_model(
             f"skipped: {', '.join(sorted(spec.skipped))}"
         )
 
-    leaks = suspected_leaks(spec, train_rows, train_outcomes)
+    aucs = field_aucs(spec, train_rows, train_outcomes)
+    leaks = suspected_leaks(aucs)
     if leaks:
         logger.warning("fields that predict the outcome almost alone, possibly filled after contact: %s", leaks)
 
@@ -215,6 +237,9 @@ def train_conversion_model(
         _report(progress, 0.8, f"validating on {len(test_rows)} held-out leads")
         validation = validation_figures(model.predict(test_rows), test_outcomes)
         previous_auc, decision, activate = _compare_with_active(database, field_name, test_rows, test_outcomes, validation)
+    strongest = strongest_fields(aucs) if validation["auc"] > SUSPECT_MODEL_AUC else {}
+    if strongest:
+        logger.warning("held-out AUC %.4f is above %.2f; strongest single fields: %s", validation["auc"], SUSPECT_MODEL_AUC, strongest)
 
     metadata = {
         "trained_at": now.isoformat(),
@@ -224,6 +249,7 @@ def train_conversion_model(
         "excluded": sorted(set(excluded)),
         "fields": spec.fields,
         "suspected_leaks": leaks,
+        "strongest_fields": strongest,
         "closed_leads": len(rows),
         "validation": validation,
     }
@@ -244,6 +270,7 @@ def train_conversion_model(
         seconds=seconds,
         method_scores=scores,
         suspected_leaks=leaks,
+        strongest_fields=strongest,
     )
 
 
