@@ -64,3 +64,11 @@ def test_stats_missing_database(tmp_path, capsys):
     code = main(["stats", "--db", str(tmp_path / "absent.sqlite")])
     assert code == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_stats_since_after_until(database, db_path, capsys):
+    code = main(["stats", "--db", str(db_path), "--since", "2026-12-01", "--until", "2026-01-01"])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert "invalid range: --since 2026-12-01 is not before --until 2026-01-01" in error

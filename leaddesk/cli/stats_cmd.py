@@ -46,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") if args.until else None
+    if since and until and since >= until:
+        # --until is exclusive, so an equal date selects nothing as well.
+        raise CliError(
+            f"invalid range: --since {since} is not before --until {until}; give a --since date earlier than --until",
+            exit_code=EXIT_USAGE,
+        )
     path = resolve_database_path(getattr(args, "db", None))
     if not path.exists():
         raise CliError(f"database file {path} not found; check --db, or import leads first with 'leaddesk import FILE'")
