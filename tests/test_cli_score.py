@@ -115,12 +115,12 @@ def test_score_train_names_yes_no_fields(database, db_path, capsys):
         session.info[SKIP_KEY] = True
         for index, draft in enumerate(leads):
             lead = session.get(Lead, draft.id)
-            lead.custom_fields = {**lead.custom_fields, "Converted": str(index % 2)}
+            lead.custom_fields = {**lead.custom_fields, "Converted": str(index % 2), "Do Not Call": "Yes" if index % 3 else "No"}
 
     code = main(["score", "train", "--db", str(db_path)])
     error = capsys.readouterr().err
 
     assert code == 1
     assert "0 won and 0 lost or disqualified" in error
-    assert "hold yes/no values and could be the outcome instead: 'Converted';" in error
+    assert "hold yes/no values and could be the outcome instead: 'Converted', 'Do Not Call';" in error
     assert "train with --outcome-field 'Converted'" in error
