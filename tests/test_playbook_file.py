@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from leaddesk.cli.main import main
+from leaddesk.models import Rep
 from leaddesk.services.database import Database
 from leaddesk.services.playbook import (
     BudgetKind,
@@ -316,3 +317,26 @@ def test_import_uses_segment_when(tmp_path: Path, database: Database) -> None:
     with database.session() as session:
         segments = dict(session.execute(select(Lead.email, Lead.segment)).all())
     assert segments == {"a@one.de": "dach_enterprise", "b@two.fr": "mid_market_form", "c@three.at": "general"}
+
+
+def test_cli_warns_unknown_routing_rep(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    database = Database.open(db_path)
+    with database.session() as session:
+        session.add(Rep(name="Ana"))
+    database.dispose()
+    routed = tmp_path / "routed.toml"
+    text = SHIPPED.split("# Routing rules", 1)[0]
+    text += '[[routing.rules]]\nname = "Pool"\nstrategy = "round_robin"\nreps = ["Ana", "Ghost"]\n'
+    routed.write_text(text, encoding="utf-8")
+    warning = (
+        f"{routed}: warning: routing rule 'Pool' names the rep 'Ghost', who is not a rep in this database, "
+        "so routing skips them; fix the name, or import leads whose owner column names the rep"
+    )
+
+    assert main(["playbook", "check", str(routed), "--db", str(db_path)]) == 0
+    checked = capsys.readouterr().err
+    assert main(["playbook", "import", str(routed), "--db", str(db_path)]) == 0
+    imported = capsys.readouterr().err
+
+    assert checked.strip() == warning
+    assert imported.strip() == warning

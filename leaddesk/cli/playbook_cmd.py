@@ -15,10 +15,12 @@ from leaddesk.services.playbook import (
     PlaybookError,
     active_playbook_text,
     check_playbook,
+    parse_playbook,
     save_playbook_text,
     shipped_playbook_text,
     system_timezone_name,
 )
+from leaddesk.services.playbook.rep_check import unknown_rep_warnings
 
 DB_HELP = "database file (default: LEADDESK_DB, then the user data folder)"
 
@@ -35,6 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", help="report every error in a playbook file; changes nothing")
     check.add_argument("file", type=Path, help="playbook TOML file")
     check.add_argument("--json", action="store_true", help="print the errors as a JSON array")
+    check.add_argument(
+        "--db", default=argparse.SUPPRESS,
+        help=f"{DB_HELP}; when the file exists, routing rules are checked against its reps",
+    )
     check.set_defaults(run=run_check)
 
     load = actions.add_parser("import", help="make a playbook file the active playbook, if it is valid")
@@ -57,7 +63,8 @@ def _read(path: Path) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    issues = check_playbook(_read(args.file), default_timezone=system_timezone_name())
+    text = _read(args.file)
+    issues = check_playbook(text, default_timezone=system_timezone_name())
     if args.json:
         rows = [{"line": issue.line, "key": issue.path, "message": issue.message, "fix": issue.fix} for issue in issues]
         print(json.dumps(rows, ensure_ascii=False))
@@ -69,7 +76,21 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(issues)} error(s); nothing was changed", file=sys.stderr)
     else:
         print(f"{args.file}: the playbook is valid")
+        path = resolve_database_path(getattr(args, "db", None))
+        if path.exists():
+            playbook = parse_playbook(text, source=str(args.file), default_timezone=system_timezone_name())
+            database = Database.open(path)
+            try:
+                with database.session() as session:
+                    _print_rep_warnings(args.file, unknown_rep_warnings(session, playbook))
+            finally:
+                database.dispose()
     return EXIT_BAD_INPUT if issues else EXIT_OK
+
+
+def _print_rep_warnings(path: Path, warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"{path}: warning: {warning}", file=sys.stderr)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -82,9 +103,11 @@ def run_import(args: argparse.Namespace) -> int:
                 playbook = save_playbook_text(session, text, source=str(args.file))
             except PlaybookError as error:
                 raise CliError(f"{error}\nThe active playbook was kept.") from error
+            warnings = unknown_rep_warnings(session, playbook)
     finally:
         database.dispose()
     print(f"{args.file}: imported; {len(playbook.segments)} segments are active")
+    _print_rep_warnings(args.file, warnings)
     return EXIT_OK
 
 
