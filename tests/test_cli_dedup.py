@@ -49,7 +49,7 @@ def test_merge_then_undo(db_path, capsys) -> None:
 
     assert merged == 0
     assert undone == 0
-    assert output.startswith(f"Undid merge {operation}: restored 1 leads")
+    assert output.startswith(f"Undid merge {operation}: restored 1 lead,")
 
 
 def test_merge_invalid_id(db_path, capsys) -> None:
@@ -278,6 +278,9 @@ def test_merge_text_names_one_lead(db_path, capsys) -> None:
 
     assert code == 0
     assert output.startswith(f"Merged 1 lead into {bill};")
+    operation = output.rsplit("leaddesk undo ", 1)[1].strip()
+    assert main(["undo", operation, "--db", str(db_path)]) == 0
+    assert "restored 1 lead, " in capsys.readouterr().out
 
 
 def test_dedupe_pair_shows_full_ids(db_path, capsys) -> None:

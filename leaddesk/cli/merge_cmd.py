@@ -195,7 +195,7 @@ def run_undo(args: argparse.Namespace) -> int:
 
 def format_merge_undo(report: MergeUndoReport) -> str:
     lines = [
-        f"Undid merge {report.operation_id}: restored {len(report.restored_leads)} leads, "
+        f"Undid merge {report.operation_id}: restored {_count_leads(len(report.restored_leads))}, "
         f"{len(report.restored_fields)} fields on {report.survivor_id}, moved {report.moved_back} rows back."
     ]
     for conflict in report.conflicts:
