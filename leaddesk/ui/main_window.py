@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self._owner_names: list[str] = []
         self._import_dialog = None
         self._restoring_selection = False
+        self._requested_lead: uuid.UUID | None = None
         self._first_refresh = True
         self._playbook: Playbook | None = None
         # The newest merge made in this window and not undone, for Leads > Undo last merge.
@@ -415,7 +416,12 @@ class MainWindow(QMainWindow):
     def _show_detail(self, detail: LeadDetail) -> None:
         current = self.table.currentIndex()
         selected = self.model.lead_id(current.row()) if current.isValid() else None
-        if selected is not None and selected != detail.id:
+        requested = self._requested_lead
+        if detail.id == requested:
+            # Asked for by name (a notification, the board), so a refresh that moved the
+            # selection in the meantime does not hide it.
+            self._requested_lead = None
+        elif selected is not None and selected != detail.id:
             return
         shown = self.detail_pane.detail
         if shown is not None and shown.id == detail.id and shown.row_version > detail.row_version:
@@ -533,6 +539,7 @@ class MainWindow(QMainWindow):
 
     def show_lead(self, lead_id: uuid.UUID) -> None:
         """Select the lead in the list when it is shown there, and load its details."""
+        self._requested_lead = lead_id
         row = self.model.row_of(lead_id)
         if row is not None:
             self.table.selectRow(row)
@@ -609,6 +616,7 @@ class MainWindow(QMainWindow):
 
     def open_lead(self, lead_id: uuid.UUID) -> None:
         """Select the lead in the list, or show it in the detail pane when the filters hide it."""
+        self._requested_lead = lead_id
         row = self.model.row_of(lead_id)
         if row is not None:
             self.table.selectRow(row)
