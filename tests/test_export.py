@@ -154,8 +154,8 @@ def test_csv_round_trip(filled, tmp_path: Path):
             assert getattr(copies[company], name) == getattr(original, name), f"{company}: {name} differs"
     zoe = copies["@Acme"]
     assert zoe.external_id == "42"
-    # Without an external id, the exported LeadDesk id is the record id in the source database.
-    assert copies["Bare Co"].external_id == str(originals["Bare Co"].id)
+    # The exported LeadDesk id only matches leads of the same database; it never fills external_id.
+    assert copies["Bare Co"].external_id is None
     assert owner_names[zoe.owner_id] == "Sam Example"
     assert zoe.custom_fields["Tags"] == "vip; q3"
     assert zoe.custom_fields["Budget"] == "=1+2"

@@ -145,9 +145,9 @@ def store(database: Database, specs: list[dict]) -> None:
             session.add(lead)
 
 
-def snapshot(database: Database) -> dict[str, dict]:
-    """Return every lead's compared values, keyed by its external id or, without one, its LeadDesk id."""
-    leads = {}
+def snapshot(database: Database) -> list[dict]:
+    """Return every lead's compared values, sorted, because a copy gives its leads new LeadDesk ids."""
+    leads = []
     with database.session() as session:
         for lead in session.scalars(select(Lead)):
             values = {name: getattr(lead, name) for name in (*TEXT_FIELDS, "email", "email_normalized", "phone", "phone_normalized")}
@@ -159,8 +159,8 @@ def snapshot(database: Database) -> dict[str, dict]:
                 owner=lead.owner.name if lead.owner else None,
                 custom_fields=dict(lead.custom_fields),
             )
-            leads[lead.external_id or str(lead.id)] = values
-    return leads
+            leads.append(values)
+    return sorted(leads, key=repr)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -42,6 +42,7 @@ from leaddesk.services.importing import (
     run_import,
 )
 from leaddesk.services.importing.export_format import IGNORED
+from leaddesk.services.importing.mapping import LEADDESK_ID
 from leaddesk.ui.cancellable_dialog import CancellableDialog
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
 
@@ -424,6 +425,7 @@ class ImportDialog(CancellableDialog):
         combo.addItem(self.tr("Leave out"), IGNORED)
         for field_name in LEAD_FIELDS:
             combo.addItem(field_label(field_name), field_name)
+        combo.addItem(self.tr("LeadDesk id (matches leads, not stored)"), LEADDESK_ID)
         index = combo.findData(target) if target else 0
         combo.setCurrentIndex(max(index, 0))
         # A dry run of another mapping would differ, so an old one is cleared.

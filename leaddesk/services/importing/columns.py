@@ -59,7 +59,7 @@ def choose_columns(
         # Also taken for a mapping passed in that is the export's own, as preview_import shows it.
         note = (
             "this is a LeadDesk export: computed columns (score, deadlines, timestamps) are not imported, "
-            "and the id fills the external id of leads that have none"
+            "and the id column matches leads of this database by their LeadDesk id without being stored"
         )
         return ColumnChoice(plan=export_plan, source="leaddesk_export", notes=[note])
 

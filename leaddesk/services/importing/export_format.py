@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 from leaddesk.services.enrichment.export_columns import DERIVED_EXPORT_COLUMNS
 from leaddesk.services.exporting import CUSTOM_HEADER_SUFFIX, EXPORT_FIELDS, RESERVED_HEADERS, strip_custom_suffixes
-from leaddesk.services.importing.mapping import CUSTOM_PREFIX, LEAD_FIELDS, ColumnPlan
+from leaddesk.services.importing.mapping import CUSTOM_PREFIX, LEAD_FIELDS, LEADDESK_ID, ColumnPlan
 
 # The mapping target reported for a column that the import leaves out.
 IGNORED = "ignored"
 
-# The export's LeadDesk id: it fills external_id where the lead had none, so a later import
-# of the same rows into the database they came from can find them.
+# The export's column of LeadDesk ids. The import matches a row to the lead of this database
+# with that id and never stores the id, because a lead's id is not its external id.
 ID_COLUMN = "id"
 
 
@@ -57,9 +57,8 @@ def leaddesk_export_plan(headers: Sequence[str]) -> ColumnPlan:
         mapping[header] = CUSTOM_PREFIX + key
         custom_keys[index] = key
 
-    id_index = list(headers).index(ID_COLUMN)
-    columns_by_field["external_id"] = (*columns_by_field.get("external_id", ()), id_index)
-    mapping[ID_COLUMN] = "external_id"
+    columns_by_field[LEADDESK_ID] = (list(headers).index(ID_COLUMN),)
+    mapping[ID_COLUMN] = LEADDESK_ID
     return ColumnPlan(
         headers=tuple(headers),
         mapping=mapping,

@@ -37,6 +37,10 @@ LEAD_FIELDS = (
     "received_at",
 )
 
+# The target of a column of LeadDesk ids, such as the "id" column of a LeadDesk export. It
+# matches a row to the lead of this database with that id and is never stored.
+LEADDESK_ID = "leaddesk_id"
+
 # Header keys per field: the header's words casefolded and joined, digits dropped.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": ("externalid", "recordid", "leadnumber", "prospectid", "leadid", "contactid", "crmid", "id"),
@@ -372,7 +376,7 @@ def _check_mapping(headers: Sequence[str], mapping: Mapping[str, str]) -> None:
             )
         if target.startswith(CUSTOM_PREFIX):
             continue
-        if target not in LEAD_FIELDS:
+        if target not in LEAD_FIELDS and target != LEADDESK_ID:
             raise MappingError(
                 f"the mapping sends column {header!r} to the unknown lead field {target!r}; "
                 f"use one of {', '.join(LEAD_FIELDS)}, or custom:<name> to keep it as a custom field"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from functools import lru_cache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
-from leaddesk.services.importing.mapping import ColumnPlan, is_identifier_header
+from leaddesk.services.importing.mapping import LEADDESK_ID, ColumnPlan, is_identifier_header
 from leaddesk.services.importing.names import split_full_name
 from leaddesk.services.importing.table import FlaggedRow, FlaggedValue
 from leaddesk.services.importing.values import (
@@ -58,7 +59,8 @@ _NUMBER = re.compile(r"^[\d,.\s]+$")
 
 # Lead fields that identify a lead. A row without any of them would become a blank
 # "(no name)" lead, so it is rejected.
-IDENTIFYING_FIELDS = frozenset({*NAME_FIELDS, "email", "phone", "company", "external_id"})
+# The LeadDesk id of an export row counts too, so that an exported blank lead round-trips.
+IDENTIFYING_FIELDS = frozenset({*NAME_FIELDS, "email", "phone", "company", "external_id", LEADDESK_ID})
 
 NO_IDENTITY_REASON = (
     "the row has no name, e-mail, phone, company or external id, so it cannot become a lead; "
@@ -351,6 +353,7 @@ class RowConverter:
             "stage": self._stage,
             "segment": self._segment,
             "received_at": self._received_at,
+            LEADDESK_ID: self._leaddesk_id,
         }
         if name in converters:
             return converters[name]
@@ -408,6 +411,16 @@ class RowConverter:
     def _received_at(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
         value = raw if isinstance(raw, (datetime, date, int, float)) and not isinstance(raw, bool) else text
         draft.fields["received_at"] = self._date_parsers[index].parse(value)
+        return True
+
+
+    def _leaddesk_id(self, index: int, raw: Any, text: str, draft: LeadDraft) -> bool:
+        try:
+            draft.fields[LEADDESK_ID] = uuid.UUID(text)
+        except ValueError:
+            raise InvalidValue(
+                f"{text!r} is not a LeadDesk id; keep the id column of the export unchanged, or empty it"
+            ) from None
         return True
 
 

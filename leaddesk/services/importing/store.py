@@ -41,6 +41,7 @@ from leaddesk.services.importing.matching import (
     identity_key,
     lead_label,
 )
+from leaddesk.services.importing.mapping import LEADDESK_ID
 from leaddesk.services.importing.merge import merge_into
 from leaddesk.services.importing.policy import ImportPolicy, OnMatch
 from leaddesk.services.importing.report import PlannedRow, RowAction
@@ -189,6 +190,8 @@ class LeadWriter:
         """Match, create or update the leads of one chunk of drafts, in row order."""
         result = ChunkResult()
         self._resolve_owners(drafts)
+        # LeadDesk ids are used only for matching and are never stored.
+        lead_ids = [draft.fields.pop(LEADDESK_ID, None) for draft in drafts]
         for draft in drafts:
             phone = draft.fields.get("phone")
             if phone:
@@ -199,7 +202,8 @@ class LeadWriter:
             self._insert_new(new_rows)
             return result
 
-        existing = self._existing_matches(drafts)
+        existing = self._existing_matches(drafts, lead_ids)
+        existing_by_id = {row["id"]: row for row in self._last_existing}
         pending = _LazyIndex(self._phone_keys)
         # The keys of every lead in pending and existing: a draft with none of them matches neither.
         known_keys = _KeySets(self._phone_keys)
@@ -210,9 +214,13 @@ class LeadWriter:
         changes: dict[uuid.UUID, dict[str, Any]] = {}
         changed_rows: dict[uuid.UUID, dict[str, Any]] = {}
 
-        for draft in drafts:
+        for draft, lead_id in zip(drafts, lead_ids):
             keys = known_keys.keys_of(draft.fields)
-            found = find_match(draft.fields, pending.index(), existing) if known_keys.has_any(keys) else None
+            found = None
+            if lead_id is not None and lead_id in existing_by_id:
+                found = (existing_by_id[lead_id], "LeadDesk id")
+            elif known_keys.has_any(keys):
+                found = find_match(draft.fields, pending.index(), existing)
             if found is None:
                 target = self._take_identity_match(draft)
                 found = (target, "identity") if target is not None else None
@@ -290,9 +298,12 @@ class LeadWriter:
             self._own_updates[target["id"]] = target
         self._record(draft.row, RowAction.UPDATE, target, label, matched_by, duplicate_of, fields=tuple(before))
 
-    def _existing_matches(self, drafts: list[LeadDraft]) -> MatchIndex:
+    def _existing_matches(self, drafts: list[LeadDraft], lead_ids: list[uuid.UUID | None]) -> MatchIndex:
         conditions = []
         columns = self.leads.c
+        wanted_ids = {lead_id for lead_id in lead_ids if lead_id is not None}
+        if wanted_ids and not self._database_was_empty:
+            conditions.append(columns.id.in_(wanted_ids))
         for name in MATCH_KEYS:
             values = {draft.fields[name] for draft in drafts if draft.fields.get(name)}
             if name == "phone_normalized":
