@@ -22,6 +22,7 @@ from leaddesk.models import SyncChange, SyncConflict, SyncDevice, SyncFile, Sync
 from leaddesk.services.backups import backup_if_due, create_backup
 from leaddesk.services.database import Database
 from leaddesk.services.sync.bundle import Bundle, BundleFile, DeliveryError, decode_segment, encode_segment, write_atomic
+from leaddesk.services.sync.change_log import change_from_record, change_record, change_row
 from leaddesk.services.sync.export import collect_local_changes
 from leaddesk.services.sync.fields import ENTITY_LEAD, LEAD_FIELDS
 from leaddesk.services.sync.hlc import HybridClock, decode, wall_ms
@@ -71,47 +72,11 @@ def _save_clock(identity: SyncIdentity, clock: HybridClock) -> None:
     identity.hlc_ms, identity.hlc_counter = clock.ms, clock.counter
 
 
-def _change_record(change: Change, exported: bool) -> SyncChange:
-    return SyncChange(**_change_row(change, exported))
-
-
-def _change_row(change: Change, exported: bool) -> dict[str, Any]:
-    return dict(
-        change_id=change.change_id,
-        device_id=change.device_id,
-        person=change.person,
-        hlc=change.hlc,
-        entity=change.entity,
-        row_id=change.row_id,
-        field=change.field,
-        value_json=json.dumps(change.value),
-        old_json=json.dumps(change.old),
-        seen_json=json.dumps(change.seen) if change.seen is not None else None,
-        exported=exported,
-        received_at=datetime.now(timezone.utc),
-    )
-
-
-def _record_to_change(record: SyncChange) -> Change:
-    return Change(
-        change_id=record.change_id,
-        device_id=record.device_id,
-        person=record.person,
-        hlc=record.hlc,
-        entity=record.entity,
-        row_id=record.row_id,
-        field=record.field,
-        value=json.loads(record.value_json),
-        old=json.loads(record.old_json),
-        seen=json.loads(record.seen_json) if record.seen_json else None,
-    )
-
-
 def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], report: SyncReport) -> None:
     with database.session() as session:
         identity = require_identity(session)
         clock = _clock(identity, now_ms)
-        records = [_change_row(change, exported=False) for change in collect_local_changes(session, identity, clock)]
+        records = [change_row(change, exported=False) for change in collect_local_changes(session, identity, clock)]
         if records:
             session.execute(insert(SyncChange), records)
         _save_clock(identity, clock)
@@ -125,7 +90,7 @@ def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             chunk = pending[start : start + MAX_CHANGES_PER_SEGMENT]
             seq = bundle.next_free_seq(identity.device_id, identity.next_segment_seq)
             path = bundle.device_folder(identity.device_id) / segment_name(seq)
-            payload = encode_segment(identity.device_id, identity.person, seq, [_record_to_change(r).to_json() for r in chunk])
+            payload = encode_segment(identity.device_id, identity.person, seq, [change_from_record(r).to_json() for r in chunk])
             write_atomic(path, payload)
             identity.next_segment_seq = seq + 1
             # synchronize_session=False: the default compares each loaded object with the id list, which is quadratic.
@@ -178,7 +143,7 @@ def _apply_change(session: Session, change: Change, states: dict[str, SyncRowSta
     if change.entity != ENTITY_LEAD or change.field not in LEAD_FIELDS:
         logger.warning("ignoring change %s of %s.%s, which this LeadDesk does not sync", change.change_id, change.entity, change.field)
         return False
-    session.add(_change_record(change, exported=True))
+    session.add(change_record(change, exported=True))
     state = states.get(change.row_id)
     if state is None:
         state = session.get(SyncRowState, (ENTITY_LEAD, change.row_id))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, SyncChange, SyncConflict, SyncRowState, normalize_phone
 from leaddesk.models.base import utc_now
+from leaddesk.services.sync.change_log import change_from_record
 from leaddesk.services.sync.fields import DELETE_FIELDS, DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, REFERENCE_FIELDS, REMOVED_HERE, decode_value, encode_value
 from leaddesk.services.sync.merge import Change, EditClock, is_deleted, resolve_values, reviving_edit
 
@@ -33,18 +34,7 @@ def _delete_change(session: Session, change_id: str) -> Change | None:
     record = session.get(SyncChange, change_id)
     if record is None:
         return None
-    return Change(
-        change_id=record.change_id,
-        device_id=record.device_id,
-        person=record.person,
-        hlc=record.hlc,
-        entity=record.entity,
-        row_id=record.row_id,
-        field=record.field,
-        value=json.loads(record.value_json),
-        old=json.loads(record.old_json),
-        seen=json.loads(record.seen_json) if record.seen_json else None,
-    )
+    return change_from_record(record)
 
 
 def _edit_clocks(session: Session, row_id: str) -> list[EditClock]:
