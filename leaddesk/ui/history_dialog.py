@@ -6,15 +6,12 @@ import uuid
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -22,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.services.importing.history import ImportSummary, list_imports
 from leaddesk.services.importing.undo import UndoReport, undo_import
+from leaddesk.ui.history_table import history_table
 from leaddesk.ui.tasks import TaskRunner
 
 DATE_COLUMN, FILE_COLUMN, CREATED_COLUMN, UPDATED_COLUMN, SKIPPED_COLUMN, REJECTED_COLUMN, UNDO_COLUMN = range(7)
@@ -44,18 +42,12 @@ class ImportHistoryDialog(QDialog):
         self._undoing = False
 
         self.setWindowTitle(self.tr("Import history"))
-        self.table = QTableWidget(0, 7, self)
-        self.table.setHorizontalHeaderLabels(
+        self.table = history_table(
+            self,
             [self.tr("Date"), self.tr("File"), self.tr("Created"), self.tr("Updated"),
-             self.tr("Skipped"), self.tr("Rejected"), ""]
+             self.tr("Skipped"), self.tr("Rejected"), ""],
+            stretch_column=FILE_COLUMN,
         )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        for column in range(7):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(FILE_COLUMN, QHeaderView.ResizeMode.Stretch)
 
         self.status_label = QLabel(self.tr("Reading the import history..."), self)
         self.status_label.setWordWrap(True)

@@ -6,13 +6,10 @@ import uuid
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -22,6 +19,7 @@ from leaddesk.services.dedup.history import MergeSummary, list_merges
 from leaddesk.services.dedup.undo import MergeUndoReport
 from leaddesk.ui.merge_dialog import undo_merge_by_id
 from leaddesk.ui.dedup_alive import while_alive
+from leaddesk.ui.history_table import history_table
 from leaddesk.ui.tasks import TaskRunner, show_error
 
 DATE_COLUMN, KEPT_COLUMN, MERGED_COLUMN, BY_COLUMN, STATE_COLUMN = range(5)
@@ -45,18 +43,12 @@ class MergeHistoryDialog(QDialog):
         self._status_after_load: str | None = None
 
         self.setWindowTitle(self.tr("Merge history"))
-        self.table = QTableWidget(0, 5, self)
-        self.table.setHorizontalHeaderLabels(
-            [self.tr("Date (UTC)"), self.tr("Kept"), self.tr("Merged into it"), self.tr("By"), self.tr("State")]
+        self.table = history_table(
+            self,
+            [self.tr("Date (UTC)"), self.tr("Kept"), self.tr("Merged into it"), self.tr("By"), self.tr("State")],
+            stretch_column=MERGED_COLUMN,
+            single_selection=True,
         )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = self.table.horizontalHeader()
-        for column in range(5):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(MERGED_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.status_label = QLabel(self.tr("Reading the merge history..."), self)
