@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QMimeData, QPoi
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from leaddesk.models import Activity, Lead, Rep
+from leaddesk.models import Activity, Lead
 from leaddesk.services.database import Database
 from leaddesk.services.playbook import set_team_timezone
 from leaddesk.ui import app
@@ -24,19 +24,10 @@ from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.lead_table_model import COLUMN_INDEX, STATE_ROLE
 from leaddesk.ui.main_window import MainWindow
 from leaddesk.ui.tasks import TaskRunner
+from window_leads import Clock, add_overdue_and_waiting
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
 BACKGROUND = Qt.ItemDataRole.BackgroundRole
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class WordTranslator(QTranslator):
@@ -80,30 +71,12 @@ class GatedRunner(TaskRunner):
 
 @pytest.fixture
 def leads(database) -> dict[str, uuid.UUID]:
-    with database.session() as session:
-        rep = Rep(name="Ana Lopez")
-        session.add(rep)
-        session.flush()
-        overdue = Lead(
-            full_name="Late Lara",
-            company="Acme",
-            owner_id=rep.id,
-            received_at=NOW - timedelta(hours=2),
-            response_due_at=NOW - timedelta(minutes=30),
-            response_warn_at=NOW - timedelta(minutes=40),
-            custom_fields={"Budget": "50k"},
-        )
-        waiting = Lead(
-            full_name="Wait Walt",
-            company="Globex",
-            score=20,
-            received_at=NOW - timedelta(minutes=5),
-            response_due_at=NOW + timedelta(minutes=20),
-            response_warn_at=NOW + timedelta(minutes=10),
-        )
-        session.add_all([overdue, waiting])
-        session.flush()
-        return {"overdue": overdue.id, "waiting": waiting.id}
+    return add_overdue_and_waiting(
+        database,
+        NOW,
+        overdue_fields={"company": "Acme", "custom_fields": {"Budget": "50k"}},
+        waiting_fields={"company": "Globex", "score": 20},
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from sqlalchemy import select
 
-from leaddesk.models import Activity, FollowUp, Lead, Rep
+from leaddesk.models import Activity, FollowUp, Lead
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, RecordingNotifier
 from leaddesk.ui.activity_dialog import ActivityDialog
@@ -19,40 +19,14 @@ from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
 from leaddesk.ui.main_window import MainWindow
 from leaddesk.ui.notification_banner import NotificationBanner
 from leaddesk.ui.shortcut_sheet import ShortcutSheet
+from window_leads import Clock, add_overdue_and_waiting
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def leads(database) -> dict[str, uuid.UUID]:
-    with database.session() as session:
-        rep = Rep(name="Ana Lopez")
-        session.add(rep)
-        session.flush()
-        overdue = Lead(
-            full_name="Late Lara",
-            owner_id=rep.id,
-            received_at=NOW - timedelta(hours=2),
-            response_due_at=NOW - timedelta(minutes=30),
-            response_warn_at=NOW - timedelta(minutes=40),
-        )
-        waiting = Lead(
-            full_name="Wait Walt",
-            received_at=NOW - timedelta(minutes=5),
-            response_due_at=NOW + timedelta(minutes=20),
-            response_warn_at=NOW + timedelta(minutes=10),
-        )
-        session.add_all([overdue, waiting])
-        session.flush()
-        return {"overdue": overdue.id, "waiting": waiting.id}
+    return add_overdue_and_waiting(database, NOW)
 
 
 @pytest.fixture
