@@ -140,3 +140,45 @@ def test_placeholder_only_identity_rejected(database, tmp_path: Path):
     assert report.created == 0
     assert report.rejected == 1
     assert report.rejected_rows[0].reason == NO_IDENTITY_REASON
+
+
+def import_stages(database, tmp_path: Path, first_stage: str, second_stage: str):
+    first = write_csv(tmp_path / "a.csv", [["Email", "Lead Status"], ["ann@example.com", first_stage]])
+    second = write_csv(tmp_path / "b.csv", [["Email", "Lead Status"], ["ann@example.com", second_stage]])
+    run_import(database, first, now=NOW)
+    return run_import(database, second, now=NOW + timedelta(hours=1))
+
+
+@pytest.mark.parametrize("closing", ["Closed - Converted", "Closed - Not Converted", "Unqualified"])
+def test_closing_stage_applied_past_new(database, tmp_path: Path, closing: str):
+    report = import_stages(database, tmp_path, "Contacted", closing)
+
+    expected = {"Closed - Converted": "won", "Closed - Not Converted": "lost", "Unqualified": "disqualified"}
+    assert report.updated == 1
+    assert lead_by_email(database, "ann@example.com").stage == expected[closing]
+    assert "stage set to won, lost or disqualified on 1 lead that was past new" in report.warnings
+
+
+def test_open_stage_kept_past_new(database, tmp_path: Path):
+    report = import_stages(database, tmp_path, "Qualified", "Contacted")
+
+    assert report.updated == 0
+    assert lead_by_email(database, "ann@example.com").stage == "qualified"
+    assert report.warnings[-1] == (
+        "stage kept on 1 lead that is past new; an import changes the stage of such a lead "
+        "only to won, lost or disqualified, so change other stages in LeadDesk"
+    )
+
+
+def test_closed_lead_not_reopened(database, tmp_path: Path):
+    report = import_stages(database, tmp_path, "Won", "Lost")
+
+    assert report.updated == 0
+    assert lead_by_email(database, "ann@example.com").stage == "won"
+    assert report.warnings[-1].startswith("stage kept on 1 lead that is past new")
+
+
+def test_same_stage_adds_no_note(database, tmp_path: Path):
+    report = import_stages(database, tmp_path, "Contacted", "Contacted")
+
+    assert [warning for warning in report.warnings if warning.startswith("stage")] == []

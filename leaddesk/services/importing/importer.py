@@ -275,6 +275,7 @@ def _run_once(
             outcomes=outcomes,
         )
         _import_rows(table, width, converter, writer, report, reporter, cancel, outcomes)
+        report.warnings.extend(stage_notes(writer))
         _check_cancel(cancel)
         if sampled and order_changed(evidence, converter.seen_evidence):
             raise DateOrderChanged(converter.seen_evidence)
@@ -439,6 +440,25 @@ def _warn_if_old_list(session: Session, batch_id, now: datetime, report: ImportR
             "overdue at once; to import an old list without response clocks, import it again as history "
             "(--historical, or the history checkbox in the import dialog)"
         )
+
+
+def stage_notes(writer: LeadWriter) -> list[str]:
+    """Return the notes on stages that the import set or kept on leads past "new"."""
+    notes = []
+    closed = len(writer.stage_closed_ids)
+    if closed:
+        notes.append(f"stage set to won, lost or disqualified on {_leads(closed, 'was', 'were')} past new")
+    kept = len(writer.stage_kept_ids)
+    if kept:
+        notes.append(
+            f"stage kept on {_leads(kept, 'is', 'are')} past new; an import changes the stage of such a lead "
+            "only to won, lost or disqualified, so change other stages in LeadDesk"
+        )
+    return notes
+
+
+def _leads(count: int, singular_verb: str, plural_verb: str) -> str:
+    return f"1 lead that {singular_verb}" if count == 1 else f"{count} leads that {plural_verb}"
 
 
 def _add_counts(report: ImportReport, result: ChunkResult) -> None:

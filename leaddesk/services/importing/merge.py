@@ -14,6 +14,10 @@ _DEFAULT_POLICY = ImportPolicy()
 # Draft fields that merge_into never copies: received_at is fixed, and these follow other fields.
 _NOT_MERGED = frozenset({"received_at", "email", "phone_normalized"})
 
+# Stages that close a lead. A CRM export is where deals are marked won or lost, so a file
+# may set these on a lead past "new". It never reopens a closed lead or moves it back.
+CLOSING_STAGES = frozenset({"won", "lost", "disqualified"})
+
 # Policy field names of lead columns whose name differs from the field a column maps to.
 _POLICY_NAMES = {"owner_id": "owner", "email_normalized": "email"}
 
@@ -21,8 +25,9 @@ _POLICY_NAMES = {"owner_id": "owner", "email_normalized": "email"}
 def merge_into(target: dict[str, Any], draft: LeadDraft, policy: ImportPolicy | None = None) -> dict[str, Any]:
     """Copy the draft's values into target and return {field: value before} for each field that changed.
 
-    Empty values never overwrite, received_at never changes after creation, and the stage
-    changes only while the lead is still "new", so a file never undoes work done in LeadDesk.
+    Empty values never overwrite, and received_at never changes after creation. The stage
+    changes while the lead is still "new", and later only to a closing stage (CLOSING_STAGES)
+    of a lead that is not closed yet, so a file never undoes work done in LeadDesk.
     A field that the policy marks fill-blanks-only is set only while target has no value.
     Custom fields appear in the result as "custom:<key>", with None for a key that was missing.
     """
@@ -42,7 +47,10 @@ def merge_into(target: dict[str, Any], draft: LeadDraft, policy: ImportPolicy | 
                 _set(target, before, "email_normalized", value)
             continue
         if name == "stage":
-            if target.get("stage") in (None, "new") and value != "new":
+            current = target.get("stage")
+            if (current in (None, "new") and value != "new") or (
+                value in CLOSING_STAGES and current not in CLOSING_STAGES
+            ):
                 _set(target, before, "stage", value)
             continue
         if target.get(name) != value:

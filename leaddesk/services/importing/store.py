@@ -154,6 +154,9 @@ class LeadWriter:
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
         self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
         self._created_key_items = tuple(self._created_keys.items())
+        # Leads past "new" whose stage the file closed, and those whose stage it could not change.
+        self.stage_closed_ids: set[uuid.UUID] = set()
+        self.stage_kept_ids: set[uuid.UUID] = set()
         # The rows that the last _existing_matches query found.
         self._last_existing: list[dict[str, Any]] = []
 
@@ -279,6 +282,7 @@ class LeadWriter:
             return
 
         before = merge_into(target, draft, self.policy)
+        self._count_stage_outcome(draft, target, before)
         if not before:
             result.skipped += 1
             self._record(
@@ -297,6 +301,14 @@ class LeadWriter:
         elif target.get("_row") is None:
             self._own_updates[target["id"]] = target
         self._record(draft.row, RowAction.UPDATE, target, label, matched_by, duplicate_of, fields=tuple(before))
+
+    def _count_stage_outcome(self, draft: LeadDraft, target: dict[str, Any], before: dict[str, Any]) -> None:
+        """Remember the leads past "new" whose stage the draft closed, and those where merge_into kept it."""
+        stage = draft.fields.get("stage")
+        if stage is not None and stage != target.get("stage"):
+            self.stage_kept_ids.add(target["id"])
+        elif before.get("stage") not in (None, "new"):
+            self.stage_closed_ids.add(target["id"])
 
     def _existing_matches(self, drafts: list[LeadDraft], lead_ids: list[uuid.UUID | None]) -> MatchIndex:
         conditions = []
