@@ -13,27 +13,18 @@ from typing import Any
 from sqlalchemy import Boolean, Integer, Uuid
 from sqlalchemy.types import JSON
 
-from leaddesk.models import Lead
+from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS, Lead
 from leaddesk.models.base import UTCDateTime
 
 ENTITY_LEAD = "lead"
 
+# The plain-text columns come from the Lead model, so a text column added there syncs too.
 LEAD_FIELDS = (
     "external_id",
-    "first_name",
-    "last_name",
-    "full_name",
+    *NAME_FIELDS,
     "email",
     "phone",
-    "company",
-    "title",
-    "website",
-    "domain",
-    "linkedin_url",
-    "city",
-    "region",
-    "country",
-    "industry",
+    *COMPANY_AND_PLACE_FIELDS,
     "employee_count",
     "source",
     "segment",
