@@ -23,7 +23,7 @@ from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, 
 from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.loading import load_lead_keys
-from leaddesk.services.dedup.normalize import fold_text, normalize_lead_keys
+from leaddesk.services.dedup.normalize import KEY_SOURCE_FIELDS, fold_text, normalize_lead_keys
 from leaddesk.services.dedup.scoring import LeadKeys, PairScore, evaluate_pair, reasons_of
 from leaddesk.services.dedup.settings import Thresholds, load_thresholds
 
@@ -163,7 +163,7 @@ def find_similar(
     """
     thresholds = thresholds or load_thresholds(session)
     fields = dict(values)
-    keys = normalize_lead_keys({name: fields.get(name) for name in _SOURCE_FIELDS})
+    keys = normalize_lead_keys({name: fields.get(name) for name in KEY_SOURCE_FIELDS})
     probe_keys = blocking_keys(keys, fields.get("city"), fields.get("custom_fields"))
     if not probe_keys:
         return []
@@ -209,10 +209,6 @@ def mark_not_duplicate(session: Session, lead_a: uuid.UUID, lead_b: uuid.UUID, *
 
 def decided_pairs(session: Session) -> set[tuple[uuid.UUID, uuid.UUID]]:
     return {(low, high) for low, high in session.execute(select(DedupDecision.lead_low_id, DedupDecision.lead_high_id))}
-
-
-# The lead fields that match keys are computed from, as normalize_lead_keys reads them.
-_SOURCE_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "country", "company", "website", "domain")
 
 
 def _score_pairs(
