@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         selected = self.model.lead_id(current.row()) if current.isValid() else None
         requested = self._requested_lead
         if detail.id == requested:
-            # Asked for by name (a notification, the board), so a refresh that moved the
+            # Requested by id from a notification or the board, so a refresh that moved the
             # selection in the meantime does not hide it.
             self._requested_lead = None
         elif selected is not None and selected != detail.id:
@@ -544,8 +544,8 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.table.selectRow(row)
         else:
-            # A lead outside the current list (filtered out, or done): drop the selection so the
-            # pane shows the lead asked for instead of staying on the selected row.
+            # The lead is not in the current list (filtered out, or done), so drop the selection
+            # and let the pane show the requested lead instead of the selected row.
             self.table.setCurrentIndex(QModelIndex())
             self.table.clearSelection()
         self.load_detail(lead_id)

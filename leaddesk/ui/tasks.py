@@ -60,7 +60,7 @@ class _Task(QRunnable):
             self._runner.finished.emit(self._task_id, ok, payload)
         except RuntimeError:
             # The runner was deleted while this task ran, as when the program quits without
-            # closing its window, so nobody waits for the result.
+            # closing its window, so no callback remains to receive the result.
             logger.debug("task %d finished after its runner was deleted", self._task_id)
 
 
