@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu libraries that Qt 6 needs (and Xvfb for screenshots) when any is missing.
 # With --test it adds dbus-daemon and dunst, which run the desktop notification test on a
-# private session bus; the app itself uses the desktop's own notification service.
+# private session bus. The app itself uses the desktop's own notification service.
 # On other systems, or without root or sudo, it prints what to install and carries on.
 set -euo pipefail
 

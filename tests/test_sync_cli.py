@@ -44,7 +44,7 @@ def test_sync_without_team_explains_fix(db_path: Path, capsys) -> None:
 def test_team_join_rejects_plain_folder(tmp_path: Path, db_path: Path, capsys) -> None:
     assert main(["--db", str(db_path), "team", "join", str(tmp_path)]) == 1
 
-    assert "holds no LeadDesk team" in capsys.readouterr().err
+    assert "contains no LeadDesk team" in capsys.readouterr().err
 
 
 def test_team_status_lists_devices(tmp_path: Path, capsys) -> None:

@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     escalate = subparsers.add_parser(
         "escalate",
         help="run the escalation steps that are due (reminders, alerts, reassignment)",
-        description="Run every escalation step of the playbook that is due for a lead nobody has contacted, "
+        description="Run every escalation step of the playbook that is due for a lead not yet contacted, "
         "and log each on the lead's timeline. A step runs once per lead.",
     )
     evaluate = subparsers.add_parser(

@@ -1,6 +1,6 @@
 """Escalation ladders: steps at a share of the response SLA or a time after arrival.
 
-run_escalations runs every step that came due for leads nobody has contacted yet, logs
+run_escalations runs every step that came due for leads not yet contacted, logs
 each on the lead's timeline and remembers how far each lead got, so a step runs once.
 Contacting the lead stops its ladder, because contacted leads are never selected.
 """

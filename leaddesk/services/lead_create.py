@@ -32,7 +32,7 @@ class NewLeadError(LeadActionError):
 
 
 def create_lead(session: Session, values: Mapping[str, str | None], actor: str | None, now: datetime) -> uuid.UUID:
-    """Store a new lead received now, start its response clock, route it when the playbook says so, and return its id."""
+    """Store a new lead received now, start its response clock, route it when the playbook turns routing on, and return its id."""
     cleaned = {name: (values.get(name) or "").strip() or None for name in TYPED_FIELDS}
     unknown = sorted(set(values) - set(TYPED_FIELDS))
     if unknown:

@@ -125,7 +125,7 @@ def scan_duplicates(
         blocks = list(key_blocks(connection, targets))
         leads = load_lead_keys(connection, {member for _key, members in blocks for member in members})
     # NOTE: with lead_ids only the leads of the targets' blocks are counted, so a value common
-    # in the whole database may count as rare here; find_similar does not count at all.
+    # in the whole database may count as rare here. find_similar does not count at all.
     _demote_common_identifiers(blocks, leads)
     _drop_common_custom_values(leads)
     # With targets, the other leads of their blocks are paired among themselves too, so that

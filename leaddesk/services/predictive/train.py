@@ -35,7 +35,7 @@ DEFAULT_HOLDOUT = 0.2
 # Share of the training part set aside to choose between the methods.
 METHOD_CHOICE_SHARE = 0.2
 # The choice between methods uses at most this many training leads, because the ranking of two
-# methods settles long before the full data; the chosen method then trains on every lead.
+# methods settles long before the full data. The chosen method then trains on every lead.
 METHOD_CHOICE_MAX_ROWS = 20_000
 # Fields the team excluded from training in the app, as a JSON list of names.
 EXCLUDED_FIELDS_KEY = "predictive.excluded_fields"

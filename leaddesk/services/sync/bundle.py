@@ -135,7 +135,7 @@ class Bundle:
     def create(cls, root: Path, team_name: str) -> Bundle:
         root = root.expanduser().resolve()
         if (root / MANIFEST_NAME).exists():
-            raise BundleError(f"{root} already holds a LeadDesk team; join it with 'leaddesk team join {root}'")
+            raise BundleError(f"{root} already contains a LeadDesk team; join it with 'leaddesk team join {root}'")
         root.mkdir(parents=True, exist_ok=True)
         manifest = {
             "format": FORMAT_VERSION,
@@ -156,7 +156,7 @@ class Bundle:
             copies = [p.name for p in root.glob("*.json") if (c := conflict_copy(p.name)) and c.original == MANIFEST_NAME]
             if not copies:
                 raise BundleError(
-                    f"{root} holds no LeadDesk team (no {MANIFEST_NAME}); check the folder, "
+                    f"{root} contains no LeadDesk team (missing {MANIFEST_NAME}); check the folder, "
                     f"or create a team there with 'leaddesk team create {root}'"
                 )
         return cls(root)

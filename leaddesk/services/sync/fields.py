@@ -1,4 +1,4 @@
-"""Which lead columns travel between devices, and their JSON encoding.
+"""The lead columns that travel between devices, and their JSON encoding.
 
 Match keys, derived enrichment values and bookkeeping columns stay local: every device
 recomputes them from the synced fields.

@@ -18,7 +18,7 @@ from leaddesk.services.sync.hlc import decode
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One change of one field of a lead, with whether it is the value the lead holds now."""
+    """One change of one field of a lead, with whether it is the lead's current value."""
 
     field: str
     value: Any

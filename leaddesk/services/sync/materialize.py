@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RowOutcome:
-    """What materializing one row did."""
+    """The result of materializing one row."""
 
     row_id: str
     action: str  # "inserted", "updated", "unchanged" or "absent"
