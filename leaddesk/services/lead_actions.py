@@ -367,7 +367,7 @@ def edit_lead(
     count that is not a whole number of at least zero.
     """
     now = _require_aware(now or utc_now(), "now")
-    cleaned = {name: _clean_edit(name, value) for name, value in changes.items()}
+    cleaned = {name: clean_edit_value(name, value) for name, value in changes.items()}
     lead = _get_lead(session, lead_id, expected_version)
 
     changed = {name: value for name, value in cleaned.items() if getattr(lead, name) != value}
@@ -393,7 +393,8 @@ def refresh_lead_derived(session: Session, lead_id: uuid.UUID, now: datetime | N
     refresh_derived(session, [lead_id], now=now)
 
 
-def _clean_edit(name: str, value: Any) -> Any:
+def clean_edit_value(name: str, value: Any) -> Any:
+    """Return value as edit_lead stores it: stripped text, None for blank, an int employee count."""
     if name not in EDITABLE_FIELDS:
         raise LeadActionError(f"the field {name!r} cannot be edited; use one of: {', '.join(EDITABLE_FIELDS)}")
     if isinstance(value, str):
@@ -425,6 +426,11 @@ def _get_lead(session: Session, lead_id: uuid.UUID, expected_version: int | None
     if expected_version is not None and lead.row_version != expected_version:
         raise _stale(lead.id)
     return lead
+
+
+def load_live_lead(session: Session, lead_id: uuid.UUID) -> Lead:
+    """Load a lead that is not deleted, or raise LeadNotFoundError."""
+    return _get_lead(session, lead_id)
 
 
 def _stale(lead_id: uuid.UUID) -> StaleLeadError:

@@ -1,0 +1,191 @@
+"""Optimistic concurrency of lead edits: two sessions on one real SQLite file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from leaddesk.models import Lead
+from leaddesk.services.database import Database
+from leaddesk.services.edit_conflicts import EditConflictError, resolve_edit_conflict, save_lead_edit
+from leaddesk.services.lead_actions import LeadActionError, lead_detail
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def two_users(db_path: Path):
+    """Two Database objects on one file, as two windows or two processes would have."""
+    ann = Database.open(db_path)
+    bob = Database.open(db_path)
+    yield ann, bob
+    ann.dispose()
+    bob.dispose()
+
+
+@pytest.fixture
+def lead_id(two_users) -> uuid.UUID:
+    ann, _bob = two_users
+    with ann.session() as session:
+        lead = Lead(first_name="Ada", last_name="Byron", company="Acme", city="London", title="CTO")
+        session.add(lead)
+        session.flush()
+        return lead.id
+
+
+def opened(database: Database, lead_id: uuid.UUID) -> tuple[dict, int]:
+    """Return the editable values and row_version that a window showing the lead holds."""
+    with database.session() as session:
+        detail = lead_detail(session, lead_id)
+    values = {"company": detail.company, "city": detail.city, "title": detail.title, "employee_count": detail.employee_count}
+    return values, detail.row_version
+
+
+def stored(database: Database, lead_id: uuid.UUID) -> Lead:
+    with database.session() as session:
+        return session.get(Lead, lead_id)
+
+
+def test_edit_without_conflict_saves(two_users, lead_id):
+    ann, _bob = two_users
+    base, version = opened(ann, lead_id)
+    with ann.session() as session:
+        change = save_lead_edit(session, lead_id, base, {**base, "company": "Acme Europe"}, version, "ann", NOW)
+
+    assert change.row_version == version + 1
+    assert stored(ann, lead_id).company == "Acme Europe"
+
+
+def test_same_field_raises_conflict(two_users, lead_id):
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+
+    conflict = caught.value
+    assert conflict.expected_version == 1
+    assert conflict.current_version == 2
+    assert [item.field for item in conflict.conflicts] == ["company"]
+    item = conflict.conflicts[0]
+    assert item.base_value == "Acme"
+    assert item.mine == "Acme Europe"
+    assert item.theirs == "Bolt"
+    assert item.changed_by == "bob"
+    assert item.changed_at == NOW
+    assert "bob" in str(conflict)
+    assert "company" in str(conflict)
+    assert stored(ann, lead_id).company == "Bolt"
+
+
+def test_different_fields_both_survive(two_users, lead_id):
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "city": "Oslo"}, bob_version, "bob", NOW)
+    with ann.session() as session:
+        change = save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+
+    lead = stored(ann, lead_id)
+    assert lead.city == "Oslo"
+    assert lead.company == "Acme Europe"
+    assert change.row_version == 3
+
+
+def test_equal_values_are_no_conflict(two_users, lead_id):
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "title": "CEO"}, bob_version, "bob", NOW)
+    with ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "title": " CEO "}, ann_version, "ann", NOW)
+
+    assert stored(ann, lead_id).title == "CEO"
+
+
+def test_resolve_per_field(two_users, lead_id):
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt", "city": "Oslo"}, bob_version, "bob", NOW)
+    edited = {**ann_base, "company": "Acme Europe", "city": "Paris", "title": "VP Sales"}
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, edited, ann_version, "ann", NOW)
+    conflict = caught.value
+    assert sorted(item.field for item in conflict.conflicts) == ["city", "company"]
+    assert conflict.pending == {"title": "VP Sales"}
+    assert stored(ann, lead_id).title == "CTO"
+
+    with ann.session() as session:
+        resolve_edit_conflict(session, conflict, {"company": "mine", "city": "theirs"}, "ann", NOW)
+
+    lead = stored(ann, lead_id)
+    assert lead.company == "Acme Europe"
+    assert lead.city == "Oslo"
+    assert lead.title == "VP Sales"
+
+
+def test_resolve_after_another_save_conflicts_again(two_users, lead_id):
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt Inc"}, bob_version, "bob", NOW)
+
+    with pytest.raises(EditConflictError) as again, ann.session() as session:
+        resolve_edit_conflict(session, caught.value, {"company": "mine"}, "ann", NOW)
+
+    assert again.value.conflicts[0].theirs == "Bolt Inc"
+    assert again.value.conflicts[0].base_value == "Bolt"
+    assert stored(ann, lead_id).company == "Bolt Inc"
+
+
+def test_save_racing_a_commit_conflicts(two_users, lead_id):
+    """A save whose session read the lead before another session committed fails at flush and reports the conflict."""
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        session.get(Lead, lead_id)  # the identity map now contains version 1
+        bob_base, bob_version = opened(bob, lead_id)
+        with bob.session() as bob_session:
+            save_lead_edit(bob_session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+
+    assert caught.value.conflicts[0].theirs == "Bolt"
+    assert stored(ann, lead_id).company == "Bolt"
+
+
+def test_invalid_choice_rejected(two_users, lead_id):
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+
+    with pytest.raises(ValueError, match="city"), ann.session() as session:
+        resolve_edit_conflict(session, caught.value, {"city": "mine"}, "ann", NOW)
+    with pytest.raises(ValueError, match="both"), ann.session() as session:
+        resolve_edit_conflict(session, caught.value, {"company": "both"}, "ann", NOW)
+
+
+def test_invalid_value_rejected(two_users, lead_id):
+    ann, _bob = two_users
+    base, version = opened(ann, lead_id)
+    with pytest.raises(LeadActionError, match="'many'"), ann.session() as session:
+        save_lead_edit(session, lead_id, base, {**base, "employee_count": "many"}, version, "ann", NOW)
