@@ -9,8 +9,9 @@ from leaddesk.cli.errors import EXIT_OK
 from leaddesk.cli.imports_cmd import _open_existing
 from leaddesk.cli.inbox_cmd import parse_now
 from leaddesk.cli.lead_lookup import DB_HELP, NOW_HELP
+from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.escalation import run_escalations
-from leaddesk.services.evaluation import evaluate_leads
+from leaddesk.services.evaluation import evaluate_all
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -54,10 +55,12 @@ def run_escalate(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
     database = _open_existing(args)
+    progress = TerminalProgress("evaluating", enabled=not args.json)
     try:
         with database.session() as session:
-            count = evaluate_leads(session, now)
+            count = evaluate_all(session, now, progress)
     finally:
+        progress.close()
         database.dispose()
     print(json.dumps({"evaluated": count}) if args.json else f"{count} lead(s) evaluated")
     return EXIT_OK

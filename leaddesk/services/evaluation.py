@@ -1,14 +1,15 @@
 """Store a lead's qualification and score, and log manual score overrides on its timeline.
 
 Call evaluate_leads after a lead or its activities change. Engagement points decay with
-time, so a periodic re-evaluation (leaddesk evaluate) keeps stored scores current.
+time, so a periodic re-evaluation (leaddesk evaluate, through evaluate_all) keeps stored
+scores current.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,6 +24,9 @@ from leaddesk.services.speed_to_lead import speed_to_lead
 logger = logging.getLogger(__name__)
 
 SCORE_OVERRIDE_KIND = "score_override"
+# Leads per evaluate_in_bulk call of evaluate_all, so progress moves between calls. Each
+# call memoizes equal inputs on its own, so a larger batch reuses more results.
+EVALUATE_ALL_BATCH = 5000
 
 
 def evaluation_of(session: Session, lead: Lead) -> LeadEvaluation:
@@ -67,6 +71,32 @@ def evaluate_leads(session: Session, now: datetime, lead_ids: Iterable[uuid.UUID
         evaluate_lead(session, lead, playbook, now)
         count += 1
     logger.info("evaluated %d leads against the playbook at %s", count, now.isoformat())
+    return count
+
+
+def evaluate_all(
+    session: Session,
+    now: datetime,
+    progress: Callable[[float, str], None] | None = None,
+    batch_size: int | None = None,
+) -> int:
+    """Evaluate every lead that is not deleted with bulk_evaluation, and return how many were evaluated.
+
+    The results equal those of evaluate_leads, without loading Lead or LeadEvaluation
+    objects. progress receives the share done and a "N of M leads" message after each batch.
+    """
+    from leaddesk.services.bulk_evaluation import evaluate_in_bulk
+
+    batch_size = batch_size or EVALUATE_ALL_BATCH
+    playbook = load_playbook(session)
+    ids = list(session.scalars(select(Lead.id).where(Lead.deleted_at.is_(None)).order_by(Lead.id)))
+    count = 0
+    for start in range(0, len(ids), batch_size):
+        count += evaluate_in_bulk(session, ids[start : start + batch_size], now, playbook)
+        if progress is not None:
+            done = min(start + batch_size, len(ids))
+            progress(done / len(ids), f"{done} of {len(ids)} leads")
+    logger.info("evaluated all %d leads against the playbook at %s", count, now.isoformat())
     return count
 
 
