@@ -36,7 +36,7 @@ from sqlalchemy import func, select  # noqa: E402
 from leaddesk.models import Lead  # noqa: E402
 from leaddesk.services.database import Database  # noqa: E402
 from leaddesk.services.playbook import set_team_timezone  # noqa: E402
-from leaddesk.services.reporting import active_model_summary, load_dashboard_facts  # noqa: E402
+from leaddesk.services.reporting import active_model_summary, load_dashboard_facts, load_segment_labels  # noqa: E402
 from leaddesk.services.reporting.tables import BAR, ChartTable  # noqa: E402
 from leaddesk.ui.dashboard_charts import chart_widget  # noqa: E402
 from leaddesk.ui.dashboard_tab import DashboardTab  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
         tab = DashboardTab(TaskRunner(database, synchronous=True), clock=lambda: NOW)
         tab.resize(1360, 3000)
         tab.show()
-        tab._on_loaded((facts, model, False))
+        tab._on_loaded((facts, model, False, load_segment_labels(database)))
         app.processEvents()
 
         floor = min(floor_seconds(database) for _ in range(3))
@@ -86,7 +86,7 @@ def main() -> None:
         cases = (
             ("all leads", lambda: None),
             (f"owner {REPS[0]}", lambda: tab.owner.setCurrentIndex(tab.owner.findText(REPS[0]))),
-            ("segment general", lambda: (tab.owner.setCurrentIndex(0), tab.segment.setCurrentIndex(tab.segment.findText("general")))),
+            ("segment general", lambda: (tab.owner.setCurrentIndex(0), tab.segment.setCurrentIndex(tab.segment.findData("general")))),
             ("last 30 days", lambda: (tab.segment.setCurrentIndex(0), tab.period.setCurrentIndex(2))),
         )
         for name, choose in cases:

@@ -14,7 +14,13 @@ from leaddesk.cli.stats_text import format_report
 from leaddesk.services.database import Database
 from leaddesk.services.paths import resolve_database_path
 from leaddesk.services.playbook import load_playbook
-from leaddesk.services.reporting import ReportFilter, active_model_summary, compute_dashboard, load_dashboard_facts
+from leaddesk.services.reporting import (
+    ReportFilter,
+    active_model_summary,
+    compute_dashboard,
+    load_dashboard_facts,
+    playbook_segment_labels,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--since", metavar="DATE", help="only leads that arrived on or after DATE (YYYY-MM-DD, team timezone)")
     parser.add_argument("--until", metavar="DATE", help="only leads that arrived before DATE (YYYY-MM-DD, team timezone)")
     parser.add_argument("--owner", action="append", default=[], metavar="REP", help="only leads of this rep; repeatable")
-    parser.add_argument("--segment", action="append", default=[], metavar="KEY", help="only this segment; repeatable")
+    parser.add_argument("--segment", action="append", default=[], metavar="KEY", help="only this segment, by key or label; repeatable")
     parser.add_argument("--source", action="append", default=[], metavar="SOURCE", help="only this lead source; repeatable")
     parser.add_argument("--now", metavar="ISO-8601", help=NOW_HELP)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -58,17 +64,19 @@ def run(args: argparse.Namespace) -> int:
     database = Database.open(path)
     try:
         with database.session() as session:
-            zone = load_playbook(session).calendar.zone
+            playbook = load_playbook(session)
+        zone = playbook.calendar.zone
+        labels = playbook_segment_labels(playbook)
+        facts = load_dashboard_facts(database, now)
+        _check_names(facts, args, labels)
         report_filter = ReportFilter(
             since=datetime.combine(since, time(0), tzinfo=zone).astimezone(timezone.utc) if since else None,
             until=datetime.combine(until, time(0), tzinfo=zone).astimezone(timezone.utc) if until else None,
             owners=frozenset(args.owner),
-            segments=frozenset(args.segment),
+            segments=frozenset(_segment_key(value, labels) for value in args.segment),
             sources=frozenset(args.source),
         )
-        facts = load_dashboard_facts(database, now)
-        _check_names(facts, args)
-        report = compute_dashboard(facts, report_filter, now, active_model_summary(database))
+        report = compute_dashboard(facts, report_filter, now, active_model_summary(database), labels)
     finally:
         database.dispose()
     if args.json:
@@ -79,12 +87,25 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_names(facts, args: argparse.Namespace) -> None:
+def _segment_key(value: str, labels: dict[str, str]) -> str:
+    """Return the segment key of value, which is a key or a label compared case-insensitively."""
+    if value in labels:
+        return value
+    for key, label in labels.items():
+        if label.casefold() == value.strip().casefold():
+            return key
+    return value
+
+
+def _check_names(facts, args: argparse.Namespace, labels: dict[str, str]) -> None:
     """Raise CliError for an owner, segment or source that no lead has, listing the known ones."""
     for option, values, attribute in (("--owner", args.owner, "owner"), ("--segment", args.segment, "segment"),
                                       ("--source", args.source, "source")):
         known = sorted({getattr(fact, attribute) for fact in facts})
         for value in values:
+            if attribute == "segment":
+                value = _segment_key(value, labels)
             if value not in known:
-                listed = ", ".join(known[:20]) or "none"
+                described = [f"{name} ({labels[name]})" if name in labels else name for name in known]
+                listed = ", ".join(described[:20]) or "none"
                 raise CliError(f"no lead has {attribute} {value!r}; known values: {listed}. Check {option}")

@@ -27,7 +27,7 @@ def _percent(value: float | None) -> str:
 
 def _speed_line(name: str, stats: SpeedStats) -> str:
     return (
-        f"  {name:<28} {stats.contacted:>6}  {format_duration(stats.median_wall):>9} {format_duration(stats.p90_wall):>9}"
+        f"  {name:<36} {stats.contacted:>6}  {format_duration(stats.median_wall):>9} {format_duration(stats.p90_wall):>9}"
         f"  {format_duration(stats.median_business):>9} {format_duration(stats.p90_business):>9}"
     )
 
@@ -37,17 +37,19 @@ def format_report(report: DashboardReport) -> str:
 
     lines.append("Speed to lead (contacted, median and p90 wall time, median and p90 business time)")
     lines.append(_speed_line("all leads", report.speed.overall))
-    for title, groups in (("segment", report.speed.by_segment), ("rep", report.speed.by_rep)):
-        for name, stats in groups.items():
-            lines.append(_speed_line(f"{title} {name}", stats))
+    for name, stats in report.speed.by_segment.items():
+        lines.append(_speed_line(f"segment {report.segment_label(name)}", stats))
+    for name, stats in report.speed.by_rep.items():
+        lines.append(_speed_line(f"rep {name}", stats))
     lines.append("")
 
     lines.append("SLA compliance (met, breached, percent met)")
     sla = report.sla
-    lines.append(f"  {'all leads':<28} {sla.overall.met:>6} {sla.overall.breached:>6}  {_percent(sla.overall.percent_met):>7}")
-    for title, groups in (("segment", sla.by_segment), ("rep", sla.by_rep)):
-        for name, compliance in groups.items():
-            lines.append(f"  {title + ' ' + name:<28} {compliance.met:>6} {compliance.breached:>6}  {_percent(compliance.percent_met):>7}")
+    lines.append(f"  {'all leads':<36} {sla.overall.met:>6} {sla.overall.breached:>6}  {_percent(sla.overall.percent_met):>7}")
+    labelled = [(f"segment {report.segment_label(key)}", value) for key, value in sla.by_segment.items()]
+    labelled += [(f"rep {name}", value) for name, value in sla.by_rep.items()]
+    for name, compliance in labelled:
+        lines.append(f"  {name:<36} {compliance.met:>6} {compliance.breached:>6}  {_percent(compliance.percent_met):>7}")
     lines.append("")
 
     lines.append("Funnel (reached, skipped, rate from previous, median days in stage)")

@@ -40,6 +40,7 @@ from leaddesk.services.reporting import (
     active_model_summary,
     compute_dashboard,
     load_dashboard_facts,
+    load_segment_labels,
 )
 from leaddesk.services.reporting.facts import LeadFact
 from leaddesk.services.reporting.tables import ChartTable, dashboard_tables
@@ -115,6 +116,7 @@ class DashboardTab(QWidget):
         self.clock = clock
         self.facts: list[LeadFact] = []
         self.model_summary: dict | None = None
+        self.segment_labels: dict[str, str] = {}
         self.report: DashboardReport | None = None
         self.cards: list[ChartCard] = []
         self._loaded_at: datetime | None = None
@@ -192,8 +194,9 @@ class DashboardTab(QWidget):
         """Read the lead facts and the active model's figures on the read pool, then redraw."""
         now = self.clock()
 
-        def load(database: Database) -> tuple[list[LeadFact], dict | None, bool]:
-            return load_dashboard_facts(database, now), active_model_summary(database), retrain_weekly_enabled(database)
+        def load(database: Database) -> tuple[list[LeadFact], dict | None, bool, dict[str, str]]:
+            return (load_dashboard_facts(database, now), active_model_summary(database),
+                    retrain_weekly_enabled(database), load_segment_labels(database))
 
         self._loading = True
         self.runner.read_job(load, self._on_loaded, self._on_load_failed, description="load the dashboard")
@@ -202,9 +205,9 @@ class DashboardTab(QWidget):
         self._loading = False
         self.model_status.setText(self.tr("Loading the dashboard failed: {error}").format(error=error))
 
-    def _on_loaded(self, result: tuple[list[LeadFact], dict | None, bool]) -> None:
+    def _on_loaded(self, result: tuple[list[LeadFact], dict | None, bool, dict[str, str]]) -> None:
         self._loading = False
-        self.facts, self.model_summary, weekly = result
+        self.facts, self.model_summary, weekly, self.segment_labels = result
         self._loaded_at = self.clock()
         self.weekly.blockSignals(True)
         self.weekly.setChecked(weekly)
@@ -214,14 +217,18 @@ class DashboardTab(QWidget):
         self.apply_filter()
 
     def _fill_choices(self) -> None:
+        """Offer every owner, segment and source of the facts; items show labels and carry the key as data."""
         for combo, attribute in ((self.owner, "owner"), (self.segment, "segment"), (self.source, "source")):
-            current = combo.currentText()
-            values = sorted({getattr(fact, attribute) for fact in self.facts})
+            current = combo.currentData()
+            values = {getattr(fact, attribute) for fact in self.facts}
+            display_names = {value: self.segment_labels.get(value, value) if attribute == "segment" else value
+                     for value in values}
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(self.tr(ALL))
-            combo.addItems(values)
-            index = combo.findText(current)
+            combo.addItem(self.tr(ALL), None)
+            for value in sorted(values, key=lambda item: display_names[item].casefold()):
+                combo.addItem(display_names[value], value)
+            index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
 
@@ -230,7 +237,7 @@ class DashboardTab(QWidget):
         days = PERIODS[max(self.period.currentIndex(), 0)][1]
 
         def chosen(combo: QComboBox) -> frozenset[str]:
-            return frozenset() if combo.currentIndex() <= 0 else frozenset({combo.currentText()})
+            return frozenset() if combo.currentIndex() <= 0 else frozenset({combo.currentData()})
 
         return ReportFilter(
             since=now - timedelta(days=days) if days else None,
@@ -241,7 +248,8 @@ class DashboardTab(QWidget):
 
     def apply_filter(self) -> None:
         """Recompute every figure from the cached facts and redraw the charts."""
-        report = compute_dashboard(self.facts, self.current_filter(), self.clock(), self.model_summary)
+        report = compute_dashboard(self.facts, self.current_filter(), self.clock(), self.model_summary,
+                                   self.segment_labels)
         self.show_report(report)
 
     def show_report(self, report: DashboardReport) -> None:
@@ -274,7 +282,8 @@ class DashboardTab(QWidget):
             raise ValueError("the dashboard has not been loaded yet; reload it before exporting")
         chosen = self.report.filter
         parts = [self.period.currentText()]
-        for label, values in (("owner", chosen.owners), ("segment", chosen.segments), ("source", chosen.sources)):
+        segments = {self.report.segment_label(key) for key in chosen.segments}
+        for label, values in (("owner", chosen.owners), ("segment", segments), ("source", chosen.sources)):
             if values:
                 parts.append(f"{label} {', '.join(sorted(values))}")
         subtitle = (f"{self.report.leads} leads; {'; '.join(parts)}; "

@@ -9,6 +9,8 @@ from leaddesk.services.reporting.dashboard import (
     build_dashboard,
     compute_dashboard,
     load_dashboard_facts,
+    load_segment_labels,
+    playbook_segment_labels,
 )
 from leaddesk.services.reporting.facts import NO_SOURCE, UNASSIGNED, LeadFact, load_facts
 from leaddesk.services.reporting.filters import ReportFilter
@@ -24,4 +26,6 @@ __all__ = [
     "compute_dashboard",
     "load_dashboard_facts",
     "load_facts",
+    "load_segment_labels",
+    "playbook_segment_labels",
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from leaddesk.services.database import Database
-from leaddesk.services.playbook import load_playbook
+from leaddesk.services.playbook import Playbook, load_playbook
 from leaddesk.services.reporting.completeness import CompletenessReport, completeness_report
 from leaddesk.services.reporting.facts import LeadFact, load_facts
 from leaddesk.services.reporting.filters import ReportFilter
@@ -34,6 +35,12 @@ class DashboardReport:
     # Held-out calibration and lift by decile of the active conversion model; None without one.
     model: dict[str, Any] | None = None
     filter: ReportFilter = field(default_factory=ReportFilter)
+    # Segment key -> the playbook's label, which charts, exports and text output show.
+    segment_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def segment_label(self, key: str) -> str:
+        """Return the playbook's label of a segment key, or the key of a segment the playbook no longer has."""
+        return self.segment_labels.get(key, key)
 
     def to_json(self) -> dict:
         return {
@@ -53,13 +60,21 @@ class DashboardReport:
             "score_distribution": self.scores.to_json(),
             "leading_indicators": self.leading.to_json(),
             "model": self.model,
+            "segment_labels": {key: self.segment_label(key) for key in self.speed.by_segment},
         }
 
 
 def compute_dashboard(
-    facts: list[LeadFact], report_filter: ReportFilter, now: datetime, model: dict[str, Any] | None = None
+    facts: list[LeadFact],
+    report_filter: ReportFilter,
+    now: datetime,
+    model: dict[str, Any] | None = None,
+    segment_labels: Mapping[str, str] | None = None,
 ) -> DashboardReport:
-    """Compute every dashboard figure over the facts that pass report_filter."""
+    """Compute every dashboard figure over the facts that pass report_filter.
+
+    segment_labels maps segment keys to the names shown; see playbook_segment_labels.
+    """
     chosen = report_filter.apply(facts)
     return DashboardReport(
         now=now,
@@ -72,7 +87,19 @@ def compute_dashboard(
         leading=leading_indicators(chosen, now),
         model=model,
         filter=report_filter,
+        segment_labels=dict(segment_labels or {}),
     )
+
+
+def playbook_segment_labels(playbook: Playbook) -> dict[str, str]:
+    """Return segment key -> label of the playbook's segments."""
+    return {rule.key: rule.label for rule in playbook.segments}
+
+
+def load_segment_labels(database: Database) -> dict[str, str]:
+    """Return segment key -> label of the active playbook."""
+    with database.session() as session:
+        return playbook_segment_labels(load_playbook(session))
 
 
 def load_dashboard_facts(database: Database, now: datetime) -> list[LeadFact]:
@@ -103,4 +130,4 @@ def active_model_summary(database: Database) -> dict[str, Any] | None:
 def build_dashboard(database: Database, report_filter: ReportFilter, now: datetime) -> DashboardReport:
     """Read the database and compute the dashboard; the UI keeps the facts to redraw without rereading."""
     facts = load_dashboard_facts(database, now)
-    return compute_dashboard(facts, report_filter, now, active_model_summary(database))
+    return compute_dashboard(facts, report_filter, now, active_model_summary(database), load_segment_labels(database))

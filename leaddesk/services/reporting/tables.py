@@ -77,11 +77,16 @@ def _speed_rows(groups) -> tuple[tuple[Any, ...], ...]:
 SPEED_HEADERS = ("group", "median wall", "p90 wall", "median business", "p90 business")
 
 
+def _by_segment_label(report: DashboardReport, groups: dict[str, Any]) -> dict[str, Any]:
+    """Return groups keyed by segment key as groups keyed by the playbook's segment labels."""
+    return {report.segment_label(key): value for key, value in groups.items()}
+
+
 def speed_tables(report: DashboardReport) -> list[ChartTable]:
     speed = report.speed
     return [
         ChartTable("speed_by_segment", "Speed to lead by segment", BAR, ("segment", *SPEED_HEADERS[1:]),
-                   _speed_rows(speed.by_segment), "minutes"),
+                   _speed_rows(_by_segment_label(report, speed.by_segment)), "minutes"),
         ChartTable("speed_by_rep", "Speed to lead by rep", BAR, ("rep", *SPEED_HEADERS[1:]),
                    _speed_rows(speed.by_rep), "minutes"),
         ChartTable("speed_trend", "Speed to lead by week of arrival", LINE, ("week", *SPEED_HEADERS[1:]),
@@ -95,7 +100,8 @@ def sla_tables(report: DashboardReport) -> list[ChartTable]:
     hours = tuple(f"{hour:02d}" for hour in range(24))
     return [
         ChartTable("sla_by_segment", "SLA met by segment", HORIZONTAL_BAR, ("segment", *headers),
-                   tuple((name, value.percent_met, value.met, value.breached) for name, value in sla.by_segment.items()),
+                   tuple((name, value.percent_met, value.met, value.breached)
+                         for name, value in _by_segment_label(report, sla.by_segment).items()),
                    "percent", plotted=1),
         ChartTable("sla_by_rep", "SLA met by rep", HORIZONTAL_BAR, ("rep", *headers),
                    tuple((name, value.percent_met, value.met, value.breached) for name, value in sla.by_rep.items()),
