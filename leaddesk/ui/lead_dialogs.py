@@ -1,4 +1,4 @@
-"""Small dialogs that collect input for a lead action: a note, a follow-up, and a new lead."""
+"""Small dialogs that collect input for a lead action: a note, a follow-up, a new lead and a lead edit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from PySide6.QtCore import QDateTime, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.models import utc_now
 from leaddesk.services.dedup.similar import SimilarLead, find_similar_leads
+from leaddesk.services.lead_actions import EDITABLE_FIELDS, LeadDetail
 from leaddesk.services.lead_create import create_lead
 from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.tasks import TaskRunner
@@ -260,3 +262,43 @@ class NewLeadDialog(QDialog):
         self._update_create()
         self.error_label.setText(str(error))
         self.error_label.show()
+
+
+class EditLeadDialog(QDialog):
+    """The typed fields of one lead, filled with the values and row_version the window shows.
+
+    The window saves the edit with save_lead_edit, which compares it with base_values()
+    when someone else saved the lead in the meantime.
+    """
+
+    def __init__(self, detail: LeadDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail = detail
+        self.setWindowTitle(self.tr("Edit {name}").format(name=detail.name))
+        self.edits: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        for name in EDITABLE_FIELDS:
+            value = getattr(detail, name)
+            edit = QLineEdit("" if value is None else str(value), self)
+            edit.setObjectName(name)
+            self.edits[name] = edit
+            form.addRow(self.tr("{field}:").format(field=name.replace("_", " ").capitalize()), edit)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.resize(480, 560)
+
+    @property
+    def row_version(self) -> int:
+        return self.detail.row_version
+
+    def base_values(self) -> dict[str, Any]:
+        """Return the field values as the window showed them when the dialog opened."""
+        return {name: getattr(self.detail, name) for name in EDITABLE_FIELDS}
+
+    def values(self) -> dict[str, str]:
+        return {name: edit.text() for name, edit in self.edits.items()}

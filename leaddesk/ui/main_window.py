@@ -28,6 +28,7 @@ from leaddesk.services import inbox, lead_actions, saved_views
 from leaddesk.services.database import Database
 from leaddesk.services.dedup.merge import MergeResult
 from leaddesk.services.dedup.undo import MergeUndoReport
+from leaddesk.services.edit_conflicts import EditConflictError, resolve_edit_conflict, save_lead_edit
 from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
@@ -36,7 +37,8 @@ from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.desktop_notifier import choose_notifier
 from leaddesk.ui.detail_pane import DetailPane
 from leaddesk.ui.filter_bar import FilterBar
-from leaddesk.ui.lead_dialogs import FollowUpDialog, NewLeadDialog, NoteDialog
+from leaddesk.ui.conflict_dialog import ConflictDialog
+from leaddesk.ui.lead_dialogs import EditLeadDialog, FollowUpDialog, NewLeadDialog, NoteDialog
 from leaddesk.ui.labels import weekday_time
 from leaddesk.ui.lead_table_model import LeadTableModel
 from leaddesk.ui.lead_table_view import LeadTableView
@@ -107,6 +109,9 @@ class MainWindow(QMainWindow):
         # The newest merge made in this window and not undone, for Leads > Undo last merge.
         self.last_merge: MergeResult | None = None
         self._duplicates_dialog = None
+        # The open edit and conflict dialogs, or None; tests drive them through these.
+        self.edit_dialog: EditLeadDialog | None = None
+        self.conflict_dialog: ConflictDialog | None = None
 
         self.setWindowTitle(self.tr("LeadDesk — {name}").format(name=Path(database.path or "").name))
         self.setAcceptDrops(True)
@@ -217,6 +222,10 @@ class MainWindow(QMainWindow):
         self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_lead_action.triggered.connect(lambda: self.open_new_lead_dialog())
         leads_menu.addAction(self.new_lead_action)
+        self.edit_lead_action = QAction(self.tr("&Edit lead..."), self)
+        self.edit_lead_action.setShortcut(QKeySequence(self.tr("Ctrl+Shift+E")))
+        self.edit_lead_action.triggered.connect(lambda: self.open_edit_lead_dialog())
+        leads_menu.addAction(self.edit_lead_action)
         leads_menu.addSeparator()
         self.duplicates_action = QAction(self.tr("Find &duplicates..."), self)
         self.duplicates_action.setShortcut(QKeySequence(self.tr("Ctrl+Shift+D")))
@@ -481,6 +490,50 @@ class MainWindow(QMainWindow):
             self.tr("mark the follow-up done"),
         )
 
+    def open_edit_lead_dialog(self) -> EditLeadDialog | None:
+        """Open the edit dialog on the lead the detail pane shows, with the row_version shown there."""
+        detail = self.detail_pane.detail
+        if detail is None:
+            self.statusBar().showMessage(self.tr("Select a lead first."), 5000)
+            return None
+        dialog = EditLeadDialog(detail, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.save_lead_edit(detail.id, dialog.base_values(), dialog.values(), dialog.row_version)
+        )
+        dialog.destroyed.connect(lambda: setattr(self, "edit_dialog", None))
+        self.edit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_lead_edit(self, lead_id: uuid.UUID, base: dict, edited: dict, row_version: int) -> None:
+        """Save an edit made from the lead at row_version; a conflicting save by someone else opens the conflict dialog."""
+        now, actor = self.clock(), self.actor
+        self._write(
+            lambda session: save_lead_edit(session, lead_id, base, edited, row_version, actor, now),
+            self.tr("save the lead"),
+        )
+
+    def show_conflict(self, conflict: EditConflictError) -> ConflictDialog:
+        """Show both values of each conflicting field and save what the user chooses."""
+        dialog = ConflictDialog(conflict, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._resolve_conflict(conflict, dialog.choices()))
+        dialog.rejected.connect(
+            lambda: self.statusBar().showMessage(self.tr("Your edit of {name} was not saved.").format(name=conflict.lead_name), 10_000)
+        )
+        dialog.destroyed.connect(lambda: setattr(self, "conflict_dialog", None))
+        self.conflict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _resolve_conflict(self, conflict: EditConflictError, choices: dict) -> None:
+        now, actor = self.clock(), self.actor
+        self._write(
+            lambda session: resolve_edit_conflict(session, conflict, choices, actor, now),
+            self.tr("save the lead"),
+        )
+
     def _write(self, work: Callable[[Session], LeadChange], description: str) -> None:
         """Run a lead action on the write lane and read the changed lead back in the same session.
 
@@ -511,7 +564,10 @@ class MainWindow(QMainWindow):
         self.lead_changed.emit(saved.change)
 
     def _on_write_failed(self, description: str, error: Exception) -> None:
-        show_error(self, description, error)
+        if isinstance(error, EditConflictError):
+            self.show_conflict(error)
+        else:
+            show_error(self, description, error)
         # Show what is stored now, which also resets the stage combo after a rejected change.
         self.refresh()
         if self.detail_pane.lead_id is not None:
