@@ -7,6 +7,7 @@ import hashlib
 import subprocess
 import sys
 import threading
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -103,6 +104,100 @@ def test_undo_restores_updated(base, update_file: Path):
     assert ann.custom_fields == {"Tags": "vip"}
     assert ann.row_version == before.row_version + 2
     assert count(base, Lead) == 2
+
+
+def test_update_in_two_chunks_bumps_once(base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    before = lead_by_email(base, "ann@example.com")
+    path = write_csv(
+        tmp_path / "twice.csv",
+        [
+            ["Email", "Company", "Title"],
+            ["ann@example.com", "Acme Corp", ""],
+            ["cy@example.com", "Cyco", ""],
+            ["ann@example.com", "", "CEO"],
+        ],
+    )
+
+    report = run_import(base, path, now=LATER)
+
+    ann = lead_by_email(base, "ann@example.com")
+    assert report.updated == 2
+    assert (ann.company, ann.title) == ("Acme Corp", "CEO")
+    assert ann.row_version == before.row_version + 1
+
+
+def test_undo_after_two_chunk_update(base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    path = write_csv(
+        tmp_path / "twice.csv",
+        [
+            ["Email", "Company", "Title"],
+            ["ann@example.com", "Acme Corp", ""],
+            ["cy@example.com", "Cyco", ""],
+            ["ann@example.com", "", "CEO"],
+        ],
+    )
+    second = run_import(base, path, now=LATER)
+    undo_import(base, second.batch_id, now=UNDO_TIME)
+    first_id = list_imports(base)[1].id
+
+    undone = undo_import(base, first_id, now=UNDO_TIME)
+
+    # The second import raised Ann's row_version once and its undo once, so nothing else changed her.
+    assert undone.kept_leads == []
+    assert undone.deleted == 2
+
+
+def test_undo_restores_response_deadline(database, tmp_path: Path):
+    first = write_csv(tmp_path / "a.csv", [["Email", "Name"], ["ann@example.com", "Ann Lee"]])
+    second = write_csv(tmp_path / "b.csv", [["Email", "Lead Status"], ["ann@example.com", "Contacted"]])
+    run_import(database, first, now=NOW)
+    before = lead_by_email(database, "ann@example.com")
+    assert before.response_due_at is not None
+    report = run_import(database, second, now=LATER)
+    assert lead_by_email(database, "ann@example.com").response_due_at is None
+
+    undone = undo_import(database, report.batch_id, now=UNDO_TIME)
+
+    ann = lead_by_email(database, "ann@example.com")
+    assert undone.kept_fields == []
+    assert ann.stage == "new"
+    assert ann.response_due_at == before.response_due_at
+    assert ann.response_warn_at == before.response_warn_at
+
+
+def test_deadline_change_recorded_as_text(database, tmp_path: Path):
+    first = write_csv(tmp_path / "a.csv", [["Email", "Name"], ["ann@example.com", "Ann Lee"]])
+    second = write_csv(tmp_path / "b.csv", [["Email", "Lead Status"], ["ann@example.com", "Contacted"]])
+    run_import(database, first, now=NOW)
+    due = lead_by_email(database, "ann@example.com").response_due_at
+    report = run_import(database, second, now=LATER)
+
+    with database.session() as session:
+        change = session.scalars(
+            select(ImportChange)
+            .where(ImportChange.batch_id == uuid.UUID(report.batch_id))
+            .where(ImportChange.field == "response_due_at")
+        ).one()
+    assert change.before == due.isoformat()
+    assert change.after is None
+
+
+def test_undo_keeps_deadline_set_since(database, tmp_path: Path):
+    first = write_csv(tmp_path / "a.csv", [["Email", "Name"], ["ann@example.com", "Ann Lee"]])
+    second = write_csv(tmp_path / "b.csv", [["Email", "Lead Status"], ["ann@example.com", "Contacted"]])
+    run_import(database, first, now=NOW)
+    report = run_import(database, second, now=LATER)
+    moved = LATER + timedelta(hours=5)
+    with database.session() as session:
+        session.scalars(select(Lead).where(Lead.email == "ann@example.com")).one().response_due_at = moved
+
+    undone = undo_import(database, report.batch_id, now=UNDO_TIME)
+
+    assert [field.field for field in undone.kept_fields] == ["response_due_at"]
+    assert undone.kept_fields[0].current == moved.isoformat()
+    assert lead_by_email(database, "ann@example.com").response_due_at == moved
 
 
 def test_undo_logs_activity(base, update_file: Path):

@@ -149,6 +149,9 @@ class LeadWriter:
         self._first_rows_by_key: dict[str, dict[Any, int]] = {name: {} for name in MATCH_KEYS}
         # Leads created by an earlier chunk of this batch that this chunk changed.
         self._own_updates: dict[uuid.UUID, dict[str, Any]] = {}
+        # Existing leads whose row_version this batch raised already: an import raises it once,
+        # however many chunks update the lead, so that undo can tell later edits apart.
+        self._bumped_ids: set[uuid.UUID] = set()
         # Into a database without leads, only this batch's own leads can match, so the keys
         # of the leads it created tell which lookups can find anything at all.
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
@@ -290,13 +293,14 @@ class LeadWriter:
             )
             return
 
+        clocks_before = {}
         if "stage" in before and target.get("_row") is None:
-            _stop_response_clock(target)
+            clocks_before = _stop_response_clock(target)
         result.updated += 1
         own = target.get("_row") is not None or target.get("import_batch_id") == self.batch_id
         if not own:
             recorded = changes.setdefault(target["id"], {})
-            for name, value in before.items():
+            for name, value in (*before.items(), *clocks_before.items()):
                 recorded.setdefault(name, value)
         elif target.get("_row") is None:
             self._own_updates[target["id"]] = target
@@ -486,10 +490,16 @@ class LeadWriter:
         )
 
     def _apply_updates(self, rows: Iterable[dict[str, Any]]) -> None:
-        parameters = [self._update_parameters(row) for row in rows]
+        parameters = []
+        bumped_before = []
+        bumped = self._bumped_ids
+        for row in rows:
+            (bumped_before if row["id"] in bumped else parameters).append(self._update_parameters(row))
+            bumped.add(row["id"])
         if parameters:
             self.session.execute(self._update_statement, parameters)
         own = [self._update_parameters(row) for row in self._own_updates.values()]
+        own.extend(bumped_before)
         if own:
             self.session.execute(self._update_own_statement, own)
         self._own_updates.clear()
@@ -613,18 +623,22 @@ class _KeySets:
         return bool(phone) and phone in self._phones
 
 
-def _stop_response_clock(target: dict[str, Any]) -> None:
-    """Clear the deadlines of a lead that merge_into moved past the stage "new".
+def _stop_response_clock(target: dict[str, Any]) -> dict[str, Any]:
+    """Clear the deadlines of a lead that merge_into moved past the stage "new"; return their values before.
 
     A lead that an import creates in a later stage gets no deadline (ResponseClocks.start),
     so an existing lead that an import moves there loses its deadline the same way and
-    leaves the inbox's waiting list.
+    leaves the inbox's waiting list. The caller records the values before as import
+    changes, so that undoing the import restores the deadlines with the stage.
     """
-    # NOTE: the deadlines are not recorded as import changes, so undoing the import
-    # restores the stage "new" but leaves the lead without a deadline.
-    if target.get("stage") not in (None, "new"):
-        target["response_due_at"] = None
-        target["response_warn_at"] = None
+    before: dict[str, Any] = {}
+    if target.get("stage") in (None, "new"):
+        return before
+    for name in CLOCK_COLUMNS:
+        if target.get(name) is not None:
+            before[name] = target[name]
+            target[name] = None
+    return before
 
 
 def _field_value(row: dict[str, Any], name: str) -> Any:

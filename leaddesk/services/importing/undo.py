@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, distinct, exists, func, select, update
@@ -34,12 +34,13 @@ from leaddesk.models import (
     normalize_phone,
     utc_now,
 )
+from leaddesk.models.base import UTCDateTime
 from leaddesk.services.database import Database
 from leaddesk.services.importing.history import batch_label, find_batch
 from leaddesk.services.importing.ids import OrderedIds
 from leaddesk.services.importing.mapping import CUSTOM_PREFIX
 from leaddesk.services.importing.matching import lead_label
-from leaddesk.services.importing.store import DATA_COLUMNS
+from leaddesk.services.importing.store import CLOCK_COLUMNS, DATA_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,15 @@ IDS_PER_QUERY = 500
 # Normalized columns that follow their base column instead of being restored on their own.
 _DERIVED = {"email_normalized": "email", "phone_normalized": "phone"}
 
-_LEAD_COLUMNS = ("id", *DATA_COLUMNS, "custom_fields")
+# Lead columns that undo restores: those an import fills, and the deadlines it clears.
+_RESTORED_COLUMNS = (*DATA_COLUMNS, *CLOCK_COLUMNS)
+
+_LEAD_COLUMNS = ("id", *_RESTORED_COLUMNS, "custom_fields")
+
+# Lead columns of instants, which undo records contain as ISO 8601 text (store.to_json_value).
+_DATETIME_COLUMNS = frozenset(
+    column.name for column in Lead.__table__.columns if isinstance(column.type, UTCDateTime)
+)
 
 
 class UndoError(ValueError):
@@ -210,7 +219,7 @@ def _write_restored(
     if not restored:
         return
     table = Lead.__table__
-    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in DATA_COLUMNS}
+    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _RESTORED_COLUMNS}
     values["custom_fields"] = bindparam("new_custom_fields", type_=table.c.custom_fields.type)
     values["updated_at"] = now
     values["updated_by"] = actor
@@ -222,7 +231,7 @@ def _write_restored(
     ids = OrderedIds(now)
     for lead_id, fields in restored.items():
         row = leads[lead_id]
-        item = {f"new_{name}": row[name] for name in DATA_COLUMNS}
+        item = {f"new_{name}": row[name] for name in _RESTORED_COLUMNS}
         item["new_custom_fields"] = row["custom_fields"]
         item["lead_id"] = lead_id
         parameters.append(item)
@@ -293,8 +302,6 @@ def _versions_of_undone_imports(session: Session, batch: ImportBatch, lead_ids: 
     An import that updates a lead raises its row_version once, and the undo that restores
     its fields raises it once more and logs one "import_undone" activity. An undo that
     restored nothing on the lead logs no activity and leaves row_version alone.
-    NOTE: an import that updated one lead from rows in two different chunks of 1,000 rows
-    raised row_version twice, so such a lead is kept as changed after the import.
     """
     versions: dict[uuid.UUID, int] = {}
     activities = Activity.__table__.c
@@ -400,11 +407,26 @@ def _set_value(row: dict[str, Any], name: str, value: Any) -> None:
 
 
 def _from_json(name: str, value: Any) -> Any:
-    """Return a value of the undo record as the lead column stores it."""
-    if name == "owner_id" and value is not None:
+    """Return a value of the undo record as the lead column stores it: ids and instants are text there."""
+    if value is None:
+        return None
+    if name == "owner_id":
         return uuid.UUID(value)
+    if name in _DATETIME_COLUMNS:
+        return _aware(datetime.fromisoformat(value))
     return value
 
 
+def _aware(value: datetime) -> datetime:
+    """Return an instant in UTC; a naive one (from an older undo record) is read as UTC, as UTCDateTime stores it."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
 def _json_ready(value: Any) -> Any:
-    return str(value) if isinstance(value, uuid.UUID) else value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
