@@ -1,9 +1,10 @@
-"""Shared fixtures: a fresh database file per test and the reference data folder."""
+"""Shared fixtures: a fresh database per test (SQLite file or PostgreSQL) and the reference data folder."""
 
 from __future__ import annotations
 
 import locale
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from leaddesk.services.database import Database  # noqa: E402
+from leaddesk.services.server_db.address import ServerAddress  # noqa: E402
+from pg_server import TEMPLATE_DATABASE, ServerUnavailable, TestServer, start_test_server  # noqa: E402
 
 # The locale as Python set it up, before any test created a QApplication.
 STARTUP_LOCALE = locale.setlocale(locale.LC_ALL)
@@ -55,3 +58,51 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data not found at {SHARED_DATA}; it sits beside the project in CI")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the session, with a template database already migrated to head.
+
+    Skips every test that uses it, with the reason, when no server can be started.
+    """
+    try:
+        server, cluster = start_test_server()
+    except ServerUnavailable as error:
+        pytest.skip(str(error))
+    try:
+        server.execute_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_DATABASE}" WITH (FORCE)')
+        server.execute_admin(f'CREATE DATABASE "{TEMPLATE_DATABASE}"')
+        template = Database.open(ServerAddress(server.url_for(TEMPLATE_DATABASE)))
+        template.dispose()
+        yield server
+        server.drop_database(TEMPLATE_DATABASE)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: TestServer) -> Iterator[str]:
+    """Return the URL (password-free admin login) of a fresh, migrated PostgreSQL database for this test."""
+    name = pg_server.create_database(template=TEMPLATE_DATABASE)
+    yield str(ServerAddress(pg_server.url_for(name)))
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_database(pg_url: str):
+    opened = Database.open(pg_url)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest):
+    """A fresh database on each backend, so one service test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        opened = Database.open(request.getfixturevalue("db_path"))
+    else:
+        opened = Database.open(request.getfixturevalue("pg_url"))
+    yield opened
+    opened.dispose()

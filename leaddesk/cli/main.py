@@ -21,6 +21,7 @@ from leaddesk.cli import (
     imports_cmd,
     inbox_cmd,
     merge_cmd,
+    migrate_cmd,
     playbook_cmd,
     route_cmd,
     score_cmd,
@@ -29,16 +30,28 @@ from leaddesk.cli import (
     team_cmd,
 )
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_USAGE, CliError
+from leaddesk.cli.password_prompt import print_notice, terminal_password_prompt
 from leaddesk.services.database import DatabaseError
 from leaddesk.services.logging_setup import configure_logging
+from leaddesk.services.paths import DB_ENV_VAR
+from leaddesk.services.server_db.address import ServerAddressError, is_server_url
+from leaddesk.services.server_db.credentials import set_default_prompt
 
 logger = logging.getLogger(__name__)
 
 SUBCOMMANDS = (
     import_cmd, imports_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
     playbook_cmd, route_cmd, explain_cmd, escalate_cmd, stats_cmd, score_cmd,
-    team_cmd, sync_cmd, backup_cmd,
+    team_cmd, sync_cmd, backup_cmd, migrate_cmd,
 )
+
+# Commands that work on a local SQLite file and have no meaning for a PostgreSQL server.
+SQLITE_ONLY_COMMANDS = {
+    "backup": "backups",
+    "restore": "restoring a backup",
+    "sync": "synced-folder sync",
+    "team": "synced-folder teams",
+}
 
 
 class _UsageExitParser(argparse.ArgumentParser):
@@ -51,7 +64,12 @@ class _UsageExitParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _UsageExitParser(prog="leaddesk", description="LeadDesk: a prioritized lead inbox.")
     parser.add_argument("--version", action="version", version=f"leaddesk {__version__}")
-    parser.add_argument("--db", help="database file (default: LEADDESK_DB, then the user data folder)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite database file, or postgresql://USER@HOST[:PORT]/DBNAME "
+        "(default: LEADDESK_DB, then the user data folder)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log debug messages to stderr")
     subparsers = parser.add_subparsers(dest="command", parser_class=_UsageExitParser)
     for module in SUBCOMMANDS:
@@ -63,6 +81,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(verbose=args.verbose, to_stderr=args.command is not None)
+    if sys.stdin.isatty():
+        set_default_prompt(terminal_password_prompt, print_notice)
+    else:
+        set_default_prompt(None, print_notice)
+
+    target = getattr(args, "db", None) or os.environ.get(DB_ENV_VAR)
+    if args.command in SQLITE_ONLY_COMMANDS and target and is_server_url(target):
+        print(
+            f"leaddesk {args.command}: {SQLITE_ONLY_COMMANDS[args.command]} apply to SQLite database files only; "
+            "PostgreSQL has its own tools (pg_dump, replication) for this",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
 
     if args.command is None:
         from leaddesk.ui.app import run_app
@@ -77,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"leaddesk {args.command}: {error}", file=sys.stderr)
         return error.exit_code
-    except DatabaseError as error:
+    except (DatabaseError, ServerAddressError) as error:
         print(f"leaddesk {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OperationalError as error:

@@ -1,4 +1,4 @@
-"""Opening a LeadDesk database: engine set-up, schema migrations and the backup before them."""
+"""Opening a LeadDesk database, an SQLite file or a PostgreSQL server: engine, migrations, backups."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from leaddesk.services.backups import create_backup_file, integrity_problems, recovery_message
+from leaddesk.services.server_db.address import ServerAddress, ServerAddressError, is_server_url
+from leaddesk.services.server_db.credentials import Notice, PasswordPrompt
 
 logger = logging.getLogger(__name__)
 
@@ -90,21 +92,43 @@ class Database:
     Pass this object to services explicitly; LeadDesk keeps no global database.
     """
 
-    def __init__(self, engine: Engine, path: Path | None = None) -> None:
+    def __init__(self, engine: Engine, path: Path | None = None, address: ServerAddress | None = None) -> None:
         self.engine = engine
         self.path = path
+        self.address = address
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.backup_path: Path | None = None
         self.created = False
 
-    @classmethod
-    def open(cls, path: Path | str) -> Database:
-        """Open or create the SQLite file at path and bring its schema to this version.
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
 
-        An older file is backed up next to itself before it is upgraded. A file from a
-        newer LeadDesk raises DatabaseTooNewError and is left untouched.
+    @property
+    def location(self) -> str:
+        """The file path or the server URL with its password masked, for messages and logs."""
+        if self.address is not None:
+            return str(self.address)
+        return str(self.path) if self.path is not None else "an in-memory database"
+
+    @classmethod
+    def open(
+        cls,
+        target: Path | str | ServerAddress,
+        *,
+        password_prompt: PasswordPrompt | None = None,
+        notice: Notice | None = None,
+    ) -> Database:
+        """Open an SQLite file, or a postgresql://user@host[:port]/dbname database, at this schema version.
+
+        An SQLite file is created when missing, and an older one is backed up next to
+        itself before it is upgraded. A server database must exist; the server's password
+        comes from the URL, the OS keyring or password_prompt (see server_db.connect).
+        A database from a newer LeadDesk raises DatabaseTooNewError and is left untouched.
         """
-        path = Path(path)
+        if is_server_url(target):
+            return cls._open_server(target, password_prompt, notice)  # type: ignore[arg-type]
+        path = Path(target)  # type: ignore[arg-type]
         if path.is_dir():
             raise DatabaseError(f"{path} is a folder; give the path of a database file, such as {path / 'leads.sqlite'}")
         existed = path.exists() and path.stat().st_size > 0
@@ -124,6 +148,27 @@ class Database:
         database.upgrade_schema()
         return database
 
+    @classmethod
+    def _open_server(
+        cls, target: str | ServerAddress, password_prompt: PasswordPrompt | None, notice: Notice | None
+    ) -> Database:
+        from leaddesk.services.server_db.connect import ServerConnectionError, connect_server
+        from leaddesk.services.server_db.credentials import default_prompt
+
+        fallback_prompt, fallback_notice = default_prompt()
+        password_prompt = password_prompt or fallback_prompt
+        notice = notice or fallback_notice
+        try:
+            address = target if isinstance(target, ServerAddress) else ServerAddress.parse(target)
+            engine = connect_server(address, password_prompt, notice)
+        except (ServerAddressError, ServerConnectionError) as error:
+            raise DatabaseError(str(error)) from None
+        database = cls(engine, None, address.without_password())
+        database._check_is_leaddesk()
+        database.created = database.current_revision() is None
+        database.upgrade_schema()
+        return database
+
     def _check_is_leaddesk(self) -> None:
         """Raise DatabaseError for an SQLite file that other software made, before anything is written."""
         with self.engine.connect() as connection:
@@ -133,12 +178,12 @@ class Database:
             return
         if "alembic_version" not in tables:
             raise DatabaseError(
-                f"{self.path} is an SQLite database of another program (tables: {', '.join(sorted(tables)[:5])}); "
-                "LeadDesk leaves it untouched. Choose another file with --db."
+                f"{self.location} is a database of another program (tables: {', '.join(sorted(tables)[:5])}); "
+                "LeadDesk leaves it untouched. Choose another database with --db."
             )
         if revision is None:
             raise DatabaseError(
-                f"{self.path} has LeadDesk tables but no schema revision, so it cannot be upgraded safely; "
+                f"{self.location} has LeadDesk tables but no schema revision, so it cannot be upgraded safely; "
                 "restore it from a backup copy, or choose another file with --db."
             )
 
@@ -155,13 +200,13 @@ class Database:
             return
         if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
             raise DatabaseTooNewError(
-                f"{self.path} was written by a newer LeadDesk (schema revision {current}); "
+                f"{self.location} was written by a newer LeadDesk (schema revision {current}); "
                 f"this version knows revisions up to {head}. Install the newer LeadDesk to open it, "
                 "or open another file with --db."
             )
         if current is not None and self.path is not None and self.engine.dialect.name == "sqlite":
             self.backup_path = create_backup_file(self.path, f"before-migration-rev{current}")
-        logger.info("upgrading schema of %s from %s to %s", self.path, current, head)
+        logger.info("upgrading schema of %s from %s to %s", self.location, current, head)
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

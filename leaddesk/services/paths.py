@@ -7,6 +7,8 @@ from pathlib import Path
 
 import platformdirs
 
+from leaddesk.services.server_db.address import ServerAddress, is_server_url
+
 APP_NAME = "LeadDesk"
 DB_ENV_VAR = "LEADDESK_DB"
 DATA_DIR_ENV_VAR = "LEADDESK_DATA_DIR"
@@ -24,13 +26,17 @@ def default_database_path() -> Path:
     return data_dir() / "leaddesk.sqlite"
 
 
-def resolve_database_path(cli_value: str | None) -> Path:
-    """Pick the database file: --db first, then LEADDESK_DB, then the user data folder."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    from_env = os.environ.get(DB_ENV_VAR)
-    if from_env:
-        return Path(from_env).expanduser()
+def resolve_database_path(cli_value: str | None) -> Path | ServerAddress:
+    """Pick the database: --db first, then LEADDESK_DB, then the user data folder.
+
+    A postgresql:// URL becomes a ServerAddress, which stands in for a path: its exists()
+    returns True and str() shows the URL with the password masked.
+    """
+    chosen = cli_value or os.environ.get(DB_ENV_VAR)
+    if chosen and is_server_url(chosen):
+        return ServerAddress.parse(chosen)
+    if chosen:
+        return Path(chosen).expanduser()
     return default_database_path()
 
 

@@ -25,8 +25,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("recurrence", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("completed_by", sa.String(length=200), nullable=True))
-    # SQLite stores due_at as naive UTC text ("2026-03-29 09:00:00.000000").
-    op.execute("UPDATE follow_ups SET due_local = strftime('%Y-%m-%dT%H:%M', due_at), time_zone = 'UTC'")
+    # SQLite stores due_at as naive UTC text ("2026-03-29 09:00:00.000000"); PostgreSQL as timestamptz.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("UPDATE follow_ups SET due_local = strftime('%Y-%m-%dT%H:%M', due_at), time_zone = 'UTC'")
+    else:
+        op.execute(
+            "UPDATE follow_ups SET due_local = to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI'), "
+            "time_zone = 'UTC'"
+        )
 
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("outcome", sa.String(length=40), nullable=True))

@@ -1,0 +1,67 @@
+"""`leaddesk migrate-to TARGET`: copy the whole database to PostgreSQL, or back to an SQLite file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from leaddesk.cli.errors import EXIT_OK, CliError
+from leaddesk.cli.progress import TerminalProgress
+from leaddesk.services.database import Database
+from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.server_db.copy import CopyError, copy_database
+
+DB_HELP = "the database to copy from, a file or a postgresql:// URL (default: the global --db, then LEADDESK_DB)"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "migrate-to",
+        help="copy every table into another database (SQLite to PostgreSQL, or back)",
+        description=(
+            "Copy every table of the database into TARGET, a postgresql://USER@HOST[:PORT]/DBNAME URL or an "
+            "SQLite file, and verify each table's row count and checksum. The source is only read."
+        ),
+    )
+    parser.add_argument("target", metavar="TARGET", help="postgresql:// URL or SQLite file to copy into")
+    parser.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    parser.add_argument("--replace", action="store_true", help="empty a target that already holds LeadDesk data first")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    source_target = resolve_database_path(getattr(args, "db", None))
+    copy_target = resolve_database_path(args.target)
+    if str(source_target) == str(copy_target):
+        raise CliError(f"the source and TARGET are the same database ({source_target}); give another TARGET")
+    if not source_target.exists():
+        raise CliError(f"database file {source_target} not found; check --db")
+
+    source = Database.open(source_target)
+    try:
+        target = Database.open(copy_target)
+        try:
+            progress = TerminalProgress(f"copying to {copy_target}", enabled=not args.json)
+            try:
+                report = copy_database(source, target, replace=args.replace, progress=progress)
+            except CopyError as error:
+                raise CliError(str(error)) from None
+            finally:
+                progress.close()
+        finally:
+            target.dispose()
+    finally:
+        source.dispose()
+
+    if args.json:
+        json.dump(report.as_json(), sys.stdout, indent=2)
+        print()
+        return EXIT_OK
+    width = max(len(table.name) for table in report.tables)
+    print(f"copied {report.source} to {report.target}")
+    for table in report.tables:
+        print(f"  {table.name:<{width}}  {table.rows:>9,} rows  sha256 {table.checksum[:16]}")
+    print(f"{report.total_rows:,} rows in {len(report.tables)} tables; row counts and checksums match")
+    return EXIT_OK

@@ -1,0 +1,91 @@
+"""Server addresses: telling a postgresql:// URL from a file path, and showing it without its password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+# URL schemes that name a PostgreSQL database; anything else given to --db is a file path.
+SERVER_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
+DEFAULT_PORT = 5432
+DRIVER = "postgresql+psycopg"
+
+
+class ServerAddressError(ValueError):
+    """A postgresql:// URL that is malformed or lacks a part LeadDesk needs."""
+
+
+def is_server_url(value: object) -> bool:
+    return isinstance(value, str | ServerAddress) and (
+        isinstance(value, ServerAddress) or value.strip().lower().startswith(SERVER_SCHEMES)
+    )
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """A PostgreSQL database named by a URL such as postgresql://user@host:port/dbname.
+
+    It stands where a database file path stands elsewhere in LeadDesk: exists() returns
+    True because only a connection can tell, and str() shows the URL with any password
+    masked, so it is safe in messages and logs.
+    """
+
+    url: URL
+
+    @classmethod
+    def parse(cls, value: str) -> ServerAddress:
+        text = value.strip()
+        if text.lower().startswith("postgres://"):
+            text = "postgresql://" + text[len("postgres://"):]
+        try:
+            url = make_url(text)
+        except ArgumentError as error:
+            raise ServerAddressError(
+                f"{mask_url_text(value)} is not a valid server URL; write it as postgresql://USER@HOST[:PORT]/DBNAME"
+            ) from error
+        url = url.set(drivername=DRIVER)
+        missing = [part for part, present in (("user", url.username), ("host", url.host), ("database name", url.database)) if not present]
+        if missing:
+            raise ServerAddressError(
+                f"{cls(url)} lacks the {' and '.join(missing)}; write it as postgresql://USER@HOST[:PORT]/DBNAME"
+            )
+        return cls(url)
+
+    @property
+    def port(self) -> int:
+        return self.url.port or DEFAULT_PORT
+
+    @property
+    def keyring_key(self) -> str:
+        """The OS keyring entry name of this database's password: user@host:port/db."""
+        return f"{self.url.username}@{self.url.host}:{self.port}/{self.url.database}"
+
+    @property
+    def name(self) -> str:
+        return self.url.database or ""
+
+    def exists(self) -> bool:
+        return True
+
+    def without_password(self) -> ServerAddress:
+        return ServerAddress(self.url.set(password=None))
+
+    def with_password(self, password: str | None) -> ServerAddress:
+        return ServerAddress(self.url.set(password=password))
+
+    def __str__(self) -> str:
+        shown = self.url.set(drivername="postgresql")
+        return shown.render_as_string(hide_password=True)
+
+
+def mask_url_text(value: str) -> str:
+    """Return value with the password part of user:password@host replaced by ***."""
+    scheme, separator, rest = value.partition("://")
+    if not separator or "@" not in rest:
+        return value
+    credentials, at, host_part = rest.rpartition("@")
+    if ":" in credentials:
+        credentials = credentials.split(":", 1)[0] + ":***"
+    return f"{scheme}://{credentials}{at}{host_part}"

@@ -1,0 +1,243 @@
+"""Copying every table of one LeadDesk database into another, SQLite to PostgreSQL or back.
+
+Both databases are opened at the same schema revision first, so the copy moves rows, not
+schema. Rows go through the models' column types (UUIDs, UTC instants, JSON, booleans),
+so each backend stores them its own way. Afterwards every table's row count and a SHA-256
+checksum over its rows, read back from each side in primary-key order, must match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, String, Table, func, inspect, select, text
+
+from leaddesk.models import Base
+from leaddesk.services.database import Database
+
+logger = logging.getLogger(__name__)
+
+COPY_CHUNK_ROWS = 2_000
+
+CopyProgress = Callable[[float, str], None]
+
+
+class CopyError(Exception):
+    """The copy cannot start or did not verify; the message names the table and what to do."""
+
+
+@dataclass
+class TableResult:
+    name: str
+    rows: int
+    checksum: str
+
+
+@dataclass
+class CopyReport:
+    source: str
+    target: str
+    tables: list[TableResult] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "total_rows": self.total_rows,
+            "tables": [{"name": t.name, "rows": t.rows, "sha256": t.checksum} for t in self.tables],
+        }
+
+
+def copied_tables() -> list[Table]:
+    """Return every LeadDesk table in foreign-key order; alembic_version is managed by migrations."""
+    return list(Base.metadata.sorted_tables)
+
+
+def _check_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        present = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    unknown = present - {table.name for table in copied_tables()}
+    if unknown:
+        raise CopyError(
+            f"{database.location} has tables this LeadDesk does not know ({', '.join(sorted(unknown))}); "
+            "they would not be copied, so nothing was copied. Open it with the LeadDesk that made them."
+        )
+
+
+def _row_counts(connection: Connection) -> dict[str, int]:
+    return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in copied_tables()}
+
+
+def non_empty_tables(database: Database) -> dict[str, int]:
+    """Return the tables of database that hold rows, with their row counts."""
+    with database.engine.connect() as connection:
+        return {name: count for name, count in _row_counts(connection).items() if count}
+
+
+def _check_lengths(connection: Connection, source: Database, target: Database) -> None:
+    """Raise CopyError for text longer than its column allows, which PostgreSQL rejects and SQLite stores."""
+    if target.engine.dialect.name != "postgresql" or not source.is_sqlite:
+        return
+    problems = []
+    for table in copied_tables():
+        key = list(table.primary_key.columns)
+        for column in table.columns:
+            if not isinstance(column.type, String) or column.type.length is None:
+                continue
+            statement = (
+                select(*key, func.length(column))
+                .where(func.length(column) > column.type.length)
+                .limit(3)
+            )
+            for row in connection.execute(statement):
+                row_id = ", ".join(str(value) for value in row[:-1])
+                problems.append(
+                    f"{table.name}.{column.name} of row {row_id} has {row[-1]} characters, "
+                    f"more than the {column.type.length} PostgreSQL allows"
+                )
+    if problems:
+        raise CopyError(
+            "; ".join(problems[:10])
+            + ". Shorten these values in the SQLite database (in LeadDesk or with the sqlite3 tool), then copy again; "
+            "nothing was copied"
+        )
+
+
+def _ordered(table: Table):
+    return select(table).order_by(*table.primary_key.columns)
+
+
+def _normal(value: Any) -> Any:
+    """Return a value in one form on both backends, for the checksum."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def table_checksum(connection: Connection, table: Table) -> tuple[int, str]:
+    """Return the row count and a SHA-256 over the rows of table in primary-key order."""
+    digest = hashlib.sha256()
+    rows = 0
+    for row in connection.execute(_ordered(table)).mappings():
+        normal = {name: _normal(value) for name, value in row.items()}
+        digest.update(json.dumps(normal, sort_keys=True, default=str).encode())
+        digest.update(b"\n")
+        rows += 1
+    return rows, digest.hexdigest()
+
+
+def _chunks(connection: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    result = connection.execution_options(stream_results=True).execute(_ordered(table))
+    for partition in result.mappings().partitions(COPY_CHUNK_ROWS):
+        yield [dict(row) for row in partition]
+
+
+def _clear(connection: Connection, target: Database) -> None:
+    tables = copied_tables()
+    if target.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        connection.execute(text(f"TRUNCATE {names}"))
+        return
+    for table in reversed(tables):
+        connection.execute(table.delete())
+
+
+def _reset_sequences(connection: Connection, target: Database) -> None:
+    """Move PostgreSQL's id sequences past the copied ids, so the next insert does not collide."""
+    if target.engine.dialect.name != "postgresql":
+        return
+    for table in copied_tables():
+        for column in table.primary_key.columns:
+            if column.autoincrement is not True and not (column.autoincrement == "auto" and column.type.python_type is int):
+                continue
+            sequence = connection.execute(
+                text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": table.name, "column": column.name}
+            ).scalar_one()
+            if sequence is None:
+                continue
+            connection.execute(
+                text(f"SELECT setval(:sequence, COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"),
+                {"sequence": sequence},
+            )
+
+
+def copy_database(
+    source: Database, target: Database, *, replace: bool = False, progress: CopyProgress | None = None
+) -> CopyReport:
+    """Copy every row of source into target in one transaction on target, then verify both sides.
+
+    A target that holds rows is rejected unless replace is true, which empties it first
+    (inside the same transaction, so a failed copy leaves it as it was).
+    """
+    if source.current_revision() != target.current_revision():
+        raise CopyError(
+            f"{source.location} is at schema revision {source.current_revision()} and {target.location} at "
+            f"{target.current_revision()}; open both with this LeadDesk first"
+        )
+    _check_schema(source)
+    _check_schema(target)
+    occupied = non_empty_tables(target)
+    if occupied and not replace:
+        listed = ", ".join(f"{name} ({count} rows)" for name, count in sorted(occupied.items()))
+        raise CopyError(
+            f"{target.location} already holds LeadDesk data ({listed}); "
+            "choose an empty database, or pass --replace to overwrite it"
+        )
+
+    report = CopyReport(source=source.location, target=target.location)
+    with source.engine.connect() as reader:
+        _check_lengths(reader, source, target)
+        totals = _row_counts(reader)
+        grand_total = max(sum(totals.values()), 1)
+        copied = 0
+        with target.engine.begin() as writer:
+            if occupied:
+                logger.info("emptying %s before the copy (--replace)", target.location)
+                _clear(writer, target)
+            for table in copied_tables():
+                for chunk in _chunks(reader, table):
+                    writer.execute(table.insert(), chunk)
+                    copied += len(chunk)
+                    if progress is not None:
+                        progress(copied / grand_total, f"{table.name} {copied:,} of {grand_total:,} rows")
+            _reset_sequences(writer, target)
+        logger.info("copied %s rows from %s to %s", copied, source.location, target.location)
+
+        with target.engine.connect() as checker:
+            for table in copied_tables():
+                source_rows, source_sum = table_checksum(reader, table)
+                target_rows, target_sum = table_checksum(checker, table)
+                if source_rows != target_rows:
+                    raise CopyError(
+                        f"table {table.name}: {source_rows} rows in {source.location} but {target_rows} in "
+                        f"{target.location} after the copy; the source is unchanged, copy again with --replace"
+                    )
+                if source_sum != target_sum:
+                    raise CopyError(
+                        f"table {table.name}: the rows differ after the copy (checksum {source_sum[:12]} "
+                        f"against {target_sum[:12]}); the source is unchanged, report this with both databases"
+                    )
+                report.tables.append(TableResult(table.name, source_rows, source_sum))
+    return report
