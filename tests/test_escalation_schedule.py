@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from leaddesk.models import Activity, Lead, LeadEvaluation, Rep
+from leaddesk.models import Activity, EscalationPlan, Lead, LeadEvaluation, Rep
 from leaddesk.services.escalation_schedule import run_due_escalations, scan_ladders, with_escalation_wake
 from leaddesk.services.notifications.notifier import RecordingNotifier
 from leaddesk.services.playbook import load_playbook, save_playbook_text, set_team_timezone, shipped_playbook_text
@@ -148,3 +148,107 @@ def test_timer_escalates_and_notifies(qtbot, database, waiting_lead):
     assert len(notifier.posted) == 1
     assert "1 escalation" in notifier.posted[0].title
     assert notifier.posted[0].body == "Jo Doe"
+
+
+@pytest.fixture
+def counted_ladders(monkeypatch):
+    """Count the ladder computations of escalation_schedule, by lead arrival."""
+    from leaddesk.services import escalation_schedule
+
+    calls: list[datetime] = []
+    original = escalation_schedule.ladder_schedule
+
+    def counting(rule, received_at, playbook):
+        calls.append(received_at)
+        return original(rule, received_at, playbook)
+
+    monkeypatch.setattr(escalation_schedule, "ladder_schedule", counting)
+    return calls
+
+
+def _add_waiting_leads(database, count: int) -> list:
+    ids = []
+    with database.session() as session:
+        playbook = load_playbook(session)
+        for index in range(count):
+            lead = Lead(
+                email=f"buyer{index}@example.com",
+                source="Replied to outbound",
+                received_at=RECEIVED + timedelta(minutes=index + 1),
+                segment="general",
+                stage="new",
+            )
+            start_response_clock(lead, playbook)
+            session.add(lead)
+            session.flush()
+            ids.append(lead.id)
+    return ids
+
+
+def _scan(database, now):
+    with database.session() as session:
+        return scan_ladders(session, load_playbook(session), now)
+
+
+def test_scan_recomputes_changed_leads_only(database, waiting_lead, counted_ladders):
+    others = _add_waiting_leads(database, 4)
+
+    _scan(database, RECEIVED + timedelta(minutes=10))
+    assert len(counted_ladders) == 5
+
+    counted_ladders.clear()
+    due, next_at = _scan(database, RECEIVED + timedelta(minutes=20))
+    assert counted_ladders == []
+    assert due == []
+    assert next_at == BREACH
+
+    with database.session() as session:
+        session.get(Lead, others[0]).received_at = RECEIVED + timedelta(minutes=30)
+    counted_ladders.clear()
+    _scan(database, RECEIVED + timedelta(minutes=20))
+    assert counted_ladders == [RECEIVED + timedelta(minutes=30)]
+
+
+def test_scan_after_step_recomputes_that_lead(database, waiting_lead, counted_ladders):
+    _add_waiting_leads(database, 3)
+    _scan(database, RECEIVED)
+
+    counted_ladders.clear()
+    with database.session() as session:
+        events, next_at = run_due_escalations(session, load_playbook(session), BREACH)
+
+    assert len(events) == 1
+    # The first scan finds the due lead without computing; the second recomputes the escalated lead.
+    assert counted_ladders == [RECEIVED]
+    assert next_at == BREACH + timedelta(minutes=1)
+
+
+def test_scan_after_playbook_change_recomputes_all(database, waiting_lead, counted_ladders):
+    _add_waiting_leads(database, 2)
+    _scan(database, RECEIVED)
+    changed = shipped_playbook_text().split("# Routing rules", 1)[0].replace('at = "1h"', 'at = "2h"') + TEAM
+
+    with database.session() as session:
+        save_playbook_text(session, changed)
+    counted_ladders.clear()
+    due, next_at = _scan(database, REASSIGN + timedelta(minutes=10))
+
+    assert len(counted_ladders) == 3
+    # Every breach has passed, and the reassignment now waits 2 hours.
+    assert len(due) == 3
+    assert next_at is None
+
+
+def test_scan_drops_contacted_lead(database, waiting_lead, counted_ladders):
+    _scan(database, RECEIVED)
+    with database.session() as session:
+        session.get(Lead, waiting_lead).first_contacted_at = RECEIVED + timedelta(minutes=5)
+
+    counted_ladders.clear()
+    due, next_at = _scan(database, BREACH)
+
+    assert counted_ladders == []
+    assert due == []
+    assert next_at is None
+    with database.session() as session:
+        assert session.scalars(select(EscalationPlan)).all() == []

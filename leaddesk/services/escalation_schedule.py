@@ -3,65 +3,162 @@
 The reminder timer calls run_due_escalations before each scheduler check. It runs the
 steps that came due, which log "escalation" activities that the check then shows as
 notifications, and returns when the next step comes due, which becomes a wake of the timer.
+
+Each waiting lead's next step time is stored in escalation_plans, so a check reads the due
+leads and the next wake by index. A plan is recomputed only when the lead's segment,
+arrival, deadline or escalation progress changed, or the playbook's calendar or ladders did.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, delete, func, not_, or_, select
+from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, LeadEvaluation
+from leaddesk.models.escalation_plan import EscalationPlan
 from leaddesk.services.escalation import EscalationEvent, ladder_schedule, run_escalations
 from leaddesk.services.playbook import Playbook
 from leaddesk.services.scheduler import CheckResult
 
 logger = logging.getLogger(__name__)
 
-# Leads per run_escalations call, under SQLite's 999 bound parameters before 3.32.
+# Leads per run_escalations call and per delete, and plans per upsert of 7 columns each,
+# under SQLite's 999 bound parameters before 3.32.
 CHUNK_LEADS = 500
+CHUNK_PLANS = 140
+
+
+def ladder_fingerprint(playbook: Playbook) -> str:
+    """Return a hash of everything ladder_schedule reads from the playbook: the team calendar and the segments."""
+    calendar = playbook.calendar
+    hours = {str(day): [[opens.isoformat(), closes.isoformat()] for opens, closes in ranges] for day, ranges in calendar.weekly_hours.items()}
+    segments = [
+        [
+            rule.key,
+            rule.budget_kind.value,
+            rule.clock.value,
+            rule.budget.total_seconds(),
+            [[step.action.value, step.at_fraction, step.after.total_seconds() if step.after else None] for step in rule.escalation],
+        ]
+        for rule in playbook.segments
+    ]
+    content = {
+        "timezone": calendar.timezone_name,
+        "hours": hours,
+        "closed": sorted(day.isoformat() for day in calendar.closed_dates),
+        "holidays": [calendar.holiday_country, calendar.holiday_subdivision],
+        "segments": segments,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def scan_ladders(session: Session, playbook: Playbook, now: datetime) -> tuple[list[uuid.UUID], datetime | None]:
     """Return the leads with an escalation step due at now, and the instant of the earliest later step.
 
-    Only uncontacted leads with a response clock whose ladder has steps left are read, as
-    plain rows. NOTE: each such lead's ladder is recomputed on every call, which costs
-    calendar arithmetic per waiting lead. A large backlog of uncontacted leads makes each
-    reminder check slower in proportion.
+    Plans that are missing or out of date are recomputed first (refresh_plans). The due
+    leads and the next instant then come from the next_step_at index, and plans of leads
+    that no longer wait are deleted as the due sweep meets them.
     """
     ladders = {rule.key: len(rule.escalation) for rule in playbook.segments if rule.escalation}
     if not ladders:
         return [], None
+    fingerprint = ladder_fingerprint(playbook)
+    refresh_plans(session, playbook, fingerprint)
+
     steps_done = func.coalesce(LeadEvaluation.escalation_steps_done, 0)
-    ladder_length = case(*((Lead.segment == key, length) for key, length in ladders.items()), else_=0)
-    statement = (
-        select(Lead.id, Lead.segment, Lead.received_at, steps_done)
-        .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == Lead.id)
-        .where(
-            Lead.deleted_at.is_(None),
-            Lead.first_contacted_at.is_(None),
-            Lead.response_due_at.is_not(None),
-            Lead.segment.in_(list(ladders)),
-            steps_done < ladder_length,
-        )
+    plan = EscalationPlan
+    valid = and_(_waiting(ladders, steps_done), _plan_is_current(steps_done, fingerprint))
+    joined = (
+        select(plan.lead_id, valid)
+        .join(Lead, Lead.id == plan.lead_id)
+        .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == plan.lead_id)
     )
     due: list[uuid.UUID] = []
-    next_at: datetime | None = None
-    for lead_id, segment, received_at, done in session.execute(statement):
+    finished: list[uuid.UUID] = []
+    for lead_id, is_valid in session.execute(joined.where(plan.next_step_at <= now)):
+        (due if is_valid else finished).append(lead_id)
+    for start in range(0, len(finished), CHUNK_LEADS):
+        session.execute(delete(plan).where(plan.lead_id.in_(finished[start : start + CHUNK_LEADS])))
+
+    later = (
+        select(func.min(plan.next_step_at))
+        .join(Lead, Lead.id == plan.lead_id)
+        .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == plan.lead_id)
+        .where(plan.next_step_at > now, valid)
+    )
+    return due, session.scalar(later)
+
+
+def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None = None) -> int:
+    """Recompute the stored plan of each waiting lead whose plan is missing or out of date; return how many.
+
+    The query still compares each waiting lead's columns with its plan in SQL, but the
+    calendar arithmetic of ladder_schedule runs only for the leads that changed.
+    """
+    ladders = {rule.key: len(rule.escalation) for rule in playbook.segments if rule.escalation}
+    if not ladders:
+        return 0
+    fingerprint = fingerprint or ladder_fingerprint(playbook)
+    steps_done = func.coalesce(LeadEvaluation.escalation_steps_done, 0)
+    plan = EscalationPlan
+    statement = (
+        select(Lead.id, Lead.segment, Lead.received_at, Lead.response_due_at, steps_done)
+        .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == Lead.id)
+        .outerjoin(plan, plan.lead_id == Lead.id)
+        .where(_waiting(ladders, steps_done), or_(plan.lead_id.is_(None), not_(_plan_is_current(steps_done, fingerprint))))
+    )
+    rows = []
+    for lead_id, segment, received_at, response_due_at, done in session.execute(statement):
         schedule = ladder_schedule(playbook.segment(segment), received_at, playbook)
-        if done >= len(schedule):
-            continue
-        step_at = schedule[done].due_at
-        if step_at <= now:
-            due.append(lead_id)
-        elif next_at is None or step_at < next_at:
-            next_at = step_at
-    return due, next_at
+        rows.append(
+            {
+                "lead_id": lead_id,
+                "segment": segment,
+                "received_at": received_at,
+                "response_due_at": response_due_at,
+                "steps_done": done,
+                "playbook_hash": fingerprint,
+                "next_step_at": schedule[done].due_at if done < len(schedule) else None,
+            }
+        )
+    for start in range(0, len(rows), CHUNK_PLANS):
+        upsert = insert(plan).values(rows[start : start + CHUNK_PLANS])
+        columns = ("segment", "received_at", "response_due_at", "steps_done", "playbook_hash", "next_step_at")
+        session.execute(upsert.on_conflict_do_update(index_elements=["lead_id"], set_={name: upsert.excluded[name] for name in columns}))
+    if rows:
+        logger.debug("recomputed the escalation plans of %d leads", len(rows))
+    return len(rows)
+
+
+def _waiting(ladders: dict[str, int], steps_done):
+    """Return the condition that a lead waits for contact and has escalation steps left."""
+    ladder_length = case(*((Lead.segment == key, length) for key, length in ladders.items()), else_=0)
+    return and_(
+        Lead.deleted_at.is_(None),
+        Lead.first_contacted_at.is_(None),
+        Lead.response_due_at.is_not(None),
+        Lead.segment.in_(list(ladders)),
+        steps_done < ladder_length,
+    )
+
+
+def _plan_is_current(steps_done, fingerprint: str):
+    plan = EscalationPlan
+    return and_(
+        plan.segment == Lead.segment,
+        plan.received_at == Lead.received_at,
+        plan.response_due_at == Lead.response_due_at,
+        plan.steps_done == steps_done,
+        plan.playbook_hash == fingerprint,
+    )
 
 
 def run_due_escalations(session: Session, playbook: Playbook, now: datetime) -> tuple[list[EscalationEvent], datetime | None]:
