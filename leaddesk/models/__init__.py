@@ -3,6 +3,7 @@
 from leaddesk.models.activity import CONTACT_KINDS, Activity, ActivityKind, CallOutcome
 from leaddesk.models.base import Base, UTCDateTime, utc_now
 from leaddesk.models.dedup_decision import DedupDecision
+from leaddesk.models.email_template import EmailTemplateRecord
 from leaddesk.models.escalation_plan import EscalationPlan
 from leaddesk.models.follow_up import RECURRENCES, FollowUp
 from leaddesk.models.import_batch import ImportBatch
@@ -26,6 +27,7 @@ __all__ = [
     "CallOutcome",
     "COMPANY_AND_PLACE_FIELDS",
     "DedupDecision",
+    "EmailTemplateRecord",
     "EscalationPlan",
     "FollowUp",
     "ImportBatch",

@@ -58,6 +58,7 @@ class Lead(Base):
         Index("ix_leads_external_id", "external_id"),
         Index("ix_leads_phone_normalized", "phone_normalized"),
         Index("ix_leads_response_due_at", "response_due_at"),
+        Index("ix_leads_response_warn_at", "response_warn_at"),
         Index("ix_leads_received_at", "received_at"),
         Index("ix_leads_match_email", "match_email"),
         Index("ix_leads_match_phone", "match_phone"),
