@@ -22,10 +22,18 @@ from leaddesk.services.enrichment.seniority import minimum_rank
 from leaddesk.services.enrichment.settings import save_default_region
 from leaddesk.services.enrichment.shown import shown_value
 from leaddesk.services.exporting import export_leads
-from leaddesk.services.importing import run_import
+from leaddesk.services.importing import run_import as import_file
 from leaddesk.services.lead_actions import LeadActionError, edit_lead, lead_detail
+from leaddesk.services.post_import_jobs import pending_jobs, run_post_import_jobs
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc)
+
+
+def run_import(database: Database, path: Path, **options):
+    """Import path and run its post-import job, as `leaddesk import` does before it exits."""
+    report = import_file(database, path, **options)
+    run_post_import_jobs(database)
+    return report
 
 
 def _add_lead(database: Database, **fields) -> object:
@@ -317,17 +325,21 @@ def test_director_plus_query(database: Database) -> None:
     assert found == {ids[title] for title, senior in titles.items() if senior}
 
 
-def test_import_refresh_failure_warns(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(session, batch_id, **_options):
+def test_import_refresh_failure_keeps_job(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(session, hex_ids, **_options):
         raise OperationalError("UPDATE leads", {}, Exception("database is locked"))
 
-    monkeypatch.setattr("leaddesk.services.derived.refresh_after_import", fail)
+    monkeypatch.setattr("leaddesk.services.post_import_jobs.refresh_stored_ids", fail)
     path = tmp_path / "leads.csv"
     path.write_text("First Name,Title\nAna,CEO\n", encoding="utf-8")
-    report = run_import(database, path, now=NOW)
+    report = import_file(database, path, now=NOW)
+    run = run_post_import_jobs(database)
 
     assert report.created == 1
-    assert any("refreshing its derived values" in warning and "database is locked" in warning
-               for warning in report.warnings)
+    assert len(run.failed) == 1
+    assert run.finished == []
     with database.session() as session:
         assert len(stale_lead_ids(session)) == 1
+        jobs = pending_jobs(session)
+    assert len(jobs) == 1
+    assert "database is locked" in jobs[0].error

@@ -12,9 +12,10 @@ from leaddesk.models import Activity, Lead, LeadEvaluation, Rep
 from leaddesk.services.auto_evaluation import SKIP_KEY
 from leaddesk.services.bulk_evaluation import evaluate_in_bulk
 from leaddesk.services.evaluation import evaluate_lead, set_score_override
-from leaddesk.services.importing.importer import run_import
+from leaddesk.services.importing.importer import run_import as import_file
 from leaddesk.services.lead_create import create_lead
 from leaddesk.services.playbook import check_playbook, load_playbook, save_playbook_text, set_team_timezone, shipped_playbook_text
+from leaddesk.services.post_import_jobs import run_post_import_jobs
 
 # Wednesday 2026-12-09 12:00 UTC, inside the UTC team calendar's 09:00-18:00.
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=timezone.utc)
@@ -39,6 +40,13 @@ ROWS = [
     ["Wes", "Weak", "wes@gmail.com", "", "", ""],
     ["Tia", "Third", "tia@thirdco.example", "Engineer", "20", "Website form"],
 ]
+
+
+def run_import(database, path, **options):
+    """Import path and run its post-import job, as `leaddesk import` does before it exits."""
+    report = import_file(database, path, **options)
+    run_post_import_jobs(database)
+    return report
 
 
 def write_csv(path: Path, rows: list[list[str]] = ROWS) -> Path:

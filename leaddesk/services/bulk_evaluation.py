@@ -73,9 +73,18 @@ class _Result:
 
 
 def evaluate_in_bulk(
-    session: Session, lead_ids: Iterable[uuid.UUID], now: datetime, playbook: Playbook | None = None
+    session: Session,
+    lead_ids: Iterable[uuid.UUID],
+    now: datetime,
+    playbook: Playbook | None = None,
+    *,
+    memo: dict[tuple, Any] | None = None,
 ) -> int:
-    """Evaluate the given leads that are not deleted, store the results and return how many were evaluated."""
+    """Evaluate the given leads that are not deleted, store the results and return how many were evaluated.
+
+    memo carries the results of equal inputs from one call to the next. Pass the same dict
+    only to calls with the same playbook and now, as the steps of one post-import job do.
+    """
     started = time.perf_counter()
     # The reads and the upsert below bypass the ORM, so pending changes must be in the database first.
     session.flush()
@@ -84,7 +93,7 @@ def evaluate_in_bulk(
     owners = {rep_id: SimpleNamespace(name=name) for rep_id, name in session.execute(select(Rep.id, Rep.name))}
     fields = playbook_fields(playbook)
     columns = _lead_columns(fields)
-    memo: dict[tuple, _Result] = {}
+    memo = {} if memo is None else memo
     stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
 
     count = 0

@@ -74,6 +74,15 @@ def refresh_derived(session: Session, lead_ids: Iterable[uuid.UUID] | None = Non
     return _refresh_hex_ids(session, hex_ids, now, started)
 
 
+def refresh_stored_ids(session: Session, hex_ids: list[str], *, now: datetime | None = None) -> int:
+    """Refresh the leads of hex_ids, given as stored ids (32 lowercase hex digits), and return how many.
+
+    The same as refresh_derived(session, lead_ids) without converting ids to UUID objects.
+    """
+    session.flush()
+    return _refresh_hex_ids(session, list(dict.fromkeys(hex_ids)), now or utc_now(), time.perf_counter())
+
+
 def _refresh_hex_ids(session: Session, hex_ids: list[str], now: datetime, started: float) -> int:
     """Refresh the leads of hex_ids, given as stored ids (32 lowercase hex digits)."""
     if not hex_ids:

@@ -33,6 +33,11 @@ def evaluation_of(session: Session, lead: Lead) -> LeadEvaluation:
     """Return the lead's evaluation row, adding an empty one when it has none."""
     evaluation = session.get(LeadEvaluation, lead.id) if lead.id is not None else None
     if evaluation is None:
+        # A row added earlier in this session is not in the identity map until it is flushed.
+        evaluation = next(
+            (item for item in session.new if isinstance(item, LeadEvaluation) and item.lead is lead), None
+        )
+    if evaluation is None:
         evaluation = LeadEvaluation(lead=lead, qualification_reasons=[], score_parts=[], escalation_steps_done=0)
         session.add(evaluation)
     return evaluation

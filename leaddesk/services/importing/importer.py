@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
-from leaddesk.services.derived import refresh_after_import_commit
-from leaddesk.services.import_playbook import apply_after_import_commit
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
@@ -31,6 +29,7 @@ from leaddesk.services.importing.rows import IDENTIFYING_FIELDS, LeadDraft, RowC
 from leaddesk.services.importing.saved_mappings import record_use, save_mapping
 from leaddesk.services.importing.store import ChunkResult, LeadWriter
 from leaddesk.services.playbook import load_playbook
+from leaddesk.services.post_import_jobs import queue_post_import_job
 
 logger = logging.getLogger(__name__)
 
@@ -281,11 +280,10 @@ def _run_once(
             raise DateOrderChanged(converter.seen_evidence)
         report.warnings[date_warnings_at:date_warnings_at] = date_warnings(table.headers, converter.seen_evidence)
         _finish_batch(session, batch, report, options, path, choice)
-
-    # Derived values and match keys, in a transaction of their own after the import's.
-    refresh_after_import_commit(database, report)
-    # Then routing of new unowned leads and their qualification and score, which read derived values.
-    apply_after_import_commit(database, report, options.now)
+        if report.batch_id:
+            # Derived values, match keys, routing and scores run after the summary as a resumable
+            # job (post_import_jobs), queued in this transaction so that it commits with the batch.
+            queue_post_import_job(session, batch.id, options.now, options.historical)
     report.seconds = round(time.perf_counter() - clock_start, 3)
     reporter.send(1.0, _summary(report), force=True)
     logger.info(

@@ -1,0 +1,381 @@
+"""The work after an import commits, as a resumable job: enrichment, match keys, routing, scores.
+
+run_import stores one job per import batch as a settings row in the import's own
+transaction, so the job exists exactly when the batch does. A job walks its leads in
+steps of STEP_LEADS, and each step commits the leads' derived values, owners and
+evaluations together with the job's new position. A crash or quit therefore loses at most
+the step that was running, and the next run (the window at start, `leaddesk jobs`, or
+the next `leaddesk import`) continues after the last committed step.
+
+Phases, each walked with a keyset cursor so that leads deleted meanwhile shift nothing:
+
+- created: the leads the batch created, in (received_at, id) order, the order in which
+  routing hands them out. Derived values, then routing (not for historical imports), then
+  evaluation.
+- changed: the existing leads the batch updated, in id order. Derived values, then
+  evaluation.
+- stale: any other lead whose derived values are missing or from an older
+  enrichment.DERIVED_VERSION, so that leads stored before enrichment existed get them.
+
+Routing and evaluation use the import's time, not the time the step runs, so a job that
+runs later gives the owners and scores that the import would have given at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from leaddesk.models import ImportBatch, Setting, utc_now
+from leaddesk.services.arrival_routing import route_new_leads
+from leaddesk.services.bulk_evaluation import CHUNK_LEADS, evaluate_in_bulk
+from leaddesk.services.database import Database
+from leaddesk.services.derived import refresh_stored_ids
+from leaddesk.services.enrichment import DERIVED_VERSION
+from leaddesk.services.playbook import Playbook, load_playbook
+
+logger = logging.getLogger(__name__)
+
+# Settings key of a job: this prefix and the batch id as 32 hex digits.
+JOB_KEY_PREFIX = "post_import_job:"
+
+# Leads per step and transaction. A multiple of bulk_evaluation.CHUNK_LEADS, so that routing
+# sees the same chunks as one pass over all leads. About one to two seconds per step.
+STEP_LEADS = 5 * CHUNK_LEADS
+
+PHASES = ("created", "changed", "stale", "done")
+
+# (fraction done, message), as the import's progress callback takes them.
+ProgressCallback = Callable[[float, str], None]
+
+_CREATED = text(
+    "SELECT id, received_at FROM leads WHERE import_batch_id = :batch "
+    "AND (received_at > :after_time OR (received_at = :after_time AND id > :after_id)) "
+    "ORDER BY received_at, id LIMIT :limit"
+)
+_CHANGED = text(
+    "SELECT DISTINCT c.lead_id FROM import_changes c JOIN leads l ON l.id = c.lead_id "
+    "WHERE c.batch_id = :batch AND (l.import_batch_id IS NULL OR l.import_batch_id != :batch) "
+    "AND c.lead_id > :after_id ORDER BY c.lead_id LIMIT :limit"
+)
+_STALE = text(
+    "SELECT id FROM leads WHERE (derived_version IS NULL OR derived_version != :version) "
+    "AND id > :after_id ORDER BY id LIMIT :limit"
+)
+_COUNT_CREATED = text("SELECT count(*) FROM leads WHERE import_batch_id = :batch")
+_COUNT_CHANGED = text(
+    "SELECT count(DISTINCT c.lead_id) FROM import_changes c JOIN leads l ON l.id = c.lead_id "
+    "WHERE c.batch_id = :batch AND (l.import_batch_id IS NULL OR l.import_batch_id != :batch)"
+)
+_COUNT_STALE_OTHERS = text(
+    "SELECT count(*) FROM leads WHERE (derived_version IS NULL OR derived_version != :version) "
+    "AND (import_batch_id IS NULL OR import_batch_id != :batch)"
+)
+# Taking the write lock first makes a second process wait for this step to commit instead
+# of computing the same step and failing when it writes.
+_LOCK_JOB = text("UPDATE settings SET value = value WHERE key = :key")
+
+
+@dataclass(frozen=True)
+class PostImportJob:
+    """A batch's post-import work and how far it got; stored as JSON in a settings row."""
+
+    batch_id: uuid.UUID
+    imported_at: datetime
+    historical: bool
+    queued_at: datetime
+    phase: str = "created"
+    # The last (received_at, id) done in the created phase, or the last id in the others.
+    cursor: list[str] = field(default_factory=list)
+    done: int = 0
+    # Leads to process, counted when the first step runs; None before that.
+    total: int | None = None
+    routed: int = 0
+    evaluated: int = 0
+    # The message of the last failed step, kept until a step succeeds.
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return JOB_KEY_PREFIX + self.batch_id.hex
+
+    @property
+    def finished(self) -> bool:
+        return self.phase == "done"
+
+    @property
+    def remaining(self) -> int | None:
+        """Return the leads still to process, or None before the first step counted them."""
+        return None if self.total is None else max(self.total - self.done, 0)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "batch_id": self.batch_id.hex,
+                "imported_at": self.imported_at.isoformat(),
+                "historical": self.historical,
+                "queued_at": self.queued_at.isoformat(),
+                "phase": self.phase,
+                "cursor": self.cursor,
+                "done": self.done,
+                "total": self.total,
+                "routed": self.routed,
+                "evaluated": self.evaluated,
+                "error": self.error,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, value: str) -> PostImportJob:
+        data = json.loads(value)
+        return cls(
+            batch_id=uuid.UUID(data["batch_id"]),
+            imported_at=datetime.fromisoformat(data["imported_at"]),
+            historical=bool(data["historical"]),
+            queued_at=datetime.fromisoformat(data["queued_at"]),
+            phase=data["phase"],
+            cursor=list(data.get("cursor") or []),
+            done=int(data.get("done", 0)),
+            total=data.get("total"),
+            routed=int(data.get("routed", 0)),
+            evaluated=int(data.get("evaluated", 0)),
+            error=data.get("error"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the job as JSON-ready values, for `leaddesk jobs --json`."""
+        return {**json.loads(self.to_json()), "batch_id": str(self.batch_id), "remaining": self.remaining}
+
+
+@dataclass
+class JobRun:
+    """The outcome of PostImportRunner.run_pending: finished jobs, and failed jobs with their errors."""
+
+    finished: list[PostImportJob] = field(default_factory=list)
+    failed: list[tuple[PostImportJob, Exception]] = field(default_factory=list)
+
+    @property
+    def leads(self) -> int:
+        return sum(job.done for job in self.finished)
+
+
+class JobPaused(Exception):
+    """The cancel event was set between two steps; the job stays queued and resumes at its next run."""
+
+
+def queue_post_import_job(session: Session, batch_id: uuid.UUID, imported_at: datetime, historical: bool) -> PostImportJob:
+    """Add the post-import job of a batch to the session, to commit with the import itself."""
+    job = PostImportJob(batch_id=batch_id, imported_at=imported_at, historical=historical, queued_at=utc_now())
+    session.merge(Setting(key=job.key, value=job.to_json()))
+    logger.info("queued the post-import job of batch %s", batch_id)
+    return job
+
+
+def pending_jobs(session: Session) -> list[PostImportJob]:
+    """Return the queued jobs, oldest import first."""
+    rows = session.scalars(select(Setting).where(Setting.key.startswith(JOB_KEY_PREFIX, autoescape=True)))
+    jobs = []
+    for setting in rows:
+        try:
+            jobs.append(PostImportJob.from_json(setting.value))
+        except (ValueError, KeyError, TypeError) as error:
+            logger.error("ignoring the unreadable post-import job %s: %s", setting.key, error)
+    return sorted(jobs, key=lambda job: (job.queued_at, job.batch_id.hex))
+
+
+def pending_job(session: Session, batch_id: uuid.UUID) -> PostImportJob | None:
+    setting = session.get(Setting, JOB_KEY_PREFIX + batch_id.hex)
+    return None if setting is None else PostImportJob.from_json(setting.value)
+
+
+def progress_message(leads: int, fraction: float) -> str:
+    """Return the status line of running jobs, such as "Enriching and scoring 100,000 imported leads: 42%"."""
+    noun = "lead" if leads == 1 else "leads"
+    return f"Enriching and scoring {leads:,} imported {noun}: {fraction * 100:.0f}%"
+
+
+class PostImportRunner:
+    """Runs queued jobs one step at a time, keeping per-job caches between steps.
+
+    The window submits one step per write-lane task, so other writes run between steps.
+    The CLI calls run_pending. Each step opens, commits and closes its own session.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._memo: dict[tuple, Any] = {}
+        self._memo_playbook: Playbook | None = None
+        self._memo_job: uuid.UUID | None = None
+
+    def step(self, batch_id: uuid.UUID) -> PostImportJob | None:
+        """Process the next STEP_LEADS leads of a job in one transaction; return the job, or None when it is gone.
+
+        A failing step is rolled back, its error is stored on the job and logged, and the
+        exception is raised again, so a caller can stop instead of retrying at once.
+        """
+        try:
+            with self.database.session() as session:
+                return self._step(session, batch_id)
+        except Exception as error:
+            logger.exception("post-import job of batch %s failed; it stays queued", batch_id)
+            self._record_error(batch_id, error)
+            raise
+
+    def run_pending(self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> JobRun:
+        """Run every queued job to its end, oldest first, and return the finished and the failed ones.
+
+        progress gets (fraction over all jobs, message) after each step. Setting cancel
+        stops between two steps and raises JobPaused; done steps stay committed. A job whose
+        step fails keeps its error and stays queued, and the next job runs.
+        """
+        result = JobRun()
+        with self.database.session() as session:
+            jobs = pending_jobs(session)
+        latest = {job.batch_id: job for job in jobs}
+        for job in jobs:
+            current: PostImportJob | None = job
+            while current is not None and not current.finished:
+                if cancel is not None and cancel.is_set():
+                    logger.info("post-import work paused at batch %s, %d leads done", current.batch_id, current.done)
+                    raise JobPaused(f"paused with {current.remaining or 0:,} leads of batch {current.batch_id} to go")
+                try:
+                    current = self.step(job.batch_id)
+                except Exception as error:  # noqa: BLE001 - step() logged it and stored it on the job
+                    result.failed.append((latest[job.batch_id], error))
+                    break
+                if current is not None:
+                    latest[job.batch_id] = current
+                    if progress is not None:
+                        leads, fraction = overall_progress(list(latest.values()))
+                        progress(fraction, progress_message(leads, fraction))
+            else:
+                if current is not None:
+                    result.finished.append(current)
+        return result
+
+    def _step(self, session: Session, batch_id: uuid.UUID) -> PostImportJob | None:
+        key = JOB_KEY_PREFIX + batch_id.hex
+        session.execute(_LOCK_JOB, {"key": key})
+        setting = session.get(Setting, key)
+        if setting is None:
+            return None
+        job = PostImportJob.from_json(setting.value)
+        if job.finished:
+            session.delete(setting)
+            return job
+
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None or batch.undone_at is not None:
+            logger.info("dropping the post-import job of batch %s: the import was undone or deleted", batch_id)
+            session.delete(setting)
+            return replace(job, phase="done")
+
+        started = time.perf_counter()
+        if job.total is None:
+            job = replace(job, total=_count_leads(session, batch_id))
+        playbook = load_playbook(session)
+        if self._memo_playbook is not playbook or self._memo_job != batch_id:
+            # Results reused for equal inputs hold for one playbook and one evaluation time.
+            self._memo = {}
+            self._memo_playbook, self._memo_job = playbook, batch_id
+
+        job = self._advance(session, job, playbook)
+        job = replace(job, error=None)
+        if job.finished:
+            session.delete(setting)
+            logger.info(
+                "post-import job of batch %s finished: %d leads, %d routed, %d evaluated",
+                batch_id, job.done, job.routed, job.evaluated,
+            )
+        else:
+            setting.value = job.to_json()
+        logger.debug("post-import step of batch %s: %s, %d done in %.2f s", batch_id, job.phase, job.done, time.perf_counter() - started)
+        return job
+
+    def _advance(self, session: Session, job: PostImportJob, playbook: Playbook) -> PostImportJob:
+        """Process one step of the job's current phase, moving to the next phase when it is empty."""
+        batch = job.batch_id.hex
+        while not job.finished:
+            if job.phase == "created":
+                after_time, after_id = job.cursor if job.cursor else ("", "")
+                rows = session.execute(
+                    _CREATED, {"batch": batch, "after_time": after_time, "after_id": after_id, "limit": STEP_LEADS}
+                ).all()
+                if not rows:
+                    job = _next_phase(job)
+                    continue
+                hex_ids = [row[0] for row in rows]
+                refresh_stored_ids(session, hex_ids)
+                lead_ids = [uuid.UUID(hex_id) for hex_id in hex_ids]
+                routed = 0 if job.historical else route_new_leads(session, lead_ids, playbook, job.imported_at)
+                evaluated = evaluate_in_bulk(session, lead_ids, job.imported_at, playbook, memo=self._memo)
+                last = rows[-1]
+                return replace(
+                    job, cursor=[str(last[1]), last[0]], done=job.done + len(rows),
+                    routed=job.routed + routed, evaluated=job.evaluated + evaluated,
+                )
+            if job.phase == "changed":
+                after_id = job.cursor[0] if job.cursor else ""
+                hex_ids = list(session.scalars(_CHANGED, {"batch": batch, "after_id": after_id, "limit": STEP_LEADS}))
+                if not hex_ids:
+                    job = _next_phase(job)
+                    continue
+                refresh_stored_ids(session, hex_ids)
+                evaluated = evaluate_in_bulk(
+                    session, [uuid.UUID(hex_id) for hex_id in hex_ids], job.imported_at, playbook, memo=self._memo
+                )
+                return replace(job, cursor=[hex_ids[-1]], done=job.done + len(hex_ids), evaluated=job.evaluated + evaluated)
+            # The stale phase.
+            after_id = job.cursor[0] if job.cursor else ""
+            hex_ids = list(session.scalars(_STALE, {"version": DERIVED_VERSION, "after_id": after_id, "limit": STEP_LEADS}))
+            if not hex_ids:
+                return _next_phase(job)
+            refresh_stored_ids(session, hex_ids)
+            return replace(job, cursor=[hex_ids[-1]], done=job.done + len(hex_ids))
+        return job
+
+    def _record_error(self, batch_id: uuid.UUID, error: Exception) -> None:
+        try:
+            with self.database.session() as session:
+                setting = session.get(Setting, JOB_KEY_PREFIX + batch_id.hex)
+                if setting is not None:
+                    job = PostImportJob.from_json(setting.value)
+                    setting.value = replace(job, error=str(error) or type(error).__name__).to_json()
+        except SQLAlchemyError:
+            logger.exception("could not store the error of the post-import job of batch %s", batch_id)
+
+
+def run_post_import_jobs(
+    database: Database, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
+) -> JobRun:
+    """Run every queued post-import job to its end; see PostImportRunner.run_pending."""
+    return PostImportRunner(database).run_pending(progress, cancel)
+
+
+def overall_progress(jobs: list[PostImportJob]) -> tuple[int, float]:
+    """Return the leads of all jobs and the fraction of them done; a job not yet counted adds nothing."""
+    total = sum(job.total or 0 for job in jobs)
+    done = sum(min(job.done, job.total or 0) for job in jobs)
+    return total, (done / total if total else 0.0)
+
+
+def _next_phase(job: PostImportJob) -> PostImportJob:
+    return replace(job, phase=PHASES[PHASES.index(job.phase) + 1], cursor=[])
+
+
+def _count_leads(session: Session, batch_id: uuid.UUID) -> int:
+    """Count the leads of every phase, for progress; leads stale and changed at once count twice."""
+    parameters = {"batch": batch_id.hex, "version": DERIVED_VERSION}
+    counts = [session.scalar(statement, parameters) or 0 for statement in (_COUNT_CREATED, _COUNT_CHANGED, _COUNT_STALE_OTHERS)]
+    return sum(counts)
