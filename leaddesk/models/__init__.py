@@ -13,6 +13,7 @@ from leaddesk.models.lead_evaluation import LeadEvaluation
 from leaddesk.models.lead_match_key import LeadMatchKey
 from leaddesk.models.merge_operation import MergeOperation
 from leaddesk.models.notification_receipt import NotificationReceipt
+from leaddesk.models.qualification_change import QualificationChange
 from leaddesk.models.rep import Rep
 from leaddesk.models.saved_mapping import SavedMapping
 from leaddesk.models.sequence_enrollment import ENROLLMENT_STATUSES, SequenceEnrollment
@@ -38,6 +39,7 @@ __all__ = [
     "MergeOperation",
     "NAME_FIELDS",
     "NotificationReceipt",
+    "QualificationChange",
     "RECURRENCES",
     "Rep",
     "STAGES",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, FollowUp, Lead, LeadEvaluation, Rep
+from leaddesk.models import Activity, ActivityKind, FollowUp, Lead, LeadEvaluation, QualificationChange, Rep
 from leaddesk.services.enrichment.completeness import COMPLETENESS_WEIGHTS
 from leaddesk.services.playbook import Playbook
 
@@ -64,6 +64,8 @@ class LeadFact:
     arrival_week: str
     # (instant, stage) pairs in time order, starting with (received_at, "new").
     stage_entries: list[tuple[datetime, str]] = field(default_factory=list)
+    # (instant, "mql", "sql" or None, backfilled) qualification changes in time order; see QualificationChange.
+    qualification_entries: list[tuple[datetime, str | None, bool]] = field(default_factory=list)
     # The lead's funnel position, computed on first use by reporting.funnel and kept, because
     # the dashboard recomputes its figures from the same facts on every filter change.
     funnel_profile: tuple | None = None
@@ -111,6 +113,7 @@ def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[Lead
     )
     overdue = _overdue_follow_up_counts(session, now)
     history = _stage_history(session)
+    qualifications = _qualification_history(session)
     facts: list[LeadFact] = []
     for row in session.execute(query):
         (lead_id, received_at, segment, source, owner, stage, qualification, score, contacted_at,
@@ -143,6 +146,7 @@ def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[Lead
                 arrival_hour=local.hour,
                 arrival_week=(local_day - timedelta(days=local_day.weekday())).isoformat(),
                 stage_entries=entries,
+                qualification_entries=qualifications.get(lead_id, []),
             )
         )
     logger.debug("loaded %d lead facts for the dashboard", len(facts))
@@ -172,4 +176,18 @@ def _stage_history(session: Session) -> dict[uuid.UUID, list[tuple[datetime, str
             logger.debug("stage change %r of lead %s has no readable target stage; skipped", summary, lead_id)
             continue
         history[lead_id].append((occurred_at, match.group(2)))
+    return history
+
+
+def _qualification_history(session: Session) -> dict[uuid.UUID, list[tuple[datetime, str | None, bool]]]:
+    """Return each lead's qualification changes as (instant, new qualification, backfilled), oldest first."""
+    query = select(
+        QualificationChange.lead_id,
+        QualificationChange.changed_at,
+        QualificationChange.qualification,
+        QualificationChange.backfilled,
+    ).order_by(QualificationChange.changed_at, QualificationChange.id)
+    history: dict[uuid.UUID, list[tuple[datetime, str | None, bool]]] = defaultdict(list)
+    for lead_id, changed_at, qualification, backfilled in session.execute(query):
+        history[lead_id].append((changed_at, qualification, bool(backfilled)))
     return history

@@ -17,10 +17,13 @@ from leaddesk.services.reporting.percentiles import median
 LEVELS = ("new", "contacted", "mql", "sql", "won")
 LEVEL_LABELS = {"new": "New", "contacted": "Contacted", "mql": "MQL", "sql": "SQL", "won": "Won"}
 
-# The pipeline stage (Lead.stage) whose time a funnel level reports as days in stage. MQL has
-# none, because qualification is recomputed without a timestamp; won is the end of the funnel.
-# NOTE: so days in stage for MQL is always None until qualification changes are timestamped.
-LEVEL_STAGES = {"new": "new", "contacted": "contacted", "sql": "qualified"}
+# Funnel levels whose days in stage come from pipeline stage (Lead.stage) spells. MQL and SQL
+# come from qualification changes; SQL falls back to the "qualified" stage for a lead whose
+# SQL spell is not recorded. Won is the end of the funnel and has no days in stage.
+STAGE_LEVELS = {"new": "new", "contacted": "contacted", "qualified": "sql"}
+QUALIFIED_LEVELS = ("mql", "sql")
+# Entering one of these stages ends the lead's MQL or SQL spell, even if its qualification stays.
+CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
 
 SECONDS_PER_DAY = 86400
 
@@ -78,13 +81,53 @@ def _evidence(fact: LeadFact, entries: list[tuple[datetime, str]]) -> set[str]:
         levels.add("mql")
     if fact.qualification == "sql" or "qualified" in seen_stages:
         levels.add("sql")
+    for _at, qualification, _backfilled in fact.qualification_entries:
+        if qualification in QUALIFIED_LEVELS:
+            levels.add("mql")
+        if qualification == "sql":
+            levels.add("sql")
     if "won" in seen_stages:
         levels.add("won")
     return levels
 
 
+def _days(entered: datetime, left: datetime) -> float:
+    return (left - entered).total_seconds() / SECONDS_PER_DAY
+
+
+def _stage_spells(entries: list[tuple[datetime, str]]) -> list[tuple[str, float]]:
+    """Return (level, days) of each finished pipeline stage spell that a funnel level reports."""
+    spells = []
+    for (entered, stage), (left, _next_stage) in zip(entries, entries[1:]):
+        level = STAGE_LEVELS.get(stage)
+        if level is not None:
+            spells.append((level, _days(entered, left)))
+    return spells
+
+
+def _qualification_spells(fact: LeadFact) -> list[tuple[str, float]]:
+    """Return (level, days) of each finished MQL or SQL spell with a known start.
+
+    A spell ends at the next qualification change or when the lead enters a closed stage,
+    whichever comes first. A backfilled entry has no known start, and the current spell
+    has no end yet, so neither is counted.
+    """
+    closings = [at for at, stage in fact.stage_entries if stage in CLOSED_STAGES]
+    entries = fact.qualification_entries
+    spells = []
+    for index, (entered, level, backfilled) in enumerate(entries):
+        if level not in QUALIFIED_LEVELS or backfilled:
+            continue
+        ends = [at for at in closings if at > entered]
+        if index + 1 < len(entries):
+            ends.append(entries[index + 1][0])
+        if ends:
+            spells.append((level, _days(entered, min(ends))))
+    return spells
+
+
 def funnel_profile(fact: LeadFact) -> tuple[int, tuple[int, ...], tuple[tuple[str, float], ...]]:
-    """Return the lead's furthest level index, the level indexes it skipped and its (stage, days) spells.
+    """Return the lead's furthest level index, the level indexes it skipped and its (level, days) spells.
 
     The result is kept on the fact, so later filter changes only add numbers up.
     """
@@ -93,11 +136,11 @@ def funnel_profile(fact: LeadFact) -> tuple[int, tuple[int, ...], tuple[tuple[st
         evidence = _evidence(fact, entries)
         furthest = max(LEVELS.index(level) for level in evidence)
         skipped = tuple(index for index in range(furthest + 1) if LEVELS[index] not in evidence)
-        spells = tuple(
-            (stage, (left - entered).total_seconds() / SECONDS_PER_DAY)
-            for (entered, stage), (left, _next_stage) in zip(entries, entries[1:])
-        )
-        fact.funnel_profile = (furthest, skipped, spells)
+        stage_spells = _stage_spells(entries)
+        qualification_spells = _qualification_spells(fact)
+        if any(level == "sql" for level, _days_in in qualification_spells):
+            stage_spells = [spell for spell in stage_spells if spell[0] != "sql"]
+        fact.funnel_profile = (furthest, skipped, tuple(stage_spells + qualification_spells))
     return fact.funnel_profile
 
 
@@ -112,8 +155,8 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
         by_source[fact.source][furthest] += 1
         for index in skipped_levels:
             skipped[index] += 1
-        for stage, spell_days in spells:
-            days[stage].append(spell_days)
+        for level, spell_days in spells:
+            days[level].append(spell_days)
     # Each lead was counted at its furthest level only; it also reached every level before it.
     for counts in (reached, *by_source.values()):
         for index in range(len(LEVELS) - 2, -1, -1):
@@ -123,8 +166,7 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     for index, level in enumerate(LEVELS):
         previous = reached[index - 1] if index else 0
         rate = round(100 * reached[index] / previous, 1) if previous else None
-        stage = LEVEL_STAGES.get(level)
-        in_stage = median(days[stage]) if stage else None
+        in_stage = median(days[level])
         steps.append(
             FunnelStep(
                 level=level,
