@@ -1,9 +1,10 @@
 """The Qt side of the scheduler: one single-shot timer for the next due event and a wall-clock watch.
 
 The timer is armed for scheduler.check()'s next wake and re-armed after every check, so
-nothing polls every second. A periodic wall-clock check (every WALL_CLOCK_CHECK_MS) and
-the application becoming active again catch sleep, clock changes and timezone changes,
-and trigger a check that shows what fell due meanwhile.
+nothing polls every second. The OS resume signal (logind on Linux, WM_POWERBROADCAST on
+Windows), a periodic wall-clock check (every WALL_CLOCK_CHECK_MS) and the application
+becoming active again catch sleep, clock changes and timezone changes, and trigger a
+check that shows what fell due meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from leaddesk.models import Rep
 from leaddesk.services.notifications.preferences import NotifyPreferences, load_preferences, save_preferences
 from leaddesk.services.playbook import load_playbook, system_timezone_name
 from leaddesk.ui.reminder_settings_dialog import ReminderSettingsDialog
+from leaddesk.ui.resume_watch import ResumeWatch
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class ReminderTimer(QObject):
         zone_name: Callable[[], str] = system_timezone_name,
         monotonic: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
+        resume_bus: str | None = "SYSTEM",
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -77,6 +80,10 @@ class ReminderTimer(QObject):
         self.watch_timer.setInterval(WALL_CLOCK_CHECK_MS)
         self.watch_timer.timeout.connect(self.watch_clock)
 
+        # resume_bus is the D-Bus address logind signals on; None turns the OS resume signal off.
+        self.resume_watch = ResumeWatch(resume_bus, self)
+        self.resume_watch.resumed.connect(self.on_resumed)
+
         application = QGuiApplication.instance()
         if isinstance(application, QGuiApplication):
             # Qt has no portable resume signal; becoming active again is the closest it offers.
@@ -84,11 +91,22 @@ class ReminderTimer(QObject):
 
     def start(self) -> None:
         self.watch_timer.start()
+        source = self.resume_watch.start()
+        logger.info("OS resume signal: %s", source)
         self.check_now()
 
     def stop(self) -> None:
         self.wake_timer.stop()
         self.watch_timer.stop()
+        self.resume_watch.stop()
+
+    def on_resumed(self) -> None:
+        """Catch up at once after the OS reports a resume, without waiting for the wall-clock check."""
+        # Observing now keeps the next wall-clock check from reporting the same sleep again.
+        jump = self.watch.observe()
+        slept = jump.jump if jump is not None else "an unknown time"
+        logger.info("the OS reported a resume after %s asleep; checking reminders", slept)
+        self.check_now()
 
     def watch_clock(self) -> None:
         """Check at once when the wall clock jumped or the timezone changed since the last look."""
