@@ -13,6 +13,7 @@ from sqlalchemy.pool import StaticPool
 
 from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.cli.import_duplicates import count_import_duplicates, format_duplicates_line
+from leaddesk.cli.jobs_cmd import describe_outcome, run_jobs
 from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.database import Database
 from leaddesk.services.importing import (
@@ -125,6 +126,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"with --dry-run, list the first N rows per action (default: {DEFAULT_SHOWN_ROWS})",
     )
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help=(
+            "return after the summary and leave the enrichment, routing and scoring of the imported leads "
+            "queued; the window or 'leaddesk jobs' runs it later"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object with the counts and rejected rows")
     parser.set_defaults(run=run)
 
@@ -161,15 +170,45 @@ def run(args: argparse.Namespace) -> int:
 
     rejected_file = _write_rejected(path, report, args.rejected_file)
     database_label = str(database_path) if database_path.exists() else None
+    if plan is not None:
+        duplicates = count_import_duplicates(database_path, report)
+        if args.json:
+            _print_json(report, plan, database_path, rejected_file, duplicates, None)
+        else:
+            _print_plan(plan, database_path, database_label, rejected_file, args.show)
+        return EXIT_OK
+
+    if not args.json:
+        # The summary comes first; the work after the import follows with its own progress.
+        _print_report(report, database_path, rejected_file)
+    post_import = _run_post_import(database_path, report, wait=not args.no_wait, quiet=args.json)
     duplicates = count_import_duplicates(database_path, report)
     if args.json:
-        _print_json(report, plan, database_path, rejected_file, duplicates)
-    elif plan is not None:
-        _print_plan(plan, database_path, database_label, rejected_file, args.show)
+        _print_json(report, plan, database_path, rejected_file, duplicates, post_import)
     else:
-        _print_report(report, database_path, rejected_file)
+        if post_import is not None:
+            print(describe_outcome(post_import) if post_import["status"] != "queued" else _QUEUED_NOTE)
         print(format_duplicates_line(duplicates, report.batch_id), end="")
     return EXIT_OK
+
+
+_QUEUED_NOTE = (
+    "Enrichment, routing and scoring of the imported leads are queued; "
+    "the window runs them when it starts, or run 'leaddesk jobs'."
+)
+
+
+def _run_post_import(database_path: Path, report: ImportReport, *, wait: bool, quiet: bool) -> dict | None:
+    """Run the queued post-import work in this process unless wait is False; return its outcome, None without a batch."""
+    if not report.batch_id:
+        return None
+    if not wait:
+        return {"status": "queued", "leads": 0, "finished": [], "failed": []}
+    database = Database.open(database_path)
+    try:
+        return run_jobs(database, quiet=quiet)
+    finally:
+        database.dispose()
 
 
 def _policy(args: argparse.Namespace) -> ImportPolicy:
@@ -305,9 +344,16 @@ def _print_plan(
 
 
 def _print_json(
-    report: ImportReport, plan: ImportPlan | None, database_path: Path, rejected_file: Path | None, duplicates: int | None
+    report: ImportReport,
+    plan: ImportPlan | None,
+    database_path: Path,
+    rejected_file: Path | None,
+    duplicates: int | None,
+    post_import: dict | None,
 ) -> None:
     data = report.to_dict()
+    # The work after the import: status "done", "failed", "interrupted" or "queued" (--no-wait); null for a dry run.
+    data["post_import"] = post_import
     data["database"] = str(database_path)
     data["rejected_file"] = str(rejected_file) if rejected_file else None
     # Groups of possible duplicates among the imported leads; null for a dry run or an import that stored nothing.

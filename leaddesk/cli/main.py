@@ -20,6 +20,7 @@ from leaddesk.cli import (
     import_cmd,
     imports_cmd,
     inbox_cmd,
+    jobs_cmd,
     merge_cmd,
     migrate_cmd,
     playbook_cmd,
@@ -40,7 +41,7 @@ from leaddesk.services.server_db.credentials import set_default_prompt
 logger = logging.getLogger(__name__)
 
 SUBCOMMANDS = (
-    import_cmd, imports_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
+    import_cmd, imports_cmd, jobs_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
     playbook_cmd, route_cmd, explain_cmd, escalate_cmd, stats_cmd, score_cmd,
     team_cmd, sync_cmd, backup_cmd, migrate_cmd,
 )
