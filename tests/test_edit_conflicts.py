@@ -1,4 +1,4 @@
-"""Optimistic concurrency of lead edits: two sessions on one real SQLite file."""
+"""Optimistic concurrency of lead edits: two users on one real SQLite file or PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy.exc import ProgrammingError
 
 from leaddesk.models import Lead
 from leaddesk.services.database import Database
@@ -16,11 +18,19 @@ from leaddesk.services.lead_actions import LeadActionError, lead_detail
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def two_users(db_path: Path):
-    """Two Database objects on one file, as two windows or two processes would have."""
-    ann = Database.open(db_path)
-    bob = Database.open(db_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_users(request: pytest.FixtureRequest, db_path: Path):
+    """Two Database objects on one database, as two windows or two processes would have."""
+    needs_edit_lead = not any(name in request.node.name for name in ("plain_update", "invalid_value"))
+    if request.param == "postgresql" and needs_edit_lead:
+        # NOTE: edit_lead calls refresh_derived, which writes through SQLite's DBAPI cursor with
+        # "?" placeholders, so every lead edit on PostgreSQL fails until derived.py is ported.
+        request.applymarker(
+            pytest.mark.xfail(raises=(ProgrammingError, psycopg.ProgrammingError), reason="refresh_derived is SQLite-only")
+        )
+    target = db_path if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    ann = Database.open(target)
+    bob = Database.open(target)
     yield ann, bob
     ann.dispose()
     bob.dispose()
@@ -189,3 +199,22 @@ def test_invalid_value_rejected(two_users, lead_id):
     base, version = opened(ann, lead_id)
     with pytest.raises(LeadActionError, match="'many'"), ann.session() as session:
         save_lead_edit(session, lead_id, base, {**base, "employee_count": "many"}, version, "ann", NOW)
+
+
+def test_conflict_with_plain_update(two_users, lead_id):
+    """A writer that bypasses edit_lead (a sync pass, an import) still bumps row_version and is detected."""
+    ann, bob = two_users
+    ann_base, ann_version = opened(ann, lead_id)
+    with bob.session() as session:
+        lead = session.get(Lead, lead_id)
+        lead.company = "Bolt"
+        lead.updated_by = "bob"
+
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+
+    item = caught.value.conflicts[0]
+    assert (item.field, item.mine, item.theirs) == ("company", "Acme Europe", "Bolt")
+    assert item.changed_by == "bob"
+    assert caught.value.current_version == ann_version + 1
+    assert stored(ann, lead_id).company == "Bolt"
