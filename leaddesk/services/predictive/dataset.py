@@ -1,8 +1,8 @@
 """Training rows for the conversion model: each lead's fields as they were when it arrived, and its outcome.
 
-Values come from the lead and its custom fields, rolled back to arrival with the import
-change history: the first recorded change of a field stores the value before it. Fields
-the team fills after contacting a lead would otherwise teach the model the outcome.
+Values come from the lead and its custom fields, rolled back to arrival with the recorded
+changes of imports, hand edits and team sync (see arrival_values). Fields the team fills
+after contacting a lead would otherwise teach the model the outcome.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ImportChange, Lead
+from leaddesk.models import Activity, Lead
+from leaddesk.services.predictive.arrival_values import arrival_values
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,9 @@ def load_lead_rows(
     wanted = list(lead_ids) if lead_ids is not None else None
     if wanted is not None:
         query = query.where(Lead.id.in_(wanted))
-    rollbacks = _arrival_values(session, wanted)
+    # NOTE: segment, derived_country and is_free_mail are recomputed after an edit without a
+    # record of their own, so they roll back only where an import or team sync recorded them.
+    rollbacks = arrival_values(session, wanted, PREDICTOR_COLUMNS)
     activity = _activity_before_arrival(session, wanted)
     result = LeadRows([], [], [], outcome_field)
     names = list(PREDICTOR_COLUMNS)
@@ -172,23 +175,6 @@ def load_lead_rows(
         else:
             result.outcomes.append(value_outcome(outcome_value))
     return result
-
-
-def _arrival_values(session: Session, lead_ids: list[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, Any]]:
-    """Return, per lead, the value before the first import change of each changed field.
-
-    NOTE: edits made by hand in the app are logged only as a shortened text summary, so
-    they are not rolled back. Only changes that imports recorded are.
-    """
-    query = select(ImportChange.lead_id, ImportChange.field, ImportChange.before).order_by(ImportChange.id)
-    if lead_ids is not None:
-        query = query.where(ImportChange.lead_id.in_(lead_ids))
-    values: dict[uuid.UUID, dict[str, Any]] = {}
-    for lead_id, field, before in session.execute(query):
-        fields = values.setdefault(lead_id, {})
-        if field not in fields and (field in PREDICTOR_COLUMNS or field.startswith(CUSTOM_PREFIX)):
-            fields[field] = before
-    return values
 
 
 def _activity_before_arrival(
