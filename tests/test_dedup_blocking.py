@@ -44,6 +44,13 @@ def test_keys_email_local_part_shared() -> None:
     assert "l:annlee" in private
 
 
+def test_keys_personal_email_only_local_part() -> None:
+    keys = _blocking(first_name="Ann", last_name="Lee", email="Ann.Lee+crm@gmail.com")
+
+    assert "l:annlee" in keys
+    assert not any(key.startswith("e:") for key in keys)
+
+
 def test_keys_role_mailbox_has_no_local_key() -> None:
     keys = _blocking(company="Acme", email="info@acme.com")
 
@@ -55,18 +62,30 @@ def test_keys_names_in_both_orders() -> None:
     straight = _blocking(first_name="Bill", last_name="Turner")
     swapped = _blocking(first_name="Turner", last_name="William")
 
-    assert "n:william|turner" in straight
-    assert "n:william|turner" in swapped
+    names = {key for key in straight if key.startswith("n:")}
+
+    assert names == {"n:turner|william"}
+    assert "n:turner|william" in swapped
 
 
 def test_keys_company_joined_for_people() -> None:
     person = _blocking(first_name="Bill", last_name="Turner", company="Acme Inc")
     firm = _blocking(company="Acme Inc")
 
-    assert "c:acme|w" in person
-    assert "c:acme|t656" in person
-    assert "c:acme" not in person
-    assert firm == {"c:acme"}
+    assert "o:acme|w" in person
+    assert "o:acme|t656" in person
+    assert "o:acme" not in person
+    assert firm == {"o:acme"}
+
+
+def test_keys_domain_label_joins_company() -> None:
+    both = _blocking(first_name="Bill", last_name="Turner", company="Acme Inc", email="bill@acme.co.uk")
+    email_only = _blocking(first_name="Bill", last_name="Turner", email="bturner@acme.com")
+    other_domain = _blocking(first_name="Bill", last_name="Turner", company="Acme Inc", website="www.globex.com")
+
+    assert {key for key in both if key.startswith("o:")} == {"o:acme|w", "o:acme|t656"}
+    assert {key for key in email_only if key.startswith("o:")} == {"o:acme|w", "o:acme|t656"}
+    assert {key for key in other_domain if key.startswith("o:")} == {"o:acme|w", "o:acme|t656", "o:globex|w", "o:globex|t656"}
 
 
 def test_keys_city_with_name_sound() -> None:
@@ -122,7 +141,7 @@ def test_refresh_writes_key_rows(database) -> None:
         lead = session.get(Lead, lead_id)
         assert changed == 1
         assert lead.match_keys_hash is not None
-        assert {"e:bill.turner@acme.com", "l:billturner", "p:+14155550100", "n:william|turner"} <= stored
+        assert stored == {"l:billturner", "p:+14155550100", "n:turner|william", "o:acme|w", "o:acme|t656"}
 
 
 def test_refresh_skips_fresh_leads(database) -> None:
@@ -153,7 +172,7 @@ def test_refresh_finds_values_changed_behind_keys(database) -> None:
     with database.session() as session:
         stored = set(session.scalars(select(LeadMatchKey.key).where(LeadMatchKey.lead_id == lead_id)))
         assert changed == 1
-        assert "e:ann.lee@globex.com" in stored
+        assert "l:annlee" in stored
         assert "e:ann@acme.com" not in stored
 
 

@@ -11,7 +11,7 @@ from leaddesk.models.base import Base
 
 
 class LeadMatchKey(Base):
-    """A key such as "e:ann@example.com" or "n:william|turner", computed by leaddesk.services.dedup.blocking_keys.
+    """A key such as "l:annlee" or "n:turner|william", computed by leaddesk.services.dedup.blocking_keys.
 
     The table has no rowid on SQLite, so a key is written to two B-trees, not three. The (key, lead_id) index lets the scan read each block of leads sharing a key in key order
     without touching the table.

@@ -3,15 +3,18 @@
 Two leads become a candidate pair when they share at least one key. Each key kind catches
 duplicates that the others miss, and each is narrow enough that its blocks stay small:
 
-- "e:" the match e-mail, "p:" the match phone.
 - "l:" the e-mail's local part without dots, dashes and underscores, for one person who
-  wrote from two domains ("ann.lee@acme.com" and "annlee@gmail.com"). Role mailboxes such
-  as info@ are left out, because they name no person.
-- "n:" the canonical given name and the surname, in both orders, so nicknames and swapped
-  names meet ("n:william|turner").
-- "c:" and "d:" the company key and the domain. For people they are joined with the first
-  initial and with the surname's sound code. Two different people at one company are
-  common, so a company alone would give large blocks of unrelated people.
+  wrote from two domains ("ann.lee@acme.com" and "annlee@gmail.com"). Two leads with one
+  match e-mail share this key too. Role mailboxes such as info@ and local parts shorter
+  than MIN_LOCAL_PART_LENGTH name no person, so they get "e:" the whole match e-mail instead.
+- "p:" the match phone.
+- "n:" the canonical forms of the given name and the surname in alphabetical order, so
+  nicknames and swapped names meet in one key ("n:turner|william").
+- "o:" an organisation: the company key, and the first label of the domain ("acme" of
+  "acme.co.uk"), which is mostly the same and then gives one key, not two. For people it
+  is joined with the first initial and with the surname's sound code, because two
+  different people at one company are common and a company alone would give large
+  blocks of unrelated people.
 - "t:" a name part's sound code and the city, for a name typed with a typo in one place.
 - "x:" a custom field whose value is an identifier (mostly digits, at least
   MIN_IDENTIFIER_DIGITS of them), such as a customer number or a birth date.
@@ -28,7 +31,7 @@ from typing import Any
 from leaddesk.services.dedup.normalize import canonical_first_name, fold_text, sound_code
 
 # Raise this when the rules below change, so that every stored key is recomputed.
-KEY_RULES_VERSION = 3
+KEY_RULES_VERSION = 4
 
 # Local parts that name a function, not a person, so two leads sharing one are no evidence.
 ROLE_MAILBOXES = frozenset(
@@ -77,18 +80,16 @@ def blocking_keys(keys: Mapping[str, Any], city: str | None, custom_fields: Mapp
 
     email = keys.get("match_email")
     if email:
-        found.add(f"e:{email}")
         local = email_local_key(email)
-        if local:
-            found.add(f"l:{local}")
+        found.add(f"l:{local}" if local else f"e:{email}")
     phone = keys.get("match_phone")
     if phone:
         found.add(f"p:{phone}")
 
     first, last = keys.get("match_first_name"), keys.get("match_last_name")
     if first and last:
-        found.add(f"n:{canonical_first_name(first)}|{last}")
-        found.add(f"n:{canonical_first_name(last)}|{first}")
+        low, high = sorted((canonical_first_name(first), canonical_first_name(last)))
+        found.add(f"n:{low}|{high}")
     _add_organisation_keys(found, keys, first, last)
 
     folded_city = fold_text(city)
@@ -114,15 +115,24 @@ def _is_short_code(value: Any) -> bool:
 
 
 def _add_organisation_keys(found: set[str], keys: Mapping[str, Any], first: str | None, last: str | None) -> None:
+    organisations = {keys.get("match_company"), _domain_label(keys.get("match_domain"))}
+    organisations.discard(None)
+    if not organisations:
+        return
+    if not first and not last:
+        found.update(f"o:{organisation}" for organisation in organisations)
+        return
     initial = canonical_first_name(first)[0] if first else ""
     surname_code = sound_code(last.replace(" ", "")) if last else ""
-    for prefix, value in (("c", keys.get("match_company")), ("d", keys.get("match_domain"))):
-        if not value:
-            continue
-        if not first and not last:
-            found.add(f"{prefix}:{value}")
-            continue
+    for organisation in organisations:
         if initial:
-            found.add(f"{prefix}:{value}|{initial}")
+            found.add(f"o:{organisation}|{initial}")
         if surname_code:
-            found.add(f"{prefix}:{value}|{surname_code}")
+            found.add(f"o:{organisation}|{surname_code}")
+
+
+def _domain_label(domain: str | None) -> str | None:
+    """Return the label of a registered domain before its public suffix ("acme" of "acme.co.uk")."""
+    if not domain:
+        return None
+    return domain.partition(".")[0] or None

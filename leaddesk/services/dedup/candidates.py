@@ -17,9 +17,6 @@ from leaddesk.services.dedup.loading import ID_CHUNK, fetch_all
 
 logger = logging.getLogger(__name__)
 
-# The indexed match_* columns of leads, for callers that look up leads by one match key.
-BLOCKING_COLUMNS = ("match_email", "match_phone", "match_name_key", "match_company", "match_domain")
-
 # A key shared by more leads than this (a switchboard phone, "info" at a big company, a
 # common name at a common company) would give thousands of pairs from one value, so it
 # makes no candidates. Other keys still pair those leads when they agree there.

@@ -82,7 +82,7 @@ _NON_WORD = re.compile(r"[^\w]+")
 _NON_DIGITS = re.compile(r"\D+")
 _DOMAIN_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-# Entries of each per-value cache below (names, companies, countries, domains). When a
+# Entries of each per-value cache below (names, companies, countries, domains, phones). When a
 # refresh meets more distinct values than this, the least recently used are computed again.
 VALUE_CACHE_SIZE = 1 << 16
 
@@ -152,8 +152,12 @@ def region_of_country(country: str | None) -> str | None:
     return COUNTRY_REGIONS.get(folded)
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def match_phone(phone: str | None, country: str | None = None) -> tuple[str | None, bool]:
     """Return (phone key, whether it could not be parsed).
+
+    Cached, because parsing is most of the cost of a lead's keys and copies of a lead
+    often carry the same phone as typed.
 
     A parseable number becomes E.164, read in the region of the lead's country when it has
     no "+". A number that phonenumbers cannot parse, or finds impossible, keeps the digits
