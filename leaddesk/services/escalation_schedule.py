@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, case, delete, func, not_, or_, select
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, LeadEvaluation
@@ -129,6 +129,8 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
                 "next_step_at": schedule[done].due_at if done < len(schedule) else None,
             }
         )
+    # SQLite and PostgreSQL spell the upsert alike, but each dialect builds its own statement.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), CHUNK_PLANS):
         upsert = insert(plan).values(rows[start : start + CHUNK_PLANS])
         columns = ("segment", "received_at", "response_due_at", "steps_done", "playbook_hash", "next_step_at")
