@@ -1,4 +1,4 @@
-"""The import history dialog: every import batch with its counts, and undo of one batch."""
+"""History dialogs: every import batch with undo of one batch, and one lead's field changes with who made them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.services.importing.history import ImportSummary, list_imports
+from leaddesk.services.lead_history import HistoryEntry, lead_change_history
 from leaddesk.services.importing.undo import UndoReport, undo_import
+from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.history_table import history_table
 from leaddesk.ui.tasks import TaskRunner
 
@@ -198,3 +200,75 @@ class ImportHistoryDialog(QDialog):
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+class LeadHistoryDialog(QDialog):
+    """One lead's field changes, newest first: when, who, from which device, the field, the old and the new value."""
+
+    # Emitted after the history was read and shown.
+    loaded = Signal()
+
+    WHEN_COLUMN, WHO_COLUMN, DEVICE_COLUMN, FIELD_COLUMN, OLD_COLUMN, NEW_COLUMN = range(6)
+
+    def __init__(self, runner: TaskRunner, lead_id: uuid.UUID, lead_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.lead_id = lead_id
+        self.entries: list[HistoryEntry] = []
+        self.setWindowTitle(self.tr("History of {name}").format(name=lead_name))
+        self.table = history_table(
+            self,
+            [self.tr("When"), self.tr("Who"), self.tr("Device"), self.tr("Field"), self.tr("Old value"), self.tr("New value")],
+            stretch_column=self.NEW_COLUMN,
+        )
+        self.status_label = QLabel(self.tr("Reading the lead's history..."), self)
+        self.status_label.setWordWrap(True)
+        self.close_button = QPushButton(self.tr("Close"), self)
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, stretch=1)
+        layout.addWidget(self.status_label)
+        layout.addLayout(buttons)
+        self.resize(920, 460)
+        self.load()
+
+    def load(self) -> None:
+        lead_id = self.lead_id
+        self.runner.read(
+            lambda session: lead_change_history(session, lead_id),
+            on_success=while_alive(self, self._show),
+            description=self.tr("read the lead's history"),
+        )
+
+    def _show(self, entries: list[HistoryEntry]) -> None:
+        self.entries = entries
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            values = (
+                f"{entry.changed_at.astimezone():%Y-%m-%d %H:%M}",
+                entry.person,
+                entry.device or "",
+                entry.field.replace("_", " "),
+                _shown(entry.old_value),
+                _shown(entry.value),
+            )
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if not entry.current:
+                    item.setForeground(Qt.GlobalColor.gray)
+                    item.setToolTip(self.tr("Replaced by a later change"))
+                self.table.setItem(row, column, item)
+        if entries:
+            self.status_label.setText(self.tr("%n change(s). Grey rows were replaced by a later change.", "", len(entries)))
+        else:
+            self.status_label.setText(self.tr("No field changes recorded for this lead yet."))
+        self.loaded.emit()
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    return str(value)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from leaddesk.services.sync import SyncReport, sync_pass
+from leaddesk.services.database import Database
+from leaddesk.services.sync import SyncReport, load_identity, sync_pass
+from leaddesk.services.team_changes import TeamChange, received_changes
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ class SyncWatcher(QObject):
     synced = Signal(object)
     # Emitted with an error message when a pass fails; the next pass retries.
     failed = Signal(str)
+    # Emitted after a pass that brought in teammates' changes, with their list of TeamChange.
+    team_changed = Signal(object)
 
     def __init__(self, runner: TaskRunner, bundle_root: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -68,11 +73,14 @@ class SyncWatcher(QObject):
             self._again = True
             return
         self._running = True
-        self.runner.job(sync_pass, self._on_done, self._on_failed, description="sync pass")
+        self.runner.job(pass_and_read_changes, self._on_done, self._on_failed, description="sync pass")
 
-    def _on_done(self, report: SyncReport) -> None:
+    def _on_done(self, result: tuple[SyncReport, list[TeamChange]]) -> None:
+        report, changes = result
         self._finish()
         self.synced.emit(report)
+        if changes:
+            self.team_changed.emit(changes)
 
     def _on_failed(self, error: Exception) -> None:
         logger.warning("sync pass with %s failed: %s", self.bundle_root, error)
@@ -85,3 +93,15 @@ class SyncWatcher(QObject):
         if self._again:
             self._again = False
             self._debounce.start()
+
+
+def pass_and_read_changes(database: Database) -> tuple[SyncReport, list[TeamChange]]:
+    """Run one sync pass and return its report with the teammates' lead changes it received."""
+    started = datetime.now(timezone.utc)
+    report = sync_pass(database)
+    if not report.imported:
+        return report, []
+    with database.session() as session:
+        identity = load_identity(session)
+        own_device = identity.device_id if identity is not None else ""
+        return report, received_changes(session, started, own_device)
