@@ -160,3 +160,16 @@ def test_waking_window_bounds():
     berlin = ZoneInfo("Europe/Berlin")
     # 20:00 in Berlin is past the waking window, so email waits for 08:00 the next day.
     assert next_allowed_time(NOW, berlin, Channel.EMAIL) == datetime(2026, 5, 5, 6, 0, tzinfo=UTC)
+
+
+def test_email_step_suggests_its_template(database):
+    lead_id = add_lead(database, full_name="Jo Doe", phone="+49 30 1234567", first_contacted_at=NOW - timedelta(days=1))
+    calendar = BusinessCalendar(timezone_name="Europe/Berlin")
+    with database.session() as session:
+        # Not advanced, so the first step (an email with the first_touch template) is due.
+        sequences.enroll(session, lead_id, "new_inbound", "ana", NOW - timedelta(days=3), calendar)
+
+    suggestion = suggest(database, lead_id, now=datetime(2026, 5, 5, 8, 0, tzinfo=UTC))
+
+    assert suggestion.channel is Channel.EMAIL
+    assert suggestion.template_key == "first_touch"

@@ -77,7 +77,7 @@ def test_steps_progress_in_business_days(database, lead_id):
         utc(2026, 5, 22, 7, 0),
     ]
     notes = [note for note, _due in follow_up_notes(database, lead_id)]
-    assert notes[0] == "New inbound lead, step 1 of 5 (email): Send the intro email"
+    assert notes[0] == "New inbound lead, step 1 of 5 (email, template first_touch): Send the intro email"
     assert notes[4] == "New inbound lead, step 5 of 5 (call): Last call before closing the loop"
     finished = enrollment(database, lead_id)
     assert (finished.status, finished.next_step_at, finished.step_index) == ("finished", None, 5)

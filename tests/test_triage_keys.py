@@ -403,6 +403,7 @@ def test_q_enrolls_and_undo_removes(qtbot, window, leads, database):
     from leaddesk.models import SequenceEnrollment
 
     press(qtbot, window, Qt.Key.Key_Q)
+    qtbot.waitUntil(lambda: window.triage.sequence_menu is not None)
     menu = window.triage.sequence_menu
     assert [action.text() for action in menu.actions()] == [
         "Enroll in New inbound lead (5 steps)",
@@ -416,7 +417,7 @@ def test_q_enrolls_and_undo_removes(qtbot, window, leads, database):
         enrollment = session.scalars(select(SequenceEnrollment)).one()
         assert (enrollment.lead_id, enrollment.step_index) == (leads["overdue"], 1)
         notes = list(session.scalars(select(FollowUp.note).where(FollowUp.lead_id == leads["overdue"])))
-        assert notes == ["New inbound lead, step 1 of 5 (email): Send the intro email"]
+        assert notes == ["New inbound lead, step 1 of 5 (email, template first_touch): Send the intro email"]
 
     saved(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     with database.session() as session:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import Activity, ActivityKind, Lead, SequenceEnrollment
 from leaddesk.services.lead_timezone import lead_zone
 from leaddesk.services.local_time import resolve_wall_time
-from leaddesk.services.sequences import CLOSED_STAGES, Channel, find_sequence
+from leaddesk.services.sequences import CLOSED_STAGES, Channel, load_catalog
 
 # The lead's local day in which any outreach may be planned.
 WAKING_START = time(8, 0)
@@ -79,12 +79,15 @@ def _choose_channel(session: Session, lead: Lead, now: datetime, reasons: list[s
         .limit(1)
     )
     if enrollment is not None and enrollment.next_step_at is not None and enrollment.next_step_at <= now + STEP_HORIZON:
-        sequence = find_sequence(enrollment.sequence_key)
-        step = sequence.steps[enrollment.step_index]
-        reasons.append(
-            f"Step {enrollment.step_index + 1} of {len(sequence.steps)} of {sequence.label!r} is due: {step.channel.value}."
-        )
-        return step.channel, "follow_up" if step.channel is Channel.EMAIL else None
+        sequence = next((item for item in load_catalog(session) if item.key == enrollment.sequence_key), None)
+        if sequence is not None and enrollment.step_index < len(sequence.steps):
+            step = sequence.steps[enrollment.step_index]
+            reasons.append(
+                f"Step {enrollment.step_index + 1} of {len(sequence.steps)} of {sequence.label!r} is due: {step.channel.value}."
+            )
+            if step.channel is not Channel.EMAIL:
+                return step.channel, None
+            return step.channel, step.template or "follow_up"
 
     if lead.first_contacted_at is None and lead.response_due_at is not None:
         if now >= lead.response_due_at:

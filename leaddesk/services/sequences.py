@@ -1,8 +1,10 @@
 """Sequences (cadences): ordered outreach steps with delays in business days, enrolled per lead.
 
+The playbook's [[sequences]] section defines them (services.playbook.sequences_section).
 advance() turns each step that is due into a follow-up, so the scheduler reminds the
 lead's owner like any other follow-up. A reply or a meeting logged on the lead pauses
-its sequences, and moving the lead to won, lost or disqualified stops them.
+its sequences, moving the lead to won, lost or disqualified stops them, and the user may
+pause, resume or stop an enrolment by hand.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +23,9 @@ from leaddesk.models import Activity, ActivityKind, Lead, SequenceEnrollment
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.follow_ups import add_follow_up
 from leaddesk.services.local_time import LocalDue
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence as SequenceOf
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ class SequenceStep:
     # Business days after the previous step (or after enrolment, for the first step).
     delay_business_days: int
     note: str = ""
+    # The email template's key, for email steps.
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,39 +60,25 @@ class Sequence:
     steps: tuple[SequenceStep, ...]
 
 
-DEFAULT_SEQUENCES = (
-    Sequence(
-        "new_inbound",
-        "New inbound lead",
-        (
-            SequenceStep(Channel.EMAIL, 0, "Send the intro email"),
-            SequenceStep(Channel.CALL, 1, "Call and offer a demo"),
-            SequenceStep(Channel.LINKEDIN, 2, "Connect on LinkedIn"),
-            SequenceStep(Channel.EMAIL, 3, "Send a case study"),
-            SequenceStep(Channel.CALL, 5, "Last call before closing the loop"),
-        ),
-    ),
-    Sequence(
-        "reengage",
-        "Re-engage a quiet lead",
-        (
-            SequenceStep(Channel.EMAIL, 0, "Check in with something new"),
-            SequenceStep(Channel.TASK, 5, "Decide: keep or disqualify"),
-        ),
-    ),
-)
-
-
 class SequenceError(ValueError):
     """A sequence action that cannot be done. The message names the value and the fix."""
 
 
-def find_sequence(key: str, sequences: tuple[Sequence, ...] = DEFAULT_SEQUENCES) -> Sequence:
-    for sequence in sequences:
+def find_sequence(key: str, catalog: SequenceOf[Sequence]) -> Sequence:
+    """Return the sequence with key from catalog, or raise SequenceError listing the keys it has."""
+    for sequence in catalog:
         if sequence.key == key:
             return sequence
-    known = ", ".join(sequence.key for sequence in sequences)
+    known = ", ".join(sequence.key for sequence in catalog) or "none, because the playbook defines no sequences"
     raise SequenceError(f"unknown sequence {key!r}; use one of: {known}")
+
+
+def load_catalog(session: Session) -> tuple[Sequence, ...]:
+    """Return the sequences of the active playbook."""
+    # Imported here because the playbook package imports this module through its parser.
+    from leaddesk.services.playbook.sequences_section import load_sequences
+
+    return load_sequences(session)
 
 
 def business_days_after(calendar: BusinessCalendar, start: datetime, days: int) -> datetime:
@@ -114,9 +108,13 @@ def enroll(
     actor: str | None,
     now: datetime,
     calendar: BusinessCalendar,
+    catalog: SequenceOf[Sequence] | None = None,
 ) -> SequenceEnrollment:
-    """Enroll the lead; its first step comes due after the first step's delay."""
-    sequence = find_sequence(sequence_key)
+    """Enroll the lead; its first step comes due after the first step's delay.
+
+    catalog defaults to the active playbook's sequences.
+    """
+    sequence = find_sequence(sequence_key, load_catalog(session) if catalog is None else catalog)
     lead = _lead(session, lead_id)
     if lead.stage in CLOSED_STAGES:
         raise SequenceError(f"lead {lead.display_name!r} is {lead.stage}; move it to an open stage before enrolling it")
@@ -147,12 +145,17 @@ def enroll(
     return enrollment
 
 
-def advance(session: Session, now: datetime, calendar: BusinessCalendar) -> list[uuid.UUID]:
+def advance(
+    session: Session, now: datetime, calendar: BusinessCalendar, catalog: SequenceOf[Sequence] | None = None
+) -> list[uuid.UUID]:
     """Turn every step due by now into a follow-up and schedule the next step; return the new follow-up ids.
 
-    Enrollments of leads that moved to a closed stage stop here, without a follow-up.
+    Enrollments of leads that moved to a closed stage stop here, without a follow-up, and so
+    do enrolments whose sequence is no longer in the playbook.
     """
     created = []
+    if catalog is None:
+        catalog = load_catalog(session)
     due = session.scalars(
         select(SequenceEnrollment)
         .where(SequenceEnrollment.status == "active", SequenceEnrollment.next_step_at <= now)
@@ -166,12 +169,17 @@ def advance(session: Session, now: datetime, calendar: BusinessCalendar) -> list
         if lead.stage in CLOSED_STAGES:
             _set_status(enrollment, "stopped", f"the lead moved to {lead.stage}", now)
             continue
-        sequence = find_sequence(enrollment.sequence_key)
-        step = sequence.steps[enrollment.step_index]
+        sequence = _find_or_none(enrollment.sequence_key, catalog)
+        if sequence is None:
+            _set_status(enrollment, "stopped", f"sequence {enrollment.sequence_key!r} is no longer in the playbook", now)
+            logger.warning("stopped enrolment %s: sequence %s is not in the playbook", enrollment.id, enrollment.sequence_key)
+            continue
+        if enrollment.step_index >= len(sequence.steps):
+            # The playbook's sequence lost steps after this lead was enrolled.
+            _set_status(enrollment, "finished", "every step became a follow-up", now)
+            continue
         step_at = enrollment.next_step_at
-        note = f"{sequence.label}, step {enrollment.step_index + 1} of {len(sequence.steps)} ({step.channel.value})"
-        if step.note:
-            note += f": {step.note}"
+        note = step_note(sequence, enrollment.step_index)
         wall = step_at.astimezone(calendar.zone).replace(tzinfo=None)
         follow_up = add_follow_up(session, lead, LocalDue.at(wall, calendar.timezone_name), note, now)
         created.append(follow_up.id)
@@ -216,15 +224,20 @@ def stop_for_stage(session: Session, lead_id: uuid.UUID, stage: str, actor: str 
 
 
 def resume(
-    session: Session, enrollment_id: uuid.UUID, actor: str | None, now: datetime, calendar: BusinessCalendar
+    session: Session,
+    enrollment_id: uuid.UUID,
+    actor: str | None,
+    now: datetime,
+    calendar: BusinessCalendar,
+    catalog: SequenceOf[Sequence] | None = None,
 ) -> SequenceEnrollment:
     """Resume a paused enrolment; its next step waits its own delay from now."""
-    enrollment = session.get(SequenceEnrollment, enrollment_id)
-    if enrollment is None:
-        raise SequenceError(f"sequence enrolment {enrollment_id} not found; refresh the lead")
+    enrollment = _enrollment(session, enrollment_id)
     if enrollment.status != "paused":
         raise SequenceError(f"the enrolment is {enrollment.status}, not paused, so it cannot be resumed")
-    sequence = find_sequence(enrollment.sequence_key)
+    sequence = find_sequence(enrollment.sequence_key, load_catalog(session) if catalog is None else catalog)
+    if enrollment.step_index >= len(sequence.steps):
+        raise SequenceError(f"{sequence.label!r} has no step left after step {enrollment.step_index}; stop this enrolment")
     delay = sequence.steps[enrollment.step_index].delay_business_days
     enrollment.status = "active"
     enrollment.status_reason = ""
@@ -235,6 +248,38 @@ def resume(
     return enrollment
 
 
+def pause(session: Session, enrollment_id: uuid.UUID, actor: str | None, now: datetime) -> SequenceEnrollment:
+    """Pause an active enrolment by hand; resume() plans its next step again."""
+    enrollment = _enrollment(session, enrollment_id)
+    if enrollment.status != "active":
+        raise SequenceError(f"the enrolment is {enrollment.status}, not active, so it cannot be paused")
+    _set_status(enrollment, "paused", f"paused by {actor or 'a user'}", now)
+    _log(session, enrollment.lead_id, f"Sequence {enrollment.sequence_key!r} paused by hand", actor, now)
+    session.flush()
+    return enrollment
+
+
+def stop(session: Session, enrollment_id: uuid.UUID, actor: str | None, now: datetime) -> SequenceEnrollment:
+    """Stop an active or paused enrolment for good. Follow-ups it already created stay."""
+    enrollment = _enrollment(session, enrollment_id)
+    if enrollment.status not in ("active", "paused"):
+        raise SequenceError(f"the enrolment is already {enrollment.status}")
+    _set_status(enrollment, "stopped", f"stopped by {actor or 'a user'}", now)
+    _log(session, enrollment.lead_id, f"Sequence {enrollment.sequence_key!r} stopped by hand", actor, now)
+    session.flush()
+    return enrollment
+
+
+def step_note(sequence: Sequence, index: int) -> str:
+    """Return the follow-up note of a step, such as "New inbound lead, step 1 of 5 (email, template first_touch): ..."."""
+    step = sequence.steps[index]
+    channel = step.channel.value if step.template is None else f"{step.channel.value}, template {step.template}"
+    note = f"{sequence.label}, step {index + 1} of {len(sequence.steps)} ({channel})"
+    if step.note:
+        note += f": {step.note}"
+    return note
+
+
 def next_step_at(session: Session) -> datetime | None:
     """Return the earliest next_step_at of all active enrolments, for arming the timer."""
     return session.scalar(
@@ -243,6 +288,17 @@ def next_step_at(session: Session) -> datetime | None:
         .order_by(SequenceEnrollment.next_step_at)
         .limit(1)
     )
+
+
+def _find_or_none(key: str, catalog: SequenceOf[Sequence]) -> Sequence | None:
+    return next((sequence for sequence in catalog if sequence.key == key), None)
+
+
+def _enrollment(session: Session, enrollment_id: uuid.UUID) -> SequenceEnrollment:
+    enrollment = session.get(SequenceEnrollment, enrollment_id)
+    if enrollment is None:
+        raise SequenceError(f"sequence enrolment {enrollment_id} not found; refresh the lead")
+    return enrollment
 
 
 def _enrollments(session: Session, lead_id: uuid.UUID, statuses: tuple[str, ...]) -> list[SequenceEnrollment]:

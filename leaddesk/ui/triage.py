@@ -244,13 +244,24 @@ class TriageController(QObject):
         menu.popup(table.viewport().mapToGlobal(QPoint(rect.left() + 40, rect.bottom())))
 
     def show_sequence_menu(self) -> None:
-        """Pop up the sequences beside the current row; choosing one enrolls the lead."""
+        """Read the playbook's sequences, then pop them up beside the current row; choosing one enrolls the lead."""
         lead = self.current_lead()
         if lead is None:
             return
         lead_id = lead[0]
+        self.window.runner.read(
+            sequences.load_catalog,
+            on_success=lambda catalog: self._popup_sequence_menu(lead_id, catalog),
+            on_failure=self._on_failed,
+            description="load the sequences",
+        )
+
+    def _popup_sequence_menu(self, lead_id: uuid.UUID, catalog: tuple[sequences.Sequence, ...]) -> None:
+        if not catalog:
+            self.message.emit(self.tr("The playbook defines no sequences; add [[sequences]] in File > Playbook."))
+            return
         menu = QMenu(self.window)
-        for sequence in sequences.DEFAULT_SEQUENCES:
+        for sequence in catalog:
             action = menu.addAction(self.tr("Enroll in {label} ({count} steps)").format(label=sequence.label, count=len(sequence.steps)))
             action.triggered.connect(lambda _checked=False, key=sequence.key: self.enroll(lead_id, key))
         self.sequence_menu = menu

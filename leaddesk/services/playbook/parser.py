@@ -15,6 +15,7 @@ from leaddesk.services.playbook.conditions import Condition, condition_fields, p
 from leaddesk.services.playbook.durations import DURATION_HINT, parse_duration, parse_hours_range, parse_percent
 from leaddesk.services.playbook.issues import IssueCollector, PlaybookError, PlaybookIssue, closest, join_path
 from leaddesk.services.playbook.locate import key_lines, line_of
+from leaddesk.services.playbook.sequences_section import parse_sequences
 from leaddesk.services.playbook.model import (
     BudgetKind,
     ClockKind,
@@ -33,7 +34,7 @@ from leaddesk.services.playbook.model import (
 
 SUPPORTED_VERSION = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TOP_LEVEL_KEYS = ("version", "calendar", "calendars", "segments", "customers", "qualification", "scoring", "routing", "reps", "team")
+TOP_LEVEL_KEYS = ("version", "calendar", "calendars", "segments", "customers", "qualification", "scoring", "routing", "reps", "team", "sequences")
 CALENDAR_KEYS = ("timezone", "holidays", "holiday_region", "closed_dates", "hours")
 SEGMENT_KEYS = ("key", "label", "respond_within", "clock", "min_employees", "max_employees", "source_contains", "when", "escalation")
 # A segment is chosen once, when the lead arrives, so it cannot depend on later activity,
@@ -99,6 +100,8 @@ class _Builder:
             for name in self.table(data, "calendars")
         }
         segments = self.segments(data.get("segments"))
+        # Validated here so its issues get lines like the rest; services.sequences reads the section itself.
+        parse_sequences(data.get("sequences"), self.issues)
 
         customers = self.table(data, "customers")
         self.issues.check_keys(customers, "customers", ("domains", "companies"))
