@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 
 from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from leaddesk.cli.inbox_cmd import parse_now
 from leaddesk.cli.lead_lookup import DB_HELP, parse_lead_id
 from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.database import Database
@@ -21,6 +23,8 @@ from leaddesk.services.predictive import (
     train_conversion_model,
 )
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC
+from leaddesk.services.predictive.schedule import RETRAIN_INTERVAL, model_outdated
+from leaddesk.services.predictive.store import load_newest_model
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -55,6 +59,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--method", choices=("auto", "logistic", "boosting"), default="auto",
                        help="model method; auto picks the better one on part of the training leads (default: auto)")
+    train.add_argument(
+        "--if-due", action="store_true",
+        help=f"train only when no model was trained yet or the newest is {RETRAIN_INTERVAL.days} days old or older, "
+        "and otherwise exit 0 without training; for a daily cron job or Task Scheduler task",
+    )
+    train.add_argument("--now", metavar="ISO-8601",
+                       help="train as of this instant instead of the current time, e.g. 2026-12-07T09:30:00Z "
+                       "(no offset means UTC); it stamps the model and decides --if-due")
     train.add_argument("--json", action="store_true", help="print JSON instead of text")
     train.set_defaults(run=run_train)
 
@@ -76,7 +88,18 @@ def run_train(args: argparse.Namespace) -> int:
     if not 0 < args.holdout <= 0.5:
         raise CliError(f"invalid --holdout {args.holdout}; use a share above 0 and at most 0.5, such as 0.2",
                        exit_code=EXIT_USAGE)
+    now = parse_now(args.now)
     database = _open(args)
+    if args.if_due and database.path is not None and not model_outdated(database, now):
+        skipped = _not_due(database, now)
+        database.dispose()
+        if args.json:
+            json.dump(skipped, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(f"not due: model version {skipped['newest_version']} was trained at "
+                             f"{skipped['trained_at']}; the next training is due at {skipped['due_at']}\n")
+        return EXIT_OK
     progress = TerminalProgress("training", enabled=not args.json)
     try:
         result = train_conversion_model(
@@ -86,8 +109,10 @@ def run_train(args: argparse.Namespace) -> int:
             exclude=args.exclude,
             method=args.method,
             progress=progress,
+            now=now,
         )
-    except (NotEnoughDataError, OutcomeFieldError) as error:
+    except (NotEnoughDataError, OutcomeFieldError, ValueError) as error:
+        # ValueError: a server database, which has no folder beside it for the model files.
         raise CliError(str(error)) from None
     finally:
         progress.close()
@@ -98,6 +123,18 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_training(result))
     return EXIT_OK
+
+
+def _not_due(database: Database, now: datetime) -> dict:
+    """Return the JSON that `score train --if-due` prints when the newest model is recent enough."""
+    newest = load_newest_model(database.path)
+    trained_at = datetime.fromisoformat(newest.trained_at)
+    return {
+        "trained": False,
+        "newest_version": newest.version,
+        "trained_at": trained_at.isoformat(),
+        "due_at": (trained_at + RETRAIN_INTERVAL).isoformat(),
+    }
 
 
 def format_training(result: TrainingResult) -> str:

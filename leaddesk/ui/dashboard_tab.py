@@ -58,6 +58,8 @@ ALL = "All"
 COLUMNS = 2
 # How often the weekly retraining schedule is checked while the window is open.
 RETRAIN_CHECK_MS = 60 * 60 * 1000
+# The first check waits this long after start, so opening the window and the inbox come first.
+RETRAIN_START_DELAY_MS = 15 * 1000
 
 
 class ChartCard(QFrame):
@@ -110,7 +112,13 @@ class DashboardTab(QWidget):
     report_shown = Signal(object)
     training_finished = Signal(object)
 
-    def __init__(self, runner: TaskRunner, clock: Callable[[], datetime] = utc_now, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        clock: Callable[[], datetime] = utc_now,
+        parent: QWidget | None = None,
+        retrain_start_delay_ms: int = RETRAIN_START_DELAY_MS,
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.clock = clock
@@ -137,6 +145,8 @@ class DashboardTab(QWidget):
         self._retrain_timer.setInterval(RETRAIN_CHECK_MS)
         self._retrain_timer.timeout.connect(self.check_retrain_schedule)
         self._retrain_timer.start()
+        # Also check once on start, so a model that aged while the app was closed is retrained.
+        QTimer.singleShot(retrain_start_delay_ms, self, self.check_retrain_schedule)
 
     # --- Building -----------------------------------------------------------------------
 

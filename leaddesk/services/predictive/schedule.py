@@ -1,4 +1,4 @@
-"""The weekly retraining schedule: whether it is on, and whether the active model is old enough to retrain."""
+"""The weekly retraining schedule: whether it is on, and whether the newest model is old enough to retrain."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from leaddesk.models import Setting
 from leaddesk.services.database import Database
-from leaddesk.services.predictive.store import load_active_model
+from leaddesk.services.predictive.store import load_newest_model
 
 RETRAIN_KEY = "predictive.retrain_weekly"
 RETRAIN_INTERVAL = timedelta(days=7)
@@ -23,11 +23,20 @@ def set_retrain_weekly(database: Database, enabled: bool) -> None:
         session.merge(Setting(key=RETRAIN_KEY, value="1" if enabled else "0"))
 
 
+def model_outdated(database: Database, now: datetime) -> bool:
+    """Return whether no model was trained yet or the newest one is RETRAIN_INTERVAL old.
+
+    The newest model counts even when it was not activated for validating worse, because
+    training again right away would use nearly the same leads.
+    """
+    if database.path is None:
+        return False
+    newest = load_newest_model(database.path)
+    if newest is None:
+        return True
+    return now - datetime.fromisoformat(newest.trained_at) >= RETRAIN_INTERVAL
+
+
 def retrain_due(database: Database, now: datetime) -> bool:
     """Return whether weekly retraining is on and the newest model is RETRAIN_INTERVAL old or there is none."""
-    if database.path is None or not retrain_weekly_enabled(database):
-        return False
-    active = load_active_model(database.path)
-    if active is None:
-        return True
-    return now - datetime.fromisoformat(active.trained_at) >= RETRAIN_INTERVAL
+    return retrain_weekly_enabled(database) and model_outdated(database, now)

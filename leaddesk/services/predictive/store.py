@@ -88,6 +88,12 @@ def load_stored_model(database_path: Path, version: int) -> StoredModel | None:
     return StoredModel(version, metadata["trained_at"], metadata, path)
 
 
+def load_newest_model(database_path: Path) -> StoredModel | None:
+    """Return the record of the most recently trained model, active or not, or None when none was saved."""
+    version = next_version(models_folder(database_path)) - 1
+    return load_stored_model(database_path, version) if version else None
+
+
 def load_active_model(database_path: Path) -> StoredModel | None:
     """Return the active model's record, or None when no model was ever activated."""
     pointer = models_folder(database_path) / "active.json"
