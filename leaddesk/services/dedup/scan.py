@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import DedupDecision, Lead
 from leaddesk.services.dedup.blocking_keys import IDENTIFIER_PREFIX, blocking_keys
 from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, key_blocks
+from leaddesk.services.dedup.common_values import common_custom_values, common_identifier_keys, count_common_values
 from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.loading import load_lead_keys
@@ -31,11 +31,6 @@ logger = logging.getLogger(__name__)
 
 # Pairs scored between two progress reports and cancel checks.
 PROGRESS_STEP = 5000
-
-# An identifier value that more leads than this share is no identifier, and a custom text
-# value that more leads share is no evidence. Copies of one lead rarely number more than a few.
-COMMON_IDENTIFIER_LEADS = 10
-COMMON_VALUE_LEADS = 10
 
 # Columns of Lead that LeadKeys.from_row reads, for callers that build LeadKeys from ORM rows.
 _KEY_COLUMNS = (
@@ -124,10 +119,12 @@ def scan_duplicates(
     else:
         blocks = list(key_blocks(connection, targets))
         leads = load_lead_keys(connection, {member for _key, members in blocks for member in members})
-    # NOTE: with lead_ids only the leads of the targets' blocks are counted, so a value common
-    # in the whole database may count as rare here. find_similar does not count at all.
-    _demote_common_identifiers(blocks, leads)
-    _drop_common_custom_values(leads)
+    _drop_common_identifiers(leads, common_identifier_keys(connection))
+    if targets is None:
+        common = count_common_values(item for lead in leads.values() for item in lead.custom.items())
+    else:
+        common = common_custom_values(connection, {name for lead in leads.values() for name in lead.custom})
+    _drop_common_custom_values(leads, common)
     # With targets, the other leads of their blocks are paired among themselves too, so that
     # a group of a new lead and two old duplicates of it gets the support of the old pair.
     pairs = candidate_pairs(iter(blocks), leads)
@@ -158,7 +155,8 @@ def find_similar(
     values contains lead fields by column name (first_name, email, phone, company, city,
     custom_fields, ...); missing ones count as empty. A stored lead with the id values["id"]
     is left out, so a lead being edited does not find itself. Only leads scoring at least
-    the review threshold are returned. Stored keys are used as they are, so a lead whose
+    the review threshold are returned. Values common among all live leads count as no
+    evidence, as in the scan. Stored keys are used as they are, so a lead whose
     keys are stale may be missed until the next scan refreshes them.
     """
     thresholds = thresholds or load_thresholds(session)
@@ -186,8 +184,16 @@ def find_similar(
         {"id": None, "company": fields.get("company"), "city": fields.get("city"), "custom_fields": fields.get("custom_fields"), **keys}
     )
 
+    stored_leads = load_lead_keys(connection, candidates)
+    if not stored_leads:
+        return []
+    compared = {"": probe, **stored_leads}
+    _drop_common_identifiers(compared, common_identifier_keys(connection))
+    _drop_common_custom_values(compared, common_custom_values(connection, {name for lead in compared.values() for name in lead.custom}))
+    probe = compared.pop("")
+
     found = []
-    for stored in load_lead_keys(connection, candidates).values():
+    for stored in compared.values():
         score, evidence = evaluate_pair(probe, stored)
         if score >= thresholds.review:
             found.append(SimilarLead(stored.id, score, reasons_of(evidence)))
@@ -238,35 +244,32 @@ def _score_pairs(
     return matches, compatible
 
 
-def _demote_common_identifiers(blocks: list[tuple[str, list[str]]], leads: dict[str, LeadKeys]) -> None:
-    """Treat an identifier value shared by more than COMMON_IDENTIFIER_LEADS leads as plain text.
+def _drop_common_identifiers(leads: dict[str, LeadKeys], common_keys: set[str]) -> None:
+    """Leave out of the comparison each identifier whose blocking key is in common_keys.
 
     Such a value (a postcode, a default "000000") identifies no one, so its agreement must
     not weigh like a customer number's.
     """
-    for key, members in blocks:
-        if not key.startswith(IDENTIFIER_PREFIX):
+    if not common_keys:
+        return
+    for stored_id, lead in leads.items():
+        if not lead.identifiers:
             continue
-        present = [member for member in members if member in leads]
-        if len(present) <= COMMON_IDENTIFIER_LEADS:
-            continue
-        for member in present:
-            lead = leads[member]
-            for field_name, digits in lead.identifiers.items():
-                if f"{IDENTIFIER_PREFIX}{fold_text(field_name)}|{digits}" == key:
-                    identifiers = {name: value for name, value in lead.identifiers.items() if name != field_name}
-                    leads[member] = replace(lead, identifiers=identifiers, custom={**lead.custom, field_name: digits})
-                    break
+        kept = {
+            name: digits
+            for name, digits in lead.identifiers.items()
+            if f"{IDENTIFIER_PREFIX}{fold_text(name)}|{digits}" not in common_keys
+        }
+        if len(kept) < len(lead.identifiers):
+            leads[stored_id] = replace(lead, identifiers=kept)
 
 
-def _drop_common_custom_values(leads: dict[str, LeadKeys]) -> None:
-    """Leave out of the comparison each custom text value that more than COMMON_VALUE_LEADS leads share.
+def _drop_common_custom_values(leads: dict[str, LeadKeys], common: set[tuple[str, str]]) -> None:
+    """Leave out of the comparison each custom text value in common, as (field name, folded value).
 
     A value such as "Webinar" or "Software" in a lead-source or industry column is no
     evidence of who a lead is, and several of them would otherwise add up to a match.
     """
-    counts = Counter(item for lead in leads.values() for item in lead.custom.items())
-    common = {item for item, count in counts.items() if count > COMMON_VALUE_LEADS}
     if not common:
         return
     for stored_id, lead in leads.items():
