@@ -8,7 +8,8 @@ import pytest
 
 from leaddesk.models import Lead, Rep
 from leaddesk.services.playbook import active_playbook_text, load_playbook, save_playbook_text, shipped_playbook_text
-from leaddesk.ui.playbook_dialog import FORM_TAB, RESPOND_COLUMN, ROUTING_TAB, TEXT_TAB, PlaybookDialog
+from leaddesk.ui.playbook_dialog import FORM_TAB, ROUTING_TAB, TEXT_TAB, PlaybookDialog
+from leaddesk.ui.playbook_segments import RESPOND_COLUMN
 from leaddesk.ui.tasks import TaskRunner
 
 
@@ -36,14 +37,14 @@ def _stored_text(database) -> str:
 def test_form_shows_shipped_values(dialog) -> None:
     assert dialog.hour_edits["monday"].text() == "09:00-18:00"
     assert dialog.hour_edits["sunday"].text() == ""
-    assert dialog.segment_table.rowCount() == 4
-    assert dialog.segment_table.item(2, RESPOND_COLUMN).text() == "15m"
+    assert dialog.segments_form.table.rowCount() == 4
+    assert dialog.segments_form.table.item(2, RESPOND_COLUMN).text() == "15m"
     assert dialog.timezone_edit.text() == ""
 
 
 def test_form_edit_saves_and_keeps_comments(qtbot, dialog, database) -> None:
     dialog.hour_edits["saturday"].setText("10:00-12:00, 13:00-14:00")
-    dialog.segment_table.item(2, RESPOND_COLUMN).setText("20m")
+    dialog.segments_form.table.item(2, RESPOND_COLUMN).setText("20m")
     dialog.timezone_edit.setText("Europe/Berlin")
 
     with qtbot.waitSignal(dialog.saved, timeout=5000):
@@ -87,7 +88,7 @@ def test_text_edit_shows_in_form(dialog) -> None:
 
     dialog.tabs.setCurrentIndex(FORM_TAB)
 
-    assert dialog.segment_table.item(0, RESPOND_COLUMN).text() == "7m"
+    assert dialog.segments_form.table.item(0, RESPOND_COLUMN).text() == "7m"
 
 
 def test_routing_simulator_shows_decision(qtbot, runner, database) -> None:
@@ -121,6 +122,6 @@ def test_main_window_opens_playbook(qtbot, database) -> None:
 
     window.playbook_action.trigger()
     dialog = qtbot.waitUntil(lambda: window.findChild(PlaybookDialog) is not None) or window.findChild(PlaybookDialog)
-    qtbot.waitUntil(lambda: dialog.segment_table.rowCount() == 4)
+    qtbot.waitUntil(lambda: dialog.segments_form.table.rowCount() == 4)
 
     assert dialog.isVisible()

@@ -1,13 +1,17 @@
-"""The playbook settings dialog: calendar and SLA forms, the TOML text, and a routing simulator.
+"""The playbook settings dialog: a form per section, the TOML text, and a routing simulator.
 
-The forms and the text edit the same TOML. Save validates it with the same check as
-`leaddesk playbook check` and stores it only when it has no errors.
+The forms and the text edit the same TOML. Leaving the forms writes only the keys they
+changed into the text (toml_writer), and opening them reads the text again. Save validates
+the text with the same check as `leaddesk playbook check` and stores it only when it has
+no errors. Given a user, the calendar form also sets that user's own timezone.
 """
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from datetime import datetime, timezone
+from zoneinfo import available_timezones
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -15,15 +19,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -38,15 +40,19 @@ from leaddesk.services.playbook import (
     save_playbook_text,
     team_timezone,
 )
-from leaddesk.services.playbook.form import PlaybookForm, SegmentFields, read_form, write_form
+from leaddesk.services.playbook.form import PlaybookForm, read_form, write_form
 from leaddesk.services.playbook.parser import WEEKDAYS
+from leaddesk.services.playbook.toml_writer import write_document
 from leaddesk.services.routing import route_lead
 from leaddesk.services.sla import start_response_clock
+from leaddesk.services.user_timezone import set_user_timezone, user_timezone
+from leaddesk.ui.playbook_routing import RoutingForm
+from leaddesk.ui.playbook_rules import QualificationForm, ScoringForm
+from leaddesk.ui.playbook_segments import SegmentsForm
 from leaddesk.ui.tasks import TaskRunner
 
-FORM_TAB, TEXT_TAB, ROUTING_TAB = range(3)
-LABEL_COLUMN, RESPOND_COLUMN, CLOCK_COLUMN = range(3)
-CLOCKS = ("business_hours", "around_the_clock")
+FORM_TAB, SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB, TEXT_TAB, ROUTING_TAB = range(7)
+FORM_TABS = (FORM_TAB, SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB)
 SIMULATED_FIELDS = ("email", "company", "title", "employees", "source", "industry", "country")
 
 
@@ -59,15 +65,29 @@ class PlaybookDialog(QDialog):
     saved = Signal()
     # Emitted with the routing simulator's output lines.
     routed = Signal(list)
+    # Emitted with the user's new IANA timezone after Save stored it.
+    user_zone_changed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None, user: str | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.user = user
         self.team_zone = "UTC"
+        self.user_zone = ""
         self.setWindowTitle(self.tr("Playbook"))
 
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._build_form(), self.tr("Calendar and SLAs"))
+        self.tabs.addTab(self._build_form(), self.tr("Calendar"))
+        self.segments_form = SegmentsForm(self)
+        self.qualification_form = QualificationForm(self)
+        self.scoring_form = ScoringForm(self)
+        self.routing_form = RoutingForm(self)
+        self.section_forms = (self.segments_form, self.qualification_form, self.scoring_form, self.routing_form)
+        self.segments_form.message.connect(self.status_message)
+        self.tabs.addTab(self.segments_form, self.tr("Segments and escalation"))
+        self.tabs.addTab(self.qualification_form, self.tr("Qualification"))
+        self.tabs.addTab(self.scoring_form, self.tr("Scoring"))
+        self.tabs.addTab(self.routing_form, self.tr("Routing"))
         self.text_edit = QPlainTextEdit(self)
         self.text_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.tabs.addTab(self.text_edit, self.tr("Playbook file"))
@@ -95,7 +115,7 @@ class PlaybookDialog(QDialog):
         layout.addWidget(self.tabs, stretch=1)
         layout.addWidget(self.issue_list)
         layout.addLayout(buttons)
-        self.resize(860, 640)
+        self.resize(1180, 800)
         self.runner.read(self._read_stored, on_success=self._show, description=self.tr("read the playbook"))
 
     # Building the tabs.
@@ -119,16 +139,28 @@ class PlaybookDialog(QDialog):
             self.hour_edits[day] = edit
             form.addRow(day.capitalize(), edit)
 
-        self.segment_table = QTableWidget(0, 3, page)
-        self.segment_table.setHorizontalHeaderLabels([self.tr("Segment"), self.tr("Respond within"), self.tr("Clock")])
-        self.segment_table.verticalHeader().hide()
-        self.segment_table.horizontalHeader().setSectionResizeMode(LABEL_COLUMN, QHeaderView.ResizeMode.Stretch)
-        self._segment_keys: list[str] = []
+        self.user_zone_edit = QComboBox(page)
+        self.user_zone_edit.setEditable(True)
+        self.user_zone_edit.addItems(sorted(available_timezones()))
+        self.user_zone_edit.setToolTip(self.tr("Your own timezone: it sets today's date in the inbox, reminders and date-only follow-ups"))
+        personal = QGroupBox(self.tr("Your settings (only for you, saved with the playbook)"), page)
+        personal_form = QFormLayout(personal)
+        personal_form.addRow(self.tr("Your timezone"), self.user_zone_edit)
+        personal_hint = QLabel(self.tr("Sets today's date in the inbox, reminders and date-only follow-ups."), personal)
+        personal_form.addRow("", personal_hint)
+        personal.setVisible(self.user is not None)
 
+        hint = QLabel(
+            self.tr("Business hours of the team: each day takes ranges such as 09:00-12:00, 13:00-18:00, "
+                    "and an empty day is closed. The timezone and holidays apply to every SLA in business hours."),
+            page,
+        )
+        hint.setWordWrap(True)
         layout = QVBoxLayout(page)
+        layout.addWidget(hint)
         layout.addLayout(form)
-        layout.addWidget(QLabel(self.tr("Response SLAs (a duration such as 15m, or same/next business day):"), page))
-        layout.addWidget(self.segment_table, stretch=1)
+        layout.addWidget(personal)
+        layout.addStretch(1)
         return page
 
     def _build_simulator(self) -> QWidget:
@@ -151,19 +183,25 @@ class PlaybookDialog(QDialog):
 
     # Moving between the forms and the text.
 
-    def _read_stored(self, session: Session) -> tuple[str, str]:
-        return active_playbook_text(session), team_timezone(session)
+    def _read_stored(self, session: Session) -> tuple[str, str, str]:
+        zone = user_timezone(session, self.user) if self.user is not None else ""
+        return active_playbook_text(session), team_timezone(session), zone
 
-    def _show(self, result: tuple[str, str]) -> None:
-        text, self.team_zone = result
+    def _show(self, result: tuple[str, str, str]) -> None:
+        text, self.team_zone, self.user_zone = result
+        self.user_zone_edit.setCurrentText(self.user_zone)
         self.text_edit.setPlainText(text)
         self._fill_form(text)
         self.status_label.setText(self.tr("Edit the forms or the file, then Check or Save."))
         self.loaded.emit()
 
+    def status_message(self, text: str) -> None:
+        self.status_label.setText(text)
+
     def _fill_form(self, text: str) -> bool:
         try:
             form = read_form(text)
+            document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             self.status_label.setText(self.tr("The forms cannot show a file with invalid TOML: {error}").format(error=error))
             return False
@@ -172,70 +210,90 @@ class PlaybookDialog(QDialog):
         self.region_edit.setText(form.holiday_region)
         for day, edit in self.hour_edits.items():
             edit.setText(", ".join(form.hours.get(day, [])))
-        self._segment_keys = [segment.key for segment in form.segments]
-        self.segment_table.setRowCount(len(form.segments))
-        for row, segment in enumerate(form.segments):
-            self.segment_table.setItem(row, LABEL_COLUMN, QTableWidgetItem(segment.label))
-            self.segment_table.setItem(row, RESPOND_COLUMN, QTableWidgetItem(segment.respond_within))
-            clock = QComboBox(self.segment_table)
-            clock.addItems(CLOCKS)
-            if segment.clock not in CLOCKS:
-                clock.addItem(segment.clock)
-            clock.setCurrentText(segment.clock)
-            self.segment_table.setCellWidget(row, CLOCK_COLUMN, clock)
+        for section in self.section_forms:
+            section.load(document)
         return True
 
     def form_values(self) -> PlaybookForm:
         hours = {
             day: [part.strip() for part in edit.text().split(",") if part.strip()] for day, edit in self.hour_edits.items()
         }
-        segments = []
-        for row, key in enumerate(self._segment_keys):
-            clock = self.segment_table.cellWidget(row, CLOCK_COLUMN)
-            segments.append(
-                SegmentFields(
-                    key=key,
-                    label=self.segment_table.item(row, LABEL_COLUMN).text(),
-                    respond_within=self.segment_table.item(row, RESPOND_COLUMN).text(),
-                    clock=clock.currentText(),
-                )
-            )
         return PlaybookForm(
             timezone=self.timezone_edit.text(),
             holidays=self.holidays_edit.text(),
             holiday_region=self.region_edit.text(),
             hours=hours,
-            segments=segments,
         )
 
+    def write_forms(self, text: str) -> str:
+        """Return text with every form's edits written into it; raise ValueError naming a value no form can write."""
+        text = write_form(text, self.form_values())
+        old = tomllib.loads(text)
+        new = copy.deepcopy(old)
+        for section in self.section_forms:
+            section.store(new)
+        return write_document(text, old, new)
+
     def current_text(self) -> str:
-        """Return the playbook text, with the forms written into it while the form tab is shown."""
+        """Return the playbook text, with the forms written into it while a form tab is shown."""
         text = self.text_edit.toPlainText()
-        if self.tabs.currentIndex() == FORM_TAB:
+        if self.tabs.currentIndex() in FORM_TABS:
             try:
-                return write_form(text, self.form_values())
+                return self.write_forms(text)
             except tomllib.TOMLDecodeError:
                 return text
         return text
 
     def _switch_tab(self, index: int) -> None:
-        if self._current_tab == FORM_TAB:
+        leaving_forms = self._current_tab in FORM_TABS and index not in FORM_TABS
+        entering_forms = self._current_tab not in FORM_TABS and index in FORM_TABS
+        if leaving_forms:
             try:
-                self.text_edit.setPlainText(write_form(self.text_edit.toPlainText(), self.form_values()))
+                self.text_edit.setPlainText(self.write_forms(self.text_edit.toPlainText()))
             except tomllib.TOMLDecodeError:
                 pass
-        if index == FORM_TAB:
+            except ValueError as error:
+                # Stay on the forms, so the edit that cannot be written is not lost.
+                self._show_form_error(error)
+                self.tabs.blockSignals(True)
+                self.tabs.setCurrentIndex(self._current_tab)
+                self.tabs.blockSignals(False)
+                return
+            # Reading the written text back gives the forms the entries' new positions.
+            self._fill_form(self.text_edit.toPlainText())
+        if entering_forms:
             self._fill_form(self.text_edit.toPlainText())
         self._current_tab = index
 
     # Checking, saving and simulating.
 
     def check(self) -> list[PlaybookIssue]:
-        issues = check_playbook(self.current_text(), default_timezone=self.team_zone)
+        try:
+            text = self.current_text()
+        except ValueError as error:
+            return [self._show_form_error(error)]
+        issues = check_playbook(text, default_timezone=self.team_zone)
+        zone_issue = self._user_zone_issue()
+        if zone_issue is not None:
+            issues = [*issues, zone_issue]
         self._show_issues(issues)
         if not issues:
             self.status_label.setText(self.tr("The playbook is valid."))
         return issues
+
+    def _user_zone_issue(self) -> PlaybookIssue | None:
+        if self.user is None:
+            return None
+        name = self.user_zone_edit.currentText().strip()
+        if name in available_timezones():
+            return None
+        return PlaybookIssue("your timezone", f"unknown timezone {name!r}", "choose an IANA name from the list, such as Europe/Berlin")
+
+    def _show_form_error(self, error: ValueError) -> PlaybookIssue:
+        message, _separator, fix = str(error).rpartition("; ")
+        issue = PlaybookIssue("", message or str(error), fix)
+        self._show_issues([issue])
+        return issue
 
     def _show_issues(self, issues: list[PlaybookIssue]) -> None:
         self.issue_list.clear()
@@ -245,21 +303,33 @@ class PlaybookDialog(QDialog):
             self.status_label.setText(self.tr("{count} error(s); nothing was saved.").format(count=len(issues)))
 
     def save(self) -> None:
-        text = self.current_text()
         if self.check():
             return
+        text = self.current_text()
         self.text_edit.setPlainText(text)
-        self.save_button.setEnabled(False)
-        self.runner.write(
-            lambda session: save_playbook_text(session, text, source="the settings dialog"),
-            on_success=self._saved,
-            on_failure=self._save_failed,
-            description=self.tr("save the playbook"),
-        )
+        if self.tabs.currentIndex() in FORM_TABS:
+            # The saved text becomes the forms' new base, so their next edit writes against it.
+            self._fill_form(text)
+        zone = self.user_zone_edit.currentText().strip() if self.user is not None else ""
+        new_zone = zone if zone and zone != self.user_zone else None
+        user = self.user
 
-    def _saved(self, _playbook: object) -> None:
+        def store(session: Session) -> str | None:
+            save_playbook_text(session, text, source="the settings dialog")
+            if new_zone is not None and user is not None:
+                set_user_timezone(session, user, new_zone)
+            return new_zone
+
+        self.save_button.setEnabled(False)
+        self.runner.write(store, on_success=self._saved, on_failure=self._save_failed, description=self.tr("save the playbook"))
+
+    def _saved(self, new_zone: str | None) -> None:
         self.save_button.setEnabled(True)
         self.status_label.setText(self.tr("Saved. The playbook is active."))
+        if new_zone is not None:
+            self.user_zone = new_zone
+            self.user_zone_edit.setCurrentText(new_zone)
+            self.user_zone_changed.emit(new_zone)
         self.saved.emit()
 
     def _save_failed(self, error: Exception) -> None:

@@ -1,0 +1,54 @@
+"""Each user's own timezone: it decides the local date of the inbox, reminders and date-only follow-ups.
+
+It defaults to this machine's timezone. The team timezone (playbook.store) is separate,
+because it sets business hours, while a user travelling or working remotely reads dates in
+their own zone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from leaddesk.models import Setting
+from leaddesk.services.local_time import LocalTimeError, zone
+from leaddesk.services.playbook import system_timezone_name
+
+logger = logging.getLogger(__name__)
+
+
+def user_timezone_key(user: str) -> str:
+    return f"user:{user}:timezone"
+
+
+def _notify_zone_key(user: str) -> str:
+    # The key of notifications.preferences, whose quiet hours and date-only reminders read this zone.
+    return f"notify:{user}:zone"
+
+
+def user_timezone(session: Session, user: str) -> str:
+    """Return the user's IANA timezone: the stored one, else the one of their reminder settings, else this machine's."""
+    for key in (user_timezone_key(user), _notify_zone_key(user)):
+        setting = session.get(Setting, key)
+        if setting is None:
+            continue
+        try:
+            zone(setting.value)
+            return setting.value
+        except LocalTimeError:
+            logger.warning("ignoring unknown timezone %r in setting %s", setting.value, key)
+    return system_timezone_name()
+
+
+def set_user_timezone(session: Session, user: str, name: str) -> None:
+    """Store name as the user's timezone, for the inbox and reminders; raise ValueError for an unknown zone."""
+    name = name.strip()
+    try:
+        zone(name)
+    except LocalTimeError as error:
+        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Berlin") from error
+    for key in (user_timezone_key(user), _notify_zone_key(user)):
+        session.merge(Setting(key=key, value=name))
+    session.flush()
+    logger.info("timezone of user %s set to %s", user, name)
