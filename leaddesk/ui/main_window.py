@@ -33,6 +33,7 @@ from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.team_changes import TeamChange, change_message, changed_leads
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
+from leaddesk.services.user_timezone import user_timezone
 from leaddesk.services.notifications.notifier import Notifier
 from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.desktop_notifier import choose_notifier
@@ -108,6 +109,9 @@ class MainWindow(QMainWindow):
         self._requested_lead: uuid.UUID | None = None
         self._first_refresh = True
         self._playbook: Playbook | None = None
+        # The user's own timezone sets today's date for the inbox, reminders and date-only follow-ups.
+        with database.session() as session:
+            self.user_zone = user_timezone(session, self.actor)
         # The newest merge made in this window and not undone, for Leads > Undo last merge.
         self.last_merge: MergeResult | None = None
         self._duplicates_dialog = None
@@ -170,7 +174,12 @@ class MainWindow(QMainWindow):
         self.triage.changed.connect(self._on_triaged)
         self.triage.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.reminders = ReminderTimer(
-            self.runner, notifier or choose_notifier(self.banner, self), self.actor, self.clock, parent=self
+            self.runner,
+            notifier or choose_notifier(self.banner, self),
+            self.actor,
+            self.clock,
+            zone_name=lambda: self.user_zone,
+            parent=self,
         )
         self.banner.open_requested.connect(self.show_lead)
         self.lead_changed.connect(lambda _change: self.reminders.check_now())
@@ -316,6 +325,7 @@ class MainWindow(QMainWindow):
             qualification=filters.qualification,
             sort_key=self._sort_key,
             descending=self._sort_descending,
+            zone_name=self.user_zone,
         )
 
     def refresh(self) -> None:
@@ -751,11 +761,17 @@ class MainWindow(QMainWindow):
         """Open the playbook settings; saving a playbook refreshes the inbox."""
         from leaddesk.ui.playbook_dialog import PlaybookDialog
 
-        dialog = PlaybookDialog(self.runner, self)
+        dialog = PlaybookDialog(self.runner, self, user=self.actor)
+        dialog.user_zone_changed.connect(self._set_user_zone)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.refresh)
         dialog.open()
         return dialog
+
+    def _set_user_zone(self, name: str) -> None:
+        self.user_zone = name
+        self.reminders.check_now()
+        self.refresh()
 
     def open_merge_history_dialog(self):
         """Open the merge history; an undo there refreshes the inbox."""
