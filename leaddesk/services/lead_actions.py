@@ -134,6 +134,9 @@ class LeadDetail:
     derived_at: datetime | None = None
     # Probability from the active conversion model, or the reason there is none. None for an in-memory database.
     conversion: ConversionSummary | None = None
+    # E-mails and phones kept beside the primary ones, such as those of merged duplicates.
+    secondary_emails: tuple[str, ...] = ()
+    secondary_phones: tuple[str, ...] = ()
 
     def state_at(self, now: datetime) -> ResponseState:
         return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
@@ -226,6 +229,8 @@ def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
         completeness=lead.completeness,
         derived_at=lead.derived_at,
         conversion=conversion_summary(session, lead.id),
+        secondary_emails=tuple((lead.secondary_values or {}).get("emails", [])),
+        secondary_phones=tuple((lead.secondary_values or {}).get("phones", [])),
     )
 
 

@@ -268,8 +268,10 @@ class DetailPane(QWidget):
 
         location = ", ".join(part for part in (detail.city, detail.region, detail.country) if part)
         rows: list[tuple[str, Any]] = [
-            (self.tr("Email"), detail.email),
-            (self.tr("Phone"), detail.phone),
+            (self.tr("Email"), self._primary_text(detail.email, detail.secondary_emails)),
+            (self.tr("Other e-mails"), "\n".join(detail.secondary_emails)),
+            (self.tr("Phone"), self._primary_text(detail.phone, detail.secondary_phones)),
+            (self.tr("Other phones"), "\n".join(detail.secondary_phones)),
             (self.tr("Company"), detail.company),
             (self.tr("Title"), detail.title),
             (self.tr("Website"), detail.website or detail.domain),
@@ -299,6 +301,12 @@ class DetailPane(QWidget):
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields_form.addRow(label + ":", field)
         add_derived_rows(self.fields_form, detail)
+
+    def _primary_text(self, value: str | None, secondary: tuple[str, ...]) -> str | None:
+        """Return value marked as the primary one when the lead also has secondary values of its kind."""
+        if not value or not secondary:
+            return value
+        return self.tr("{value} (primary)").format(value=value)
 
     def _fill_follow_ups(self, detail: LeadDetail) -> None:
         self.follow_up_list.clear()
