@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMainWindow,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -44,6 +45,7 @@ from leaddesk.services.importing import (
 from leaddesk.services.importing.export_format import IGNORED
 from leaddesk.services.importing.mapping import LEADDESK_ID
 from leaddesk.ui.cancellable_dialog import CancellableDialog
+from leaddesk.ui.post_import_status import PostImportStatus, post_import_status
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
 
 logger = logging.getLogger(__name__)
@@ -128,6 +130,8 @@ class ImportDialog(CancellableDialog):
         self.preview: ImportPreview | None = None
         self.plan: ImportPlan | None = None
         self.report: ImportReport | None = None
+        # The progress of the work after the import, once an import stored leads.
+        self.post_import: PostImportStatus | None = None
         self._cancel: threading.Event | None = None
         self._preview_generation = 0
         self._detected_encoding: str | None = None
@@ -633,13 +637,27 @@ class ImportDialog(CancellableDialog):
         if report.rejected > REJECTED_ROWS_SHOWN:
             lines.append(self.tr("... and {count} more rejected rows.").format(count=report.rejected - REJECTED_ROWS_SHOWN))
         lines.extend(report.warnings)
+        if report.batch_id:
+            lines.append(self.tr("Enrichment, routing and scoring of the imported leads run in the background."))
         self.status_label.setText("\n".join(lines))
         self._finish(self.tr("Close"))
+        if report.batch_id:
+            self.post_import = self._post_import_status()
+            self.post_import.start()
         from leaddesk.ui.dedup_import_notice import show_import_duplicates
 
         # Scans the imported leads and adds "N possible duplicates found - Review" under the summary.
         self.duplicates_label = show_import_duplicates(self, report)
         self.imported.emit(report)
+
+    def _post_import_status(self) -> PostImportStatus:
+        """Return the status bar widget of the main window, or without one, a widget under the summary."""
+        window = self.parentWidget()
+        if isinstance(window, QMainWindow):
+            return post_import_status(window, self.runner)
+        status = PostImportStatus(self.runner, self)
+        self.layout().insertWidget(self.layout().indexOf(self.status_label) + 1, status)
+        return status
 
     def _on_import_failed(self, error: Exception) -> None:
         self._stop_running()
