@@ -175,7 +175,7 @@ def test_m_without_email(qtbot, window):
     dialog = window.triage.dialog
 
     assert dialog.error_label.text() == "lead 'Late Lara' has no email address; add one before writing to them"
-    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+    assert not dialog.mail_app_button.isEnabled()
     dialog.reject()
 
 

@@ -91,6 +91,12 @@ def render(template: EmailTemplate, lead: Lead, sender_name: str) -> RenderedEma
     if not lead.email:
         raise TemplateError(f"lead {lead.display_name!r} has no email address; add one before writing to them")
 
+    filled = field_values(lead, sender_name)
+    return RenderedEmail(lead.email, template.subject.format(**filled), template.body.format(**filled))
+
+
+def field_values(lead: Lead, sender_name: str) -> dict[str, str]:
+    """Return the value of each placeholder for the lead, with the fallback text where the lead has none."""
     values = {
         "first_name": lead.first_name,
         "last_name": lead.last_name,
@@ -99,5 +105,22 @@ def render(template: EmailTemplate, lead: Lead, sender_name: str) -> RenderedEma
         "title": lead.title,
         "sender_name": sender_name,
     }
-    filled = {name: (value or PLACEHOLDER_FALLBACKS[name]) for name, value in values.items()}
-    return RenderedEmail(lead.email, template.subject.format(**filled), template.body.format(**filled))
+    return {name: (value or PLACEHOLDER_FALLBACKS[name]) for name, value in values.items()}
+
+
+class _KeepUnknown(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def preview_text(text: str, values: dict[str, str]) -> str:
+    """Fill the known placeholders of text and leave unknown ones as written, for a live preview.
+
+    Raises TemplateError for a malformed brace, as placeholders() does.
+    """
+    placeholders(text)
+    try:
+        return string.Formatter().vformat(text, (), _KeepUnknown(values))
+    except (IndexError, ValueError, AttributeError, KeyError) as error:
+        # Positional fields such as {0}, and attribute or index access such as {company.name}.
+        raise TemplateError(f"invalid placeholder in {text[:40]!r}: {error}; write fields as {{first_name}}") from error

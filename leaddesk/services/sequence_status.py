@@ -89,3 +89,25 @@ def lead_enrollments(session: Session, lead_id: uuid.UUID, catalog: tuple[Sequen
             )
         )
     return views
+
+
+def due_email_template(session: Session, lead_id: uuid.UUID) -> str | None:
+    """Return the template of the lead's latest sequence step that became a follow-up, when it is an email step.
+
+    The email dialog preselects it, so pressing m for a sequence's email step offers that step's template.
+    """
+    catalog = {sequence.key: sequence for sequence in load_catalog(session)}
+    enrollments = session.scalars(
+        select(SequenceEnrollment)
+        .where(SequenceEnrollment.lead_id == lead_id, SequenceEnrollment.status.in_(("active", "finished")))
+        .order_by(SequenceEnrollment.updated_at.desc())
+    )
+    for enrollment in enrollments:
+        sequence = catalog.get(enrollment.sequence_key)
+        index = enrollment.step_index - 1
+        if sequence is None or not 0 <= index < len(sequence.steps):
+            continue
+        step = sequence.steps[index]
+        if step.channel is Channel.EMAIL and step.template:
+            return step.template
+    return None

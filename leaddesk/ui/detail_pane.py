@@ -133,7 +133,7 @@ class DetailPane(QWidget):
         QVBoxLayout(timeline_box).addWidget(self.timeline_list)
 
         scrolled = QWidget(content)
-        scrolled_layout = QVBoxLayout(scrolled)
+        self.sections_layout = scrolled_layout = QVBoxLayout(scrolled)
         scrolled_layout.setContentsMargins(0, 0, 0, 0)
         scrolled_layout.addWidget(self.conversion_box)
         scrolled_layout.addWidget(fields_box)

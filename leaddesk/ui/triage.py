@@ -1,7 +1,8 @@
 """Keyboard triage on the inbox: the actions behind c, l, m, n, f, s, e, b, q, /, ?, Enter and Ctrl+Z.
 
 Every action runs on the write lane together with a snapshot of the lead, so Ctrl+Z can
-undo the last one for triage_undo.UNDO_WINDOW.
+undo the last one for triage_undo.UNDO_WINDOW. The same controller serves the lead's
+context menu and the sequence panel in the detail pane.
 """
 
 from __future__ import annotations
@@ -13,24 +14,38 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QObject, QPoint, QUrl, Signal
+from PySide6.QtCore import QDateTime, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import ActivityKind, CallOutcome, FollowUp, Lead
-from leaddesk.services import activities, follow_ups, lead_actions, next_best_action, sequences, triage_undo
+from leaddesk.services import (
+    activities,
+    follow_ups,
+    lead_actions,
+    next_best_action,
+    sequence_status,
+    sequences,
+    smtp_account,
+    template_store,
+    triage_undo,
+)
 from leaddesk.services.activities import ActivityError
+from leaddesk.services.email_templates import EmailTemplate
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
 from leaddesk.services.playbook import load_playbook, team_timezone
 from leaddesk.services.sequences import SequenceError
+from leaddesk.services.smtp_account import SmtpAccount
 from leaddesk.services.triage_undo import UndoError, UndoRecord
 from leaddesk.ui.activity_dialog import ActivityDialog
-from leaddesk.ui.email_dialog import EmailDialog
+from leaddesk.ui.email_dialog import SEND_SMTP, EmailDialog
 from leaddesk.ui.lead_dialogs import FollowUpDialog, NoteDialog
+from leaddesk.ui.outreach import OutreachController
+from leaddesk.ui.sequence_panel import SequencePanel
 from leaddesk.ui.shortcut_sheet import ShortcutSheet
 from leaddesk.ui.tasks import show_error
 
@@ -58,7 +73,31 @@ class TriageController(QObject):
         self.undo_record: UndoRecord | None = None
         self.snooze_menu: QMenu | None = None
         self.sequence_menu: QMenu | None = None
+        self.context_menu: QMenu | None = None
         self.dialog: QDialog | None = None
+
+        self.outreach = OutreachController(window)
+        self.outreach.install_menu_actions()
+        self.outreach.message.connect(self.message)
+        self.outreach.sent.connect(self.changed)
+
+        self.sequence_panel = SequencePanel(window.runner, window.clock, window.detail_pane)
+        self._place_sequence_panel()
+        window.detail_shown.connect(lambda: self.sequence_panel.load(window.detail_pane.lead_id))
+        self.sequence_panel.enroll_requested.connect(self.enroll)
+        self.sequence_panel.pause_requested.connect(self.pause_enrollment)
+        self.sequence_panel.resume_requested.connect(self.resume_enrollment)
+        self.sequence_panel.stop_requested.connect(self.stop_enrollment)
+
+        window.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        window.table.customContextMenuRequested.connect(self.show_context_menu)
+
+    def _place_sequence_panel(self) -> None:
+        """Put the sequence panel below the detail pane's open follow-ups."""
+        pane = self.window.detail_pane
+        layout = pane.sections_layout
+        follow_up_box = pane.follow_up_list.parentWidget()
+        layout.insertWidget(layout.indexOf(follow_up_box) + 1, self.sequence_panel)
 
     # --- Dispatch -----------------------------------------------------------------------
 
@@ -133,25 +172,38 @@ class TriageController(QObject):
         )
 
     def ask_email(self) -> None:
-        """Load the lead, then show the template dialog; OK opens the mail client and logs an email."""
+        """Load the lead, the templates and the SMTP account, then show the email dialog."""
         lead = self.current_lead()
         if lead is None:
             return
-        lead_id = lead[0]
+        lead_id, user = lead[0], self.window.actor
+
+        def load(session: Session) -> tuple[Lead, tuple[EmailTemplate, ...], str | None, SmtpAccount | None]:
+            detached = _detached_lead(session, lead_id)
+            preferred = sequence_status.due_email_template(session, lead_id)
+            return detached, template_store.list_templates(session), preferred, smtp_account.load_account(session, user)
+
         self.window.runner.read(
-            lambda session: _detached_lead(session, lead_id),
-            on_success=self._show_email_dialog,
+            load,
+            on_success=lambda loaded: self._show_email_dialog(*loaded),
             on_failure=self._on_failed,
             description="load the lead",
         )
 
-    def _show_email_dialog(self, lead: Lead) -> None:
-        dialog = EmailDialog(lead, self.window.actor, parent=self.window)
-        self._open_dialog(dialog, lambda: self.send_email(lead.id, dialog))
+    def _show_email_dialog(
+        self, lead: Lead, templates: tuple[EmailTemplate, ...], preferred: str | None, account: SmtpAccount | None
+    ) -> None:
+        shown_account = f"{account.from_address} via {account.host}" if account else None
+        dialog = EmailDialog(lead, self.window.actor, templates, preferred, shown_account, parent=self.window)
+        self._open_dialog(dialog, lambda: self.send_email(lead.id, dialog, account))
 
-    def send_email(self, lead_id: uuid.UUID, dialog: EmailDialog) -> None:
+    def send_email(self, lead_id: uuid.UUID, dialog: EmailDialog, account: SmtpAccount | None = None) -> None:
+        """Send the dialog's email through SMTP when chosen, else open it in the mail app, and log it."""
         email = dialog.email
         if email is None:
+            return
+        if dialog.send_mode == SEND_SMTP and account is not None:
+            self.outreach.send(lead_id, account, email, dialog.template_key())
             return
         if not QDesktopServices.openUrl(QUrl(email.mailto_url())):
             self.message.emit(self.tr("No mail app opened the email; set a default mail app and try again."))
@@ -280,6 +332,81 @@ class TriageController(QObject):
             return enrollment
 
         self._write(lead_id, "Enroll in sequence", work)
+
+    def pause_enrollment(self, lead_id: uuid.UUID, enrollment_id: uuid.UUID) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(lead_id, "Pause sequence", lambda session: sequences.pause(session, enrollment_id, actor, now))
+
+    def resume_enrollment(self, lead_id: uuid.UUID, enrollment_id: uuid.UUID) -> None:
+        now, actor = self.window.clock(), self.window.actor
+
+        def work(session: Session) -> Any:
+            calendar = load_playbook(session).calendar
+            enrollment = sequences.resume(session, enrollment_id, actor, now, calendar)
+            # A step that is due at once becomes a follow-up now, as after enrolling.
+            sequences.advance(session, now, calendar)
+            return enrollment
+
+        self._write(lead_id, "Resume sequence", work)
+
+    def stop_enrollment(self, lead_id: uuid.UUID, enrollment_id: uuid.UUID) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(lead_id, "Stop sequence", lambda session: sequences.stop(session, enrollment_id, actor, now))
+
+    def show_context_menu(self, position: QPoint) -> None:
+        """Select the row under the pointer, read its sequences, then pop up the lead's context menu there."""
+        table = self.window.table
+        index = table.indexAt(position)
+        if not index.isValid():
+            return
+        table.selectRow(index.row())
+        lead_id = self.window.model.lead_id(index.row())
+        if lead_id is None:
+            return
+        global_position = table.viewport().mapToGlobal(position)
+
+        def read(session: Session) -> tuple[list[sequence_status.EnrollmentView], tuple[sequences.Sequence, ...]]:
+            catalog = sequences.load_catalog(session)
+            return sequence_status.lead_enrollments(session, lead_id, catalog), catalog
+
+        self.window.runner.read(
+            read,
+            on_success=lambda loaded: self._popup_context_menu(lead_id, global_position, *loaded),
+            on_failure=self._on_failed,
+            description="load the lead's sequences",
+        )
+
+    def _popup_context_menu(
+        self,
+        lead_id: uuid.UUID,
+        position: QPoint,
+        views: list[sequence_status.EnrollmentView],
+        catalog: tuple[sequences.Sequence, ...],
+    ) -> None:
+        menu = QMenu(self.window)
+        menu.addAction(self.tr("Email...\tM"), self.ask_email)
+        menu.addAction(self.tr("Log call, email or meeting...\tL"), self.ask_activity)
+        menu.addAction(self.tr("Next best action\tB"), self.show_next_best_action)
+        menu.addSeparator()
+        busy = {view.sequence_key for view in views if view.status in ("active", "paused")}
+        enroll_menu = menu.addMenu(self.tr("Enroll in sequence"))
+        enroll_menu.setEnabled(bool(catalog))
+        for sequence in catalog:
+            action = enroll_menu.addAction(self.tr("{label} ({count} steps)").format(label=sequence.label, count=len(sequence.steps)))
+            action.setEnabled(sequence.key not in busy)
+            action.triggered.connect(lambda _checked=False, key=sequence.key: self.enroll(lead_id, key))
+        for view in views:
+            if not view.can_stop:
+                continue
+            header = menu.addAction(f"{view.label}: {view.step_text()}")
+            header.setEnabled(False)
+            if view.can_pause:
+                menu.addAction(self.tr("Pause {label}").format(label=view.label), lambda chosen=view.id: self.pause_enrollment(lead_id, chosen))
+            if view.can_resume:
+                menu.addAction(self.tr("Resume {label}").format(label=view.label), lambda chosen=view.id: self.resume_enrollment(lead_id, chosen))
+            menu.addAction(self.tr("Stop {label}").format(label=view.label), lambda chosen=view.id: self.stop_enrollment(lead_id, chosen))
+        self.context_menu = menu
+        menu.popup(position)
 
     def ask_custom_snooze(self, lead_id: uuid.UUID) -> None:
         dialog = SnoozeDialog(self.window.clock(), self.window)
