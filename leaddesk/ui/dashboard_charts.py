@@ -25,8 +25,13 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from leaddesk.services.reporting.tables import HEATMAP, HORIZONTAL_BAR, LINE, ChartTable
 
 CHART_HEIGHT = 280
-# Categories with longer names are cut on the axis; the exports keep the full name.
-MAX_LABEL_CHARS = 18
+# Categories with longer names are cut on the axis; the exports keep the full name. 28 fits
+# the shipped playbook's segment labels, such as "High-intent outbound reply".
+MAX_LABEL_CHARS = 28
+# A vertical bar chart turns its category labels when it has more than this many categories
+# and a label longer than SHORT_LABEL_CHARS, because Qt elides labels wider than their bar group.
+MAX_LEVEL_CATEGORIES = 3
+SHORT_LABEL_CHARS = 8
 
 
 # Height per category of a horizontal bar chart, so that Qt does not elide the axis labels.
@@ -43,6 +48,11 @@ def _label(value: object) -> str:
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
 
 
+# Units whose values are whole counts, and the count up to which each whole number gets a tick.
+COUNT_UNITS = frozenset({"leads", "breaches"})
+MAX_COUNT_TICKS = 10
+
+
 def _number(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.0
 
@@ -52,10 +62,15 @@ def _value_axis(table: ChartTable, maximum: float) -> QValueAxis:
     axis.setTitleText(table.unit)
     if table.unit == "percent":
         axis.setRange(0, 100)
+    elif table.unit in COUNT_UNITS and maximum < MAX_COUNT_TICKS:
+        # One tick per whole number, so small counts read 0, 1, 2 rather than 0.0, 1.5, 3.0.
+        top = int(maximum) + 1
+        axis.setRange(0, top)
+        axis.setTickCount(top + 1)
     else:
         axis.setRange(0, maximum * 1.05 if maximum > 0 else 1)
         axis.applyNiceNumbers()
-    axis.setLabelFormat("%.0f" if axis.max() >= 10 else "%.1f")
+    axis.setLabelFormat("%.0f" if axis.max() >= 10 or table.unit in COUNT_UNITS else "%.1f")
     return axis
 
 
@@ -74,11 +89,14 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
     chart.addSeries(series)
     categories = QBarCategoryAxis()
     categories.append([_label(row[0]) for row in table.rows])
+    # _label already cut names longer than MAX_LABEL_CHARS, so Qt need not elide them further.
+    categories.setTruncateLabels(False)
     values = _value_axis(table, maximum)
     if horizontal:
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
     else:
+        _turn_long_labels(categories, table)
         chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(categories)
@@ -88,6 +106,15 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
 
 # With more categories than this, axis labels are turned so that each one fits.
 MAX_LEVEL_LABELS = 8
+
+
+def _turn_long_labels(categories: QBarCategoryAxis, table: ChartTable) -> None:
+    """Turn the labels of a horizontal category axis so that Qt shows them whole instead of eliding them."""
+    longest = max((len(_label(row[0])) for row in table.rows), default=0)
+    if len(table.rows) > MAX_LEVEL_LABELS:
+        categories.setLabelsAngle(-90)
+    elif len(table.rows) > MAX_LEVEL_CATEGORIES and longest > SHORT_LABEL_CHARS:
+        categories.setLabelsAngle(-45)
 
 
 def _line_chart(chart: QChart, table: ChartTable) -> None:
