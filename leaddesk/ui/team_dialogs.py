@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -42,34 +43,39 @@ ERROR_STYLE = "color: #b00020;"
 
 
 class _Relay(QObject):
+    """Carries a worker thread's result to the GUI thread through a queued signal."""
+
     done = Signal(bool, object)
 
 
-class _Work(QRunnable):
-    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
-        self.work = work
-        self.relay = relay
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except Exception as error:  # noqa: BLE001 - every failure goes back to the dialog
-            self.relay.done.emit(False, error)
-            return
-        self.relay.done.emit(True, result)
+# Relays whose work is running; a reference here keeps each alive until its result is delivered.
+_running_relays: set[_Relay] = set()
 
 
 def run_off_thread(parent: QObject, work: Callable[[], Any], on_success: Callable[[Any], None], on_failure: Callable[[Exception], None]) -> None:
-    """Run work on the global thread pool and call back on the GUI thread, for work that needs no open database."""
-    relay = _Relay(parent)
+    """Run work on a daemon thread and call back on the GUI thread, for work that needs no open database.
+
+    parent is unused by the thread; it names the object whose callbacks these are, for the log.
+    """
+    relay = _Relay()
+    _running_relays.add(relay)
 
     def deliver(ok: bool, payload: object) -> None:
-        relay.deleteLater()
+        _running_relays.discard(relay)
         (on_success if ok else on_failure)(payload)
 
     relay.done.connect(deliver, Qt.ConnectionType.QueuedConnection)
-    QThreadPool.globalInstance().start(_Work(work, relay))
+
+    def run() -> None:
+        try:
+            result = work()
+        except Exception as error:  # noqa: BLE001 - every failure goes back to the caller
+            logger.info("background work of %s failed: %s", type(parent).__name__, error)
+            relay.done.emit(False, error)
+            return
+        relay.done.emit(True, result)
+
+    threading.Thread(target=run, name="leaddesk-open-server", daemon=True).start()
 
 
 def _error_label(parent: QWidget) -> QLabel:
