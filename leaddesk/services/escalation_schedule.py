@@ -30,10 +30,10 @@ from leaddesk.services.scheduler import CheckResult
 
 logger = logging.getLogger(__name__)
 
-# Leads per run_escalations call and per delete, and plans per upsert of 7 columns each,
-# under SQLite's 999 bound parameters before 3.32.
+# Leads per run_escalations call and per delete, under SQLite's 999 bound parameters before 3.32.
 CHUNK_LEADS = 500
-CHUNK_PLANS = 140
+# Plans per upsert executemany, which SQLAlchemy splits further to fit the parameter limit.
+CHUNK_PLANS = 1000
 
 
 def ladder_fingerprint(playbook: Playbook) -> str:
@@ -116,7 +116,7 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
         .where(_waiting(ladders, steps_done), or_(plan.lead_id.is_(None), not_(_plan_is_current(steps_done, fingerprint))))
     )
     rows = []
-    for lead_id, segment, received_at, response_due_at, done in session.execute(statement):
+    for lead_id, segment, received_at, response_due_at, done in session.connection().execute(statement):
         schedule = ladder_schedule(playbook.segment(segment), received_at, playbook)
         rows.append(
             {
@@ -131,10 +131,13 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
         )
     # SQLite and PostgreSQL spell the upsert alike, but each dialect builds its own statement.
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = insert(plan)
+    columns = ("segment", "received_at", "response_due_at", "steps_done", "playbook_hash", "next_step_at")
+    upsert = upsert.on_conflict_do_update(index_elements=["lead_id"], set_={name: upsert.excluded[name] for name in columns})
+    # The connection runs a plain executemany, because Session.execute would take the slower ORM bulk path.
+    connection = session.connection()
     for start in range(0, len(rows), CHUNK_PLANS):
-        upsert = insert(plan).values(rows[start : start + CHUNK_PLANS])
-        columns = ("segment", "received_at", "response_due_at", "steps_done", "playbook_hash", "next_step_at")
-        session.execute(upsert.on_conflict_do_update(index_elements=["lead_id"], set_={name: upsert.excluded[name] for name in columns}))
+        connection.execute(upsert, rows[start : start + CHUNK_PLANS])
     if rows:
         logger.debug("recomputed the escalation plans of %d leads", len(rows))
     return len(rows)
