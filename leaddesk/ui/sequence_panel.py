@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -25,6 +24,9 @@ from leaddesk.services.sequence_status import EnrollmentView, lead_enrollments
 from leaddesk.services.sequences import Sequence, load_catalog
 from leaddesk.ui.labels import weekday_time
 from leaddesk.ui.tasks import TaskRunner
+
+# Pixels: about three one-line rows. More enrolments scroll.
+MAX_LIST_HEIGHT = 96
 
 
 def describe(view: EnrollmentView, now: datetime) -> str:
@@ -61,16 +63,20 @@ class SequencePanel(QGroupBox):
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
         self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
-        self.list.setMaximumHeight(96)
+        self.list.setMaximumHeight(MAX_LIST_HEIGHT)
         self.empty_label = QLabel(self.tr("Not in a sequence"), self)
         self.enroll_button = QToolButton(self)
         self.enroll_button.setText(self.tr("Enroll"))
         self.enroll_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.enroll_menu = QMenu(self.enroll_button)
         self.enroll_button.setMenu(self.enroll_menu)
-        self.pause_button = QPushButton(self.tr("Pause"), self)
-        self.resume_button = QPushButton(self.tr("Resume"), self)
-        self.stop_button = QPushButton(self.tr("Stop"), self)
+        # Tool buttons size to their text, so the row fits the narrow detail pane without a scroll bar.
+        self.pause_button = QToolButton(self)
+        self.pause_button.setText(self.tr("Pause"))
+        self.resume_button = QToolButton(self)
+        self.resume_button.setText(self.tr("Resume"))
+        self.stop_button = QToolButton(self)
+        self.stop_button.setText(self.tr("Stop"))
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.enroll_button)
