@@ -45,9 +45,16 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "leads.sqlite"
 
 
+# LEADDESK_TEST_BACKEND=postgresql runs every test that uses the `database` fixture on PostgreSQL.
+TEST_BACKEND_ENV = "LEADDESK_TEST_BACKEND"
+
+
 @pytest.fixture
-def database(db_path: Path):
-    opened = Database.open(db_path)
+def database(request: pytest.FixtureRequest, db_path: Path):
+    if os.environ.get(TEST_BACKEND_ENV) == "postgresql":
+        opened = Database.open(request.getfixturevalue("pg_url"))
+    else:
+        opened = Database.open(db_path)
     yield opened
     opened.dispose()
 

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, Lead, LeadEvaluation, Rep
+from leaddesk.services.driver_sql import driver_cursor
 from leaddesk.services.lead_facts import FIELD_COLUMNS, SYSTEM_ACTIVITY_KINDS, LeadFacts
 from leaddesk.services.playbook import Playbook, load_playbook
 from leaddesk.services.playbook.conditions import condition_fields
@@ -97,7 +98,7 @@ def evaluate_in_bulk(
     stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
 
     count = 0
-    cursor = session.connection().connection.cursor()
+    cursor = driver_cursor(session.connection())
     try:
         for start in range(0, len(ids), CHUNK_LEADS):
             chunk = ids[start : start + CHUNK_LEADS]

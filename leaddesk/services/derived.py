@@ -23,6 +23,7 @@ from leaddesk.services.database import Database
 from leaddesk.services.dedup.key_store import SOURCE_COLUMNS as KEY_SOURCE_COLUMNS
 from leaddesk.services.dedup.key_store import compute_keys, source_digest, write_key_rows
 from leaddesk.services.dedup.normalize import MATCH_COLUMNS
+from leaddesk.services.driver_sql import driver_cursor
 from leaddesk.services.enrichment import DERIVED_COLUMNS, DERIVED_VERSION, SOURCE_FIELDS
 from leaddesk.services.enrichment.derive import derive_values
 from leaddesk.services.enrichment.settings import load_default_region
@@ -91,7 +92,7 @@ def _refresh_hex_ids(session: Session, hex_ids: list[str], now: datetime, starte
     team_region = load_default_region(session)
     stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
     connection = session.connection()
-    cursor = connection.connection.cursor()
+    cursor = driver_cursor(connection)
     stale_keys = 0
     try:
         for start in range(0, len(hex_ids), CHUNK_LEADS):
@@ -136,7 +137,7 @@ def _stale_hex_ids(session: Session) -> list[str]:
 
 
 def _fetch_column(session: Session, statement: str, parameters: tuple) -> list[str]:
-    cursor = session.connection().connection.cursor()
+    cursor = driver_cursor(session.connection())
     try:
         return [row[0] for row in cursor.execute(statement, parameters)]
     finally:

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, sel
 from sqlalchemy.orm import Session, load_only
 
 from leaddesk.models import FollowUp, Lead, LeadEvaluation, Rep
+from leaddesk.services.driver_sql import as_uuid
 from leaddesk.services.follow_up_state import MAX_REMINDER_DELAY, date_only_condition, local_today
 from leaddesk.services.local_time import zone
 from leaddesk.services.playbook import load_playbook
@@ -167,9 +168,9 @@ def list_lead_ids(session: Session, query: InboxQuery) -> list[uuid.UUID]:
     """Return the ids of all matching leads in inbox order, selecting only the id column."""
     # Reading the ids as text and building UUIDs here is faster than the Uuid type's result
     # processor: 0.31 s against 0.46 s for 100,000 leads, in one run on a development container.
-    # UUID(hex=...) accepts both SQLite's 32-digit text and the hyphenated form.
+    # UUID(hex=...) accepts both SQLite's 32-digit text and the hyphenated form; psycopg returns UUIDs.
     statement = _ordered(_with_evaluation(select(type_coerce(Lead.id, String))), query)
-    return [uuid.UUID(hex=value) for value in session.scalars(statement)]
+    return [as_uuid(value) for value in session.scalars(statement)]
 
 
 def count_leads(session: Session, query: InboxQuery) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, String, and_, false, func, select, type_co
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, LeadEvaluation, Rep
+from leaddesk.services.driver_sql import as_uuid
 from leaddesk.services.local_time import resolve_wall_time
 
 
@@ -79,7 +80,7 @@ def find_view(key: str) -> SavedView:
 
 def view_lead_ids(session: Session, key: str, context: ViewContext) -> set[uuid.UUID]:
     statement = select(type_coerce(Lead.id, String)).where(Lead.deleted_at.is_(None), find_view(key).condition(context))
-    return {uuid.UUID(hex=value) for value in session.scalars(statement)}
+    return {as_uuid(value) for value in session.scalars(statement)}
 
 
 def count_views(session: Session, context: ViewContext) -> dict[str, int]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -247,7 +248,10 @@ def claim(session: Session, events: list[DueEvent], user: str, now: datetime) ->
         return []
     rows = [{"event_key": key, "recipient": user, "notified_at": now} for key in by_key]
     table = NotificationReceipt.__table__
-    if sqlite3.sqlite_version_info >= (3, 35):
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql_insert(table).on_conflict_do_nothing().returning(table.c.event_key)
+        inserted = set(session.scalars(statement, rows))
+    elif sqlite3.sqlite_version_info >= (3, 35):
         # SQLAlchemy batches the rows into multi-row statements ("insertmanyvalues").
         statement = sqlite_insert(table).on_conflict_do_nothing().returning(table.c.event_key)
         inserted = set(session.scalars(statement, rows))

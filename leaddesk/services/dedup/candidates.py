@@ -14,6 +14,7 @@ from itertools import combinations
 from sqlalchemy.engine import Connection
 
 from leaddesk.services.dedup.loading import ID_CHUNK, fetch_all
+from leaddesk.services.driver_sql import stored_id_list_sql
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +23,9 @@ logger = logging.getLogger(__name__)
 # makes no candidates. Other keys still pair those leads when they agree there.
 MAX_BLOCK_SIZE = 100
 
-_ALL_BLOCKS = "SELECT key, group_concat(lead_id) FROM lead_match_keys GROUP BY key HAVING count(*) > 1"
+_ALL_BLOCKS = "SELECT key, {ids} FROM lead_match_keys GROUP BY key HAVING count(*) > 1"
 _BLOCKS_OF = (
-    "SELECT key, group_concat(lead_id) FROM lead_match_keys WHERE key IN "
+    "SELECT key, {ids} FROM lead_match_keys WHERE key IN "
     "(SELECT key FROM lead_match_keys WHERE lead_id IN ({placeholders})) GROUP BY key"
 )
 
@@ -34,8 +35,9 @@ def key_blocks(connection: Connection, lead_ids: Collection[str] | None = None) 
 
     Deleted and merged leads are included, so callers drop the ones they do not scan.
     """
+    ids = stored_id_list_sql("lead_id", connection.dialect)
     if lead_ids is None:
-        for key, members in fetch_all(connection, _ALL_BLOCKS):
+        for key, members in fetch_all(connection, _ALL_BLOCKS.format(ids=ids)):
             yield key, members.split(",")
         return
 
@@ -43,7 +45,7 @@ def key_blocks(connection: Connection, lead_ids: Collection[str] | None = None) 
     ordered = sorted(lead_ids)
     for start in range(0, len(ordered), ID_CHUNK):
         chunk = ordered[start : start + ID_CHUNK]
-        statement = _BLOCKS_OF.format(placeholders=", ".join("?" * len(chunk)))
+        statement = _BLOCKS_OF.format(ids=ids, placeholders=", ".join("?" * len(chunk)))
         for key, members in fetch_all(connection, statement, tuple(chunk)):
             if key not in seen:
                 seen.add(key)

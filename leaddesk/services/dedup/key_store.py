@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
+from leaddesk.services.driver_sql import driver_cursor
 from leaddesk.services.dedup.blocking_keys import KEY_RULES_VERSION, blocking_keys
 from leaddesk.services.dedup.loading import ID_CHUNK, fetch_all
 from leaddesk.services.dedup.normalize import MATCH_COLUMNS, match_key_values
@@ -126,7 +127,7 @@ def write_key_rows(connection, updates: list[tuple], ids: list[tuple[str]], key_
     updates.sort(key=lambda row: row[-1])
     ids.sort()
     key_rows.sort()
-    cursor = connection.connection.cursor()
+    cursor = driver_cursor(connection)
     try:
         cursor.executemany(update, updates)
         cursor.executemany("DELETE FROM lead_match_keys WHERE lead_id = ?", ids)

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy.engine import Connection
 
+from leaddesk.services.driver_sql import driver_cursor
 from leaddesk.services.dedup.normalize import fold_text, given_names
 from leaddesk.services.dedup.scoring import LeadKeys, email_facts, split_custom_fields
 
@@ -29,7 +30,7 @@ _SELECT_LIVE = (
 
 def fetch_all(connection: Connection, statement: str, parameters: tuple = ()) -> list[tuple]:
     """Run one SQL statement on the connection's DBAPI cursor, in its transaction, and return all rows."""
-    cursor = connection.connection.cursor()
+    cursor = driver_cursor(connection)
     try:
         cursor.execute(statement, parameters)
         return cursor.fetchall()

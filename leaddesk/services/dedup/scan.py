@@ -26,6 +26,7 @@ from leaddesk.services.dedup.loading import load_lead_keys
 from leaddesk.services.dedup.normalize import KEY_SOURCE_FIELDS, fold_text, normalize_lead_keys
 from leaddesk.services.dedup.scoring import LeadKeys, PairScore, evaluate_pair, reasons_of
 from leaddesk.services.dedup.settings import Thresholds, load_thresholds
+from leaddesk.services.driver_sql import driver_cursor, stored_id_list_sql
 
 logger = logging.getLogger(__name__)
 
@@ -168,11 +169,11 @@ def find_similar(
 
     connection = session.connection()
     statement = (
-        "SELECT key, group_concat(lead_id) FROM lead_match_keys WHERE key IN "
+        f"SELECT key, {stored_id_list_sql('lead_id', connection.dialect)} FROM lead_match_keys WHERE key IN "
         f"({', '.join('?' * len(probe_keys))}) GROUP BY key"
     )
     candidates: set[str] = set()
-    for _key, members in connection.exec_driver_sql(statement, tuple(sorted(probe_keys))):
+    for _key, members in driver_cursor(connection).execute(statement, tuple(sorted(probe_keys))):
         ids = members.split(",")
         if len(ids) < MAX_BLOCK_SIZE:
             candidates.update(ids)

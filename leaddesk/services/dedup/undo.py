@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from leaddesk.services.driver_sql import stored_id_text
 from leaddesk.models import Activity, ActivityKind, DedupDecision, Lead, MergeOperation, utc_now
 from leaddesk.services.dedup.merge import MOVED_TABLES
 from leaddesk.services.dedup.normalize import normalize_lead_keys
@@ -57,7 +58,7 @@ def find_operation(session: Session, reference: str | uuid.UUID) -> MergeOperati
     if len(digits) < MIN_PREFIX_DIGITS or any(char not in "0123456789abcdef" for char in digits):
         return None
     found = list(
-        session.scalars(select(MergeOperation).where(type_coerce(MergeOperation.id, String).startswith(digits)).limit(2))
+        session.scalars(select(MergeOperation).where(stored_id_text(MergeOperation.id).startswith(digits)).limit(2))
     )
     if len(found) > 1:
         raise MergeUndoError(f"more than one merge has an id starting with {reference!r}; give more digits of the id")

@@ -26,6 +26,7 @@ from sqlalchemy import JSON, Table, Uuid, insert
 from sqlalchemy.orm import Session
 
 from leaddesk.models.base import UTCDateTime
+from leaddesk.services.driver_sql import positional_dialect
 
 # Values of these types are unhashable or unique per row, so remembering them gains nothing.
 _UNIQUE_VALUE_TYPES = (JSON, Uuid)
@@ -50,7 +51,7 @@ class BulkInsert:
         self.session = session
         self.table = table
         connection = session.connection()
-        self._dialect = dialect = connection.dialect
+        self._dialect = dialect = positional_dialect(connection.dialect)
         compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
         order = list(compiled.positiontup or ())
         # Columns with Python-side defaults join the statement unless the caller supplies them.
@@ -164,7 +165,7 @@ class BulkInsert:
         if dialect.driver == "pysqlite" and isinstance(column_type, UTCDateTime) and _default_datetime_adapter():
             processor: Callable[[Any], Any] | None = utc_datetime_text
         else:
-            processor = column_type.bind_processor(dialect)
+            processor = column_type.dialect_impl(dialect).bind_processor(dialect)
         if processor is None:
             return None
         if isinstance(column_type, _UNIQUE_VALUE_TYPES):

@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leaddesk.services.driver_sql import stored_id_text
 from leaddesk.models import ImportBatch
 from leaddesk.services.database import Database
 
@@ -112,7 +113,7 @@ def find_batch(session: Session, reference: str | uuid.UUID) -> ImportBatch:
             "as 'leaddesk imports' lists them"
         )
     # SQLite stores the Uuid type as 32 hex digits without hyphens.
-    query = select(ImportBatch).where(type_coerce(ImportBatch.id, String).startswith(digits)).limit(2)
+    query = select(ImportBatch).where(stored_id_text(ImportBatch.id).startswith(digits)).limit(2)
     found = list(session.scalars(query))
     if not found:
         raise BatchNotFoundError(f"no import batch has an id starting with {reference!r}; list them with 'leaddesk imports'")
