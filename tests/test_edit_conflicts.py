@@ -6,9 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.exc import ProgrammingError
 
 from leaddesk.models import Lead
 from leaddesk.services.database import Database
@@ -21,13 +19,6 @@ NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def two_users(request: pytest.FixtureRequest, db_path: Path):
     """Two Database objects on one database, as two windows or two processes would have."""
-    needs_edit_lead = not any(name in request.node.name for name in ("plain_update", "invalid_value"))
-    if request.param == "postgresql" and needs_edit_lead:
-        # NOTE: edit_lead calls refresh_derived, which writes through SQLite's DBAPI cursor with
-        # "?" placeholders, so every lead edit on PostgreSQL fails until derived.py is ported.
-        request.applymarker(
-            pytest.mark.xfail(raises=(ProgrammingError, psycopg.ProgrammingError), reason="refresh_derived is SQLite-only")
-        )
     target = db_path if request.param == "sqlite" else request.getfixturevalue("pg_url")
     ann = Database.open(target)
     bob = Database.open(target)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, ActivityKind, Lead, SyncChange
 from leaddesk.services.lead_actions import LeadChange, StaleLeadError, clean_edit_value, edit_lead, load_live_lead
+from leaddesk.services.lead_history import edit_summary_changes
 from leaddesk.services.sync.fields import ENTITY_LEAD
 from leaddesk.services.sync.hlc import decode
 
@@ -176,7 +177,7 @@ def field_authors(session: Session, lead: Lead, fields: list[str]) -> dict[str, 
         .limit(AUTHOR_SEARCH_LIMIT)
     )
     for actor, occurred_at, summary in activities:
-        for name in _fields_in_edit_summary(summary):
+        for name, _old, _new in edit_summary_changes(summary):
             if name in fields and name not in found:
                 found[name] = (actor, occurred_at)
 
@@ -203,16 +204,6 @@ def _changed_fields(base: Mapping[str, Any], edited: Mapping[str, Any]) -> dict[
         if cleaned != clean_edit_value(name, base.get(name)):
             changes[name] = cleaned
     return changes
-
-
-def _fields_in_edit_summary(summary: str) -> list[str]:
-    """Return the field names of an edit_lead summary such as "Changed company 'A' to 'B'; city ..."."""
-    names = []
-    for part in summary.removeprefix("Changed ").split("; "):
-        name = part.split(" ", 1)[0]
-        if name.isidentifier():
-            names.append(name)
-    return names
 
 
 def _aware(instant: datetime) -> datetime:

@@ -19,7 +19,7 @@ ACTIVITY_LIMIT = 500
 
 # One part of an edit summary: FIELD OLD to NEW, where each value is a Python repr or "(blank)".
 _VALUE = r"(\(blank\)|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
-_EDIT_PART = re.compile(rf"^(\w+) {_VALUE} to {_VALUE}$")
+_EDIT_PART = re.compile(rf"(\w+) {_VALUE} to {_VALUE}(?:; |$)")
 _STAGE = re.compile(r"^Stage changed from (\S+) to (\S+)$")
 
 
@@ -79,13 +79,25 @@ def _parse_summary(kind: str, summary: str) -> list[tuple[str, Any, Any]]:
     if kind == ActivityKind.STAGE_CHANGE.value:
         match = _STAGE.match(summary)
         return [("stage", match.group(1), match.group(2))] if match else []
+    return edit_summary_changes(summary)
+
+
+def edit_summary_changes(summary: str) -> list[tuple[str, Any, Any]]:
+    """Return (field, old, new) of each part of an edit_lead summary such as "Changed company 'A' to 'B'; city ...".
+
+    Values are matched as whole quoted strings, so a value that contains "; " stays one
+    value. A summary in any other form returns an empty list.
+    """
     if not summary.startswith("Changed "):
         return []
     changes = []
-    for part in summary.removeprefix("Changed ").split("; "):
-        match = _EDIT_PART.match(part)
-        if match:
-            changes.append((match.group(1), _value(match.group(2)), _value(match.group(3))))
+    position = len("Changed ")
+    while position < len(summary):
+        match = _EDIT_PART.match(summary, position)
+        if match is None:
+            return []
+        changes.append((match.group(1), _value(match.group(2)), _value(match.group(3))))
+        position = match.end()
     return changes
 
 
