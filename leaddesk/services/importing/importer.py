@@ -274,6 +274,9 @@ def _run_once(
             outcomes=outcomes,
         )
         _import_rows(table, width, converter, writer, report, reporter, cancel, outcomes)
+        if not options.dry_run:
+            # A dry run rolls back, which restores any index the writer dropped.
+            writer.finish()
         report.warnings.extend(stage_notes(writer))
         _check_cancel(cancel)
         if sampled and order_changed(evidence, converter.seen_evidence):

@@ -33,6 +33,7 @@ from leaddesk.models import (
 from leaddesk.services.importing.bulk import BulkInsert
 from leaddesk.services.importing.clock import ResponseClocks
 from leaddesk.services.importing.ids import OrderedIds
+from leaddesk.services.importing.indexes import DeferredIndexes
 from leaddesk.services.importing.matching import (
     MATCH_KEYS,
     MatchIndex,
@@ -168,6 +169,9 @@ class LeadWriter:
         # updates them, so that undo can tell them from leads edited after the import.
         self._update_own_statement = self._build_update(bump_version=False)
 
+        # A large import drops the indexes it does not look leads up by, and rebuilds them in finish().
+        # Activities are not deferred: their ids and lead ids ascend, so their indexes only append.
+        self._lead_indexes = DeferredIndexes(session, self.leads.name, kept_columns=("id", *MATCH_KEYS))
         self._insert_leads = BulkInsert(session, self.leads, NEW_LEAD_COLUMNS)
         self._insert_activities = BulkInsert(session, Activity.__table__, ACTIVITY_COLUMNS)
         self._activity_constants = {
@@ -251,6 +255,10 @@ class LeadWriter:
         self._apply_updates(changed_rows.values())
         self._record_changes(changes, changed_rows)
         return result
+
+    def finish(self) -> None:
+        """Rebuild the indexes that the writer dropped while it inserted; call after the last write, before the commit."""
+        self._lead_indexes.rebuild()
 
     # Matching
 
@@ -462,6 +470,7 @@ class LeadWriter:
         for row in rows:
             start_clock(row, historical=historical)
         source_rows = [row.pop("_row") for row in rows]
+        self._lead_indexes.before_insert(rows)
         self._insert_leads.execute(rows)
         if not self.log_activities:
             return
