@@ -242,16 +242,18 @@ def test_salesforce_dataloader_values(database, shared_data: Path):
     assert devi.phone == "+44 7700 900123"
 
 
-def test_salesforce_report_footer_rejected(database, shared_data: Path):
+def test_salesforce_report_footer_skipped(database, shared_data: Path):
     report, leads, owners = import_format(database, shared_data, "salesforce_lead_report.csv")
 
     assert report.created == 3
     assert len(leads) == 3
-    assert report.rejected == 3
-    assert [row.row for row in report.rejected_rows] == [6, 8, 9]
-    assert report.rejected_rows[0].value == "Grand Totals (3 records)"
-    assert "footer" in report.rejected_rows[0].reason
-    assert report.skipped == 2
+    assert report.rejected == 0
+    assert [row.row for row in report.footer_rows] == [6, 8, 9]
+    assert report.footer_rows[0].value == "Grand Totals (3 records)"
+    assert "footer" in report.footer_rows[0].reason
+    # Two blank lines and three footer lines.
+    assert report.skipped == 5
+    assert any(warning.startswith("3 lines under the data read as a report footer") for warning in report.warnings)
     marta = lead_by_first_name(leads, "Marta")
     assert marta.company == "Brindle Freight Co"
     assert owners[marta.owner_id] == "Sam Example"

@@ -405,13 +405,48 @@ def test_titles_blanks_notes_footers(database, tmp_path: Path):
     assert preview.header_row == 4
     assert preview.headers == ["Email", "First Name", "Company", "City"]
     assert report.created == 2
-    assert report.skipped == 2
-    assert [(row.row, row.value) for row in report.rejected_rows] == [
+    assert report.rejected_rows == []
+    assert [(row.row, row.value) for row in report.footer_rows] == [
         (6, "Total: 2"),
         (7, "Grand Totals (2 records)"),
         (8, "Note: figures are preliminary"),
     ]
+    assert report.footer_rows[0].reason == "the row is a footer or note line under the data, not a lead"
+    # Two empty rows and three footer lines.
+    assert report.skipped == 5
+    assert report.warnings[-1] == (
+        "3 lines under the data read as a report footer or note, not leads, and were skipped: "
+        "row 6 'Total: 2', row 7 'Grand Totals (2 records)', row 8 'Note: figures are preliminary'"
+    )
+
+
+def test_footer_between_data_rejected(database, tmp_path: Path):
+    text = (
+        "Email,First Name,Company,City\n"
+        "ann@example.com,Ann,Acme,Lyon\n"
+        "Total:,1,,\n"
+        "Subtotal for EMEA\n"
+        "bo@example.com,Bo,Bolt,Oslo\n"
+        "Grand Totals (2 records)\n"
+    )
+    path = write_text(tmp_path, "sections.csv", text)
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 2
+    assert [(row.row, row.value) for row in report.rejected_rows] == [(3, "Total: 1"), (4, "Subtotal for EMEA")]
     assert report.rejected_rows[0].reason == "the row reads like a total or a record count under the data, not a lead"
+    assert [(row.row, row.value) for row in report.footer_rows] == [(6, "Grand Totals (2 records)")]
+    assert report.skipped == 1
+
+
+def test_footer_lines_planned_as_skips(database, tmp_path: Path):
+    path = write_text(tmp_path, "plan.csv", "Email,First Name,Company\nann@example.com,Ann,Acme\nGrand Totals (1 record)\n")
+
+    plan = plan_import(database, path, now=NOW)
+
+    assert [(row.row, row.action.value) for row in plan.rows] == [(2, "create"), (3, "skip")]
+    assert plan.rows[1].value == "Grand Totals (1 record)"
 
 
 def test_header_row_chosen_by_user(tmp_path: Path):

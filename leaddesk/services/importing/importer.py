@@ -25,7 +25,7 @@ from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
 from leaddesk.services.importing.rejected import annotation_width
 from leaddesk.services.importing.report import ImportPlan, ImportReport, PlannedRow, RejectedRow, RowAction
-from leaddesk.services.importing.rows import IDENTIFYING_FIELDS, LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.rows import IDENTIFYING_FIELDS, FooterLine, LeadDraft, RowConverter, RowProblem
 from leaddesk.services.importing.saved_mappings import record_use, save_mapping
 from leaddesk.services.importing.store import ChunkResult, LeadWriter
 from leaddesk.services.playbook import load_playbook
@@ -43,6 +43,9 @@ PROGRESS_INTERVAL_SECONDS = 0.1
 
 # Rows read from the file to recognize LinkedIn URL columns when suggesting a mapping.
 MAPPING_SAMPLE_ROWS = 20
+
+# Footer lines named in the warning about them; the report lists every one.
+FOOTERS_LISTED = 5
 
 # New leads older than this on arrival suggest a list that should be imported as history.
 OLD_LEAD_AGE = timedelta(days=30)
@@ -351,6 +354,8 @@ def _import_rows(
     stream = table.rows()
     trim = width < len(table.headers)
     chunk: list[LeadDraft] = []
+    # Footer lines since the last data row; a data row below them makes them rejected rows.
+    footers: list[tuple[int, list, FooterLine]] = []
     try:
         for number, cells in stream:
             report.rows_read += 1
@@ -358,7 +363,11 @@ def _import_rows(
                 cells = cells[:width]
             try:
                 draft = converter.convert(number, cells)
+            except FooterLine as footer:
+                footers.append((number, cells, footer))
+                continue
             except RowProblem as problem:
+                _reject_all(report, converter, footers, outcomes)
                 _reject(report, converter, number, cells, problem, outcomes)
                 continue
             if draft is None:
@@ -368,6 +377,7 @@ def _import_rows(
                     outcomes.append(PlannedRow(row=number, action=RowAction.SKIP, reason="the row is empty"))
                 continue
 
+            _reject_all(report, converter, footers, outcomes)
             chunk.append(draft)
             if len(chunk) >= CHUNK_ROWS:
                 _check_cancel(cancel)
@@ -380,6 +390,43 @@ def _import_rows(
     if chunk:
         _check_cancel(cancel)
         _add_counts(report, writer.write(chunk))
+    _skip_footers(report, footers, outcomes)
+
+
+def _reject_all(
+    report: ImportReport,
+    converter: RowConverter,
+    footers: list[tuple[int, list, FooterLine]],
+    outcomes: list[PlannedRow] | None,
+) -> None:
+    """Reject the footer lines that turned out to stand between data rows, and empty the list."""
+    for number, cells, footer in footers:
+        _reject(report, converter, number, cells, footer, outcomes)
+    footers.clear()
+
+
+def _skip_footers(
+    report: ImportReport, footers: list[tuple[int, list, FooterLine]], outcomes: list[PlannedRow] | None
+) -> None:
+    """Count the footer lines under the last data row as skipped, and name them in a warning."""
+    if not footers:
+        return
+    reason = "the row is a footer or note line under the data, not a lead"
+    for number, _cells, footer in footers:
+        report.skipped += 1
+        report.footer_rows.append(RejectedRow(row=number, column="", value=footer.value, reason=reason))
+        if outcomes is not None:
+            outcomes.append(PlannedRow(row=number, action=RowAction.SKIP, reason=reason, value=footer.value))
+    listed = ", ".join(f"row {row.row} {row.value!r}" for row in report.footer_rows[:FOOTERS_LISTED])
+    more = f" and {len(report.footer_rows) - FOOTERS_LISTED} more" if len(report.footer_rows) > FOOTERS_LISTED else ""
+    report.warnings.append(
+        f"{_lines(len(footers))} under the data read as a report footer or note, not leads, and "
+        f"{'was' if len(footers) == 1 else 'were'} skipped: {listed}{more}"
+    )
+
+
+def _lines(count: int) -> str:
+    return "1 line" if count == 1 else f"{count} lines"
 
 
 def _reject(

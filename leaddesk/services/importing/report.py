@@ -159,6 +159,9 @@ class ImportReport:
     mapping_source: str = "suggested"
     saved_mapping_at: datetime | None = None
     duplicates: int = 0
+    # Footer and note lines under the last data row, such as "Grand Totals (3 records)" under
+    # a CRM report; they are counted as skipped and named in warnings.
+    footer_rows: list[RejectedRow] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready plain data, with instants as ISO 8601 text."""

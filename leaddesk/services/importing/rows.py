@@ -107,6 +107,15 @@ class RowProblem(Exception):
     values: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class FooterLine(RowProblem):
+    """A row that reads as a footer or note line of a report, such as "Grand Totals (3 records)".
+
+    Under the last data row it is no lead, and the importer skips and reports it. Between
+    data rows it is rejected like any other bad row.
+    """
+
+
 class RowConverter:
     """Converts data rows with one column plan; date columns read their order from evidence.
 
@@ -232,7 +241,7 @@ class RowConverter:
             raise RowProblem(column="", value=cells.value, reason=cells.reason)
         count = len(cells)
         if count == 1 and self.width >= FOOTER_MIN_COLUMNS and cell_text(cells[0]).strip():
-            raise RowProblem(
+            raise FooterLine(
                 column="",
                 value=clean_text(cell_text(cells[0])),
                 reason=(
@@ -310,7 +319,7 @@ class RowConverter:
                 return
         if not values or (len(values) == 2 and not _NUMBER.match(values[1])):
             return
-        raise RowProblem(
+        raise FooterLine(
             column="",
             value=" ".join(values),
             reason="the row reads like a total or a record count under the data, not a lead",
