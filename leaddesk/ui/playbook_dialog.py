@@ -122,14 +122,15 @@ class PlaybookDialog(QDialog):
 
     def _build_form(self) -> QWidget:
         page = QWidget(self)
-        form = QFormLayout()
+        team = QGroupBox(self.tr("Team business calendar"), page)
+        form = QFormLayout(team)
         self.timezone_edit = QLineEdit(page)
         self.timezone_edit.setPlaceholderText(self.tr("empty: the team timezone"))
         self.holidays_edit = QLineEdit(page)
         self.holidays_edit.setPlaceholderText(self.tr("country code such as US or DE; empty for none"))
         self.region_edit = QLineEdit(page)
         self.region_edit.setPlaceholderText(self.tr("region code such as CA or BY; optional"))
-        form.addRow(self.tr("Timezone"), self.timezone_edit)
+        form.addRow(self.tr("Team timezone"), self.timezone_edit)
         form.addRow(self.tr("Public holidays"), self.holidays_edit)
         form.addRow(self.tr("Holiday region"), self.region_edit)
         self.hour_edits: dict[str, QLineEdit] = {}
@@ -158,7 +159,7 @@ class PlaybookDialog(QDialog):
         hint.setWordWrap(True)
         layout = QVBoxLayout(page)
         layout.addWidget(hint)
-        layout.addLayout(form)
+        layout.addWidget(team)
         layout.addWidget(personal)
         layout.addStretch(1)
         return page

@@ -85,7 +85,9 @@ class SegmentsForm(QWidget):
         ladder_buttons, _made = button_row(self, (self.tr("Add step"), self.add_step), (self.tr("Remove step"), self.remove_step))
         ladder_hint = QLabel(self.tr('"At" is a share of the SLA such as 80% (100% is the breach), or a time after arrival such as 1h.'), self)
         ladder_hint.setWordWrap(True)
+        self.ladder.horizontalHeader().setMinimumSectionSize(90)
         ladder_box = QGroupBox(self.tr("Escalation ladder of the selected segment"), self)
+        self.ladder_box = ladder_box
         ladder_layout = QVBoxLayout(ladder_box)
         ladder_layout.addWidget(self.ladder, stretch=1)
         ladder_layout.addLayout(ladder_buttons)
@@ -93,6 +95,7 @@ class SegmentsForm(QWidget):
 
         self.condition = ConditionEditor(self.tr("The lead also matches when"), self)
         condition_box = QGroupBox(self.tr("Extra condition of the selected segment (optional)"), self)
+        self.condition_box = condition_box
         QVBoxLayout(condition_box).addWidget(self.condition)
 
         details = QHBoxLayout()
@@ -238,6 +241,9 @@ class SegmentsForm(QWidget):
             self.condition.set_rows("all", [])
             return
         segment = self._segments[row]
+        name = cell_text(self.table, row, LABEL_COLUMN) or cell_text(self.table, row, KEY_COLUMN)
+        self.ladder_box.setTitle(self.tr("Escalation ladder: {segment}").format(segment=name))
+        self.condition_box.setTitle(self.tr("Extra condition of {segment} (optional)").format(segment=name))
         for step in segment.steps:
             self._add_step_row(step.at, step.action)
         self.condition.set_rows(segment.mode, segment.rows)
