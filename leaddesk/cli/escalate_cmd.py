@@ -10,8 +10,9 @@ from leaddesk.cli.imports_cmd import _open_existing
 from leaddesk.cli.inbox_cmd import parse_now
 from leaddesk.cli.lead_lookup import DB_HELP, NOW_HELP
 from leaddesk.cli.progress import TerminalProgress
-from leaddesk.services.escalation import run_escalations
+from leaddesk.services.escalation_schedule import run_due_escalations
 from leaddesk.services.evaluation import evaluate_all
+from leaddesk.services.playbook import load_playbook
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +40,8 @@ def run_escalate(args: argparse.Namespace) -> int:
     database = _open_existing(args)
     try:
         with database.session() as session:
-            events = run_escalations(session, now)
+            # The stored plans find the due leads, as the window's reminder check does.
+            events, _next_at = run_due_escalations(session, load_playbook(session), now)
             rows = [{"lead_id": str(event.lead_id), "action": event.step.action.value, "summary": event.summary} for event in events]
     finally:
         database.dispose()
