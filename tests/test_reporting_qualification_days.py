@@ -116,10 +116,10 @@ def build_spells(database) -> None:
                              summary="Stage changed from new to won"))
 
 
-def test_funnel_median_days_mql_sql(database):
-    build_spells(database)
+def test_funnel_median_days_mql_sql(any_database):
+    build_spells(any_database)
 
-    report = build_dashboard(database, ReportFilter(), NOW)
+    report = build_dashboard(any_database, ReportFilter(), NOW)
     steps = {step.level: step for step in report.funnel.steps}
 
     # MQL spells: P 2 days and Q 4 days. R is still MQL, and S's start is unknown.

@@ -11,7 +11,8 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import Activity, ActivityKind, FollowUp, Lead, LeadEvaluation, QualificationChange, Rep
 from leaddesk.services.enrichment.completeness import COMPLETENESS_WEIGHTS
 from leaddesk.services.playbook import Playbook
+from leaddesk.services.reporting.raw_values import instant, lead_uuid, raw
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +93,18 @@ def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[Lead
     zone = calendar.zone
     query = (
         select(
-            Lead.id,
-            Lead.received_at,
+            raw(Lead.id),
+            raw(Lead.received_at),
             Lead.segment,
             Lead.source,
             Rep.name,
             Lead.stage,
             LeadEvaluation.qualification,
             func.coalesce(LeadEvaluation.score_total, Lead.score),
-            Lead.first_contacted_at,
-            Lead.response_due_at,
-            Lead.response_warn_at,
-            Lead.next_follow_up_at,
+            raw(Lead.first_contacted_at),
+            raw(Lead.response_due_at),
+            raw(Lead.response_warn_at),
+            raw(Lead.next_follow_up_at),
             LeadEvaluation.speed_to_lead_seconds,
             LeadEvaluation.speed_to_lead_business_seconds,
             _filled_mask_expression(),
@@ -115,19 +117,26 @@ def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[Lead
     history = _stage_history(session)
     qualifications = _qualification_history(session)
     facts: list[LeadFact] = []
+    # Many leads arrive on the same local day, so each day's week start is computed once.
+    week_of: dict[date, str] = {}
     for row in session.execute(query):
-        (lead_id, received_at, segment, source, owner, stage, qualification, score, contacted_at,
-         due_at, warn_at, follow_up_at, wall, business, mask) = row
+        (key, received_text, segment, source, owner, stage, qualification, score, contacted_text,
+         due_text, warn_text, follow_up_text, wall, business, mask) = row
+        received_at = instant(received_text)
+        contacted_at = instant(contacted_text)
         if contacted_at is not None and (wall is None or business is None):
             wall = int((contacted_at - received_at).total_seconds())
             business = int(calendar.business_time_between(received_at, contacted_at).total_seconds())
         local = received_at.astimezone(zone)
         local_day = local.date()
+        week = week_of.get(local_day)
+        if week is None:
+            week = week_of[local_day] = (local_day - timedelta(days=local_day.weekday())).isoformat()
         entries = [(received_at, "new")]
-        entries.extend(history.get(lead_id, ()))
+        entries.extend(history.get(key, ()))
         facts.append(
             LeadFact(
-                id=lead_id,
+                id=lead_uuid(key),
                 received_at=received_at,
                 segment=segment,
                 source=(source or "").strip() or NO_SOURCE,
@@ -136,58 +145,61 @@ def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[Lead
                 qualification=qualification,
                 score=int(score or 0),
                 first_contacted_at=contacted_at,
-                response_due_at=due_at,
-                response_warn_at=warn_at,
-                next_follow_up_at=follow_up_at,
+                response_due_at=instant(due_text),
+                response_warn_at=instant(warn_text),
+                next_follow_up_at=instant(follow_up_text),
                 wall_seconds=wall,
                 business_seconds=business,
                 filled_mask=int(mask),
-                overdue_follow_ups=overdue.get(lead_id, 0),
+                overdue_follow_ups=overdue.get(key, 0),
                 arrival_hour=local.hour,
-                arrival_week=(local_day - timedelta(days=local_day.weekday())).isoformat(),
+                arrival_week=week,
                 stage_entries=entries,
-                qualification_entries=qualifications.get(lead_id, []),
+                qualification_entries=qualifications.get(key, []),
             )
         )
     logger.debug("loaded %d lead facts for the dashboard", len(facts))
     return facts
 
 
-def _overdue_follow_up_counts(session: Session, now: datetime) -> dict[uuid.UUID, int]:
+# The helpers below key their results by the driver's lead id value, as load_facts reads it (see raw_values).
+
+
+def _overdue_follow_up_counts(session: Session, now: datetime) -> dict[Any, int]:
     query = (
-        select(FollowUp.lead_id, func.count())
+        select(raw(FollowUp.lead_id), func.count())
         .where(FollowUp.completed_at.is_(None), FollowUp.due_at < now)
         .group_by(FollowUp.lead_id)
     )
-    return {lead_id: count for lead_id, count in session.execute(query)}
+    return {key: count for key, count in session.execute(query)}
 
 
-def _stage_history(session: Session) -> dict[uuid.UUID, list[tuple[datetime, str]]]:
+def _stage_history(session: Session) -> dict[Any, list[tuple[datetime, str]]]:
     """Return each lead's stage changes as (instant, new stage), oldest first."""
     query = (
-        select(Activity.lead_id, Activity.occurred_at, Activity.summary)
+        select(raw(Activity.lead_id), raw(Activity.occurred_at), Activity.summary)
         .where(Activity.kind == ActivityKind.STAGE_CHANGE.value)
         .order_by(Activity.occurred_at)
     )
-    history: dict[uuid.UUID, list[tuple[datetime, str]]] = defaultdict(list)
-    for lead_id, occurred_at, summary in session.execute(query):
+    history: dict[Any, list[tuple[datetime, str]]] = defaultdict(list)
+    for key, occurred_at, summary in session.execute(query):
         match = _STAGE_CHANGE.match(summary or "")
         if match is None:
-            logger.debug("stage change %r of lead %s has no readable target stage; skipped", summary, lead_id)
+            logger.debug("stage change %r of lead %s has no readable target stage; skipped", summary, key)
             continue
-        history[lead_id].append((occurred_at, match.group(2)))
+        history[key].append((instant(occurred_at), match.group(2)))
     return history
 
 
-def _qualification_history(session: Session) -> dict[uuid.UUID, list[tuple[datetime, str | None, bool]]]:
+def _qualification_history(session: Session) -> dict[Any, list[tuple[datetime, str | None, bool]]]:
     """Return each lead's qualification changes as (instant, new qualification, backfilled), oldest first."""
     query = select(
-        QualificationChange.lead_id,
-        QualificationChange.changed_at,
+        raw(QualificationChange.lead_id),
+        raw(QualificationChange.changed_at),
         QualificationChange.qualification,
         QualificationChange.backfilled,
     ).order_by(QualificationChange.changed_at, QualificationChange.id)
-    history: dict[uuid.UUID, list[tuple[datetime, str | None, bool]]] = defaultdict(list)
-    for lead_id, changed_at, qualification, backfilled in session.execute(query):
-        history[lead_id].append((changed_at, qualification, bool(backfilled)))
+    history: dict[Any, list[tuple[datetime, str | None, bool]]] = defaultdict(list)
+    for key, changed_at, qualification, backfilled in session.execute(query):
+        history[key].append((instant(changed_at), qualification, bool(backfilled)))
     return history
