@@ -117,6 +117,42 @@ def test_google_contacts_values(database, shared_data: Path):
     assert devi.notes == "Met at a trade fair; wants a demo in Q2"
 
 
+def test_outlook_business_phone_wins(database, tmp_path: Path):
+    path = tmp_path / "outlook.csv"
+    path.write_text(
+        "First Name,E-mail Address,Home Phone,Business Phone,Mobile Phone\n"
+        "Ann,ann@example.com,+1 555 010 9999,+1 555 010 2030,+1 555 010 7777\n"
+        "Bo,bo@example.com,+1 555 010 8888,,+1 555 010 6666\n",
+        encoding="utf-8",
+    )
+
+    report = run_import(database, path, now=NOW)
+
+    with database.session() as session:
+        leads = {lead.first_name: lead for lead in session.scalars(select(Lead))}
+    assert report.mapping["Business Phone"] == "phone"
+    assert leads["Ann"].phone == "+1 555 010 2030"
+    assert leads["Ann"].custom_fields == {"Home Phone": "+1 555 010 9999", "Mobile Phone": "+1 555 010 7777"}
+    # Without a business phone the mobile fills the phone before the home phone.
+    assert leads["Bo"].phone == "+1 555 010 6666"
+    assert leads["Bo"].custom_fields == {"Home Phone": "+1 555 010 8888", "Mobile Phone": "+1 555 010 6666"}
+
+
+def test_hubspot_phone_number_beats_mobile(database, tmp_path: Path):
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        "Record ID,First Name,Mobile Phone Number,Phone Number\n51,Ann,+44 7700 900123,+44 20 7946 0958\n",
+        encoding="utf-8",
+    )
+
+    run_import(database, path, now=NOW)
+
+    with database.session() as session:
+        ann = session.scalars(select(Lead)).one()
+    assert ann.phone == "+44 20 7946 0958"
+    assert ann.custom_fields["Mobile Phone Number"] == "+44 7700 900123"
+
+
 def test_hubspot_duplicate_headers_kept(database, shared_data: Path):
     preview = preview_file(shared_data / "formats" / "hubspot_contacts_all_properties.csv")
 

@@ -150,6 +150,34 @@ def test_plan_fallback_columns():
     assert plan.custom_keys == {2: "Mobile Phone", 3: "Tags"}
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # Outlook lists Home Phone first.
+        (["Home Phone", "Business Phone", "Mobile Phone", "Other Phone"], (1, 2, 0, 3)),
+        # HubSpot lists Mobile Phone Number first.
+        (["Mobile Phone Number", "Phone Number"], (1, 0)),
+        (["Person - Phone - Home", "Person - Phone - Mobile", "Person - Phone - Work"], (2, 1, 0)),
+        (["Cell", "Telephone"], (1, 0)),
+        (["Home Phone", "Work Direct Phone", "Corporate Phone"], (1, 2, 0)),
+    ],
+)
+def test_plan_prefers_work_phone(headers: list[str], expected: tuple[int, ...]):
+    plan = build_plan(headers, None)
+
+    assert plan.columns_by_field["phone"] == expected
+    assert sorted(plan.custom_keys) == sorted(expected[1:])
+
+
+def test_explicit_phone_mapping_kept():
+    headers = ["Home Phone", "Business Phone"]
+
+    plan = build_plan(headers, {"Home Phone": "phone", "Business Phone": "custom:Business Phone"})
+
+    assert plan.columns_by_field["phone"] == (0, 1)
+    assert plan.custom_keys == {1: "Business Phone"}
+
+
 def test_plan_user_mapping_checked():
     with pytest.raises(MappingError, match="no such header"):
         build_plan(["Email"], {"E-mail": "email"})

@@ -149,6 +149,19 @@ IDENTIFIER_WORDS = frozenset(
     {"zip", "zipcode", "postcode", "postal", "plz", "fax", "id", "ids", "uid", "uuid", "phone", "tel", "telephone", "mobile"}
 )
 
+# Header words that rank the columns of one field by preference, lowest rank first, for
+# fields whose exports carry several kinds. A B2B lead is reached at work, so a work phone
+# beats a plain "Phone", which beats a mobile, which beats a home or other phone. Columns
+# without any of these words rank 1. The other columns are kept as custom fields.
+PREFERENCE_WORDS: dict[str, tuple[tuple[int, frozenset[str]], ...]] = {
+    "phone": (
+        (0, frozenset({"work", "business", "office", "direct", "dial"})),
+        (2, frozenset({"mobile", "cell", "cellphone", "mobil"})),
+        (3, frozenset({"home", "other", "personal", "private", "car", "fax"})),
+    ),
+}
+NEUTRAL_RANK = 1
+
 # A website column whose values are mostly LinkedIn profiles is the LinkedIn URL.
 LINKEDIN_SHARE = 0.8
 
@@ -198,8 +211,9 @@ def is_weak_header(header: str) -> bool:
 def suggest_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[object]] = ()) -> dict[str, str]:
     """Map each header to a lead field or to "custom:<header>".
 
-    Per field, the first column with a specific header wins, then the first with a generic
-    one (see WEAK_KEYS). A website column whose sample values are LinkedIn profile URLs
+    Per field, the column with a specific header wins over one with a generic header (see
+    WEAK_KEYS). Among those, the one whose header words rank first in PREFERENCE_WORDS
+    wins, such as "Business Phone" over "Home Phone", then the leftmost. A website column whose sample values are LinkedIn profile URLs
     maps to linkedin_url. A column whose header names no field takes the field its sample
     values fit (see shapes.py), when no header claims that field. Every other column is custom.
     """
@@ -222,8 +236,8 @@ def suggest_mapping(headers: Sequence[str], sample_rows: Sequence[Sequence[objec
 
     winners: dict[int, str] = {}
     for field_name, columns in candidates.items():
-        strong = [index for index, weak in columns if not weak]
-        winner = strong[0] if strong else columns[0][0]
+        strong = [index for index, weak in columns if not weak] or [columns[0][0]]
+        winner = min(strong, key=lambda index: (column_rank(field_name, headers[index]), index))
         winners[winner] = field_name
 
     return {
@@ -262,8 +276,10 @@ def build_plan(headers: Sequence[str], mapping: Mapping[str, str] | None, sample
         if suggested_field in columns_by_field:
             columns_by_field[suggested_field].append(index)
 
-    # A field filled by several mapped columns: the later ones are fallbacks, kept as custom too.
-    for columns in columns_by_field.values():
+    # A field filled by several mapped columns: the later ones are fallbacks, kept as custom too,
+    # tried in order of preference, so a mobile number fills an empty work phone before a home one.
+    for field_name, columns in columns_by_field.items():
+        columns[1:] = sorted(columns[1:], key=lambda index: column_rank(field_name, headers[index]))
         for index in columns[1:]:
             custom_keys.setdefault(index, headers[index])
 
@@ -323,6 +339,18 @@ def _competing_columns_message(field_name: str, first: str, others: list[str]) -
         f"{first!r} fills it, and {listed} {'is kept as a custom field' if len(others) == 1 else 'are kept as custom fields'} "
         f"that {'fills' if len(others) == 1 else 'fill'} it only in rows where {first!r} is empty"
     )
+
+
+def column_rank(field_name: str, header: str) -> int:
+    """Return the preference rank of a column of the field by its header words (see PREFERENCE_WORDS)."""
+    ranks = PREFERENCE_WORDS.get(field_name)
+    if not ranks:
+        return NEUTRAL_RANK
+    words = set(header_words(header))
+    for rank, rank_words in ranks:
+        if words & rank_words:
+            return rank
+    return NEUTRAL_RANK
 
 
 def is_identifier_header(header: str) -> bool:
