@@ -338,3 +338,44 @@ def test_user_timezone_rejects_unknown(dialog) -> None:
 
     assert [issue.path for issue in issues] == ["your timezone"]
     assert "unknown timezone 'Mars/Olympus'" in dialog.issue_list.item(0).text()
+
+
+def test_routing_rules_reorder(qtbot, runner, database) -> None:
+    text = shipped_playbook_text().replace(
+        "rules = []\n",
+        "",
+    ).replace(
+        "[routing.named_accounts]\n",
+        '[routing.named_accounts]\n\n[[routing.rules]]\nname = "First"\nstrategy = "fixed"\nreps = ["Ana"]\n\n'
+        '[[routing.rules]]\nname = "Second"\nstrategy = "round_robin"\nreps = ["Ben", "Cleo"]\n'
+        'when = { field = "country", equals = "Germany" }\n',
+    )
+    with database.session() as session:
+        from leaddesk.services.playbook import save_playbook_text
+
+        save_playbook_text(session, text)
+    dialog = _open(qtbot, runner)
+    dialog.tabs.setCurrentIndex(ROUTING_FORM_TAB)
+    dialog.routing_form.rules.table.setCurrentCell(1, 0)
+
+    dialog.routing_form.rules.move_entry(-1)
+    _save(qtbot, dialog)
+
+    rules = _playbook(database).routing
+    assert [(rule.name, rule.reps) for rule in rules] == [("Second", ("Ben", "Cleo")), ("First", ("Ana",))]
+    assert rules[0].condition is not None
+    assert rules[1].condition is None
+
+
+def test_segments_reorder(qtbot, dialog, database) -> None:
+    form = dialog.segments_form
+    dialog.tabs.setCurrentIndex(SEGMENTS_TAB)
+    form.table.setCurrentCell(1, KEY_COLUMN)
+
+    form.move_segment(-1)
+    _save(qtbot, dialog)
+
+    playbook = _playbook(database)
+    assert [rule.key for rule in playbook.segments] == ["outbound_reply", "enterprise_demo", "mid_market_form", "general"]
+    assert len(playbook.segment("outbound_reply").escalation) == 2
+    assert playbook.segment("enterprise_demo").min_employees == 1000

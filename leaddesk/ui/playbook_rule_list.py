@@ -73,7 +73,13 @@ class RuleListEditor(QWidget):
         self.table = make_table(self, [column.header for column in columns], stretch)
         self.table.setMinimumHeight(120)
         self.table.currentCellChanged.connect(lambda row, _column, _old_row, _old_column: self._select(row))
-        buttons, _made = button_row(self, (self.tr("Add"), self.add_entry), (self.tr("Remove"), self.remove_entry))
+        buttons, _made = button_row(
+            self,
+            (self.tr("Add"), self.add_entry),
+            (self.tr("Remove"), self.remove_entry),
+            (self.tr("Move up"), lambda: self.move_entry(-1)),
+            (self.tr("Move down"), lambda: self.move_entry(1)),
+        )
 
         box = QGroupBox(title, self)
         box_layout = QVBoxLayout(box)
@@ -154,6 +160,46 @@ class RuleListEditor(QWidget):
         del self._entries[row]
         self.table.removeRow(row)
         self._select(self.table.currentRow())
+
+    def move_entry(self, offset: int) -> None:
+        """Swap the selected entry with the one offset rows away, because order decides which rule wins."""
+        row = self.table.currentRow()
+        target = row + offset
+        if row < 0 or not 0 <= target < self.table.rowCount():
+            return
+        self._keep_details()
+        first, second = self._cell_values(row), self._cell_values(target)
+        self._set_cell_values(row, second)
+        self._set_cell_values(target, first)
+        self._entries[row], self._entries[target] = self._entries[target], self._entries[row]
+        # The editor already shows nothing that _keep_details still has to save.
+        self._shown = -1
+        self.table.setCurrentCell(target, 0)
+        self._select(target)
+
+    def _cell_values(self, row: int) -> list[Any]:
+        values: list[Any] = []
+        for index, column in enumerate(self.columns):
+            widget = self.table.cellWidget(row, index)
+            if column.kind == NUMBER:
+                values.append(widget.value())
+            elif column.kind == CHOICE:
+                values.append(widget.currentText())
+            else:
+                values.append(cell_text(self.table, row, index))
+        return values
+
+    def _set_cell_values(self, row: int, values: list[Any]) -> None:
+        for index, (column, value) in enumerate(zip(self.columns, values)):
+            widget = self.table.cellWidget(row, index)
+            if column.kind == NUMBER:
+                widget.setValue(value)
+            elif column.kind == CHOICE:
+                if widget.findText(value) < 0:
+                    widget.addItem(value)
+                widget.setCurrentText(value)
+            else:
+                self.table.setItem(row, index, text_item(value))
 
     def _append(self, item: dict[str, Any], origin: int | None) -> None:
         row = self.table.rowCount()

@@ -71,7 +71,11 @@ class SegmentsForm(QWidget):
         )
         self.table.currentCellChanged.connect(lambda row, _column, _old_row, _old_column: self._select(row))
         segment_buttons, _made = button_row(
-            self, (self.tr("Add segment"), self.add_segment), (self.tr("Remove segment"), self.remove_segment)
+            self,
+            (self.tr("Add segment"), self.add_segment),
+            (self.tr("Remove segment"), self.remove_segment),
+            (self.tr("Move up"), lambda: self.move_segment(-1)),
+            (self.tr("Move down"), lambda: self.move_segment(1)),
         )
         intro = QLabel(
             self.tr("Segments in match order: the first whose rules all hold wins, and the last is the fallback. "
@@ -205,6 +209,45 @@ class SegmentsForm(QWidget):
         del self._segments[row]
         self.table.removeRow(row)
         self._select(self.table.currentRow())
+
+    def move_segment(self, offset: int) -> None:
+        """Swap the selected segment with the one offset rows away, because the first match wins."""
+        row = self.table.currentRow()
+        target = row + offset
+        if row < 0 or not 0 <= target < self.table.rowCount():
+            return
+        self._keep_details()
+        first, second = self._row_values(row), self._row_values(target)
+        self._set_row_values(row, second)
+        self._set_row_values(target, first)
+        self._segments[row], self._segments[target] = self._segments[target], self._segments[row]
+        self._shown = -1
+        self.table.setCurrentCell(target, LABEL_COLUMN)
+        self._select(target)
+
+    def _row_values(self, row: int) -> tuple[str, str, str, str, int, int, str]:
+        return (
+            cell_text(self.table, row, KEY_COLUMN),
+            cell_text(self.table, row, LABEL_COLUMN),
+            cell_text(self.table, row, RESPOND_COLUMN),
+            self.table.cellWidget(row, CLOCK_COLUMN).currentText(),
+            self.table.cellWidget(row, MIN_COLUMN).value(),
+            self.table.cellWidget(row, MAX_COLUMN).value(),
+            cell_text(self.table, row, SOURCE_COLUMN),
+        )
+
+    def _set_row_values(self, row: int, values: tuple[str, str, str, str, int, int, str]) -> None:
+        key, label, respond, clock, minimum, maximum, sources = values
+        self.table.setItem(row, KEY_COLUMN, text_item(key))
+        self.table.setItem(row, LABEL_COLUMN, text_item(label))
+        self.table.setItem(row, RESPOND_COLUMN, text_item(respond))
+        clock_box = self.table.cellWidget(row, CLOCK_COLUMN)
+        if clock_box.findText(clock) < 0:
+            clock_box.addItem(clock)
+        clock_box.setCurrentText(clock)
+        self.table.cellWidget(row, MIN_COLUMN).setValue(minimum)
+        self.table.cellWidget(row, MAX_COLUMN).setValue(maximum)
+        self.table.setItem(row, SOURCE_COLUMN, text_item(sources))
 
     def add_step(self) -> None:
         if self._shown < 0:
