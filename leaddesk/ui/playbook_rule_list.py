@@ -1,5 +1,5 @@
 """An editor of one array of playbook tables, such as [[scoring.fit]] or [[routing.rules]]: a row per
-entry, add and remove buttons, and the selected entry's condition below the table.
+entry, buttons to add, remove and move entries, and the selected entry's condition next to the table.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ class RuleListEditor(QWidget):
         self._set_cell_values(row, second)
         self._set_cell_values(target, first)
         self._entries[row], self._entries[target] = self._entries[target], self._entries[row]
-        # The editor already shows nothing that _keep_details still has to save.
+        # _keep_details ran above, and saving the editor again would put it into the swapped entry.
         self._shown = -1
         self.table.setCurrentCell(target, 0)
         self._select(target)

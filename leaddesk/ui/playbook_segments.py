@@ -221,6 +221,7 @@ class SegmentsForm(QWidget):
         self._set_row_values(row, second)
         self._set_row_values(target, first)
         self._segments[row], self._segments[target] = self._segments[target], self._segments[row]
+        # _keep_details ran above, and saving the editors again would put them into the swapped segment.
         self._shown = -1
         self.table.setCurrentCell(target, LABEL_COLUMN)
         self._select(target)
