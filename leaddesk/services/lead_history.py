@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, ActivityKind
-from leaddesk.services.sync.history import lead_history
+from leaddesk.services.sync import Bundle, BundleError, lead_history, load_identity
+
+logger = logging.getLogger(__name__)
 
 # How many of the lead's newest edit and stage activities are read.
 ACTIVITY_LIMIT = 500
@@ -47,9 +51,11 @@ def lead_change_history(session: Session, lead_id: uuid.UUID) -> list[HistoryEnt
     joined a team, and those not yet synced, show too. A timeline change whose field and
     new value the sync log also records is left out as a duplicate.
     """
+    devices = _device_names(session)
     entries = [
-        HistoryEntry(change.changed_at, change.person, change.device_name or change.device_id[:8], change.field,
-                     change.old_value, change.value, change.current, "sync")
+        HistoryEntry(change.changed_at, change.person,
+                     change.device_name or devices.get(change.device_id) or change.device_id[:8],
+                     change.field, change.old_value, change.value, change.current, "sync")
         for change in lead_history(session, lead_id)
     ]
     synced = {(entry.field, _text(entry.value)) for entry in entries}
@@ -73,6 +79,23 @@ def lead_change_history(session: Session, lead_id: uuid.UUID) -> list[HistoryEnt
             entries[index] = replace(entry, current=True)
         seen.add(entry.field)
     return entries
+
+
+def _device_names(session: Session) -> dict[str, str]:
+    """Return the device names of the team folder's presence files by device id; empty outside a team."""
+    identity = load_identity(session)
+    if identity is None or not identity.bundle_path:
+        return {}
+    try:
+        records = Bundle.open(Path(identity.bundle_path)).read_presence()
+    except (BundleError, OSError) as error:
+        logger.warning("cannot read device names in %s: %s", identity.bundle_path, error)
+        return {}
+    return {
+        record["device_id"]: str(record["device_name"])
+        for record in records
+        if isinstance(record.get("device_id"), str) and record.get("device_name")
+    }
 
 
 def _parse_summary(kind: str, summary: str) -> list[tuple[str, Any, Any]]:

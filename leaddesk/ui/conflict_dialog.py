@@ -23,8 +23,13 @@ from leaddesk.services.edit_conflicts import Choice, EditConflictError, FieldCon
 MINE, THEIRS = 0, 1
 
 
+# Field labels that differ from the column name with its first letter capitalised.
+SPECIAL_LABELS = {"email": "E-mail", "linkedin_url": "LinkedIn URL"}
+
+
 def field_label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    """Return the label of a lead column as the edit and conflict dialogs show it."""
+    return SPECIAL_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 def shown_value(value: Any) -> str:

@@ -27,6 +27,7 @@ from leaddesk.models import utc_now
 from leaddesk.services.dedup.similar import SimilarLead, find_similar_leads
 from leaddesk.services.lead_actions import EDITABLE_FIELDS, LeadDetail
 from leaddesk.services.lead_create import create_lead
+from leaddesk.ui.conflict_dialog import field_label
 from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.tasks import TaskRunner
 
@@ -282,7 +283,7 @@ class EditLeadDialog(QDialog):
             edit = QLineEdit("" if value is None else str(value), self)
             edit.setObjectName(name)
             self.edits[name] = edit
-            form.addRow(self.tr("{field}:").format(field=name.replace("_", " ").capitalize()), edit)
+            form.addRow(self.tr("{field}:").format(field=field_label(name)), edit)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)

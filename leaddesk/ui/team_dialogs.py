@@ -127,6 +127,8 @@ class TeamFolderDialog(QDialog):
         form.addRow(self.tr("Team folder:"), folder_row)
         if create:
             form.addRow(self.tr("Team name:"), self.name_edit)
+        else:
+            self.name_edit.hide()
         form.addRow(self.tr("Your name:"), self.person_edit)
         form.addRow(self.tr("This device:"), self.device_edit)
 
@@ -239,7 +241,7 @@ class ServerDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Server URL:"), self.url_edit)
         form.addRow(self.tr("Password:"), self.password_edit)
-        note = QLabel(self.tr("The password goes to your system's keyring, never into a file."), self)
+        note = QLabel(self.tr("A password that works is kept in your system's keyring, or for this session when there is none; never in a file."), self)
         note.setStyleSheet("color: #666;")
         self.status_label = QLabel(self)
         self.error_label = _error_label(self)
