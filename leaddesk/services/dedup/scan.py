@@ -20,11 +20,12 @@ from leaddesk.models import DedupDecision, Lead
 from leaddesk.services.dedup.blocking_keys import IDENTIFIER_PREFIX, blocking_keys
 from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, key_blocks
 from leaddesk.services.dedup.common_values import common_custom_values, common_identifier_keys, count_common_values
+from leaddesk.services.dedup.fitting import FittingSample, fitted_matches, has_custom_fields
 from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.loading import load_lead_keys
 from leaddesk.services.dedup.normalize import KEY_SOURCE_FIELDS, fold_text, normalize_lead_keys
-from leaddesk.services.dedup.scoring import LeadKeys, PairScore, evaluate_pair, reasons_of
+from leaddesk.services.dedup.scoring import LeadKeys, PairScore, evaluate_pair, evaluate_pair_parts, reasons_of
 from leaddesk.services.dedup.settings import Thresholds, load_thresholds
 from leaddesk.services.driver_sql import driver_cursor, stored_id_list_sql
 
@@ -132,7 +133,10 @@ def scan_duplicates(
     _check(cancel)
 
     rejected = {(low.hex, high.hex) for low, high in decided_pairs(session)}
-    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds.review, progress, cancel)
+    # NOTE: only a full scan fits custom-field weights, because the leads an incremental
+    # scan loads are the neighbours of its targets, not a sample of the database.
+    fit = targets is None and has_custom_fields(leads)
+    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds.review, progress, cancel, fit)
     cannot_link = {(leads[low].id, leads[high].id) for low, high in rejected if low in leads and high in leads}
 
     grouped = group_pairs(matches, threshold=thresholds.review, cannot_link=cannot_link, compatible=compatible)
@@ -225,22 +229,34 @@ def _score_pairs(
     review: float,
     progress: ProgressCallback | None,
     cancel: Callable[[], bool] | None,
+    fit: bool = False,
 ) -> tuple[list[PairScore], set[tuple[uuid.UUID, uuid.UUID]]]:
-    """Score every pair but the rejected ones; return PairScores at or above review and the compatible pairs below it."""
+    """Score every pair but the rejected ones; return PairScores at or above review and the compatible pairs below it.
+
+    With fit, pairs below review may still match by custom-field weights fitted to these
+    pairs (see fitting).
+    """
     ordered = list(pairs - rejected) if rejected else list(pairs)
     total = len(ordered)
     matches = []
     compatible = set()
+    sample = FittingSample([], []) if fit else None
     for start in range(0, total, PROGRESS_STEP):
         _report(progress, start, total)
         _check(cancel)
         for low, high in ordered[start : start + PROGRESS_STEP]:
             first, second = leads[low], leads[high]
-            score, evidence = evaluate_pair(first, second)
+            if sample is None:
+                score, evidence = evaluate_pair(first, second)
+            else:
+                score, evidence, builtin = evaluate_pair_parts(first, second)
+                sample.add(first, second, score, evidence, builtin, review)
             if score >= review:
                 matches.append(PairScore(first.id, second.id, score, reasons_of(evidence)))
             elif score >= COMPATIBLE_SCORE:
                 compatible.add((first.id, second.id))
+    if sample is not None:
+        matches.extend(fitted_matches(leads, sample, review))
     _report(progress, total, total)
     return matches, compatible
 

@@ -172,6 +172,12 @@ def evaluate_pair(a: LeadKeys, b: LeadKeys) -> tuple[float, list[Evidence]]:
     The scan calls this for every candidate pair and builds PairScores only for the pairs
     that reach the review threshold.
     """
+    score, evidence, _builtin = evaluate_pair_parts(a, b)
+    return score, evidence
+
+
+def evaluate_pair_parts(a: LeadKeys, b: LeadKeys) -> tuple[float, list[Evidence], float]:
+    """Return what evaluate_pair returns, and the sum of the weights of all evidence but the custom fields'."""
     evidence: list[Evidence] = []
     if a.email and b.email:
         _compare_emails(a, b, evidence)
@@ -186,6 +192,7 @@ def evaluate_pair(a: LeadKeys, b: LeadKeys) -> tuple[float, list[Evidence]]:
         _compare_companies(a, b, evidence)
     if a.city and b.city:
         _compare_cities(a.city, b.city, evidence)
+    builtin = sum(item[0] for item in evidence)
     if a.identifiers and b.identifiers:
         _compare_identifiers(a, b, evidence)
     if a.custom and b.custom:
@@ -199,7 +206,7 @@ def evaluate_pair(a: LeadKeys, b: LeadKeys) -> tuple[float, list[Evidence]]:
             exact = True
     if not exact and total > SIMILAR_ONLY_CAP:
         total = SIMILAR_ONLY_CAP
-    return max(0.0, min(1.0, total)), evidence
+    return max(0.0, min(1.0, total)), evidence, builtin
 
 
 def reasons_of(evidence: list[Evidence]) -> tuple[str, ...]:
