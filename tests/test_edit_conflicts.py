@@ -209,3 +209,33 @@ def test_conflict_with_plain_update(two_users, lead_id):
     assert item.changed_by == "bob"
     assert caught.value.current_version == ann_version + 1
     assert stored(ann, lead_id).company == "Bolt"
+
+
+def test_synced_change_conflicts_with_author(tmp_path: Path):
+    """A teammate's edit that a sync pass applied counts as another save, named by the team change log."""
+    from leaddesk.services.sync import create_team, join_team, sync_pass
+
+    ann = Database.open(tmp_path / "ann.sqlite")
+    bob = Database.open(tmp_path / "bob.sqlite")
+    try:
+        create_team(ann, tmp_path / "Team", "Team", person="Ann")
+        join_team(bob, tmp_path / "Team", person="Bob")
+        with ann.session() as session:
+            lead = Lead(full_name="Ada Byron", company="Acme")
+            session.add(lead)
+        sync_pass(ann)
+        sync_pass(bob)
+        bob_base, bob_version = opened(bob, lead.id)
+        with ann.session() as session:
+            session.get(Lead, lead.id).company = "Acme Europe"
+        sync_pass(ann)
+        sync_pass(bob)
+
+        with pytest.raises(EditConflictError) as caught, bob.session() as session:
+            save_lead_edit(session, lead.id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+    finally:
+        ann.dispose()
+        bob.dispose()
+    item = caught.value.conflicts[0]
+    assert (item.theirs, item.mine, item.changed_by) == ("Acme Europe", "Bolt", "Ann")
+    assert item.changed_at is not None
