@@ -137,7 +137,7 @@ def test_segment_form_keeps_last_segment(dialog) -> None:
     assert messages == ["A playbook needs at least one segment, so the last one cannot be removed."]
 
 
-def test_qualification_form_edits_rule(qtbot, dialog, database) -> None:
+def test_qualification_form_edits_rule(qtbot, runner, dialog, database) -> None:
     dialog.tabs.setCurrentIndex(QUALIFICATION_TAB)
     dialog.qualification_form.editors["mql"].table.item(0, VALUE_COLUMN).setText("200")
     dialog.qualification_form.domains_edit.setText("acme.com")
@@ -155,6 +155,11 @@ def test_qualification_form_edits_rule(qtbot, dialog, database) -> None:
     lead.employee_count = 250
     assert qualify(lead, playbook, NOW).stage == "mql"
     assert playbook.customer_domains == frozenset({"acme.com"})
+
+    reopened_dialog = _open(qtbot, runner)
+    reopened = reopened_dialog.qualification_form
+    assert reopened.editors["mql"].table.item(0, VALUE_COLUMN).text() == "200"
+    assert reopened.domains_edit.text() == "acme.com"
 
 
 def test_qualification_form_rejects_bad_number(dialog, database) -> None:
@@ -182,7 +187,7 @@ def test_qualification_form_drops_unticked_rule(qtbot, dialog, database) -> None
     assert [rule.stage for rule in _playbook(database).qualification] == ["mql"]
 
 
-def test_scoring_form_edits_points(qtbot, dialog, database) -> None:
+def test_scoring_form_edits_points(qtbot, runner, dialog, database) -> None:
     form = dialog.scoring_form
     dialog.tabs.setCurrentIndex(SCORING_TAB)
     form.fit_cap.setValue(40)
@@ -206,6 +211,11 @@ def test_scoring_form_edits_points(qtbot, dialog, database) -> None:
     assert scoring.grades == (("A", 80), ("B", 50), ("C", 25))
     assert scoring.fit[0].points == 25
     assert [rule.label for rule in scoring.engagement][-1] == "Webinar"
+
+    reopened_dialog = _open(qtbot, runner)
+    reopened = reopened_dialog.scoring_form
+    assert (reopened.fit_cap.value(), reopened.half_life.value(), reopened.grade_spins["A"].value()) == (40, 7.0, 80)
+    assert reopened.engagement.table.rowCount() == 4
 
 
 def test_scoring_form_rejects_grade_order(dialog, database) -> None:
@@ -232,7 +242,7 @@ def test_fit_rule_condition_edit(qtbot, dialog, database) -> None:
     assert (condition.name, condition.operator, condition.expected) == ("employees", "at_least", 1000)
 
 
-def test_routing_form_builds_rules(qtbot, dialog, database) -> None:
+def test_routing_form_builds_rules(qtbot, runner, dialog, database) -> None:
     form = dialog.routing_form
     dialog.tabs.setCurrentIndex(ROUTING_FORM_TAB)
     form.rules.add_entry()
@@ -264,6 +274,13 @@ def test_routing_form_builds_rules(qtbot, dialog, database) -> None:
     assert playbook.reps["Ana Lee"].capacity == 5
     assert playbook.reps["Ana Lee"].time_off == frozenset({date(2026, 12, 24), date(2026, 12, 28), date(2026, 12, 29), date(2026, 12, 30)})
     assert playbook.team_lead == "Tess"
+
+    reopened_dialog = _open(qtbot, runner)
+    reopened = reopened_dialog.routing_form
+    assert reopened.rules.table.item(0, 0).text() == "DACH pool"
+    assert reopened.accounts.item(0, 0).text() == "acme.com"
+    assert reopened.reps.item(0, 3).text() == "2026-12-24, 2026-12-28..2026-12-30"
+    assert reopened.assign_check.isChecked() is False
 
 
 def test_routing_form_rejects_account_without_rep(dialog, database) -> None:
