@@ -47,8 +47,17 @@ NO_GEO = PhoneGeo()
 _cache: dict[tuple[str, int], PhoneGeo] = {}
 
 
+# Distinct (phone as typed, region) pairs whose parse is kept. Copies of a lead and leads of
+# one company often repeat a number, and parsing is the costly part of a phone's enrichment.
+PARSE_CACHE_SIZE = 65_536
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def parse_to_e164(phone: str | None, default_region: str | None) -> str | None:
-    """Return the phone in E.164, read in default_region when it has no "+", or None when it is not a possible number."""
+    """Return the phone in E.164, read in default_region when it has no "+", or None when it is not a possible number.
+
+    Cached by the raw value and region, so each distinct number is parsed once while it stays in the cache.
+    """
     if not phone or not phone.strip():
         return None
     try:
@@ -107,6 +116,7 @@ def lookup_geo(e164: str) -> PhoneGeo:
 
 def clear_cache() -> None:
     _cache.clear()
+    parse_to_e164.cache_clear()
 
 
 @lru_cache(maxsize=None)
