@@ -14,6 +14,7 @@ from leaddesk.models import Lead, normalize_phone
 from leaddesk.services.enrichment.settings import save_default_region
 from leaddesk.services.importing import importer, plan_import, run_import
 from leaddesk.services.importing.matching import PhoneKeys
+from leaddesk.services.post_import_jobs import run_post_import_jobs
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(hours=1)
@@ -49,6 +50,34 @@ def test_phone_matches_by_e164(database, tmp_path: Path, stored: str, imported: 
     report = run_import(database, second, now=LATER)
 
     assert [(row.action.value, row.matched_by) for row in plan.rows] == [("update", "phone")]
+    assert (report.created, report.updated) == (0, 1)
+    assert [(name, title) for name, _phone, title in leads(database)] == [("Ann Lee", "CTO")]
+
+
+@pytest.mark.parametrize(
+    "imported",
+    ["020 7946 0958,United Kingdom", "+44 20 7946 0958,", "+44 (0) 20 7946 0958,", "+442079460958,"],
+)
+def test_trunk_prefix_stored_matches(database, tmp_path: Path, imported: str):
+    first = write_csv(tmp_path, "first.csv", ["Full Name,Phone,Country", "Ann Lee,+44 (0)20 7946 0958,UK"])
+    second = write_csv(tmp_path, "second.csv", ["Full Name,Phone,Country,Title", f"Ann Lee,{imported},CTO"])
+    run_import(database, first, now=NOW)
+
+    report = run_import(database, second, now=LATER)
+
+    assert (report.created, report.updated) == (0, 1)
+    assert [(name, title) for name, _phone, title in leads(database)] == [("Ann Lee", "CTO")]
+
+
+def test_stored_format_matched_by_e164(database, tmp_path: Path):
+    # The digits of "+44 020 7946 0958" keep the trunk 0, and nothing in the text marks it.
+    first = write_csv(tmp_path, "first.csv", ["Full Name,Phone", "Ann Lee,+44 020 7946 0958"])
+    second = write_csv(tmp_path, "second.csv", ["Full Name,Phone,Title", "Ann Lee,+44 20 7946 0958,CTO"])
+    run_import(database, first, now=NOW)
+    run_post_import_jobs(database)
+
+    report = run_import(database, second, now=LATER)
+
     assert (report.created, report.updated) == (0, 1)
     assert [(name, title) for name, _phone, title in leads(database)] == [("Ann Lee", "CTO")]
 
@@ -131,6 +160,8 @@ def test_phone_matches_across_chunks(database, tmp_path: Path, monkeypatch: pyte
         ("+44 20 7946 0958", None, None, "442079460958"),
         ("'+44 20 7946 0958", "DE", None, "442079460958"),
         ("+44 (0)20 7946 0958", None, None, "442079460958"),
+        ("+44 020 7946 0958", None, None, "442079460958"),
+        ("+39 06 1234 5678", None, None, "390612345678"),
         ("020 7946 0958", "United Kingdom", None, "442079460958"),
         ("020 7946 0958", None, "GB", "442079460958"),
         ("020 7946 0958", "US", "GB", "02079460958"),

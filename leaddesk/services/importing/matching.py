@@ -16,6 +16,7 @@ from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,15 +47,20 @@ class PhoneKeys:
     either its typed digits are the key, as phone_normalized stores them. So with the
     country UK, "+44 20 7946 0958" and "020 7946 0958" both have the key 442079460958.
     A number that phonenumbers cannot parse or finds impossible keeps its digits.
-    NOTE: the database lookup goes by phone_normalized, so a lead stored as
-    "+44 (0)20 7946 0958" is found only by rows whose phone has the same digits.
+    A number written with "+" and the trunk prefix, such as "+44 (0)20 7946 0958" or
+    "+44 020 7946 0958", has the same key as "+44 20 7946 0958".
     """
 
-    def __init__(self, default_region: str | None = None, *, national_stored: bool = False) -> None:
+    def __init__(
+        self, default_region: str | None = None, *, national_stored: bool = False, trunk_stored: bool = False
+    ) -> None:
         self.default_region = default_region
         # Whether some lead may store a phone without "+", so that lookups by phone_normalized
         # need the national digits of numbers written with "+".
         self.national_stored = national_stored
+        # Whether some lead stores a phone written as "+44 (0)20 ...", whose phone_normalized
+        # has the trunk prefix between the country code and the national number.
+        self.trunk_stored = trunk_stored
         self._memo: dict[tuple[str, str | None], str | None] = {}
 
     @classmethod
@@ -64,7 +70,10 @@ class PhoneKeys:
         national = session.execute(
             select(leads.id).where(leads.phone_normalized.is_not(None)).where(~leads.phone.startswith("+")).limit(1)
         ).first()
-        return cls(load_default_region(session), national_stored=national is not None)
+        trunk = session.execute(
+            select(leads.id).where(leads.phone.startswith("+")).where(leads.phone.contains("(0")).limit(1)
+        ).first()
+        return cls(load_default_region(session), national_stored=national is not None, trunk_stored=trunk is not None)
 
     def key(self, phone: str | None, country: str | None, digits: str | None = None) -> str | None:
         """Return the phone's match key: E.164 digits without "+", else its digits; None without enough digits.
@@ -76,8 +85,8 @@ class PhoneKeys:
         if digits is None or phone is None:
             return None
         typed = phone.strip().lstrip("'").lstrip()
-        # With "+" and no "(0)" trunk prefix, the typed digits are the E.164 digits already.
-        if typed.startswith("+") and "(0" not in typed:
+        # With "+" and no trunk prefix after the country code, the typed digits are the E.164 digits already.
+        if typed.startswith("+") and "(0" not in typed and not _starts_with_trunk_prefix(digits[:_HEAD_DIGITS]):
             return digits
         memo_key = (typed, country)
         try:
@@ -91,7 +100,12 @@ class PhoneKeys:
         return key
 
     def lookup_values(self, fields: Iterable[dict[str, Any]]) -> set[str]:
-        """Return the phone_normalized values under which leads with the phones of these drafts may be stored."""
+        """Return the phone_normalized values under which leads with the phones of these drafts may be stored.
+
+        A lead stored with the trunk prefix after the country code ("+44 (0)20 ...") is
+        found by these digits when trunk_stored is set, and by its E.164 match_phone (see
+        e164_values) once the post-import job has filled it.
+        """
         values: set[str] = set()
         for draft in fields:
             phone = draft.get("phone")
@@ -107,6 +121,22 @@ class PhoneKeys:
                 national = _national_digits(key)
                 if national:
                     values.add(national)
+            if self.trunk_stored:
+                with_trunk = _with_trunk_prefix(key)
+                if with_trunk:
+                    values.add(with_trunk)
+        return values
+
+    def e164_values(self, fields: Iterable[dict[str, Any]]) -> set[str]:
+        """Return the E.164 numbers ("+" and digits) of the drafts' phones, as Lead.match_phone stores them."""
+        values: set[str] = set()
+        for draft in fields:
+            phone = draft.get("phone")
+            digits = draft.get("phone_normalized")
+            if phone and digits:
+                key = self.key(phone, draft.get("country"), digits)
+                if key:
+                    values.add("+" + key)
         return values
 
     def _parsed_key(self, typed: str, country: str | None, digits: str) -> str:
@@ -183,6 +213,46 @@ def _national_key(digits: str, region: str) -> str | None:
     if len(national) not in found.lengths:
         return None
     return found.country_code + national
+
+
+# Leading digits that hold any country code (1 to 3 digits) and a national prefix after it.
+_HEAD_DIGITS = 6
+
+
+def _country_code_of(digits: str) -> str | None:
+    """Return the country code that E.164 digits start with; country codes are prefix-free."""
+    for length in (1, 2, 3):
+        code = digits[:length]
+        if code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE:
+            return code
+    return None
+
+
+@lru_cache(maxsize=None)
+def _national_prefix(country_code: str) -> str:
+    """Return the trunk prefix of the country code's main region, such as "0" for 44, or "" without one."""
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(int(country_code), ())
+    metadata = PhoneMetadata.metadata_for_region(regions[0]) if regions else None
+    return (metadata.national_prefix or "") if metadata is not None else ""
+
+
+@lru_cache(maxsize=4096)
+def _starts_with_trunk_prefix(head: str) -> bool:
+    """Return whether digits starting with head have the trunk prefix right after the country code ("44020...")."""
+    code = _country_code_of(head)
+    if code is None:
+        return False
+    prefix = _national_prefix(code)
+    return bool(prefix) and head[len(code):].startswith(prefix)
+
+
+def _with_trunk_prefix(key: str) -> str | None:
+    """Return E.164 digits with the trunk prefix after the country code, as "+44 (0)20 ..." gives them."""
+    code = _country_code_of(key)
+    if code is None:
+        return None
+    prefix = _national_prefix(code)
+    return code + prefix + key[len(code):] if prefix else None
 
 
 def _national_digits(key: str) -> str | None:

@@ -171,7 +171,7 @@ class LeadWriter:
 
         # A large import drops the indexes it does not look leads up by, and rebuilds them in finish().
         # Activities are not deferred: their ids and lead ids ascend, so their indexes only append.
-        self._lead_indexes = DeferredIndexes(session, self.leads.name, kept_columns=("id", *MATCH_KEYS))
+        self._lead_indexes = DeferredIndexes(session, self.leads.name, kept_columns=("id", *MATCH_KEYS, "match_phone"))
         self._insert_leads = BulkInsert(session, self.leads, NEW_LEAD_COLUMNS)
         self._insert_activities = BulkInsert(session, Activity.__table__, ACTIVITY_COLUMNS)
         self._activity_constants = {
@@ -336,6 +336,12 @@ class LeadWriter:
                 values &= self._created_keys[name]
             if values:
                 conditions.append(columns[name].in_(values))
+        if not self._database_was_empty:
+            # match_phone is E.164 whatever format the lead's phone is stored in, once the
+            # post-import job or an edit has filled it; MatchIndex compares the phones itself.
+            e164 = self._phone_keys.e164_values(draft.fields for draft in drafts)
+            if e164:
+                conditions.append(columns.match_phone.in_(e164))
         index = MatchIndex(self._phone_keys)
         self._last_existing = []
         if not conditions:
