@@ -2,7 +2,7 @@
 
 The listener runs in before_flush, so the LeadEvaluation rows it writes commit or roll back
 with the change that caused them. Bulk imports write Core rows and are not seen here, so
-run_import evaluates their leads after it commits, through import_playbook.
+their leads are evaluated after the import commits, by the post-import job (post_import_jobs).
 """
 
 from __future__ import annotations

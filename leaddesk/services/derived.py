@@ -2,7 +2,8 @@
 
 refresh_derived recomputes both for the leads it is given, or for every lead whose
 derived_version is missing or older than enrichment.DERIVED_VERSION. Call it after a
-lead is created or edited and after an import commits.
+lead is created or edited. After an import, the post-import job (post_import_jobs) calls
+refresh_stored_ids step by step.
 """
 
 from __future__ import annotations

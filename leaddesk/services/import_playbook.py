@@ -1,8 +1,10 @@
 """Apply the playbook to an import's leads after the import committed: route, then qualify and score.
 
-An import writes Core rows, which do not trigger the ORM evaluation listener, so run_import
-calls apply_after_import_commit next to the derived-value refresh, which must run first
-because conditions read derived fields such as seniority and free_mail.
+An import writes Core rows, which do not trigger the ORM evaluation listener. The
+post-import job (post_import_jobs) routes and evaluates them step by step after the
+derived-value refresh, which must run first because conditions read derived fields such
+as seniority and free_mail. apply_after_import does the same for a whole batch in one
+transaction; the tests and bench/post_import_bench.py compare the job with it.
 """
 
 from __future__ import annotations
