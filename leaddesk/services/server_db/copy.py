@@ -18,7 +18,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, func, inspect, select, text
+from functools import lru_cache
+
+from sqlalchemy import Connection, String, Table, create_engine, func, inspect, select, text
+from sqlalchemy.pool import StaticPool
 
 from leaddesk.models import Base
 from leaddesk.services.database import Database
@@ -80,10 +83,27 @@ def _row_counts(connection: Connection) -> dict[str, int]:
     return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in copied_tables()}
 
 
+@lru_cache(maxsize=1)
+def _seeded_checksums() -> dict[str, tuple[int, str]]:
+    """Return the checksum of each table of a freshly migrated database, without the write times of seeded rows."""
+    fresh = Database(create_engine("sqlite://", poolclass=StaticPool))
+    try:
+        fresh.upgrade_schema()
+        with fresh.engine.connect() as connection:
+            return {table.name: table_checksum(connection, table, skip_instants=True) for table in copied_tables()}
+    finally:
+        fresh.dispose()
+
+
 def non_empty_tables(database: Database) -> dict[str, int]:
-    """Return the tables of database that hold rows, with their row counts."""
+    """Return the tables of database that hold rows other than those a new database starts with, with row counts."""
+    seeded = _seeded_checksums()
+    occupied = {}
     with database.engine.connect() as connection:
-        return {name: count for name, count in _row_counts(connection).items() if count}
+        for name, count in _row_counts(connection).items():
+            if count and table_checksum(connection, Base.metadata.tables[name], skip_instants=True) != seeded[name]:
+                occupied[name] = count
+    return occupied
 
 
 def _check_lengths(connection: Connection, source: Database, target: Database) -> None:
@@ -136,12 +156,20 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def table_checksum(connection: Connection, table: Table) -> tuple[int, str]:
-    """Return the row count and a SHA-256 over the rows of table in primary-key order."""
+def table_checksum(connection: Connection, table: Table, *, skip_instants: bool = False) -> tuple[int, str]:
+    """Return the row count and a SHA-256 over the rows of table in primary-key order.
+
+    With skip_instants, date and time columns are left out, so rows that differ only in
+    when they were written compare equal.
+    """
     digest = hashlib.sha256()
     rows = 0
     for row in connection.execute(_ordered(table)).mappings():
-        normal = {name: _normal(value) for name, value in row.items()}
+        normal = {
+            name: _normal(value)
+            for name, value in row.items()
+            if not (skip_instants and isinstance(value, datetime | date))
+        }
         digest.update(json.dumps(normal, sort_keys=True, default=str).encode())
         digest.update(b"\n")
         rows += 1
@@ -162,6 +190,22 @@ def _clear(connection: Connection, target: Database) -> None:
         return
     for table in reversed(tables):
         connection.execute(table.delete())
+
+
+def _replace_trigger_rows(reader: Connection, writer: Connection, totals: dict[str, int]) -> None:
+    """Copy again each table that triggers added rows to while later tables were copied.
+
+    Inserting lead evaluations fires the trigger that records qualification changes, so
+    the target would hold those rows twice: once from the trigger and once copied.
+    """
+    for table in copied_tables():
+        present = writer.execute(select(func.count()).select_from(table)).scalar_one()
+        if present == totals[table.name]:
+            continue
+        logger.info("table %s got %d rows from triggers during the copy; copying it again", table.name, present - totals[table.name])
+        writer.execute(table.delete())
+        for chunk in _chunks(reader, table):
+            writer.execute(table.insert(), chunk)
 
 
 def _reset_sequences(connection: Connection, target: Database) -> None:
@@ -188,8 +232,9 @@ def copy_database(
 ) -> CopyReport:
     """Copy every row of source into target in one transaction on target, then verify both sides.
 
-    A target that holds rows is rejected unless replace is true, which empties it first
-    (inside the same transaction, so a failed copy leaves it as it was).
+    A target that holds rows beyond those a new database starts with is rejected unless
+    replace is true. The target is emptied inside the same transaction as the copy, so a
+    failed copy leaves it as it was.
     """
     if source.current_revision() != target.current_revision():
         raise CopyError(
@@ -213,15 +258,19 @@ def copy_database(
         grand_total = max(sum(totals.values()), 1)
         copied = 0
         with target.engine.begin() as writer:
+            # Rows that migrations seed go too, because the source has its own copy of them.
             if occupied:
                 logger.info("emptying %s before the copy (--replace)", target.location)
-                _clear(writer, target)
+            _clear(writer, target)
             for table in copied_tables():
+                # Rows here can only come from triggers on tables copied before this one.
+                writer.execute(table.delete())
                 for chunk in _chunks(reader, table):
                     writer.execute(table.insert(), chunk)
                     copied += len(chunk)
                     if progress is not None:
                         progress(copied / grand_total, f"{table.name} {copied:,} of {grand_total:,} rows")
+            _replace_trigger_rows(reader, writer, totals)
             _reset_sequences(writer, target)
         logger.info("copied %s rows from %s to %s", copied, source.location, target.location)
 
