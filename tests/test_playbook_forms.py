@@ -396,3 +396,16 @@ def test_segments_reorder(qtbot, dialog, database) -> None:
     assert [rule.key for rule in playbook.segments] == ["outbound_reply", "enterprise_demo", "mid_market_form", "general"]
     assert len(playbook.segment("outbound_reply").escalation) == 2
     assert playbook.segment("enterprise_demo").min_employees == 1000
+
+
+def test_forms_keep_minimal_file(qtbot, runner, database) -> None:
+    minimal = '[[segments]]\nkey = "all"\nrespond_within = "1h"\n\n[qualification.mql]\nwhen = { field = "employees", at_least = 10 }\n'
+    with database.session() as session:
+        from leaddesk.services.playbook import save_playbook_text
+
+        save_playbook_text(session, minimal)
+    opened = _open(qtbot, runner)
+    for index in (SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB):
+        opened.tabs.setCurrentIndex(index)
+
+    assert opened.current_text() == minimal

@@ -105,7 +105,8 @@ class RoutingForm(QWidget):
         accounts = self._accounts()
         if accounts != self._shown_accounts:
             routing["named_accounts"] = accounts
-        document["routing"] = routing
+        if routing or "routing" in document:
+            document["routing"] = routing
 
         reps = self._reps()
         if reps or "reps" in document:

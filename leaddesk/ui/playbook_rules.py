@@ -80,7 +80,10 @@ class QualificationForm(QWidget):
                 qualification.pop(stage, None)
                 continue
             table = copy.deepcopy(_table(qualification, stage))
-            table["label"] = self.label_edits[stage].text().strip() or stage.upper()
+            label = self.label_edits[stage].text().strip() or stage.upper()
+            # A file that leaves label out shows the stage name, which is not written back unless edited.
+            if "label" in table or label != stage.upper():
+                table["label"] = label
             condition = self.editors[stage].condition(title)
             if condition is None:
                 raise FormError(f"{title} has no tests; add a test, or untick the rule to leave it out")
@@ -189,7 +192,8 @@ class ScoringForm(QWidget):
         for key in ("fit", "engagement"):
             if not scoring[key] and key not in _table(document, "scoring"):
                 del scoring[key]
-        document["scoring"] = scoring
+        if scoring or "scoring" in document:
+            document["scoring"] = scoring
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -143,7 +143,10 @@ class SegmentsForm(QWidget):
             put(item, "key", cell_text(self.table, row, KEY_COLUMN))
             put(item, "label", cell_text(self.table, row, LABEL_COLUMN))
             put(item, "respond_within", cell_text(self.table, row, RESPOND_COLUMN))
-            put(item, "clock", self.table.cellWidget(row, CLOCK_COLUMN).currentText())
+            clock = self.table.cellWidget(row, CLOCK_COLUMN).currentText()
+            # A file that leaves clock out means business hours, so that default is not written.
+            if "clock" in segment.base or clock != CLOCKS[0]:
+                put(item, "clock", clock)
             put(item, "min_employees", spin_value(self.table.cellWidget(row, MIN_COLUMN)))
             put(item, "max_employees", spin_value(self.table.cellWidget(row, MAX_COLUMN)))
             sources = cell_text(self.table, row, SOURCE_COLUMN)

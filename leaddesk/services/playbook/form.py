@@ -66,13 +66,18 @@ def _as_list(value: object) -> list[str]:
 
 
 def write_form(text: str, form: PlaybookForm) -> str:
-    """Return text with the form's values written into their keys."""
-    edits: list[tuple[str, object]] = [
-        ("calendar.timezone", form.timezone.strip() or None),
-        ("calendar.holidays", form.holidays.strip() or None),
-        ("calendar.holiday_region", form.holiday_region.strip() or None),
+    """Return text with the form's values written into their keys, skipping values the text already has."""
+    shown = read_form(text)
+    edits: list[tuple[str, object]] = []
+    for name in ("timezone", "holidays", "holiday_region"):
+        value = getattr(form, name).strip()
+        if value != getattr(shown, name):
+            edits.append((f"calendar.{name}", value or None))
+    edits += [
+        (f"calendar.hours.{day}", form.hours.get(day, []))
+        for day in WEEKDAYS
+        if form.hours.get(day, []) != shown.hours.get(day, [])
     ]
-    edits += [(f"calendar.hours.{day}", form.hours.get(day, [])) for day in WEEKDAYS]
     for index, segment in enumerate(form.segments):
         edits += [
             (f"segments[{index}].label", segment.label),
