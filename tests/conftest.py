@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from leaddesk.services.database import Database  # noqa: E402
 from leaddesk.services.server_db.address import ServerAddress  # noqa: E402
-from pg_server import TEMPLATE_DATABASE, ServerUnavailable, TestServer, start_test_server  # noqa: E402
+from pg_server import PASSWORD_ROLE, TEMPLATE_DATABASE, ServerUnavailable, TestServer, start_test_server  # noqa: E402
 
 # The locale as Python set it up, before any test created a QApplication.
 STARTUP_LOCALE = locale.setlocale(locale.LC_ALL)
@@ -82,6 +82,13 @@ def pg_server():
         server.execute_admin(f'CREATE DATABASE "{TEMPLATE_DATABASE}"')
         template = Database.open(ServerAddress(server.url_for(TEMPLATE_DATABASE)))
         template.dispose()
+        if server.owns_cluster:
+            # The password role works on the tables as a team member would; grants travel with the template.
+            server.execute_admin(
+                f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {PASSWORD_ROLE}",
+                f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {PASSWORD_ROLE}",
+                database=TEMPLATE_DATABASE,
+            )
         yield server
         server.drop_database(TEMPLATE_DATABASE)
     finally:

@@ -78,9 +78,10 @@ class TestServer:
             url = url.set(username=role, password=password)
         return url
 
-    def execute_admin(self, *statements: str) -> None:
-        """Run statements outside a transaction (CREATE/DROP DATABASE need that) on the admin database."""
-        engine = create_engine(self.admin_url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    def execute_admin(self, *statements: str, database: str | None = None) -> None:
+        """Run statements outside a transaction (CREATE/DROP DATABASE need that), on the admin database by default."""
+        url = self.admin_url if database is None else self.admin_url.set(database=database)
+        engine = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as connection:
                 for statement in statements:
