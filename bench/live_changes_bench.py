@@ -1,4 +1,4 @@
-"""How fast a teammate's change reaches an open window: PostgreSQL NOTIFY, and a team folder's sync watcher.
+"""Delivery time of a teammate's change to an open window: PostgreSQL NOTIFY, and a team folder's sync watcher.
 
 PostgreSQL (needs --url of a database that this user owns, or LEADDESK_BENCH_PG_URL): one
 process commits single-lead updates through LeadDesk sessions, and a LeadChangeListener
