@@ -6,12 +6,13 @@ import logging
 import sys
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from leaddesk import __version__
 from leaddesk.services.database import Database, DatabaseError
 from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.server_db.address import ServerAddress, ServerAddressError
 from leaddesk.ui.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
@@ -43,28 +44,47 @@ def run_app(db_arg: str | None) -> int:
 
 
 def open_database(db_arg: str | None, parent: QWidget | None = None) -> Database | None:
-    """Open the database, or show why it cannot be opened and return None."""
-    path = resolve_database_path(db_arg)
+    """Open the database file or server, or show why it cannot be opened and return None."""
     try:
-        database = Database.open(path)
+        target = resolve_database_path(db_arg)
+    except ServerAddressError as error:
+        QMessageBox.critical(parent, tr("LeadDesk"), str(error))
+        return None
+    try:
+        database = Database.open(
+            target,
+            password_prompt=lambda address, failure: ask_server_password(parent, address, failure),
+            notice=lambda message: QMessageBox.information(parent, tr("LeadDesk"), message),
+        )
     except DatabaseError as error:
-        logger.error("cannot open database %s: %s", path, error)
+        logger.error("cannot open database %s: %s", target, error)
         QMessageBox.critical(parent, tr("LeadDesk"), str(error))
         return None
     except (OSError, SQLAlchemyError) as error:
-        logger.exception("cannot open database %s", path)
+        logger.exception("cannot open database %s", target)
         QMessageBox.critical(
             parent,
             tr("LeadDesk"),
-            tr("Cannot open the database {path}: {error}\n\nChoose another file with --db.").format(
-                path=path, error=error
+            tr("Cannot open the database {path}: {error}\n\nChoose another database with --db.").format(
+                path=target, error=error
             ),
         )
         return None
     if database.backup_path is not None:
         logger.info("schema upgraded; backup at %s", database.backup_path)
-    logger.info("opened database %s", path)
+    logger.info("opened database %s", database.location)
     return database
+
+
+def ask_server_password(parent: QWidget | None, address: ServerAddress, failure: str | None) -> str | None:
+    """Ask for the server password in a dialog; Cancel or an empty answer returns None."""
+    label = tr("Password for {address}:").format(address=address)
+    if failure:
+        label = f"{tr(failure)}\n\n{label}"
+    password, accepted = QInputDialog.getText(parent, tr("Team server password"), label, QLineEdit.EchoMode.Password)
+    if not accepted or not password:
+        return None
+    return password
 
 
 def ask_load_samples(parent: QWidget) -> bool:
