@@ -16,6 +16,7 @@ import glob
 import itertools
 import logging
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -170,8 +171,15 @@ def start_test_server() -> tuple[TestServer, ThrowawayCluster | None]:
     binaries = find_server_binaries()
     if binaries is None:
         raise ServerUnavailable(SERVER_PACKAGE_HINT)
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        raise ServerUnavailable("running as root needs runuser (package util-linux) to start PostgreSQL as user postgres")
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            raise ServerUnavailable("running as root needs runuser (package util-linux) to start PostgreSQL as user postgres")
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            raise ServerUnavailable(
+                "running as root needs the system user postgres, which the Debian package 'postgresql' creates"
+            ) from None
     cluster = ThrowawayCluster(binaries)
     try:
         server = TestServer(cluster.start(), owns_cluster=True)
