@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import utc_now
 from leaddesk.services import inbox, lead_actions, saved_views
-from leaddesk.services.database import Database, DatabaseError
+from leaddesk.services.database import Database
 from leaddesk.services.dedup.merge import MergeResult
 from leaddesk.services.dedup.undo import MergeUndoReport
 from leaddesk.services.edit_conflicts import EditConflictError, resolve_edit_conflict, save_lead_edit
 from leaddesk.services.inbox import InboxQuery, InboxRow
-from leaddesk.services.team_changes import TeamChange, change_message, changed_leads
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
 from leaddesk.services.user_timezone import user_timezone
@@ -49,6 +48,7 @@ from leaddesk.ui.notification_banner import NotificationBanner
 from leaddesk.ui.reminder_timer import ReminderTimer
 from leaddesk.ui.post_import_status import post_import_status
 from leaddesk.ui.tasks import TaskRunner, show_error
+from leaddesk.ui.team_window import TeamWindowMixin
 from leaddesk.ui.triage import TriageController
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def current_user() -> str:
         return "unknown user"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TeamWindowMixin, QMainWindow):
     """The lead inbox window. All database work goes through its TaskRunner."""
 
     # Emitted after the lead list and the status counts were re-queried and shown.
@@ -242,22 +242,6 @@ class MainWindow(QMainWindow):
         self.presence_action = QAction(self.tr("Team &presence..."), self)
         self.presence_action.triggered.connect(lambda: self.open_presence_dialog())
         view_menu.addAction(self.presence_action)
-
-    def _build_team_entries(self, file_menu) -> None:
-        self.new_team_action = QAction(self.tr("New &team database..."), self)
-        self.new_team_action.triggered.connect(lambda: self.open_team_folder_dialog(create=True))
-        file_menu.addAction(self.new_team_action)
-        self.open_team_action = QAction(self.tr("&Open team database..."), self)
-        self.open_team_action.triggered.connect(lambda: self.open_team_folder_dialog(create=False))
-        file_menu.addAction(self.open_team_action)
-        self.open_server_action = QAction(self.tr("Open team &server..."), self)
-        self.open_server_action.triggered.connect(lambda: self.open_server_dialog())
-        file_menu.addAction(self.open_server_action)
-        self.restore_action = QAction(self.tr("&Restore backup..."), self)
-        self.restore_action.triggered.connect(lambda: self.open_restore_dialog())
-        # Backups are copies of a local SQLite file; a server keeps its own.
-        self.restore_action.setEnabled(self.database.path is not None)
-        file_menu.addAction(self.restore_action)
 
     def _build_leads_menu(self) -> None:
         leads_menu = self.menuBar().addMenu(self.tr("&Leads"))
@@ -817,177 +801,6 @@ class MainWindow(QMainWindow):
         if self.detail_pane.lead_id is not None:
             self.load_detail(self.detail_pane.lead_id)
 
-    # --- Team: watchers, team folders, servers, backups -------------------------------------
-
-    def start_team_watch(self) -> None:
-        """Watch for teammates' changes: live notifications on a server, sync passes for a team folder."""
-        if self.database.engine.dialect.name == "postgresql":
-            from leaddesk.ui.live_watcher import LiveChangesWatcher
-
-            watcher = LiveChangesWatcher(self.runner, self.database, self)
-            watcher.changed.connect(self._on_live_changes)
-            watcher.unavailable.connect(
-                lambda reason: self.statusBar().showMessage(self.tr("Live changes are off: {reason}").format(reason=reason), 20_000)
-            )
-            self.live_watcher = watcher
-            watcher.start()
-            return
-        self.runner.read(_team_folder, on_success=self._watch_team_folder, description=self.tr("read the team folder"))
-
-    def _watch_team_folder(self, folder: str | None) -> None:
-        if not folder or self.sync_watcher is not None:
-            return
-        from leaddesk.ui.sync_watcher import SyncWatcher
-
-        watcher = SyncWatcher(self.runner, Path(folder), self)
-        watcher.synced.connect(self._on_synced)
-        watcher.team_changed.connect(lambda changes: self.show_team_message(change_message(changes)))
-        watcher.failed.connect(
-            lambda message: self.statusBar().showMessage(self.tr("Sync failed: {error}").format(error=message), 10_000)
-        )
-        self.sync_watcher = watcher
-        watcher.start()
-
-    def _stop_team_watch(self) -> None:
-        if self.sync_watcher is not None:
-            self.sync_watcher.stop()
-        if self.live_watcher is not None:
-            self.live_watcher.stop()
-
-    def _on_synced(self, report) -> None:
-        if not report.rows_changed:
-            return
-        self.refresh()
-        if self.detail_pane.lead_id is not None:
-            self.load_detail(self.detail_pane.lead_id)
-
-    def _on_live_changes(self, batch) -> None:
-        """Refresh the list and the shown lead, then show who changed what unless all changes are this user's."""
-        self.refresh()
-        shown = self.detail_pane.lead_id
-        if shown is not None and (not batch.complete or shown in batch.lead_ids):
-            self.load_detail(shown)
-        if batch.count == 0:
-            self.show_team_message(self.tr("Reconnected to the server; the lead list was read again."))
-            return
-        if batch.people and batch.people <= {self.actor}:
-            return
-        ids, people, total = list(batch.lead_ids), sorted(batch.people), batch.count
-        self.runner.read(
-            lambda session: changed_leads(session, ids, people),
-            on_success=lambda changes: self.show_team_message(change_message(changes, total)),
-            description=self.tr("read the changed leads"),
-        )
-
-    def show_team_message(self, text: str) -> None:
-        """Show who changed what in the status bar; last_team_message keeps it for tests."""
-        if not text:
-            return
-        self.last_team_message = text
-        self.statusBar().showMessage(text, 15_000)
-
-    def switch_database(self, database: Database) -> MainWindow:
-        """Open a window on database in place of this one, which closes; the new window disposes database on close."""
-        replacement = MainWindow(database, clock=self.clock, actor=self.actor)
-        replacement.owns_database = True
-        replacement.setGeometry(self.geometry())
-        replacement.show()
-        self.replacement = replacement
-        logger.info("switched the window from %s to %s", self.database.path or "a server", database.path or "a server")
-        self.close()
-        return replacement
-
-    def open_team_folder_dialog(self, create: bool):
-        """Open the dialog that creates (create=True) or joins a team folder, and return it."""
-        from leaddesk.ui.team_dialogs import TeamFolderDialog
-
-        dialog = TeamFolderDialog(self.runner, create, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.set_up.connect(self._on_team_set_up)
-        dialog.open()
-        return dialog
-
-    def _on_team_set_up(self, setup) -> None:
-        text = self.tr("{person} on {device} syncs with {folder}: {out} change(s) out, {came} in.").format(
-            person=setup.person, device=setup.device_name, folder=setup.bundle_path,
-            out=setup.first_pass.exported, came=setup.first_pass.imported,
-        )
-        if setup.switched:
-            replacement = self.switch_database(setup.database)
-            replacement.statusBar().showMessage(
-                text + " " + self.tr("The open database belongs to another team, so this team has its own local database."), 20_000
-            )
-            return
-        self.statusBar().showMessage(text, 15_000)
-        self.refresh()
-        self._watch_team_folder(setup.bundle_path)
-
-    def open_server_dialog(self):
-        """Open the team server dialog; a connected server replaces this window's database."""
-        from leaddesk.ui.team_dialogs import ServerDialog
-
-        dialog = ServerDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.opened.connect(self.switch_database)
-        dialog.open()
-        return dialog
-
-    def open_restore_dialog(self):
-        """List the local database's backups; a confirmed restore reopens the window on the restored file."""
-        if self.database.path is None:
-            self.statusBar().showMessage(self.tr("Backups exist only for a local database file."), 5000)
-            return None
-        from leaddesk.ui.team_dialogs import RestoreBackupDialog
-
-        dialog = RestoreBackupDialog(self.database.path, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.restore_requested.connect(self.restore_backup)
-        dialog.open()
-        return dialog
-
-    def restore_backup(self, backup_path: Path) -> MainWindow | None:
-        """Close the database, restore backup_path over it and reopen the window on it.
-
-        NOTE: the restore copies the file on the GUI thread, so the window pauses for as
-        long as copying the database takes.
-        """
-        from leaddesk.services.backups import BackupError, restore_backup
-
-        path = self.database.path
-        assert path is not None, "restore needs a local database file"
-        self._tick_timer.stop()
-        self._refresh_timer.stop()
-        self.reminders.stop()
-        self._stop_team_watch()
-        self.runner.shut_down()
-        self.database.dispose()
-        try:
-            safety_copy = restore_backup(path, backup_path)
-            text = self.tr("Restored the backup {backup}. The previous database was saved as {copy}.").format(
-                backup=backup_path.name, copy=safety_copy.name if safety_copy else self.tr("(none)")
-            )
-        except BackupError as error:
-            logger.warning("restoring %s from %s failed: %s", path, backup_path, error)
-            text = self.tr("Could not restore the backup: {error}").format(error=error)
-        try:
-            database = Database.open(path)
-        except DatabaseError as error:
-            logger.error("cannot reopen %s after a restore: %s", path, error)
-            show_error(self, self.tr("reopen the database"), error)
-            return None
-        replacement = self.switch_database(database)
-        replacement.statusBar().showMessage(text, 30_000)
-        return replacement
-
-    def open_presence_dialog(self):
-        """Show who has the team database open, from which device, and when they last synced."""
-        from leaddesk.ui.team_dialogs import PresenceDialog
-
-        dialog = PresenceDialog(self.runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
     def open_lead_history_dialog(self):
         """Show the shown lead's field changes with who made them and the old values."""
         detail = self.detail_pane.detail
@@ -1057,13 +870,6 @@ class MainWindow(QMainWindow):
         if self.owns_database:
             self.database.dispose()
         super().closeEvent(event)
-
-
-def _team_folder(session: Session) -> str | None:
-    from leaddesk.services.sync import load_identity
-
-    identity = load_identity(session)
-    return identity.bundle_path if identity is not None else None
 
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
