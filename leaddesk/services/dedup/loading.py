@@ -14,8 +14,8 @@ from collections.abc import Collection
 from sqlalchemy.engine import Connection
 
 from leaddesk.services.driver_sql import driver_cursor
-from leaddesk.services.dedup.normalize import fold_text, given_names
-from leaddesk.services.dedup.scoring import LeadKeys, email_facts, split_custom_fields
+from leaddesk.services.dedup.normalize import fold_text, given_names, is_free_mail
+from leaddesk.services.dedup.scoring import LeadKeys, split_custom_fields
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ def _to_keys(row: tuple) -> LeadKeys:
     identifiers: dict[str, str] = {}
     if custom_raw and custom_raw != "{}":
         custom, identifiers = split_custom_fields(_parse_custom(custom_raw, stored_id))
+    email_domain = email.rpartition("@")[2] if email else None
     return LeadKeys(
         id=uuid.UUID(hex=stored_id),
         email=email,
@@ -73,7 +74,8 @@ def _to_keys(row: tuple) -> LeadKeys:
         custom=custom,
         identifiers=identifiers,
         given_names=given_names(first or ""),
-        **email_facts(email),
+        email_domain=email_domain,
+        free_mail=is_free_mail(email_domain),
     )
 
 

@@ -177,6 +177,7 @@ def match_phone(phone: str | None, country: str | None = None) -> tuple[str | No
     return (digits if len(digits) >= MIN_PHONE_DIGITS else None), True
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def given_names(first_name: str) -> frozenset[str]:
     """Return the given names a folded first name may stand for: itself and, for a nickname, the full forms."""
     if not first_name:
