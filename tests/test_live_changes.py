@@ -6,7 +6,7 @@ import queue
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from leaddesk.models import Lead
 from leaddesk.services.live_changes import (
@@ -131,6 +131,23 @@ def test_lost_connection_resyncs(listening):
         session.add(lead)
     notice = next_notice(notices)
     assert notice.lead_ids == (lead.id,)
+
+
+def test_trigger_install_once_then_readers(pg_server, pg_database, pg_url):
+    """A user who does not own leads gets an error before the owner installed the trigger, and none after."""
+    from pg_server import PASSWORD_ROLE, PASSWORD_ROLE_SECRET
+
+    name = pg_url.rsplit("/", 1)[1]
+    pg_server.execute_admin(f'GRANT CONNECT ON DATABASE "{name}" TO {PASSWORD_ROLE}')
+    reader = create_engine(pg_server.url_for(name, role=PASSWORD_ROLE, password=PASSWORD_ROLE_SECRET))
+    try:
+        with pytest.raises(LiveChangesUnavailable, match="owner"):
+            install_change_trigger(reader)
+        assert install_change_trigger(pg_database.engine) is True
+        assert install_change_trigger(pg_database.engine) is False
+        assert install_change_trigger(reader) is False
+    finally:
+        reader.dispose()
 
 
 def test_trigger_needs_postgresql(database):

@@ -35,8 +35,10 @@ POLL_SECONDS = 0.5
 # The pause before the listener connects again after its connection failed, in seconds.
 RECONNECT_SECONDS = 2.0
 
-_FUNCTION_SQL = f"""
-CREATE OR REPLACE FUNCTION leaddesk_notify_lead_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+FUNCTION_NAME = "leaddesk_notify_lead_changes"
+TRIGGER_NAMES = ("leaddesk_leads_notify_insert", "leaddesk_leads_notify_update", "leaddesk_leads_notify_delete")
+
+_FUNCTION_BODY = f"""
 DECLARE
     payload jsonb;
 BEGIN
@@ -60,8 +62,9 @@ BEGIN
     END IF;
     RETURN NULL;
 END
-$$
 """
+
+_FUNCTION_SQL = f"CREATE OR REPLACE FUNCTION {FUNCTION_NAME}() RETURNS trigger LANGUAGE plpgsql AS $${_FUNCTION_BODY}$$"
 
 _TRIGGER_SQL = (
     "CREATE OR REPLACE TRIGGER leaddesk_leads_notify_insert AFTER INSERT ON leads "
@@ -112,16 +115,25 @@ def parse_notice(payload: str) -> LeadChangeNotice:
         raise ValueError(f"invalid lead change notification {payload[:QUOTED_PAYLOAD_CHARS]!r}: {error}") from error
 
 
-def install_change_trigger(engine: Engine) -> None:
-    """Create or replace the notify function and the three statement triggers on leads.
+def install_change_trigger(engine: Engine) -> bool:
+    """Create or replace the notify function and the three statement triggers on leads; return whether it wrote them.
 
-    It runs on every open of a server database, so a database that another LeadDesk copied
-    or migrated gets the triggers too. Creating them needs ownership of the leads table.
+    The window calls it on every open of a server database, so a database that another
+    LeadDesk copied or migrated gets the triggers too. When the function and all three
+    triggers exist as this version writes them, it changes nothing, so users who do not
+    own the leads table get live changes once the owner has opened the database.
     """
     if engine.dialect.name != "postgresql":
         raise LiveChangesUnavailable(f"live changes need a PostgreSQL database, not {engine.dialect.name}")
     try:
         with engine.begin() as connection:
+            body = connection.execute(text("SELECT prosrc FROM pg_proc WHERE proname = :name"), {"name": FUNCTION_NAME}).scalar()
+            triggers = connection.execute(
+                text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'leads'::regclass AND tgname = ANY(:names)"),
+                {"names": list(TRIGGER_NAMES)},
+            ).scalar_one()
+            if body == _FUNCTION_BODY and triggers == len(TRIGGER_NAMES):
+                return False
             connection.execute(text(_FUNCTION_SQL))
             for statement in _TRIGGER_SQL:
                 connection.execute(text(statement))
@@ -132,6 +144,7 @@ def install_change_trigger(engine: Engine) -> None:
             "open the database once as the owner of its tables, and changes by others then show live"
         ) from error
     logger.info("installed the live-change trigger on %s", engine.url.render_as_string(hide_password=True))
+    return True
 
 
 class LeadChangeListener:
