@@ -7,10 +7,11 @@ import uuid
 import pytest
 
 from leaddesk.models import Lead
-from leaddesk.services.dedup.fitting import FITTED_SCORE_CAP, SAME, DIFFERENT, fit_model
+from leaddesk.services.dedup.fitting import DIFFERENT, FITTED_SCORE_CAP, SAME, fit_model
 from leaddesk.services.dedup.normalize import refresh_match_keys
 from leaddesk.services.dedup.scan import scan_duplicates
 from leaddesk.services.dedup.scoring import LeadKeys
+from leaddesk.services.dedup.settings import Thresholds
 
 FIRST = ["Ada", "Boris", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas",
          "Kofi", "Lena", "Marco", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara"]
@@ -62,6 +63,21 @@ def test_scan_raises_copies_by_fitted_weights(database) -> None:
         assert not group.auto_merge
     for first, second in namesakes:
         assert frozenset((first, second)) not in grouped
+
+
+def test_fitted_score_below_auto_merge(database) -> None:
+    with database.session() as session:
+        copies, _namesakes = _seed_members(session)
+        refresh_match_keys(session)
+
+    with database.session() as session:
+        groups = scan_duplicates(session, thresholds=Thresholds(review=0.5, auto_merge=0.7))
+
+    assert len(groups) == len(copies)
+    for group in groups:
+        assert group.confidence == pytest.approx(0.7)
+        assert group.confidence < 0.7
+        assert not group.auto_merge
 
 
 def test_incremental_scan_not_fitted(database) -> None:

@@ -4,9 +4,9 @@ What an e-mail, a phone or a name says about a lead is the same in every databas
 their weights are fixed (see scoring). It cannot know what a custom column means: a birth date or a customer
 number identifies a person, a lead source does not. So the weight of agreement on each
 custom field is learned from the data, without labels, by expectation maximisation over
-the candidate pairs: m, the chance that two copies of one lead agree on a field, u, the
-chance that two different leads among the candidates agree on it, and the share of
-candidate pairs that are copies. The sum of the fixed weights of a pair's other evidence
+the candidate pairs. It estimates m, the chance that two copies of one lead agree on a
+field, u, the chance that two different leads among the candidates agree on it, and the
+share of candidate pairs that are copies. The sum of the fixed weights of a pair's other evidence
 (names, e-mail, phone, company, city), in bands, is one more comparison, so the fields
 LeadDesk knows anchor the fit without counting a custom field twice.
 
@@ -48,8 +48,8 @@ logger = logging.getLogger(__name__)
 
 SAME, SIMILAR, DIFFERENT = "same", "similar", "different"
 
-# A fitted score stays below the default auto-merge threshold (0.9), so only a person
-# merges a pair that the fitted weights found.
+# A fitted score stays below the default auto-merge threshold (0.9), and below the
+# auto-merge threshold in force, so only a person merges a pair that the fitted weights found.
 FITTED_SCORE_CAP = 0.85
 # Upper bounds of the bands of the fixed weights' sum, the comparison that anchors the fit.
 SCORE_BANDS = (0.1, 0.25, 0.5)
@@ -57,8 +57,11 @@ SCORE_BANDS = (0.1, 0.25, 0.5)
 RANDOM_PAIRS = 5_000
 RANDOM_SEED = 1
 EM_ITERATIONS = 25
-# Fields found in fewer scanned leads than this are left to the fixed weights.
+# Fields found in fewer scanned leads than this are left to the fixed weights, and fewer
+# candidate pairs than MIN_FIT_PAIRS give no fit, because EM on a handful of pairs can
+# settle on any split of them.
 MIN_FIELD_LEADS = 20
+MIN_FIT_PAIRS = 20
 # Floor of every estimated probability, so that a level never seen in the sample does not
 # give an infinite weight.
 MIN_PROBABILITY = 1e-6
@@ -116,14 +119,14 @@ def field_levels(a: LeadKeys, b: LeadKeys) -> tuple[tuple[str, str], ...]:
 def fit_model(
     leads: dict[str, LeadKeys], patterns: Iterable[Pattern], random_bands: Sequence[int], random_pairs: Sequence[tuple[str, str]]
 ) -> FittedModel | None:
-    """Fit the model to the candidate pairs' patterns; return None when no custom field is common enough to fit.
+    """Fit the model to the candidate pairs' patterns; return None with too few pairs or no common enough custom field.
 
     random_pairs are pairs of ids of leads drawn at random, and random_bands their score
     bands, for the starting values of u.
     """
     pattern_counts = Counter(patterns)
     fields = _fitted_fields(leads)
-    if not fields or not pattern_counts:
+    if not fields or sum(pattern_counts.values()) < MIN_FIT_PAIRS:
         return None
 
     u = {"band": _band_u(random_bands)}
@@ -264,10 +267,11 @@ def has_custom_fields(leads: dict[str, LeadKeys]) -> bool:
     return any(lead.custom or lead.identifiers for lead in leads.values())
 
 
-def fitted_matches(leads: dict[str, LeadKeys], sample: FittingSample, review: float) -> list[PairScore]:
+def fitted_matches(leads: dict[str, LeadKeys], sample: FittingSample, review: float, auto_merge: float) -> list[PairScore]:
     """Fit the model to the scan's pairs and return the raisable pairs whose match probability reaches review.
 
-    Each returned PairScore has the probability, capped at FITTED_SCORE_CAP, as its score,
+    Each returned PairScore has the probability as its score, capped at FITTED_SCORE_CAP
+    and just below auto_merge (but not below review),
     and the fixed evidence's reasons after one reason naming the fitted fields.
     """
     random_pairs = draw_random_pairs(list(leads))
@@ -276,6 +280,7 @@ def fitted_matches(leads: dict[str, LeadKeys], sample: FittingSample, review: fl
     if model is None:
         return []
 
+    cap = max(review, min(FITTED_SCORE_CAP, math.nextafter(auto_merge, 0.0)))
     raised = []
     for first, second, _score, evidence, pattern in sample.raisable:
         probability = model.match_probability(pattern)
@@ -284,6 +289,6 @@ def fitted_matches(leads: dict[str, LeadKeys], sample: FittingSample, review: fl
         agreed = ", ".join(name.partition(":")[2] for name, level in pattern[1] if level == SAME)
         reason = f"same {agreed}, which rarely agree by chance in these leads ({probability:.0%} likely one lead)"
         low, high = sorted((first.id, second.id))
-        raised.append(PairScore(low, high, min(probability, FITTED_SCORE_CAP), (reason, *reasons_of(evidence))))
+        raised.append(PairScore(low, high, min(probability, cap), (reason, *reasons_of(evidence))))
     logger.info("fitted custom-field weights raised %d of %d pairs below the review threshold", len(raised), len(sample.raisable))
     return raised

@@ -136,7 +136,7 @@ def scan_duplicates(
     # NOTE: only a full scan fits custom-field weights, because the leads an incremental
     # scan loads are the neighbours of its targets, not a sample of the database.
     fit = targets is None and has_custom_fields(leads)
-    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds.review, progress, cancel, fit)
+    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds, progress, cancel, fit)
     cannot_link = {(leads[low].id, leads[high].id) for low, high in rejected if low in leads and high in leads}
 
     grouped = group_pairs(matches, threshold=thresholds.review, cannot_link=cannot_link, compatible=compatible)
@@ -226,16 +226,17 @@ def _score_pairs(
     pairs: set[tuple[str, str]],
     leads: dict[str, LeadKeys],
     rejected: set[tuple[str, str]],
-    review: float,
+    thresholds: Thresholds,
     progress: ProgressCallback | None,
     cancel: Callable[[], bool] | None,
     fit: bool = False,
 ) -> tuple[list[PairScore], set[tuple[uuid.UUID, uuid.UUID]]]:
-    """Score every pair but the rejected ones; return PairScores at or above review and the compatible pairs below it.
+    """Score every pair but the rejected ones; return PairScores at or above the review threshold and the compatible pairs below it.
 
-    With fit, pairs below review may still match by custom-field weights fitted to these
+    With fit, pairs below the threshold may still match by custom-field weights fitted to these
     pairs (see fitting).
     """
+    review = thresholds.review
     ordered = list(pairs - rejected) if rejected else list(pairs)
     total = len(ordered)
     matches = []
@@ -256,7 +257,7 @@ def _score_pairs(
             elif score >= COMPATIBLE_SCORE:
                 compatible.add((first.id, second.id))
     if sample is not None:
-        matches.extend(fitted_matches(leads, sample, review))
+        matches.extend(fitted_matches(leads, sample, review, thresholds.auto_merge))
     _report(progress, total, total)
     return matches, compatible
 
