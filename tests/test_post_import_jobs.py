@@ -312,3 +312,16 @@ def test_cli_import_waits_for_job(db_path: Path, tmp_path: Path, capsys: pytest.
             assert pending_jobs(session) == []
     finally:
         database.dispose()
+
+
+def test_job_runs_on_each_backend(any_database: Database, tmp_path: Path, small_steps: int) -> None:
+    report = run_import(any_database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
+
+    run = run_post_import_jobs(any_database)
+
+    assert run.failed == []
+    assert [job.done for job in run.finished] == [10]
+    assert evaluated_count(any_database) == 10
+    assert stale_count(any_database) == 0
+    with any_database.session() as session:
+        assert pending_job(session, uuid.UUID(report.batch_id)) is None

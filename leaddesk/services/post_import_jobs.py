@@ -33,15 +33,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import distinct, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from leaddesk.models import ImportBatch, Setting, utc_now
+from leaddesk.models import ImportBatch, ImportChange, Lead, Setting, utc_now
 from leaddesk.services.arrival_routing import route_new_leads
 from leaddesk.services.bulk_evaluation import CHUNK_LEADS, evaluate_in_bulk
 from leaddesk.services.database import Database
 from leaddesk.services.derived import refresh_stored_ids
+from leaddesk.services.driver_sql import stored_instant_text
 from leaddesk.services.enrichment import DERIVED_VERSION
 from leaddesk.services.playbook import Playbook, load_playbook
 
@@ -59,31 +60,51 @@ PHASES = ("created", "changed", "stale", "done")
 # (fraction done, message), as the import's progress callback takes them.
 ProgressCallback = Callable[[float, str], None]
 
-# The ">=" lets SQLite seek in ix_leads_received_at to the cursor; with the OR alone it
-# scanned the index from its start on every step (0.44 s against 0.06 s on 100,000 leads).
-_CREATED = text(
-    "SELECT id, received_at FROM leads WHERE import_batch_id = :batch "
-    "AND received_at >= :after_time AND (received_at > :after_time OR id > :after_id) "
-    "ORDER BY received_at, id LIMIT :limit"
-)
-_CHANGED = text(
-    "SELECT DISTINCT c.lead_id FROM import_changes c JOIN leads l ON l.id = c.lead_id "
-    "WHERE c.batch_id = :batch AND (l.import_batch_id IS NULL OR l.import_batch_id != :batch) "
-    "AND c.lead_id > :after_id ORDER BY c.lead_id LIMIT :limit"
-)
-_STALE = text(
-    "SELECT id FROM leads WHERE (derived_version IS NULL OR derived_version != :version) "
-    "AND id > :after_id ORDER BY id LIMIT :limit"
-)
-_COUNT_CREATED = text("SELECT count(*) FROM leads WHERE import_batch_id = :batch")
-_COUNT_CHANGED = text(
-    "SELECT count(DISTINCT c.lead_id) FROM import_changes c JOIN leads l ON l.id = c.lead_id "
-    "WHERE c.batch_id = :batch AND (l.import_batch_id IS NULL OR l.import_batch_id != :batch)"
-)
-_COUNT_STALE_OTHERS = text(
-    "SELECT count(*) FROM leads WHERE (derived_version IS NULL OR derived_version != :version) "
-    "AND (import_batch_id IS NULL OR import_batch_id != :batch)"
-)
+_LEADS = Lead.__table__
+_CHANGES = ImportChange.__table__
+_STALE_CONDITION = or_(_LEADS.c.derived_version.is_(None), _LEADS.c.derived_version != DERIVED_VERSION)
+
+
+def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[tuple[uuid.UUID, str]]:
+    """Return the next (id, stored received_at) of the batch's created leads after cursor, in routing order.
+
+    received_at is compared as stored, not as a bound datetime, because an import writes it
+    without the ".000000" that binding a datetime adds, and leads at the cursor's own instant
+    would otherwise be skipped.
+    """
+    received = stored_instant_text(_LEADS.c.received_at)
+    statement = select(_LEADS.c.id, received).where(_LEADS.c.import_batch_id == batch_id)
+    if cursor:
+        after_time, after_id = cursor[0], uuid.UUID(cursor[1])
+        # The ">=" lets SQLite seek in ix_leads_received_at to the cursor; with the OR alone it
+        # scanned the index from its start on every step (0.44 s against 0.06 s on 100,000 leads).
+        statement = statement.where(received >= after_time, or_(received > after_time, _LEADS.c.id > after_id))
+    statement = statement.order_by(_LEADS.c.received_at, _LEADS.c.id).limit(STEP_LEADS)
+    return [(row[0], row[1]) for row in session.execute(statement)]
+
+
+def _changed_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[uuid.UUID]:
+    """Return the next ids after cursor of existing leads that the batch updated."""
+    statement = (
+        select(_CHANGES.c.lead_id)
+        .distinct()
+        .join(_LEADS, _LEADS.c.id == _CHANGES.c.lead_id)
+        .where(_CHANGES.c.batch_id == batch_id)
+        .where(or_(_LEADS.c.import_batch_id.is_(None), _LEADS.c.import_batch_id != batch_id))
+    )
+    if cursor:
+        statement = statement.where(_CHANGES.c.lead_id > uuid.UUID(cursor[0]))
+    return list(session.scalars(statement.order_by(_CHANGES.c.lead_id).limit(STEP_LEADS)))
+
+
+def _stale_ids(session: Session, cursor: list[str]) -> list[uuid.UUID]:
+    """Return the next ids after cursor of leads whose derived values are missing or stale."""
+    statement = select(_LEADS.c.id).where(_STALE_CONDITION)
+    if cursor:
+        statement = statement.where(_LEADS.c.id > uuid.UUID(cursor[0]))
+    return list(session.scalars(statement.order_by(_LEADS.c.id).limit(STEP_LEADS)))
+
+
 # Taking the write lock first makes a second process wait for this step to commit instead
 # of computing the same step and failing when it writes.
 _LOCK_JOB = text("UPDATE settings SET value = value WHERE key = :key")
@@ -98,7 +119,7 @@ class PostImportJob:
     historical: bool
     queued_at: datetime
     phase: str = "created"
-    # The last (received_at, id) done in the created phase, or the last id in the others.
+    # The last (received_at as stored, id in hex) done in the created phase, or the last id in the others.
     cursor: list[str] = field(default_factory=list)
     done: int = 0
     # Leads to process, counted when the first step runs; None before that.
@@ -307,44 +328,36 @@ class PostImportRunner:
 
     def _advance(self, session: Session, job: PostImportJob, playbook: Playbook) -> PostImportJob:
         """Process one step of the job's current phase, moving to the next phase when it is empty."""
-        batch = job.batch_id.hex
+        batch_id = job.batch_id
         while not job.finished:
             if job.phase == "created":
-                after_time, after_id = job.cursor if job.cursor else ("", "")
-                rows = session.execute(
-                    _CREATED, {"batch": batch, "after_time": after_time, "after_id": after_id, "limit": STEP_LEADS}
-                ).all()
+                rows = _created_ids(session, batch_id, job.cursor)
                 if not rows:
                     job = _next_phase(job)
                     continue
-                hex_ids = [row[0] for row in rows]
-                refresh_stored_ids(session, hex_ids)
-                lead_ids = [uuid.UUID(hex_id) for hex_id in hex_ids]
+                lead_ids = [lead_id for lead_id, _received in rows]
+                refresh_stored_ids(session, [lead_id.hex for lead_id in lead_ids])
                 routed = 0 if job.historical else route_new_leads(session, lead_ids, playbook, job.imported_at)
                 evaluated = evaluate_in_bulk(session, lead_ids, job.imported_at, playbook, memo=self._memo)
-                last = rows[-1]
+                last_id, last_received = rows[-1]
                 return replace(
-                    job, cursor=[str(last[1]), last[0]], done=job.done + len(rows),
+                    job, cursor=[last_received, last_id.hex], done=job.done + len(rows),
                     routed=job.routed + routed, evaluated=job.evaluated + evaluated,
                 )
             if job.phase == "changed":
-                after_id = job.cursor[0] if job.cursor else ""
-                hex_ids = list(session.scalars(_CHANGED, {"batch": batch, "after_id": after_id, "limit": STEP_LEADS}))
-                if not hex_ids:
+                lead_ids = _changed_ids(session, batch_id, job.cursor)
+                if not lead_ids:
                     job = _next_phase(job)
                     continue
-                refresh_stored_ids(session, hex_ids)
-                evaluated = evaluate_in_bulk(
-                    session, [uuid.UUID(hex_id) for hex_id in hex_ids], job.imported_at, playbook, memo=self._memo
-                )
-                return replace(job, cursor=[hex_ids[-1]], done=job.done + len(hex_ids), evaluated=job.evaluated + evaluated)
+                refresh_stored_ids(session, [lead_id.hex for lead_id in lead_ids])
+                evaluated = evaluate_in_bulk(session, lead_ids, job.imported_at, playbook, memo=self._memo)
+                return replace(job, cursor=[lead_ids[-1].hex], done=job.done + len(lead_ids), evaluated=job.evaluated + evaluated)
             # The stale phase.
-            after_id = job.cursor[0] if job.cursor else ""
-            hex_ids = list(session.scalars(_STALE, {"version": DERIVED_VERSION, "after_id": after_id, "limit": STEP_LEADS}))
-            if not hex_ids:
+            lead_ids = _stale_ids(session, job.cursor)
+            if not lead_ids:
                 return _next_phase(job)
-            refresh_stored_ids(session, hex_ids)
-            return replace(job, cursor=[hex_ids[-1]], done=job.done + len(hex_ids))
+            refresh_stored_ids(session, [lead_id.hex for lead_id in lead_ids])
+            return replace(job, cursor=[lead_ids[-1].hex], done=job.done + len(lead_ids))
         return job
 
     def _record_error(self, batch_id: uuid.UUID, error: Exception) -> None:
@@ -378,6 +391,17 @@ def _next_phase(job: PostImportJob) -> PostImportJob:
 
 def _count_leads(session: Session, batch_id: uuid.UUID) -> int:
     """Count the leads of every phase, for progress; leads stale and changed at once count twice."""
-    parameters = {"batch": batch_id.hex, "version": DERIVED_VERSION}
-    counts = [session.scalar(statement, parameters) or 0 for statement in (_COUNT_CREATED, _COUNT_CHANGED, _COUNT_STALE_OTHERS)]
-    return sum(counts)
+    created = select(func.count()).select_from(_LEADS).where(_LEADS.c.import_batch_id == batch_id)
+    changed = (
+        select(func.count(distinct(_CHANGES.c.lead_id)))
+        .join(_LEADS, _LEADS.c.id == _CHANGES.c.lead_id)
+        .where(_CHANGES.c.batch_id == batch_id)
+        .where(or_(_LEADS.c.import_batch_id.is_(None), _LEADS.c.import_batch_id != batch_id))
+    )
+    stale_others = (
+        select(func.count())
+        .select_from(_LEADS)
+        .where(_STALE_CONDITION)
+        .where(or_(_LEADS.c.import_batch_id.is_(None), _LEADS.c.import_batch_id != batch_id))
+    )
+    return sum(session.scalar(statement) or 0 for statement in (created, changed, stale_others))
