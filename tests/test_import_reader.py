@@ -291,3 +291,45 @@ def test_records_across_read_blocks(database, tmp_path: Path, monkeypatch: pytes
     assert leads["s29@example.com"].notes == "plain 29"
     assert leads["cy@example.com"].city == "Rome"
     assert leads["di@example.com"].notes == "Dia"
+
+
+def test_sheet_rows_match_calamine_grid(tmp_path: Path):
+    from python_calamine import CalamineWorkbook
+
+    from leaddesk.services.importing.workbook import SheetRows
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["C3"] = "Email"
+    sheet["D3"] = "Employees"
+    sheet["C4"] = "ann@example.com"
+    sheet["D4"] = 12
+    sheet["E6"] = "note"
+    path = tmp_path / "offset.xlsx"
+    workbook.save(path)
+    found = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet")
+
+    rows = SheetRows(found)
+
+    assert list(rows) == found.to_python(skip_empty_area=False)
+    assert (rows.count, rows.width) == (6, 5)
+
+
+def test_offset_sheet_imports(database, tmp_path: Path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["B2"] = "Email"
+    sheet["C2"] = "Company"
+    sheet["B3"] = "ann@example.com"
+    sheet["C3"] = "Acme"
+    sheet["B4"] = "bo@example.com"
+    path = tmp_path / "offset.xlsx"
+    workbook.save(path)
+
+    report = run_import(database, path, now=datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc))
+
+    assert report.header_row == 2
+    assert report.created == 2
+    with database.session() as session:
+        companies = {lead.email: lead.company for lead in session.scalars(select(Lead))}
+    assert companies == {"ann@example.com": "Acme", "bo@example.com": None}
