@@ -18,6 +18,7 @@ from leaddesk.services.importing.mapping import LEADDESK_ID, ColumnPlan, is_iden
 from leaddesk.services.importing.names import split_full_name
 from leaddesk.services.importing.table import FlaggedRow, FlaggedValue
 from leaddesk.services.importing.values import (
+    PLACEHOLDER_ASCII_STARTS,
     InvalidValue,
     cell_text,
     check_digits_kept,
@@ -187,11 +188,16 @@ class RowConverter:
         joined = "".join(cells)
         if joined.isascii() and "'" not in joined:
             texts = list(map(str.strip, cells))
+            starts = PLACEHOLDER_ASCII_STARTS
+            for index in self._field_indexes:
+                text = texts[index]
+                if text[:1] in starts and is_placeholder(text):
+                    texts[index] = ""
         else:
             texts = [cell.strip() if cell.isascii() and "'" not in cell else clean_text(cell) for cell in cells]
-        for index in self._field_indexes:
-            if is_placeholder(texts[index]):
-                texts[index] = ""
+            for index in self._field_indexes:
+                if is_placeholder(texts[index]):
+                    texts[index] = ""
         if self.width - texts.count("") <= FOOTER_MAX_VALUES:
             # Few values: possibly a total line such as "Total:,3", or an empty row.
             return _CHECK_EXACTLY

@@ -82,6 +82,12 @@ PLACEHOLDERS = frozenset(
 # The maximum length of a placeholder text, so that longer cells skip casefold().
 _PLACEHOLDER_MAX_CHARS = 40
 
+# First characters that an ASCII text must have to be a placeholder: is_placeholder strips
+# " -" after casefold(), which for ASCII is lower(). Other texts can skip the check.
+PLACEHOLDER_ASCII_STARTS = frozenset(
+    {"-", *(placeholder[0] for placeholder in PLACEHOLDERS), *(placeholder[0].upper() for placeholder in PLACEHOLDERS)}
+)
+
 # Scheme, user info, then the host up to a port, path, query or fragment.
 _URL_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|//)?(?:[^@/?#\s]*@)?([^\s/:?#@\[\]]+)", re.IGNORECASE)
 
