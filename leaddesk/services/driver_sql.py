@@ -150,3 +150,25 @@ def _stored_id_text_sqlite(element: stored_id_text, compiler: Any, **kw: Any) ->
 @compiles(stored_id_text, "postgresql")
 def _stored_id_text_postgresql(element: stored_id_text, compiler: Any, **kw: Any) -> str:
     return f"replace(CAST({compiler.process(element.clauses, **kw)} AS TEXT), '-', '')"
+
+
+class stored_instant_text(FunctionElement):
+    """A UTCDateTime column as text in SQLite's stored form, for keyset cursors kept as JSON.
+
+    SQLite returns the stored text itself. PostgreSQL formats the instant in UTC the same
+    way (YYYY-MM-DD HH:MM:SS.ffffff), so the text sorts in time order on both backends.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(stored_instant_text)
+def _stored_instant_text_sqlite(element: stored_instant_text, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(stored_instant_text, "postgresql")
+def _stored_instant_text_postgresql(element: stored_instant_text, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"

@@ -44,7 +44,8 @@ def board(session: Session, now: datetime, limit: int = MAX_CARDS_PER_STAGE) -> 
             select(Lead, Rep.name)
             .outerjoin(Rep, Rep.id == Lead.owner_id)
             .where(Lead.deleted_at.is_(None), Lead.stage == stage)
-            .order_by(overdue.desc(), Lead.score.desc(), Lead.received_at.desc(), Lead.id)
+            # NULLS LAST keeps SQLite's order on PostgreSQL, which sorts NULL first when descending.
+            .order_by(overdue.desc().nulls_last(), Lead.score.desc().nulls_last(), Lead.received_at.desc(), Lead.id)
             .limit(limit)
         )
         cards = tuple(

@@ -185,7 +185,7 @@ def _activity_before_arrival(
         select(Activity.lead_id, func.count(), func.max(Activity.occurred_at), Lead.received_at)
         .join(Lead, Lead.id == Activity.lead_id)
         .where(and_(Activity.occurred_at <= Lead.received_at, Activity.kind.not_in(SYSTEM_ACTIVITY_KINDS)))
-        .group_by(Activity.lead_id)
+        .group_by(Activity.lead_id, Lead.received_at)
     )
     if lead_ids is not None:
         query = query.where(Activity.lead_id.in_(lead_ids))
