@@ -13,6 +13,13 @@ from leaddesk.services.database import Database
 from leaddesk.services.dedup.merge import MergeError, merge_leads
 from leaddesk.services.dedup.undo import MergeUndoError, undo_merge
 
+
+@pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 

@@ -12,6 +12,12 @@ from leaddesk.services.dedup.scan import ScanCancelled, SimilarLead, find_simila
 from leaddesk.services.dedup.settings import Thresholds
 
 
+@pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
+
 def _add(session, **fields) -> uuid.UUID:
     lead = Lead(**fields)
     session.add(lead)

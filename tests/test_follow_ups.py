@@ -22,6 +22,13 @@ from leaddesk.services.local_time import (
     snooze_target,
 )
 
+
+@pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
+
 BERLIN = "Europe/Berlin"
 UTC = timezone.utc
 # Friday 2026-03-27 17:00 in Berlin (CET, UTC+1). Berlin moves to CEST (UTC+2) on Sunday 29 March.

@@ -6,6 +6,7 @@ import csv
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from leaddesk.models import Activity, Lead, LeadEvaluation, Rep
@@ -16,6 +17,13 @@ from leaddesk.services.importing.importer import run_import as import_file
 from leaddesk.services.lead_create import create_lead
 from leaddesk.services.playbook import check_playbook, load_playbook, save_playbook_text, set_team_timezone, shipped_playbook_text
 from leaddesk.services.post_import_jobs import run_post_import_jobs
+
+
+@pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
 
 # Wednesday 2026-12-09 12:00 UTC, inside the UTC team calendar's 09:00-18:00.
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=timezone.utc)

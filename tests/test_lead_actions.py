@@ -13,6 +13,13 @@ from leaddesk.services import lead_actions
 from leaddesk.services.lead_actions import LeadActionError, LeadNotFoundError, StaleLeadError
 from leaddesk.services.sla import ResponseState
 
+
+@pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
+
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
 
 

@@ -16,6 +16,13 @@ from leaddesk.services.playbook.issues import IssueCollector
 from leaddesk.services.qualification import qualify
 from leaddesk.services.scoring import decayed_points, score_lead
 
+
+@pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
+
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=timezone.utc)
 
 

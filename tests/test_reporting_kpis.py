@@ -9,6 +9,12 @@ from reporting_history import NOW, at, build_history
 
 
 @pytest.fixture
+def database(any_database):
+    """Run every test of this module on SQLite and on PostgreSQL."""
+    return any_database
+
+
+@pytest.fixture
 def report(database):
     build_history(database)
     return build_dashboard(database, ReportFilter(), NOW)
