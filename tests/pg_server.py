@@ -41,7 +41,7 @@ SERVER_PACKAGE_HINT = (
 
 
 class ServerUnavailable(Exception):
-    """No PostgreSQL server can be used for the tests; the message says what to install or set."""
+    """No PostgreSQL server is usable for the tests; the message names what to install or set."""
 
 
 def find_server_binaries() -> Path | None:

@@ -33,6 +33,8 @@ def test_window_opens_on_server(qtbot, pg_url: str):
         qtbot.addWidget(window)
         window.show()
         assert window.isVisible()
+        # Closing stops the window's background work, such as its live-change listener.
+        window.close()
     finally:
         database.dispose()
 
@@ -41,11 +43,11 @@ def test_password_dialog_then_notice(qtbot, pg_server, pg_url: str, monkeypatch:
     if not pg_server.owns_cluster:
         pytest.skip("needs the throwaway cluster, which has the password role")
     url = str(ServerAddress(ServerAddress.parse(pg_url).url.set(username=PASSWORD_ROLE)))
-    asked: list[str] = []
+    prompts: list[str] = []
     notices: list[str] = []
 
     def fake_get_text(_parent, _title, label, _echo):
-        asked.append(label)
+        prompts.append(label)
         return PASSWORD_ROLE_SECRET, True
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(fake_get_text))
@@ -55,8 +57,8 @@ def test_password_dialog_then_notice(qtbot, pg_server, pg_url: str, monkeypatch:
 
     assert database is not None
     database.dispose()
-    assert len(asked) == 1
-    assert PASSWORD_ROLE in asked[0]
+    assert len(prompts) == 1
+    assert PASSWORD_ROLE in prompts[0]
     assert notices == ["No OS keyring is available, so the server password is kept for this session only."]
 
 

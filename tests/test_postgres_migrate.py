@@ -117,7 +117,7 @@ def test_non_empty_target_rejected(filled_sqlite: Path, pg_url: str, capsys):
 
     error = capsys.readouterr().err
     assert code == 1
-    assert "already holds LeadDesk data" in error
+    assert "already contains LeadDesk data" in error
     assert "--replace" in error
 
 

@@ -114,11 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OperationalError as error:
         logger.info("%s failed on the database: %s", args.command, error)
-        print(
-            f"leaddesk {args.command}: the database failed: {error.orig}; "
-            "check that the database file and its folder are writable and not locked by another program",
-            file=sys.stderr,
-        )
+        if target and is_server_url(target):
+            hint = "check that the server is running and that your user may read and write the LeadDesk tables"
+        else:
+            hint = "check that the database file and its folder are writable and not locked by another program"
+        print(f"leaddesk {args.command}: the database failed: {error.orig}; {hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader of our output (such as `head`) closed the pipe. Point stdout at devnull

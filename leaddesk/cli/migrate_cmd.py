@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("target", metavar="TARGET", help="postgresql:// URL or SQLite file to copy into")
     parser.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
-    parser.add_argument("--replace", action="store_true", help="empty a target that already holds LeadDesk data first")
+    parser.add_argument("--replace", action="store_true", help="empty a target that already contains LeadDesk data first")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(run=run)
 

@@ -9,14 +9,14 @@ from leaddesk.services.server_db.address import ServerAddress
 
 
 def terminal_password_prompt(address: ServerAddress, failure: str | None) -> str | None:
-    """Ask for the password of address on the terminal; an empty answer or Ctrl-D cancels."""
+    """Ask for the password of address on the terminal, and return None on an empty entry or Ctrl-D."""
     if failure:
         print(failure, file=sys.stderr)
     try:
-        answer = getpass.getpass(f"Password for {address}: ")
+        password = getpass.getpass(f"Password for {address}: ")
     except EOFError:
         return None
-    return answer or None
+    return password or None
 
 
 def print_notice(message: str) -> None:

@@ -59,7 +59,7 @@ def sqlite_style(value: Any) -> Any:
 
     UUIDs become 32 lowercase hex digits, JSON becomes its text, and instants become naive
     UTC text, which is how SQLAlchemy stores them on SQLite. Code that reads rows from a
-    raw cursor then sees the same values on both backends.
+    raw cursor then gets the same values on both backends.
     """
     if isinstance(value, uuid.UUID):
         return value.hex

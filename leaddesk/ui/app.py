@@ -77,7 +77,7 @@ def open_database(db_arg: str | None, parent: QWidget | None = None) -> Database
 
 
 def ask_server_password(parent: QWidget | None, address: ServerAddress, failure: str | None) -> str | None:
-    """Ask for the server password in a dialog; Cancel or an empty answer returns None."""
+    """Ask for the server password in a dialog, and return None on Cancel or an empty entry."""
     label = tr("Password for {address}:").format(address=address)
     if failure:
         label = f"{tr(failure)}\n\n{label}"

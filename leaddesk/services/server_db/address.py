@@ -27,8 +27,8 @@ def is_server_url(value: object) -> bool:
 class ServerAddress:
     """A PostgreSQL database named by a URL such as postgresql://user@host:port/dbname.
 
-    It stands where a database file path stands elsewhere in LeadDesk: exists() returns
-    True because only a connection can tell, and str() shows the URL with any password
+    It is used where LeadDesk otherwise passes a database file path: exists() returns True
+    because only a connection can tell, and str() returns the URL with any password
     masked, so it is safe in messages and logs.
     """
 
@@ -76,8 +76,8 @@ class ServerAddress:
         return ServerAddress(self.url.set(password=password))
 
     def __str__(self) -> str:
-        shown = self.url.set(drivername="postgresql")
-        return shown.render_as_string(hide_password=True)
+        display_url = self.url.set(drivername="postgresql")
+        return display_url.render_as_string(hide_password=True)
 
 
 def mask_url_text(value: str) -> str:

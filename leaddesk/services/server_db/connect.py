@@ -27,7 +27,7 @@ SESSION_OPTIONS = "-c timezone=UTC"
 
 
 class ServerConnectionError(Exception):
-    """The server cannot be reached or refused the login; the message says what to check."""
+    """The server is unreachable or rejected the login; the message names what to check."""
 
 
 def create_server_engine(address: ServerAddress) -> Engine:

@@ -232,7 +232,7 @@ def copy_database(
 ) -> CopyReport:
     """Copy every row of source into target in one transaction on target, then verify both sides.
 
-    A target that holds rows beyond those a new database starts with is rejected unless
+    A target that contains rows beyond those a new database starts with is rejected unless
     replace is true. The target is emptied inside the same transaction as the copy, so a
     failed copy leaves it as it was.
     """
@@ -247,7 +247,7 @@ def copy_database(
     if occupied and not replace:
         listed = ", ".join(f"{name} ({count} rows)" for name, count in sorted(occupied.items()))
         raise CopyError(
-            f"{target.location} already holds LeadDesk data ({listed}); "
+            f"{target.location} already contains LeadDesk data ({listed}); "
             "choose an empty database, or pass --replace to overwrite it"
         )
 

@@ -30,8 +30,8 @@ NO_KEYRING_NOTICE = "No OS keyring is available, so the server password is kept 
 # Passwords of this process for addresses whose keyring could not store them.
 _session_passwords: dict[str, str] = {}
 
-# What Database.open uses when its caller passes no prompt: the CLI installs a getpass
-# prompt on a terminal, the window a dialog.
+# The prompt and notice sink for Database.open calls that pass none. The CLI installs a
+# getpass prompt when stdin is a terminal.
 _default_prompt: PasswordPrompt | None = None
 _default_notice: Notice | None = None
 
@@ -80,7 +80,7 @@ def remember_password(address: ServerAddress, password: str, notice: Notice | No
 
 
 def forget_password(address: ServerAddress) -> None:
-    """Drop a stored password that the server rejected, so the next attempt asks again."""
+    """Delete a stored password that the server rejected, so the next attempt prompts again."""
     _session_passwords.pop(address.keyring_key, None)
     if not keyring_available():
         return
