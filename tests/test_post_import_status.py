@@ -22,7 +22,7 @@ NOW = datetime(2026, 12, 9, 12, 0, tzinfo=timezone.utc)
 
 
 class Window(QMainWindow):
-    """A main window that counts the refreshes the finished job asks for."""
+    """A main window that counts the refreshes that the finished job requests."""
 
     def __init__(self) -> None:
         super().__init__()

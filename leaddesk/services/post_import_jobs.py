@@ -80,7 +80,8 @@ def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> li
         # scanned the index from its start on every step (0.44 s against 0.06 s on 100,000 leads).
         statement = statement.where(received >= after_time, or_(received > after_time, _LEADS.c.id > after_id))
     statement = statement.order_by(_LEADS.c.received_at, _LEADS.c.id).limit(STEP_LEADS)
-    return [(row[0], row[1]) for row in session.execute(statement)]
+    # all() fetches in one call; iterating the result fetched one row per call.
+    return [(row[0], row[1]) for row in session.execute(statement).all()]
 
 
 def _changed_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[uuid.UUID]:
