@@ -197,3 +197,13 @@ def test_sqlite_only_commands_explain(pg_url: str, command: list[str], capsys):
 
     assert code == 1
     assert "apply to SQLite database files only" in capsys.readouterr().err
+
+
+def test_env_url_selects_server(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.setenv("LEADDESK_DB", pg_url)
+    leads = _write_csv(tmp_path / "leads.csv", [["Email"], ["env@example.com"]])
+
+    assert main(["import", str(leads), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["database"] == pg_url
+    assert main(["backup"]) == 1
+    assert "SQLite database files only" in capsys.readouterr().err
