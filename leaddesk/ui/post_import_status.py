@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton, QWidget
 
@@ -114,6 +115,9 @@ class PostImportStatus(QWidget):
         )
 
     def _on_step(self, batch_id: uuid.UUID, job: PostImportJob | None) -> None:
+        if not shiboken6.isValid(self):
+            # The dialog that held this widget closed; the job stays queued for the next start.
+            return
         if job is None or job.finished:
             self._queue.remove(batch_id)
         if job is not None:
