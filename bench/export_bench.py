@@ -99,6 +99,7 @@ def run_phase(phase: str, db_path: Path, target: Path) -> None:
 def prepare_database(folder: Path, rows: int) -> Path:
     from leaddesk.services.database import Database
     from leaddesk.services.importing import run_import
+    from leaddesk.services.post_import_jobs import run_post_import_jobs
 
     csv_path = folder / "bench_leads.csv"
     write_csv(csv_path, rows)
@@ -106,6 +107,8 @@ def prepare_database(folder: Path, rows: int) -> Path:
     db_path.unlink(missing_ok=True)
     database = Database.open(db_path)
     report = run_import(database, csv_path)
+    # Derived values and scores, which run_import leaves to the post-import job.
+    run_post_import_jobs(database)
     database.dispose()
     print(f"imported {report.created:,} leads into {db_path.name}")
     return db_path

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from leaddesk.services.database import Database
 from leaddesk.services.importing import run_import
+from leaddesk.services.post_import_jobs import run_post_import_jobs
 from leaddesk.services.predictive import train_conversion_model
 from leaddesk.services.predictive.dataset import load_lead_rows, resolve_outcome_field
 from leaddesk.services.predictive.train import DEFAULT_HOLDOUT, split_positions
@@ -52,6 +53,8 @@ def import_copy(source: Path, folder: Path) -> Database:
     database = Database.open(folder / "leads.sqlite")
     started = time.perf_counter()
     report = run_import(database, copy, now=NOW, historical=True)
+    # Derived values and scores, which run_import leaves to the post-import job.
+    run_post_import_jobs(database)
     print(f"imported {report.created} leads ({report.rejected} rejected) in {time.perf_counter() - started:.1f} s")
     return database
 
