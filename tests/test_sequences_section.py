@@ -205,3 +205,28 @@ def test_views_list_active_first(database, lead_id):
 
     assert [(view.sequence_key, view.status) for view in views] == [("new_inbound", "active"), ("reengage", "stopped")]
     assert views[0].step_text() == "step 1 of 5: email (first_touch)"
+
+
+def test_missing_template_noted_when_due(database, lead_id):
+    from leaddesk.services.template_store import delete_template
+
+    with database.session() as session:
+        delete_template(session, "first_touch", "ana")
+        sequences.enroll(session, lead_id, "new_inbound", "ana", NOW, CALENDAR)
+        sequences.advance(session, NOW, CALENDAR)
+    with database.session() as session:
+        notes = list(session.scalars(select(FollowUp.note).where(FollowUp.lead_id == lead_id)))
+
+    assert notes == [
+        "New inbound lead, step 1 of 5 (email, template first_touch): Send the intro email "
+        "(email template 'first_touch' not found; add it in Leads > Email templates)"
+    ]
+
+
+def test_templates_on_each_backend(any_database):
+    from leaddesk.services.template_store import list_templates
+
+    with any_database.session() as session:
+        keys = [template.key for template in list_templates(session)]
+
+    assert keys == ["first_touch", "follow_up"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, Lead, SequenceEnrollment
+from leaddesk.models import Activity, ActivityKind, EmailTemplateRecord, Lead, SequenceEnrollment
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.follow_ups import add_follow_up
 from leaddesk.services.local_time import LocalDue
@@ -156,6 +156,7 @@ def advance(
     created = []
     if catalog is None:
         catalog = load_catalog(session)
+    template_keys: set[str] | None = None
     due = session.scalars(
         select(SequenceEnrollment)
         .where(SequenceEnrollment.status == "active", SequenceEnrollment.next_step_at <= now)
@@ -180,6 +181,13 @@ def advance(
             continue
         step_at = enrollment.next_step_at
         note = step_note(sequence, enrollment.step_index)
+        template = sequence.steps[enrollment.step_index].template
+        if template is not None:
+            if template_keys is None:
+                template_keys = set(session.scalars(select(EmailTemplateRecord.key)))
+            if template not in template_keys:
+                note += f" (email template {template!r} not found; add it in Leads > Email templates)"
+                logger.warning("sequence %s step %d names missing email template %s", sequence.key, enrollment.step_index + 1, template)
         wall = step_at.astimezone(calendar.zone).replace(tzinfo=None)
         follow_up = add_follow_up(session, lead, LocalDue.at(wall, calendar.timezone_name), note, now)
         created.append(follow_up.id)
