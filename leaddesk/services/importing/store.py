@@ -27,6 +27,7 @@ from leaddesk.models import (
     ActivityKind,
     ImportChange,
     Lead,
+    LeadMatchKey,
     Rep,
     normalize_phone,
 )
@@ -90,6 +91,9 @@ NEW_LEAD_COLUMNS = (
 ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at", "summary", "actor", "created_at")
 
 CHANGE_COLUMNS = ("batch_id", "lead_id", "field", "before", "after")
+
+# The prefix of a phone's key in lead_match_keys ("p:+442079460958"), as dedup.blocking_keys writes it.
+PHONE_KEY_PREFIX = "p:"
 
 # The response deadlines, which a re-import clears when it moves a lead past the stage "new".
 CLOCK_COLUMNS = ("response_due_at", "response_warn_at")
@@ -171,7 +175,7 @@ class LeadWriter:
 
         # A large import drops the indexes it does not look leads up by, and rebuilds them in finish().
         # Activities are not deferred: their ids and lead ids ascend, so their indexes only append.
-        self._lead_indexes = DeferredIndexes(session, self.leads.name, kept_columns=("id", *MATCH_KEYS, "match_phone"))
+        self._lead_indexes = DeferredIndexes(session, self.leads.name, kept_columns=("id", *MATCH_KEYS))
         self._insert_leads = BulkInsert(session, self.leads, NEW_LEAD_COLUMNS)
         self._insert_activities = BulkInsert(session, Activity.__table__, ACTIVITY_COLUMNS)
         self._activity_constants = {
@@ -337,11 +341,14 @@ class LeadWriter:
             if values:
                 conditions.append(columns[name].in_(values))
         if not self._database_was_empty:
-            # match_phone is E.164 whatever format the lead's phone is stored in, once the
-            # post-import job or an edit has filled it; MatchIndex compares the phones itself.
+            # The duplicate scan's "p:" key is the E.164 match_phone, whatever format the lead's
+            # phone is stored in, once the post-import job or an edit has filled it. The leads
+            # table has no index on match_phone; lead_match_keys has one on its keys.
             e164 = self._phone_keys.e164_values(draft.fields for draft in drafts)
             if e164:
-                conditions.append(columns.match_phone.in_(e164))
+                keys = LeadMatchKey.__table__.c
+                by_phone_key = select(keys.lead_id).where(keys.key.in_({PHONE_KEY_PREFIX + value for value in e164}))
+                conditions.append(columns.id.in_(by_phone_key))
         index = MatchIndex(self._phone_keys)
         self._last_existing = []
         if not conditions:
