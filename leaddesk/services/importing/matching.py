@@ -103,8 +103,8 @@ class PhoneKeys:
         """Return the phone_normalized values under which leads with the phones of these drafts may be stored.
 
         A lead stored with the trunk prefix after the country code ("+44 (0)20 ...") is
-        found by these digits when trunk_stored is set, and by its E.164 match_phone (see
-        e164_values) once the post-import job has filled it.
+        found by these digits when trunk_stored is set, and by the E.164 phone key of the
+        duplicate scan (see e164_values) once the post-import job has stored it.
         """
         values: set[str] = set()
         for draft in fields:
@@ -128,7 +128,7 @@ class PhoneKeys:
         return values
 
     def e164_values(self, fields: Iterable[dict[str, Any]]) -> set[str]:
-        """Return the E.164 numbers ("+" and digits) of the drafts' phones, as Lead.match_phone stores them."""
+        """Return the E.164 numbers ("+" and digits) of the drafts' phones, as Lead.match_phone and the phone keys store them."""
         values: set[str] = set()
         for draft in fields:
             phone = draft.get("phone")
