@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from leaddesk.cli.main import main
-from leaddesk.models import Lead
+from leaddesk.models import Activity, FollowUp, Lead, Rep, Setting
 from leaddesk.services.database import Database
 
 
@@ -26,11 +26,37 @@ def test_team_sync_moves_a_lead(tmp_path: Path, capsys) -> None:
     assert main(["--db", str(bob_db), "sync"]) == 0
     text = capsys.readouterr().out
 
-    assert "1 leads changed" in text
+    assert "1 rows changed (lead 1)" in text
     bob = Database.open(bob_db)
     with bob.session() as session:
         assert session.query(Lead).one().email == "ada@example.com"
     bob.dispose()
+
+
+def test_sync_json_counts_each_kind(tmp_path: Path, capsys) -> None:
+    ann_db, bob_db, folder = tmp_path / "ann.sqlite", tmp_path / "bob.sqlite", tmp_path / "Team"
+    main(["--db", str(ann_db), "team", "create", str(folder), "--person", "Ann", "--device", "ann-pc"])
+    main(["--db", str(bob_db), "team", "join", str(folder), "--person", "Bob", "--device", "bob-pc"])
+    ann = Database.open(ann_db)
+    with ann.session() as session:
+        rep = Rep(name="Ann")
+        lead = Lead(first_name="Ada", owner=rep)
+        session.add_all([rep, lead])
+        session.flush()
+        session.add(Activity(lead_id=lead.id, kind="call", summary="left a voicemail"))
+        session.add(FollowUp(lead_id=lead.id, due_at=lead.received_at, note="call again"))
+        session.add(Setting(key="team_timezone", value="Europe/Oslo"))
+    ann.dispose()
+    capsys.readouterr()
+
+    assert main(["--db", str(ann_db), "sync", "--json"]) == 0
+    sent = json.loads(capsys.readouterr().out)["out"]["by_kind"]
+    assert main(["--db", str(bob_db), "sync", "--json"]) == 0
+    came = json.loads(capsys.readouterr().out)["in"]
+
+    assert set(sent) == {"rep", "lead", "activity", "follow_up", "setting"}
+    assert came["by_kind"] == sent
+    assert came["rows_changed_by_kind"] == {"rep": 1, "lead": 1, "activity": 1, "follow_up": 1, "setting": 1}
 
 
 def test_sync_without_team_explains_fix(db_path: Path, capsys) -> None:

@@ -31,12 +31,17 @@ def open_existing(args: argparse.Namespace) -> Database:
     return Database.open(path)
 
 
+def _by_kind(counts: dict[str, int]) -> str:
+    return f" ({', '.join(f'{kind} {count}' for kind, count in sorted(counts.items()))})" if counts else ""
+
+
 def format_report(report: SyncReport) -> str:
     lines = [
-        f"out: {report.exported} changes in {len(report.segments_written)} segment files",
-        f"in: {report.imported} changes from {len(report.segments_applied)} segment files, {report.rows_changed} leads changed",
+        f"out: {report.exported} changes in {len(report.segments_written)} segment files{_by_kind(report.exported_by_kind)}",
+        f"in: {report.imported} changes from {len(report.segments_applied)} segment files{_by_kind(report.imported_by_kind)}, "
+        f"{report.rows_changed} rows changed{_by_kind(report.rows_changed_by_kind)}",
     ]
-    lines += [f"conflict: lead {c['lead_id']} {c['field']}: {c['detail']}" for c in report.conflicts]
+    lines += [f"conflict: {c['entity']} {c['row_id']} {c['field']}: {c['detail']}" for c in report.conflicts]
     lines += [f"waiting: {reason}" for reason in report.skipped]
     lines += [f"archived conflict copy: {name}" for name in report.archived]
     if report.backup_path:

@@ -6,7 +6,7 @@ segment files in a team folder. See engine.sync_pass for one pass and docs/teams
 
 from leaddesk.services.sync.bundle import Bundle, BundleError
 from leaddesk.services.sync.engine import SyncReport, sync_pass
-from leaddesk.services.sync.history import FieldChange, lead_history
+from leaddesk.services.sync.history import FieldChange, lead_history, row_history
 from leaddesk.services.sync.identity import SyncSetupError, create_team, join_team, load_identity
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "join_team",
     "lead_history",
     "load_identity",
+    "row_history",
     "sync_pass",
 ]

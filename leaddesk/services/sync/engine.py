@@ -24,7 +24,7 @@ from leaddesk.services.database import Database
 from leaddesk.services.sync.bundle import Bundle, BundleFile, DeliveryError, decode_segment, encode_segment, write_atomic
 from leaddesk.services.sync.change_log import change_from_record, change_record, change_row
 from leaddesk.services.sync.export import collect_local_changes
-from leaddesk.services.sync.fields import ENTITY_LEAD, LEAD_FIELDS
+from leaddesk.services.sync.entities import BY_NAME, ENTITY_LEAD, ORDER
 from leaddesk.services.sync.hlc import HybridClock, decode, wall_ms
 from leaddesk.services.sync.identity import require_identity
 from leaddesk.services.sync.materialize import materialize_row
@@ -46,6 +46,10 @@ class SyncReport:
     imported: int = 0
     segments_applied: list[str] = field(default_factory=list)
     rows_changed: int = 0
+    # The same three counts per record kind (see entities.ENTITIES), kinds with no change left out.
+    exported_by_kind: dict[str, int] = field(default_factory=dict)
+    imported_by_kind: dict[str, int] = field(default_factory=dict)
+    rows_changed_by_kind: dict[str, int] = field(default_factory=dict)
     # Files left for a later pass, each with the reason: incomplete delivery or a missing earlier segment.
     skipped: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
@@ -55,8 +59,14 @@ class SyncReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "out": {"changes": self.exported, "segments": self.segments_written},
-            "in": {"changes": self.imported, "segments": self.segments_applied, "rows_changed": self.rows_changed},
+            "out": {"changes": self.exported, "segments": self.segments_written, "by_kind": self.exported_by_kind},
+            "in": {
+                "changes": self.imported,
+                "segments": self.segments_applied,
+                "rows_changed": self.rows_changed,
+                "by_kind": self.imported_by_kind,
+                "rows_changed_by_kind": self.rows_changed_by_kind,
+            },
             "skipped": self.skipped,
             "archived": self.archived,
             "conflicts": self.conflicts,
@@ -101,7 +111,13 @@ def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             session.flush()
             report.segments_written.append(path.relative_to(bundle.root).as_posix())
             report.exported += len(chunk)
+            for record in chunk:
+                _count(report.exported_by_kind, record.entity)
             logger.info("wrote %s with %d changes", path, len(chunk))
+
+
+def _count(counts: dict[str, int], kind: str) -> None:
+    counts[kind] = counts.get(kind, 0) + 1
 
 
 @dataclass
@@ -138,19 +154,24 @@ def _read_segments(session: Session, bundle: Bundle, own_device: str, report: Sy
     return delivered, presence_copies
 
 
-def _apply_change(session: Session, change: Change, states: dict[str, SyncRowState], report: SyncReport) -> bool:
+StateKey = tuple[str, str]
+
+
+def _apply_change(session: Session, change: Change, states: dict[StateKey, SyncRowState], report: SyncReport) -> bool:
     """Store one received change that is not in the log yet, and update its row's winner."""
-    if change.entity != ENTITY_LEAD or change.field not in LEAD_FIELDS:
+    entity = BY_NAME.get(change.entity)
+    if entity is None or change.field not in entity.synced_fields:
         logger.warning("ignoring change %s of %s.%s, which this LeadDesk does not sync", change.change_id, change.entity, change.field)
         return False
     session.add(change_record(change, exported=True))
-    state = states.get(change.row_id)
+    key = (change.entity, change.row_id)
+    state = states.get(key)
     if state is None:
-        state = session.get(SyncRowState, (ENTITY_LEAD, change.row_id))
+        state = session.get(SyncRowState, key)
         if state is None:
-            state = SyncRowState(entity=ENTITY_LEAD, row_id=change.row_id, winners_json="{}", local_json="null")
+            state = SyncRowState(entity=change.entity, row_id=change.row_id, winners_json="{}", local_json="null")
             session.add(state)
-        states[change.row_id] = state
+        states[key] = state
     winners = json.loads(state.winners_json)
     current = winners.get(change.field)
     if beats(change, current):
@@ -162,6 +183,7 @@ def _apply_change(session: Session, change: Change, states: dict[str, SyncRowSta
         if change.device_id != current[2] and change.value != current[0]:
             _record_same_field(session, change, current, change_wins=False)
     report.imported += 1
+    _count(report.imported_by_kind, change.entity)
     return True
 
 
@@ -171,12 +193,12 @@ def _record_same_field(session: Session, change: Change, current: list[Any], cha
     session.add(
         SyncConflict(
             kind="same_field",
-            entity=ENTITY_LEAD,
+            entity=change.entity,
             row_id=change.row_id,
             field=change.field,
             winner_change_id=winner_id,
             loser_change_id=loser_id,
-            detail=f"{change.field} kept {winner_value!r} (later edit); {loser_value!r} stays in the lead's history",
+            detail=f"{change.field} kept {winner_value!r} (later edit); {loser_value!r} stays in the {change.entity.replace('_', '-')}'s history",
             detected_at=datetime.now(timezone.utc),
             reported=False,
         )
@@ -185,7 +207,7 @@ def _record_same_field(session: Session, change: Change, current: list[Any], cha
 
 def _apply_device_segments(
     session: Session, device_id: str, items: list[_Delivered], own_device: str, clock: HybridClock,
-    states: dict[str, SyncRowState], report: SyncReport,
+    states: dict[StateKey, SyncRowState], report: SyncReport,
 ) -> list[_Delivered]:
     """Apply one device's segments in sequence order; return those applied. A gap waits for the missing segment."""
     device = session.get(SyncDevice, device_id)
@@ -219,6 +241,15 @@ def _apply_device_segments(
     return applied
 
 
+def _add_waiting_rows(session: Session, states: dict[StateKey, SyncRowState]) -> None:
+    """Add the rows never written here, such as an activity that arrived before its lead, to this pass."""
+    waiting = session.scalars(
+        select(SyncRowState).where(SyncRowState.local_json == "null", SyncRowState.entity != ENTITY_LEAD)
+    )
+    for state in waiting:
+        states.setdefault((state.entity, state.row_id), state)
+
+
 def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], report: SyncReport, before_merge: Callable[[], Path | None]) -> None:
     with database.session() as session:
         identity = require_identity(session)
@@ -229,7 +260,7 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             report.backup_path = before_merge()
 
         clock = _clock(identity, now_ms)
-        states: dict[str, SyncRowState] = {}
+        states: dict[StateKey, SyncRowState] = {}
         by_device: dict[str, list[_Delivered]] = {}
         for item in delivered:
             by_device.setdefault(str(item.document.get("device_id")), []).append(item)
@@ -238,10 +269,12 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             applied += _apply_device_segments(session, device_id, by_device[device_id], own, clock, states, report)
         session.flush()
 
-        for row_id in sorted(states):
-            outcome = materialize_row(session, states[row_id])
-            if outcome.action in ("inserted", "updated"):
+        _add_waiting_rows(session, states)
+        for key in sorted(states, key=lambda key: (ORDER[key[0]], key[1])):
+            outcome = materialize_row(session, states[key])
+            if outcome.action in ("inserted", "updated", "removed"):
                 report.rows_changed += 1
+                _count(report.rows_changed_by_kind, key[0])
         _save_clock(identity, clock)
         identity.last_sync_at = datetime.now(timezone.utc)
 
@@ -254,7 +287,15 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
         conflicts = list(session.scalars(select(SyncConflict).where(SyncConflict.reported.is_(False)).order_by(SyncConflict.id)))
         for conflict in conflicts:
             report.conflicts.append(
-                {"kind": conflict.kind, "lead_id": conflict.row_id, "field": conflict.field, "detail": conflict.detail}
+                {
+                    "kind": conflict.kind,
+                    "entity": conflict.entity,
+                    "row_id": conflict.row_id,
+                    # Kept for readers of the earlier lead-only format; None for other record kinds.
+                    "lead_id": conflict.row_id if conflict.entity == ENTITY_LEAD else None,
+                    "field": conflict.field,
+                    "detail": conflict.detail,
+                }
             )
             conflict.reported = True
         presence = {

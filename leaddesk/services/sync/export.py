@@ -1,10 +1,10 @@
-"""Find local lead changes since the last sync pass and turn them into Change records.
+"""Find local changes since the last sync pass and turn them into Change records.
 
-The pass compares every lead row with the values recorded after the previous pass. This
-one choke point catches ORM edits, Core bulk writes of the importer, undo and merges
-alike, with no hook in those services. The price is a full read of the synced columns
-on each pass, and edits between two passes collapse into one change per field whose old
-value is the value at the previous pass.
+The pass compares every synced row (see entities.ENTITIES) with the values recorded after
+the previous pass. This one choke point catches ORM edits, Core bulk writes of the
+importer, undo and merges alike, with no hook in those services. The price is a full
+read of the synced columns on each pass, and edits between two passes collapse into one
+change per field whose old value is the value at the previous pass.
 """
 
 from __future__ import annotations
@@ -17,24 +17,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Lead, SyncDevice, SyncIdentity, SyncRowState
-from leaddesk.services.sync.fields import DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, REMOVED_HERE, encode_value
+from leaddesk.models import SyncDevice, SyncIdentity, SyncRowState
+from leaddesk.services.sync.entities import BY_NAME, ENTITIES, ENTITY_LEAD, Entity
+from leaddesk.services.sync.fields import REMOVED_HERE
 from leaddesk.services.sync.hlc import HybridClock
 from leaddesk.services.sync.merge import Change, beats, winner_of
 
 
-def read_local_rows(session: Session) -> dict[str, dict[str, Any]]:
-    """Return {lead id: {field: encoded value}} of every lead row, deleted ones included."""
-    table = Lead.__table__
-    columns = [table.c.id, *(table.c[field] for field in LEAD_FIELDS)]
-    rows: dict[str, dict[str, Any]] = {}
-    for record in session.execute(select(*columns)):
-        rows[str(record[0])] = {field: encode_value(field, record[index + 1]) for index, field in enumerate(LEAD_FIELDS)}
-    return rows
+def read_local_rows(session: Session, entity: str = ENTITY_LEAD) -> dict[str, dict[str, Any]]:
+    """Return {row id: {field: encoded value}} of every row of one record kind, soft-deleted leads included."""
+    return BY_NAME[entity].read_rows(session)
 
 
-def load_row_states(session: Session) -> dict[str, SyncRowState]:
-    states = session.scalars(select(SyncRowState).where(SyncRowState.entity == ENTITY_LEAD))
+def load_row_states(session: Session, entity: str = ENTITY_LEAD) -> dict[str, SyncRowState]:
+    states = session.scalars(select(SyncRowState).where(SyncRowState.entity == entity))
     return {state.row_id: state for state in states}
 
 
@@ -46,14 +42,12 @@ def seen_clocks(session: Session, identity: SyncIdentity) -> dict[str, str]:
 
 def collect_local_changes(session: Session, identity: SyncIdentity, clock: HybridClock) -> list[Change]:
     """Record a change for every synced field that differs from the previous pass, and update the row states."""
-    rows = read_local_rows(session)
-    states = load_row_states(session)
     changes: list[Change] = []
     seen: dict[str, str] | None = None
 
-    def add(row_id: str, field: str, value: Any, old: Any) -> None:
+    def add(entity: Entity, row_id: str, field: str, value: Any, old: Any) -> None:
         nonlocal seen
-        is_delete = field == DELETED_FIELD and value is not None
+        is_delete = field == entity.delete_field and value is not None
         if is_delete and seen is None:
             seen = seen_clocks(session, identity)
         changes.append(
@@ -62,7 +56,7 @@ def collect_local_changes(session: Session, identity: SyncIdentity, clock: Hybri
                 device_id=identity.device_id,
                 person=identity.person,
                 hlc=clock.tick(),
-                entity=ENTITY_LEAD,
+                entity=entity.name,
                 row_id=row_id,
                 field=field,
                 value=value,
@@ -71,21 +65,25 @@ def collect_local_changes(session: Session, identity: SyncIdentity, clock: Hybri
             )
         )
 
-    for row_id, values in rows.items():
-        baseline = _baseline(states.get(row_id))
-        for field in LEAD_FIELDS:
-            if values[field] != baseline.get(field):
-                add(row_id, field, values[field], baseline.get(field))
+    for entity in ENTITIES:
+        rows = entity.read_rows(session)
+        states = load_row_states(session, entity.name)
+        first = len(changes)
+        for row_id, values in rows.items():
+            baseline = _baseline(states.get(row_id))
+            for field in entity.synced_fields:
+                if values[field] != baseline.get(field):
+                    add(entity, row_id, field, values[field], baseline.get(field))
 
-    for row_id, state in states.items():
-        if row_id in rows:
-            continue
-        local = json.loads(state.local_json)
-        if isinstance(local, dict) and local.get(DELETED_FIELD) is None:
-            # The row was removed outright (such as by an import undo): travel as a delete.
-            add(row_id, DELETED_FIELD, datetime.now(timezone.utc).isoformat(), None)
+        for row_id, state in states.items():
+            if row_id in rows:
+                continue
+            local = json.loads(state.local_json)
+            if isinstance(local, dict) and local.get(entity.delete_field) is None:
+                # The row was removed outright (such as by an import undo): travel as a delete.
+                add(entity, row_id, entity.delete_field, datetime.now(timezone.utc).isoformat(), None)
 
-    _record_in_states(session, changes, states, rows)
+        _record_in_states(session, entity.name, changes[first:], states, rows)
     return changes
 
 
@@ -101,7 +99,7 @@ def _baseline(state: SyncRowState | None) -> dict[str, Any]:
 
 
 def _record_in_states(
-    session: Session, changes: list[Change], states: dict[str, SyncRowState], rows: dict[str, dict[str, Any]]
+    session: Session, entity: str, changes: list[Change], states: dict[str, SyncRowState], rows: dict[str, dict[str, Any]]
 ) -> None:
     by_row: dict[str, list[Change]] = {}
     for change in changes:
@@ -109,7 +107,7 @@ def _record_in_states(
     for row_id, row_changes in by_row.items():
         state = states.get(row_id)
         if state is None:
-            state = SyncRowState(entity=ENTITY_LEAD, row_id=row_id, winners_json="{}", local_json="null")
+            state = SyncRowState(entity=entity, row_id=row_id, winners_json="{}", local_json="null")
             session.add(state)
         winners = json.loads(state.winners_json)
         for change in row_changes:

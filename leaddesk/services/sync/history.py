@@ -1,4 +1,4 @@
-"""A lead's field history from the sync change log: who changed what, when, from which value."""
+"""The field history of a synced row from the change log: who changed what, when, from which value."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from leaddesk.services.sync.hlc import decode
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One change of one field of a lead, with whether it is the lead's current value."""
+    """One change of one field of a synced row, with whether it is the row's current value."""
 
     field: str
     value: Any
@@ -33,14 +33,23 @@ class FieldChange:
 
 def lead_history(session: Session, lead_id: uuid.UUID | str) -> list[FieldChange]:
     """Return every synced change of the lead, oldest first, losers of same-field conflicts included."""
-    row_id = str(lead_id)
-    state = session.get(SyncRowState, (ENTITY_LEAD, row_id))
+    return row_history(session, ENTITY_LEAD, lead_id)
+
+
+def row_history(session: Session, entity: str, row_id: uuid.UUID | str) -> list[FieldChange]:
+    """Return every synced change of one row of a record kind (see entities.ENTITIES), oldest first.
+
+    Values that lost a same-field conflict, and settings or playbook documents that a later
+    one replaced, are included with current=False.
+    """
+    row_id = str(row_id)
+    state = session.get(SyncRowState, (entity, row_id))
     winners = json.loads(state.winners_json) if state is not None else {}
     current_ids = {winner[3] for winner in winners.values()}
     identity = session.get(SyncIdentity, 1)
     names = {identity.device_id: identity.device_name} if identity is not None else {}
     records = session.scalars(
-        select(SyncChange).where(SyncChange.entity == ENTITY_LEAD, SyncChange.row_id == row_id).order_by(SyncChange.hlc, SyncChange.device_id)
+        select(SyncChange).where(SyncChange.entity == entity, SyncChange.row_id == row_id).order_by(SyncChange.hlc, SyncChange.device_id)
     )
     history = []
     for record in records:

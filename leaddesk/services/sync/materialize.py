@@ -1,4 +1,4 @@
-"""Write the merged field values of synced rows into the local leads table."""
+"""Write the merged field values of synced rows into the local tables."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Lead, SyncChange, SyncConflict, SyncRowState, normalize_phone
+from leaddesk.models import Rep, SyncChange, SyncConflict, SyncRowState, normalize_phone
 from leaddesk.models.base import utc_now
 from leaddesk.services.sync.change_log import change_from_record
-from leaddesk.services.sync.fields import DELETE_FIELDS, DELETED_FIELD, ENTITY_LEAD, LEAD_FIELDS, REFERENCE_FIELDS, REMOVED_HERE, decode_value, encode_value
+from leaddesk.services.sync.entities import BY_NAME, ENTITY_FOLLOW_UP, ENTITY_LEAD, ENTITY_REP, Entity
+from leaddesk.services.sync.fields import REMOVED_HERE
 from leaddesk.services.sync.merge import Change, EditClock, is_deleted, resolve_values, reviving_edit
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,9 @@ class RowOutcome:
     """The result of materializing one row."""
 
     row_id: str
-    action: str  # "inserted", "updated", "unchanged" or "absent"
+    # "inserted", "updated", "removed", "unchanged", "absent", or "waiting" for a row
+    # whose lead has not arrived on this device yet.
+    action: str
     revived_by: str | None
 
 
@@ -37,102 +40,131 @@ def _delete_change(session: Session, change_id: str) -> Change | None:
     return change_from_record(record)
 
 
-def _edit_clocks(session: Session, row_id: str) -> list[EditClock]:
+def _edit_clocks(session: Session, entity: Entity, row_id: str) -> list[EditClock]:
     records = session.execute(
         select(SyncChange.device_id, SyncChange.hlc, SyncChange.change_id).where(
-            SyncChange.entity == ENTITY_LEAD,
+            SyncChange.entity == entity.name,
             SyncChange.row_id == row_id,
-            SyncChange.field.not_in(DELETE_FIELDS),
+            SyncChange.field.not_in(entity.delete_fields),
         )
     )
     return [EditClock(device_id, hlc, change_id) for device_id, hlc, change_id in records]
 
 
-def _record_revival(session: Session, row_id: str, delete_winner: list[Any], edit: EditClock) -> None:
+def _record_conflict(session: Session, kind: str, entity: str, row_id: str, field: str, winner: str, loser: str, detail: str) -> None:
+    """Add a conflict unless the same one was recorded by an earlier pass."""
     exists = session.scalar(
         select(SyncConflict.id).where(
-            SyncConflict.kind == "delete_edit",
+            SyncConflict.kind == kind,
+            SyncConflict.entity == entity,
             SyncConflict.row_id == row_id,
-            SyncConflict.winner_change_id == edit.change_id,
-            SyncConflict.loser_change_id == delete_winner[3],
+            SyncConflict.winner_change_id == winner,
+            SyncConflict.loser_change_id == loser,
         )
     )
     if exists is not None:
         return
     session.add(
         SyncConflict(
-            kind="delete_edit",
-            entity=ENTITY_LEAD,
-            row_id=row_id,
-            field=DELETED_FIELD,
-            winner_change_id=edit.change_id,
-            loser_change_id=delete_winner[3],
-            detail=f"lead deleted on device {delete_winner[2]} was edited on device {edit.device_id} "
-            "without seeing the delete, so it is back; delete it again if it should go",
-            detected_at=utc_now(),
-            reported=False,
+            kind=kind, entity=entity, row_id=row_id, field=field, winner_change_id=winner, loser_change_id=loser,
+            detail=detail, detected_at=utc_now(), reported=False,
         )
     )
 
 
-def _column_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
-    """Decode encoded values for the leads table; a reference to a row missing here becomes None."""
-    decoded = {field: decode_value(field, values[field]) for field in LEAD_FIELDS}
-    for field, table_name in REFERENCE_FIELDS.items():
-        target = decoded[field]
-        if target is None:
-            continue
-        table = Lead.__table__.metadata.tables[table_name]
-        if session.execute(select(table.c.id).where(table.c.id == target)).first() is None:
-            # NOTE: reps do not sync yet, so an owner created on another device stays unset here.
-            logger.info("lead %s refers to %s %s, which this device lacks; leaving %s empty", values.get("id"), table_name, target, field)
-            decoded[field] = None
-    email = decoded["email"]
-    decoded["email_normalized"] = email.strip().casefold() if email else None
-    decoded["phone_normalized"] = normalize_phone(decoded["phone"])
-    return decoded
+def _record_revival(session: Session, entity: Entity, row_id: str, delete_winner: list[Any], edit: EditClock) -> None:
+    label = entity.name.replace("_", "-")
+    _record_conflict(
+        session, "delete_edit", entity.name, row_id, entity.delete_field, edit.change_id, delete_winner[3],
+        f"{label} deleted on device {delete_winner[2]} was edited on device {edit.device_id} "
+        "without seeing the delete, so it is back; delete it again if it should go",
+    )
+
+
+def _record_done_over_snooze(session: Session, row_id: str, winners: dict[str, Any]) -> None:
+    """Record a follow-up that one device marked done while another snoozed it.
+
+    The follow-up service rejects snoozing a done follow-up, so a snooze with a later clock
+    than the done mark, from another device, was made without seeing it. The merged row
+    keeps completed_at, so it is done on every device, and the snooze no longer applies.
+    """
+    done, snooze = winners.get("completed_at"), winners.get("snoozed_until")
+    if done is None or snooze is None or done[0] is None or snooze[0] is None:
+        return
+    if snooze[2] == done[2] or snooze[1] < done[1]:
+        return
+    _record_conflict(
+        session, "done_snooze", ENTITY_FOLLOW_UP, row_id, "completed_at", done[3], snooze[3],
+        f"follow-up marked done on device {done[2]} was snoozed on device {snooze[2]} until {snooze[0]}; "
+        "done wins, so it stays done and the snooze no longer applies",
+    )
+
+
+def _unique_rep_name(session: Session, row_id: str, columns: dict[str, Any], winners: dict[str, Any]) -> None:
+    """Rename an arriving rep whose name another rep here already has, because rep names are unique."""
+    name = columns.get("name")
+    table = Rep.__table__
+    clash = session.scalar(select(table.c.id).where(table.c.name == name, table.c.id != uuid.UUID(row_id)))
+    if name is None or clash is None:
+        return
+    columns["name"] = f"{name} ({row_id[:8]})"
+    winner = winners.get("name") or [None, "", "", ""]
+    _record_conflict(
+        session, "duplicate_name", ENTITY_REP, row_id, "name", winner[3], str(clash),
+        f"rep {name!r} from device {winner[2]} has the name of rep {clash} here, so it is shown as {columns['name']!r}; "
+        "rename or deactivate one of them",
+    )
+
+
+def _lead_columns(columns: dict[str, Any], present: bool) -> None:
+    """Add the lead columns that are computed here from the synced ones."""
+    table = BY_NAME[ENTITY_LEAD].table
+    email = columns["email"]
+    columns["email_normalized"] = email.strip().casefold() if email else None
+    columns["phone_normalized"] = normalize_phone(columns["phone"])
+    # Match keys and enrichment are recomputed from the new values by the services that own them.
+    columns.update(match_keys_hash=None, derived_version=None, updated_at=datetime.now(timezone.utc))
+    if present:
+        columns["row_version"] = table.c.row_version + 1
 
 
 def materialize_row(session: Session, state: SyncRowState) -> RowOutcome:
-    """Bring the lead row in line with the merged state and record what the row now holds."""
+    """Bring the local row in line with the merged state and record what the row now holds."""
+    entity = BY_NAME[state.entity]
+    row_id = state.row_id
     winners = json.loads(state.winners_json)
     revived_by = None
-    delete_winner = winners.get(DELETED_FIELD)
+    delete_winner = winners.get(entity.delete_field)
     if delete_winner is not None and delete_winner[0] is not None:
-        revived_by = reviving_edit(_delete_change(session, delete_winner[3]), delete_winner, _edit_clocks(session, state.row_id))
+        revived_by = reviving_edit(_delete_change(session, delete_winner[3]), delete_winner, _edit_clocks(session, entity, row_id))
         if revived_by is not None:
-            _record_revival(session, state.row_id, delete_winner, revived_by)
-    values = resolve_values(winners, revived=revived_by is not None)
+            _record_revival(session, entity, row_id, delete_winner, revived_by)
+    if entity.name == ENTITY_FOLLOW_UP:
+        _record_done_over_snooze(session, row_id, winners)
+    values = resolve_values(winners, revived_by is not None, entity.synced_fields, entity.delete_fields)
 
-    table = Lead.__table__
-    lead_id = uuid.UUID(state.row_id)
-    present = session.execute(select(table.c.id).where(table.c.id == lead_id)).first() is not None
+    present = entity.read_row(session, row_id) is not None
     local = json.loads(state.local_json)
-    if not present and is_deleted(values) and local == REMOVED_HERE:
-        return RowOutcome(state.row_id, "absent", None)
+    deleted = is_deleted(values, entity.delete_field)
+    if not entity.soft_delete and deleted:
+        # Kinds without a deleted_at column lose the row itself.
+        if present:
+            entity.remove(session, row_id)
+        state.local_json = json.dumps(REMOVED_HERE)
+        return RowOutcome(row_id, "removed" if present else "absent", None)
+    if not present and deleted and local == REMOVED_HERE:
+        return RowOutcome(row_id, "absent", None)
     if present and local == values:
-        return RowOutcome(state.row_id, "unchanged", None)
+        return RowOutcome(row_id, "unchanged", None)
+    if not present and entity.missing_parent(session, values) is not None:
+        logger.info("%s %s waits for its lead to arrive on this device", entity.name, row_id)
+        return RowOutcome(row_id, "waiting", None)
 
-    columns = _column_values(session, values)
-    now = datetime.now(timezone.utc)
-    # Match keys and enrichment are recomputed from the new values by the services that own them.
-    columns.update(match_keys_hash=None, derived_version=None, updated_at=now)
-    if present:
-        session.execute(update(table).where(table.c.id == lead_id).values(**columns, row_version=table.c.row_version + 1))
-        action = "updated"
-    else:
-        for field, default in (("segment", "general"), ("stage", "new"), ("score", 0), ("custom_fields", {}), ("secondary_values", {})):
-            if columns[field] is None:
-                columns[field] = default
-        if columns["received_at"] is None:
-            columns["received_at"] = now
-        session.execute(insert(table).values(id=lead_id, created_at=now, **columns))
-        action = "inserted"
-    state.local_json = json.dumps(_read_back(session, lead_id))
-    return RowOutcome(state.row_id, action, revived_by.change_id if revived_by else None)
-
-
-def _read_back(session: Session, lead_id: uuid.UUID) -> dict[str, Any]:
-    table = Lead.__table__
-    record = session.execute(select(*(table.c[field] for field in LEAD_FIELDS)).where(table.c.id == lead_id)).one()
-    return {field: encode_value(field, record[index]) for index, field in enumerate(LEAD_FIELDS)}
+    columns = entity.column_values(session, values)
+    if entity.name == ENTITY_LEAD:
+        _lead_columns(columns, present)
+    elif entity.name == ENTITY_REP:
+        _unique_rep_name(session, row_id, columns, winners)
+    entity.write(session, row_id, columns, present)
+    state.local_json = json.dumps(entity.read_row(session, row_id))
+    return RowOutcome(row_id, "updated" if present else "inserted", revived_by.change_id if revived_by else None)

@@ -112,14 +112,16 @@ def reviving_edit(delete: Change | None, delete_winner: Winner, edits: Iterable[
     return min(concurrent, key=lambda edit: (edit.hlc, edit.device_id, edit.change_id)) if concurrent else None
 
 
-def resolve_values(winners: dict[str, Winner], revived: bool) -> dict[str, Any]:
+def resolve_values(
+    winners: dict[str, Winner], revived: bool, fields: Iterable[str] = LEAD_FIELDS, delete_fields: Iterable[str] = DELETE_FIELDS
+) -> dict[str, Any]:
     """Return the encoded value of every synced field as the row should hold it."""
-    values = {field: (winners[field][0] if field in winners else None) for field in LEAD_FIELDS}
+    values = {field: (winners[field][0] if field in winners else None) for field in fields}
     if revived:
-        for field in DELETE_FIELDS:
+        for field in delete_fields:
             values[field] = None
     return values
 
 
-def is_deleted(values: dict[str, Any]) -> bool:
-    return values.get(DELETED_FIELD) is not None
+def is_deleted(values: dict[str, Any], delete_field: str = DELETED_FIELD) -> bool:
+    return values.get(delete_field) is not None
