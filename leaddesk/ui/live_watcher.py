@@ -56,6 +56,8 @@ class LiveChangesWatcher(QObject):
         self.runner = runner
         self.database = database
         self.listener: LeadChangeListener | None = None
+        # Set by stop(), so a trigger install that finishes after it starts no listener.
+        self._stopped = False
         self._batch = LiveChangeBatch()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -73,13 +75,27 @@ class LiveChangesWatcher(QObject):
         )
 
     def _listen(self) -> None:
-        self.listener = LeadChangeListener.for_engine(
-            self.database.engine, self._received.emit, lambda error: self._connection_failed.emit(str(error))
-        )
+        if self._stopped:
+            return
+        self.listener = LeadChangeListener.for_engine(self.database.engine, self._emit_received, self._emit_failed)
         self.listener.start()
         self.started.emit()
 
+    def _emit_received(self, notice: LeadChangeNotice) -> None:
+        try:
+            self._received.emit(notice)
+        except RuntimeError:
+            # The watcher was deleted while the listener thread still ran; nothing is left to update.
+            logger.debug("dropped a lead change notification after the watcher was deleted")
+
+    def _emit_failed(self, error: Exception) -> None:
+        try:
+            self._connection_failed.emit(str(error))
+        except RuntimeError:
+            logger.debug("dropped a listener error after the watcher was deleted: %s", error)
+
     def stop(self) -> None:
+        self._stopped = True
         self._timer.stop()
         if self.listener is not None:
             self.listener.stop()
