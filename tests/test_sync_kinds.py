@@ -237,11 +237,15 @@ def test_rep_same_name_both_kept(team) -> None:
 
     sync_both(ann, bob)
 
-    with ann.session() as session:
-        names = sorted(session.scalars(select(Rep.name)))
-    assert len(names) == 2
-    assert names[0] == "Dana"
-    assert names[1].startswith("Dana (")
+    sync_both(ann, bob)
+
+    names = []
+    for database in (ann, bob):
+        with database.session() as session:
+            names.append(sorted((str(rep.id), rep.name) for rep in session.scalars(select(Rep))))
+    assert names[0] == names[1]
+    assert names[0][0][1] == "Dana"
+    assert names[0][1][1] == f"Dana ({names[0][1][0][:8]})"
     assert len(conflicts(ann, "duplicate_name")) == 1
 
 

@@ -55,6 +55,8 @@ class SyncReport:
     archived: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     backup_path: Path | None = None
+    # Set when merging changed a local row that the other devices must get, such as a renamed rep.
+    local_edits_pending: bool = False
     scheduled_backup_path: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -275,6 +277,7 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             if outcome.action in ("inserted", "updated", "removed"):
                 report.rows_changed += 1
                 _count(report.rows_changed_by_kind, key[0])
+            report.local_edits_pending |= outcome.edited_local
         _save_clock(identity, clock)
         identity.last_sync_at = datetime.now(timezone.utc)
 
@@ -338,6 +341,8 @@ def sync_pass(database: Database, now_ms: Callable[[], int] = wall_ms) -> SyncRe
         return create_backup(database, "before-conflict-merge")
 
     _import(database, bundle, now_ms, report, before_merge)
+    if report.local_edits_pending:
+        _export(database, bundle, now_ms, report)
     logger.info(
         "sync pass of %s: %d changes out, %d in, %d rows changed, %d conflicts, %d files skipped",
         database.path, report.exported, report.imported, report.rows_changed, len(report.conflicts), len(report.skipped),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Rep, SyncChange, SyncConflict, SyncRowState, normalize_phone
@@ -31,6 +31,8 @@ class RowOutcome:
     # whose lead has not arrived on this device yet.
     action: str
     revived_by: str | None
+    # True when resolving the row also changed another local row, which must travel as a local edit.
+    edited_local: bool = False
 
 
 def _delete_change(session: Session, change_id: str) -> Change | None:
@@ -100,20 +102,29 @@ def _record_done_over_snooze(session: Session, row_id: str, winners: dict[str, A
     )
 
 
-def _unique_rep_name(session: Session, row_id: str, columns: dict[str, Any], winners: dict[str, Any]) -> None:
-    """Rename an arriving rep whose name another rep here already has, because rep names are unique."""
+def _unique_rep_name(session: Session, row_id: str, columns: dict[str, Any], winners: dict[str, Any]) -> bool:
+    """Resolve two reps with one name, because rep names are unique: the rep with the greater id gets its id appended.
+
+    Every device picks the same rep to rename. When that is the local rep, its new name
+    travels to the other devices as an ordinary edit on the next pass.
+    """
     name = columns.get("name")
     table = Rep.__table__
     clash = session.scalar(select(table.c.id).where(table.c.name == name, table.c.id != uuid.UUID(row_id)))
     if name is None or clash is None:
-        return
-    columns["name"] = f"{name} ({row_id[:8]})"
+        return False
     winner = winners.get("name") or [None, "", "", ""]
+    if row_id > str(clash):
+        renamed_id, renamed = row_id, f"{name} ({row_id[:8]})"
+        columns["name"] = renamed
+    else:
+        renamed_id, renamed = str(clash), f"{name} ({str(clash)[:8]})"
+        session.execute(update(table).where(table.c.id == clash).values(name=renamed))
     _record_conflict(
         session, "duplicate_name", ENTITY_REP, row_id, "name", winner[3], str(clash),
-        f"rep {name!r} from device {winner[2]} has the name of rep {clash} here, so it is shown as {columns['name']!r}; "
-        "rename or deactivate one of them",
+        f"two reps are named {name!r}, so rep {renamed_id} is now {renamed!r}; rename or deactivate one of them",
     )
+    return renamed_id != row_id
 
 
 def _lead_columns(columns: dict[str, Any], present: bool) -> None:
@@ -161,10 +172,11 @@ def materialize_row(session: Session, state: SyncRowState) -> RowOutcome:
         return RowOutcome(row_id, "waiting", None)
 
     columns = entity.column_values(session, values)
+    edited_local = False
     if entity.name == ENTITY_LEAD:
         _lead_columns(columns, present)
     elif entity.name == ENTITY_REP:
-        _unique_rep_name(session, row_id, columns, winners)
+        edited_local = _unique_rep_name(session, row_id, columns, winners)
     entity.write(session, row_id, columns, present)
     state.local_json = json.dumps(entity.read_row(session, row_id))
-    return RowOutcome(row_id, "updated" if present else "inserted", revived_by.change_id if revived_by else None)
+    return RowOutcome(row_id, "updated" if present else "inserted", revived_by.change_id if revived_by else None, edited_local)
