@@ -52,11 +52,11 @@ def test_sync_json_counts_each_kind(tmp_path: Path, capsys) -> None:
     assert main(["--db", str(ann_db), "sync", "--json"]) == 0
     sent = json.loads(capsys.readouterr().out)["out"]["by_kind"]
     assert main(["--db", str(bob_db), "sync", "--json"]) == 0
-    came = json.loads(capsys.readouterr().out)["in"]
+    received = json.loads(capsys.readouterr().out)["in"]
 
     assert set(sent) == {"rep", "lead", "activity", "follow_up", "setting"}
-    assert came["by_kind"] == sent
-    assert came["rows_changed_by_kind"] == {"rep": 1, "lead": 1, "activity": 1, "follow_up": 1, "setting": 1}
+    assert received["by_kind"] == sent
+    assert received["rows_changed_by_kind"] == {"rep": 1, "lead": 1, "activity": 1, "follow_up": 1, "setting": 1}
 
 
 def test_sync_without_team_explains_fix(db_path: Path, capsys) -> None:

@@ -205,11 +205,6 @@ def _sync(device: Device, index: int, tool: SimulatedSyncTool, committed_edits: 
     tool.collect(index)
 
 
-def _ids(device: Device, column) -> list[uuid.UUID]:
-    with device.database.session() as session:
-        return sorted(session.scalars(select(column)))
-
-
 def _setting_text(kind: str, choice: int) -> tuple[str, str]:
     if kind == "setting":
         return "team_timezone", TIME_ZONES[choice]
@@ -352,7 +347,7 @@ def _check(devices: list[Device], committed_edits: list[Edit]) -> None:
         if field_name in entity.delete_fields:
             continue
         if entity_name == "rep" and field_name == "name":
-            continue  # two reps with one name: the one with the greater id is renamed on arrival, not by a change
+            continue  # Of two reps with one name, the one with the greater id is renamed while merging, so no change sets it.
         row = rows[entity_name].get(row_id)
         if row is None:
             removal = latest.get((entity_name, row_id, entity.delete_field))

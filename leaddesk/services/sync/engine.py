@@ -294,7 +294,7 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
                     "kind": conflict.kind,
                     "entity": conflict.entity,
                     "row_id": conflict.row_id,
-                    # Kept for readers of the earlier lead-only format; None for other record kinds.
+                    # Kept for readers of the earlier lead-only format, and None for other record kinds.
                     "lead_id": conflict.row_id if conflict.entity == ENTITY_LEAD else None,
                     "field": conflict.field,
                     "detail": conflict.detail,

@@ -7,6 +7,7 @@ later document by hybrid logical clock replaces the whole earlier one.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +20,8 @@ from sqlalchemy.types import JSON
 from leaddesk.models import Activity, FollowUp, Lead, Rep, SequenceEnrollment, Setting
 from leaddesk.models.base import UTCDateTime
 from leaddesk.services.sync.fields import DELETED_FIELD, LEAD_FIELDS
+
+logger = logging.getLogger(__name__)
 
 ENTITY_REP = "rep"
 ENTITY_LEAD = "lead"
@@ -80,7 +83,7 @@ class TableEntity:
     # The field whose non-null value marks a deleted row. Leads keep the row with deleted_at
     # set, so the marker is a column. Other kinds delete the row, so REMOVED_FIELD has no column.
     delete_field: str = REMOVED_FIELD
-    # Fields that only a delete sets; an edit of any other field revives a row deleted concurrently.
+    # Fields that only a delete sets. An edit of any other field revives a row deleted concurrently.
     delete_fields: frozenset[str] = frozenset({REMOVED_FIELD})
     # Foreign keys the row cannot exist without: it waits for a later pass until the target arrives.
     parents: dict[str, Table] = field(default_factory=dict)
@@ -204,7 +207,9 @@ class SettingEntity:
     def write(self, session: Session, row_id: str, columns: dict[str, Any], present: bool) -> None:
         key, value = columns.get("key"), columns.get("value")
         if not isinstance(key, str) or not isinstance(value, str):
-            raise ValueError(f"setting document {row_id} has no text key and value: {columns!r}")
+            # Written by a newer or damaged LeadDesk: keep the local setting, and keep syncing everything else.
+            logger.error("ignoring setting document %s, which lacks a text key and value: %r", row_id, columns)
+            return
         if session.execute(select(self.table.c.key).where(self.table.c.key == key)).first() is not None:
             session.execute(update(self.table).where(self.table.c.key == key).values(value=value))
         else:
