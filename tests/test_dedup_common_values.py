@@ -15,6 +15,12 @@ from leaddesk.services.dedup.scan import find_similar, scan_duplicates
 SOURCE = {"Lead source": "Webinar"}
 
 
+@pytest.fixture
+def database(any_database):
+    """Run every test here on SQLite and on PostgreSQL, whose identifier-key query differs."""
+    return any_database
+
+
 def _add(session, **fields) -> uuid.UUID:
     lead = Lead(**fields)
     session.add(lead)
