@@ -116,3 +116,29 @@ def test_parse_edit_summary_cases():
     ]
     for summary, expected in cases:
         assert parse_edit_summary(summary) == expected, summary
+
+
+def test_derived_fields_use_arrival_title(database):
+    lead = add_lead(database, title="Marketing Intern", email="ida@gmail.com")
+    with database.session() as session:
+        edit_lead(session, lead.id, {"title": "CEO", "email": "ida@acme-tools.com"}, "ana", ARRIVAL + timedelta(days=4))
+    with database.session() as session:
+        current = session.get(Lead, lead.id)
+        assert (current.seniority, current.department, current.is_free_mail) == ("c_level", "Executive", False)
+
+    row = training_row(database, lead.id)
+
+    # Recomputed from the arrival title and e-mail, not from the current CEO title.
+    assert row["title"] == "Marketing Intern"
+    assert row["seniority"] == "ic"
+    assert row["department"] == "Marketing"
+    assert row["is_free_mail"] is True
+
+
+def test_derived_fields_of_unedited_lead_kept(database):
+    lead = add_lead(database, title="CEO", seniority="c_level", department="management")
+
+    row = training_row(database, lead.id)
+
+    assert row["seniority"] == "c_level"
+    assert row["department"] == "management"

@@ -17,6 +17,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, Lead
+from leaddesk.services.enrichment import SOURCE_FIELDS
+from leaddesk.services.predictive.arrival_derived import arrival_derived_values
 from leaddesk.services.predictive.arrival_values import arrival_values
 
 logger = logging.getLogger(__name__)
@@ -149,9 +151,10 @@ def load_lead_rows(
     wanted = list(lead_ids) if lead_ids is not None else None
     if wanted is not None:
         query = query.where(Lead.id.in_(wanted))
-    # NOTE: segment, derived_country and is_free_mail are recomputed after an edit without a
-    # record of their own, so they roll back only where an import or team sync recorded them.
-    rollbacks = arrival_values(session, wanted, PREDICTOR_COLUMNS)
+    # Derived fields (seniority, segment, ...) are recomputed after an edit without a record
+    # of their own, so they are computed again from the arrival values of their source fields.
+    rollbacks = arrival_values(session, wanted, {*PREDICTOR_COLUMNS, *SOURCE_FIELDS})
+    derived = arrival_derived_values(session, rollbacks)
     activity = _activity_before_arrival(session, wanted)
     result = LeadRows([], [], [], outcome_field)
     names = list(PREDICTOR_COLUMNS)
@@ -163,7 +166,9 @@ def load_lead_rows(
             row[CUSTOM_PREFIX + key] = value
         outcome_value = stage if outcome_field == STAGE_OUTCOME_FIELD else row.get(outcome_field)
         for field, before in rollbacks.get(lead_id, {}).items():
-            row[field] = before
+            if field in PREDICTOR_COLUMNS or field.startswith(CUSTOM_PREFIX):
+                row[field] = before
+        row.update(derived.get(lead_id, {}))
         row.pop(outcome_field, None)
         count, days = activity.get(lead_id, (0, None))
         row[ACTIVITY_COUNT_FIELD] = count
