@@ -252,3 +252,28 @@ def test_scan_drops_contacted_lead(database, waiting_lead, counted_ladders):
     assert next_at is None
     with database.session() as session:
         assert session.scalars(select(EscalationPlan)).all() == []
+
+
+def test_imported_leads_escalate(database, tmp_path, counted_ladders):
+    """Leads written by the importer's bulk path keep their plans current and escalate."""
+    from leaddesk.services.importing.importer import run_import
+
+    head = shipped_playbook_text().split("# Routing rules", 1)[0]
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+        save_playbook_text(session, head + TEAM)
+        session.add_all([Rep(name="Ana"), Rep(name="Ben"), Rep(name="Tess")])
+    path = tmp_path / "leads.csv"
+    path.write_text("first_name,email,source\nJo,jo@initech.com,Replied to outbound\nAl,al@acme.com,Replied to outbound\n", encoding="utf-8")
+    run_import(database, path, now=RECEIVED)
+
+    _scan(database, RECEIVED + timedelta(minutes=10))
+    assert len(counted_ladders) == 2
+
+    counted_ladders.clear()
+    _scan(database, RECEIVED + timedelta(minutes=20))
+    assert counted_ladders == []
+
+    with database.session() as session:
+        events, _ = run_due_escalations(session, load_playbook(session), BREACH)
+    assert len(events) == 2

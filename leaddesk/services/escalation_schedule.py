@@ -75,7 +75,8 @@ def scan_ladders(session: Session, playbook: Playbook, now: datetime) -> tuple[l
 
     steps_done = func.coalesce(LeadEvaluation.escalation_steps_done, 0)
     plan = EscalationPlan
-    valid = and_(_waiting(ladders, steps_done), _plan_is_current(steps_done, fingerprint))
+    dialect_name = session.get_bind().dialect.name
+    valid = and_(_waiting(ladders, steps_done), _plan_is_current(steps_done, fingerprint, dialect_name))
     joined = (
         select(plan.lead_id, valid)
         .join(Lead, Lead.id == plan.lead_id)
@@ -113,7 +114,10 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
         select(Lead.id, Lead.segment, Lead.received_at, Lead.response_due_at, steps_done)
         .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == Lead.id)
         .outerjoin(plan, plan.lead_id == Lead.id)
-        .where(_waiting(ladders, steps_done), or_(plan.lead_id.is_(None), not_(_plan_is_current(steps_done, fingerprint))))
+        .where(
+            _waiting(ladders, steps_done),
+            or_(plan.lead_id.is_(None), not_(_plan_is_current(steps_done, fingerprint, session.get_bind().dialect.name))),
+        )
     )
     rows = []
     for lead_id, segment, received_at, response_due_at, done in session.connection().execute(statement):
@@ -155,15 +159,27 @@ def _waiting(ladders: dict[str, int], steps_done):
     )
 
 
-def _plan_is_current(steps_done, fingerprint: str):
+def _plan_is_current(steps_done, fingerprint: str, dialect_name: str):
     plan = EscalationPlan
     return and_(
         plan.segment == Lead.segment,
-        plan.received_at == Lead.received_at,
-        plan.response_due_at == Lead.response_due_at,
+        _same_instant(plan.received_at, Lead.received_at, dialect_name),
+        _same_instant(plan.response_due_at, Lead.response_due_at, dialect_name),
         plan.steps_done == steps_done,
         plan.playbook_hash == fingerprint,
     )
+
+
+def _same_instant(left, right, dialect_name: str):
+    """Return the condition that two datetime columns hold the same instant.
+
+    SQLite stores datetimes as text, and the bulk importer writes '2026-12-07 18:00:00' where
+    the ORM writes '2026-12-07 18:00:00.000000', so equal instants can differ as strings.
+    julianday parses both spellings to the same number.
+    """
+    if dialect_name == "sqlite":
+        return func.julianday(left) == func.julianday(right)
+    return left == right
 
 
 def run_due_escalations(session: Session, playbook: Playbook, now: datetime) -> tuple[list[EscalationEvent], datetime | None]:
