@@ -62,7 +62,7 @@ def test_template_errors_name_value():
         render(find_template("first_touch"), Lead(full_name="No Mail"), "Sam")
     with pytest.raises(TemplateError, match="unknown template 'cold'"):
         find_template("cold")
-    with pytest.raises(TemplateError, match="invalid template text"):
+    with pytest.raises(TemplateError, match="invalid brace in template text"):
         render(EmailTemplate("brace", "Brace", "Hi {first_name", ""), lead, "Sam")
 
 

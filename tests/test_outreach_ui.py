@@ -115,7 +115,7 @@ def test_editor_flags_unknown_field(qtbot, window, database):
 
     editor.body_edit.setPlainText("Hi {first_name}, about {budget} at {company}")
 
-    assert editor.fields_label.text().startswith("Unknown field in the body: {budget}. Use one of: {first_name}")
+    assert editor.fields_label.text().startswith("Unknown field in the body: {budget}.\nUse one of: {first_name}")
     assert not editor.save_button.isEnabled()
     assert editor.preview_body.toPlainText() == "Hi Lara, about {budget} at Acme"
 
@@ -134,7 +134,23 @@ def test_editor_flags_malformed_brace(qtbot, window):
 
     editor.subject_edit.setText("Hi {first_name")
 
-    assert "invalid template text 'Hi {first_name'" in editor.fields_label.text()
+    assert 'invalid brace in template text "Hi {first_name"' in editor.fields_label.text()
+    assert not editor.save_button.isEnabled()
+
+
+def test_editor_rejects_format_spec_preview(qtbot, window):
+    editor = _open_editor(qtbot, window)
+
+    editor.subject_edit.setText("Hi {first_name!r} at {company.upper}")
+    editor.body_edit.setPlainText("Dear {first_name:>40}\n{unknown_field}\nbad {brace")
+
+    lines = editor.fields_label.text().split("\n")
+    assert lines[0].startswith("placeholder {first_name!r} uses a conversion")
+    assert lines[1].startswith("invalid brace in template text")
+    assert lines[-1].startswith("Use one of:")
+    assert "\\n" not in editor.fields_label.text()
+    assert "built-in method" not in editor.preview_subject.text()
+    assert "'Lara'" not in editor.preview_subject.text()
     assert not editor.save_button.isEnabled()
 
 

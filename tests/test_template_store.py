@@ -52,7 +52,7 @@ def test_edit_replaces_existing_row(database):
     [
         (EmailTemplate("x", "X", "Hi {frist_name}", ""), "the subject of template 'X' uses unknown field {frist_name}"),
         (EmailTemplate("x", "X", "Hi", "{company} {budget} {budget}"), "the body of template 'X' uses unknown field {budget}; use one of:"),
-        (EmailTemplate("x", "X", "Hi {first_name", ""), "invalid template text"),
+        (EmailTemplate("x", "X", "Hi {first_name", ""), "invalid brace in template text"),
         (EmailTemplate("Bad Key", "X", "Hi", ""), "invalid template key 'Bad Key'"),
         (EmailTemplate("x", "  ", "Hi", ""), "template 'x' has no name"),
         (EmailTemplate("x", "X", " ", ""), "template 'X' has no subject"),

@@ -6,7 +6,9 @@ URIs), so LeadDesk sends nothing itself unless SMTP is set up.
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -72,27 +74,90 @@ def find_template(key: str, templates: tuple[EmailTemplate, ...] = DEFAULT_TEMPL
 
 
 def placeholders(text: str) -> list[str]:
-    """Return the placeholder names in text, or raise TemplateError for a malformed brace."""
+    """Return the placeholder names in text, or raise TemplateError for a malformed brace or placeholder.
+
+    Only plain {field} placeholders and the {{ and }} literals are allowed. Conversions
+    ({name!r}), format specs ({name:>9}), attribute access ({name.upper}) and indexing
+    ({name[0]}) are rejected, because render() fills fields by plain substitution.
+    """
+    return [name for _literal, name in _parse(text) if name is not None]
+
+
+def _parse(text: str) -> list[tuple[str, str | None]]:
+    """Split text into (literal, field name or None) pairs, rejecting anything but plain {field}."""
     try:
-        return [name for _literal, name, _spec, _conversion in string.Formatter().parse(text) if name is not None]
+        parts = list(string.Formatter().parse(text))
     except ValueError as error:
-        raise TemplateError(f"invalid template text {text[:40]!r}: {error}; write {{{{ and }}}} for literal braces") from error
+        # Quote the text on one line without escapes, so the editor shows no literal backslash-n.
+        excerpt = " ".join(text.split())
+        excerpt = excerpt if len(excerpt) <= 40 else excerpt[:40] + "..."
+        raise TemplateError(
+            f'invalid brace in template text "{excerpt}": {error}; write {{{{ and }}}} for literal braces'
+        ) from error
+    pairs: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parts:
+        if name is not None:
+            _check_field(name, spec, conversion)
+        pairs.append((literal, name))
+    return pairs
+
+
+def _check_field(name: str, spec: str | None, conversion: str | None) -> None:
+    written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+    if conversion or spec:
+        problem = "a conversion (!)" if conversion else "a format spec (:)"
+    elif "." in name or "[" in name:
+        problem = "attribute access or indexing"
+    elif not name.isidentifier():
+        problem = "a field that is not a name"
+    else:
+        return
+    plain = re.split(r"[.\[]", name, maxsplit=1)[0]
+    fix = f"write {{{plain}}}" if plain.isidentifier() else "write a field such as {first_name}"
+    raise TemplateError(f"placeholder {written} uses {problem}; {fix}, or {{{{ and }}}} for literal braces")
+
+
+def _fill(text: str, values: Mapping[str, str], keep_unknown: bool) -> str:
+    pieces: list[str] = []
+    for literal, name in _parse(text):
+        pieces.append(literal)
+        if name is None:
+            continue
+        if name in values:
+            pieces.append(values[name])
+        elif keep_unknown:
+            pieces.append("{" + name + "}")
+        else:
+            raise TemplateError(f"unknown placeholder {{{name}}}; use one of: {_allowed()}")
+    return "".join(pieces)
+
+
+def _allowed() -> str:
+    return ", ".join("{" + name + "}" for name in PLACEHOLDER_FALLBACKS)
 
 
 def render(template: EmailTemplate, lead: Lead, sender_name: str) -> RenderedEmail:
-    """Fill the template from the lead. Unknown placeholders and a lead without email raise TemplateError."""
+    """Fill the template from the lead. Raises only TemplateError: for a placeholder other
+    than a plain known {field}, a malformed brace, or a lead without email."""
     for part in (template.subject, template.body):
         unknown = sorted(set(placeholders(part)) - PLACEHOLDER_FALLBACKS.keys())
         if unknown:
-            allowed = ", ".join("{" + name + "}" for name in PLACEHOLDER_FALLBACKS)
             raise TemplateError(
-                f"template {template.key!r} uses unknown placeholder {{{unknown[0]}}}; use one of: {allowed}"
+                f"template {template.key!r} uses unknown placeholder {{{unknown[0]}}}; use one of: {_allowed()}"
             )
     if not lead.email:
         raise TemplateError(f"lead {lead.display_name!r} has no email address; add one before writing to them")
 
     filled = field_values(lead, sender_name)
-    return RenderedEmail(lead.email, template.subject.format(**filled), template.body.format(**filled))
+    subject_values = {name: _one_line(value) for name, value in filled.items()}
+    return RenderedEmail(
+        lead.email, _fill(template.subject, subject_values, False), _fill(template.body, filled, False)
+    )
+
+
+def _one_line(value: str) -> str:
+    """Fold CR and LF into spaces: a line break in a header value would end the Subject header."""
+    return " ".join(value.splitlines())
 
 
 def field_values(lead: Lead, sender_name: str) -> dict[str, str]:
@@ -108,19 +173,9 @@ def field_values(lead: Lead, sender_name: str) -> dict[str, str]:
     return {name: (value or PLACEHOLDER_FALLBACKS[name]) for name, value in values.items()}
 
 
-class _KeepUnknown(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def preview_text(text: str, values: dict[str, str]) -> str:
     """Fill the known placeholders of text and leave unknown ones as written, for a live preview.
 
-    Raises TemplateError for a malformed brace, as placeholders() does.
+    Raises TemplateError for what render() rejects, apart from unknown fields.
     """
-    placeholders(text)
-    try:
-        return string.Formatter().vformat(text, (), _KeepUnknown(values))
-    except (IndexError, ValueError, AttributeError, KeyError) as error:
-        # Positional fields such as {0}, and attribute or index access such as {company.name}.
-        raise TemplateError(f"invalid placeholder in {text[:40]!r}: {error}; write fields as {{first_name}}") from error
+    return _fill(text, values, True)

@@ -299,7 +299,9 @@ class TemplateEditor(QDialog):
                 problems.append(self.tr("Unknown field in the {part}: {names}.").format(part=part, names=names))
         allowed = ", ".join("{" + name + "}" for name in PLACEHOLDER_FALLBACKS)
         if problems:
-            self.fields_label.setText(" ".join(problems) + " " + self.tr("Use one of: {allowed}").format(allowed=allowed))
+            # One message per line, so two problems never run together.
+            lines = [*problems, self.tr("Use one of: {allowed}").format(allowed=allowed)]
+            self.fields_label.setText("\n".join(lines))
             self.fields_label.setStyleSheet(ERROR_STYLE)
         else:
             self.fields_label.setText(self.tr("Fields: {allowed}").format(allowed=allowed))
