@@ -87,13 +87,17 @@ def start_server(
     tls: str = "none",
     certificate: tuple[Path, Path] | None = None,
     login: tuple[str, str] | None = None,
+    smtputf8: bool = True,
 ) -> Controller:
-    """Start aiosmtpd on a free loopback port. tls is "none", "starttls" or "ssl"; login requires AUTH."""
+    """Start aiosmtpd on a free loopback port. tls is "none", "starttls" or "ssl"; login requires AUTH.
+
+    smtputf8=False makes the server not offer SMTPUTF8, as many older servers do.
+    """
     server_context = None
     if certificate is not None:
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         server_context.load_cert_chain(*map(str, certificate))
-    options: dict = {}
+    options: dict = {"enable_SMTPUTF8": smtputf8}
     if login is not None:
         options.update(
             authenticator=Authenticator(mailbox, *login),

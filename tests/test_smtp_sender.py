@@ -229,3 +229,81 @@ def test_sent_email_stops_response_clock(database):
         assert lead.stage == "contacted"
         assert activity.kind == "email"
         assert activity.summary == "Email sent: Your request at Acme (first_touch template, by SMTP to jo@example.com)"
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    ["jo@example.com\r\nBcc: eve@example.com", "jo@example.com\n", "jo@", "jo example.com"],
+)
+def test_bad_recipient_names_value(request, trusting, recipient):
+    mailbox = Mailbox()
+    server = _serve(request, mailbox)
+    email = RenderedEmail(recipient, "Hi", "Body")
+
+    with pytest.raises(SmtpSendError) as caught:
+        send(_account(server.port, Security.NONE, username=""), None, email, "", NOW, trusting, TIMEOUT)
+
+    assert caught.value.setting == "Recipient"
+    assert repr(recipient) in str(caught.value)
+    assert "fix the lead's email address" in str(caught.value)
+    assert mailbox.messages == []
+
+
+def test_newline_in_subject_is_folded(request, trusting):
+    mailbox = Mailbox()
+    server = _serve(request, mailbox)
+    email = RenderedEmail("jo@example.com", "Hi Jo\r\nBcc: eve@example.com", "Body")
+
+    send(_account(server.port, Security.NONE, username=""), None, email, "Sam\nSeller", NOW, trusting, TIMEOUT)
+
+    assert len(mailbox.messages) == 1
+    envelope = mailbox.messages[0]
+    assert envelope.rcpt_tos == ["jo@example.com"]
+    received = message_from_bytes(envelope.content, policy=default_policy)
+    assert received["Subject"] == "Hi Jo Bcc: eve@example.com"
+    assert received["Bcc"] is None
+    assert received["From"] == "Sam Seller <sam@example.com>"
+
+
+def test_non_ascii_recipient_without_smtputf8(request, trusting):
+    mailbox = Mailbox()
+    server = _serve(request, mailbox, smtputf8=False)
+    email = RenderedEmail("jörg@bücher.example", "Hi", "Body")
+
+    with pytest.raises(SmtpSendError) as caught:
+        send(_account(server.port, Security.NONE, username=""), None, email, "", NOW, trusting, TIMEOUT)
+
+    message = str(caught.value)
+    assert "does not support SMTPUTF8" in message
+    assert "'jörg@bücher.example'" in message
+    assert "login" not in message
+    assert caught.value.setting == "Recipient"
+
+
+def test_non_ascii_recipient_with_smtputf8(request, trusting):
+    mailbox = Mailbox()
+    server = _serve(request, mailbox)
+    email = RenderedEmail("jörg@bücher.example", "Hi", "Body")
+
+    send(_account(server.port, Security.NONE, username=""), None, email, "", NOW, trusting, TIMEOUT)
+
+    assert mailbox.messages[0].rcpt_tos == ["jörg@bücher.example"]
+
+
+@pytest.mark.parametrize(
+    ("from_address", "problem"),
+    [
+        ("sam@", "no domain after the @"),
+        ("@example.com", "nothing before the @"),
+        ("sam@example", "not a host name"),
+        (" sam@example.com", "contains a space"),
+    ],
+)
+def test_from_address_validation(from_address, problem):
+    account = SmtpAccount("smtp.example.com", 587, Security.STARTTLS, USER, from_address)
+
+    with pytest.raises(SmtpAccountError) as caught:
+        account.validate()
+
+    assert f"invalid From address {from_address!r}" in str(caught.value)
+    assert problem in str(caught.value)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Setting
+from leaddesk.services.email_address import address_problem
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,11 @@ class SmtpAccount:
             raise SmtpAccountError(f"invalid SMTP host {self.host!r}; type the server name, such as smtp.example.com")
         if not 1 <= self.port <= MAX_PORT:
             raise SmtpAccountError(f"invalid SMTP port {self.port}; use 587 for STARTTLS or 465 for SSL")
-        if "@" not in self.from_address or self.from_address.strip() != self.from_address:
-            raise SmtpAccountError(f"invalid From address {self.from_address!r}; type your email address, such as sam@example.com")
+        problem = address_problem(self.from_address)
+        if problem:
+            raise SmtpAccountError(
+                f"invalid From address {self.from_address!r}: {problem}; type your email address, such as sam@example.com"
+            )
         if self.username and self.security is Security.NONE:
             raise SmtpAccountError(
                 f"SMTP user {self.username!r} would send the password unencrypted; set Security to STARTTLS or SSL"

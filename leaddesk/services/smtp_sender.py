@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import ActivityKind
 from leaddesk.services import activities
 from leaddesk.services.activities import LoggedActivity
+from leaddesk.services.email_address import address_problem
 from leaddesk.services.email_templates import RenderedEmail
 from leaddesk.services.smtp_account import Security, SmtpAccount
 
@@ -43,9 +44,11 @@ class SmtpSendError(OSError):
 def build_message(account: SmtpAccount, email: RenderedEmail, sender_name: str, now: datetime) -> EmailMessage:
     """Return the MIME message: plain text, UTF-8, with From, To, Subject, Date and Message-ID."""
     message = EmailMessage()
+    # A CR or LF in a header value would end the header, so fold line breaks into spaces.
+    sender_name = _one_line(sender_name)
     message["From"] = formataddr((sender_name, account.from_address)) if sender_name else account.from_address
     message["To"] = email.to
-    message["Subject"] = email.subject
+    message["Subject"] = _one_line(email.subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=account.from_address.rpartition("@")[2] or None)
     message.set_content(email.body)
@@ -70,7 +73,13 @@ def send(
         raise SmtpSendError(
             f"no SMTP password is stored for {account.password_key}; type it in {SETTINGS_PLACE}", "Password"
         )
-    message = build_message(account, email, sender_name, now)
+    problem = address_problem(email.to)
+    if problem:
+        raise SmtpSendError(f"invalid recipient address {email.to!r}: {problem}; fix the lead's email address", "Recipient")
+    try:
+        message = build_message(account, email, sender_name, now)
+    except ValueError as error:
+        raise SmtpSendError(f"building the email to {email.to!r} failed: {error}; check the template and the lead", "Template") from error
     context = ssl_context or ssl.create_default_context()
     where = f"{account.host}:{account.port}"
     logger.info("sending email to %s through %s (%s)", email.to, where, account.security.value)
@@ -118,6 +127,9 @@ def _send_on(
         client.ehlo()
     if account.username:
         client.login(account.username, password or "")
+    for address in (account.from_address, str(message["To"])):
+        if not address.isascii() and not client.has_extn("smtputf8"):
+            raise _NoSmtpUtf8(address)
     client.send_message(message)
 
 
@@ -131,6 +143,14 @@ def _close(client: smtplib.SMTP) -> None:
 
 class _NoStartTls(smtplib.SMTPException):
     pass
+
+
+class _NoSmtpUtf8(smtplib.SMTPException):
+    """The server does not offer SMTPUTF8 (RFC 6531), which a non-ASCII address needs."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.address = address
 
 
 def _connection_error(account: SmtpAccount, error: BaseException) -> SmtpSendError:
@@ -174,6 +194,12 @@ def _session_error(account: SmtpAccount, email: RenderedEmail, error: BaseExcept
             f"SMTP server {where} does not offer STARTTLS; set Security to SSL (port 465) in {SETTINGS_PLACE}",
             "Security",
         )
+    if isinstance(error, _NoSmtpUtf8):
+        return SmtpSendError(
+            f"SMTP server {where} does not support SMTPUTF8, which the address {error.address!r} needs "
+            "because it has non-ASCII characters; use an ASCII address or a server that offers SMTPUTF8",
+            "Recipient" if error.address != account.from_address else "From",
+        )
     if isinstance(error, ssl.SSLError):
         return _tls_error(account, error)
     if isinstance(error, smtplib.SMTPAuthenticationError):
@@ -205,6 +231,10 @@ def _session_error(account: SmtpAccount, email: RenderedEmail, error: BaseExcept
     if isinstance(error, TimeoutError):
         return SmtpSendError(f"SMTP server {where} timed out during sending; try again later", "Host")
     return SmtpSendError(f"SMTP server {where} failed to send the email: {error}; try again later", "Host")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
 
 
 def _text(reply: bytes | str) -> str:
