@@ -83,7 +83,9 @@ class BusinessCalendar:
         intervals = []
         for opens, closes in self.weekly_hours.get(day.weekday(), ()):
             start = datetime.combine(day, opens, tzinfo=self.zone).astimezone(timezone.utc)
-            end = datetime.combine(day, closes, tzinfo=self.zone).astimezone(timezone.utc)
+            # A closing of time.max is the playbook's "24:00": the interval ends at the next midnight.
+            closing_day, closing_time = (day + timedelta(days=1), time(0)) if closes == time.max else (day, closes)
+            end = datetime.combine(closing_day, closing_time, tzinfo=self.zone).astimezone(timezone.utc)
             if end > start:
                 intervals.append((start, end))
         return intervals

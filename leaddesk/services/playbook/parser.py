@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
-from leaddesk.services.business_calendar import BusinessCalendar, WorkingHours
+from leaddesk.services.business_calendar import MONDAY_TO_FRIDAY_9_TO_6, BusinessCalendar, WorkingHours
 from leaddesk.services.playbook.conditions import Condition, condition_fields, parse_condition
-from leaddesk.services.playbook.durations import DURATION_HINT, parse_duration, parse_hours_range, parse_percent
+from leaddesk.services.playbook.durations import DURATION_HINT, format_hours_range, parse_duration, parse_hours_range, parse_percent
 from leaddesk.services.playbook.issues import IssueCollector, PlaybookError, PlaybookIssue, closest, join_path
 from leaddesk.services.playbook.locate import key_lines, line_of
 from leaddesk.services.playbook.sequences_section import parse_sequences
@@ -43,6 +43,10 @@ FIELDS_NOT_FOR_SEGMENTS = ("activity", "segment", "owner", "score", "stage")
 QUALIFICATION_STAGES = ("mql", "sql")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SEGMENT_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# An escalation step at more than ten times the response budget is a typo, and larger shares overflow datetime.
+MAX_STEP_FRACTION = 10.0
+# Points beyond this are a typo, because each score group is capped (50 points by default).
+MAX_POINTS = 1000
 
 
 def parse_playbook(text: str, *, source: str = "playbook", default_timezone: str = "UTC") -> Playbook:
@@ -167,9 +171,20 @@ class _Builder:
             else:
                 where = join_path(join_path(path, "closed_dates"), index)
                 self.issues.add(where, f"invalid date {value!r}", "write an unquoted TOML date such as 2026-12-24")
+        hours_path = join_path(path, "hours")
+        weekly_hours = self.weekly_hours(self.table(data, "hours", path), hours_path)
+        if "hours" not in data:
+            # With no hours table the calendar keeps BusinessCalendar's Monday-to-Friday 09:00-18:00.
+            weekly_hours = dict(MONDAY_TO_FRIDAY_9_TO_6)
+        elif not weekly_hours:
+            self.issues.add(
+                hours_path,
+                "the calendar has no open hours on any weekday, so no business-hours deadline can be computed",
+                'give at least one weekday opening hours, such as mon = ["09:00-18:00"], or "00:00-24:00" for a full day',
+            )
         return BusinessCalendar(
             timezone_name=zone,
-            weekly_hours=self.weekly_hours(self.table(data, "hours", path), join_path(path, "hours")),
+            weekly_hours=weekly_hours,
             closed_dates=frozenset(closed),
             holiday_country=country,
             holiday_subdivision=region,
@@ -233,7 +248,7 @@ class _Builder:
                 if next_opens < closes:
                     self.issues.add(
                         where,
-                        f"the hours {opens:%H:%M}-{closes:%H:%M} and {next_opens:%H:%M}-{next_closes:%H:%M} overlap",
+                        f"the hours {format_hours_range(opens, closes)} and {format_hours_range(next_opens, next_closes)} overlap",
                         "make each range end before the next one begins, or merge them into one",
                     )
             if parsed:
@@ -348,15 +363,19 @@ class _Builder:
             at = str(data.get("at", ""))
             fraction = parse_percent(at)
             if fraction is not None:
-                if fraction <= 0:
-                    self.issues.add(join_path(where, "at"), f"invalid share {at!r}", 'write a share above 0%, such as "80%"')
+                if fraction <= 0 or fraction > MAX_STEP_FRACTION:
+                    self.issues.add(
+                        join_path(where, "at"),
+                        f"invalid share {at!r}",
+                        f'write a share above 0% and at most {MAX_STEP_FRACTION:.0%}, such as "80%"',
+                    )
                     continue
                 steps.append(EscalationStep(action, at_fraction=fraction))
                 continue
             try:
                 steps.append(EscalationStep(action, after=parse_duration(at)))
-            except ValueError:
-                self.issues.add(join_path(where, "at"), f"invalid step time {at!r}", f'write a share of the SLA such as "80%", or {DURATION_HINT}')
+            except ValueError as error:
+                self.issues.add(join_path(where, "at"), f"invalid step time {at!r}: {error}", f'write a share of the SLA such as "80%", or {DURATION_HINT}')
         return tuple(steps)
 
     # Qualification and scoring.
@@ -420,8 +439,12 @@ class _Builder:
 
     def points(self, rule: dict, path: str) -> int | None:
         points = rule.get("points")
-        if isinstance(points, bool) or not isinstance(points, int):
-            self.issues.add(join_path(path, "points"), f"missing or invalid points {points!r}", "write a whole number such as points = 10")
+        if isinstance(points, bool) or not isinstance(points, int) or abs(points) > MAX_POINTS:
+            self.issues.add(
+                join_path(path, "points"),
+                f"missing or invalid points {points!r}",
+                f"write a whole number from -{MAX_POINTS} to {MAX_POINTS}, such as points = 10",
+            )
             return None
         return points
 
