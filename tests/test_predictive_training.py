@@ -60,7 +60,8 @@ def test_worse_model_not_activated(database, db_path):
     build_closed_leads(database, won=150, lost=250)
     first = train_conversion_model(database, method="logistic")
 
-    worse = train_conversion_model(database, method="logistic", exclude=["Visits", "source"])
+    # Gradient boosting ranks this nearly linear data a little worse than logistic regression.
+    worse = train_conversion_model(database, method="boosting")
 
     assert first.activated
     assert worse.version == 2

@@ -24,7 +24,14 @@ from leaddesk.services.predictive import (
 )
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC
 from leaddesk.services.predictive.schedule import RETRAIN_INTERVAL, model_outdated
-from leaddesk.services.predictive.store import load_newest_model
+from leaddesk.services.predictive.store import (
+    ModelFileError,
+    activate_version,
+    load_active_model,
+    load_newest_model,
+    load_stored_model,
+    stored_versions,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -45,9 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     train.add_argument(
         "--outcome-field",
-        default="stage",
+        default=None,
         metavar="FIELD",
-        help="'stage' (won versus lost or disqualified; the default) or a custom field holding yes/no or 1/0",
+        help="'stage' (won versus lost or disqualified) or a custom field holding yes/no or 1/0 "
+        "(default: the active model's outcome field, else 'stage')",
     )
     train.add_argument(
         "--holdout", type=float, default=DEFAULT_HOLDOUT, metavar="SHARE",
@@ -55,7 +63,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument(
         "--exclude", action="append", default=[], metavar="FIELD",
-        help="leave this field out of training, such as a field the team fills after contact; repeatable",
+        help="leave this field out of training, such as a field the team fills after contact; repeatable. "
+        "The active model's excluded fields stay excluded when the outcome field is the same",
+    )
+    train.add_argument(
+        "--force", action="store_true",
+        help="make the new model active even when the active one validates better (never a model no better than chance)",
     )
     train.add_argument("--method", choices=("auto", "logistic", "boosting"), default="auto",
                        help="model method; auto picks the better one on part of the training leads (default: auto)")
@@ -69,6 +82,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                        "(no offset means UTC); it stamps the model and decides --if-due")
     train.add_argument("--json", action="store_true", help="print JSON instead of text")
     train.set_defaults(run=run_train)
+
+    activate = commands.add_parser(
+        "activate", help="make a stored model version active, replacing the active one",
+        description="Make a stored model version the one LeadDesk scores with. Without VERSION, list the stored versions.",
+    )
+    activate.add_argument("version", metavar="VERSION", type=int, nargs="?", help="the model version number to activate")
+    activate.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    activate.set_defaults(run=run_activate)
 
     show = commands.add_parser("show", help="print a lead's conversion probability and its top factors")
     show.add_argument("lead_id", metavar="LEAD_ID", help="the lead's id, as `leaddesk inbox --json` prints it")
@@ -110,9 +131,11 @@ def run_train(args: argparse.Namespace) -> int:
             method=args.method,
             progress=progress,
             now=now,
+            force=args.force,
         )
     except (NotEnoughDataError, OutcomeFieldError, ValueError) as error:
-        # ValueError: a server database, which has no folder beside it for the model files.
+        # ValueError: a server database, which has no folder beside it for the model files, too few
+        # held-out leads for the holdout, or an --exclude name that matches no field.
         raise CliError(str(error)) from None
     finally:
         progress.close()
@@ -122,6 +145,39 @@ def run_train(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_training(result))
+    return EXIT_OK
+
+
+def run_activate(args: argparse.Namespace) -> int:
+    database = _open(args)
+    path = database.path
+    database.dispose()
+    if path is None:
+        raise CliError("the conversion model is stored next to the database file, so it needs a file database")
+    if args.version is None:
+        active = load_active_model(path)
+        for version in stored_versions(path):
+            stored = load_stored_model(path, version)
+            if stored is None:
+                sys.stdout.write(f"version {version}: unreadable metadata file\n")
+                continue
+            marker = " (active)" if active is not None and active.version == version else ""
+            sys.stdout.write(
+                f"version {version}{marker}: trained {stored.trained_at}, outcome field {stored.metadata.get('outcome_field')}, "
+                f"held-out AUC {stored.validation.get('auc', float('nan')):.3f}, "
+                f"excluded: {', '.join(stored.metadata.get('excluded', [])) or 'none'}\n"
+            )
+        return EXIT_OK
+    try:
+        stored, previous = activate_version(path, args.version)
+    except ModelFileError as error:
+        raise CliError(str(error)) from None
+    replaced = (f"replaces version {previous.version} (held-out AUC {previous.validation.get('auc', float('nan')):.3f})"
+                if previous is not None else "no model was active before")
+    sys.stdout.write(
+        f"activated model version {stored.version} (held-out AUC {stored.validation.get('auc', float('nan')):.3f}); "
+        f"{replaced}\n"
+    )
     return EXIT_OK
 
 

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 from leaddesk.models import utc_now
 from leaddesk.services.database import Database
 from leaddesk.services.predictive import NotEnoughDataError, excluded_fields, set_excluded_fields, train_conversion_model
+from leaddesk.services.predictive.dataset import CUSTOM_PREFIX, STAGE_OUTCOME_FIELD
+from leaddesk.services.predictive.outcome_choices import outcome_choices
 from leaddesk.services.predictive.schedule import retrain_due, retrain_weekly_enabled, set_retrain_weekly
 from leaddesk.services.reporting import (
     DashboardReport,
@@ -188,6 +190,12 @@ class DashboardTab(QWidget):
         self.weekly = QCheckBox(self.tr("Retrain weekly"), self)
         self.weekly.toggled.connect(self._on_weekly_toggled)
         row.addWidget(self.weekly)
+        self.outcome = QComboBox(self)
+        self.outcome.setToolTip(self.tr("The field that tells whether a lead converted; training learns to predict it"))
+        self.outcome.addItem(self.tr("Outcome: won versus lost"), STAGE_OUTCOME_FIELD)
+        self._outcome_chosen = False
+        self.outcome.currentIndexChanged.connect(self._on_outcome_picked)
+        row.addWidget(self.outcome)
         self.train_button = QPushButton(self.tr("Train model"), self)
         self.train_button.clicked.connect(self.train_model)
         row.addWidget(self.train_button)
@@ -204,9 +212,9 @@ class DashboardTab(QWidget):
         """Read the lead facts and the active model's figures on the read pool, then redraw."""
         now = self.clock()
 
-        def load(database: Database) -> tuple[list[LeadFact], dict | None, bool, dict[str, str]]:
+        def load(database: Database) -> tuple:
             return (load_dashboard_facts(database, now), active_model_summary(database),
-                    retrain_weekly_enabled(database), load_segment_labels(database))
+                    retrain_weekly_enabled(database), load_segment_labels(database), outcome_choices(database))
 
         self._loading = True
         self.runner.read_job(load, self._on_loaded, self._on_load_failed, description="load the dashboard")
@@ -215,9 +223,11 @@ class DashboardTab(QWidget):
         self._loading = False
         self.model_status.setText(self.tr("Loading the dashboard failed: {error}").format(error=error))
 
-    def _on_loaded(self, result: tuple[list[LeadFact], dict | None, bool, dict[str, str]]) -> None:
+    def _on_loaded(self, result: tuple) -> None:
+        """Take the facts, model summary, weekly flag, segment labels and outcome choices that reload read."""
         self._loading = False
-        self.facts, self.model_summary, weekly, self.segment_labels = result
+        self.facts, self.model_summary, weekly, self.segment_labels, outcomes = result
+        self._show_outcome_choices(*outcomes)
         self._loaded_at = self.clock()
         self.weekly.blockSignals(True)
         self.weekly.setChecked(weekly)
@@ -322,12 +332,31 @@ class DashboardTab(QWidget):
         self.progress.setVisible(True)
         relay = ProgressRelay(self)
         relay.progressed.connect(self._on_progress)
+        # None lets training reuse the active model's outcome field, which the combo shows until the user picks another.
+        outcome_field = self.outcome.currentData() if self._outcome_chosen else None
         self.runner.read_job(
-            lambda database: train_conversion_model(database, progress=relay.progressed.emit),
+            lambda database: train_conversion_model(database, outcome_field=outcome_field,
+                                                    progress=relay.progressed.emit),
             self._on_trained,
             self._on_train_failed,
             description="train the conversion model",
         )
+
+    def _show_outcome_choices(self, custom_fields: list[str], active_field: str | None) -> None:
+        """List won versus lost and the yes/no custom fields, selecting the active model's outcome field."""
+        current = self.outcome.currentData() if self._outcome_chosen else active_field
+        self.outcome.blockSignals(True)
+        self.outcome.clear()
+        self.outcome.addItem(self.tr("Outcome: won versus lost"), STAGE_OUTCOME_FIELD)
+        for key in custom_fields:
+            self.outcome.addItem(self.tr("Outcome: {field}").format(field=key), CUSTOM_PREFIX + key)
+        if current is not None and self.outcome.findData(current) < 0:
+            self.outcome.addItem(self.tr("Outcome: {field}").format(field=current.removeprefix(CUSTOM_PREFIX)), current)
+        self.outcome.setCurrentIndex(max(self.outcome.findData(current or STAGE_OUTCOME_FIELD), 0))
+        self.outcome.blockSignals(False)
+
+    def _on_outcome_picked(self, _index: int) -> None:
+        self._outcome_chosen = True
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 100))

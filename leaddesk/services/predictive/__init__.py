@@ -8,7 +8,7 @@ database. A model becomes active only when it validates at least as well as the 
 from leaddesk.services.predictive.dataset import OutcomeFieldError
 from leaddesk.services.predictive.explain import Explanation, Factor, explain
 from leaddesk.services.predictive.predict import LeadNotFoundError, LeadPrediction, no_model_message, predict_lead
-from leaddesk.services.predictive.store import load_active_model
+from leaddesk.services.predictive.store import ModelFileError, activate_version, load_active_model, stored_versions
 from leaddesk.services.predictive.train import (
     DEFAULT_HOLDOUT,
     MIN_PER_CLASS,
@@ -32,6 +32,9 @@ __all__ = [
     "excluded_fields",
     "explain",
     "load_active_model",
+    "ModelFileError",
+    "activate_version",
+    "stored_versions",
     "no_model_message",
     "predict_lead",
     "set_excluded_fields",

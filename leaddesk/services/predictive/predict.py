@@ -12,7 +12,7 @@ from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, stage_outcome
 from leaddesk.services.predictive.explain import Explanation, explain
-from leaddesk.services.predictive.store import load_active_model
+from leaddesk.services.predictive.store import ModelFileError, active_pointer_problem, load_active_model
 from leaddesk.services.predictive.train import MIN_PER_CLASS
 
 logger = logging.getLogger(__name__)
@@ -79,8 +79,13 @@ def predict_lead(database: Database, lead_id: uuid.UUID) -> LeadPrediction:
         outcome_field = active.metadata["outcome_field"] if active else STAGE_OUTCOME_FIELD
         rows = load_lead_rows(session, outcome_field, lead_ids=[lead_id])
     if active is None:
-        return LeadPrediction(lead_id, rule_score, None, None, None, no_model_message(database))
-    model = active.load()
+        problem = active_pointer_problem(database.path) if database.path is not None else None
+        message = f"{problem} Showing the rule score." if problem else no_model_message(database)
+        return LeadPrediction(lead_id, rule_score, None, None, None, message)
+    try:
+        model = active.load()
+    except ModelFileError as error:
+        return LeadPrediction(lead_id, rule_score, None, None, None, f"{error}. Showing the rule score.")
     explanation = explain(model, rows.rows[0])
     message = f"model version {active.version}, held-out AUC {active.validation['auc']:.3f}"
     return LeadPrediction(lead_id, rule_score, explanation.probability, explanation, active.version, message)

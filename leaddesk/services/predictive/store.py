@@ -27,6 +27,10 @@ MODEL_FORMAT = 1
 _VERSION_FILE = re.compile(r"^model-v(\d+)\.json$")
 
 
+class ModelFileError(ValueError):
+    """A stored model file or the active-model pointer is missing, unreadable or names a missing version."""
+
+
 @dataclass
 class StoredModel:
     version: int
@@ -39,8 +43,18 @@ class StoredModel:
         return self.metadata["validation"]
 
     def load(self) -> ConversionModel:
-        with self.path.with_suffix(".pickle").open("rb") as handle:
-            return pickle.load(handle)
+        """Read the fitted model; raises ModelFileError naming the file when it is missing or corrupt."""
+        path = self.path.with_suffix(".pickle")
+        try:
+            with path.open("rb") as handle:
+                return pickle.load(handle)
+        except Exception as error:  # unpickling a damaged file raises almost any exception type
+            logger.error("model file %s cannot be read: %r", path, error)
+            raise ModelFileError(
+                f"model file {path} is missing or corrupt ({type(error).__name__}); train a new model with "
+                f"`leaddesk score train --force`, or activate another stored version with `leaddesk score activate VERSION`"
+                f" (stored: {_listed(_versions_in(self.path.parent))})"
+            ) from None
 
 
 def models_folder(database_path: Path) -> Path:
@@ -105,3 +119,59 @@ def load_active_model(database_path: Path) -> StoredModel | None:
         logger.error("%s cannot be read (%s); no conversion model is active", pointer, error)
         return None
     return load_stored_model(database_path, version)
+
+
+def stored_versions(database_path: Path) -> list[int]:
+    """Return the version numbers that have a model-vN.json file, in ascending order."""
+    return _versions_in(models_folder(database_path))
+
+
+def _versions_in(folder: Path) -> list[int]:
+    if not folder.is_dir():
+        return []
+    return sorted(int(match.group(1)) for name in os.listdir(folder) if (match := _VERSION_FILE.match(name)))
+
+
+def _listed(versions: list[int]) -> str:
+    return ", ".join(str(version) for version in versions) or "none"
+
+
+def active_pointer_problem(database_path: Path) -> str | None:
+    """Return why no stored model is active although versions are stored, or None when that is not the case."""
+    versions = stored_versions(database_path)
+    if not versions:
+        return None
+    pointer = models_folder(database_path) / "active.json"
+    try:
+        version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+    except FileNotFoundError:
+        problem = f"the active-model pointer {pointer} is missing"
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        problem = f"the active-model pointer {pointer} is invalid ({error})"
+    else:
+        if load_stored_model(database_path, version) is not None:
+            return None
+        problem = f"the active-model pointer {pointer} names version {version}, which is not stored or unreadable"
+    logger.error("%s; stored versions: %s", problem, _listed(versions))
+    return (
+        f"{problem}. Stored versions: {_listed(versions)}. "
+        f"Run `leaddesk score activate VERSION` with one of them, or `leaddesk score train`."
+    )
+
+
+def activate_version(database_path: Path, version: int) -> tuple[StoredModel, StoredModel | None]:
+    """Make a stored version active; return it and the model it replaced (None when none was active).
+
+    Raises ModelFileError when the version is not stored or its files cannot be read.
+    """
+    stored = load_stored_model(database_path, version)
+    if stored is None:
+        raise ModelFileError(
+            f"model version {version} not found in {models_folder(database_path)}; "
+            f"stored versions: {_listed(stored_versions(database_path))}"
+        )
+    stored.load()
+    previous = load_active_model(database_path)
+    _write_atomically(models_folder(database_path) / "active.json", json.dumps({"version": version}).encode("utf-8"))
+    logger.info("activated conversion model version %d (replaced: %s)", version, previous.version if previous else "none")
+    return stored, previous

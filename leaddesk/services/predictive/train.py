@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from leaddesk.models import Setting
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, resolve_outcome_field
+from leaddesk.services.predictive.field_names import check_field_names
 from leaddesk.services.predictive.features import Columns, fit_feature_spec
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC, field_aucs, strongest_fields, suspected_leaks
 from leaddesk.services.predictive.metrics import validation_figures
@@ -32,6 +34,12 @@ logger = logging.getLogger(__name__)
 # worth comparing.
 MIN_PER_CLASS = 50
 DEFAULT_HOLDOUT = 0.2
+# Held-out leads needed per class for the held-out AUC to mean anything: MIN_PER_CLASS at
+# the default holdout. A smaller --holdout on little data is rejected instead of validating on a handful.
+MIN_HOLDOUT_PER_CLASS = 10
+# A model whose held-out AUC is at or below this ranks leads no better than chance, so it is
+# saved for the record but never activated.
+CHANCE_AUC = 0.55
 # Share of the training part set aside to choose between the methods.
 METHOD_CHOICE_SHARE = 0.2
 # The choice between methods uses at most this many training leads, because the ranking of two
@@ -173,19 +181,45 @@ def choose_method(spec, columns: Columns, outcomes: list[int]) -> tuple[str, dic
     return best, scores
 
 
+@dataclass
+class ActiveSettings:
+    """The outcome field and excluded fields of the active model, which retraining reuses."""
+
+    version: int | None
+    outcome_field: str | None
+    excluded: list[str]
+
+
+def active_settings(database: Database) -> ActiveSettings:
+    """Return the active model's outcome field and excluded fields, or empty settings without an active model."""
+    if database.path is None:
+        return ActiveSettings(None, None, [])
+    active = load_active_model(database.path)
+    if active is None:
+        return ActiveSettings(None, None, [])
+    return ActiveSettings(active.version, active.metadata.get("outcome_field"), list(active.metadata.get("excluded", [])))
+
+
 def train_conversion_model(
     database: Database,
-    outcome_field: str = STAGE_OUTCOME_FIELD,
+    outcome_field: str | None = None,
     holdout: float = DEFAULT_HOLDOUT,
     exclude: Iterable[str] = (),
     method: str = "auto",
     progress: Progress | None = None,
     now: datetime | None = None,
+    force: bool = False,
 ) -> TrainingResult:
     """Train on the closed leads, validate on a held-out share, save the model and activate it if not worse.
 
+    Without outcome_field the active model's outcome field is used (the stage when no model
+    is active). The active model's excluded fields stay excluded, together with exclude and
+    the fields excluded in the app, unless the outcome field differs from the active model's,
+    so scheduled retraining never brings a leaky field back.
+
     Raises NotEnoughDataError below MIN_PER_CLASS leads per class, OutcomeFieldError for an
     unknown outcome field and ValueError for a holdout outside (0, 0.5] or an unknown method.
+    With force the new model becomes active even when the active one validates better.
     """
     if not 0 < holdout <= 0.5:
         raise ValueError(f"invalid holdout {holdout}; use a share between 0 and 0.5, such as 0.2")
@@ -195,11 +229,20 @@ def train_conversion_model(
         raise ValueError("the conversion model is stored next to the database file, so it needs a file database")
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
-    excluded = [*excluded_fields(database), *exclude]
+    settings = active_settings(database)
+    if outcome_field is None:
+        outcome_field = settings.outcome_field or STAGE_OUTCOME_FIELD
 
     _report(progress, 0.05, "reading closed leads")
+    exclude = list(exclude)
     with database.session() as session:
         field_name = resolve_outcome_field(session, outcome_field)
+        check_field_names(session, exclude)
+    reused = settings.excluded if field_name == settings.outcome_field else []
+    excluded = [*excluded_fields(database), *reused, *exclude]
+    if reused:
+        logger.info("retraining keeps the fields excluded by active version %s: %s", settings.version, ", ".join(reused))
+    with database.session() as session:
         lead_rows = load_lead_rows(session, field_name)
     rows, outcomes = lead_rows.closed()
     won = sum(outcomes)
@@ -211,6 +254,7 @@ def train_conversion_model(
                 candidates = yes_no_custom_fields(session)
         raise NotEnoughDataError(won, lost, outcome_fields=candidates)
 
+    _check_holdout_size(holdout, won, lost)
     columns = Columns.from_rows(rows)
     train_positions, test_positions = split_positions(outcomes, holdout)
     train_rows, test_rows = columns.take(train_positions), columns.take(test_positions)
@@ -236,7 +280,9 @@ def train_conversion_model(
         model = fit_model(spec, method, train_rows, train_outcomes)
         _report(progress, 0.8, f"validating on {len(test_rows)} held-out leads")
         validation = validation_figures(model.predict(test_rows), test_outcomes)
-        previous_auc, decision, activate = _compare_with_active(database, field_name, test_rows, test_outcomes, validation)
+        previous_auc, decision, activate = _compare_with_active(
+            database, field_name, test_rows, test_outcomes, validation, sorted(set(excluded)), force
+        )
     strongest = strongest_fields(aucs) if validation["auc"] > SUSPECT_MODEL_AUC else {}
     if strongest:
         logger.warning("held-out AUC %.4f is above %.2f; strongest single fields: %s", validation["auc"], SUSPECT_MODEL_AUC, strongest)
@@ -274,14 +320,50 @@ def train_conversion_model(
     )
 
 
-def _compare_with_active(database, field_name, test_rows, test_outcomes, validation) -> tuple[float | None, str, bool]:
+def _check_holdout_size(holdout: float, won: int, lost: int) -> None:
+    """Raise ValueError when the held-out share would leave fewer than MIN_HOLDOUT_PER_CLASS leads of a class."""
+    # train_test_split rounds the held-out count up and splits it in proportion to the classes.
+    held_won = math.floor(holdout * won)
+    held_lost = math.floor(holdout * lost)
+    if held_won >= MIN_HOLDOUT_PER_CLASS and held_lost >= MIN_HOLDOUT_PER_CLASS:
+        return
+    needed = max(MIN_HOLDOUT_PER_CLASS / won, MIN_HOLDOUT_PER_CLASS / lost)
+    hint = (f"use --holdout {math.ceil(needed * 100) / 100:.2f} or more" if needed <= 0.5
+            else "close more leads of the smaller class")
+    raise ValueError(
+        f"holdout {holdout} leaves about {held_won} won and {held_lost} lost or disqualified leads for validation, "
+        f"and each class needs at least {MIN_HOLDOUT_PER_CLASS} for a meaningful AUC; {hint}"
+    )
+
+
+def _compare_with_active(
+    database, field_name, test_rows, test_outcomes, validation, excluded: list[str], force: bool
+) -> tuple[float | None, str, bool]:
     """Score the active model on the same held-out leads; return its AUC, the decision text and whether to activate."""
     active: StoredModel | None = load_active_model(database.path)
     new_auc = validation["auc"]
+    if new_auc <= CHANCE_AUC:
+        kept = f"version {active.version} stays active" if active else "leads keep the rule score"
+        return None, (
+            f"not activated: held-out AUC {new_auc:.3f} is no better than chance (at most {CHANCE_AUC}); {kept}"
+        ), False
     if active is None:
         return None, f"activated: first validated model (held-out AUC {new_auc:.3f})", True
+    active_auc = active.validation.get("auc")
+    if force:
+        return None, (
+            f"activated (--force): replaces version {active.version} "
+            f"(held-out AUC {active_auc:.3f} then, {new_auc:.3f} now)"
+        ), True
     if active.metadata.get("outcome_field") != field_name:
         return None, f"activated: replaces version {active.version}, trained on another outcome field", True
+    newly_excluded = sorted(set(excluded) - set(active.metadata.get("excluded", [])))
+    if newly_excluded:
+        # The active model may score higher only because it uses the fields now excluded as leaks.
+        return None, (
+            f"activated: replaces version {active.version}, which trained on fields now excluded "
+            f"({', '.join(newly_excluded)}), so its held-out AUC {active_auc:.3f} is not a fair comparison"
+        ), True
     try:
         previous = active.load()
         previous_auc = round(float(roc_auc_score(test_outcomes, previous.predict(test_rows))), 4)
