@@ -9,7 +9,7 @@ import pytest
 from leaddesk.models import Lead, Rep
 from leaddesk.services.playbook import active_playbook_text, load_playbook, save_playbook_text, shipped_playbook_text
 from leaddesk.ui.playbook_dialog import FORM_TAB, ROUTING_TAB, TEXT_TAB, PlaybookDialog
-from leaddesk.ui.playbook_segments import RESPOND_COLUMN
+from leaddesk.ui.playbook_segments import KEY_COLUMN, RESPOND_COLUMN
 from leaddesk.ui.tasks import TaskRunner
 
 
@@ -125,3 +125,25 @@ def test_main_window_opens_playbook(qtbot, database) -> None:
     qtbot.waitUntil(lambda: dialog.segments_form.table.rowCount() == 4)
 
     assert dialog.isVisible()
+
+
+def test_save_huge_duration_shows_error(dialog, database) -> None:
+    dialog.segments_form.table.item(2, RESPOND_COLUMN).setText("999999999d")
+
+    dialog.save()
+
+    assert dialog.issue_list.count() == 1
+    assert "longer than the maximum of 365 days" in dialog.issue_list.item(0).text()
+    assert dialog.status_label.text() == "1 error(s); nothing was saved."
+    assert _stored_text(database) == shipped_playbook_text()
+
+
+def test_cleared_segment_key_says_empty(dialog, database) -> None:
+    dialog.segments_form.table.item(2, KEY_COLUMN).setText("")
+
+    dialog.save()
+
+    assert dialog.issue_list.count() == 1
+    assert "the segment key is empty" in dialog.issue_list.item(0).text()
+    assert "None" not in dialog.issue_list.item(0).text()
+    assert _stored_text(database) == shipped_playbook_text()

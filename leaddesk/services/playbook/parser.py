@@ -277,8 +277,12 @@ class _Builder:
     def segment(self, data: dict, path: str) -> SegmentRule | None:
         self.issues.check_keys(data, path, SEGMENT_KEYS)
         key = data.get("key")
+        key_fix = 'write lower-case letters, digits and "_", such as key = "mid_market"'
+        if key is None or (isinstance(key, str) and not key.strip()):
+            self.issues.add(join_path(path, "key"), "the segment key is empty", key_fix)
+            return None
         if not isinstance(key, str) or not _SEGMENT_KEY.match(key):
-            self.issues.add(join_path(path, "key"), f"invalid segment key {key!r}", 'write lower-case letters, digits and "_", such as key = "mid_market"')
+            self.issues.add(join_path(path, "key"), f"invalid segment key {key!r}", key_fix)
             return None
         label = data.get("label", key)
 
