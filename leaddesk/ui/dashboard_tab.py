@@ -103,9 +103,10 @@ class ChartCard(QFrame):
             return
         try:
             save(Path(name))
-        except OSError as error:
-            logger.error("saving chart %s to %s failed: %s", self.table.key, name, error)
-            QMessageBox.warning(self, self.tr("LeadDesk"), str(error))
+        except Exception as error:  # openpyxl and Qt raise many types, and the window must stay up
+            logger.exception("saving chart %s to %s failed", self.table.key, name)
+            QMessageBox.warning(self, self.tr("LeadDesk"), self.tr("Could not save the chart to {file}: {error}").format(
+                file=name, error=error))
 
 
 class DashboardTab(QWidget):

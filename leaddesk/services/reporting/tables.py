@@ -6,6 +6,7 @@ The UI draws each table as a chart, so the exported numbers are exactly the plot
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,12 +54,22 @@ class ChartTable:
 
         workbook = Workbook()
         sheet = workbook.active
-        # Excel limits sheet names to 31 characters.
-        sheet.title = self.title[:31].replace("/", "-")
+        sheet.title = sheet_title(self.title)
         sheet.append(list(self.headers))
         for row in self.rows:
             sheet.append(list(row))
         workbook.save(path)
+
+
+# Characters Excel rejects in a sheet name, and its maximum length (Excel 2007 and later).
+SHEET_TITLE_FORBIDDEN = re.compile(r"[:\\/?*\[\]]")
+SHEET_TITLE_MAX = 31
+
+
+def sheet_title(title: str) -> str:
+    """Return title as a valid Excel sheet name: forbidden characters become "-", cut to 31 characters."""
+    cleaned = SHEET_TITLE_FORBIDDEN.sub("-", title).strip().strip("'")
+    return cleaned[:SHEET_TITLE_MAX].rstrip() or "Sheet"
 
 
 def _minutes(seconds: float | None) -> float | None:
