@@ -69,6 +69,7 @@ def test_rebuilt_index_used_by_queries(database, tmp_path: Path, small_threshold
 def test_small_import_keeps_indexes(database, tmp_path: Path, small_threshold, caplog: pytest.LogCaptureFixture):
     run_import(database, write_leads(tmp_path / "first.csv", 100), now=NOW)
     caplog.set_level(logging.INFO, logger=indexes.__name__)
+    caplog.clear()
 
     # 30 new rows into a table of 100 leads: rebuilding would read all 130.
     report = run_import(database, write_leads(tmp_path / "second.csv", 30, start=100), now=NOW)
