@@ -162,3 +162,39 @@ def test_scheduler_wakes_for_next_step(database, lead_id):
     assert first.notification.title == "Follow-up due: Jo Doe"
     assert first.next_wake == utc(2026, 5, 8, 7, 0)
     assert second.notification.body == "New inbound lead, step 2 of 5 (call): Call and offer a demo"
+
+
+def test_stop_closes_step_follow_up(database, lead_id):
+    from leaddesk.services import triage_undo
+    from leaddesk.services.follow_ups import add_follow_up
+    from leaddesk.services.local_time import LocalDue
+
+    with database.session() as session:
+        sequences.enroll(session, lead_id, "new_inbound", "ana", NOW, CALENDAR)
+        lead = session.get(Lead, lead_id)
+        add_follow_up(session, lead, LocalDue.at(datetime(2026, 5, 20, 9, 0), "Europe/Berlin"), "Own reminder", NOW)
+    advance(database, NOW)
+    stop_at = NOW + timedelta(minutes=5)
+
+    with database.session() as session:
+        before = triage_undo.capture(session, lead_id)
+        sequences.stop(session, enrollment(database, lead_id).id, "ana", stop_at)
+        record = triage_undo.record(session, before, "Stop sequence", stop_at)
+
+    with database.session() as session:
+        rows = {row.note: row for row in session.scalars(select(FollowUp).where(FollowUp.lead_id == lead_id))}
+        step = rows["New inbound lead, step 1 of 5 (email, template first_touch): Send the intro email"]
+        assert step.completed_at == stop_at
+        assert step.completed_by == "ana"
+        assert rows["Own reminder"].completed_at is None
+        assert session.get(Lead, lead_id).next_follow_up_at == rows["Own reminder"].due_at
+
+    with database.session() as session:
+        triage_undo.undo(session, record, "ana", stop_at + timedelta(seconds=5))
+
+    with database.session() as session:
+        rows = {row.note: row for row in session.scalars(select(FollowUp).where(FollowUp.lead_id == lead_id))}
+        step = rows["New inbound lead, step 1 of 5 (email, template first_touch): Send the intro email"]
+        assert step.completed_at is None
+        assert enrollment(database, lead_id).status == "active"
+        assert session.get(Lead, lead_id).next_follow_up_at == step.due_at

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, EmailTemplateRecord, Lead, SequenceEnrollment
+from leaddesk.models import Activity, ActivityKind, EmailTemplateRecord, FollowUp, Lead, SequenceEnrollment
 from leaddesk.services.business_calendar import BusinessCalendar
-from leaddesk.services.follow_ups import add_follow_up
+from leaddesk.services.follow_ups import add_follow_up, refresh_next_follow_up
 from leaddesk.services.local_time import LocalDue
 
 if TYPE_CHECKING:
@@ -267,15 +267,61 @@ def pause(session: Session, enrollment_id: uuid.UUID, actor: str | None, now: da
     return enrollment
 
 
-def stop(session: Session, enrollment_id: uuid.UUID, actor: str | None, now: datetime) -> SequenceEnrollment:
-    """Stop an active or paused enrolment for good. Follow-ups it already created stay."""
+def stop(
+    session: Session,
+    enrollment_id: uuid.UUID,
+    actor: str | None,
+    now: datetime,
+    catalog: SequenceOf[Sequence] | None = None,
+) -> SequenceEnrollment:
+    """Stop an active or paused enrolment for good, and close the open follow-ups its steps created.
+
+    Closed follow-ups get completed_at and completed_by, so triage undo restores them.
+    catalog defaults to the active playbook's sequences.
+    """
     enrollment = _enrollment(session, enrollment_id)
     if enrollment.status not in ("active", "paused"):
         raise SequenceError(f"the enrolment is already {enrollment.status}")
     _set_status(enrollment, "stopped", f"stopped by {actor or 'a user'}", now)
-    _log(session, enrollment.lead_id, f"Sequence {enrollment.sequence_key!r} stopped by hand", actor, now)
+    sequence = _find_or_none(enrollment.sequence_key, load_catalog(session) if catalog is None else catalog)
+    closed = 0 if sequence is None else _close_step_follow_ups(session, enrollment, sequence, actor, now)
+    summary = f"Sequence {enrollment.sequence_key!r} stopped by hand"
+    if closed:
+        summary += f"; closed {closed} open follow-up{'s' if closed != 1 else ''} of its steps"
+    _log(session, enrollment.lead_id, summary, actor, now)
     session.flush()
     return enrollment
+
+
+def _close_step_follow_ups(
+    session: Session, enrollment: SequenceEnrollment, sequence: Sequence, actor: str | None, now: datetime
+) -> int:
+    """Mark done the lead's open follow-ups that this enrolment's steps created; return how many."""
+    # NOTE: a follow-up row does not store its enrolment, so a step's follow-up is found by the
+    # note that step_note() wrote and by being created after the enrolment started.
+    prefixes = tuple(step_note(sequence, index) for index in range(min(enrollment.step_index, len(sequence.steps))))
+    if not prefixes:
+        return 0
+    rows = session.scalars(
+        select(FollowUp).where(
+            FollowUp.lead_id == enrollment.lead_id,
+            FollowUp.completed_at.is_(None),
+            FollowUp.created_at >= enrollment.enrolled_at,
+        )
+    )
+    closed = 0
+    for follow_up in rows:
+        if follow_up.note.startswith(prefixes):
+            follow_up.completed_at = now
+            follow_up.completed_by = actor
+            closed += 1
+    if closed:
+        session.flush()
+        lead = session.get(Lead, enrollment.lead_id)
+        if lead is not None:
+            refresh_next_follow_up(session, lead)
+    logger.info("closed %d follow-ups of stopped enrolment %s", closed, enrollment.id)
+    return closed
 
 
 def step_note(sequence: Sequence, index: int) -> str:
