@@ -10,11 +10,13 @@ from pathlib import Path
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_OK, CliError
 from leaddesk.cli.imports_cmd import _open_existing
 from leaddesk.services.database import Database
+from leaddesk.services.deadline_refresh import recompute_waiting_deadlines
 from leaddesk.services.paths import resolve_database_path
 from leaddesk.services.playbook import (
     PlaybookError,
     active_playbook_text,
     check_playbook,
+    load_playbook,
     parse_playbook,
     save_playbook_text,
     shipped_playbook_text,
@@ -99,14 +101,17 @@ def run_import(args: argparse.Namespace) -> int:
     database = Database.open(resolve_database_path(getattr(args, "db", None)))
     try:
         with database.session() as session:
+            previous = load_playbook(session)
             try:
                 playbook = save_playbook_text(session, text, source=str(args.file))
             except PlaybookError as error:
                 raise CliError(f"{error}\nThe active playbook was kept.") from error
+            moved = recompute_waiting_deadlines(session, previous, playbook)
             warnings = unknown_rep_warnings(session, playbook)
     finally:
         database.dispose()
     print(f"{args.file}: imported; {len(playbook.segments)} segments are active")
+    print(f"{moved} waiting lead deadline(s) moved to the new response times")
     _print_rep_warnings(args.file, warnings)
     return EXIT_OK
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from leaddesk.services.deadline_refresh import recompute_waiting_deadlines
 from leaddesk.services.playbook import (
     PlaybookIssue,
     active_playbook_text,
@@ -315,18 +316,23 @@ class PlaybookDialog(QDialog):
         new_zone = zone if zone and zone != self.user_zone else None
         user = self.user
 
-        def store(session: Session) -> str | None:
-            save_playbook_text(session, text, source="the settings dialog")
+        def store(session: Session) -> tuple[str | None, int]:
+            previous = load_playbook(session)
+            playbook = save_playbook_text(session, text, source="the settings dialog")
+            moved = recompute_waiting_deadlines(session, previous, playbook)
             if new_zone is not None and user is not None:
                 set_user_timezone(session, user, new_zone)
-            return new_zone
+            return new_zone, moved
 
         self.save_button.setEnabled(False)
         self.runner.write(store, on_success=self._saved, on_failure=self._save_failed, description=self.tr("save the playbook"))
 
-    def _saved(self, new_zone: str | None) -> None:
+    def _saved(self, result: tuple[str | None, int]) -> None:
+        new_zone, moved = result
         self.save_button.setEnabled(True)
-        self.status_label.setText(self.tr("Saved. The playbook is active."))
+        self.status_label.setText(
+            self.tr("Saved. The playbook is active. {count} waiting lead deadline(s) moved.").format(count=moved)
+        )
         if new_zone is not None:
             self.user_zone = new_zone
             self.user_zone_edit.setCurrentText(new_zone)
