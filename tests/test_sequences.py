@@ -198,3 +198,42 @@ def test_stop_closes_step_follow_up(database, lead_id):
         assert step.completed_at is None
         assert enrollment(database, lead_id).status == "active"
         assert session.get(Lead, lead_id).next_follow_up_at == step.due_at
+
+
+def test_day_zero_step_waits_for_opening(database, lead_id):
+    # Saturday 9 May 2026, 02:40 in Berlin: closed until Monday 09:00 (07:00 UTC).
+    saturday_night = utc(2026, 5, 9, 0, 40)
+
+    with database.session() as session:
+        sequences.enroll(session, lead_id, "new_inbound", "ana", saturday_night, CALENDAR)
+
+    assert enrollment(database, lead_id).next_step_at == utc(2026, 5, 11, 7, 0)
+    assert advance(database, saturday_night) == []
+    assert len(advance(database, utc(2026, 5, 11, 7, 0))) == 1
+
+
+def test_day_zero_step_uses_owner_calendar(database, lead_id):
+    from leaddesk.models import Rep
+    from leaddesk.services.playbook import save_playbook_text, shipped_playbook_text
+
+    head = shipped_playbook_text().split("# Routing rules", 1)[0]
+    mornings = """
+[calendars.mornings]
+timezone = "UTC"
+[calendars.mornings.hours]
+wednesday = ["08:00-11:00"]
+
+[reps.Cy]
+calendar = "mornings"
+"""
+    with database.session() as session:
+        save_playbook_text(session, head + mornings)
+        rep = Rep(name="Cy")
+        session.add(rep)
+        session.get(Lead, lead_id).owner = rep
+        session.flush()
+
+        sequences.enroll(session, lead_id, "new_inbound", "ana", utc(2026, 5, 9, 0, 40), CALENDAR)
+
+    # Cy works Wednesdays 08:00-11:00 UTC, so the step waits for Wednesday 13 May.
+    assert enrollment(database, lead_id).next_step_at == utc(2026, 5, 13, 8, 0)

@@ -84,12 +84,13 @@ def load_catalog(session: Session) -> tuple[Sequence, ...]:
 def business_days_after(calendar: BusinessCalendar, start: datetime, days: int) -> datetime:
     """Return the opening of the business day that is days business days after start's local date.
 
-    With days == 0 it returns start itself, so a first step runs at once.
+    With days == 0 it returns start when the business is open then, else the next opening,
+    so a step without delay never comes due outside business hours.
     """
     if days < 0:
         raise SequenceError(f"a step delay cannot be negative, got {days} business days")
     if days == 0:
-        return start
+        return calendar.next_opening(start)
     day: date = calendar.local_date(start)
     remaining = days
     for _ in range(MAX_DAYS_AHEAD):
@@ -133,7 +134,9 @@ def enroll(
         sequence_key=sequence_key,
         step_index=0,
         status="active",
-        next_step_at=business_days_after(calendar, now, sequence.steps[0].delay_business_days),
+        next_step_at=business_days_after(
+            owner_calendar(session, lead, calendar), now, sequence.steps[0].delay_business_days
+        ),
         status_reason="",
         enrolled_at=now,
         enrolled_by=actor,
@@ -143,6 +146,22 @@ def enroll(
     _log(session, lead_id, f"Enrolled in sequence {sequence.label!r}", actor, now)
     session.flush()
     return enrollment
+
+
+def owner_calendar(session: Session, lead: Lead, calendar: BusinessCalendar) -> BusinessCalendar:
+    """Return the playbook calendar of the lead's owner, or calendar when the lead has no owner.
+
+    A rep without a calendar of their own works by the playbook's calendar.
+    """
+    if lead.owner is None:
+        return calendar
+    # Imported here because the playbook package imports this module through its parser.
+    from leaddesk.services.playbook import load_playbook
+
+    playbook = load_playbook(session)
+    if lead.owner.name not in playbook.reps:
+        return calendar
+    return playbook.rep_calendar(lead.owner.name)
 
 
 def advance(
