@@ -108,7 +108,9 @@ def test_table_output(capsys, leads):
     lines = capsys.readouterr().out.splitlines()
 
     assert exit_code == 0
-    assert lines[0].split() == ["State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Qual", "Grade", "Score"]
+    assert lines[0].split() == [
+        "State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Follow-up", "Qual", "Grade", "Score"
+    ]
     assert lines[2].startswith("OVERDUE")
     assert "overdue by 1h 0m" in lines[2]
     assert "Ana Lopez" in lines[2]
@@ -226,3 +228,25 @@ def test_many_reps_listed_briefly(capsys, leads, database):
     assert "Ana Lopez, Rep 00," in err
     assert "Rep 18 and 11 more." in err
     assert "Rep 19" not in err
+
+
+def test_table_shows_next_follow_up(capsys, leads, database):
+    from leaddesk.services.follow_ups import add_follow_up, local_due_for_instant
+
+    with database.session() as session:
+        lara = session.query(Lead).filter_by(full_name="Late Lara").one()
+        sami = session.query(Lead).filter_by(full_name="Soon Sami").one()
+        add_follow_up(session, lara, local_due_for_instant(NOW - timedelta(hours=3), "UTC"), "call back", NOW)
+        add_follow_up(session, sami, local_due_for_instant(NOW + timedelta(days=1), "UTC"), "send deck", NOW)
+
+    exit_code = main(["inbox", "--db", str(leads), "--now", "2024-05-06T12:00:00Z"])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert exit_code == 0
+    lara_line = next(line for line in lines if "Late Lara" in line)
+    sami_line = next(line for line in lines if "Soon Sami" in line)
+    olga_line = next(line for line in lines if "Old Olga" in line)
+    assert "2024-05-06 09:00Z overdue" in lara_line
+    assert "2024-05-07 12:00Z" in sami_line
+    assert "overdue" not in sami_line
+    assert "Z" not in olga_line.split("Old Olga", 1)[1]

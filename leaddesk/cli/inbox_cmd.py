@@ -44,7 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="print the prioritized inbox",
         description=(
             "Print leads in the order to work them: past their response deadline first, then due "
-            "soonest, then due follow-ups, then by score."
+            "soonest, then due follow-ups, then by score. The Follow-up column shows each lead's next "
+            "open follow-up in UTC, marked overdue when it is past."
         ),
     )
     parser.add_argument(
@@ -165,7 +166,7 @@ def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
     if not rows:
         return "No leads match.\n"
 
-    headers = ("State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Qual", "Grade", "Score")
+    headers = ("State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Follow-up", "Qual", "Grade", "Score")
     cells = [
         (
             STATE_LABELS[row.state],
@@ -175,6 +176,7 @@ def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
             row.segment,
             row.stage,
             row.owner_name or "",
+            format_follow_up(row.next_follow_up_at, now),
             row.qualification.upper() if row.qualification else "",
             row.grade or "",
             str(row.score),
@@ -188,6 +190,14 @@ def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
     lines.extend(_format_line(line, widths) for line in cells)
     lines.append(f"{len(rows)} of {total} leads")
     return "\n".join(lines) + "\n"
+
+
+def format_follow_up(due_at: datetime | None, now: datetime) -> str:
+    """Return the next follow-up as UTC date and time, such as "2024-05-06 09:00Z overdue", or "" for none."""
+    if due_at is None:
+        return ""
+    text = due_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")
+    return f"{text} overdue" if due_at <= now else text
 
 
 def _format_line(values: tuple[str, ...], widths: list[int]) -> str:
