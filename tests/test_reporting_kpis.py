@@ -82,12 +82,12 @@ def test_sla_by_rep_and_heatmap(report):
 
 def test_funnel_counts_and_skipped_stage(report):
     steps = {step.level: step for step in report.funnel.steps}
-    assert [steps[level].reached for level in ("new", "contacted", "mql", "sql", "won")] == [6, 4, 2, 2, 2]
-    # F went from new straight to won.
+    # F went from new straight to won, so it is skipped at contacted, MQL and SQL, not reached.
+    assert [steps[level].reached for level in ("new", "contacted", "mql", "sql", "won")] == [6, 3, 1, 1, 2]
     assert [steps[level].skipped for level in ("new", "contacted", "mql", "sql", "won")] == [0, 1, 1, 1, 0]
     assert steps["new"].rate_from_previous is None
-    assert steps["contacted"].rate_from_previous == 66.7
-    assert steps["mql"].rate_from_previous == 50.0
+    assert steps["contacted"].rate_from_previous == 50.0
+    assert steps["mql"].rate_from_previous == 33.3
     assert steps["sql"].rate_from_previous == 100.0
     assert steps["won"].rate_from_previous == 100.0
 
@@ -107,7 +107,7 @@ def test_funnel_by_source(report):
     assert report.funnel.by_source == {
         "(no source)": [1, 0, 0, 0, 0],
         "demo request": [1, 1, 1, 1, 1],
-        "referral": [1, 1, 1, 1, 1],
+        "referral": [1, 0, 0, 0, 1],
         "web": [2, 1, 0, 0, 0],
         "web form": [1, 1, 0, 0, 0],
     }

@@ -126,8 +126,10 @@ def test_funnel_median_days_mql_sql(any_database):
     assert steps["mql"].median_days_in_stage == 3.0
     # SQL spells: P 1.5 days. S is still SQL.
     assert steps["sql"].median_days_in_stage == 1.5
-    # Q was won, so it also counts at SQL.
-    assert [steps[level].reached for level in ("new", "contacted", "mql", "sql", "won")] == [4, 4, 4, 3, 1]
+    # No lead was contacted, and Q went from MQL straight to won, so those levels count as skipped.
+    assert [steps[level].reached for level in ("new", "contacted", "mql", "sql", "won")] == [4, 0, 4, 2, 1]
+    assert steps["contacted"].skipped == 4
+    assert steps["sql"].skipped == 1
 
 
 def test_funnel_counts_past_qualification(database):
@@ -137,7 +139,7 @@ def test_funnel_counts_past_qualification(database):
     steps = {step.level: step for step in report.funnel.steps}
 
     # P is unqualified now, but its history shows MQL and then SQL.
-    assert [steps[level].reached for level in ("new", "contacted", "mql", "sql", "won")] == [1, 1, 1, 1, 0]
+    assert [steps[level].reached for level in ("new", "contacted", "mql", "sql", "won")] == [1, 0, 1, 1, 0]
     assert steps["mql"].skipped == 0
     assert steps["sql"].skipped == 0
     assert steps["contacted"].skipped == 1

@@ -36,3 +36,30 @@ def test_sample_leads_cover_every_state(database: Database) -> None:
     assert states == set(ResponseState)
     assert segments == {"enterprise_demo", "mid_market_form", "outbound_reply", "general"}
     assert owners == 2
+
+
+def test_contacted_samples_have_deadlines(database: Database) -> None:
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+
+    load_sample_leads(database, NOW)
+
+    with database.session() as session:
+        contacted = list(session.scalars(select(Lead).where(Lead.first_contacted_at.is_not(None))))
+
+    assert len(contacted) >= 2
+    for lead in contacted:
+        assert lead.response_due_at is not None, lead.full_name
+        assert lead.first_contacted_at <= lead.response_due_at, lead.full_name
+
+
+def test_sample_sla_compliance_counts_contacts(database: Database) -> None:
+    from leaddesk.services.reporting import ReportFilter, build_dashboard
+
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+    load_sample_leads(database, NOW)
+
+    report = build_dashboard(database, ReportFilter(), NOW)
+
+    assert report.sla.overall.met >= 2

@@ -41,6 +41,10 @@ def load_sample_leads(database: Database, now: datetime) -> int:
         for record in records:
             lead = _lead_from_record(record, now, reps, session)
             start_response_clock(lead, playbook)
+            if record["contacted"] == "yes":
+                # Contacted after the clock started, as mark_contacted does, so the lead keeps its
+                # deadline and SLA compliance counts it as met or breached.
+                _mark_contacted(lead, record["owner"].strip())
             session.add(lead)
 
     logger.info("loaded %d sample leads into %s", len(records), database.path)
@@ -82,11 +86,13 @@ def _lead_from_record(record: dict[str, str], now: datetime, reps: dict[str, Rep
     lead.activities.append(
         Activity(kind=ActivityKind.IMPORT.value, occurred_at=received_at, summary="Sample lead", actor=SAMPLE_ACTOR)
     )
-    if record["contacted"] == "yes":
-        contacted_at = received_at + timedelta(minutes=20)
-        lead.first_contacted_at = contacted_at
-        lead.stage = "contacted"
-        lead.activities.append(
-            Activity(kind=ActivityKind.CONTACTED.value, occurred_at=contacted_at, summary="Called", actor=owner_name)
-        )
     return lead
+
+
+def _mark_contacted(lead: Lead, owner_name: str) -> None:
+    contacted_at = lead.received_at + timedelta(minutes=20)
+    lead.first_contacted_at = contacted_at
+    lead.stage = "contacted"
+    lead.activities.append(
+        Activity(kind=ActivityKind.CONTACTED.value, occurred_at=contacted_at, summary="Called", actor=owner_name)
+    )

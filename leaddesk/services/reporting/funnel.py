@@ -1,8 +1,9 @@
 """The conversion funnel New -> Contacted -> MQL -> SQL -> Won, with stage-to-stage rates and days in stage.
 
-A lead counts at every level up to the furthest one it reached, so a lead moved from new
-straight to won also counts as contacted, MQL and SQL. Those stand-in counts are reported as
-"skipped", which shows the team how often the process is bypassed.
+A lead counts as reached at each level it shows evidence of: a first contact or contacted
+stage, an MQL or SQL qualification, a won stage. A level before its furthest one without
+evidence is counted as "skipped" instead, so a lead moved from new straight to won is never
+counted as contacted, and the skipped counts show the team how often the process is bypassed.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ SECONDS_PER_DAY = 86400
 class FunnelStep:
     level: str
     reached: int
-    # Leads counted here only because they reached a later level.
+    # Leads that reached a later level without evidence of this one.
     skipped: int
-    # reached / reached of the previous level, in percent; None for the first level or an empty one.
+    # Share of the previous level's leads that also reached this one, in percent; None for the
+    # first level or an empty previous level.
     rate_from_previous: float | None
     median_days_in_stage: float | None
 
@@ -147,25 +149,28 @@ def funnel_profile(fact: LeadFact) -> tuple[int, tuple[int, ...], tuple[tuple[st
 def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     reached = [0] * len(LEVELS)
     skipped = [0] * len(LEVELS)
+    # Leads that reached both the level and the one before it, for the stage-to-stage rate.
+    reached_both = [0] * len(LEVELS)
     by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     days: dict[str, list[float]] = defaultdict(list)
     for fact in facts:
         furthest, skipped_levels, spells = funnel_profile(fact)
-        reached[furthest] += 1
-        by_source[fact.source][furthest] += 1
-        for index in skipped_levels:
-            skipped[index] += 1
+        source_counts = by_source[fact.source]
+        for index in range(furthest + 1):
+            if index in skipped_levels:
+                skipped[index] += 1
+                continue
+            reached[index] += 1
+            source_counts[index] += 1
+            if index and index - 1 not in skipped_levels:
+                reached_both[index] += 1
         for level, spell_days in spells:
             days[level].append(spell_days)
-    # Each lead was counted at its furthest level only; it also reached every level before it.
-    for counts in (reached, *by_source.values()):
-        for index in range(len(LEVELS) - 2, -1, -1):
-            counts[index] += counts[index + 1]
 
     steps = []
     for index, level in enumerate(LEVELS):
         previous = reached[index - 1] if index else 0
-        rate = round(100 * reached[index] / previous, 1) if previous else None
+        rate = round(100 * reached_both[index] / previous, 1) if previous else None
         in_stage = median(days[level])
         steps.append(
             FunnelStep(
