@@ -128,3 +128,35 @@ def test_cli_check_huge_duration_reports(tmp_path, capsys) -> None:
 
     error = capsys.readouterr().err
     assert "segments[2].respond_within: duration '999999999d' is longer than the maximum of 365 days" in error
+
+
+BAD_SEQUENCES = """
+[[sequences]]
+key = "x"
+label = "X"
+[[sequences.steps]]
+day = 5
+channel = "fax"
+[[sequences.steps]]
+day = 2
+channel = "call"
+template = "first_touch"
+[[sequences]]
+key = "x"
+label = "Duplicate"
+[[sequences.steps]]
+day = 0
+channel = "pigeon"
+"""
+
+
+def test_sequence_check_reports_every_error() -> None:
+    text = SHIPPED.split("[[sequences]]", 1)[0] + BAD_SEQUENCES
+
+    paths = [issue.path for issue in check_playbook(text)]
+
+    assert "sequences[0].steps[0].channel" in paths
+    assert "sequences[0].steps[1].day" in paths
+    assert "sequences[0].steps[1].template" in paths
+    assert "sequences[1].key" in paths
+    assert "sequences[1].steps[0].channel" in paths

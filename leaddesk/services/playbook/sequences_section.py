@@ -38,7 +38,11 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def parse_sequences(raw: Any, issues: IssueCollector) -> tuple[Sequence, ...] | None:
-    """Return the sequences in the [[sequences]] value, or None when the section is absent; add an issue per problem."""
+    """Return the sequences in the [[sequences]] value, or None when the section is absent.
+
+    Every problem adds an issue. An invalid sequence or step does not stop the check, so
+    one run reports them all.
+    """
     if raw is None:
         return None
     if not isinstance(raw, list):
@@ -49,13 +53,14 @@ def parse_sequences(raw: Any, issues: IssueCollector) -> tuple[Sequence, ...] | 
     for index, data in enumerate(raw):
         path = join_path("sequences", index)
         sequence = _sequence(data, path, issues)
-        if sequence is None:
+        key = data.get("key") if isinstance(data, dict) else None
+        if isinstance(key, str) and key in seen:
+            issues.add(join_path(path, "key"), f"duplicate sequence key {key!r}", "give each sequence its own key")
             continue
-        if sequence.key in seen:
-            issues.add(join_path(path, "key"), f"duplicate sequence key {sequence.key!r}", "give each sequence its own key")
-            continue
-        seen.add(sequence.key)
-        result.append(sequence)
+        if isinstance(key, str):
+            seen.add(key)
+        if sequence is not None:
+            result.append(sequence)
     return tuple(result)
 
 
@@ -65,13 +70,13 @@ def _sequence(data: Any, path: str, issues: IssueCollector) -> Sequence | None:
         return None
     issues.check_keys(data, path, SEQUENCE_KEYS)
     key = data.get("key")
-    if not isinstance(key, str) or not _KEY.match(key):
+    valid = isinstance(key, str) and bool(_KEY.match(key))
+    if not valid:
         issues.add(join_path(path, "key"), f"invalid sequence key {key!r}", 'write lower-case letters, digits and "_", such as key = "new_inbound"')
-        return None
     label = data.get("label", key)
     if not isinstance(label, str) or not label.strip():
         issues.add(join_path(path, "label"), f"invalid label {label!r}", 'write a name such as label = "New inbound lead"')
-        label = key
+        label = str(key)
 
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -80,27 +85,29 @@ def _sequence(data: Any, path: str, issues: IssueCollector) -> Sequence | None:
     steps = []
     previous_day = 0
     for index, step_data in enumerate(raw_steps):
-        parsed = _step(step_data, join_path(join_path(path, "steps"), index), previous_day, issues)
-        if parsed is None:
-            continue
-        day, step = parsed
-        previous_day = day
-        steps.append(step)
-    if len(steps) != len(raw_steps):
+        day, step = _step(step_data, join_path(join_path(path, "steps"), index), previous_day, issues)
+        # A step with a valid day orders the next one even when its other fields are invalid.
+        if day is not None:
+            previous_day = max(previous_day, day)
+        if step is not None:
+            steps.append(step)
+    if not valid or len(steps) != len(raw_steps):
         return None
     return Sequence(key, label.strip(), tuple(steps))
 
 
-def _step(data: Any, path: str, previous_day: int, issues: IssueCollector) -> tuple[int, SequenceStep] | None:
+def _step(data: Any, path: str, previous_day: int, issues: IssueCollector) -> tuple[int | None, SequenceStep | None]:
+    """Check one step; return its day (None when invalid) and the step (None when any field is invalid)."""
     if not isinstance(data, dict):
         issues.add(path, f"invalid step {data!r}", 'write day = 0 and channel = "email"')
-        return None
+        return None, None
     issues.check_keys(data, path, STEP_KEYS)
     ok = True
 
     day = data.get("day")
     if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= MAX_DAY:
         issues.add(join_path(path, "day"), f"invalid day {day!r}", f"write the business days after enrolment, a whole number from 0 to {MAX_DAY}")
+        day = None
         ok = False
     elif day < previous_day:
         issues.add(
@@ -111,6 +118,7 @@ def _step(data: Any, path: str, previous_day: int, issues: IssueCollector) -> tu
         ok = False
 
     channel_text = data.get("channel")
+    channel = None
     try:
         channel = Channel(channel_text)
     except ValueError:
@@ -123,7 +131,7 @@ def _step(data: Any, path: str, previous_day: int, issues: IssueCollector) -> tu
         if not isinstance(template, str) or not _KEY.match(template):
             issues.add(join_path(path, "template"), f"invalid template key {template!r}", 'write the key shown in Leads > Email templates, such as "first_touch"')
             ok = False
-        elif ok and channel is not Channel.EMAIL:
+        elif channel is not None and channel is not Channel.EMAIL:
             issues.add(join_path(path, "template"), f"a {channel.value} step has no email to fill", 'remove template, or set channel = "email"')
             ok = False
 
@@ -131,8 +139,8 @@ def _step(data: Any, path: str, previous_day: int, issues: IssueCollector) -> tu
     if not isinstance(note, str):
         issues.add(join_path(path, "note"), f"invalid note {note!r}", 'write note = "Call and offer a demo"')
         ok = False
-    if not ok:
-        return None
+    if not ok or day is None or channel is None:
+        return day, None
     return day, SequenceStep(channel, day - previous_day, note.strip(), template)
 
 
