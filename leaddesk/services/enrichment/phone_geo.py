@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import importlib
+from types import ModuleType
+
 import phonenumbers
-from phonenumbers import geocoder
-from phonenumbers import timezone as phone_timezone
 
 # Display language of country and area names.
 LANGUAGE = "en"
@@ -27,6 +28,16 @@ SHARED_CALLING_CODES = frozenset({1})
 CACHE_MAX_ENTRIES = 200_000
 
 _UNKNOWN_TIMEZONE = "Etc/Unknown"
+
+
+@lru_cache(maxsize=None)
+def _phone_data(name: str) -> ModuleType:
+    """Load phonenumbers' geocoder or timezone tables on first use.
+
+    The geocoder's area names take about 100 MiB, so an import loads them only when the
+    post-import job enriches its leads, not while it reads and writes the file.
+    """
+    return importlib.import_module(f"phonenumbers.{name}")
 
 
 @dataclass(frozen=True)
@@ -100,12 +111,12 @@ def lookup_geo(e164: str) -> PhoneGeo:
         return PhoneGeo(country=country, country_code=main_region) if country else NO_GEO
 
     # A number valid in several countries, such as a +1 800 toll-free one, has no country.
-    country = geocoder.country_name_for_number(parsed, LANGUAGE) or None
+    country = _phone_data("geocoder").country_name_for_number(parsed, LANGUAGE) or None
     country_code = phonenumbers.region_code_for_number(parsed) if country else None
-    area = geocoder.description_for_valid_number(parsed, LANGUAGE) or None
+    area = _phone_data("geocoder").description_for_valid_number(parsed, LANGUAGE) or None
     if area == country:
         area = None
-    zones = [zone for zone in phone_timezone.time_zones_for_number(parsed) if zone != _UNKNOWN_TIMEZONE]
+    zones = [zone for zone in _phone_data("timezone").time_zones_for_number(parsed) if zone != _UNKNOWN_TIMEZONE]
     return PhoneGeo(
         country=country,
         country_code=country_code,
@@ -125,4 +136,4 @@ def _country_name_of_region(region_code: str) -> str | None:
     example = phonenumbers.example_number(region_code)
     if example is None:
         return None
-    return geocoder.country_name_for_number(example, LANGUAGE) or None
+    return _phone_data("geocoder").country_name_for_number(example, LANGUAGE) or None
