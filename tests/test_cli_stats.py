@@ -16,7 +16,7 @@ def test_stats_json_figures(database, db_path, capsys):
     assert output["leads"] == 6
     assert output["speed_to_lead"]["overall"]["median_business_seconds"] == 1200
     assert output["sla_compliance"]["overall"]["percent_met"] == 50.0
-    assert [step["reached"] for step in output["funnel"]["steps"]] == [6, 4, 2, 2, 2]
+    assert [step["reached"] for step in output["funnel"]["steps"]] == [6, 3, 1, 1, 2]
     assert output["leading_indicators"]["no_next_step"] == 1
     assert output["model"] is None
 
@@ -42,7 +42,7 @@ def test_stats_text_output(database, db_path, capsys):
     assert "1h 0m" in output
     assert "2d 15h" in output
     funnel_line = next(line for line in output.splitlines() if line.strip().startswith("Contacted"))
-    assert funnel_line.split() == ["Contacted", "4", "1", "66.7%", "1.50"]
+    assert funnel_line.split() == ["Contacted", "3", "1", "50.0%", "1.50"]
 
 
 def test_stats_unknown_owner(database, db_path, capsys):
@@ -71,4 +71,40 @@ def test_stats_since_after_until(database, db_path, capsys):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert "invalid range: --since 2026-12-01 is not before --until 2026-01-01" in error
+    assert "invalid range: --since 2026-12-01 is after --until 2026-01-01" in error
+
+
+def test_stats_until_includes_day(database, db_path, capsys):
+    build_history(database)
+    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z",
+                 "--since", "2026-03-09", "--until", "2026-03-09"])
+    output = json.loads(capsys.readouterr().out)
+    assert code == 0
+    # Only B arrived on 2026-03-09.
+    assert output["leads"] == 1
+
+
+def test_stats_segment_without_leads(database, db_path, capsys):
+    build_history(database)
+    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z",
+                 "--segment", "outbound_reply"])
+    output = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert output["leads"] == 0
+
+
+def test_stats_segment_case_insensitive(database, db_path, capsys):
+    build_history(database)
+    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z", "--segment", "GENERAL"])
+    output = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert output["leads"] == 4
+
+
+def test_stats_empty_completeness_unknown(database, db_path, capsys):
+    code = main(["stats", "--db", str(db_path), "--now", "2026-03-11T12:00:00Z"])
+    output = capsys.readouterr().out
+    assert code == 0
+    completeness = output.split("Data completeness")[1].split("\n\n")[0]
+    assert "0.0%" not in completeness
+    assert completeness.count(" -\n") >= 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.cli.inbox_cmd import parse_now
@@ -32,7 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     parser.add_argument("--since", metavar="DATE", help="only leads that arrived on or after DATE (YYYY-MM-DD, team timezone)")
-    parser.add_argument("--until", metavar="DATE", help="only leads that arrived before DATE (YYYY-MM-DD, team timezone)")
+    parser.add_argument("--until", metavar="DATE",
+                        help="only leads that arrived on or before DATE, the whole day included (YYYY-MM-DD, team timezone)")
     parser.add_argument("--owner", action="append", default=[], metavar="REP", help="only leads of this rep; repeatable")
     parser.add_argument("--segment", action="append", default=[], metavar="KEY", help="only this segment, by key or label; repeatable")
     parser.add_argument("--source", action="append", default=[], metavar="SOURCE", help="only this lead source; repeatable")
@@ -52,10 +53,9 @@ def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") if args.until else None
-    if since and until and since >= until:
-        # --until is exclusive, so an equal date selects nothing as well.
+    if since and until and since > until:
         raise CliError(
-            f"invalid range: --since {since} is not before --until {until}; give a --since date earlier than --until",
+            f"invalid range: --since {since} is after --until {until}; give a --since date on or before --until",
             exit_code=EXIT_USAGE,
         )
     path = resolve_database_path(getattr(args, "db", None))
@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         _check_names(facts, args, labels)
         report_filter = ReportFilter(
             since=datetime.combine(since, time(0), tzinfo=zone).astimezone(timezone.utc) if since else None,
-            until=datetime.combine(until, time(0), tzinfo=zone).astimezone(timezone.utc) if until else None,
+            # --until includes its whole day, so the filter ends at the next midnight.
+            until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc) if until else None,
             owners=frozenset(args.owner),
             segments=frozenset(_segment_key(value, labels) for value in args.segment),
             sources=frozenset(args.source),
@@ -89,10 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _segment_key(value: str, labels: dict[str, str]) -> str:
     """Return the segment key of value, which is a key or a label compared case-insensitively."""
-    if value in labels:
-        return value
+    wanted = value.strip().casefold()
     for key, label in labels.items():
-        if label.casefold() == value.strip().casefold():
+        if wanted in (key.casefold(), label.casefold()):
             return key
     return value
 
@@ -105,6 +105,9 @@ def _check_names(facts, args: argparse.Namespace, labels: dict[str, str]) -> Non
         for value in values:
             if attribute == "segment":
                 value = _segment_key(value, labels)
+                if value in labels:
+                    # A playbook segment without leads is a valid filter, and its figures are zeros.
+                    continue
             if value not in known:
                 described = [f"{name} ({labels[name]})" if name in labels else name for name in known]
                 listed = ", ".join(described[:20]) or "none"

@@ -62,7 +62,9 @@ def format_report(report: DashboardReport) -> str:
 
     lines.append("Data completeness (percent of leads with the field filled)")
     for label, percent in report.completeness.by_field.items():
-        lines.append(f"  {label:<28} {percent:>6.1f}%")
+        # With no lead the share is unknown (0 of 0), not 0%.
+        shown = _percent(percent if report.completeness.leads else None)
+        lines.append(f"  {label:<28} {shown:>7}")
     lines.append("")
 
     leading = report.leading

@@ -14,10 +14,13 @@ class CompletenessReport:
     by_field: dict[str, float]
     # Source -> (leads, mean percent of the fields of COMPLETENESS_GROUPS filled).
     by_source: dict[str, tuple[int, float]]
+    # Leads counted; by_field shows 0.0 for every field when it is 0, which text and JSON show as unknown.
+    leads: int = 0
 
     def to_json(self) -> dict:
         return {
-            "by_field_percent": self.by_field,
+            "leads": self.leads,
+            "by_field_percent": self.by_field if self.leads else {label: None for label in self.by_field},
             "by_source": {
                 source: {"leads": leads, "percent_filled": percent} for source, (leads, percent) in self.by_source.items()
             },
@@ -46,4 +49,4 @@ def completeness_report(facts: list[LeadFact]) -> CompletenessReport:
         source: (leads, round(100 * fields / (leads * group_count), 1))
         for source, (leads, fields) in sorted(per_source.items())
     }
-    return CompletenessReport(by_field=by_field, by_source=by_source)
+    return CompletenessReport(by_field=by_field, by_source=by_source, leads=total)
