@@ -160,3 +160,42 @@ def test_sequence_check_reports_every_error() -> None:
     assert "sequences[0].steps[1].template" in paths
     assert "sequences[1].key" in paths
     assert "sequences[1].steps[0].channel" in paths
+
+
+def test_utf8_bom_accepted(tmp_path, capsys) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + SHIPPED.encode("utf-8"))
+
+    assert check_playbook("\ufeff" + SHIPPED) == []
+    assert main(["playbook", "check", str(path)]) == 0
+    assert "the playbook is valid" in capsys.readouterr().out
+
+
+def test_localtime_zone_rejected(database) -> None:
+    from leaddesk.services.playbook import set_team_timezone
+    from leaddesk.services.user_timezone import set_user_timezone
+
+    text = _replace("[calendar]", '[calendar]\ntimezone = "localtime"')
+    issues = check_playbook(text)
+
+    assert [issue.path for issue in issues] == ["calendar.timezone"]
+    assert issues[0].message == "unknown timezone 'localtime'"
+    with database.session() as session:
+        with pytest.raises(ValueError, match="unknown timezone 'localtime'"):
+            set_user_timezone(session, "ana", "localtime")
+        with pytest.raises(ValueError, match="unknown timezone 'localtime'"):
+            set_team_timezone(session, "localtime")
+        set_user_timezone(session, "ana", "Europe/Berlin")
+
+
+def test_fallback_segment_condition_warns(tmp_path, capsys) -> None:
+    last_key = 'key = "general"'
+    text = _replace(last_key, last_key + '\nwhen = { field = "country", in = ["Germany"] }')
+    path = tmp_path / "fallback.toml"
+    path.write_text(text, encoding="utf-8")
+
+    assert main(["playbook", "check", str(path)]) == 0
+
+    error = capsys.readouterr().err
+    assert "warning: segments[3]: the last segment 'general' is the fallback" in error
+    assert "its when is ignored" in error

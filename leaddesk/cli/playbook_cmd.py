@@ -22,6 +22,7 @@ from leaddesk.services.playbook import (
     shipped_playbook_text,
     system_timezone_name,
 )
+from leaddesk.services.playbook.fallback_check import fallback_segment_warnings
 from leaddesk.services.playbook.rep_check import unknown_rep_warnings
 
 DB_HELP = "database file (default: LEADDESK_DB, then the user data folder)"
@@ -78,19 +79,20 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(issues)} error(s); nothing was changed", file=sys.stderr)
     else:
         print(f"{args.file}: the playbook is valid")
+        playbook = parse_playbook(text, source=str(args.file), default_timezone=system_timezone_name())
+        _print_warnings(args.file, fallback_segment_warnings(playbook))
         path = resolve_database_path(getattr(args, "db", None))
         if path.exists():
-            playbook = parse_playbook(text, source=str(args.file), default_timezone=system_timezone_name())
             database = Database.open(path)
             try:
                 with database.session() as session:
-                    _print_rep_warnings(args.file, unknown_rep_warnings(session, playbook))
+                    _print_warnings(args.file, unknown_rep_warnings(session, playbook))
             finally:
                 database.dispose()
     return EXIT_BAD_INPUT if issues else EXIT_OK
 
 
-def _print_rep_warnings(path: Path, warnings: list[str]) -> None:
+def _print_warnings(path: Path, warnings: list[str]) -> None:
     for warning in warnings:
         print(f"{path}: warning: {warning}", file=sys.stderr)
 
@@ -107,12 +109,12 @@ def run_import(args: argparse.Namespace) -> int:
             except PlaybookError as error:
                 raise CliError(f"{error}\nThe active playbook was kept.") from error
             moved = recompute_waiting_deadlines(session, previous, playbook)
-            warnings = unknown_rep_warnings(session, playbook)
+            warnings = fallback_segment_warnings(playbook) + unknown_rep_warnings(session, playbook)
     finally:
         database.dispose()
     print(f"{args.file}: imported; {len(playbook.segments)} segments are active")
     print(f"{moved} waiting lead deadline(s) moved to the new response times")
-    _print_rep_warnings(args.file, warnings)
+    _print_warnings(args.file, warnings)
     return EXIT_OK
 
 

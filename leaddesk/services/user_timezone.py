@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import Setting
 from leaddesk.services.local_time import LocalTimeError, zone
 from leaddesk.services.playbook import system_timezone_name
+from leaddesk.services.playbook.zones import is_iana_zone_name
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +45,8 @@ def user_timezone(session: Session, user: str) -> str:
 def set_user_timezone(session: Session, user: str, name: str) -> None:
     """Store name as the user's timezone, for the inbox and reminders; raise ValueError for an unknown zone."""
     name = name.strip()
-    try:
-        zone(name)
-    except LocalTimeError as error:
-        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Berlin") from error
+    if not is_iana_zone_name(name):
+        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Berlin")
     for key in (user_timezone_key(user), _notify_zone_key(user)):
         session.merge(Setting(key=key, value=name))
     session.flush()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import tomllib
 from datetime import datetime, timezone
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
@@ -44,6 +43,7 @@ from leaddesk.services.playbook import (
 from leaddesk.services.playbook.form import PlaybookForm, read_form, write_form
 from leaddesk.services.playbook.parser import WEEKDAYS
 from leaddesk.services.playbook.toml_writer import write_document
+from leaddesk.services.playbook.zones import iana_zone_names, is_iana_zone_name
 from leaddesk.services.routing import route_lead
 from leaddesk.services.sla import start_response_clock
 from leaddesk.services.user_timezone import set_user_timezone, user_timezone
@@ -143,7 +143,7 @@ class PlaybookDialog(QDialog):
 
         self.user_zone_edit = QComboBox(page)
         self.user_zone_edit.setEditable(True)
-        self.user_zone_edit.addItems(sorted(available_timezones()))
+        self.user_zone_edit.addItems(sorted(iana_zone_names()))
         self.user_zone_edit.setToolTip(self.tr("Your own timezone: it sets today's date in the inbox, reminders and date-only follow-ups"))
         personal = QGroupBox(self.tr("Your settings (only for you, saved with the playbook)"), page)
         personal_form = QFormLayout(personal)
@@ -287,7 +287,7 @@ class PlaybookDialog(QDialog):
         if self.user is None:
             return None
         name = self.user_zone_edit.currentText().strip()
-        if name in available_timezones():
+        if is_iana_zone_name(name):
             return None
         return PlaybookIssue("your timezone", f"unknown timezone {name!r}", "choose an IANA name from the list, such as Europe/Berlin")
 

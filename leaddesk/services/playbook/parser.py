@@ -6,7 +6,6 @@ import re
 import tomllib
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
@@ -16,6 +15,7 @@ from leaddesk.services.playbook.durations import DURATION_HINT, format_hours_ran
 from leaddesk.services.playbook.issues import IssueCollector, PlaybookError, PlaybookIssue, closest, join_path
 from leaddesk.services.playbook.locate import key_lines, line_of
 from leaddesk.services.playbook.sequences_section import parse_sequences
+from leaddesk.services.playbook.zones import iana_zone_names, is_iana_zone_name
 from leaddesk.services.playbook.model import (
     BudgetKind,
     ClockKind,
@@ -68,6 +68,8 @@ def check_playbook(text: str, default_timezone: str = "UTC") -> list[PlaybookIss
 
 
 def _parse(text: str, default_timezone: str) -> tuple[list[PlaybookIssue], Playbook | None]:
+    # Windows editors often save UTF-8 with a byte order mark, which TOML does not allow.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -194,14 +196,12 @@ class _Builder:
         name = data.get("timezone")
         if name is None:
             return self.default_timezone
-        try:
-            ZoneInfo(str(name))
+        if is_iana_zone_name(str(name)):
             return str(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            guess = closest(str(name), available_timezones())
-            fix = f'did you mean "{guess}"?' if guess else 'use an IANA name such as "Europe/Berlin"'
-            self.issues.add(join_path(path, "timezone"), f"unknown timezone {name!r}", fix)
-            return self.default_timezone
+        guess = closest(str(name), iana_zone_names())
+        fix = f'did you mean "{guess}"?' if guess else 'use an IANA name such as "Europe/Berlin"'
+        self.issues.add(join_path(path, "timezone"), f"unknown timezone {name!r}", fix)
+        return self.default_timezone
 
     def holiday_country(self, data: dict, path: str) -> tuple[str | None, str | None]:
         country = data.get("holidays")

@@ -14,6 +14,7 @@ from leaddesk.models import Setting
 from leaddesk.services.paths import resources_dir
 from leaddesk.services.playbook.model import Playbook
 from leaddesk.services.playbook.parser import parse_playbook
+from leaddesk.services.playbook.zones import is_iana_zone_name
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +62,8 @@ def team_timezone(session: Session) -> str:
 
 
 def set_team_timezone(session: Session, name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Berlin") from error
+    if not is_iana_zone_name(name):
+        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Berlin")
     _put_setting(session, TEAM_TIMEZONE_KEY, name)
 
 
