@@ -46,6 +46,12 @@ ACTIVITY_LABELS = {
 }
 
 
+# Width caps of the Details form, in widths of "M" in the pane's font: field names wrap
+# beyond MAX_LABEL_EMS, and a value keeps at least MIN_VALUE_EMS (or its own width if less).
+MAX_LABEL_EMS = 12
+MIN_VALUE_EMS = 10
+
+
 class DetailPane(QWidget):
     """Shows one LeadDetail and turns button clicks into action requests for the window."""
 
@@ -110,6 +116,7 @@ class DetailPane(QWidget):
 
         self.fields_form = QFormLayout()
         self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.fields_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         fields_box = QGroupBox(self.tr("Details"), content)
         fields_box.setLayout(self.fields_form)
 
@@ -135,13 +142,17 @@ class DetailPane(QWidget):
         scrolled = QWidget(content)
         self.sections_layout = scrolled_layout = QVBoxLayout(scrolled)
         scrolled_layout.setContentsMargins(0, 0, 0, 0)
+        # Follow-ups come before the long Details box, so they stay above the fold, and so
+        # does the sequence panel that triage inserts after them.
         scrolled_layout.addWidget(self.conversion_box)
-        scrolled_layout.addWidget(fields_box)
         scrolled_layout.addWidget(follow_up_box)
+        scrolled_layout.addWidget(fields_box)
         scrolled_layout.addWidget(timeline_box, stretch=1)
-        scroll = QScrollArea(content)
+        self.scroll_area = scroll = QScrollArea(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Values wrap instead, so the pane never needs scrolling sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(scrolled)
 
         layout = QVBoxLayout(content)
@@ -301,6 +312,34 @@ class DetailPane(QWidget):
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields_form.addRow(label + ":", field)
         add_derived_rows(self.fields_form, detail)
+        self._fit_form_rows()
+
+    def _fit_form_rows(self) -> None:
+        """Wrap long field names in a capped label column, and let values wrap in the rest.
+
+        Without the cap, one long custom field name widens the label column until the
+        values get two or three characters of width.
+        """
+        metrics = self.fields_form.parentWidget().fontMetrics()
+        label_width = metrics.horizontalAdvance("M" * MAX_LABEL_EMS)
+        for row in range(self.fields_form.rowCount()):
+            label_item = self.fields_form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            label = label_item.widget() if label_item else None
+            if isinstance(label, QLabel):
+                label.setWordWrap(True)
+                # A fixed width keeps the wrapped label's height in step with the width it gets.
+                label.setFixedWidth(min(metrics.horizontalAdvance(label.text()) + 2, label_width))
+            value_item = self.fields_form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            value = value_item.widget() if value_item else None
+            if isinstance(value, QLabel):
+                value.setWordWrap(True)
+                # A value with one very long word (a URL, an id) may be cut at the pane's
+                # edge instead of widening it, so its full text is in the tooltip.
+                min_width = MIN_VALUE_EMS * metrics.horizontalAdvance("M")
+                value.setMinimumWidth(min(metrics.horizontalAdvance(value.text()), min_width))
+                value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                if not value.toolTip():
+                    value.setToolTip(value.text())
 
     def _primary_text(self, value: str | None, secondary: tuple[str, ...]) -> str | None:
         """Return value marked as the primary one when the lead also has secondary values of its kind."""
