@@ -47,7 +47,7 @@ def test_score_train_too_few(database, db_path, capsys):
     error = capsys.readouterr().err
 
     assert code == 1
-    assert "45 more won and 45 more lost or disqualified" in error
+    assert "45 more won leads and 45 more lost or disqualified leads" in error
 
 
 def test_score_train_invalid_holdout(database, db_path, capsys):

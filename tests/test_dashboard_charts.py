@@ -49,3 +49,21 @@ def test_small_counts_whole_ticks(qtbot):
     assert values.max() == 7
     assert values.tickCount() == 8
     assert values.labelFormat() == "%.0f"
+
+
+def test_bar_labels_fit_above_bars(qtbot):
+    from PySide6.QtCharts import QAbstractBarSeries
+
+    table = ChartTable("score_distribution", "Score distribution", BAR, ("bucket", "leads"),
+                       (("0-9", 9240), ("10-19", 12)), "leads")
+
+    widget = chart_widget(table)
+    qtbot.addWidget(widget)
+    series = widget.chart().series()[0]
+    values = axes(widget, QValueAxis)[0]
+
+    assert series.isLabelsVisible()
+    assert series.labelsPosition() == QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd
+    assert series.barSets()[0].labelColor().name() != "#ffffff"
+    # Room above the tallest bar for its "9240" label.
+    assert values.max() >= 9240 * 1.1

@@ -213,3 +213,10 @@ def test_leak_suspect_flagged(database):
 
     assert result.suspected_leaks == {"custom:Status Tag": 1.0}
     assert "custom:Visits" not in result.suspected_leaks
+
+
+def test_not_enough_data_singular():
+    message = str(NotEnoughDataError(won=MIN_PER_CLASS - 1, lost=MIN_PER_CLASS))
+
+    assert "Close 1 more won lead," in message
+    assert "leads leads" not in message

@@ -173,7 +173,7 @@ def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
             format_remaining(row.response_due_at, now) if row.response_due_at and row.first_contacted_at is None else "",
             row.name,
             row.company or "",
-            row.segment,
+            row.segment_label,
             row.stage,
             row.owner_name or "",
             format_follow_up(row.next_follow_up_at, now),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -51,6 +52,9 @@ def _label(value: object) -> str:
 # Units whose values are whole counts, and the count up to which each whole number gets a tick.
 COUNT_UNITS = frozenset({"leads", "breaches"})
 MAX_COUNT_TICKS = 10
+# Value axis room above the longest labelled bar, as a factor, for the value label drawn beyond its end.
+LABEL_HEADROOM = 1.15
+LABEL_COLOR = "#202020"
 
 
 def _number(value: object) -> float:
@@ -85,7 +89,20 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
             maximum = max(maximum, value)
             bar_set.append(value)
         series.append(bar_set)
-    series.setLabelsVisible(len(table.rows) * count <= 12)
+    labelled = len(table.rows) * count <= 12
+    series.setLabelsVisible(labelled)
+    if labelled:
+        # Beyond the bar's end, a label never overlaps a short bar. A percent bar can reach the
+        # axis maximum of 100, so its label stays inside the bar's end.
+        position = (QAbstractBarSeries.LabelsPosition.LabelsInsideEnd if table.unit == "percent"
+                    else QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
+        series.setLabelsPosition(position)
+        for bar_set in series.barSets():
+            # The default label color is white, which is invisible beyond the bar's end.
+            bar_set.setLabelColor(QColor(LABEL_COLOR) if position != QAbstractBarSeries.LabelsPosition.LabelsInsideEnd
+                                  else QColor("white"))
+        # Headroom above the longest bar, so its outside label is not cut at the plot edge.
+        maximum *= LABEL_HEADROOM
     chart.addSeries(series)
     categories = QBarCategoryAxis()
     categories.append([_label(row[0]) for row in table.rows])

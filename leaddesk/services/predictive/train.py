@@ -67,15 +67,19 @@ class NotEnoughDataError(ValueError):
         self.outcome_fields = list(outcome_fields)
         more = []
         if won < minimum:
-            more.append(f"{minimum - won} more won")
+            more.append(_leads(minimum - won, "won"))
         if lost < minimum:
-            more.append(f"{minimum - lost} more lost or disqualified")
+            more.append(_leads(minimum - lost, "lost or disqualified"))
         super().__init__(
             f"too few closed leads to train a conversion model: {won} won and {lost} lost or disqualified, "
-            f"and each needs at least {minimum}. Close {' and '.join(more)} leads, then train again; "
+            f"and each needs at least {minimum}. Close {' and '.join(more)}, then train again; "
             "until then leads keep the playbook's rule score."
             + _outcome_field_hint(self.outcome_fields)
         )
+
+
+def _leads(count: int, outcome: str) -> str:
+    return f"{count} more {outcome} lead{'' if count == 1 else 's'}"
 
 
 def _outcome_field_hint(names: Sequence[str]) -> str:
