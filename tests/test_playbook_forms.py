@@ -19,7 +19,7 @@ from leaddesk.ui.playbook_dialog import (
     PlaybookDialog,
 )
 from leaddesk.ui.playbook_segments import ACTION_COLUMN, AT_COLUMN, KEY_COLUMN, MAX_COLUMN, RESPOND_COLUMN, SOURCE_COLUMN
-from leaddesk.ui.playbook_widgets import FIELD_COLUMN, OPERATOR_COLUMN, VALUE_COLUMN
+from leaddesk.ui.playbook_widgets import ADVANCED, FIELD_COLUMN, OPERATOR_COLUMN, VALUE_COLUMN
 from leaddesk.ui.tasks import TaskRunner
 
 NOW = datetime(2026, 12, 9, 10, 0, tzinfo=timezone.utc)
@@ -409,3 +409,17 @@ def test_forms_keep_minimal_file(qtbot, runner, database) -> None:
         opened.tabs.setCurrentIndex(index)
 
     assert opened.current_text() == minimal
+
+
+def test_advanced_test_value_tooltip(dialog) -> None:
+    dialog.tabs.setCurrentIndex(QUALIFICATION_TAB)
+    table = dialog.qualification_form.editors["sql"].table
+    advanced = [row for row in range(table.rowCount()) if table.cellWidget(row, FIELD_COLUMN).currentText() == ADVANCED]
+    assert advanced
+    item = table.item(advanced[0], VALUE_COLUMN)
+
+    assert item.toolTip() == item.text()
+    assert "activity" in item.toolTip()
+
+    item.setText('{ activity = ["meeting"] }')
+    assert item.toolTip() == '{ activity = ["meeting"] }'

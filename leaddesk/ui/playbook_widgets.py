@@ -130,6 +130,8 @@ class ConditionEditor(QWidget):
         self.mode.addItem(self.tr("any of these tests passes"), MATCH_ANY)
         self.table = make_table(self, [self.tr("Not"), self.tr("Field"), self.tr("Operator"), self.tr("Value"), self.tr("Within")], VALUE_COLUMN)
         self.table.setMinimumHeight(110)
+        # An advanced test's inline TOML is longer than the column, so the cell's tooltip shows all of it.
+        self.table.itemChanged.connect(self._show_value_tooltip)
         heading = QHBoxLayout()
         heading.addWidget(QLabel(title, self))
         heading.addWidget(self.mode)
@@ -209,6 +211,11 @@ class ConditionEditor(QWidget):
         self.table.setItem(index, WINDOW_COLUMN, text_item(row.window))
         field.currentTextChanged.connect(lambda text, box=operator: self._field_changed(box, text))
         self._field_changed(operator, row.field)
+
+    def _show_value_tooltip(self, item: QTableWidgetItem) -> None:
+        # Setting the tooltip emits itemChanged again, and the equality check ends that loop.
+        if item.column() == VALUE_COLUMN and item.toolTip() != item.text():
+            item.setToolTip(item.text())
 
     def _field_changed(self, operator: QComboBox, field: str) -> None:
         # Activity and advanced tests have no operator; only activity tests have a window.
