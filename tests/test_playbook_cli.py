@@ -103,3 +103,23 @@ def test_evaluate_stores_scores(db_path: Path, capsys: pytest.CaptureFixture) ->
         assert (stored.qualification, stored.score_total, stored.grade) == ("mql", 30, "C")
         assert session.scalars(select(Activity)).all() == []
     database.dispose()
+
+
+def test_escalate_runs_imported_leads(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from leaddesk.services.importing.importer import run_import
+
+    _store(db_path, source="Replied to outbound")
+    path = tmp_path / "leads.csv"
+    path.write_text("first_name,email,source\nJo,jo@initech.com,Replied to outbound\n", encoding="utf-8")
+    database = Database.open(db_path)
+    run_import(database, path, now=RECEIVED)
+    database.dispose()
+
+    assert main(["escalate", "--db", str(db_path), "--now", "2026-12-11T18:30:00Z"]) == 0
+    assert main(["escalate", "--db", str(db_path), "--now", "2026-12-11T18:31:00Z"]) == 0
+
+    out = capsys.readouterr().out
+    # The lead typed in through the ORM and the imported one each reach their breach alert once.
+    assert out.count("Alert to Tess (alert team lead at breach)") == 2
+    assert out.count("2 escalation step(s) run") == 1
+    assert out.count("0 escalation step(s) run") == 1
