@@ -86,7 +86,7 @@ class Demo:
     def sync(self, name: str) -> None:
         report = json.loads(self.device(name, "sync"))
         logger.info(
-            "%s syncs: %d changes out, %d in, %d leads changed, conflicts %s, waiting %s, archived %s",
+            "%s syncs: %d changes out, %d in, %d rows changed, conflicts %s, waiting %s, archived %s",
             name, report["out"]["changes"], report["in"]["changes"], report["in"]["rows_changed"],
             [f"{c['kind']} {c['field']}" for c in report["conflicts"]], report["skipped"], report["archived"],
         )
