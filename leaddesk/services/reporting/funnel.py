@@ -8,7 +8,7 @@ counted as contacted, and the skipped counts show the team how often the process
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -153,19 +153,23 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     reached_both = [0] * len(LEVELS)
     by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     days: dict[str, list[float]] = defaultdict(list)
+    # Leads share a few dozen (furthest, skipped, source) patterns, so count those first.
+    patterns: Counter = Counter()
     for fact in facts:
         furthest, skipped_levels, spells = funnel_profile(fact)
-        source_counts = by_source[fact.source]
-        for index in range(furthest + 1):
-            if index in skipped_levels:
-                skipped[index] += 1
-                continue
-            reached[index] += 1
-            source_counts[index] += 1
-            if index and index - 1 not in skipped_levels:
-                reached_both[index] += 1
+        patterns[(furthest, skipped_levels, fact.source)] += 1
         for level, spell_days in spells:
             days[level].append(spell_days)
+    for (furthest, skipped_levels, source), leads in patterns.items():
+        source_counts = by_source[source]
+        for index in range(furthest + 1):
+            if index in skipped_levels:
+                skipped[index] += leads
+                continue
+            reached[index] += leads
+            source_counts[index] += leads
+            if index and index - 1 not in skipped_levels:
+                reached_both[index] += leads
 
     steps = []
     for index, level in enumerate(LEVELS):
