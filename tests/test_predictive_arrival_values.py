@@ -142,3 +142,17 @@ def test_derived_fields_of_unedited_lead_kept(database):
 
     assert row["seniority"] == "c_level"
     assert row["department"] == "management"
+
+
+def test_segment_uses_arrival_fields(database):
+    lead = add_lead(database, source="web form", employee_count=40)
+    with database.session() as session:
+        edit_lead(session, lead.id, {"source": "demo request", "employee_count": "5000"}, "ana",
+                  ARRIVAL + timedelta(days=2))
+        # Re-evaluating the lead moves it to the segment of its new values.
+        session.get(Lead, lead.id).segment = "enterprise_demo"
+
+    row = training_row(database, lead.id)
+
+    # At arrival the lead had neither a demo source nor 1,000 employees.
+    assert row["segment"] != "enterprise_demo"
