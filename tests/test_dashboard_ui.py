@@ -37,7 +37,7 @@ def test_dashboard_draws_every_chart(tab):
     assert "speed_by_segment" in keys
     assert "sla_breach_heatmap" in keys
     assert "model_calibration" not in keys
-    assert card(tab, "funnel").table.rows[1] == ("Contacted", 4, 1, 66.7, 1.5)
+    assert card(tab, "funnel").table.rows[1] == ("Contacted", 3, 1, 50.0, 1.5)
 
 
 def test_dashboard_owner_filter(tab):
@@ -75,7 +75,7 @@ def test_chart_exports_png_csv_xlsx(tab, tmp_path):
     assert rows[1] == ["New", "6", "0", "", "1.34"]
     sheet = load_workbook(tmp_path / "funnel.xlsx").active
     assert sheet["A3"].value == "Contacted"
-    assert sheet["B3"].value == 4
+    assert sheet["B3"].value == 3
 
 
 def test_pdf_report_opens(tab, tmp_path):
