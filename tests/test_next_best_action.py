@@ -103,8 +103,9 @@ def test_sequence_step_sets_channel(database):
     lead_id = add_lead(database, full_name="Jo Doe", phone="+49 30 1234567", first_contacted_at=NOW - timedelta(days=1))
     calendar = BusinessCalendar(timezone_name="Europe/Berlin")
     with database.session() as session:
-        sequences.enroll(session, lead_id, "new_inbound", "ana", NOW - timedelta(days=3), calendar)
-        sequences.advance(session, NOW - timedelta(days=3), calendar)
+        enrollment = sequences.enroll(session, lead_id, "new_inbound", "ana", NOW - timedelta(days=3), calendar)
+        # Enrolled on Friday evening, so the first step waits for Monday's opening.
+        sequences.advance(session, enrollment.next_step_at, calendar)
 
     suggestion = suggest(database, lead_id, now=datetime(2026, 5, 5, 8, 0, tzinfo=UTC))
 
