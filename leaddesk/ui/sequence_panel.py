@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QSizePolicy,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -70,6 +71,9 @@ class SequencePanel(QGroupBox):
         self.enroll_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.enroll_menu = QMenu(self.enroll_button)
         self.enroll_button.setMenu(self.enroll_menu)
+        # The size hint leaves out the menu arrow, which then covers the end of the text.
+        arrow = self.style().pixelMetric(QStyle.PixelMetric.PM_MenuButtonIndicator, None, self.enroll_button)
+        self.enroll_button.setMinimumWidth(self.enroll_button.sizeHint().width() + arrow)
         # Tool buttons size to their text, so the row fits the narrow detail pane without a scroll bar.
         self.pause_button = QToolButton(self)
         self.pause_button.setText(self.tr("Pause"))
