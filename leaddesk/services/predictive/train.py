@@ -242,6 +242,8 @@ def train_conversion_model(
     with database.session() as session:
         field_name = resolve_outcome_field(session, outcome_field)
         check_field_names(session, exclude)
+    # NOTE: a reused exclusion cannot be lifted yet, except by activating an older version
+    # with `score activate` or training on another outcome field.
     reused = settings.excluded if field_name == settings.outcome_field else []
     excluded = [*excluded_fields(database), *reused, *exclude]
     if reused:
