@@ -23,6 +23,7 @@ from leaddesk.ui.playbook_widgets import (
     spin,
     spin_value,
     split_list,
+    swap_table_rows,
     text_item,
 )
 
@@ -163,15 +164,11 @@ class RuleListEditor(QWidget):
 
     def move_entry(self, offset: int) -> None:
         """Swap the selected entry with the one offset rows away, because order decides which rule wins."""
-        row = self.table.currentRow()
-        target = row + offset
-        if row < 0 or not 0 <= target < self.table.rowCount():
-            return
         self._keep_details()
-        first, second = self._cell_values(row), self._cell_values(target)
-        self._set_cell_values(row, second)
-        self._set_cell_values(target, first)
-        self._entries[row], self._entries[target] = self._entries[target], self._entries[row]
+        row = self.table.currentRow()
+        target = swap_table_rows(self.table, self._entries, row, offset, self._cell_values, self._set_cell_values)
+        if target is None:
+            return
         # _keep_details ran above, and saving the editor again would put it into the swapped entry.
         self._shown = -1
         self.table.setCurrentCell(target, 0)

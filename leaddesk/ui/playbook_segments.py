@@ -24,6 +24,7 @@ from leaddesk.ui.playbook_widgets import (
     spin,
     spin_value,
     split_list,
+    swap_table_rows,
     text_item,
 )
 
@@ -215,15 +216,11 @@ class SegmentsForm(QWidget):
 
     def move_segment(self, offset: int) -> None:
         """Swap the selected segment with the one offset rows away, because the first match wins."""
-        row = self.table.currentRow()
-        target = row + offset
-        if row < 0 or not 0 <= target < self.table.rowCount():
-            return
         self._keep_details()
-        first, second = self._row_values(row), self._row_values(target)
-        self._set_row_values(row, second)
-        self._set_row_values(target, first)
-        self._segments[row], self._segments[target] = self._segments[target], self._segments[row]
+        row = self.table.currentRow()
+        target = swap_table_rows(self.table, self._segments, row, offset, self._row_values, self._set_row_values)
+        if target is None:
+            return
         # _keep_details ran above, and saving the editors again would put them into the swapped segment.
         self._shown = -1
         self.table.setCurrentCell(target, LABEL_COLUMN)

@@ -46,6 +46,28 @@ def cell_text(table: QTableWidget, row: int, column: int) -> str:
     return item.text().strip() if item is not None else ""
 
 
+def swap_table_rows(
+    table: QTableWidget,
+    items: list[Any],
+    row: int,
+    offset: int,
+    read_row: Callable[[int], Any],
+    write_row: Callable[[int, Any], None],
+) -> int | None:
+    """Swap row with the row offset away, in the table cells and in items, and return the target row.
+
+    Returns None and changes nothing when no row is selected or the target is outside the table.
+    """
+    target = row + offset
+    if row < 0 or not 0 <= target < table.rowCount():
+        return None
+    first, second = read_row(row), read_row(target)
+    write_row(row, second)
+    write_row(target, first)
+    items[row], items[target] = items[target], items[row]
+    return target
+
+
 def combo(parent: QWidget, choices: Sequence[str], current: str, editable: bool = False) -> QComboBox:
     """Return a combo box of choices showing current, which is added when it is not a choice."""
     box = QComboBox(parent)
