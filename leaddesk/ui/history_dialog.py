@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from leaddesk.services.importing.history import ImportSummary, list_imports
 from leaddesk.services.lead_history import HistoryEntry, lead_change_history
 from leaddesk.services.importing.undo import UndoReport, undo_import
+from leaddesk.ui.confirm_box import open_confirm_box
 from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.history_table import history_table
 from leaddesk.ui.tasks import TaskRunner
@@ -122,20 +123,15 @@ class ImportHistoryDialog(QDialog):
         summary = next((item for item in self.summaries if item.id == batch_id), None)
         if summary is None or self._undoing:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Undo import"), "", parent=self)
-        box.setText(
+        open_confirm_box(
+            self,
+            self.tr("Undo import"),
             self.tr("Undo the import of {name}? It deletes the {created} leads it created and restores the fields of the {updated} leads it updated.").format(
                 name=_file_name(summary.file_name), created=summary.created, updated=summary.updated
-            )
+            ),
+            self.tr("Leads and fields that someone changed after the import are kept."),
+            lambda: self.undo(batch_id),
         )
-        box.setInformativeText(self.tr("Leads and fields that someone changed after the import are kept."))
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(lambda: self.undo(batch_id))
-        box.destroyed.connect(lambda: setattr(self, "confirm_box", None))
-        self.confirm_box = box
-        box.open()
 
     def undo(self, batch_id: uuid.UUID) -> None:
         """Undo the batch on the write lane, then show what was kept and read the list again."""

@@ -31,6 +31,7 @@ from leaddesk.services.sync.names import MANIFEST_NAME
 from leaddesk.services.sync.identity import default_device_name, default_person
 from leaddesk.services.team_presence import TeamPresence, team_presence
 from leaddesk.services.team_setup import TeamSetup, set_up_team
+from leaddesk.ui.confirm_box import open_confirm_box
 from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.history_table import history_table
 from leaddesk.ui.tasks import TaskRunner
@@ -381,20 +382,15 @@ class RestoreBackupDialog(QDialog):
         info = self.selected()
         if info is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restore backup"), "", parent=self)
-        box.setText(
+        open_confirm_box(
+            self,
+            self.tr("Restore backup"),
             self.tr("Restore the backup taken {when}? Changes made after it are replaced.").format(
                 when=f"{info.taken_at.astimezone():%Y-%m-%d %H:%M}"
-            )
+            ),
+            self.tr("The current database is backed up first. The window reopens on the restored file."),
+            lambda: self._confirmed(info),
         )
-        box.setInformativeText(self.tr("The current database is backed up first. The window reopens on the restored file."))
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(lambda: self._confirmed(info))
-        box.destroyed.connect(lambda: setattr(self, "confirm_box", None))
-        self.confirm_box = box
-        box.open()
 
     def _confirmed(self, info: BackupInfo) -> None:
         self.restore_requested.emit(info.path)
