@@ -15,21 +15,8 @@ import pytest
 
 from leaddesk.services.notifications.freedesktop import BUS_NAME, FreedesktopNotifier
 from leaddesk.services.notifications.notifier import Notification
+from dbus_bus import private_dbus
 
-# A session bus without service activation, so only the dunst started here can own the name.
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={folder}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 SERVER_START_TIMEOUT = 15.0
 REQUIRED_TOOLS = ("dbus-daemon", "dunst", "dunstctl", "xvfb-run")
 
@@ -55,20 +42,8 @@ def _name_has_owner(address: str) -> bool:
 def session_bus(tmp_path: Path):
     """Start a private dbus-daemon and return its address."""
     _require_tools()
-    config = tmp_path / "bus.conf"
-    config.write_text(BUS_CONFIG.format(folder=tmp_path), encoding="utf-8")
-    daemon = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        address = daemon.stdout.readline().strip()
-        assert address.startswith("unix:"), f"dbus-daemon printed no address: {address!r}"
+    with private_dbus(tmp_path, "session") as address:
         yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
 
 
 @pytest.fixture

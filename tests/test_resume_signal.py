@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import shutil
-import subprocess
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,21 +22,8 @@ from leaddesk.ui.resume_watch import (
     ResumeWatch,
 )
 from leaddesk.ui.tasks import TaskRunner
+from dbus_bus import private_dbus
 
-# A bus that lets any connection own any name, so the test can stand in for logind.
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:dir={folder}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 PBT_APMSUSPEND = 0x0004
 WAIT_SECONDS = 5.0
 
@@ -47,18 +33,8 @@ def private_bus(tmp_path: Path):
     """Start a dbus-daemon on a socket in tmp_path and return its address."""
     if shutil.which("dbus-daemon") is None:
         pytest.skip("dbus-daemon not found; installer/system-packages.sh installs the Debian package dbus-daemon")
-    config = tmp_path / "bus.conf"
-    config.write_text(BUS_CONFIG.format(folder=tmp_path), encoding="utf-8")
-    daemon = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        address = daemon.stdout.readline().strip()
-        assert address.startswith("unix:"), f"dbus-daemon printed no address: {address!r}"
+    with private_dbus(tmp_path, "system") as address:
         yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
 
 
 def _emit_prepare_for_sleep(address: str, values: list[bool], own_login1_name: bool = True) -> None:
