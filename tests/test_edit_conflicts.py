@@ -50,6 +50,17 @@ def stored(database: Database, lead_id: uuid.UUID) -> Lead:
         return session.get(Lead, lead_id)
 
 
+def company_conflict(ann: Database, bob: Database, lead_id: uuid.UUID) -> EditConflictError:
+    """Open the lead as both users, save company "Bolt" as bob, and return the error that ann's "Acme Europe" raises."""
+    ann_base, ann_version = opened(ann, lead_id)
+    bob_base, bob_version = opened(bob, lead_id)
+    with bob.session() as session:
+        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+    with pytest.raises(EditConflictError) as caught, ann.session() as session:
+        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+    return caught.value
+
+
 def test_edit_without_conflict_saves(two_users, lead_id):
     ann, _bob = two_users
     base, version = opened(ann, lead_id)
@@ -62,15 +73,8 @@ def test_edit_without_conflict_saves(two_users, lead_id):
 
 def test_same_field_raises_conflict(two_users, lead_id):
     ann, bob = two_users
-    ann_base, ann_version = opened(ann, lead_id)
-    bob_base, bob_version = opened(bob, lead_id)
-    with bob.session() as session:
-        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
+    conflict = company_conflict(ann, bob, lead_id)
 
-    with pytest.raises(EditConflictError) as caught, ann.session() as session:
-        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
-
-    conflict = caught.value
     assert conflict.expected_version == 1
     assert conflict.current_version == 2
     assert [item.field for item in conflict.conflicts] == ["company"]
@@ -137,18 +141,13 @@ def test_resolve_per_field(two_users, lead_id):
 
 def test_resolve_after_another_save_conflicts_again(two_users, lead_id):
     ann, bob = two_users
-    ann_base, ann_version = opened(ann, lead_id)
-    bob_base, bob_version = opened(bob, lead_id)
-    with bob.session() as session:
-        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
-    with pytest.raises(EditConflictError) as caught, ann.session() as session:
-        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+    conflict = company_conflict(ann, bob, lead_id)
     bob_base, bob_version = opened(bob, lead_id)
     with bob.session() as session:
         save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt Inc"}, bob_version, "bob", NOW)
 
     with pytest.raises(EditConflictError) as again, ann.session() as session:
-        resolve_edit_conflict(session, caught.value, {"company": "mine"}, "ann", NOW)
+        resolve_edit_conflict(session, conflict, {"company": "mine"}, "ann", NOW)
 
     assert again.value.conflicts[0].theirs == "Bolt Inc"
     assert again.value.conflicts[0].base_value == "Bolt"
@@ -172,17 +171,12 @@ def test_save_racing_a_commit_conflicts(two_users, lead_id):
 
 def test_invalid_choice_rejected(two_users, lead_id):
     ann, bob = two_users
-    ann_base, ann_version = opened(ann, lead_id)
-    bob_base, bob_version = opened(bob, lead_id)
-    with bob.session() as session:
-        save_lead_edit(session, lead_id, bob_base, {**bob_base, "company": "Bolt"}, bob_version, "bob", NOW)
-    with pytest.raises(EditConflictError) as caught, ann.session() as session:
-        save_lead_edit(session, lead_id, ann_base, {**ann_base, "company": "Acme Europe"}, ann_version, "ann", NOW)
+    conflict = company_conflict(ann, bob, lead_id)
 
     with pytest.raises(ValueError, match="city"), ann.session() as session:
-        resolve_edit_conflict(session, caught.value, {"city": "mine"}, "ann", NOW)
+        resolve_edit_conflict(session, conflict, {"city": "mine"}, "ann", NOW)
     with pytest.raises(ValueError, match="both"), ann.session() as session:
-        resolve_edit_conflict(session, caught.value, {"company": "both"}, "ann", NOW)
+        resolve_edit_conflict(session, conflict, {"company": "both"}, "ann", NOW)
 
 
 def test_invalid_value_rejected(two_users, lead_id):
