@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from leaddesk.services.database import Database  # noqa: E402
 from leaddesk.services.server_db.address import ServerAddress  # noqa: E402
+from memory_keyring import memory_keyring, no_keyring  # noqa: E402, F401 (fixtures for every test module)
 from pg_server import PASSWORD_ROLE, TEMPLATE_DATABASE, ServerUnavailable, TestServer, start_test_server  # noqa: E402
 
 # The locale as Python set it up, before any test created a QApplication.

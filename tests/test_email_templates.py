@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.errors import PasswordSetError
+from memory_keyring import MemoryKeyring
 
 from leaddesk.models import Lead
 from leaddesk.services.email_templates import EmailTemplate, TemplateError, find_template, render
@@ -64,23 +64,6 @@ def test_template_errors_name_value():
         find_template("cold")
     with pytest.raises(TemplateError, match="invalid brace in template text"):
         render(EmailTemplate("brace", "Brace", "Hi {first_name", ""), lead, "Sam")
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
 
 
 class BrokenKeyring(MemoryKeyring):

@@ -7,9 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
@@ -32,31 +30,6 @@ from smtp_server import LOOPBACK, Mailbox, free_loopback_port, start_server  # n
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
 WAIT_MS = 10_000
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import keyring
-import keyring.backends.fail
 import pytest
 from pg_server import PASSWORD_ROLE, PASSWORD_ROLE_SECRET
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from leaddesk.services.server_db.address import ServerAddress
-from leaddesk.services.server_db.credentials import clear_session_passwords
 from leaddesk.ui import app as app_module
 from leaddesk.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    clear_session_passwords()
-    yield
-    keyring.set_keyring(previous)
-    clear_session_passwords()
 
 
 def test_window_opens_on_server(qtbot, pg_url: str):

@@ -5,34 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
 import pytest
+from memory_keyring import MemoryKeyring
 from pg_server import PASSWORD_ROLE, PASSWORD_ROLE_SECRET
 
 from leaddesk.services.database import Database, DatabaseError
 from leaddesk.services.server_db.address import ServerAddress, mask_url_text
 from leaddesk.services.server_db.credentials import KEYRING_SERVICE, NO_KEYRING_NOTICE, clear_session_passwords
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An OS keyring stand-in that keeps entries in a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 class Prompt:
@@ -56,27 +35,6 @@ def password_url(pg_server, pg_url: str) -> str:
     return str(ServerAddress(address.url.set(username=PASSWORD_ROLE)))
 
 
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    clear_session_passwords()
-    yield backend
-    keyring.set_keyring(previous)
-    clear_session_passwords()
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    clear_session_passwords()
-    yield
-    keyring.set_keyring(previous)
-    clear_session_passwords()
-
-
 def test_password_asked_once_then_keyring(password_url: str, memory_keyring: MemoryKeyring):
     prompt = Prompt(PASSWORD_ROLE_SECRET)
 
@@ -87,7 +45,7 @@ def test_password_asked_once_then_keyring(password_url: str, memory_keyring: Mem
     assert len(prompt.calls) == 1
     key = ServerAddress.parse(password_url).keyring_key
     assert key.startswith(f"{PASSWORD_ROLE}@127.0.0.1:")
-    assert memory_keyring.entries == {(KEYRING_SERVICE, key): PASSWORD_ROLE_SECRET}
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, key): PASSWORD_ROLE_SECRET}
 
 
 def test_without_keyring_session_only(password_url: str, no_keyring):
@@ -110,25 +68,25 @@ def test_wrong_password_asks_again(password_url: str, memory_keyring: MemoryKeyr
     Database.open(password_url, password_prompt=prompt).dispose()
 
     assert [failure for _address, failure in prompt.calls] == [None, "The password was rejected."]
-    assert list(memory_keyring.entries.values()) == [PASSWORD_ROLE_SECRET]
+    assert list(memory_keyring.passwords.values()) == [PASSWORD_ROLE_SECRET]
 
 
 def test_rejected_stored_password_forgotten(password_url: str, memory_keyring: MemoryKeyring):
     key = ServerAddress.parse(password_url).keyring_key
-    memory_keyring.entries[(KEYRING_SERVICE, key)] = "outdated"
+    memory_keyring.passwords[(KEYRING_SERVICE, key)] = "outdated"
     prompt = Prompt(PASSWORD_ROLE_SECRET)
 
     Database.open(password_url, password_prompt=prompt).dispose()
 
     assert len(prompt.calls) == 1
-    assert memory_keyring.entries[(KEYRING_SERVICE, key)] == PASSWORD_ROLE_SECRET
+    assert memory_keyring.passwords[(KEYRING_SERVICE, key)] == PASSWORD_ROLE_SECRET
 
 
 def test_cancelled_prompt_opens_nothing(password_url: str, memory_keyring: MemoryKeyring):
     with pytest.raises(DatabaseError, match="no password was given"):
         Database.open(password_url, password_prompt=Prompt(None))
 
-    assert memory_keyring.entries == {}
+    assert memory_keyring.passwords == {}
 
 
 def test_no_prompt_explains_terminal(password_url: str, memory_keyring: MemoryKeyring):

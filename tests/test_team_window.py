@@ -6,9 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
@@ -16,7 +14,7 @@ from leaddesk.models import Lead
 from leaddesk.services import lead_actions
 from leaddesk.services.backups import create_backup
 from leaddesk.services.database import Database
-from leaddesk.services.server_db.credentials import KEYRING_SERVICE, clear_session_passwords
+from leaddesk.services.server_db.credentials import KEYRING_SERVICE
 from leaddesk.services.sync import create_team, join_team, load_identity, sync_pass
 from leaddesk.services.team_setup import team_database_path
 from leaddesk.ui.main_window import MainWindow
@@ -24,34 +22,6 @@ from leaddesk.ui.team_dialogs import PresenceDialog, ServerDialog
 from pg_server import PASSWORD_ROLE, PASSWORD_ROLE_SECRET
 
 WAIT_MS = 15_000
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    clear_session_passwords()
-    yield backend
-    keyring.set_keyring(previous)
-    clear_session_passwords()
 
 
 def open_window(qtbot, database: Database, actor: str = "bob") -> MainWindow:
