@@ -70,6 +70,21 @@ def update_file(tmp_path: Path) -> Path:
     )
 
 
+@pytest.fixture
+def two_chunk_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file that updates ann@example.com in the first and in the second chunk, with the chunk size set to 2 rows."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    return write_csv(
+        tmp_path / "twice.csv",
+        [
+            ["Email", "Company", "Title"],
+            ["ann@example.com", "Acme Corp", ""],
+            ["cy@example.com", "Cyco", ""],
+            ["ann@example.com", "", "CEO"],
+        ],
+    )
+
+
 def test_undo_deletes_created(database, tmp_path: Path):
     path = write_csv(tmp_path / "new.csv", [["Email", "Company"], ["ann@example.com", "Acme"], ["bo@example.com", "Bobco"]])
     report = run_import(database, path, now=NOW)
@@ -106,20 +121,10 @@ def test_undo_restores_updated(base, update_file: Path):
     assert count(base, Lead) == 2
 
 
-def test_update_in_two_chunks_bumps_once(base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+def test_update_in_two_chunks_bumps_once(base, two_chunk_file: Path):
     before = lead_by_email(base, "ann@example.com")
-    path = write_csv(
-        tmp_path / "twice.csv",
-        [
-            ["Email", "Company", "Title"],
-            ["ann@example.com", "Acme Corp", ""],
-            ["cy@example.com", "Cyco", ""],
-            ["ann@example.com", "", "CEO"],
-        ],
-    )
 
-    report = run_import(base, path, now=LATER)
+    report = run_import(base, two_chunk_file, now=LATER)
 
     ann = lead_by_email(base, "ann@example.com")
     assert report.updated == 2
@@ -127,18 +132,8 @@ def test_update_in_two_chunks_bumps_once(base, tmp_path: Path, monkeypatch: pyte
     assert ann.row_version == before.row_version + 1
 
 
-def test_undo_after_two_chunk_update(base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
-    path = write_csv(
-        tmp_path / "twice.csv",
-        [
-            ["Email", "Company", "Title"],
-            ["ann@example.com", "Acme Corp", ""],
-            ["cy@example.com", "Cyco", ""],
-            ["ann@example.com", "", "CEO"],
-        ],
-    )
-    second = run_import(base, path, now=LATER)
+def test_undo_after_two_chunk_update(base, two_chunk_file: Path):
+    second = run_import(base, two_chunk_file, now=LATER)
     undo_import(base, second.batch_id, now=UNDO_TIME)
     first_id = list_imports(base)[1].id
 
