@@ -51,6 +51,18 @@ def shared_lead(ann: Database, bob: Database) -> uuid.UUID:
     return lead_id
 
 
+def shared_note(ann: Database, bob: Database, summary: str) -> uuid.UUID:
+    """Add a note with summary to a shared lead as ann, sync both devices, and return the note's id."""
+    lead_id = shared_lead(ann, bob)
+    with ann.session() as session:
+        activity = Activity(lead_id=lead_id, kind="note", summary=summary)
+        session.add(activity)
+        session.flush()
+        activity_id = activity.id
+    sync_both(ann, bob)
+    return activity_id
+
+
 def conflicts(database: Database, kind: str) -> list[SyncConflict]:
     with database.session() as session:
         found = list(session.scalars(select(SyncConflict).where(SyncConflict.kind == kind)))
@@ -76,13 +88,7 @@ def test_activities_added_at_once_both_kept(team) -> None:
 
 def test_activity_edit_revives_concurrent_delete(team) -> None:
     ann, bob = team
-    lead_id = shared_lead(ann, bob)
-    with ann.session() as session:
-        activity = Activity(lead_id=lead_id, kind="note", summary="first draft")
-        session.add(activity)
-        session.flush()
-        activity_id = activity.id
-    sync_both(ann, bob)
+    activity_id = shared_note(ann, bob, "first draft")
 
     with ann.session() as session:
         session.delete(session.get(Activity, activity_id))
@@ -101,13 +107,7 @@ def test_activity_edit_revives_concurrent_delete(team) -> None:
 
 def test_activity_delete_travels(team) -> None:
     ann, bob = team
-    lead_id = shared_lead(ann, bob)
-    with ann.session() as session:
-        activity = Activity(lead_id=lead_id, kind="note", summary="wrong lead")
-        session.add(activity)
-        session.flush()
-        activity_id = activity.id
-    sync_both(ann, bob)
+    activity_id = shared_note(ann, bob, "wrong lead")
 
     with bob.session() as session:
         session.delete(session.get(Activity, activity_id))
