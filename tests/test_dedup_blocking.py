@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from sqlalchemy import select, text, update
+from lead_rows import add_lead
 
 from leaddesk.models import Lead, LeadMatchKey
 from leaddesk.services.dedup.blocking_keys import blocking_keys, identifier_digits
@@ -27,13 +28,6 @@ def _keys(**fields) -> LeadKeys:
            "country": None, "company": None, "website": None, "domain": None, **fields}
     normalize_lead_keys(row)
     return LeadKeys.from_row({"id": uuid.uuid4(), "city": fields.get("city"), "custom_fields": fields.get("custom_fields", {}), **row})
-
-
-def _add(session, **fields) -> uuid.UUID:
-    lead = Lead(**fields)
-    session.add(lead)
-    session.flush()
-    return lead.id
 
 
 def test_keys_email_local_part_shared() -> None:
@@ -131,7 +125,7 @@ def test_candidates_leave_out_dead_leads() -> None:
 
 def test_refresh_writes_key_rows(database) -> None:
     with database.session() as session:
-        lead_id = _add(session, first_name="Bill", last_name="Turner", email="Bill.Turner@acme.com", phone="+1 415 555 0100")
+        lead_id = add_lead(session, first_name="Bill", last_name="Turner", email="Bill.Turner@acme.com", phone="+1 415 555 0100")
 
     with database.session() as session:
         changed = refresh_match_keys(session)
@@ -146,7 +140,7 @@ def test_refresh_writes_key_rows(database) -> None:
 
 def test_refresh_skips_fresh_leads(database) -> None:
     with database.session() as session:
-        _add(session, first_name="Bill", last_name="Turner")
+        add_lead(session, first_name="Bill", last_name="Turner")
 
     with database.session() as session:
         first = refresh_match_keys(session)
@@ -159,7 +153,7 @@ def test_refresh_skips_fresh_leads(database) -> None:
 
 def test_refresh_finds_values_changed_behind_keys(database) -> None:
     with database.session() as session:
-        lead_id = _add(session, first_name="Ann", last_name="Lee", email="ann@acme.com")
+        lead_id = add_lead(session, first_name="Ann", last_name="Lee", email="ann@acme.com")
     with database.session() as session:
         refresh_match_keys(session)
 
@@ -178,8 +172,8 @@ def test_refresh_finds_values_changed_behind_keys(database) -> None:
 
 def test_refresh_limited_to_lead_ids(database) -> None:
     with database.session() as session:
-        first = _add(session, first_name="Ann", last_name="Lee")
-        second = _add(session, first_name="Tom", last_name="Ward")
+        first = add_lead(session, first_name="Ann", last_name="Lee")
+        second = add_lead(session, first_name="Tom", last_name="Ward")
 
     with database.session() as session:
         changed = refresh_match_keys(session, lead_ids=[first])
@@ -192,7 +186,7 @@ def test_refresh_limited_to_lead_ids(database) -> None:
 
 def test_key_rows_deleted_with_lead(database) -> None:
     with database.session() as session:
-        lead_id = _add(session, first_name="Ann", last_name="Lee", email="ann@acme.com")
+        lead_id = add_lead(session, first_name="Ann", last_name="Lee", email="ann@acme.com")
     with database.session() as session:
         refresh_match_keys(session)
 
@@ -269,7 +263,7 @@ def test_transposed_letters_are_similar() -> None:
 def test_common_identifier_counts_as_text(database) -> None:
     with database.session() as session:
         for number in range(12):
-            _add(session, first_name=f"Person{number}", last_name=f"Family{number}", custom_fields={"pin code": "110001"})
+            add_lead(session, first_name=f"Person{number}", last_name=f"Family{number}", custom_fields={"pin code": "110001"})
 
     with database.session() as session:
         groups = scan_duplicates(session)
@@ -279,9 +273,9 @@ def test_common_identifier_counts_as_text(database) -> None:
 
 def test_scan_groups_by_identifier(database) -> None:
     with database.session() as session:
-        first = _add(session, first_name="Ann", last_name="Lee", custom_fields={"customer_id": "A-552910"})
-        second = _add(session, first_name="Anne", last_name="Lee", custom_fields={"customer_id": "A-552910"})
-        _add(session, first_name="Tom", last_name="Ward", custom_fields={"customer_id": "A-100200"})
+        first = add_lead(session, first_name="Ann", last_name="Lee", custom_fields={"customer_id": "A-552910"})
+        second = add_lead(session, first_name="Anne", last_name="Lee", custom_fields={"customer_id": "A-552910"})
+        add_lead(session, first_name="Tom", last_name="Ward", custom_fields={"customer_id": "A-100200"})
 
     with database.session() as session:
         groups = scan_duplicates(session)
@@ -300,10 +294,10 @@ def test_keys_short_code_with_surname() -> None:
 def test_common_custom_values_ignored(database) -> None:
     shared = {"lead source": "Webinar", "industry": "Software"}
     with database.session() as session:
-        _add(session, first_name="John", last_name="Smith", company="Acme", custom_fields=dict(shared))
-        _add(session, first_name="John", last_name="Smith", company="Globex", custom_fields=dict(shared))
+        add_lead(session, first_name="John", last_name="Smith", company="Acme", custom_fields=dict(shared))
+        add_lead(session, first_name="John", last_name="Smith", company="Globex", custom_fields=dict(shared))
         for number in range(10):
-            _add(session, first_name=f"Person{number}", last_name=f"Family{number}", custom_fields=dict(shared))
+            add_lead(session, first_name=f"Person{number}", last_name=f"Family{number}", custom_fields=dict(shared))
 
     with database.session() as session:
         groups = scan_duplicates(session)
@@ -314,8 +308,8 @@ def test_common_custom_values_ignored(database) -> None:
 def test_rare_custom_values_count(database) -> None:
     shared = {"lead source": "Webinar", "industry": "Software"}
     with database.session() as session:
-        first = _add(session, first_name="John", last_name="Smith", company="Acme", custom_fields=dict(shared))
-        second = _add(session, first_name="John", last_name="Smith", company="Globex", custom_fields=dict(shared))
+        first = add_lead(session, first_name="John", last_name="Smith", company="Acme", custom_fields=dict(shared))
+        second = add_lead(session, first_name="John", last_name="Smith", company="Globex", custom_fields=dict(shared))
 
     with database.session() as session:
         groups = scan_duplicates(session)

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from lead_rows import add_lead
 
 from leaddesk.models import Lead
 from leaddesk.services.dedup.common_values import common_custom_values, common_identifier_keys
@@ -21,22 +22,15 @@ def database(any_database):
     return any_database
 
 
-def _add(session, **fields) -> uuid.UUID:
-    lead = Lead(**fields)
-    session.add(lead)
-    session.flush()
-    return lead.id
-
-
 def _add_strangers(session, count: int, custom: dict) -> list[uuid.UUID]:
     """Add leads with custom values but names, e-mails and phones that match nobody."""
     surnames = ["Okafor", "Brandt", "Silva", "Novak", "Haddad", "Ito", "Kowalski", "Moreau", "Quinn", "Varga", "Zhou", "Lund"]
-    return [_add(session, first_name=f"Visitor{index}", last_name=surnames[index], custom_fields=dict(custom)) for index in range(count)]
+    return [add_lead(session, first_name=f"Visitor{index}", last_name=surnames[index], custom_fields=dict(custom)) for index in range(count)]
 
 
 def _seed_pair(session) -> tuple[uuid.UUID, uuid.UUID]:
-    first = _add(session, first_name="Ann", last_name="Lee", custom_fields=dict(SOURCE))
-    second = _add(session, first_name="Ann", last_name="Lee", custom_fields=dict(SOURCE))
+    first = add_lead(session, first_name="Ann", last_name="Lee", custom_fields=dict(SOURCE))
+    second = add_lead(session, first_name="Ann", last_name="Lee", custom_fields=dict(SOURCE))
     return first, second
 
 
@@ -69,7 +63,7 @@ def test_incremental_common_value_dropped(database) -> None:
 def test_find_similar_common_value_dropped(database) -> None:
     typed = {"first_name": "Ann", "last_name": "Lee", "custom_fields": dict(SOURCE)}
     with database.session() as session:
-        stored = _add(session, first_name="Ann", last_name="Lee", custom_fields=dict(SOURCE))
+        stored = add_lead(session, first_name="Ann", last_name="Lee", custom_fields=dict(SOURCE))
         refresh_match_keys(session)
 
     with database.session() as session:

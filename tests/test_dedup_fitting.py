@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from lead_rows import add_lead
 
-from leaddesk.models import Lead
 from leaddesk.services.dedup.fitting import DIFFERENT, FITTED_SCORE_CAP, SAME, fit_model
 from leaddesk.services.dedup.normalize import refresh_match_keys
 from leaddesk.services.dedup.scan import scan_duplicates
@@ -21,26 +21,19 @@ LAST = ["Abbott", "Brennan", "Castillo", "Dubois", "Eriksen", "Fontaine", "Galla
 STREETS = ["Harbour Road", "Mill Lane", "Station Street", "Church Walk", "Kings Parade"]
 
 
-def _add(session, **fields) -> uuid.UUID:
-    lead = Lead(**fields)
-    session.add(lead)
-    session.flush()
-    return lead.id
-
-
 def _seed_members(session) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple[uuid.UUID, uuid.UUID]]]:
     """Add 20 members and a copy of each under another name, and 10 pairs of namesakes; return both kinds of pairs."""
     copies, namesakes = [], []
     for index in range(20):
         custom = {"Member no": f"{4_100_000 + index * 7919}", "Street": f"{index + 10} {STREETS[index % 5]}"}
-        original = _add(session, first_name=FIRST[index], last_name=LAST[index], custom_fields=dict(custom))
-        copy = _add(session, first_name=FIRST[(index + 7) % 20], last_name=LAST[(index + 3) % 20], custom_fields=dict(custom))
+        original = add_lead(session, first_name=FIRST[index], last_name=LAST[index], custom_fields=dict(custom))
+        copy = add_lead(session, first_name=FIRST[(index + 7) % 20], last_name=LAST[(index + 3) % 20], custom_fields=dict(custom))
         copies.append((original, copy))
     for index in range(10):
         pair = []
         for offset in (0, 1):
             custom = {"Member no": f"{5_300_000 + index * 104_729 + offset * 31}", "Street": f"{index + 40 + offset * 9} {STREETS[(index + offset) % 5]}"}
-            pair.append(_add(session, first_name="Sam", last_name=f"Wu{'x' * index}", custom_fields=custom))
+            pair.append(add_lead(session, first_name="Sam", last_name=f"Wu{'x' * index}", custom_fields=custom))
         namesakes.append((pair[0], pair[1]))
     return copies, namesakes
 

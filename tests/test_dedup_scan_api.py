@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from lead_rows import add_lead
 
 from leaddesk.models import Lead
 from leaddesk.services.dedup.scan import ScanCancelled, SimilarLead, find_similar, mark_not_duplicate, scan_duplicates
@@ -18,19 +19,12 @@ def database(any_database):
     return any_database
 
 
-def _add(session, **fields) -> uuid.UUID:
-    lead = Lead(**fields)
-    session.add(lead)
-    session.flush()
-    return lead.id
-
-
 def _seed_two_pairs(session) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
-    bill = _add(session, first_name="Bill", last_name="Turner", email="bill.turner@gmail.com", company="Acme Inc")
-    william = _add(session, first_name="William", last_name="Turner", email="billturner+x@gmail.com")
-    kate = _add(session, first_name="Kate", last_name="Moss", phone="+44 20 7183 8750")
-    katherine = _add(session, first_name="Katherine", last_name="Moss", phone="020 7183 8750", country="UK")
-    _add(session, first_name="Ann", last_name="Lee", company="Globex")
+    bill = add_lead(session, first_name="Bill", last_name="Turner", email="bill.turner@gmail.com", company="Acme Inc")
+    william = add_lead(session, first_name="William", last_name="Turner", email="billturner+x@gmail.com")
+    kate = add_lead(session, first_name="Kate", last_name="Moss", phone="+44 20 7183 8750")
+    katherine = add_lead(session, first_name="Katherine", last_name="Moss", phone="020 7183 8750", country="UK")
+    add_lead(session, first_name="Ann", last_name="Lee", company="Globex")
     return bill, william, kate, katherine
 
 
@@ -110,7 +104,7 @@ def test_incremental_joins_old_duplicates(database) -> None:
         bill, william, _kate, _katherine = _seed_two_pairs(session)
     with database.session() as session:
         scan_duplicates(session)
-        billy = _add(session, first_name="Billy", last_name="Turner", email="Bill.Turner+expo@gmail.com")
+        billy = add_lead(session, first_name="Billy", last_name="Turner", email="Bill.Turner+expo@gmail.com")
 
     with database.session() as session:
         groups = scan_duplicates(session, lead_ids=[billy])
@@ -126,8 +120,8 @@ def test_incremental_refreshes_new_lead_keys(database) -> None:
         scan_duplicates(session)
     # A lead written without keys, as a bulk import writes it.
     with database.session() as session:
-        new = _add(session, first_name="Ann", last_name="Lee", email="ann.lee@globex.com", company="Globex Ltd")
-        old = _add(session, first_name="Ann", last_name="Lee", email="ann.lee@globex.com")
+        new = add_lead(session, first_name="Ann", last_name="Lee", email="ann.lee@globex.com", company="Globex Ltd")
+        old = add_lead(session, first_name="Ann", last_name="Lee", email="ann.lee@globex.com")
 
     with database.session() as session:
         groups = scan_duplicates(session, lead_ids=[new])
@@ -217,7 +211,7 @@ def test_find_similar_nothing_typed(database) -> None:
 
 def test_find_similar_firm_letters_only(database) -> None:
     with database.session() as session:
-        _add(session, company="Brightforce Ltd")
+        add_lead(session, company="Brightforce Ltd")
     with database.session() as session:
         scan_duplicates(session)
 
