@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -130,3 +131,35 @@ def test_main_window_dashboard_tab(qtbot, database):
     assert window.tabs.tabText(1) == "Dashboard"
     qtbot.waitUntil(lambda: window.dashboard.report is not None, timeout=10_000)
     assert window.dashboard.report.leads == 6
+
+
+def test_dashboard_custom_range(tab, tmp_path):
+    # Leads arrived on 03-02 (two), 03-06, 03-09, 03-10 and 03-11; both ends are included.
+    tab.period.setCurrentIndex(tab.period.findText("Custom range…"))
+    tab.custom_range.set_range(date(2026, 3, 6), date(2026, 3, 9))
+
+    assert tab.custom_range.isVisibleTo(tab)
+    assert tab.report.leads == 2
+    assert tab.report.filter.since == datetime(2026, 3, 6, tzinfo=timezone.utc)
+    assert tab.report.filter.until == datetime(2026, 3, 10, tzinfo=timezone.utc)
+
+    tab.custom_range.set_range(date(2026, 3, 2), date(2026, 3, 2))
+    assert tab.report.leads == 2
+    tab.export_pdf(tmp_path / "range.pdf")
+    assert (tmp_path / "range.pdf").stat().st_size > 0
+
+
+def test_custom_range_rejects_reversed(tab):
+    tab.period.setCurrentIndex(tab.period.findText("Custom range…"))
+    tab.custom_range.set_range(date(2026, 3, 6), date(2026, 3, 9))
+
+    tab.custom_range.set_range(date(2026, 3, 9), date(2026, 3, 6))
+
+    message = tab.custom_range.error.text()
+    assert "the end 2026-03-06 is before its start 2026-03-09" in message
+    assert tab.custom_range.error.isVisibleTo(tab)
+    # The charts keep the last valid range.
+    assert tab.report.leads == 2
+    tab.period.setCurrentIndex(0)
+    assert not tab.custom_range.isVisibleTo(tab)
+    assert tab.report.leads == 6

@@ -48,6 +48,7 @@ from leaddesk.services.reporting.facts import LeadFact
 from leaddesk.services.reporting.tables import ChartTable, dashboard_tables
 from leaddesk.ui.dashboard_charts import chart_widget
 from leaddesk.ui.dashboard_pdf import write_pdf_report
+from leaddesk.ui.dashboard_range import DateRangeEdit
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ logger = logging.getLogger(__name__)
 PERIODS: tuple[tuple[str, int | None], ...] = (
     ("All time", None), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last 365 days", 365),
 )
+# The period choice after the presets, which shows the from and to date edits.
+CUSTOM_RANGE = "Custom range…"
 ALL = "All"
 COLUMNS = 2
 # How often the weekly retraining schedule is checked while the window is open.
@@ -158,6 +161,10 @@ class DashboardTab(QWidget):
         self.period = QComboBox(self)
         for label, _days in PERIODS:
             self.period.addItem(self.tr(label))
+        self.period.addItem(self.tr(CUSTOM_RANGE))
+        self.custom_range = DateRangeEdit(self.clock().date(), self)
+        self.custom_range.setVisible(False)
+        self.custom_range.range_changed.connect(self.apply_filter)
         self.owner = QComboBox(self)
         self.segment = QComboBox(self)
         self.source = QComboBox(self)
@@ -165,6 +172,8 @@ class DashboardTab(QWidget):
                              (self.tr("Segment:"), self.segment), (self.tr("Source:"), self.source)):
             row.addWidget(QLabel(label, self))
             row.addWidget(combo)
+            if combo is self.period:
+                row.addWidget(self.custom_range)
             combo.currentIndexChanged.connect(self.apply_filter)
         row.addStretch(1)
         self.reload_button = QPushButton(self.tr("Reload"), self)
@@ -253,23 +262,41 @@ class DashboardTab(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
 
-    def current_filter(self) -> ReportFilter:
+    def custom_range_chosen(self) -> bool:
+        return self.period.currentIndex() == len(PERIODS)
+
+    def current_filter(self) -> ReportFilter | None:
+        """Return the filter bar's filter, or None while the custom range is invalid, which its label shows."""
         now = self.clock()
-        days = PERIODS[max(self.period.currentIndex(), 0)][1]
+        custom = self.custom_range_chosen()
+        self.custom_range.setVisible(custom)
+        if custom:
+            # NOTE: the days are read in the clock's zone, which is UTC in the app, as the presets are.
+            bounds = self.custom_range.bounds(now.tzinfo)
+            if bounds is None:
+                return None
+            since, until = bounds
+        else:
+            days = PERIODS[max(self.period.currentIndex(), 0)][1]
+            since, until = (now - timedelta(days=days) if days else None), None
 
         def chosen(combo: QComboBox) -> frozenset[str]:
             return frozenset() if combo.currentIndex() <= 0 else frozenset({combo.currentData()})
 
         return ReportFilter(
-            since=now - timedelta(days=days) if days else None,
+            since=since,
+            until=until,
             owners=chosen(self.owner),
             segments=chosen(self.segment),
             sources=chosen(self.source),
         )
 
     def apply_filter(self) -> None:
-        """Recompute every figure from the cached facts and redraw the charts."""
-        report = compute_dashboard(self.facts, self.current_filter(), self.clock(), self.model_summary,
+        """Recompute every figure from the cached facts and redraw the charts. An invalid range keeps the last ones."""
+        chosen = self.current_filter()
+        if chosen is None:
+            return
+        report = compute_dashboard(self.facts, chosen, self.clock(), self.model_summary,
                                    self.segment_labels)
         self.show_report(report)
 
@@ -303,6 +330,10 @@ class DashboardTab(QWidget):
             raise ValueError("the dashboard has not been loaded yet; reload it before exporting")
         chosen = self.report.filter
         parts = [self.period.currentText()]
+        # Only the custom range sets until, and the report keeps the filter it was computed with.
+        if chosen.since is not None and chosen.until is not None:
+            last_day = chosen.until - timedelta(days=1)
+            parts = [f"arrived {chosen.since:%Y-%m-%d} to {last_day:%Y-%m-%d}"]
         segments = {self.report.segment_label(key) for key in chosen.segments}
         for label, values in (("owner", chosen.owners), ("segment", segments), ("source", chosen.sources)):
             if values:
