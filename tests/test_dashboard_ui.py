@@ -41,6 +41,20 @@ def test_dashboard_draws_every_chart(tab):
     assert card(tab, "funnel").table.rows[1] == ("Contacted", 3, 1, 50.0, 1.5)
 
 
+def test_funnel_chart_shows_rates_and_days(tab):
+    from PySide6.QtCharts import QBarCategoryAxis
+
+    funnel = card(tab, "funnel")
+    axis = next(axis for axis in funnel.chart.chart().axes() if isinstance(axis, QBarCategoryAxis))
+
+    labels = axis.categories()
+    assert labels[0] == "New 6<br>median 1.3 d"
+    assert labels[1] == "Contacted 3<br>50% of New, median 1.5 d"
+    assert funnel.table.category_labels[2] == "MQL 1\n33.3% of Contacted"
+    assert len(labels) == 5
+    assert not axis.truncateLabels()
+
+
 def test_dashboard_owner_filter(tab):
     tab.owner.setCurrentIndex(tab.owner.findText("Ana"))
 

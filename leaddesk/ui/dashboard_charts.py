@@ -6,6 +6,7 @@ draws offline without a browser engine, and renders to PNG and PDF through QWidg
 
 from __future__ import annotations
 
+import html
 import re
 
 from PySide6.QtCharts import (
@@ -105,8 +106,12 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
         maximum *= LABEL_HEADROOM
     chart.addSeries(series)
     categories = QBarCategoryAxis()
-    categories.append([_label(row[0]) for row in table.rows])
-    # _label already cut names longer than MAX_LABEL_CHARS, so Qt need not elide them further.
+    if table.category_labels is not None:
+        # Qt draws axis labels as rich text, so a line break must be <br> and other text escaped.
+        categories.append([html.escape(label).replace("\n", "<br>") for label in table.category_labels])
+    else:
+        categories.append([_label(row[0]) for row in table.rows])
+    # _label already cut names longer than MAX_LABEL_CHARS, and category_labels are meant whole, so Qt must not elide them.
     categories.setTruncateLabels(False)
     values = _value_axis(table, maximum)
     if horizontal:

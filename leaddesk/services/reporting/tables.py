@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from leaddesk.services.reporting.dashboard import DashboardReport
-from leaddesk.services.reporting.funnel import LEVEL_LABELS, LEVELS
+from leaddesk.services.reporting.funnel import LEVEL_LABELS, LEVELS, FunnelStep
 
 # Chart kinds of a table: grouped vertical bars, horizontal bars, lines or a heatmap.
 BAR = "bar"
@@ -37,6 +37,9 @@ class ChartTable:
     unit: str = ""
     # How many numeric columns the chart plots, from the left; None plots all. The rest are export-only.
     plotted: int | None = None
+    # Axis labels, one per row and possibly of several lines, shown whole in place of the first column.
+    # The exports keep the first column.
+    category_labels: tuple[str, ...] | None = None
 
     @property
     def plotted_headers(self) -> tuple[str, ...]:
@@ -122,16 +125,31 @@ def sla_tables(report: DashboardReport) -> list[ChartTable]:
     ]
 
 
+def funnel_step_label(step: FunnelStep, previous: FunnelStep | None) -> str:
+    """Return the funnel chart's two-line axis label for step, such as "MQL 42\\n61% of Contacted, median 3.0 d"."""
+    details = []
+    if previous is not None and step.rate_from_previous is not None:
+        # The rate is already rounded to one decimal, so :g drops only a trailing ".0".
+        details.append(f"{step.rate_from_previous:g}% of {LEVEL_LABELS[previous.level]}")
+    if step.median_days_in_stage is not None:
+        details.append(f"median {step.median_days_in_stage:.1f} d")
+    label = f"{LEVEL_LABELS[step.level]} {step.reached}"
+    return f"{label}\n{', '.join(details)}" if details else label
+
+
 def funnel_tables(report: DashboardReport) -> list[ChartTable]:
+    funnel_steps = report.funnel.steps
     steps = tuple(
         (LEVEL_LABELS[step.level], step.reached, step.skipped, step.rate_from_previous, step.median_days_in_stage)
-        for step in report.funnel.steps
+        for step in funnel_steps
     )
+    labels = tuple(funnel_step_label(step, funnel_steps[index - 1] if index else None)
+                   for index, step in enumerate(funnel_steps))
     top_sources = sorted(report.funnel.by_source.items(), key=lambda item: -item[1][0])[:MAX_SOURCES_PLOTTED]
     return [
         ChartTable("funnel", "Conversion funnel", HORIZONTAL_BAR,
                    ("stage", "leads", "skipped", "rate from previous %", "median days in stage"), steps, "leads",
-                   plotted=1),
+                   plotted=1, category_labels=labels),
         ChartTable("funnel_by_source", "Funnel by source", BAR, ("source", *(LEVEL_LABELS[level] for level in LEVELS)),
                    tuple((source, *counts) for source, counts in top_sources), "leads"),
     ]
