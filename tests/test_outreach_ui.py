@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
-from leaddesk.models import Activity, Lead, SequenceEnrollment
+from leaddesk.models import Activity, FollowUp, Lead, SequenceEnrollment
 from leaddesk.services import sequences
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.notifications.notifier import RecordingNotifier
@@ -308,6 +308,22 @@ def test_context_menu_pauses_sequence(qtbot, window, database, leads):
         pause.trigger()
     menu.close()
     assert _enrollment_status(database, leads["overdue"]) == [("reengage", "paused")]
+
+
+def test_resume_sequence_advances(qtbot, window, database, leads):
+    calendar = BusinessCalendar(timezone_name="UTC")
+    with database.session() as session:
+        enrollment = sequences.enroll(session, leads["overdue"], "reengage", "tester", NOW, calendar)
+        sequences.pause(session, enrollment.id, "tester", NOW)
+        enrollment_id = enrollment.id
+
+    with qtbot.waitSignal(window.triage.changed, timeout=WAIT_MS):
+        window.triage.resume_enrollment(leads["overdue"], enrollment_id)
+
+    assert _enrollment_status(database, leads["overdue"]) == [("reengage", "active")]
+    with database.session() as session:
+        notes = list(session.scalars(select(FollowUp.note).where(FollowUp.lead_id == leads["overdue"])))
+    assert any(note.startswith("Re-engage a quiet lead, step 1 of 2") for note in notes), notes
 
 
 def test_m_preselects_sequence_template(qtbot, window, database, leads):

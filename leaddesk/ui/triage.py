@@ -33,6 +33,7 @@ from leaddesk.services import (
     triage_undo,
 )
 from leaddesk.services.activities import ActivityError
+from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.email_templates import EmailTemplate
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
@@ -324,12 +325,11 @@ class TriageController(QObject):
     def enroll(self, lead_id: uuid.UUID, sequence_key: str) -> None:
         now, actor = self.window.clock(), self.window.actor
 
+        # A first step without delay becomes a follow-up at once, so the inbox shows it.
         def work(session: Session) -> Any:
-            calendar = load_playbook(session).calendar
-            enrollment = sequences.enroll(session, lead_id, sequence_key, actor, now, calendar)
-            # A first step without delay becomes a follow-up at once, so the inbox shows it.
-            sequences.advance(session, now, calendar)
-            return enrollment
+            return _then_advance(
+                session, now, lambda calendar: sequences.enroll(session, lead_id, sequence_key, actor, now, calendar)
+            )
 
         self._write(lead_id, "Enroll in sequence", work)
 
@@ -340,12 +340,11 @@ class TriageController(QObject):
     def resume_enrollment(self, lead_id: uuid.UUID, enrollment_id: uuid.UUID) -> None:
         now, actor = self.window.clock(), self.window.actor
 
+        # A step that is due at once becomes a follow-up now, as after enrolling.
         def work(session: Session) -> Any:
-            calendar = load_playbook(session).calendar
-            enrollment = sequences.resume(session, enrollment_id, actor, now, calendar)
-            # A step that is due at once becomes a follow-up now, as after enrolling.
-            sequences.advance(session, now, calendar)
-            return enrollment
+            return _then_advance(
+                session, now, lambda calendar: sequences.resume(session, enrollment_id, actor, now, calendar)
+            )
 
         self._write(lead_id, "Resume sequence", work)
 
@@ -537,6 +536,17 @@ class SnoozeDialog(QDialog):
 
     def until(self) -> datetime:
         return datetime.fromtimestamp(self.until_edit.dateTime().toSecsSinceEpoch(), tz=timezone.utc)
+
+
+def _then_advance(session: Session, now: datetime, change: Callable[[BusinessCalendar], Any]) -> Any:
+    """Apply change with the playbook's business calendar, then advance sequences so due steps become follow-ups.
+
+    Returns what change returns.
+    """
+    calendar = load_playbook(session).calendar
+    result = change(calendar)
+    sequences.advance(session, now, calendar)
+    return result
 
 
 def _detached_lead(session: Session, lead_id: uuid.UUID) -> Lead:
