@@ -17,7 +17,9 @@ class QualificationChange(Base):
     Database triggers on lead_evaluations write these rows (see the migration that creates
     this table), so every writer of an evaluation is covered, the bulk evaluation's upserts
     included. changed_at is the evaluation's evaluated_at, so a lead is recorded as MQL from
-    the first evaluation that found it MQL. Rows with backfilled set were written when the
+    the first evaluation that found it MQL. An evaluation dated before the lead's latest
+    change (`leaddesk evaluate --now` in the past) is recorded at that latest change's
+    changed_at instead, so a lead's rows never go back in time. Rows with backfilled set were written when the
     table was created, from the qualification stored then; their changed_at is only the time
     of that last evaluation, not when the lead qualified.
     """

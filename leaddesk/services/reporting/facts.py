@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -37,6 +37,18 @@ COMPLETENESS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # change_stage in leaddesk.services.lead_actions writes this summary on every stage change.
 _STAGE_CHANGE = re.compile(r"^Stage changed from (\w+) to (\w+)$")
+
+
+class QualificationEntry(NamedTuple):
+    """One qualification change of a lead, as the funnel reads it."""
+
+    at: datetime
+    # "mql", "sql" or None (qualified no more).
+    qualification: str | None
+    # Written when the history table was created, so the lead qualified at some unknown time before at.
+    backfilled: bool
+    # Dated before a change recorded earlier for the lead, so at is not when the change happened.
+    out_of_order: bool = False
 
 
 @dataclass(slots=True)
@@ -66,8 +78,8 @@ class LeadFact:
     arrival_week: str
     # (instant, stage) pairs in time order, starting with (received_at, "new").
     stage_entries: list[tuple[datetime, str]] = field(default_factory=list)
-    # (instant, "mql", "sql" or None, backfilled) qualification changes in time order; see QualificationChange.
-    qualification_entries: list[tuple[datetime, str | None, bool]] = field(default_factory=list)
+    # Qualification changes in time order; see QualificationChange.
+    qualification_entries: list[QualificationEntry] = field(default_factory=list)
     # The lead's funnel position, computed on first use by reporting.funnel and kept, because
     # the dashboard recomputes its figures from the same facts on every filter change.
     funnel_profile: tuple | None = None
@@ -191,15 +203,28 @@ def _stage_history(session: Session) -> dict[Any, list[tuple[datetime, str]]]:
     return history
 
 
-def _qualification_history(session: Session) -> dict[Any, list[tuple[datetime, str | None, bool]]]:
-    """Return each lead's qualification changes as (instant, new qualification, backfilled), oldest first."""
+def _qualification_history(session: Session) -> dict[Any, list[QualificationEntry]]:
+    """Return each lead's qualification changes, oldest first, marking those recorded out of order.
+
+    Rows are read in recording (id) order, so a row dated before a row recorded earlier for
+    the same lead is known to be out of order. Such rows were written by evaluations dated in
+    the past before the triggers clamped changed_at.
+    """
     query = select(
         raw(QualificationChange.lead_id),
         raw(QualificationChange.changed_at),
         QualificationChange.qualification,
         QualificationChange.backfilled,
-    ).order_by(QualificationChange.changed_at, QualificationChange.id)
-    history: dict[Any, list[tuple[datetime, str | None, bool]]] = defaultdict(list)
+    ).order_by(QualificationChange.id)
+    history: dict[Any, list[QualificationEntry]] = defaultdict(list)
+    latest: dict[Any, datetime] = {}
     for key, changed_at, qualification, backfilled in session.execute(query):
-        history[key].append((instant(changed_at), qualification, bool(backfilled)))
+        at = instant(changed_at)
+        out_of_order = key in latest and at < latest[key]
+        if not out_of_order:
+            latest[key] = at
+        history[key].append(QualificationEntry(at, qualification, bool(backfilled), out_of_order))
+    for entries in history.values():
+        # sort is stable, so changes at the same instant keep their recording order.
+        entries.sort(key=lambda entry: entry.at)
     return history

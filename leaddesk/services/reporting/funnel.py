@@ -83,10 +83,10 @@ def _evidence(fact: LeadFact, entries: list[tuple[datetime, str]]) -> set[str]:
         levels.add("mql")
     if fact.qualification == "sql" or "qualified" in seen_stages:
         levels.add("sql")
-    for _at, qualification, _backfilled in fact.qualification_entries:
-        if qualification in QUALIFIED_LEVELS:
+    for entry in fact.qualification_entries:
+        if entry.qualification in QUALIFIED_LEVELS:
             levels.add("mql")
-        if qualification == "sql":
+        if entry.qualification == "sql":
             levels.add("sql")
     if "won" in seen_stages:
         levels.add("won")
@@ -112,19 +112,27 @@ def _qualification_spells(fact: LeadFact) -> list[tuple[str, float]]:
 
     A spell ends at the next qualification change or when the lead enters a closed stage,
     whichever comes first. A backfilled entry has no known start, and the current spell
-    has no end yet, so neither is counted.
+    has no end yet, so neither is counted. Neither is a spell that starts or ends at a change
+    recorded out of order, whose time is not when it happened, nor a spell of zero length,
+    which a change clamped to the previous change's time leaves behind.
     """
     closings = [at for at, stage in fact.stage_entries if stage in CLOSED_STAGES]
     entries = fact.qualification_entries
     spells = []
-    for index, (entered, level, backfilled) in enumerate(entries):
-        if level not in QUALIFIED_LEVELS or backfilled:
+    for index, entry in enumerate(entries):
+        if entry.qualification not in QUALIFIED_LEVELS or entry.backfilled or entry.out_of_order:
             continue
-        ends = [at for at in closings if at > entered]
+        ends = [at for at in closings if at > entry.at]
         if index + 1 < len(entries):
-            ends.append(entries[index + 1][0])
-        if ends:
-            spells.append((level, _days(entered, min(ends))))
+            following = entries[index + 1]
+            if following.out_of_order:
+                continue
+            ends.append(following.at)
+        if not ends:
+            continue
+        days = _days(entry.at, min(ends))
+        if days > 0:
+            spells.append((entry.qualification, days))
     return spells
 
 
