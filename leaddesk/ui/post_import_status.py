@@ -78,7 +78,14 @@ class PostImportStatus(QWidget):
     def fraction(self) -> float:
         return overall_progress(list(self._latest.values()))[1]
 
+    def _closed(self) -> bool:
+        # A read or a step can end after the dialog or window that held this widget closed.
+        # The jobs then stay queued for the next start.
+        return not (shiboken6.isValid(self) and shiboken6.isValid(self.pause_button))
+
     def _begin(self, jobs: list[PostImportJob]) -> None:
+        if self._closed():
+            return
         self._latest = {job.batch_id: job for job in jobs}
         self._queue = [job.batch_id for job in jobs]
         if not self._queue:
@@ -92,6 +99,8 @@ class PostImportStatus(QWidget):
         self._next_step()
 
     def _add_jobs(self, jobs: list[PostImportJob]) -> None:
+        if self._closed():
+            return
         for job in jobs:
             if job.batch_id not in self._latest:
                 self._latest[job.batch_id] = job
@@ -115,8 +124,7 @@ class PostImportStatus(QWidget):
         )
 
     def _on_step(self, batch_id: uuid.UUID, job: PostImportJob | None) -> None:
-        if not shiboken6.isValid(self):
-            # The dialog that held this widget closed; the job stays queued for the next start.
+        if self._closed():
             return
         if job is None or job.finished:
             self._queue.remove(batch_id)
@@ -159,6 +167,9 @@ class PostImportStatus(QWidget):
 
     def _on_failed(self, error: Exception) -> None:
         # The job keeps its error and stays queued; Resume tries the failed step again.
+        if self._closed():
+            logger.warning("post-import work failed after its status widget closed: %s", error)
+            return
         self.running = False
         self.label.setText(self.tr("Enriching and scoring the imported leads failed: {error}").format(error=error))
         self.pause_button.setText(self.tr("Retry"))
