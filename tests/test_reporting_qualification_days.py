@@ -3,46 +3,26 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
 
-from leaddesk.models import Activity, Lead, LeadEvaluation, QualificationChange
+from leaddesk.models import Activity, LeadEvaluation, QualificationChange
 from leaddesk.services.auto_evaluation import SKIP_KEY
 from leaddesk.services.bulk_evaluation import evaluate_in_bulk
 from leaddesk.services.database import Database
 from leaddesk.services.evaluation import evaluate_leads
 from leaddesk.services.playbook import set_team_timezone
 from leaddesk.services.reporting import ReportFilter, build_dashboard
+from qualification_leads import NOW, add_lead, day, make_sql
 from test_migrations import _upgrade_to
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc)
-
-
-def day(days: float) -> datetime:
-    return T0 + timedelta(days=days)
 
 
 def qualification_rows(database, lead_id):
     with database.session() as session:
         query = select(QualificationChange).where(QualificationChange.lead_id == lead_id).order_by(QualificationChange.id)
         return [(row.previous, row.qualification, row.changed_at, row.backfilled) for row in session.scalars(query)]
-
-
-def add_lead(session, **fields) -> Lead:
-    lead = Lead(segment="general", stage="new", received_at=T0, **fields)
-    session.add(lead)
-    session.flush()
-    return lead
-
-
-def make_sql(lead: Lead) -> None:
-    """Change the fields the shipped playbook's SQL rule reads, so the lead qualifies as SQL."""
-    lead.employee_count = 800
-    lead.seniority = "director"
-    lead.source = "demo request"
 
 
 def test_orm_evaluation_records_changes(any_database):
