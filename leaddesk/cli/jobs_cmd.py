@@ -62,14 +62,18 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"database": str(database_path), **outcome}))
     else:
         print(describe_outcome(outcome))
-    return EXIT_OK if outcome["status"] == "done" else EXIT_BAD_INPUT if outcome["status"] == "failed" else EXIT_INTERRUPTED
+    if outcome["status"] == "done":
+        return EXIT_OK
+    if outcome["status"] == "failed":
+        return EXIT_BAD_INPUT
+    return EXIT_INTERRUPTED
 
 
 def run_jobs(database: Database, *, quiet: bool) -> dict:
     """Run the queued jobs with progress on a terminal unless quiet, and return their outcome as JSON-ready values.
 
-    status is "done", "failed" (a job's step raised; the job stays queued with its error)
-    or "interrupted" (Ctrl+C; the step that ran is rolled back and the job stays queued).
+    status is "done", "failed" or "interrupted". A failed job's step raised, and the job stays
+    queued with its error. After Ctrl+C the running step is rolled back and the job stays queued.
     """
     progress = TerminalProgress("post-import", enabled=not quiet)
     try:
@@ -83,7 +87,7 @@ def run_jobs(database: Database, *, quiet: bool) -> dict:
 
 
 def describe_outcome(outcome: dict) -> str:
-    """Return the lines that say what run_jobs did, for the text output."""
+    """Return the text output of run_jobs: finished, failed and interrupted jobs."""
     if outcome["status"] == "interrupted":
         return "Interrupted; the post-import work stays queued. Run 'leaddesk jobs' to finish it."
     lines = []

@@ -103,7 +103,12 @@ def _parse(text: str) -> list[tuple[str, str | None]]:
 
 
 def _check_field(name: str, spec: str | None, conversion: str | None) -> None:
-    written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+    written = "{" + name
+    if conversion:
+        written += f"!{conversion}"
+    if spec:
+        written += f":{spec}"
+    written += "}"
     if conversion or spec:
         problem = "a conversion (!)" if conversion else "a format spec (:)"
     elif "." in name or "[" in name:
