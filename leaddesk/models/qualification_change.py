@@ -20,8 +20,8 @@ class QualificationChange(Base):
     the first evaluation that found it MQL. An evaluation dated before the lead's latest
     change (`leaddesk evaluate --now` in the past) is recorded at that latest change's
     changed_at instead, so a lead's rows never go back in time. Rows with backfilled set were written when the
-    table was created, from the qualification stored then; their changed_at is only the time
-    of that last evaluation, not when the lead qualified.
+    table was created, from the qualification stored then. Their changed_at is therefore the
+    time of that last evaluation, not when the lead qualified.
     """
 
     __tablename__ = "qualification_changes"

@@ -76,7 +76,7 @@ def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> li
     statement = select(_LEADS.c.id, received).where(_LEADS.c.import_batch_id == batch_id)
     if cursor:
         after_time, after_id = cursor[0], uuid.UUID(cursor[1])
-        # The ">=" lets SQLite seek in ix_leads_received_at to the cursor; with the OR alone it
+        # The ">=" lets SQLite seek in ix_leads_received_at to the cursor. With the OR alone it
         # scanned the index from its start on every step (0.44 s against 0.06 s on 100,000 leads).
         statement = statement.where(received >= after_time, or_(received > after_time, _LEADS.c.id > after_id))
     statement = statement.order_by(_LEADS.c.received_at, _LEADS.c.id).limit(STEP_LEADS)
