@@ -2,6 +2,7 @@
 
 from leaddesk.models.activity import CONTACT_KINDS, Activity, ActivityKind, CallOutcome
 from leaddesk.models.base import Base, UTCDateTime, utc_now
+from leaddesk.models.conversion_model import ConversionModelVersion
 from leaddesk.models.dedup_decision import DedupDecision
 from leaddesk.models.email_template import EmailTemplateRecord
 from leaddesk.models.escalation_plan import EscalationPlan
@@ -27,6 +28,7 @@ __all__ = [
     "CONTACT_KINDS",
     "CallOutcome",
     "COMPANY_AND_PLACE_FIELDS",
+    "ConversionModelVersion",
     "DedupDecision",
     "EmailTemplateRecord",
     "EscalationPlan",
