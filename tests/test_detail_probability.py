@@ -85,14 +85,15 @@ def test_model_loaded_once_per_version(database):
 def test_unreadable_model_keeps_lead(pane, database, db_path):
     leads = build_closed_leads(database, won=150, lost=250, open_leads=1)
     train_conversion_model(database, method="logistic")
-    (models_folder(db_path) / "model-v1.pickle").write_bytes(b"not a pickle")
+    (models_folder(db_path) / "model-v1.skops").write_bytes(b"not a skops file")
 
     show_lead(pane, database, leads[-1].id)
 
     assert pane.name_label.text() == "Lead 400"
     assert not pane.probability_label.isVisibleTo(pane)
-    assert pane.conversion_note_label.text().startswith("Conversion model version 1 cannot be loaded (")
-    assert pane.conversion_note_label.text().endswith("Train a new one with `leaddesk score train`.")
+    assert pane.conversion_note_label.text().startswith("Conversion model version 1 cannot be loaded: ")
+    assert "model-v1.skops is not a LeadDesk model" in pane.conversion_note_label.text()
+    assert "leaddesk score train --force" in pane.conversion_note_label.text()
 
 
 def test_window_shows_probability(qtbot, database):

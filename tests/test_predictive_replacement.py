@@ -7,9 +7,9 @@ import json
 import pytest
 
 from leaddesk.cli.main import main
-from leaddesk.services.predictive import load_active_model, predict_lead, train_conversion_model
+from leaddesk.services.predictive import predict_lead, train_conversion_model
 from leaddesk.services.predictive.field_names import UnknownFieldError
-from leaddesk.services.predictive.store import models_folder
+from leaddesk.services.predictive.store import model_store, models_folder
 from predictive_history import build_closed_leads
 
 
@@ -43,7 +43,7 @@ def test_force_replaces_better_model(database, db_path):
 
     assert forced.activated
     assert "replaces version 1" in forced.decision
-    assert load_active_model(db_path).version == 2
+    assert model_store(database).active().version == 2
 
 
 def test_more_exclusions_replace_active(database, db_path):
@@ -54,7 +54,7 @@ def test_more_exclusions_replace_active(database, db_path):
 
     assert leak_free.activated
     assert "fields now excluded (Visits)" in leak_free.decision
-    assert load_active_model(db_path).version == 2
+    assert model_store(database).active().version == 2
 
 
 def test_chance_model_not_activated(database, db_path):
@@ -66,7 +66,7 @@ def test_chance_model_not_activated(database, db_path):
     assert result.validation["auc"] <= 0.55
     assert not result.activated
     assert "no better than chance" in result.decision
-    assert load_active_model(db_path) is None
+    assert model_store(database).active() is None
 
 
 def test_tiny_holdout_rejected(database):
@@ -94,12 +94,12 @@ def test_unknown_exclude_named(database):
 def test_corrupt_model_file_message(database, db_path):
     leads = build_closed_leads(database, won=150, lost=250, open_leads=1)
     train_conversion_model(database, method="logistic")
-    (models_folder(db_path) / "model-v1.pickle").write_bytes(b"garbage\n")
+    (models_folder(db_path) / "model-v1.skops").write_bytes(b"garbage\n")
 
     prediction = predict_lead(database, leads[-1].id)
 
     assert prediction.probability is None
-    assert "model-v1.pickle is missing or corrupt" in prediction.message
+    assert "model-v1.skops is not a LeadDesk model in the skops format" in prediction.message
     assert "score activate VERSION" in prediction.message
 
 
@@ -131,7 +131,7 @@ def test_cli_activate_version(database, db_path, capsys):
     output = capsys.readouterr().out
     assert "activated model version 2" in output
     assert "replaces version 1" in output
-    assert load_active_model(db_path).version == 2
+    assert model_store(database).active().version == 2
 
 
 def test_cli_activate_missing_version(database, db_path, capsys):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from leaddesk.cli.main import main
 from leaddesk.services.predictive import train_conversion_model
 from leaddesk.services.predictive.schedule import model_outdated, set_retrain_weekly
-from leaddesk.services.predictive.store import load_newest_model, models_folder
+from leaddesk.services.predictive.store import FileModelStore, models_folder
 from leaddesk.ui import dashboard_tab
 from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.tasks import TaskRunner
@@ -27,7 +27,7 @@ def test_outdated_uses_newest_model(database, db_path):
     train_conversion_model(database, method="logistic", now=TRAINED)
     train_conversion_model(database, method="logistic", now=TRAINED + timedelta(days=8))
 
-    assert load_newest_model(db_path).version == 2
+    assert FileModelStore(models_folder(db_path)).newest().version == 2
     assert not model_outdated(database, TRAINED + timedelta(days=14))
     assert model_outdated(database, TRAINED + timedelta(days=15))
 
@@ -102,7 +102,7 @@ def test_app_start_retrains_off_gui_thread(qtbot, database, db_path, monkeypatch
 
     assert len(threads) == 1
     assert threads[0] is not threading.main_thread()
-    assert load_newest_model(db_path).version == 1
+    assert FileModelStore(models_folder(db_path)).newest().version == 1
 
 
 def test_app_start_skips_when_schedule_off(qtbot, database, db_path):

@@ -11,13 +11,12 @@ from leaddesk.services.predictive import (
     NotEnoughDataError,
     OutcomeFieldError,
     explain,
-    load_active_model,
     predict_lead,
     set_excluded_fields,
     train_conversion_model,
 )
 from leaddesk.services.predictive.dataset import load_lead_rows
-from leaddesk.services.predictive.store import models_folder
+from leaddesk.services.predictive.store import model_store, models_folder
 from predictive_history import build_closed_leads
 
 
@@ -32,7 +31,7 @@ def test_train_too_few_closed_leads(database, db_path):
     assert raised.value.lost == 60
     assert f"{MIN_PER_CLASS - 12} more won" in str(raised.value)
     assert "rule score" in str(raised.value)
-    assert load_active_model(db_path) is None
+    assert model_store(database).active() is None
     assert prediction.probability is None
     assert prediction.explanation is None
     assert "38 more won, 0 more lost" in prediction.message
@@ -45,7 +44,7 @@ def test_train_saves_versioned_model(database, db_path):
 
     folder = models_folder(db_path)
     assert folder.parent == db_path.parent
-    assert (folder / "model-v1.pickle").stat().st_size > 0
+    assert (folder / "model-v1.skops").stat().st_size > 0
     assert (folder / "model-v1.json").is_file()
     assert result.version == 1
     assert result.activated
@@ -53,7 +52,7 @@ def test_train_saves_versioned_model(database, db_path):
     assert result.validation["holdout_leads"] == 80
     assert result.validation["auc"] > 0.8
     assert 0 < result.validation["log_loss"] < 0.69
-    assert load_active_model(db_path).version == 1
+    assert model_store(database).active().version == 1
 
 
 def test_worse_model_not_activated(database, db_path):
@@ -69,8 +68,8 @@ def test_worse_model_not_activated(database, db_path):
     assert worse.previous_auc == first.validation["auc"]
     assert worse.validation["auc"] < first.validation["auc"]
     assert "kept version 1" in worse.decision
-    assert load_active_model(db_path).version == 1
-    assert (models_folder(db_path) / "model-v2.pickle").is_file()
+    assert model_store(database).active().version == 1
+    assert (models_folder(db_path) / "model-v2.skops").is_file()
 
 
 def test_equal_model_replaces_active(database, db_path):
@@ -80,13 +79,13 @@ def test_equal_model_replaces_active(database, db_path):
     second = train_conversion_model(database, method="logistic")
 
     assert second.activated
-    assert load_active_model(db_path).version == 2
+    assert model_store(database).active().version == 2
 
 
 def test_calibration_monotone_in_visits(database, db_path):
     build_closed_leads(database, won=150, lost=250)
     result = train_conversion_model(database, method="logistic")
-    model = load_active_model(db_path).load()
+    model = model_store(database).active().load()
 
     grid = [{"source": "web", "custom:Visits": str(visits), "custom:Plan": "basic"} for visits in range(13)]
     probabilities = list(model.predict(grid))
@@ -101,7 +100,7 @@ def test_calibration_monotone_in_visits(database, db_path):
 def test_factors_sum_to_probability(database, db_path):
     build_closed_leads(database, won=150, lost=250)
     train_conversion_model(database, method="logistic")
-    model = load_active_model(db_path).load()
+    model = model_store(database).active().load()
     with database.session() as session:
         rows = load_lead_rows(session).rows[:20]
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.cli.inbox_cmd import parse_now
@@ -24,14 +25,7 @@ from leaddesk.services.predictive import (
 )
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC
 from leaddesk.services.predictive.schedule import RETRAIN_INTERVAL, model_outdated
-from leaddesk.services.predictive.store import (
-    ModelFileError,
-    activate_version,
-    load_active_model,
-    load_newest_model,
-    load_stored_model,
-    stored_versions,
-)
+from leaddesk.services.predictive.store import ModelFileError, model_store
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -67,6 +61,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "The active model's excluded fields stay excluded when the outcome field is the same",
     )
     train.add_argument(
+        "--include", action="append", default=[], metavar="FIELD",
+        help="train on this field again although the active model excluded it, so retraining no longer "
+        "carries the exclusion over; repeatable. A field excluded in the app stays excluded until it is "
+        "removed there",
+    )
+    train.add_argument(
         "--force", action="store_true",
         help="make the new model active even when the active one validates better (never a model no better than chance)",
     )
@@ -99,10 +99,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace) -> Database:
-    path = resolve_database_path(getattr(args, "db", None))
-    if not path.exists():
-        raise CliError(f"database file {path} not found; check --db, or import leads first with 'leaddesk import FILE'")
-    return Database.open(path)
+    target = resolve_database_path(getattr(args, "db", None))
+    if isinstance(target, Path) and not target.exists():
+        # Database.open would create an empty file for a mistyped --db.
+        raise CliError(f"database file {target} not found; check --db, or import leads first with 'leaddesk import FILE'")
+    return Database.open(target)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -111,7 +112,7 @@ def run_train(args: argparse.Namespace) -> int:
                        exit_code=EXIT_USAGE)
     now = parse_now(args.now)
     database = _open(args)
-    if args.if_due and database.path is not None and not model_outdated(database, now):
+    if args.if_due and not model_outdated(database, now):
         skipped = _not_due(database, now)
         database.dispose()
         if args.json:
@@ -128,14 +129,15 @@ def run_train(args: argparse.Namespace) -> int:
             outcome_field=args.outcome_field,
             holdout=args.holdout,
             exclude=args.exclude,
+            include=args.include,
             method=args.method,
             progress=progress,
             now=now,
             force=args.force,
         )
     except (NotEnoughDataError, OutcomeFieldError, ValueError) as error:
-        # ValueError: a server database, which has no folder beside it for the model files, too few
-        # held-out leads for the holdout, or an --exclude name that matches no field.
+        # ValueError: too few held-out leads for the holdout, an --exclude or --include name that
+        # matches no field, or the same field in both.
         raise CliError(str(error)) from None
     finally:
         progress.close()
@@ -150,28 +152,17 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_activate(args: argparse.Namespace) -> int:
     database = _open(args)
-    path = database.path
-    database.dispose()
-    if path is None:
-        raise CliError("the conversion model is stored next to the database file, so it needs a file database")
-    if args.version is None:
-        active = load_active_model(path)
-        for version in stored_versions(path):
-            stored = load_stored_model(path, version)
-            if stored is None:
-                sys.stdout.write(f"version {version}: unreadable metadata file\n")
-                continue
-            marker = " (active)" if active is not None and active.version == version else ""
-            sys.stdout.write(
-                f"version {version}{marker}: trained {stored.trained_at}, outcome field {stored.metadata.get('outcome_field')}, "
-                f"held-out AUC {stored.validation.get('auc', float('nan')):.3f}, "
-                f"excluded: {', '.join(stored.metadata.get('excluded', [])) or 'none'}\n"
-            )
-        return EXIT_OK
     try:
-        stored, previous = activate_version(path, args.version)
-    except ModelFileError as error:
-        raise CliError(str(error)) from None
+        store = model_store(database)
+        if args.version is None:
+            _list_versions(store)
+            return EXIT_OK
+        try:
+            stored, previous = store.activate(args.version)
+        except ModelFileError as error:
+            raise CliError(str(error)) from None
+    finally:
+        database.dispose()
     replaced = (f"replaces version {previous.version} (held-out AUC {previous.validation.get('auc', float('nan')):.3f})"
                 if previous is not None else "no model was active before")
     sys.stdout.write(
@@ -181,9 +172,24 @@ def run_activate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _list_versions(store) -> None:
+    active = store.active()
+    for version in store.versions():
+        stored = store.load(version)
+        if stored is None:
+            sys.stdout.write(f"version {version}: unreadable metadata or another format\n")
+            continue
+        marker = " (active)" if active is not None and active.version == version else ""
+        sys.stdout.write(
+            f"version {version}{marker}: trained {stored.trained_at}, outcome field {stored.metadata.get('outcome_field')}, "
+            f"held-out AUC {stored.validation.get('auc', float('nan')):.3f}, "
+            f"excluded: {', '.join(stored.metadata.get('excluded', [])) or 'none'}\n"
+        )
+
+
 def _not_due(database: Database, now: datetime) -> dict:
     """Return the JSON that `score train --if-due` prints when the newest model is recent enough."""
-    newest = load_newest_model(database.path)
+    newest = model_store(database).newest()
     trained_at = datetime.fromisoformat(newest.trained_at)
     return {
         "trained": False,
@@ -210,6 +216,8 @@ def format_training(result: TrainingResult) -> str:
         )
     lines.append("")
     lines.append(f"fields used ({len(result.fields)}): {', '.join(result.fields)}")
+    if result.included:
+        lines.append(f"exclusions lifted by --include: {', '.join(result.included)}")
     for name, reason in sorted(result.skipped.items()):
         lines.append(f"  skipped {name}: {reason}")
     if result.strongest_fields:

@@ -15,7 +15,7 @@ class ConversionModelVersion(Base):
     """One trained conversion model, so every teammate on the server scores with the same active version.
 
     A database file keeps its models as files next to itself instead, and this table stays
-    empty there. model holds skops bytes, never a pickle, because anyone with write access to
+    empty there. model contains skops bytes, never a pickle, because anyone with write access to
     the table could plant them (see leaddesk.services.predictive.serialization).
     """
 
@@ -26,5 +26,5 @@ class ConversionModelVersion(Base):
     # The training report: outcome field, excluded fields, validation figures and more.
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
     model: Mapped[bytes] = mapped_column(LargeBinary)
-    # At most one row is active; the store sets it under a table lock.
+    # At most one row is active, because the store changes this flag only under a table lock.
     active: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,7 +1,6 @@
 """One lead's conversion probability and its top factors up and down, for the lead detail pane.
 
-The active model is unpickled at most once per database file and model version in each
-process, so selecting leads one after another does not reload it. The predictive package
+The active model is loaded at most once per model store and model version in each process, so selecting leads one after another does not reload it. The predictive package
 is imported only when a summary is built, because importing it loads scikit-learn, which
 took about 0.8 s in one measurement, and most commands that read a lead never need it.
 """
@@ -9,17 +8,18 @@ took about 0.8 s in one measurement, and most commands that read a lead never ne
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from leaddesk.services.predictive.model import ConversionModel
+    from leaddesk.services.predictive.store import ModelStore
 
 logger = logging.getLogger(__name__)
 
@@ -40,37 +40,38 @@ class ConversionSummary:
 
 
 _cache_lock = threading.Lock()
-# (resolved database path, model version) -> the unpickled model.
-_model_cache: dict[tuple[Path, int], ConversionModel] = {}
+# (model store's cache key, model version) -> the loaded model.
+_model_cache: dict[tuple[Hashable, int], ConversionModel] = {}
 _load_count = 0
 
 
 def model_load_count() -> int:
-    """Return how many times a model file was unpickled in this process."""
+    """Return how many times a stored model was loaded in this process."""
     return _load_count
 
 
-def _cached_model(database_path: Path, stored) -> ConversionModel:
+def _cached_model(store: ModelStore, stored) -> ConversionModel:
     global _load_count
-    key = (database_path.resolve(), stored.version)
-    # Reads run on a thread pool, so hold the lock while loading to unpickle each version once.
+    key = (store.cache_key, stored.version)
+    # Reads run on a thread pool, so hold the lock while loading to load each version once.
     with _cache_lock:
         model = _model_cache.get(key)
         if model is None:
             model = stored.load()
             _load_count += 1
-            # Only the active version is used, so older versions of the same file are dropped.
+            # Only the active version is used, so older versions from the same store are dropped.
             for old in [cached for cached in _model_cache if cached[0] == key[0]]:
                 del _model_cache[old]
             _model_cache[key] = model
-            logger.info("loaded conversion model version %d for %s", stored.version, database_path)
+            logger.info("loaded conversion model version %d from %s", stored.version, store.location)
         return model
 
 
 def database_path(session: Session) -> Path | None:
-    """Return the SQLite file behind the session, or None for an in-memory database."""
-    name = session.get_bind().url.database
-    if not name or name == ":memory:":
+    """Return the SQLite file behind the session, or None for an in-memory or server database."""
+    url = session.get_bind().url
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:":
         return None
     return Path(name)
 
@@ -78,33 +79,32 @@ def database_path(session: Session) -> Path | None:
 def conversion_summary(session: Session, lead_id: uuid.UUID) -> ConversionSummary | None:
     """Score one lead with the active model, or explain why it has no probability.
 
-    Returns None for an in-memory database, which has no folder to keep models in.
+    Returns None for an in-memory SQLite database, whose models would vanish with it.
     """
+    bind = session.get_bind()
     path = database_path(session)
-    if path is None:
+    if path is None and bind.dialect.name == "sqlite":
         return None
 
     from leaddesk.services.database import Database
-    from leaddesk.services.predictive import explain, load_active_model, no_model_message
+    from leaddesk.services.predictive import ModelFileError, explain, model_store, no_model_message
     from leaddesk.services.predictive.dataset import load_lead_rows
 
-    active = load_active_model(path)
+    database = Database(bind, path)
+    store = model_store(database)
+    active = store.active()
     if active is None:
-        message = no_model_message(Database(session.get_bind(), path))
+        message = no_model_message(database)
         return ConversionSummary(None, message=message[:1].upper() + message[1:])
 
     try:
-        model = _cached_model(path, active)
-    # Unpickling a damaged file or one written against other library versions raises any of these.
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError) as error:
-        logger.error("conversion model version %d for %s cannot be loaded: %s", active.version, path, error)
+        model = _cached_model(store, active)
+    except ModelFileError as error:
+        logger.error("conversion model version %d from %s cannot be loaded: %s", active.version, store.location, error)
         return ConversionSummary(
             None,
             model_version=active.version,
-            message=(
-                f"Conversion model version {active.version} cannot be loaded ({error}). "
-                "Train a new one with `leaddesk score train`."
-            ),
+            message=f"Conversion model version {active.version} cannot be loaded: {error}",
         )
 
     rows = load_lead_rows(session, active.metadata["outcome_field"], lead_ids=[lead_id])

@@ -1,4 +1,4 @@
-"""Check field names the user typed for --exclude against the fields training can use."""
+"""Check field names the user typed for --exclude or --include against the fields training can use."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from leaddesk.services.predictive.dataset import (
 
 
 class UnknownFieldError(ValueError):
-    """A field name given to exclude names no lead column or custom field."""
+    """A field name given to exclude or include names no lead column or custom field."""
 
 
 def training_field_names(session: Session) -> list[str]:
@@ -25,7 +25,12 @@ def training_field_names(session: Session) -> list[str]:
     return [*PREDICTOR_COLUMNS, *sorted(custom_field_keys(session)), ACTIVITY_COUNT_FIELD, ACTIVITY_RECENCY_FIELD]
 
 
-def check_field_names(session: Session, names: Iterable[str]) -> None:
+def folded_field_name(name: str) -> str:
+    """Return the name in the form exclusions compare by: stripped, without "custom:", case-folded."""
+    return name.strip().removeprefix(CUSTOM_PREFIX).casefold()
+
+
+def check_field_names(session: Session, names: Iterable[str], option: str = "--exclude") -> None:
     """Raise UnknownFieldError for the first name that matches no training field, with the closest real names.
 
     Names compare case-insensitively, with or without the "custom:" prefix, as exclusion does.
@@ -40,5 +45,5 @@ def check_field_names(session: Session, names: Iterable[str]) -> None:
         close = [lowered[match] for match in difflib.get_close_matches(bare.casefold(), list(lowered), n=3, cutoff=0.5)]
         suggestion = f"closest fields: {', '.join(close)}" if close else f"fields: {', '.join(known[:20])}"
         raise UnknownFieldError(
-            f"--exclude {name!r} matches no lead field or custom field, so nothing would be excluded; {suggestion}"
+            f"{option} {name!r} matches no lead field or custom field; {suggestion}"
         )

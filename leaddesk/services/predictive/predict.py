@@ -12,7 +12,7 @@ from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, stage_outcome
 from leaddesk.services.predictive.explain import Explanation, explain
-from leaddesk.services.predictive.store import ModelFileError, active_pointer_problem, load_active_model
+from leaddesk.services.predictive.store import ModelFileError, model_store
 from leaddesk.services.predictive.train import MIN_PER_CLASS
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,12 @@ def predict_lead(database: Database, lead_id: uuid.UUID) -> LeadPrediction:
             raise LeadNotFoundError(f"lead {lead_id} not found; list leads with `leaddesk inbox`")
         evaluation = session.get(LeadEvaluation, lead_id)
         rule_score = evaluation.score_total if evaluation else lead.score
-        active = load_active_model(database.path) if database.path is not None else None
+        store = model_store(database)
+        active = store.active()
         outcome_field = active.metadata["outcome_field"] if active else STAGE_OUTCOME_FIELD
         rows = load_lead_rows(session, outcome_field, lead_ids=[lead_id])
     if active is None:
-        problem = active_pointer_problem(database.path) if database.path is not None else None
+        problem = store.active_problem()
         message = f"{problem} Showing the rule score." if problem else no_model_message(database)
         return LeadPrediction(lead_id, rule_score, None, None, None, message)
     try:

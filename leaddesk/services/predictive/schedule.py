@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from leaddesk.models import Setting
 from leaddesk.services.database import Database
-from leaddesk.services.predictive.store import load_newest_model
+from leaddesk.services.predictive.store import model_store
 
 RETRAIN_KEY = "predictive.retrain_weekly"
 RETRAIN_INTERVAL = timedelta(days=7)
@@ -29,9 +29,7 @@ def model_outdated(database: Database, now: datetime) -> bool:
     The newest model counts even when it was not activated for validating worse, because
     training again right away would use nearly the same leads.
     """
-    if database.path is None:
-        return False
-    newest = load_newest_model(database.path)
+    newest = model_store(database).newest()
     if newest is None:
         return True
     return now - datetime.fromisoformat(newest.trained_at) >= RETRAIN_INTERVAL

@@ -1,9 +1,10 @@
-"""Versioned model files next to the database: DB.models/model-vN.pickle with model-vN.json, and active.json.
+"""Versioned conversion models behind one interface: files next to an SQLite database, or a table on a server.
 
-Every trained model is kept under a new version number. active.json names the version the
-app scores with, which changes only when a new model validates at least as well.
-NOTE: pickle runs code from the file it loads, so only model files that LeadDesk wrote next
-to the user's own database are loaded. A model file from elsewhere must never be copied in.
+Every trained model is kept under a new version number, and one version is active: the one
+the app scores with. It changes only when a new model validates at least as well, or when
+the user activates another version. model_store() picks the store for a database, so callers
+never branch on the backend. Model bytes are in the skops format in both stores and are
+loaded through serialization.model_from_bytes, never unpickled.
 """
 
 from __future__ import annotations
@@ -11,50 +12,114 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from leaddesk.services.database import Database
 from leaddesk.services.predictive.model import ConversionModel
+from leaddesk.services.predictive.serialization import UntrustedModelError, model_from_bytes, model_to_bytes
 
 logger = logging.getLogger(__name__)
 
-# Bumped when the stored layout changes; files of another format are ignored with a log line.
-MODEL_FORMAT = 1
+# Bumped when the stored layout changes; versions of another format are ignored with a log line.
+# Format 1 kept pickled model files, which LeadDesk no longer loads.
+MODEL_FORMAT = 2
 
 _VERSION_FILE = re.compile(r"^model-v(\d+)\.json$")
 
 
 class ModelFileError(ValueError):
-    """A stored model file or the active-model pointer is missing, unreadable or names a missing version."""
+    """A stored model or the active-model pointer is missing, unreadable, untrusted or names a missing version."""
 
 
 @dataclass
 class StoredModel:
+    """The metadata of one stored model version; load() reads the fitted model itself."""
+
     version: int
     trained_at: str
     metadata: dict[str, Any]
-    path: Path
+    # The model's location for messages: a file path or a table on a server.
+    source: str
+    read_bytes: Callable[[], bytes]
+    # Versions in the same store, for the hint in load()'s error message.
+    list_versions: Callable[[], list[int]]
 
     @property
     def validation(self) -> dict[str, Any]:
         return self.metadata["validation"]
 
     def load(self) -> ConversionModel:
-        """Read the fitted model; raises ModelFileError naming the file when it is missing or corrupt."""
-        path = self.path.with_suffix(".pickle")
+        """Read the fitted model; raises ModelFileError naming the source when it is missing, corrupt or untrusted."""
         try:
-            with path.open("rb") as handle:
-                return pickle.load(handle)
-        except Exception as error:  # unpickling a damaged file raises almost any exception type
-            logger.error("model file %s cannot be read: %r", path, error)
+            data = self.read_bytes()
+        except OSError as error:
+            logger.error("model %s cannot be read: %r", self.source, error)
             raise ModelFileError(
-                f"model file {path} is missing or corrupt ({type(error).__name__}); train a new model with "
-                f"`leaddesk score train --force`, or activate another stored version with `leaddesk score activate VERSION`"
-                f" (stored: {_listed(_versions_in(self.path.parent))})"
+                f"model {self.source} is missing or unreadable ({error.strerror or error}); {self._next_step()}"
             ) from None
+        try:
+            return model_from_bytes(data, f"model {self.source}")
+        except UntrustedModelError as error:
+            next_step = self._next_step()
+            raise ModelFileError(f"{error}. {next_step[:1].upper()}{next_step[1:]}") from None
+
+    def _next_step(self) -> str:
+        return (
+            "train a new model with `leaddesk score train --force`, or activate another stored version with "
+            f"`leaddesk score activate VERSION` (stored: {listed_versions(self.list_versions())})"
+        )
+
+
+def listed_versions(versions: list[int]) -> str:
+    return ", ".join(str(version) for version in versions) or "none"
+
+
+class ModelStore(Protocol):
+    """The storage of one database's model versions: a folder of files or a table."""
+
+    # The storage location for messages and logs.
+    location: str
+
+    @property
+    def cache_key(self) -> Hashable:
+        """A key that is the same for every store object of the same database, for caching loaded models."""
+
+    def save(self, model: ConversionModel, metadata: dict[str, Any], activate: bool) -> StoredModel:
+        """Store the model as the next version, and make it active when activate is set."""
+
+    def load(self, version: int) -> StoredModel | None:
+        """Return a version's record, or None when it is not stored, unreadable or of another format."""
+
+    def newest(self) -> StoredModel | None:
+        """Return the most recently trained model, active or not, or None when none was saved."""
+
+    def active(self) -> StoredModel | None:
+        """Return the active model's record, or None when no model was ever activated."""
+
+    def versions(self) -> list[int]:
+        """Return the stored version numbers in ascending order."""
+
+    def activate(self, version: int) -> tuple[StoredModel, StoredModel | None]:
+        """Make a stored version active after loading it; return it and the model it replaced.
+
+        Raises ModelFileError when the version is not stored or cannot be loaded.
+        """
+
+    def active_problem(self) -> str | None:
+        """Return why no stored model is active although versions are stored, or None when that is not the case."""
+
+
+def model_store(database: Database) -> ModelStore:
+    """Return the file store next to an SQLite file, or the table store of a server or in-memory database."""
+    if database.path is not None:
+        return FileModelStore(models_folder(database.path))
+    from leaddesk.services.predictive.table_store import TableModelStore
+
+    return TableModelStore(database)
 
 
 def models_folder(database_path: Path) -> Path:
@@ -67,111 +132,100 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def next_version(folder: Path) -> int:
-    versions = [int(match.group(1)) for name in os.listdir(folder) if (match := _VERSION_FILE.match(name))] if folder.is_dir() else []
-    return max(versions, default=0) + 1
+class FileModelStore:
+    """Model versions as DB.models/model-vN.skops with model-vN.json, and active.json naming the active version."""
 
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.location = str(folder)
 
-def save_model(database_path: Path, model: ConversionModel, metadata: dict[str, Any], activate: bool) -> StoredModel:
-    """Write the model as the next version, and make it active when activate is set."""
-    folder = models_folder(database_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    version = next_version(folder)
-    base = folder / f"model-v{version}"
-    metadata = {**metadata, "format": MODEL_FORMAT, "version": version}
-    _write_atomically(base.with_suffix(".pickle"), pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    _write_atomically(base.with_suffix(".json"), json.dumps(metadata, indent=2).encode("utf-8"))
-    if activate:
-        _write_atomically(folder / "active.json", json.dumps({"version": version}).encode("utf-8"))
-    logger.info("saved conversion model version %d in %s (active: %s)", version, folder, activate)
-    return StoredModel(version, metadata["trained_at"], metadata, base.with_suffix(".json"))
+    @property
+    def cache_key(self) -> Hashable:
+        return ("file", self.folder.resolve())
 
+    def save(self, model: ConversionModel, metadata: dict[str, Any], activate: bool) -> StoredModel:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        version = max(self.versions(), default=0) + 1
+        base = self.folder / f"model-v{version}"
+        metadata = {**metadata, "format": MODEL_FORMAT, "version": version}
+        _write_atomically(base.with_suffix(".skops"), model_to_bytes(model))
+        _write_atomically(base.with_suffix(".json"), json.dumps(metadata, indent=2).encode("utf-8"))
+        if activate:
+            self._point_to(version)
+        logger.info("saved conversion model version %d in %s (active: %s)", version, self.folder, activate)
+        return self._record(version, metadata)
 
-def load_stored_model(database_path: Path, version: int) -> StoredModel | None:
-    path = models_folder(database_path) / f"model-v{version}.json"
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        logger.error("model file %s cannot be read (%s); it is ignored", path, error)
-        return None
-    if metadata.get("format") != MODEL_FORMAT:
-        logger.warning("model file %s has format %s, not %s; it is ignored", path, metadata.get("format"), MODEL_FORMAT)
-        return None
-    return StoredModel(version, metadata["trained_at"], metadata, path)
+    def _record(self, version: int, metadata: dict[str, Any]) -> StoredModel:
+        path = self.folder / f"model-v{version}.skops"
+        return StoredModel(version, metadata["trained_at"], metadata, f"file {path}", path.read_bytes, self.versions)
 
+    def _point_to(self, version: int) -> None:
+        _write_atomically(self.folder / "active.json", json.dumps({"version": version}).encode("utf-8"))
 
-def load_newest_model(database_path: Path) -> StoredModel | None:
-    """Return the record of the most recently trained model, active or not, or None when none was saved."""
-    version = next_version(models_folder(database_path)) - 1
-    return load_stored_model(database_path, version) if version else None
-
-
-def load_active_model(database_path: Path) -> StoredModel | None:
-    """Return the active model's record, or None when no model was ever activated."""
-    pointer = models_folder(database_path) / "active.json"
-    try:
-        version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        logger.error("%s cannot be read (%s); no conversion model is active", pointer, error)
-        return None
-    return load_stored_model(database_path, version)
-
-
-def stored_versions(database_path: Path) -> list[int]:
-    """Return the version numbers that have a model-vN.json file, in ascending order."""
-    return _versions_in(models_folder(database_path))
-
-
-def _versions_in(folder: Path) -> list[int]:
-    if not folder.is_dir():
-        return []
-    return sorted(int(match.group(1)) for name in os.listdir(folder) if (match := _VERSION_FILE.match(name)))
-
-
-def _listed(versions: list[int]) -> str:
-    return ", ".join(str(version) for version in versions) or "none"
-
-
-def active_pointer_problem(database_path: Path) -> str | None:
-    """Return why no stored model is active although versions are stored, or None when that is not the case."""
-    versions = stored_versions(database_path)
-    if not versions:
-        return None
-    pointer = models_folder(database_path) / "active.json"
-    try:
-        version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
-    except FileNotFoundError:
-        problem = f"the active-model pointer {pointer} is missing"
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        problem = f"the active-model pointer {pointer} is invalid ({error})"
-    else:
-        if load_stored_model(database_path, version) is not None:
+    def load(self, version: int) -> StoredModel | None:
+        path = self.folder / f"model-v{version}.json"
+        try:
+            metadata = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return None
-        problem = f"the active-model pointer {pointer} names version {version}, which is not stored or unreadable"
-    logger.error("%s; stored versions: %s", problem, _listed(versions))
-    return (
-        f"{problem}. Stored versions: {_listed(versions)}. "
-        f"Run `leaddesk score activate VERSION` with one of them, or `leaddesk score train`."
-    )
+        except (OSError, ValueError) as error:
+            logger.error("model file %s cannot be read (%s); it is ignored", path, error)
+            return None
+        if metadata.get("format") != MODEL_FORMAT:
+            logger.warning("model file %s has format %s, not %s; it is ignored, so train a new model",
+                           path, metadata.get("format"), MODEL_FORMAT)
+            return None
+        return self._record(version, metadata)
 
+    def newest(self) -> StoredModel | None:
+        versions = self.versions()
+        return self.load(versions[-1]) if versions else None
 
-def activate_version(database_path: Path, version: int) -> tuple[StoredModel, StoredModel | None]:
-    """Make a stored version active; return it and the model it replaced (None when none was active).
+    def active(self) -> StoredModel | None:
+        pointer = self.folder / "active.json"
+        try:
+            version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            logger.error("%s cannot be read (%s); no conversion model is active", pointer, error)
+            return None
+        return self.load(version)
 
-    Raises ModelFileError when the version is not stored or its files cannot be read.
-    """
-    stored = load_stored_model(database_path, version)
-    if stored is None:
-        raise ModelFileError(
-            f"model version {version} not found in {models_folder(database_path)}; "
-            f"stored versions: {_listed(stored_versions(database_path))}"
+    def versions(self) -> list[int]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(int(match.group(1)) for name in os.listdir(self.folder) if (match := _VERSION_FILE.match(name)))
+
+    def activate(self, version: int) -> tuple[StoredModel, StoredModel | None]:
+        stored = self.load(version)
+        if stored is None:
+            raise ModelFileError(
+                f"model version {version} not found in {self.folder}; stored versions: {listed_versions(self.versions())}"
+            )
+        stored.load()
+        previous = self.active()
+        self._point_to(version)
+        logger.info("activated conversion model version %d (replaced: %s)", version, previous.version if previous else "none")
+        return stored, previous
+
+    def active_problem(self) -> str | None:
+        versions = self.versions()
+        if not versions:
+            return None
+        pointer = self.folder / "active.json"
+        try:
+            version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+        except FileNotFoundError:
+            problem = f"the active-model pointer {pointer} is missing"
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problem = f"the active-model pointer {pointer} is invalid ({error})"
+        else:
+            if self.load(version) is not None:
+                return None
+            problem = f"the active-model pointer {pointer} names version {version}, which is not stored or unreadable"
+        logger.error("%s; stored versions: %s", problem, listed_versions(versions))
+        return (
+            f"{problem}. Stored versions: {listed_versions(versions)}. "
+            f"Run `leaddesk score activate VERSION` with one of them, or `leaddesk score train`."
         )
-    stored.load()
-    previous = load_active_model(database_path)
-    _write_atomically(models_folder(database_path) / "active.json", json.dumps({"version": version}).encode("utf-8"))
-    logger.info("activated conversion model version %d (replaced: %s)", version, previous.version if previous else "none")
-    return stored, previous

@@ -19,13 +19,13 @@ from threadpoolctl import threadpool_limits
 from leaddesk.models import Setting
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, resolve_outcome_field
-from leaddesk.services.predictive.field_names import check_field_names
+from leaddesk.services.predictive.field_names import check_field_names, folded_field_name
 from leaddesk.services.predictive.features import Columns, fit_feature_spec
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC, field_aucs, strongest_fields, suspected_leaks
 from leaddesk.services.predictive.metrics import validation_figures
 from leaddesk.services.predictive.model import METHODS, RANDOM_STATE, fit_model
 from leaddesk.services.predictive.outcome_fields import yes_no_custom_fields
-from leaddesk.services.predictive.store import StoredModel, load_active_model, save_model
+from leaddesk.services.predictive.store import StoredModel, model_store
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class TrainingResult:
     suspected_leaks: dict[str, float] = field(default_factory=dict)
     # Set only when the held-out AUC is above SUSPECT_MODEL_AUC: the fields strongest alone, with their AUC.
     strongest_fields: dict[str, float] = field(default_factory=dict)
+    # Exclusions of the active model that include lifted, so this model trained on those fields again.
+    included: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +128,7 @@ class TrainingResult:
             "skipped_fields": self.skipped,
             "suspected_leaks": self.suspected_leaks,
             "strongest_fields": self.strongest_fields,
+            "included_fields": self.included,
             "seconds": round(self.seconds, 2),
             **self.validation,
         }
@@ -196,12 +199,58 @@ class ActiveSettings:
 
 def active_settings(database: Database) -> ActiveSettings:
     """Return the active model's outcome field and excluded fields, or empty settings without an active model."""
-    if database.path is None:
-        return ActiveSettings(None, None, [])
-    active = load_active_model(database.path)
+    active = model_store(database).active()
     if active is None:
         return ActiveSettings(None, None, [])
     return ActiveSettings(active.version, active.metadata.get("outcome_field"), list(active.metadata.get("excluded", [])))
+
+
+def carried_exclusions(database: Database, outcome_field: str | None = None) -> ActiveSettings:
+    """Return the active model's exclusions that training on outcome_field would carry over and include can lift.
+
+    outcome_field None means the active model's own. Another outcome field carries nothing.
+    Fields excluded in the app are left out, because every training applies them anyway.
+    """
+    settings = active_settings(database)
+    if outcome_field is not None and settings.outcome_field is not None:
+        with database.session() as session:
+            field_name = resolve_outcome_field(session, outcome_field)
+        if field_name != settings.outcome_field:
+            return ActiveSettings(settings.version, settings.outcome_field, [])
+    in_app = {folded_field_name(name) for name in excluded_fields(database)}
+    liftable = [name for name in settings.excluded if folded_field_name(name) not in in_app]
+    return ActiveSettings(settings.version, settings.outcome_field, liftable)
+
+
+def _lift_exclusions(
+    carried: list[str], include: list[str], exclude: list[str], in_app: list[str], version: int | None
+) -> tuple[list[str], list[str]]:
+    """Return (carried exclusions that stay, carried exclusions that include lifts).
+
+    Raises ValueError for a field named by both include and exclude, one excluded in the
+    app (which every training applies again) and one that no exclusion carries over.
+    """
+    for name in include:
+        folded = folded_field_name(name)
+        if any(folded_field_name(other) == folded for other in exclude):
+            raise ValueError(f"--include {name!r} and --exclude {name!r} contradict each other; give the field once")
+        if any(folded_field_name(other) == folded for other in in_app):
+            raise ValueError(
+                f"--include {name!r}: the field is excluded in the app (Dashboard, Excluded fields…), which every "
+                "training applies; remove it from that list instead"
+            )
+        if not any(folded_field_name(other) == folded for other in carried):
+            carried_text = ", ".join(carried) or "none"
+            raise ValueError(
+                f"--include {name!r} lifts no exclusion: the fields carried over from active version {version} "
+                f"are {carried_text}. Use --include only for one of those"
+                if version is not None else
+                f"--include {name!r} lifts no exclusion, because no model is active to carry exclusions over"
+            )
+    requested = {folded_field_name(name) for name in include}
+    remaining = [name for name in carried if folded_field_name(name) not in requested]
+    lifted = [name for name in carried if folded_field_name(name) in requested]
+    return remaining, lifted
 
 
 def train_conversion_model(
@@ -209,6 +258,7 @@ def train_conversion_model(
     outcome_field: str | None = None,
     holdout: float = DEFAULT_HOLDOUT,
     exclude: Iterable[str] = (),
+    include: Iterable[str] = (),
     method: str = "auto",
     progress: Progress | None = None,
     now: datetime | None = None,
@@ -219,18 +269,19 @@ def train_conversion_model(
     Without outcome_field the active model's outcome field is used (the stage when no model
     is active). The active model's excluded fields stay excluded, together with exclude and
     the fields excluded in the app, unless the outcome field differs from the active model's,
-    so scheduled retraining never brings a leaky field back.
+    so scheduled retraining never brings a leaky field back. A field named in include is
+    trained on again although the active model excluded it, and the new model no longer
+    lists it as excluded, so later retraining does not carry it over.
 
     Raises NotEnoughDataError below MIN_PER_CLASS leads per class, OutcomeFieldError for an
-    unknown outcome field and ValueError for a holdout outside (0, 0.5] or an unknown method.
+    unknown outcome field, and ValueError for a holdout outside (0, 0.5], an unknown method,
+    or an include name that is unknown or lifts no carried exclusion.
     With force the new model becomes active even when the active one validates better.
     """
     if not 0 < holdout <= 0.5:
         raise ValueError(f"invalid holdout {holdout}; use a share between 0 and 0.5, such as 0.2")
     if method != "auto" and method not in METHODS:
         raise ValueError(f"invalid method {method!r}; use auto, {' or '.join(METHODS)}")
-    if database.path is None:
-        raise ValueError("the conversion model is stored next to the database file, so it needs a file database")
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
     settings = active_settings(database)
@@ -239,15 +290,19 @@ def train_conversion_model(
 
     _report(progress, 0.05, "reading closed leads")
     exclude = list(exclude)
+    include = list(include)
     with database.session() as session:
         field_name = resolve_outcome_field(session, outcome_field)
         check_field_names(session, exclude)
-    # NOTE: a reused exclusion cannot be lifted yet, except by activating an older version
-    # with `score activate` or training on another outcome field.
-    reused = settings.excluded if field_name == settings.outcome_field else []
-    excluded = [*excluded_fields(database), *reused, *exclude]
+        check_field_names(session, include, option="--include")
+    carried = settings.excluded if field_name == settings.outcome_field else []
+    in_app = excluded_fields(database)
+    reused, lifted = _lift_exclusions(carried, include, exclude, in_app, settings.version)
+    excluded = [*in_app, *reused, *exclude]
     if reused:
         logger.info("retraining keeps the fields excluded by active version %s: %s", settings.version, ", ".join(reused))
+    if lifted:
+        logger.info("retraining lifts the exclusions of active version %s: %s", settings.version, ", ".join(lifted))
     with database.session() as session:
         lead_rows = load_lead_rows(session, field_name)
     rows, outcomes = lead_rows.closed()
@@ -305,7 +360,7 @@ def train_conversion_model(
         "closed_leads": len(rows),
         "validation": validation,
     }
-    stored = save_model(database.path, model, metadata, activate)
+    stored = model_store(database).save(model, metadata, activate)
     seconds = time.perf_counter() - started
     _report(progress, 1.0, decision)
     return TrainingResult(
@@ -323,6 +378,7 @@ def train_conversion_model(
         method_scores=scores,
         suspected_leaks=leaks,
         strongest_fields=strongest,
+        included=lifted,
     )
 
 
@@ -346,7 +402,7 @@ def _compare_with_active(
     database, field_name, test_rows, test_outcomes, validation, excluded: list[str], force: bool
 ) -> tuple[float | None, str, bool]:
     """Score the active model on the same held-out leads; return its AUC, the decision text and whether to activate."""
-    active: StoredModel | None = load_active_model(database.path)
+    active: StoredModel | None = model_store(database).active()
     new_auc = validation["auc"]
     if new_auc <= CHANCE_AUC:
         kept = f"version {active.version} stays active" if active else "leads keep the rule score"

@@ -110,11 +110,9 @@ def load_dashboard_facts(database: Database, now: datetime) -> list[LeadFact]:
 
 def active_model_summary(database: Database) -> dict[str, Any] | None:
     """Return the held-out calibration and lift of the database's active conversion model, or None."""
-    if database.path is None:
-        return None
-    from leaddesk.services.predictive.store import load_active_model
+    from leaddesk.services.predictive.store import model_store
 
-    active = load_active_model(database.path)
+    active = model_store(database).active()
     if active is None:
         return None
     validation = active.validation
