@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 
+import pytest
+
 from sqlalchemy import select, text, update
 from lead_rows import add_lead
 
 from leaddesk.models import Lead, LeadMatchKey
 from leaddesk.services.dedup.blocking_keys import blocking_keys, identifier_digits
 from leaddesk.services.dedup.candidates import candidate_pairs
+from leaddesk.services.dedup.fitting import SAME, field_levels
 from leaddesk.services.dedup.normalize import normalize_lead_keys, refresh_match_keys
 from leaddesk.services.dedup.scan import scan_duplicates
 from leaddesk.services.dedup.scoring import LeadKeys, score_pair
@@ -289,6 +292,51 @@ def test_keys_short_code_with_surname() -> None:
 
     assert "z:m200|postcode|2200" in keys
     assert not any(key.startswith("z:m200|floor") for key in keys)
+
+
+def test_keys_short_code_with_given_name() -> None:
+    nickname = _blocking(first_name="Bill", last_name="Moss", custom_fields={"postcode": "2200"})
+    full_name = _blocking(first_name="William", last_name="Lamb", custom_fields={"postcode": "2200"})
+
+    # The key contains the sound code of the given name's full form, so a nickname meets it.
+    assert "z:w450|postcode|2200" in nickname
+    assert nickname & full_name == {"z:w450|postcode|2200"}
+
+
+def test_married_name_shares_postcode_key() -> None:
+    before = _blocking(first_name="Madeline", last_name="Bissett", city="Port Broughton",
+                       custom_fields={"postcode": "3977", "member_no": "8938036"})
+    after = _blocking(first_name="Madeline", last_name="David", city="Port Brolghton",
+                      custom_fields={"postcode": "3977", "member_no": "8930836"})
+
+    assert before & after == {"z:m345|postcode|3977"}
+
+
+def test_names_differing_in_spaces_identical() -> None:
+    pair = score_pair(
+        _keys(first_name="Laur a", last_name="Van Dyke", city="Banksia"),
+        _keys(first_name="Laura", last_name="Vandyke", city="Banksia"),
+    )
+
+    assert "first name identical apart from spaces (laur a/laura)" in pair.reasons
+    assert "surname identical apart from spaces (van dyke/vandyke)" in pair.reasons
+    assert pair.score == pytest.approx(0.5)
+
+
+def test_custom_values_differing_in_spaces_same() -> None:
+    pair = score_pair(
+        _keys(first_name="Corey", last_name="Godfrey", custom_fields={"street": "Cox Cour t Hostel"}),
+        _keys(first_name="Corey", last_name="Godfrey", custom_fields={"street": "Cox Court Hostel"}),
+    )
+
+    assert "same street" in pair.reasons
+    assert pair.score == pytest.approx(0.6)
+
+
+def test_fit_level_ignores_spaces() -> None:
+    levels = field_levels(_keys(custom_fields={"street": "colebatchplace"}), _keys(custom_fields={"street": "Colebatch Place"}))
+
+    assert levels == (("t:street", SAME),)
 
 
 def test_common_custom_values_ignored(database) -> None:

@@ -18,8 +18,9 @@ duplicates that the others miss, and each is narrow enough that its blocks stay 
 - "t:" a name part's sound code and the city, for a name typed with a typo in one place.
 - "x:" a custom field whose value is an identifier (mostly digits, at least
   MIN_IDENTIFIER_DIGITS of them), such as a customer number or a birth date.
-- "z:" the surname's sound code and a custom field holding a short number, such as a
-  postcode, for a person whose name and identifiers were all mistyped but one.
+- "z:" a name part's sound code and a custom field holding a short number, such as a
+  postcode, for a person whose identifiers were all mistyped and whose other name part
+  was mistyped or changed (a married name).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 from leaddesk.services.dedup.normalize import canonical_first_name, fold_text, sound_code
 
 # Raise this when the rules below change, so that every stored key is recomputed.
-KEY_RULES_VERSION = 4
+KEY_RULES_VERSION = 5
 
 # Local parts that name a function, not a person, so two leads sharing one are no evidence.
 ROLE_MAILBOXES = frozenset(
@@ -44,7 +45,7 @@ MIN_LOCAL_PART_LENGTH = 4
 IDENTIFIER_PREFIX = "x:"
 MIN_IDENTIFIER_DIGITS = 6
 # A custom value of this many digits or more but fewer than MIN_IDENTIFIER_DIGITS (a
-# postcode, a house number) pairs leads only together with the surname's sound code.
+# postcode, a house number) pairs leads only together with a name part's sound code.
 MIN_SHORT_CODE_DIGITS = 3
 # Share of an identifier's characters (spaces aside) that must be digits, so that a street
 # address with a long house number is no identifier.
@@ -99,14 +100,22 @@ def blocking_keys(keys: Mapping[str, Any], city: str | None, custom_fields: Mapp
             if code:
                 found.add(f"t:{code}|{folded_city}")
 
-    surname_code = sound_code(last.replace(" ", "")) if last else ""
+    name_codes = {_name_part_code(first, canonical=True), _name_part_code(last)}
+    name_codes.discard("")
     for name, value in (custom_fields or {}).items():
         digits = identifier_digits(value)
         if digits:
             found.add(f"{IDENTIFIER_PREFIX}{fold_text(str(name))}|{digits}")
-        elif surname_code and _is_short_code(value):
-            found.add(f"z:{surname_code}|{fold_text(str(name))}|{str(value).strip()}")
+        elif name_codes and _is_short_code(value):
+            found.update(f"z:{code}|{fold_text(str(name))}|{str(value).strip()}" for code in name_codes)
     return found
+
+
+def _name_part_code(part: str | None, *, canonical: bool = False) -> str:
+    """Return the sound code of a folded name part without its spaces, or of its full form (see canonical_first_name) when canonical."""
+    if not part:
+        return ""
+    return sound_code((canonical_first_name(part) if canonical else part).replace(" ", ""))
 
 
 def _is_short_code(value: Any) -> bool:

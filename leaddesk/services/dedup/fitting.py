@@ -42,6 +42,7 @@ from leaddesk.services.dedup.scoring import (
     PairScore,
     evaluate_pair_parts,
     reasons_of,
+    same_apart_from_spaces,
 )
 
 logger = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ def _identifier_level(digits_a: str, digits_b: str) -> str:
 
 
 def _custom_level(value_a: str, value_b: str) -> str:
-    if value_a == value_b:
+    if value_a == value_b or same_apart_from_spaces(value_a, value_b):
         return SAME
     return SIMILAR if fuzz.token_sort_ratio(value_a, value_b) >= SIMILAR_CUSTOM_RATIO else DIFFERENT
 

@@ -277,6 +277,8 @@ def _name_evidence(
     if last_a and last_b:
         if last_a == last_b:
             found.append((SURNAME_IDENTICAL, "surname identical", (), True))
+        elif same_apart_from_spaces(last_a, last_b):
+            found.append((SURNAME_IDENTICAL, "surname identical apart from spaces ({}/{})", (last_a, last_b), True))
         elif JaroWinkler.normalized_similarity(last_a, last_b) >= SIMILAR_NAME_SIMILARITY:
             found.append((SURNAME_SIMILAR, "surname similar ({}/{})", (last_a, last_b), False))
         else:
@@ -290,6 +292,8 @@ def _name_evidence(
 def _first_name_evidence(first_a: str, forms_a: frozenset[str], first_b: str, forms_b: frozenset[str]) -> Evidence:
     if first_a == first_b:
         return FIRST_NAME_IDENTICAL, "first name identical", (), True
+    if same_apart_from_spaces(first_a, first_b):
+        return FIRST_NAME_IDENTICAL, "first name identical apart from spaces ({}/{})", (first_a, first_b), True
     if not forms_a.isdisjoint(forms_b):
         return FIRST_NAME_NICKNAME, "first name nickname ({}/{})", (first_a, first_b), True
     if (len(first_a) == 1 or len(first_b) == 1) and first_a[0] == first_b[0]:
@@ -349,7 +353,7 @@ def _compare_custom(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
         value_a, value_b = a.custom[key], b.custom[key]
         if len(value_a) < MIN_CUSTOM_VALUE_LENGTH or len(value_b) < MIN_CUSTOM_VALUE_LENGTH:
             continue
-        if value_a == value_b:
+        if value_a == value_b or same_apart_from_spaces(value_a, value_b):
             gain += SAME_CUSTOM_VALUE
             agreed.append(key)
         elif fuzz.token_sort_ratio(value_a, value_b) >= SIMILAR_CUSTOM_RATIO:
@@ -365,6 +369,11 @@ def _compare_custom(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
         evidence.append((min(gain, MAX_CUSTOM_GAIN), "similar {}", (", ".join(similar),), False))
     if differing:
         evidence.append((max(loss, MAX_CUSTOM_LOSS), "different {}", (", ".join(differing),), False))
+
+
+def same_apart_from_spaces(text_a: str, text_b: str) -> bool:
+    """Return whether two folded values differ only in spaces ("mary ann"/"maryann"), which is a typing slip, not another value."""
+    return text_a.replace(" ", "") == text_b.replace(" ", "")
 
 
 def _agreement_template(similar: list[str]) -> str:
