@@ -40,6 +40,11 @@ class FollowUp(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(200))
+    # The sequence enrolment whose step created this follow-up; None for follow-ups planned by
+    # hand and for step follow-ups created before the column existed.
+    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("sequence_enrollments.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
     def __init__(self, **kwargs: Any) -> None:

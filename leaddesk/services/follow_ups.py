@@ -69,8 +69,12 @@ def add_follow_up(
     now: datetime,
     recurrence: str | None = None,
     owner_id: uuid.UUID | None = None,
+    enrollment_id: uuid.UUID | None = None,
 ) -> FollowUp:
-    """Add an open follow-up row to lead and move lead.next_follow_up_at; log nothing."""
+    """Add an open follow-up row to lead and move lead.next_follow_up_at; log nothing.
+
+    enrollment_id names the sequence enrolment whose step this follow-up is.
+    """
     _check_recurrence(recurrence)
     follow_up = FollowUp(
         lead_id=lead.id,
@@ -81,6 +85,7 @@ def add_follow_up(
         all_day=due.all_day,
         recurrence=recurrence,
         note=note.strip(),
+        enrollment_id=enrollment_id,
         created_at=now,
     )
     session.add(follow_up)
@@ -162,6 +167,7 @@ def mark_done(session: Session, follow_up: FollowUp, actor: str | None, now: dat
         all_day=following.all_day,
         recurrence=follow_up.recurrence,
         note=follow_up.note,
+        enrollment_id=follow_up.enrollment_id,
         created_at=now,
     )
     session.add(next_row)

@@ -19,13 +19,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, EmailTemplateRecord, FollowUp, Lead, SequenceEnrollment
+from leaddesk.models import Activity, ActivityKind, EmailTemplateRecord, Lead, SequenceEnrollment
 from leaddesk.services.business_calendar import BusinessCalendar
-from leaddesk.services.follow_ups import add_follow_up, refresh_next_follow_up
+from leaddesk.services.follow_ups import add_follow_up
 from leaddesk.services.local_time import LocalDue
+from leaddesk.services.sequence_follow_ups import close_step_follow_ups
 
 if TYPE_CHECKING:
     from collections.abc import Sequence as SequenceOf
+
+    from leaddesk.services.playbook.model import Playbook
 
 logger = logging.getLogger(__name__)
 
@@ -153,15 +156,29 @@ def owner_calendar(session: Session, lead: Lead, calendar: BusinessCalendar) -> 
 
     A rep without a calendar of their own works by the playbook's calendar.
     """
-    if lead.owner is None:
-        return calendar
-    # Imported here because the playbook package imports this module through its parser.
-    from leaddesk.services.playbook import load_playbook
+    return OwnerCalendars(session, calendar).for_lead(lead)
 
-    playbook = load_playbook(session)
-    if lead.owner.name not in playbook.reps:
-        return calendar
-    return playbook.rep_calendar(lead.owner.name)
+
+class OwnerCalendars:
+    """The business calendar of each lead's owner, reading the active playbook once."""
+
+    def __init__(self, session: Session, calendar: BusinessCalendar) -> None:
+        self.session = session
+        # The calendar of leads without an owner, and of owners the playbook does not list.
+        self.calendar = calendar
+        self._playbook: Playbook | None = None
+
+    def for_lead(self, lead: Lead) -> BusinessCalendar:
+        if lead.owner is None:
+            return self.calendar
+        if self._playbook is None:
+            # Imported here because the playbook package imports this module through its parser.
+            from leaddesk.services.playbook import load_playbook
+
+            self._playbook = load_playbook(self.session)
+        if lead.owner.name not in self._playbook.reps:
+            return self.calendar
+        return self._playbook.rep_calendar(lead.owner.name)
 
 
 def advance(
@@ -169,12 +186,15 @@ def advance(
 ) -> list[uuid.UUID]:
     """Turn every step due by now into a follow-up and schedule the next step; return the new follow-up ids.
 
-    Enrollments of leads that moved to a closed stage stop here, without a follow-up, and so
-    do enrolments whose sequence is no longer in the playbook.
+    Each step counts business days of the lead owner's calendar (calendar for leads without
+    an owner), and its follow-up is due at that opening's wall time in that calendar's
+    timezone. Enrollments of leads that moved to a closed stage stop here, without a
+    follow-up, and so do enrolments whose sequence is no longer in the playbook.
     """
     created = []
     if catalog is None:
         catalog = load_catalog(session)
+    calendars = OwnerCalendars(session, calendar)
     template_keys: set[str] | None = None
     due = session.scalars(
         select(SequenceEnrollment)
@@ -187,7 +207,10 @@ def advance(
             _set_status(enrollment, "stopped", "the lead was deleted", now)
             continue
         if lead.stage in CLOSED_STAGES:
+            # The stage changed without stop_for_stage, such as through a synced change from another
+            # device, so its step follow-ups are closed here.
             _set_status(enrollment, "stopped", f"the lead moved to {lead.stage}", now)
+            close_step_follow_ups(session, enrollment, _legacy_notes(enrollment, catalog), None, now)
             continue
         sequence = _find_or_none(enrollment.sequence_key, catalog)
         if sequence is None:
@@ -207,8 +230,10 @@ def advance(
             if template not in template_keys:
                 note += f" (email template {template!r} not found; add it in Leads > Email templates)"
                 logger.warning("sequence %s step %d names missing email template %s", sequence.key, enrollment.step_index + 1, template)
-        wall = step_at.astimezone(calendar.zone).replace(tzinfo=None)
-        follow_up = add_follow_up(session, lead, LocalDue.at(wall, calendar.timezone_name), note, now)
+        step_calendar = calendars.for_lead(lead)
+        wall = step_at.astimezone(step_calendar.zone).replace(tzinfo=None)
+        due = LocalDue.at(wall, step_calendar.timezone_name)
+        follow_up = add_follow_up(session, lead, due, note, now, enrollment_id=enrollment.id)
         created.append(follow_up.id)
 
         enrollment.step_index += 1
@@ -217,7 +242,7 @@ def advance(
             _set_status(enrollment, "finished", "every step became a follow-up", now)
         else:
             delay = sequence.steps[enrollment.step_index].delay_business_days
-            enrollment.next_step_at = business_days_after(calendar, max(step_at, now), delay)
+            enrollment.next_step_at = business_days_after(step_calendar, max(step_at, now), delay)
         logger.info("sequence %s step %d for lead %s is due", sequence.key, enrollment.step_index, lead.id)
     session.flush()
     return created
@@ -237,17 +262,31 @@ def pause_for_activity(session: Session, lead_id: uuid.UUID, kind: str, actor: s
     return paused
 
 
-def stop_for_stage(session: Session, lead_id: uuid.UUID, stage: str, actor: str | None, now: datetime) -> int:
-    """Stop the lead's active and paused sequences when it moves to a closed stage; return how many stopped."""
+def stop_for_stage(
+    session: Session,
+    lead_id: uuid.UUID,
+    stage: str,
+    actor: str | None,
+    now: datetime,
+    catalog: SequenceOf[Sequence] | None = None,
+) -> int:
+    """Stop the lead's active and paused sequences when it moves to a closed stage; return how many stopped.
+
+    The open follow-ups of their steps are marked done, as stop() does.
+    """
     if stage not in CLOSED_STAGES:
         return 0
-    stopped = 0
-    for enrollment in _enrollments(session, lead_id, ("active", "paused")):
+    enrollments = _enrollments(session, lead_id, ("active", "paused"))
+    if not enrollments:
+        return 0
+    if catalog is None:
+        catalog = load_catalog(session)
+    closed = 0
+    for enrollment in enrollments:
         _set_status(enrollment, "stopped", f"the lead moved to {stage}", now)
-        stopped += 1
-    if stopped:
-        _log(session, lead_id, f"Sequence stopped: the lead moved to {stage}", actor, now)
-    return stopped
+        closed += close_step_follow_ups(session, enrollment, _legacy_notes(enrollment, catalog), actor, now)
+    _log(session, lead_id, f"Sequence stopped: the lead moved to {stage}{_closed_text(closed)}", actor, now)
+    return len(enrollments)
 
 
 def resume(
@@ -258,7 +297,7 @@ def resume(
     calendar: BusinessCalendar,
     catalog: SequenceOf[Sequence] | None = None,
 ) -> SequenceEnrollment:
-    """Resume a paused enrolment; its next step waits its own delay from now."""
+    """Resume a paused enrolment; its next step waits its own delay from now, in the owner's business days."""
     enrollment = _enrollment(session, enrollment_id)
     if enrollment.status != "paused":
         raise SequenceError(f"the enrolment is {enrollment.status}, not paused, so it cannot be resumed")
@@ -268,7 +307,8 @@ def resume(
     delay = sequence.steps[enrollment.step_index].delay_business_days
     enrollment.status = "active"
     enrollment.status_reason = ""
-    enrollment.next_step_at = business_days_after(calendar, now, delay)
+    step_calendar = owner_calendar(session, _lead(session, enrollment.lead_id), calendar)
+    enrollment.next_step_at = business_days_after(step_calendar, now, delay)
     enrollment.updated_at = now
     _log(session, enrollment.lead_id, f"Sequence {sequence.label!r} resumed", actor, now)
     session.flush()
@@ -302,45 +342,25 @@ def stop(
     if enrollment.status not in ("active", "paused"):
         raise SequenceError(f"the enrolment is already {enrollment.status}")
     _set_status(enrollment, "stopped", f"stopped by {actor or 'a user'}", now)
-    sequence = _find_or_none(enrollment.sequence_key, load_catalog(session) if catalog is None else catalog)
-    closed = 0 if sequence is None else _close_step_follow_ups(session, enrollment, sequence, actor, now)
-    summary = f"Sequence {enrollment.sequence_key!r} stopped by hand"
-    if closed:
-        summary += f"; closed {closed} open follow-up{'s' if closed != 1 else ''} of its steps"
-    _log(session, enrollment.lead_id, summary, actor, now)
+    legacy_notes = _legacy_notes(enrollment, load_catalog(session) if catalog is None else catalog)
+    closed = close_step_follow_ups(session, enrollment, legacy_notes, actor, now)
+    _log(session, enrollment.lead_id, f"Sequence {enrollment.sequence_key!r} stopped by hand{_closed_text(closed)}", actor, now)
     session.flush()
     return enrollment
 
 
-def _close_step_follow_ups(
-    session: Session, enrollment: SequenceEnrollment, sequence: Sequence, actor: str | None, now: datetime
-) -> int:
-    """Mark done the lead's open follow-ups that this enrolment's steps created; return how many."""
-    # NOTE: a follow-up row does not store its enrolment, so a step's follow-up is found by the
-    # note that step_note() wrote and by being created after the enrolment started.
-    prefixes = tuple(step_note(sequence, index) for index in range(min(enrollment.step_index, len(sequence.steps))))
-    if not prefixes:
-        return 0
-    rows = session.scalars(
-        select(FollowUp).where(
-            FollowUp.lead_id == enrollment.lead_id,
-            FollowUp.completed_at.is_(None),
-            FollowUp.created_at >= enrollment.enrolled_at,
-        )
-    )
-    closed = 0
-    for follow_up in rows:
-        if follow_up.note.startswith(prefixes):
-            follow_up.completed_at = now
-            follow_up.completed_by = actor
-            closed += 1
-    if closed:
-        session.flush()
-        lead = session.get(Lead, enrollment.lead_id)
-        if lead is not None:
-            refresh_next_follow_up(session, lead)
-    logger.info("closed %d follow-ups of stopped enrolment %s", closed, enrollment.id)
-    return closed
+def _legacy_notes(enrollment: SequenceEnrollment, catalog: SequenceOf[Sequence]) -> tuple[str, ...]:
+    """Return the notes that the enrolment's steps so far wrote, to find their follow-ups without enrollment_id."""
+    sequence = _find_or_none(enrollment.sequence_key, catalog)
+    if sequence is None:
+        return ()
+    return tuple(step_note(sequence, index) for index in range(min(enrollment.step_index, len(sequence.steps))))
+
+
+def _closed_text(closed: int) -> str:
+    if not closed:
+        return ""
+    return f"; closed {closed} open follow-up{'s' if closed != 1 else ''} of its steps"
 
 
 def step_note(sequence: Sequence, index: int) -> str:

@@ -243,10 +243,15 @@ ENTITIES: tuple[Entity, ...] = (
         references={"owner_id": _REPS, "merged_into_id": _LEADS},
     ),
     TableEntity(ENTITY_ACTIVITY, Activity.__table__, _columns(Activity.__table__), parents={"lead_id": _LEADS}),
-    TableEntity(
-        ENTITY_FOLLOW_UP, FollowUp.__table__, _columns(FollowUp.__table__), parents={"lead_id": _LEADS}, references={"owner_id": _REPS}
-    ),
+    # Enrolments come before follow-ups, because a step's follow-up references its enrolment.
     TableEntity(ENTITY_ENROLLMENT, SequenceEnrollment.__table__, _columns(SequenceEnrollment.__table__), parents={"lead_id": _LEADS}),
+    TableEntity(
+        ENTITY_FOLLOW_UP,
+        FollowUp.__table__,
+        _columns(FollowUp.__table__),
+        parents={"lead_id": _LEADS},
+        references={"owner_id": _REPS, "enrollment_id": SequenceEnrollment.__table__},
+    ),
     SettingEntity(ENTITY_SETTING, playbook=False),
     SettingEntity(ENTITY_PLAYBOOK, playbook=True),
 )
