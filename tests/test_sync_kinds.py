@@ -228,6 +228,48 @@ def test_rep_and_owner_travel(team) -> None:
         assert session.get(Lead, lead_id).owner_id == rep_id
 
 
+def test_owner_filled_when_rep_arrives_later(team, tmp_path: Path) -> None:
+    ann, bob = team
+    cid = Database.open(tmp_path / "cid" / "leads.sqlite")
+    join_team(cid, tmp_path / "Team", person="Cid", device_name="cid-laptop")
+    with ann.session() as session:
+        rep = Rep(name="Carla")
+        session.add(rep)
+        session.flush()
+        rep_id = rep.id
+        ann_device = session.get(SyncIdentity, 1).device_id
+    sync_pass(ann)
+    sync_pass(bob)
+    with bob.session() as session:
+        lead = Lead(first_name="Ada", owner_id=rep_id)
+        session.add(lead)
+        session.flush()
+        lead_id = lead.id
+        session.add(FollowUp(lead_id=lead_id, due_at=datetime.now(timezone.utc), note="call", owner_id=rep_id))
+    sync_pass(bob)
+
+    # The sync tool delivers Bob's files to Cid before Ann's, so the lead arrives before its owner.
+    ann_folder = tmp_path / "Team" / "devices" / ann_device
+    held_back = ann_folder.rename(tmp_path / "held-back")
+    sync_pass(cid)
+    with cid.session() as session:
+        assert session.get(Rep, rep_id) is None
+        assert session.get(Lead, lead_id).owner_id is None
+    held_back.rename(ann_folder)
+
+    report = sync_pass(cid)
+
+    with cid.session() as session:
+        assert session.get(Rep, rep_id) is not None
+        assert session.get(Lead, lead_id).owner_id == rep_id
+        follow_up = session.scalar(select(FollowUp).where(FollowUp.lead_id == lead_id))
+        assert follow_up.owner_id == rep_id
+    assert report.rows_changed_by_kind == {"rep": 1, "lead": 1, "follow_up": 1}
+    # Filling in the owner is no local edit, so Cid's next pass sends nothing.
+    assert sync_pass(cid).exported == 0
+    cid.dispose()
+
+
 def test_rep_same_name_both_kept(team) -> None:
     ann, bob = team
     with ann.session() as session:

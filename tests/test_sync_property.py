@@ -1,6 +1,6 @@
 """Property test: random multi-device edit histories through a simulated sync tool converge and lose no edit.
 
-The histories edit every record kind that travels: leads, reps, activities, follow-ups
+The histories edit every record kind that travels: leads (owners included), reps, activities, follow-ups
 (marked done and snoozed through the follow-up service), sequence enrollments, a team
 setting and the playbook.
 
@@ -59,6 +59,7 @@ ENROLLMENT_STATUSES = ["active", "paused", "stopped"]
 operation = st.one_of(
     st.tuples(st.just("create"), st.integers(0, 2)),
     st.tuples(st.just("rep"), st.integers(0, 2), st.integers(0, 2)),
+    st.tuples(st.just("owner"), st.integers(0, 2), st.integers(0, 9), st.integers(0, 2)),
     st.tuples(st.just("activity"), st.integers(0, 2), st.integers(0, 9), st.integers(0, 3)),
     st.tuples(st.just("activity_edit"), st.integers(0, 2), st.integers(0, 9), st.integers(0, 3)),
     st.tuples(st.just("activity_delete"), st.integers(0, 2), st.integers(0, 9)),
@@ -220,6 +221,15 @@ def _run_other_kind(device: Device, index: int, op: tuple) -> None:
             name = f"rep-{op[2]}"
             if session.scalar(select(Rep.id).where(Rep.name == name)) is None:
                 session.add(Rep(name=name))
+        elif kind == "owner":
+            # The lead may reach another device before the rep does, so its owner is filled in later there.
+            leads = sorted(session.scalars(select(Lead.id).where(Lead.deleted_at.is_(None))))
+            reps = sorted(session.scalars(select(Rep.id)))
+            if not leads or not reps:
+                return
+            lead = session.get(Lead, leads[op[2] % len(leads)])
+            lead.owner_id = reps[op[3] % len(reps)]
+            device.pending[("lead", str(lead.id), "owner_id")] = str(lead.owner_id)
         elif kind in ("setting", "playbook"):
             key, value = _setting_text(kind, op[2])
             session.merge(Setting(key=key, value=value))

@@ -30,6 +30,7 @@ from leaddesk.services.sync.identity import require_identity
 from leaddesk.services.sync.materialize import materialize_row
 from leaddesk.services.sync.merge import Change, beats, is_concurrent_edit, winner_of
 from leaddesk.services.sync.names import segment_name
+from leaddesk.services.sync.references import rows_with_arrived_references
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +253,16 @@ def _add_waiting_rows(session: Session, states: dict[StateKey, SyncRowState]) ->
         states.setdefault((state.entity, state.row_id), state)
 
 
+def _materialize(session: Session, state: SyncRowState, report: SyncReport, counted: bool = False) -> str:
+    """Write one merged row into its table, count it in the report unless counted already, and return the action."""
+    outcome = materialize_row(session, state)
+    if outcome.action in ("inserted", "updated", "removed") and not counted:
+        report.rows_changed += 1
+        _count(report.rows_changed_by_kind, state.entity)
+    report.local_edits_pending |= outcome.edited_local
+    return outcome.action
+
+
 def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], report: SyncReport, before_merge: Callable[[], Path | None]) -> None:
     with database.session() as session:
         identity = require_identity(session)
@@ -272,12 +283,14 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
         session.flush()
 
         _add_waiting_rows(session, states)
+        arrived_kinds: set[str] = set()
         for key in sorted(states, key=lambda key: (ORDER[key[0]], key[1])):
-            outcome = materialize_row(session, states[key])
-            if outcome.action in ("inserted", "updated", "removed"):
-                report.rows_changed += 1
-                _count(report.rows_changed_by_kind, key[0])
-            report.local_edits_pending |= outcome.edited_local
+            if _materialize(session, states[key], report) == "inserted":
+                arrived_kinds.add(key[0])
+        if arrived_kinds:
+            session.flush()
+            for state in rows_with_arrived_references(session, arrived_kinds):
+                _materialize(session, state, report, counted=(state.entity, state.row_id) in states)
         _save_clock(identity, clock)
         identity.last_sync_at = datetime.now(timezone.utc)
 
