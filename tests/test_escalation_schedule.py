@@ -277,3 +277,56 @@ def test_imported_leads_escalate(database, tmp_path, counted_ladders):
     with database.session() as session:
         events, _ = run_due_escalations(session, load_playbook(session), BREACH)
     assert len(events) == 2
+
+
+def _plan_text(database, lead_id) -> tuple[str, str, str]:
+    with database.session() as session:
+        connection = session.connection()
+        return connection.exec_driver_sql(
+            "SELECT received_at, response_due_at, next_step_at FROM escalation_plans WHERE lead_id = ?", (lead_id.hex,)
+        ).one()
+
+
+def test_plan_written_in_importer_form(database, waiting_lead):
+    if database.path is None:
+        pytest.skip("SQLite-only: PostgreSQL stores instants as timestamptz, not text")
+    _scan(database, RECEIVED)
+
+    assert _plan_text(database, waiting_lead) == ("2026-12-09 10:00:00", "2026-12-09 10:30:00", "2026-12-09 10:30:00")
+    with database.session() as session:
+        assert session.get(EscalationPlan, waiting_lead).next_step_at == BREACH
+
+
+def test_plan_with_microseconds_stays_current(database, waiting_lead, counted_ladders):
+    """A plan stored in the ORM's spelling ('.000000') still matches its lead, so it is not recomputed."""
+    if database.path is None:
+        pytest.skip("SQLite-only: the two spellings of one instant exist only in SQLite's text storage")
+    _scan(database, RECEIVED)
+    with database.session() as session:
+        session.connection().exec_driver_sql(
+            "UPDATE escalation_plans SET received_at = received_at || '.000000', next_step_at = next_step_at || '.000000'"
+        )
+    counted_ladders.clear()
+
+    due, next_at = _scan(database, BREACH - timedelta(microseconds=1))
+
+    assert counted_ladders == []
+    assert due == []
+    assert next_at == BREACH
+    due, _ = _scan(database, BREACH)
+    assert due == [waiting_lead]
+
+
+@pytest.mark.parametrize(
+    ("offset", "is_due"),
+    [(timedelta(microseconds=-1), False), (timedelta(0), True), (timedelta(microseconds=1), True)],
+)
+def test_step_due_exactly_at_its_instant(database, waiting_lead, offset, is_due):
+    """A step is due from its instant on, whichever way the plan and now are spelled."""
+    _scan(database, RECEIVED)
+
+    due, next_at = _scan(database, BREACH + offset)
+
+    assert (due == [waiting_lead]) is is_due
+    # A due plan counts as due, not as a later step, until its step runs.
+    assert next_at == (None if is_due else BREACH)

@@ -18,13 +18,14 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, not_, or_, select
+from sqlalchemy import Integer, String, Uuid, and_, case, column, delete, func, not_, or_, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.models.escalation_plan import EscalationPlan
 from leaddesk.services.escalation import EscalationEvent, ladder_schedule, run_escalations
+from leaddesk.services.importing.bulk import utc_datetime_text
 from leaddesk.services.playbook import Playbook
 from leaddesk.services.scheduler import CheckResult
 
@@ -134,10 +135,12 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
             }
         )
     # SQLite and PostgreSQL spell the upsert alike, but each dialect builds its own statement.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    upsert = insert(plan)
-    columns = ("segment", "received_at", "response_due_at", "steps_done", "playbook_hash", "next_step_at")
-    upsert = upsert.on_conflict_do_update(index_elements=["lead_id"], set_={name: upsert.excluded[name] for name in columns})
+    if session.get_bind().dialect.name == "postgresql":
+        upsert = postgresql.insert(plan)
+    else:
+        upsert = sqlite.insert(_SQLITE_PLAN_TEXT)
+        rows = [_instants_as_text(row) for row in rows]
+    upsert = upsert.on_conflict_do_update(index_elements=["lead_id"], set_={name: upsert.excluded[name] for name in _PLAN_COLUMNS})
     # The connection runs a plain executemany, because Session.execute would take the slower ORM bulk path.
     connection = session.connection()
     for start in range(0, len(rows), CHUNK_PLANS):
@@ -145,6 +148,25 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
     if rows:
         logger.debug("recomputed the escalation plans of %d leads", len(rows))
     return len(rows)
+
+
+_PLAN_COLUMNS = ("segment", "received_at", "response_due_at", "steps_done", "playbook_hash", "next_step_at")
+_PLAN_INSTANTS = ("received_at", "response_due_at", "next_step_at")
+
+# escalation_plans with its instants typed as text, so SQLite gets them in the bulk importer's
+# form ('2026-12-07 18:00:00', no '.000000' for whole seconds) rather than the ORM's.
+_SQLITE_PLAN_TEXT = table(
+    EscalationPlan.__tablename__,
+    column("lead_id", Uuid()),
+    column("segment", String()),
+    *(column(name, String()) for name in _PLAN_INSTANTS),
+    column("steps_done", Integer()),
+    column("playbook_hash", String()),
+)
+
+
+def _instants_as_text(row: dict) -> dict:
+    return {name: utc_datetime_text(value) if name in _PLAN_INSTANTS and value is not None else value for name, value in row.items()}
 
 
 def _waiting(ladders: dict[str, int], steps_done):
@@ -173,9 +195,11 @@ def _plan_is_current(steps_done, fingerprint: str, dialect_name: str):
 def _same_instant(left, right, dialect_name: str):
     """Return the condition that two datetime columns hold the same instant.
 
-    SQLite stores datetimes as text, and the bulk importer writes '2026-12-07 18:00:00' where
-    the ORM writes '2026-12-07 18:00:00.000000', so equal instants can differ as strings.
-    julianday parses both spellings to the same number.
+    SQLite stores datetimes as text, and the bulk importer (and refresh_plans) write
+    '2026-12-07 18:00:00' where the ORM writes '2026-12-07 18:00:00.000000', so equal
+    instants can differ as strings. julianday parses both spellings to the same number.
+    NOTE: SQLite's date functions read only milliseconds, so on SQLite two instants less
+    than a millisecond apart count as the same.
     """
     if dialect_name == "sqlite":
         return func.julianday(left) == func.julianday(right)
