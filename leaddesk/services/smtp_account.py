@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Setting
-from leaddesk.services.email_address import address_problem
+from leaddesk.services.email_address import address_problem, is_local_relay
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class SmtpAccount:
             raise SmtpAccountError(f"invalid SMTP host {self.host!r}; type the server name, such as smtp.example.com")
         if not 1 <= self.port <= MAX_PORT:
             raise SmtpAccountError(f"invalid SMTP port {self.port}; use 587 for STARTTLS or 465 for SSL")
-        problem = address_problem(self.from_address)
+        problem = address_problem(self.from_address, local_relay=is_local_relay(self.host))
         if problem:
             raise SmtpAccountError(
                 f"invalid From address {self.from_address!r}: {problem}; type your email address, such as sam@example.com"

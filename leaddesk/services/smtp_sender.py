@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import ActivityKind
 from leaddesk.services import activities
 from leaddesk.services.activities import LoggedActivity
-from leaddesk.services.email_address import address_problem
+from leaddesk.services.email_address import address_problem, is_local_relay
 from leaddesk.services.email_templates import RenderedEmail
 from leaddesk.services.smtp_account import Security, SmtpAccount
 
@@ -73,7 +73,7 @@ def send(
         raise SmtpSendError(
             f"no SMTP password is stored for {account.password_key}; type it in {SETTINGS_PLACE}", "Password"
         )
-    problem = address_problem(email.to)
+    problem = address_problem(email.to, local_relay=is_local_relay(account.host))
     if problem:
         raise SmtpSendError(f"invalid recipient address {email.to!r}: {problem}; fix the lead's email address", "Recipient")
     try:
