@@ -1,11 +1,13 @@
-"""Chart drawing details: whole segment labels on the axes and whole-number ticks for counts."""
+"""Chart drawing details: whole segment labels, whole-number ticks for counts, the heatmap's size and the grid."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCharts import QBarCategoryAxis, QValueAxis
 
-from leaddesk.services.reporting.tables import BAR, HORIZONTAL_BAR, ChartTable
-from leaddesk.ui.dashboard_charts import chart_widget
+from leaddesk.services.reporting.tables import BAR, HEATMAP, HORIZONTAL_BAR, ChartTable
+from leaddesk.ui.dashboard_charts import chart_widget, grid_rows
+from leaddesk.ui.dashboard_heatmap import EMPTY_HEIGHT, MAX_CELL_HEIGHT, PREFERRED_CELL_HEIGHT, HeatmapView
 
 SEGMENTS = ("Enterprise demo request", "High-intent outbound reply", "Mid-market form fill", "General website visitor")
 
@@ -67,3 +69,46 @@ def test_bar_labels_fit_above_bars(qtbot):
     assert series.barSets()[0].labelColor().name() != "#ffffff"
     # Room above the tallest bar for its "9240" label.
     assert values.max() >= 9240 * 1.1
+
+
+HOURS = tuple(f"{hour:02d}" for hour in range(24))
+
+
+def heatmap_table(reps: int) -> ChartTable:
+    return ChartTable("sla_breach_heatmap", "SLA breaches by rep and hour of arrival", HEATMAP, ("rep", *HOURS),
+                      tuple((f"Rep {index}", *range(24)) for index in range(reps)), "breaches")
+
+
+def test_heatmap_height_follows_reps(qtbot):
+    one_rep = HeatmapView(heatmap_table(1))
+    seven_reps = HeatmapView(heatmap_table(7))
+    empty = HeatmapView(heatmap_table(0))
+    for widget in (one_rep, seven_reps, empty):
+        qtbot.addWidget(widget)
+
+    step = (seven_reps.sizeHint().height() - one_rep.sizeHint().height()) / 6
+
+    assert step == PREFERRED_CELL_HEIGHT
+    assert one_rep.minimumSizeHint().height() == one_rep.sizeHint().height()
+    assert empty.sizeHint().height() == EMPTY_HEIGHT
+
+
+def test_heatmap_cells_fill_taller_widget(qtbot):
+    widget = HeatmapView(heatmap_table(3))
+    qtbot.addWidget(widget)
+    widget.resize(900, widget.sizeHint().height() + 30)
+
+    assert widget.cell_height() == pytest.approx(PREFERRED_CELL_HEIGHT + 10, abs=1)
+    widget.resize(900, 2000)
+    assert widget.cell_height() == MAX_CELL_HEIGHT
+    # Painting a stretched heatmap must not fail.
+    assert not widget.grab().isNull()
+
+
+def test_grid_rows_heatmap_alone():
+    kinds = (BAR, BAR, BAR, HEATMAP, BAR, BAR, BAR)
+    tables = [ChartTable(f"chart{index}", "Chart", kind, ("name", "value"), (), "") for index, kind in enumerate(kinds)]
+
+    rows = grid_rows(tables)
+
+    assert rows == [[0, 1], [2], [3], [4, 5], [6]]

@@ -1,4 +1,4 @@
-"""Draw a ChartTable as a QtCharts chart, or as a painted heatmap for the rep x hour table.
+"""Draw a ChartTable as a QtCharts chart, or as a painted heatmap for the rep x hour table, and place charts in a grid.
 
 QtCharts (PySide6-Addons) is used because it ships with the Qt LeadDesk already runs on,
 draws offline without a browser engine, and renders to PNG and PDF through QWidget.grab().
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from PySide6.QtCharts import (
     QAbstractBarSeries,
@@ -20,11 +21,12 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QMargins, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QWidget
 
 from leaddesk.services.reporting.tables import HEATMAP, HORIZONTAL_BAR, LINE, ChartTable
+from leaddesk.ui.dashboard_heatmap import HeatmapView
 
 CHART_HEIGHT = 280
 # Categories with longer names are cut on the axis; the exports keep the full name. 28 fits
@@ -161,60 +163,6 @@ def _line_chart(chart: QChart, table: ChartTable) -> None:
     chart.legend().setVisible(len(table.plotted_headers) > 1)
 
 
-class HeatmapView(QWidget):
-    """A grid of cells shaded by count, one row per category and one column per numeric header."""
-
-    def __init__(self, table: ChartTable, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.table = table
-        self.setMinimumHeight(CHART_HEIGHT)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def sizeHint(self) -> QSize:
-        return QSize(560, CHART_HEIGHT)
-
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("white"))
-        painter.setPen(QColor("#222"))
-        title = QFont(self.font())
-        title.setBold(True)
-        painter.setFont(title)
-        painter.drawText(QRectF(0, 4, self.width(), 22), Qt.AlignmentFlag.AlignHCenter, self.table.title)
-        painter.setFont(self.font())
-
-        rows = self.table.rows
-        columns = self.table.headers[1:]
-        if not rows:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No breaches in this selection")
-            return
-        left, top, bottom_space = 110, 32, 24
-        cell_width = (self.width() - left - 8) / len(columns)
-        cell_height = min(28.0, (self.height() - top - bottom_space) / len(rows))
-        maximum = max((_number(value) for row in rows for value in row[1:]), default=0.0) or 1.0
-
-        for row_index, row in enumerate(rows):
-            y = top + row_index * cell_height
-            painter.setPen(QColor("#222"))
-            painter.drawText(QRectF(4, y, left - 8, cell_height),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, _label(row[0]))
-            for column_index, value in enumerate(row[1:]):
-                share = _number(value) / maximum
-                # White for zero, through to a strong red for the busiest cell.
-                color = QColor.fromRgbF(1.0, 1.0 - 0.8 * share, 1.0 - 0.8 * share)
-                cell = QRectF(left + column_index * cell_width, y, cell_width - 1, cell_height - 1)
-                painter.fillRect(cell, color)
-                if value:
-                    painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(value))
-
-        label_y = top + len(rows) * cell_height + 2
-        for column_index, header in enumerate(columns):
-            if column_index % 2 == 0:
-                painter.drawText(QRectF(left + column_index * cell_width, label_y, cell_width * 2, 18),
-                                 Qt.AlignmentFlag.AlignLeft, header)
-        painter.end()
-
-
 def chart_widget(table: ChartTable, parent: QWidget | None = None) -> QWidget:
     """Return a widget that draws table: a QChartView, or a HeatmapView for heatmap tables."""
     if table.kind == HEATMAP:
@@ -238,3 +186,29 @@ def chart_widget(table: ChartTable, parent: QWidget | None = None) -> QWidget:
     view.setMinimumHeight(height)
     return view
 
+
+
+# Charts side by side in one grid row, on screen and in the PDF report.
+COLUMNS = 2
+# Kinds that take a whole grid row: the heatmap's 24 hour columns need the width.
+FULL_ROW_KINDS = frozenset({HEATMAP})
+
+
+def grid_rows(tables: Sequence[ChartTable]) -> list[list[int]]:
+    """Return the indexes of tables grouped into grid rows, in order: COLUMNS per row, a full-row kind alone."""
+    rows: list[list[int]] = []
+    current: list[int] = []
+    for index, table in enumerate(tables):
+        if table.kind in FULL_ROW_KINDS:
+            if current:
+                rows.append(current)
+                current = []
+            rows.append([index])
+            continue
+        current.append(index)
+        if len(current) == COLUMNS:
+            rows.append(current)
+            current = []
+    if current:
+        rows.append(current)
+    return rows

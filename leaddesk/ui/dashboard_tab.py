@@ -8,7 +8,7 @@ figures from the cached facts on the GUI thread, which takes well under a second
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +32,13 @@ from PySide6.QtWidgets import (
 
 from leaddesk.models import utc_now
 from leaddesk.services.database import Database
-from leaddesk.services.predictive import NotEnoughDataError, excluded_fields, set_excluded_fields, train_conversion_model
+from leaddesk.services.predictive import (
+    NotEnoughDataError,
+    carried_exclusions,
+    excluded_fields,
+    set_excluded_fields,
+    train_conversion_model,
+)
 from leaddesk.services.predictive.dataset import CUSTOM_PREFIX, STAGE_OUTCOME_FIELD
 from leaddesk.services.predictive.outcome_choices import outcome_choices
 from leaddesk.services.predictive.schedule import retrain_due, retrain_weekly_enabled, set_retrain_weekly
@@ -46,10 +52,11 @@ from leaddesk.services.reporting import (
 )
 from leaddesk.services.reporting.facts import LeadFact
 from leaddesk.services.reporting.tables import ChartTable, dashboard_tables
-from leaddesk.ui.dashboard_charts import chart_widget
+from leaddesk.ui.dashboard_charts import COLUMNS, chart_widget, grid_rows
 from leaddesk.ui.dashboard_pdf import write_pdf_report
 from leaddesk.ui.dashboard_range import DateRangeEdit
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner
+from leaddesk.ui.training_dialog import TrainingDialog
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +67,6 @@ PERIODS: tuple[tuple[str, int | None], ...] = (
 # The period choice after the presets, which shows the from and to date edits.
 CUSTOM_RANGE = "Custom range…"
 ALL = "All"
-COLUMNS = 2
 # How often the weekly retraining schedule is checked while the window is open.
 RETRAIN_CHECK_MS = 60 * 60 * 1000
 # The first check waits this long after start, so opening the window and the inbox come first.
@@ -136,6 +142,8 @@ class DashboardTab(QWidget):
         self._loaded_at: datetime | None = None
         self._training = False
         self._loading = False
+        # The training dialog while it is open, so tests and the window can reach it.
+        self.training_dialog: TrainingDialog | None = None
 
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_filter_row())
@@ -207,7 +215,7 @@ class DashboardTab(QWidget):
         self.outcome.currentIndexChanged.connect(self._on_outcome_picked)
         row.addWidget(self.outcome)
         self.train_button = QPushButton(self.tr("Train model"), self)
-        self.train_button.clicked.connect(self.train_model)
+        self.train_button.clicked.connect(self.start_training)
         row.addWidget(self.train_button)
         return row
 
@@ -306,10 +314,13 @@ class DashboardTab(QWidget):
             self.grid.removeWidget(card)
             card.deleteLater()
         self.cards = []
-        for index, table in enumerate(dashboard_tables(report)):
-            card = ChartCard(table, self.grid_host)
-            self.grid.addWidget(card, index // COLUMNS, index % COLUMNS)
-            self.cards.append(card)
+        tables = dashboard_tables(report)
+        self.cards = [ChartCard(table, self.grid_host) for table in tables]
+        for row, indexes in enumerate(grid_rows(tables)):
+            # A chart alone in its row, such as the heatmap, spans both columns.
+            span = COLUMNS if len(indexes) == 1 else 1
+            for column, index in enumerate(indexes):
+                self.grid.addWidget(self.cards[index], row, column, 1, span)
         self.report_shown.emit(report)
 
     def _show_model_status(self) -> None:
@@ -325,7 +336,7 @@ class DashboardTab(QWidget):
     # --- Export -------------------------------------------------------------------------
 
     def export_pdf(self, path: Path) -> None:
-        """Write the charts as they are drawn now, with the filter, to a PDF report at path."""
+        """Write the charts of the current filter, and the filter itself, to a PDF report at path."""
         if self.report is None:
             raise ValueError("the dashboard has not been loaded yet; reload it before exporting")
         chosen = self.report.filter
@@ -340,7 +351,7 @@ class DashboardTab(QWidget):
                 parts.append(f"{label} {', '.join(sorted(values))}")
         subtitle = (f"{self.report.leads} leads; {'; '.join(parts)}; "
                     f"computed {self.report.now.strftime('%Y-%m-%d %H:%M')} UTC")
-        write_pdf_report(Path(path), "LeadDesk dashboard", subtitle, [card.chart.grab() for card in self.cards])
+        write_pdf_report(Path(path), "LeadDesk dashboard", subtitle, [card.table for card in self.cards])
 
     def _ask_pdf(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(self, self.tr("Export PDF report"), "dashboard.pdf", "PDF (*.pdf)")
@@ -354,8 +365,35 @@ class DashboardTab(QWidget):
 
     # --- Training -----------------------------------------------------------------------
 
-    def train_model(self) -> None:
-        """Train a conversion model on the read pool, showing progress; the window stays usable."""
+    def _chosen_outcome_field(self) -> str | None:
+        # None lets training reuse the active model's outcome field, which the combo shows until the user picks another.
+        return self.outcome.currentData() if self._outcome_chosen else None
+
+    def start_training(self) -> None:
+        """Train now, or first show the training dialog when the active model's exclusions would carry over."""
+        if self._training:
+            return
+        outcome_field = self._chosen_outcome_field()
+        self.runner.read_job(lambda database: carried_exclusions(database, outcome_field), self._confirm_training,
+                             self._on_train_failed, description="read the active model's excluded fields")
+
+    def _confirm_training(self, carried) -> TrainingDialog | None:
+        if not carried.excluded:
+            self.train_model()
+            return None
+        dialog = TrainingDialog(carried.version, carried.excluded, self)
+        dialog.accepted.connect(lambda: self.train_model(include=dialog.lifted_fields()))
+        dialog.finished.connect(lambda _result: setattr(self, "training_dialog", None))
+        dialog.finished.connect(dialog.deleteLater)
+        self.training_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def train_model(self, include: Sequence[str] = ()) -> None:
+        """Train a conversion model on the read pool, showing progress; the window stays usable.
+
+        include lists exclusions of the active model to lift, as `score train --include` does.
+        """
         if self._training:
             return
         self._training = True
@@ -364,10 +402,10 @@ class DashboardTab(QWidget):
         self.progress.setVisible(True)
         relay = ProgressRelay(self)
         relay.progressed.connect(self._on_progress)
-        # None lets training reuse the active model's outcome field, which the combo shows until the user picks another.
-        outcome_field = self.outcome.currentData() if self._outcome_chosen else None
+        outcome_field = self._chosen_outcome_field()
+        included = list(include)
         self.runner.read_job(
-            lambda database: train_conversion_model(database, outcome_field=outcome_field,
+            lambda database: train_conversion_model(database, outcome_field=outcome_field, include=included,
                                                     progress=relay.progressed.emit),
             self._on_trained,
             self._on_train_failed,
