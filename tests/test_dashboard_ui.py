@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtGui import QImage
 
+from leaddesk.ui.dashboard_pdf import export_widgets, place_rows
 from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.main_window import MainWindow
 from leaddesk.ui.tasks import TaskRunner
@@ -103,8 +104,43 @@ def test_pdf_report_opens(tab, tmp_path):
 
     assert path.read_bytes().startswith(b"%PDF")
     assert error == QPdfDocument.Error.None_
-    # Twelve charts, three per page.
-    assert document.pageCount() == 4
+    # Twelve charts in the screen's grid of two columns fill two A4 pages.
+    assert document.pageCount() == 2
+    page = document.render(0, document.pagePointSize(0).toSize())
+    assert not page.isNull()
+
+
+def test_pdf_charts_keep_aspect(tab):
+    tables = [card.table for card in tab.cards]
+    rows = export_widgets(tables)
+    sizes = [[(widget.width(), widget.height()) for widget in widgets] for widgets in rows]
+
+    placed = place_rows(sizes, 1098, 1612, 110)
+
+    flat = [size for row in sizes for size in row]
+    assert len(placed) == len(tables) == len(flat)
+    for (width, height), (_page, target) in zip(flat, placed):
+        assert target.width() / target.height() == pytest.approx(width / height, rel=1e-6)
+    lefts = {round(target.left(), 6) for _page, target in placed}
+    assert len(lefts) == 2
+    rights = {round(target.right(), 6) for _page, target in placed}
+    assert len(rights) == 2
+    # The charts of one row share their top and bottom edges.
+    for row_index, row in enumerate(rows):
+        first = sum(len(previous) for previous in rows[:row_index])
+        targets = [target for _page, target in placed[first:first + len(row)]]
+        assert len({round(target.top(), 6) for target in targets}) == 1
+        assert len({round(target.bottom(), 6) for target in targets}) == 1
+
+
+def test_pdf_tall_row_fits_page():
+    placed = place_rows([[(1132, 5000)], [(560, 280), (560, 280)]], 1098, 1612, 110)
+
+    page, target = placed[0]
+    assert target.height() == pytest.approx(1612)
+    assert target.width() / target.height() == pytest.approx(1132 / 5000)
+    assert page == 1
+    assert placed[1][0] == 2
 
 
 def test_training_too_little_data(tab):
@@ -177,3 +213,24 @@ def test_custom_range_rejects_reversed(tab):
     tab.period.setCurrentIndex(0)
     assert not tab.custom_range.isVisibleTo(tab)
     assert tab.report.leads == 6
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1400, 900), (1920, 1080)])
+def test_heatmap_fills_full_row(tab, size):
+    tab.resize(*size)
+    tab.show()
+    tab.grid.activate()
+    heatmap = card(tab, "sla_breach_heatmap")
+    index = tab.grid.indexOf(heatmap)
+
+    _row, column, _rows, columns = tab.grid.getItemPosition(index)
+    view = heatmap.chart
+    cells = view.cell_height() * len(heatmap.table.rows)
+
+    assert column == 0
+    assert columns == 2
+    assert heatmap.width() > tab.grid_host.width() * 0.9
+    # The cells take all the height between the title and the hour labels: no empty band.
+    assert view._top() + cells + view._bottom_space() == pytest.approx(view.height(), abs=2)
+    # Every hour gets its own label at these widths.
+    assert view.width() - view.name_width() > 24 * 30
