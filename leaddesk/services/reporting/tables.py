@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,23 @@ class ChartTable:
         sheet.title = sheet_title(self.title)
         sheet.append(list(self.headers))
         for row in self.rows:
-            sheet.append(list(row))
+            sheet.append([xlsx_value(value) for value in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = XLSX_DATE_FORMAT
         workbook.save(path)
+
+
+# An ISO date, as the week of arrival column holds, which the XLSX export stores as a date cell.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+
+
+def xlsx_value(value: Any) -> Any:
+    """Return value as an XLSX cell stores it: an ISO date text becomes a datetime so that Excel sorts it as a date."""
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return datetime.fromisoformat(value)
+    return value
 
 
 # Characters Excel rejects in a sheet name, and its maximum length (Excel 2007 and later).
@@ -182,7 +198,7 @@ def score_tables(report: DashboardReport) -> list[ChartTable]:
             "percent"))
         tables.append(ChartTable(
             "model_lift", "Model lift by decile (held out)", BAR, ("decile", "lift", "conversion rate %"),
-            tuple((str(row["decile"]), row["lift"], round(row["conversion_rate"] * 100, 1))
+            tuple((int(row["decile"]), row["lift"], round(row["conversion_rate"] * 100, 1))
                   for row in report.model["lift_by_decile"]),
             "times the mean rate", plotted=1))
     return tables
