@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from leaddesk.models import Lead
-from leaddesk.services.backups import MAX_BACKUPS, BackupError, backup_if_due, create_backup_file, integrity_problems, list_backups, restore_backup
+from leaddesk.services import backups
+from leaddesk.services.backups import MAX_BACKUPS, RESTORE_CHECK, RESTORE_COPY, RESTORE_SAFETY_COPY, BackupError, backup_if_due, create_backup_file, integrity_problems, list_backups, restore_backup
 from leaddesk.services.database import Database, DatabaseCorruptError
 
 
@@ -109,3 +110,19 @@ def test_restore_rejects_database_itself(db_path: Path) -> None:
 
     assert db_path.read_bytes() == before
     assert list_backups(db_path) == []
+
+
+def test_restore_reports_progress_steps(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _filled(db_path)
+    backup = create_backup_file(db_path, "scheduled")
+    monkeypatch.setattr(backups, "PAGES_PER_STEP", 2)
+    steps: list[tuple[str, int, int]] = []
+
+    restore_backup(db_path, backup, lambda step, copied, total: steps.append((step, copied, total)))
+
+    assert [step for step, _copied, _total in steps if _total == 0] == [RESTORE_CHECK, RESTORE_SAFETY_COPY, RESTORE_COPY]
+    copies = [(copied, total) for step, copied, total in steps if step == RESTORE_COPY and total]
+    assert len(copies) > 1
+    assert [copied for copied, _total in copies] == sorted(copied for copied, _total in copies)
+    assert copies[-1][0] == copies[-1][1]
+    assert any(step == RESTORE_SAFETY_COPY and total > 0 for step, _copied, total in steps)

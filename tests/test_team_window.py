@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
 from leaddesk.models import Lead
 from leaddesk.services import lead_actions
-from leaddesk.services.backups import create_backup
+from leaddesk.services.backups import RESTORE_COPY, create_backup
 from leaddesk.services.database import Database
 from leaddesk.services.server_db.credentials import KEYRING_SERVICE
 from leaddesk.services.sync import create_team, join_team, load_identity, sync_pass
@@ -146,6 +148,7 @@ def test_open_team_database_switches_when_in_other_team(qtbot, database, ann_tea
     close_all(window)
 
 
+@pytest.mark.sqlite_only("backups are copies of a local SQLite file")
 def test_restore_backup_reopens_window(qtbot, database):
     add_lead(database, full_name="Kept Kim")
     create_backup(database, "manual")
@@ -167,6 +170,7 @@ def test_restore_backup_reopens_window(qtbot, database):
     close_all(window)
 
 
+@pytest.mark.sqlite_only("backups are copies of a local SQLite file")
 def test_restore_cancel_changes_nothing(qtbot, database):
     add_lead(database, full_name="Kept Kim")
     create_backup(database, "manual")
@@ -179,6 +183,78 @@ def test_restore_cancel_changes_nothing(qtbot, database):
     assert window.replacement is None
     with database.session() as session:
         assert session.query(Lead).count() == 2
+    close_all(window)
+
+
+@pytest.mark.sqlite_only("backups are copies of a local SQLite file")
+def test_restore_runs_off_gui_thread(qtbot, database, monkeypatch):
+    """The GUI thread shows each step while the worker thread copies, and the copy reports its pages."""
+    from leaddesk.ui import restore_job
+
+    add_lead(database, full_name="Kept Kim")
+    backup = create_backup(database, "manual")
+    add_lead(database, full_name="Later Lou")
+    copying = threading.Event()
+    release = threading.Event()
+    worker_threads: set[str] = set()
+    real_restore = restore_job.restore_backup
+
+    def paused_restore(database_path, backup_path, progress):
+        def report(step, copied, total):
+            worker_threads.add(threading.current_thread().name)
+            progress(step, copied, total)
+            if step == RESTORE_COPY and not copying.is_set():
+                copying.set()
+                assert release.wait(WAIT_MS / 1000), "the test never released the restore"
+
+        return real_restore(database_path, backup_path, report)
+
+    monkeypatch.setattr(restore_job, "restore_backup", paused_restore)
+    window = open_window(qtbot, database)
+    steps: list[tuple[str, int, int]] = []
+
+    job = window.restore_backup(backup)
+    job.progressed.connect(lambda *step: steps.append(step), Qt.ConnectionType.QueuedConnection)
+
+    # The worker waits inside the copy, so the label can only change if the GUI thread keeps running.
+    qtbot.waitUntil(lambda: window.restore_progress.labelText() == "Copying the backup...", timeout=WAIT_MS)
+    assert copying.is_set()
+    assert window.restore_progress.isVisible()
+    assert window.replacement is None
+    release.set()
+
+    qtbot.waitUntil(lambda: window.replacement is not None, timeout=WAIT_MS)
+    replacement = window.replacement
+    qtbot.waitUntil(lambda: lead_names(replacement) == {"Kept Kim"}, timeout=WAIT_MS)
+    assert "Restored the backup" in replacement.statusBar().currentMessage()
+    assert window.restore_progress is None
+    assert worker_threads == {"leaddesk-restore"}
+    copies = [(copied, total) for step, copied, total in steps if step == RESTORE_COPY and total]
+    assert copies
+    assert copies[-1][0] == copies[-1][1]
+    close_all(window)
+
+
+@pytest.mark.sqlite_only("backups are copies of a local SQLite file")
+def test_restore_damaged_backup_reports_error(qtbot, database):
+    add_lead(database, full_name="Kept Kim")
+    backup = create_backup(database, "manual")
+    add_lead(database, full_name="Later Lou")
+    damaged = bytearray(backup.read_bytes())
+    damaged[100:4096] = b"\xff" * (4096 - 100)
+    backup.write_bytes(bytes(damaged))
+    window = open_window(qtbot, database)
+
+    window.restore_backup(backup)
+
+    qtbot.waitUntil(lambda: window.replacement is not None, timeout=WAIT_MS)
+    replacement = window.replacement
+    qtbot.waitUntil(lambda: lead_names(replacement) == {"Kept Kim", "Later Lou"}, timeout=WAIT_MS)
+    message = replacement.statusBar().currentMessage()
+    assert message.startswith(f"Could not restore the backup {backup.name}")
+    assert "choose an older backup" in message
+    boxes = replacement.findChildren(QMessageBox)
+    assert [box.text() for box in boxes] == [message]
     close_all(window)
 
 

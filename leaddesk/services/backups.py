@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,26 +43,43 @@ def backup_folder(database_path: Path) -> Path:
     return database_path.parent / BACKUP_FOLDER
 
 
-def _copy_with_backup_api(source_path: Path, target_path: Path) -> None:
+# Pages per step of the backup API when progress is reported: 4 MiB with SQLite's default 4 KiB pages.
+PAGES_PER_STEP = 1024
+
+# The steps of restore_backup, in order, as passed to its progress callback.
+RESTORE_CHECK, RESTORE_SAFETY_COPY, RESTORE_COPY = "check", "safety-copy", "copy"
+
+# A progress callback taking (step, pages copied, pages in total), with 0 of 0 while the total is unknown.
+RestoreProgress = Callable[[str, int, int], None]
+PageProgress = Callable[[int, int], None]
+
+
+def _copy_with_backup_api(source_path: Path, target_path: Path, on_pages: PageProgress | None = None) -> None:
+    """Copy source_path to target_path with SQLite's online backup API, calling on_pages(copied, total) after each step."""
     source = sqlite3.connect(source_path)
     try:
         target = sqlite3.connect(target_path)
         try:
-            source.backup(target)
+            if on_pages is None:
+                source.backup(target)
+            else:
+                source.backup(
+                    target, pages=PAGES_PER_STEP, progress=lambda _status, remaining, total: on_pages(total - remaining, total)
+                )
         finally:
             target.close()
     finally:
         source.close()
 
 
-def create_backup_file(database_path: Path, label: str) -> Path:
+def create_backup_file(database_path: Path, label: str, on_pages: PageProgress | None = None) -> Path:
     """Copy the database file into its backups folder, then drop the oldest copies beyond MAX_BACKUPS."""
     folder = backup_folder(database_path)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     clean_label = _LABEL.sub("-", label.lower()).strip("-") or "manual"
     target = folder / f"{database_path.stem}-{clean_label}-{stamp}.sqlite"
-    _copy_with_backup_api(database_path, target)
+    _copy_with_backup_api(database_path, target, on_pages)
     logger.info("backed up %s to %s (%s)", database_path, target, clean_label)
     rotate_backups(database_path)
     return target
@@ -131,12 +149,22 @@ def recovery_message(path: Path, problems: list[str]) -> str:
     return f"{path} failed SQLite's integrity check: {summary}. The file was left untouched; {fix}."
 
 
-def restore_backup(database_path: Path, backup_path: Path) -> Path | None:
+def restore_backup(database_path: Path, backup_path: Path, progress: RestoreProgress | None = None) -> Path | None:
     """Replace the database with backup_path, after backing up the current file; return that safety copy.
 
     The backup is checked with PRAGMA integrity_check first, so a damaged backup never
     replaces the database. No LeadDesk window or command may have the database open.
+    progress, when given, is called from this thread with RESTORE_CHECK, RESTORE_SAFETY_COPY
+    and RESTORE_COPY and the pages copied so far.
     """
+
+    def report(step: str) -> PageProgress | None:
+        if progress is None:
+            return None
+        return lambda copied, total: progress(step, copied, total)
+
+    if progress is not None:
+        progress(RESTORE_CHECK, 0, 0)
     if not backup_path.is_file():
         raise BackupError(f"backup file {backup_path} not found; list backups with 'leaddesk backup --list'")
     if database_path.exists() and backup_path.resolve() == database_path.resolve():
@@ -150,6 +178,8 @@ def restore_backup(database_path: Path, backup_path: Path) -> Path | None:
         raise BackupError(f"backup {backup_path} is damaged ({problems[0]}); choose an older backup")
     safety_copy = None
     if database_path.exists() and database_path.stat().st_size > 0:
+        if progress is not None:
+            progress(RESTORE_SAFETY_COPY, 0, 0)
         if integrity_problems(database_path):
             # The backup API may fail on a damaged file, so move it aside whole instead of copying it.
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -157,9 +187,24 @@ def restore_backup(database_path: Path, backup_path: Path) -> Path | None:
             safety_copy.parent.mkdir(parents=True, exist_ok=True)
             database_path.replace(safety_copy)
         else:
-            safety_copy = create_backup_file(database_path, "before-restore")
+            try:
+                safety_copy = create_backup_file(database_path, "before-restore", report(RESTORE_SAFETY_COPY))
+            except (OSError, sqlite3.Error) as error:
+                raise BackupError(
+                    f"backing up {database_path} before the restore failed ({error}), so it was left as it was. "
+                    f"Free disk space in {backup_folder(database_path)} and restore again"
+                ) from error
     database_path.parent.mkdir(parents=True, exist_ok=True)
-    _copy_with_backup_api(backup_path, database_path)
+    if progress is not None:
+        progress(RESTORE_COPY, 0, 0)
+    try:
+        _copy_with_backup_api(backup_path, database_path, report(RESTORE_COPY))
+    except (OSError, sqlite3.Error) as error:
+        previous = f"The previous database is saved as {safety_copy}." if safety_copy else "There was no previous database."
+        raise BackupError(
+            f"copying {backup_path} over {database_path} failed ({error}). {previous} "
+            "Free disk space or close other programs that use the file, then restore again"
+        ) from error
     logger.info("restored %s from %s", database_path, backup_path)
     return safety_copy
 

@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
 from sqlalchemy.orm import Session
 
-from leaddesk.services.database import Database, DatabaseError
+from leaddesk.services.database import Database
 from leaddesk.services.team_changes import change_message, changed_leads
+from leaddesk.ui.dedup_alive import while_alive
 from leaddesk.ui.tasks import show_error
 
 if TYPE_CHECKING:
     from leaddesk.ui.main_window import MainWindow
+    from leaddesk.ui.restore_job import RestoreJob, RestoreResult
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +29,10 @@ class TeamWindowMixin:
     MainWindow's __init__ sets sync_watcher, live_watcher, replacement, owns_database and
     last_team_message, and calls start_team_watch after its first refresh.
     """
+
+    # The running restore and its progress dialog, None when no restore runs.
+    restore_job: RestoreJob | None = None
+    restore_progress: QProgressDialog | None = None
 
     def _build_team_entries(self, file_menu) -> None:
         self.new_team_action = QAction(self.tr("New &team database..."), self)
@@ -169,13 +176,13 @@ class TeamWindowMixin:
         dialog.open()
         return dialog
 
-    def restore_backup(self, backup_path: Path) -> MainWindow | None:
-        """Close the database, restore backup_path over it and reopen the window on it.
+    def restore_backup(self, backup_path: Path) -> RestoreJob:
+        """Close the database, then restore backup_path over it and reopen it on a worker thread.
 
-        NOTE: the restore copies the file on the GUI thread, so the window pauses for as
-        long as copying the database takes.
+        A window-modal progress dialog shows each step. When the job finishes, a new window
+        opens on the database (restored, or unchanged after a failed restore) and shows the result.
         """
-        from leaddesk.services.backups import BackupError, restore_backup
+        from leaddesk.ui.restore_job import RestoreJob
 
         path = self.database.path
         assert path is not None, "restore needs a local database file"
@@ -185,22 +192,64 @@ class TeamWindowMixin:
         self._stop_team_watch()
         self.runner.shut_down()
         self.database.dispose()
-        try:
-            safety_copy = restore_backup(path, backup_path)
+
+        progress = QProgressDialog(self.tr("Checking the backup {name}...").format(name=backup_path.name), "", 0, 0, self)
+        progress.setWindowTitle(self.tr("Restore backup"))
+        # restore_backup cannot be stopped once it runs, so the dialog has no Cancel button.
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.show()
+        self.restore_progress = progress
+
+        # No parent: the worker thread keeps the job alive until it has emitted finished. The
+        # connections are queued, because a plain callable would otherwise run on the worker thread.
+        job = RestoreJob(path, backup_path)
+        queued = Qt.ConnectionType.QueuedConnection
+        job.progressed.connect(while_alive(self, self._on_restore_progress), queued)
+        job.finished.connect(while_alive(self, lambda result: self._on_restore_finished(backup_path, result)), queued)
+        self.restore_job = job
+        job.start()
+        return job
+
+    def _on_restore_progress(self, step: str, copied: int, total: int) -> None:
+        from leaddesk.services.backups import RESTORE_CHECK, RESTORE_SAFETY_COPY
+
+        progress = self.restore_progress
+        if progress is None:
+            return
+        if step == RESTORE_CHECK:
+            return
+        label = self.tr("Backing up the current database...") if step == RESTORE_SAFETY_COPY else self.tr("Copying the backup...")
+        progress.setLabelText(label)
+        progress.setMaximum(total)
+        progress.setValue(copied)
+
+    def _on_restore_finished(self, backup_path: Path, result: RestoreResult) -> MainWindow | None:
+        """Close the progress dialog and open a window on the reopened database with the restore's result."""
+        if self.restore_progress is not None:
+            self.restore_progress.close()
+            self.restore_progress = None
+        self.restore_job = None
+        if result.restore_error is None:
+            copy = result.safety_copy.name if result.safety_copy else self.tr("(none)")
             text = self.tr("Restored the backup {backup}. The previous database was saved as {copy}.").format(
-                backup=backup_path.name, copy=safety_copy.name if safety_copy else self.tr("(none)")
+                backup=backup_path.name, copy=copy
             )
-        except BackupError as error:
-            logger.warning("restoring %s from %s failed: %s", path, backup_path, error)
-            text = self.tr("Could not restore the backup: {error}").format(error=error)
-        try:
-            database = Database.open(path)
-        except DatabaseError as error:
-            logger.error("cannot reopen %s after a restore: %s", path, error)
-            show_error(self, self.tr("reopen the database"), error)
+        else:
+            text = self.tr("Could not restore the backup {backup}: {error}").format(backup=backup_path.name, error=result.restore_error)
+        if result.database is None:
+            show_error(self, self.tr("reopen the database"), result.open_error)
+            self.statusBar().showMessage(text, 30_000)
             return None
-        replacement = self.switch_database(database)
+        replacement = self.switch_database(result.database)
         replacement.statusBar().showMessage(text, 30_000)
+        if result.restore_error is not None:
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Restore backup"), text, parent=replacement)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
         return replacement
 
     def open_presence_dialog(self):
