@@ -48,11 +48,24 @@ def db_path(tmp_path: Path) -> Path:
 
 # LEADDESK_TEST_BACKEND=postgresql runs every test that uses the `database` fixture on PostgreSQL.
 TEST_BACKEND_ENV = "LEADDESK_TEST_BACKEND"
+SQLITE_ONLY_MARK = "sqlite_only"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{SQLITE_ONLY_MARK}(reason): the test checks SQLite-file behaviour, so the `database` fixture skips it "
+        f"with reason when {TEST_BACKEND_ENV}=postgresql",
+    )
 
 
 @pytest.fixture
 def database(request: pytest.FixtureRequest, db_path: Path):
     if os.environ.get(TEST_BACKEND_ENV) == "postgresql":
+        sqlite_only = request.node.get_closest_marker(SQLITE_ONLY_MARK)
+        if sqlite_only is not None:
+            reason = sqlite_only.args[0] if sqlite_only.args else "it checks SQLite-file behaviour"
+            pytest.skip(f"SQLite-only: {reason}")
         opened = Database.open(request.getfixturevalue("pg_url"))
     else:
         opened = Database.open(db_path)

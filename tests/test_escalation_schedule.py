@@ -287,9 +287,8 @@ def _plan_text(database, lead_id) -> tuple[str, str, str]:
         ).one()
 
 
+@pytest.mark.sqlite_only("PostgreSQL stores instants as timestamptz, not as text")
 def test_plan_written_in_importer_form(database, waiting_lead):
-    if database.path is None:
-        pytest.skip("SQLite-only: PostgreSQL stores instants as timestamptz, not text")
     _scan(database, RECEIVED)
 
     assert _plan_text(database, waiting_lead) == ("2026-12-09 10:00:00", "2026-12-09 10:30:00", "2026-12-09 10:30:00")
@@ -297,10 +296,9 @@ def test_plan_written_in_importer_form(database, waiting_lead):
         assert session.get(EscalationPlan, waiting_lead).next_step_at == BREACH
 
 
+@pytest.mark.sqlite_only("the two spellings of one instant exist only in SQLite's text storage")
 def test_plan_with_microseconds_stays_current(database, waiting_lead, counted_ladders):
     """A plan stored in the ORM's spelling ('.000000') still matches its lead, so it is not recomputed."""
-    if database.path is None:
-        pytest.skip("SQLite-only: the two spellings of one instant exist only in SQLite's text storage")
     _scan(database, RECEIVED)
     with database.session() as session:
         session.connection().exec_driver_sql(
