@@ -1,4 +1,4 @@
-"""Pick how reminders reach the user: D-Bus on Linux, the system tray, or the in-app banner."""
+"""Pick how reminders reach the user: the desktop's notification service, the system tray, or the in-app banner."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from leaddesk.services.notifications.desktop import desktop_notifier_for
 from leaddesk.services.notifications.freedesktop import FreedesktopNotifier
+from leaddesk.services.notifications.native import NativeNotifier
 from leaddesk.services.notifications.notifier import ACTION_DONE, ACTION_OPEN, ACTION_SNOOZE, Notification, Notifier
 from leaddesk.ui.notification_banner import NotificationBanner
 
@@ -24,7 +26,7 @@ TRAY_MESSAGE_MS = 10_000
 
 
 class TrayNotifier(QObject):
-    """Notifications as system tray messages, which Windows and macOS show as native notifications."""
+    """Notifications as system tray messages, without buttons. Clicking one opens its lead."""
 
     name = "tray"
     open_requested = Signal(object)
@@ -54,7 +56,7 @@ class TrayNotifier(QObject):
 
 
 class ActionRelay(QObject):
-    """Carries a notification action from the D-Bus listener thread to the GUI thread."""
+    """Carries a notification action from the notifier's thread to the GUI thread."""
 
     invoked = Signal(object, str)
 
@@ -81,16 +83,17 @@ class FallbackNotifier:
 def choose_notifier(banner: NotificationBanner, window: MainWindow | None = None) -> FallbackNotifier:
     """Return the desktop service when one replies, then the tray, then the banner, which is always there.
 
-    The banner shows that it is the fallback when neither of the others is available. With a
-    window, the desktop service's Open, Snooze and Mark done buttons act on its lead.
+    The desktop service is D-Bus on Linux and desktop-notifier on Windows and macOS (see
+    desktop_notifier_for). The banner shows that it is the fallback when neither of the
+    others is available. With a window, the desktop service's Open, Snooze and Mark done
+    actions act on its lead.
     """
     chain: list[Notifier] = []
-    if sys.platform.startswith("linux"):
-        desktop = FreedesktopNotifier()
-        if desktop.available():
-            chain.append(desktop)
-            if window is not None:
-                _listen_for_actions(desktop, banner, window)
+    desktop = desktop_notifier_for(sys.platform)
+    if desktop is not None and desktop.available():
+        chain.append(desktop)
+        if window is not None:
+            _listen_for_actions(desktop, banner, window)
     tray = TrayNotifier(window)
     tray.open_requested.connect(banner.open_requested)
     if tray.available():
@@ -101,7 +104,9 @@ def choose_notifier(banner: NotificationBanner, window: MainWindow | None = None
     return FallbackNotifier(chain)
 
 
-def _listen_for_actions(desktop: FreedesktopNotifier, banner: NotificationBanner, window: MainWindow) -> None:
+def _listen_for_actions(
+    desktop: FreedesktopNotifier | NativeNotifier, banner: NotificationBanner, window: MainWindow
+) -> None:
     relay = ActionRelay(window)
     relay.invoked.connect(lambda notification, action: handle_action(window, banner, notification, action))
     desktop.listen(relay.invoked.emit)
