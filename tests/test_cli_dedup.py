@@ -6,10 +6,12 @@ import json
 import uuid
 
 import pytest
+from dedup_members import member_fields, seed_members
 
 from leaddesk.cli.main import main
 from leaddesk.models import Lead
 from leaddesk.services.database import Database
+from leaddesk.services.dedup.normalize import refresh_match_keys
 
 
 def _seed(db_path) -> list[str]:
@@ -304,3 +306,25 @@ def test_undo_short_id_usage_error(db_path, capsys) -> None:
 
     assert code == 2
     assert "operation id '01' is too short; give at least 4 hex digits" in error
+
+
+@pytest.mark.parametrize("full_scan_first", [False, True])
+def test_import_uses_stored_fit(db_path, tmp_path, capsys, full_scan_first) -> None:
+    database = Database.open(db_path)
+    with database.session() as session:
+        seed_members(session)
+        refresh_match_keys(session)
+    database.dispose()
+    fields = member_fields(0)
+    path = tmp_path / "members.csv"
+    path.write_text(f"First Name,Last Name,Member no,Street\nZora,Quist,{fields['Member no']},{fields['Street']}\n", encoding="utf-8")
+
+    if full_scan_first:
+        main(["dedupe", "--db", str(db_path)])
+        capsys.readouterr()
+    code = main(["import", str(path), "--db", str(db_path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    # Only the fit of a full scan makes a shared member number and street a match.
+    assert report["possible_duplicates"] == (1 if full_scan_first else 0)

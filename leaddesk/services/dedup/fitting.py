@@ -21,6 +21,11 @@ of a pair below the review threshold to this probability, capped at FITTED_SCORE
 the probability reaches the review threshold and at least one custom field agrees
 exactly. So the fitted part only ever adds matches, and its scores stay below the default
 auto-merge threshold.
+
+Only a full scan fits, because it sees a sample of all leads. It stores the model (see
+fitted_store), and the incremental scan after an import and the hint while a lead is typed
+raise pairs by the stored model. Before the first full scan with custom fields, they score
+by the fixed weights alone.
 """
 
 from __future__ import annotations
@@ -258,38 +263,59 @@ class FittingSample:
     raisable: list[tuple[LeadKeys, LeadKeys, float, list, Pattern]]
 
     def add(self, first: LeadKeys, second: LeadKeys, score: float, evidence: list, builtin: float, review: float) -> None:
-        pattern = (score_band(builtin), field_levels(first, second))
+        pattern = pair_pattern(first, second, builtin)
         self.patterns.append(pattern)
-        if score < review and any(level == SAME for _name, level in pattern[1]):
+        if score < review and is_raisable(pattern):
             self.raisable.append((first, second, score, evidence, pattern))
+
+
+def pair_pattern(first: LeadKeys, second: LeadKeys, builtin: float) -> Pattern:
+    """Return the comparison pattern of a pair, given the sum of its fixed weights (see evaluate_pair_parts)."""
+    return score_band(builtin), field_levels(first, second)
+
+
+def is_raisable(pattern: Pattern) -> bool:
+    """Return whether a pair with this pattern may be raised by fitted weights: a custom field agrees exactly."""
+    return any(level == SAME for _name, level in pattern[1])
 
 
 def has_custom_fields(leads: dict[str, LeadKeys]) -> bool:
     return any(lead.custom or lead.identifiers for lead in leads.values())
 
 
-def fitted_matches(leads: dict[str, LeadKeys], sample: FittingSample, review: float, auto_merge: float) -> list[PairScore]:
-    """Fit the model to the scan's pairs and return the raisable pairs whose match probability reaches review.
-
-    Each returned PairScore has the probability as its score, capped at FITTED_SCORE_CAP
-    and just below auto_merge (but not below review),
-    and the fixed evidence's reasons after one reason naming the fitted fields.
-    """
+def fit_sample(leads: dict[str, LeadKeys], sample: FittingSample) -> FittedModel | None:
+    """Fit the model to the patterns of a full scan's pairs, or return None when fit_model finds too little to fit."""
     random_pairs = draw_random_pairs(list(leads))
     random_bands = [score_band(evaluate_pair_parts(leads[first], leads[second])[2]) for first, second in random_pairs]
-    model = fit_model(leads, sample.patterns, random_bands, random_pairs)
-    if model is None:
-        return []
+    return fit_model(leads, sample.patterns, random_bands, random_pairs)
 
+
+def fitted_score(
+    model: FittedModel, pattern: Pattern, evidence: list, review: float, auto_merge: float
+) -> tuple[float, tuple[str, ...]] | None:
+    """Return the raised score and reasons of a raisable pair, or None when its match probability is below review.
+
+    The score is the probability, capped at FITTED_SCORE_CAP and just below auto_merge (but
+    not below review). The reasons are one reason naming the fitted fields, then the fixed
+    evidence's reasons.
+    """
+    probability = model.match_probability(pattern)
+    if probability < review:
+        return None
     cap = max(review, min(FITTED_SCORE_CAP, math.nextafter(auto_merge, 0.0)))
+    agreed = ", ".join(name.partition(":")[2] for name, level in pattern[1] if level == SAME)
+    reason = f"same {agreed}, which rarely agree by chance in these leads ({probability:.0%} likely one lead)"
+    return min(probability, cap), (reason, *reasons_of(evidence))
+
+
+def raise_pairs(model: FittedModel, sample: FittingSample, review: float, auto_merge: float) -> list[PairScore]:
+    """Return the raisable pairs of sample whose match probability under model reaches review, scored by fitted_score."""
     raised = []
     for first, second, _score, evidence, pattern in sample.raisable:
-        probability = model.match_probability(pattern)
-        if probability < review:
+        fitted = fitted_score(model, pattern, evidence, review, auto_merge)
+        if fitted is None:
             continue
-        agreed = ", ".join(name.partition(":")[2] for name, level in pattern[1] if level == SAME)
-        reason = f"same {agreed}, which rarely agree by chance in these leads ({probability:.0%} likely one lead)"
         low, high = sorted((first.id, second.id))
-        raised.append(PairScore(low, high, min(probability, cap), (reason, *reasons_of(evidence))))
+        raised.append(PairScore(low, high, *fitted))
     logger.info("fitted custom-field weights raised %d of %d pairs below the review threshold", len(raised), len(sample.raisable))
     return raised

@@ -20,7 +20,17 @@ from leaddesk.models import DedupDecision, Lead
 from leaddesk.services.dedup.blocking_keys import IDENTIFIER_PREFIX, blocking_keys
 from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, key_blocks
 from leaddesk.services.dedup.common_values import common_custom_values, common_identifier_keys, count_common_values
-from leaddesk.services.dedup.fitting import FittingSample, fitted_matches, has_custom_fields
+from leaddesk.services.dedup.fitted_store import load_fitted_model, save_fitted_model
+from leaddesk.services.dedup.fitting import (
+    FittedModel,
+    FittingSample,
+    fit_sample,
+    fitted_score,
+    has_custom_fields,
+    is_raisable,
+    pair_pattern,
+    raise_pairs,
+)
 from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.loading import load_lead_keys
@@ -101,8 +111,9 @@ def scan_duplicates(
 
     First recomputes the match keys of leads whose keys are missing or stale, unless
     refresh_keys is False. With lead_ids, only the blocks of those leads are scored, and
-    only groups with one of them are returned. Pairs marked "not a duplicate" are
-    never grouped together. progress is called with (done, total) as pairs are scored;
+    only groups with one of them are returned. A full scan fits custom-field weights and
+    stores them, and a scan with lead_ids applies the stored ones (see fitting). Pairs
+    marked "not a duplicate" are never grouped together. progress is called with (done, total) as pairs are scored;
     cancel is polled as often, and ScanCancelled is raised when it returns True.
     """
     thresholds = thresholds or load_thresholds(session)
@@ -133,10 +144,18 @@ def scan_duplicates(
     _check(cancel)
 
     rejected = {(low.hex, high.hex) for low, high in decided_pairs(session)}
-    # NOTE: only a full scan fits custom-field weights, because the leads an incremental
-    # scan loads are the neighbours of its targets, not a sample of the database.
-    fit = targets is None and has_custom_fields(leads)
-    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds, progress, cancel, fit)
+    # Only a full scan fits custom-field weights, because the leads an incremental scan
+    # loads are the neighbours of its targets, not a sample of the database. An incremental
+    # scan applies the weights that the last full scan stored.
+    model = None if targets is None else load_fitted_model(session)
+    collect = has_custom_fields(leads) and (targets is None or model is not None)
+    sample = FittingSample([], []) if collect else None
+    matches, compatible = _score_pairs(pairs, leads, rejected, thresholds, progress, cancel, sample)
+    if targets is None:
+        model = fit_sample(leads, sample) if sample is not None else None
+        save_fitted_model(session, model)
+    if sample is not None and model is not None:
+        matches.extend(raise_pairs(model, sample, thresholds.review, thresholds.auto_merge))
     cannot_link = {(leads[low].id, leads[high].id) for low, high in rejected if low in leads and high in leads}
 
     grouped = group_pairs(matches, threshold=thresholds.review, cannot_link=cannot_link, compatible=compatible)
@@ -161,8 +180,9 @@ def find_similar(
     custom_fields, ...); missing ones count as empty. A stored lead with the id values["id"]
     is left out, so a lead being edited does not find itself. Only leads scoring at least
     the review threshold are returned. Values common among all live leads count as no
-    evidence, as in the scan. Stored keys are used as they are, so a lead whose
-    keys are stale may be missed until the next scan refreshes them.
+    evidence, as in the scan, and custom fields weigh as the last full scan fitted them.
+    Stored keys are used as they are, so a lead whose keys are stale may be missed until
+    the next scan refreshes them.
     """
     thresholds = thresholds or load_thresholds(session)
     fields = dict(values)
@@ -197,13 +217,32 @@ def find_similar(
     _drop_common_custom_values(compared, common_custom_values(connection, {name for lead in compared.values() for name in lead.custom}))
     probe = compared.pop("")
 
+    model = load_fitted_model(session) if has_custom_fields(compared) else None
     found = []
     for stored in compared.values():
-        score, evidence = evaluate_pair(probe, stored)
-        if score >= thresholds.review:
-            found.append(SimilarLead(stored.id, score, reasons_of(evidence)))
+        match = _similar_match(probe, stored, model, thresholds)
+        if match is not None:
+            found.append(match)
     found.sort(key=lambda item: (-item.score, str(item.lead_id)))
     return found[:limit]
+
+
+def _similar_match(probe: LeadKeys, stored: LeadKeys, model: FittedModel | None, thresholds: Thresholds) -> SimilarLead | None:
+    """Return stored as a SimilarLead when its pair with probe reaches the review threshold, by fixed or fitted weights."""
+    if model is None:
+        score, evidence = evaluate_pair(probe, stored)
+    else:
+        score, evidence, builtin = evaluate_pair_parts(probe, stored)
+    if score >= thresholds.review:
+        return SimilarLead(stored.id, score, reasons_of(evidence))
+    if model is None:
+        return None
+
+    pattern = pair_pattern(probe, stored, builtin)
+    if not is_raisable(pattern):
+        return None
+    fitted = fitted_score(model, pattern, evidence, thresholds.review, thresholds.auto_merge)
+    return None if fitted is None else SimilarLead(stored.id, *fitted)
 
 
 def mark_not_duplicate(session: Session, lead_a: uuid.UUID, lead_b: uuid.UUID, *, actor: str | None = None) -> None:
@@ -229,19 +268,18 @@ def _score_pairs(
     thresholds: Thresholds,
     progress: ProgressCallback | None,
     cancel: Callable[[], bool] | None,
-    fit: bool = False,
+    sample: FittingSample | None = None,
 ) -> tuple[list[PairScore], set[tuple[uuid.UUID, uuid.UUID]]]:
     """Score every pair but the rejected ones; return PairScores at or above the review threshold and the compatible pairs below it.
 
-    With fit, pairs below the threshold may still match by custom-field weights fitted to these
-    pairs (see fitting).
+    With a sample, every pair's pattern is added to it, so that custom-field weights can
+    be fitted to them or raise pairs below the threshold (see fitting).
     """
     review = thresholds.review
     ordered = list(pairs - rejected) if rejected else list(pairs)
     total = len(ordered)
     matches = []
     compatible = set()
-    sample = FittingSample([], []) if fit else None
     for start in range(0, total, PROGRESS_STEP):
         _report(progress, start, total)
         _check(cancel)
@@ -256,8 +294,6 @@ def _score_pairs(
                 matches.append(PairScore(first.id, second.id, score, reasons_of(evidence)))
             elif score >= COMPATIBLE_SCORE:
                 compatible.add((first.id, second.id))
-    if sample is not None:
-        matches.extend(fitted_matches(leads, sample, review, thresholds.auto_merge))
     _report(progress, total, total)
     return matches, compatible
 
