@@ -11,6 +11,7 @@ from leaddesk.services.predictive import train_conversion_model
 from leaddesk.services.predictive.store import models_folder
 from leaddesk.ui.detail_pane import DetailPane
 from leaddesk.ui.main_window import MainWindow
+from database_target import sqlite_files_only
 from predictive_history import build_closed_leads
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -82,6 +83,7 @@ def test_model_loaded_once_per_version(database):
     assert conversion_summary.model_load_count() == before + 2
 
 
+@sqlite_files_only
 def test_unreadable_model_keeps_lead(pane, database, db_path):
     leads = build_closed_leads(database, won=150, lost=250, open_leads=1)
     train_conversion_model(database, method="logistic")

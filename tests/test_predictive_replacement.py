@@ -10,6 +10,7 @@ from leaddesk.cli.main import main
 from leaddesk.services.predictive import predict_lead, train_conversion_model
 from leaddesk.services.predictive.field_names import UnknownFieldError
 from leaddesk.services.predictive.store import model_store, models_folder
+from database_target import db_arg, sqlite_files_only  # noqa: F401 (fixture)
 from predictive_history import build_closed_leads
 
 
@@ -91,6 +92,7 @@ def test_unknown_exclude_named(database):
     assert "Visits" in str(raised.value)
 
 
+@sqlite_files_only
 def test_corrupt_model_file_message(database, db_path):
     leads = build_closed_leads(database, won=150, lost=250, open_leads=1)
     train_conversion_model(database, method="logistic")
@@ -103,6 +105,7 @@ def test_corrupt_model_file_message(database, db_path):
     assert "score activate VERSION" in prediction.message
 
 
+@sqlite_files_only
 @pytest.mark.parametrize("pointer", [None, "{not json", json.dumps({"version": 7})])
 def test_broken_active_pointer_message(database, db_path, pointer):
     leads = build_closed_leads(database, won=150, lost=250, open_leads=1)
@@ -120,12 +123,12 @@ def test_broken_active_pointer_message(database, db_path, pointer):
     assert "0 won" not in prediction.message
 
 
-def test_cli_activate_version(database, db_path, capsys):
+def test_cli_activate_version(database, db_arg, capsys):
     build_closed_leads(database, won=150, lost=250)
     train_conversion_model(database, method="logistic")
     train_conversion_model(database, method="boosting")
 
-    code = main(["score", "activate", "2", "--db", str(db_path)])
+    code = main(["score", "activate", "2", "--db", db_arg])
 
     assert code == 0
     output = capsys.readouterr().out
@@ -134,11 +137,11 @@ def test_cli_activate_version(database, db_path, capsys):
     assert model_store(database).active().version == 2
 
 
-def test_cli_activate_missing_version(database, db_path, capsys):
+def test_cli_activate_missing_version(database, db_arg, capsys):
     build_closed_leads(database, won=150, lost=250)
     train_conversion_model(database, method="logistic")
 
-    code = main(["score", "activate", "9", "--db", str(db_path)])
+    code = main(["score", "activate", "9", "--db", db_arg])
 
     assert code != 0
     error = capsys.readouterr().err

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 from leaddesk.cli.main import main
 from leaddesk.services.predictive import train_conversion_model
 from leaddesk.services.predictive.schedule import model_outdated, set_retrain_weekly
-from leaddesk.services.predictive.store import FileModelStore, models_folder
+from leaddesk.services.predictive.store import model_store, models_folder
 from leaddesk.ui import dashboard_tab
 from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.tasks import TaskRunner
+from database_target import db_arg  # noqa: F401 (fixture)
 from predictive_history import build_closed_leads
 
 TRAINED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -27,7 +28,7 @@ def test_outdated_uses_newest_model(database, db_path):
     train_conversion_model(database, method="logistic", now=TRAINED)
     train_conversion_model(database, method="logistic", now=TRAINED + timedelta(days=8))
 
-    assert FileModelStore(models_folder(db_path)).newest().version == 2
+    assert model_store(database).newest().version == 2
     assert not model_outdated(database, TRAINED + timedelta(days=14))
     assert model_outdated(database, TRAINED + timedelta(days=15))
 
@@ -36,9 +37,9 @@ def test_outdated_without_model(database):
     assert model_outdated(database, TRAINED)
 
 
-def test_cli_if_due_trains_then_skips(database, db_path, capsys):
+def test_cli_if_due_trains_then_skips(database, db_arg, capsys):
     build_closed_leads(database, won=60, lost=90)
-    base = ["score", "train", "--db", str(db_path), "--method", "logistic", "--if-due"]
+    base = ["score", "train", "--db", db_arg, "--method", "logistic", "--if-due"]
 
     first = main([*base, "--now", iso(TRAINED)])
     first_output = capsys.readouterr().out
@@ -60,11 +61,11 @@ def test_cli_if_due_trains_then_skips(database, db_path, capsys):
     assert third_output.startswith("model version 2 ")
 
 
-def test_cli_if_due_text_when_not_due(database, db_path, capsys):
+def test_cli_if_due_text_when_not_due(database, db_arg, capsys):
     build_closed_leads(database, won=60, lost=90)
     train_conversion_model(database, method="logistic", now=TRAINED)
 
-    code = main(["score", "train", "--db", str(db_path), "--if-due", "--now", iso(TRAINED + timedelta(days=1))])
+    code = main(["score", "train", "--db", db_arg, "--if-due", "--now", iso(TRAINED + timedelta(days=1))])
 
     assert code == 0
     assert capsys.readouterr().out == (
@@ -73,10 +74,10 @@ def test_cli_if_due_text_when_not_due(database, db_path, capsys):
     )
 
 
-def test_cli_if_due_too_little_data(database, db_path, capsys):
+def test_cli_if_due_too_little_data(database, db_arg, capsys):
     build_closed_leads(database, won=5, lost=5)
 
-    code = main(["score", "train", "--db", str(db_path), "--if-due", "--now", iso(TRAINED)])
+    code = main(["score", "train", "--db", db_arg, "--if-due", "--now", iso(TRAINED)])
 
     assert code == 1
     assert "too few closed leads" in capsys.readouterr().err
@@ -102,7 +103,7 @@ def test_app_start_retrains_off_gui_thread(qtbot, database, db_path, monkeypatch
 
     assert len(threads) == 1
     assert threads[0] is not threading.main_thread()
-    assert FileModelStore(models_folder(db_path)).newest().version == 1
+    assert model_store(database).newest().version == 1
 
 
 def test_app_start_skips_when_schedule_off(qtbot, database, db_path):
@@ -114,5 +115,7 @@ def test_app_start_skips_when_schedule_off(qtbot, database, db_path):
     qtbot.wait(500)
     runner.wait(10_000)
 
-    assert not models_folder(db_path).exists()
+    assert model_store(database).versions() == []
+    if database.is_sqlite:
+        assert not models_folder(db_path).exists()
     assert not tab._training

@@ -16,7 +16,7 @@ from leaddesk.services.predictive import (
     train_conversion_model,
 )
 from leaddesk.services.predictive.dataset import load_lead_rows
-from leaddesk.services.predictive.store import model_store, models_folder
+from leaddesk.services.predictive.store import model_store
 from predictive_history import build_closed_leads
 
 
@@ -42,10 +42,7 @@ def test_train_saves_versioned_model(database, db_path):
 
     result = train_conversion_model(database, method="logistic")
 
-    folder = models_folder(db_path)
-    assert folder.parent == db_path.parent
-    assert (folder / "model-v1.skops").stat().st_size > 0
-    assert (folder / "model-v1.json").is_file()
+    assert model_store(database).versions() == [1]
     assert result.version == 1
     assert result.activated
     assert result.closed_leads == 400
@@ -69,7 +66,7 @@ def test_worse_model_not_activated(database, db_path):
     assert worse.validation["auc"] < first.validation["auc"]
     assert "kept version 1" in worse.decision
     assert model_store(database).active().version == 1
-    assert (models_folder(db_path) / "model-v2.skops").is_file()
+    assert model_store(database).versions() == [1, 2]
 
 
 def test_equal_model_replaces_active(database, db_path):
