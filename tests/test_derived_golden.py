@@ -21,6 +21,7 @@ from sqlalchemy import insert
 
 from leaddesk.models import Lead
 from leaddesk.services.database import Database
+from leaddesk.services.driver_sql import driver_cursor
 from leaddesk.services.dedup.key_store import SOURCE_COLUMNS as KEY_SOURCE_COLUMNS
 from leaddesk.services.dedup.normalize import MATCH_COLUMNS, normalize_lead_keys
 from leaddesk.services.derived import refresh_derived
@@ -146,14 +147,20 @@ def _digest(rows) -> str:
     return hashlib.sha256(repr(list(rows)).encode("utf-8")).hexdigest()
 
 
+def _as_sqlite_returns(rows: list[tuple]) -> list[tuple]:
+    """Return rows with booleans as the 0 and 1 that SQLite returns, since psycopg returns True and False."""
+    return [tuple(int(value) if isinstance(value, bool) else value for value in row) for row in rows]
+
+
 def _stored_digests(database: Database) -> tuple[str, str, str]:
     columns = ", ".join((*MATCH_COLUMNS, "match_keys_hash"))
     derived = ", ".join(DERIVED_COLUMNS)
     with database.session() as session:
-        cursor = session.connection().connection.cursor()
-        keys = cursor.execute(f"SELECT id, {columns} FROM leads ORDER BY id").fetchall()
+        # driver_cursor returns SQLite's stored forms on both backends, so the digests match on PostgreSQL too.
+        cursor = driver_cursor(session.connection())
+        keys = _as_sqlite_returns(cursor.execute(f"SELECT id, {columns} FROM leads ORDER BY id").fetchall())
         blocking = cursor.execute("SELECT lead_id, key FROM lead_match_keys ORDER BY lead_id, key").fetchall()
-        values = cursor.execute(f"SELECT id, {derived}, derived_version FROM leads ORDER BY id").fetchall()
+        values = _as_sqlite_returns(cursor.execute(f"SELECT id, {derived}, derived_version FROM leads ORDER BY id").fetchall())
         cursor.close()
     return _digest(keys), _digest(blocking), _digest(values)
 

@@ -226,9 +226,12 @@ def test_failed_export_leaves_no_file(database, tmp_path: Path, monkeypatch: pyt
         raise OSError("disk full")
 
     monkeypatch.setattr(exporting, "_write_csv", broken)
+    # A folder of its own, because on SQLite tmp_path also contains the database file.
+    folder = tmp_path / "exports"
+    folder.mkdir()
     with pytest.raises(OSError, match="disk full"):
-        export_leads(database, tmp_path / "leads.csv")
-    assert list(tmp_path.iterdir()) == [tmp_path / "leads.sqlite"]
+        export_leads(database, folder / "leads.csv")
+    assert list(folder.iterdir()) == []
 
 
 def test_folder_target_rejected(database, tmp_path: Path):
