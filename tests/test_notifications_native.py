@@ -34,6 +34,8 @@ class FakeDesktopNotifier:
 
     instances: list[FakeDesktopNotifier] = []
     authorised = True
+    # When set, the permission request waits for this event, as macOS waits for the user.
+    permission_answered: threading.Event | None = None
     capabilities = WINDOWS_CAPABILITIES
     accepts = True
 
@@ -45,6 +47,8 @@ class FakeDesktopNotifier:
         FakeDesktopNotifier.instances.append(self)
 
     async def request_authorisation(self) -> bool:
+        if self.permission_answered is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.permission_answered.wait)
         return self.authorised
 
     async def get_capabilities(self) -> frozenset:
@@ -74,6 +78,7 @@ def fake_library(monkeypatch):
     FakeDesktopNotifier.instances = []
     monkeypatch.setattr(desktop_notifier, "DesktopNotifier", FakeDesktopNotifier)
     monkeypatch.setattr(FakeDesktopNotifier, "authorised", True)
+    monkeypatch.setattr(FakeDesktopNotifier, "permission_answered", None)
     monkeypatch.setattr(FakeDesktopNotifier, "capabilities", WINDOWS_CAPABILITIES)
     monkeypatch.setattr(FakeDesktopNotifier, "accepts", True)
     return FakeDesktopNotifier
@@ -149,6 +154,22 @@ def test_denied_permission_is_unavailable(native, fake_library):
 
     assert native.available() is False
     assert native.post(Notification(title="Follow-up due: Jo Doe", body="")) is False
+
+
+def test_pending_permission_falls_back(monkeypatch, native, fake_library):
+    from leaddesk.services.notifications import native as native_module
+
+    monkeypatch.setattr(native_module, "CALL_TIMEOUT", 0.2)
+    fake_library.permission_answered = threading.Event()
+    notification = Notification(title="Follow-up due: Jo Doe", body="")
+
+    assert native.available() is True
+    assert native.post(notification) is False
+
+    fake_library.permission_answered.set()
+    native._authorisation.result(5)
+    assert native.post(notification) is True
+    assert len(fake_library.instances[0].sent) == 1
 
 
 def test_no_capabilities_is_unavailable(native, fake_library):

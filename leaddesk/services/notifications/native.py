@@ -29,10 +29,10 @@ from leaddesk.services.notifications.notifier import ACTION_OPEN, Notification
 logger = logging.getLogger(__name__)
 
 APP_NAME = "LeadDesk"
-# Seconds to wait for the library. On macOS the first permission request waits until the
-# user allows or denies it, so the first check allows longer.
+# Seconds to wait for a library call. On macOS the first permission request lasts until
+# the user allows or denies it, so available() waits this long for it and then lets it
+# finish in the background, keeping the window's start from blocking on the user.
 CALL_TIMEOUT = 5.0
-AUTHORISATION_TIMEOUT = 60.0
 # Seconds stop() waits for the loop thread to end.
 STOP_TIMEOUT = 3.0
 
@@ -56,20 +56,27 @@ class NativeNotifier:
         self._thread: threading.Thread | None = None
         self._callback: ActionCallback | None = None
         self._available: bool | None = None
+        # The pending or finished permission request; its result is True when granted.
+        self._authorisation: concurrent.futures.Future[bool] | None = None
         self._failures = 0
 
     def available(self) -> bool:
-        """Return True when the library loads and the platform lets LeadDesk show notifications.
+        """Return True when the library loads and the platform can show notifications.
 
         The first call starts the loop thread, creates the library's notifier and requests
-        permission from the platform. Later calls return that first result.
+        permission from the platform. It returns False when permission was denied within
+        CALL_TIMEOUT. Later calls return that first result.
         """
         if self._available is None:
             self._available = self._open()
         return self._available
 
     def post(self, notification: Notification) -> bool:
-        if not self.available():
+        """Show the notification and return True, or return False so that the caller falls back.
+
+        It also returns False while the permission request is still pending.
+        """
+        if not self.available() or not self._authorised(notification):
             return False
         dispatched = threading.Event()
         native = self._native_notification(notification, dispatched.set)
@@ -112,13 +119,9 @@ class NativeNotifier:
         notifier_class = self.notifier_class or desktop_notifier.DesktopNotifier
         self._start_loop()
         try:
-            authorised, capabilities = self._run(self._create(notifier_class), AUTHORISATION_TIMEOUT)
+            capabilities = self._run(self._create(notifier_class), CALL_TIMEOUT)
         except NotifierFailed as error:
             logger.warning("no native notifications: %s", error)
-            self.stop()
-            return False
-        if not authorised:
-            logger.warning("no native notifications: the user or the system did not allow LeadDesk to notify")
             self.stop()
             return False
         # The library's fallback for unsupported systems (such as macOS without an app
@@ -129,15 +132,36 @@ class NativeNotifier:
             return False
         if desktop_notifier.Capability.BUTTONS not in capabilities:
             logger.warning("native notifications have no buttons here; snooze and mark done with s and e in the inbox")
+
+        self._authorisation = asyncio.run_coroutine_threadsafe(self._library.request_authorisation(), self._loop)
+        try:
+            granted = self._authorisation.result(CALL_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            logger.info("waiting for permission to show notifications; the tray shows them until it is granted")
+            granted = True
+        except Exception as error:  # noqa: BLE001 - any failure of the platform backend means no native notifications
+            logger.warning("no native notifications: the permission request failed: %s", error)
+            granted = False
+        if not granted:
+            logger.warning("no native notifications: the user or the system did not allow LeadDesk to notify")
+            self.stop()
+            return False
         logger.info("native notifications through desktop-notifier %s", desktop_notifier.__version__)
         return True
 
-    async def _create(self, notifier_class: Callable[..., Any]) -> tuple[bool, frozenset[Any]]:
+    async def _create(self, notifier_class: Callable[..., Any]) -> frozenset[Any]:
         # Created on the loop thread, so that the library's objects live on the thread that uses them.
         self._library = notifier_class(app_name=APP_NAME)
-        authorised = await self._library.request_authorisation()
-        capabilities = await self._library.get_capabilities()
-        return bool(authorised), frozenset(capabilities)
+        return frozenset(await self._library.get_capabilities())
+
+    def _authorised(self, notification: Notification) -> bool:
+        request = self._authorisation
+        if request is None or not request.done():
+            logger.debug("permission to notify is still pending; not posting %r natively", notification.title)
+            return False
+        if request.cancelled() or request.exception() is not None or not request.result():
+            return self._post_failed(notification, "permission to show notifications was denied or failed")
+        return True
 
     def _native_notification(self, notification: Notification, on_dispatched: Callable[[], None]) -> Any:
         module = self._module
@@ -187,9 +211,10 @@ class NativeNotifier:
         except concurrent.futures.TimeoutError as error:
             future.cancel()
             raise NotifierFailed(f"desktop-notifier timed out after {timeout:.0f} seconds") from error
-        except (OSError, RuntimeError, ValueError) as error:
-            # Raised by the platform backend, such as WinRT without a toast notifier.
-            raise NotifierFailed(f"desktop-notifier failed: {error}") from error
+        except Exception as error:  # noqa: BLE001 - the platform backends raise many types
+            # Such as the RuntimeError of WinRT without a toast notifier. A failed notifier
+            # must not stop the window from starting, so every error means falling back.
+            raise NotifierFailed(f"desktop-notifier failed: {error!r}") from error
 
 
 class NotifierFailed(Exception):
