@@ -114,7 +114,11 @@ class ModelStore(Protocol):
 
 
 def model_store(database: Database) -> ModelStore:
-    """Return the file store next to an SQLite file, or the table store of a server or in-memory database."""
+    """Return the file store next to an SQLite file, or the table store of a server or in-memory database.
+
+    NOTE: `leaddesk migrate-to` copies the table but not the files, so a model trained on an
+    SQLite file does not move to a server, and rows copied into a file are not read. Retrain after moving.
+    """
     if database.path is not None:
         return FileModelStore(models_folder(database.path))
     from leaddesk.services.predictive.table_store import TableModelStore
