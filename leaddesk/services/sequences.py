@@ -232,8 +232,8 @@ def advance(
                 logger.warning("sequence %s step %d names missing email template %s", sequence.key, enrollment.step_index + 1, template)
         step_calendar = calendars.for_lead(lead)
         wall = step_at.astimezone(step_calendar.zone).replace(tzinfo=None)
-        due = LocalDue.at(wall, step_calendar.timezone_name)
-        follow_up = add_follow_up(session, lead, due, note, now, enrollment_id=enrollment.id)
+        step_due = LocalDue.at(wall, step_calendar.timezone_name)
+        follow_up = add_follow_up(session, lead, step_due, note, now, enrollment_id=enrollment.id)
         created.append(follow_up.id)
 
         enrollment.step_index += 1
