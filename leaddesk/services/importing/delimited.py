@@ -24,6 +24,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TextIO
@@ -119,7 +120,8 @@ def open_delimited(path: Path, fingerprint: FileFingerprint, sample: str, header
         sha256=fingerprint.sha256,
         headers=headers,
         header_row=index + 1,
-        open_rows=lambda: DelimitedRowStream(path, encoding, delimiter, index + 1, width),
+        # A partial, unlike a lambda, pickles, so a worker process can read the rows (see worker.py).
+        open_rows=partial(DelimitedRowStream, path, encoding, delimiter, index + 1, width),
         kind="csv",
         encoding=encoding,
         delimiter=delimiter,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
+from leaddesk.services.importing.chunks import ConversionEnd, ConvertedChunk, TrailingFooter
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
@@ -25,9 +27,11 @@ from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
 from leaddesk.services.importing.rejected import annotation_width
 from leaddesk.services.importing.report import ImportPlan, ImportReport, PlannedRow, RejectedRow, RowAction
-from leaddesk.services.importing.rows import IDENTIFYING_FIELDS, FooterLine, LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.rows import IDENTIFYING_FIELDS
 from leaddesk.services.importing.saved_mappings import record_use, save_mapping
 from leaddesk.services.importing.store import ChunkResult, LeadWriter
+from leaddesk.services.importing.table import Table
+from leaddesk.services.importing.worker import ConversionJob, ConversionWorker, convert_here
 from leaddesk.services.playbook import load_playbook
 from leaddesk.services.post_import_jobs import queue_post_import_job
 
@@ -235,8 +239,38 @@ def _run_once(
         path, table.sha256[:12], options.dry_run, options.historical, options.policy.describe(),
     )
 
+    # The worker, if the file has one, imports its modules while this process prepares.
+    worker = ConversionWorker.start_for(table)
+    try:
+        _import_table(database, path, table, width, report, options, reporter, cancel, outcomes, evidence, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+    report.seconds = round(time.perf_counter() - clock_start, 3)
+    reporter.send(1.0, _summary(report), force=True)
+    logger.info(
+        "imported %s: %d created, %d updated, %d skipped, %d rejected in %.1f s (batch %s)",
+        path.name, report.created, report.updated, report.skipped, report.rejected, report.seconds, report.batch_id,
+    )
+    return report
+
+
+def _import_table(
+    database: Database,
+    path: Path,
+    table: Table,
+    width: int,
+    report: ImportReport,
+    options: _Options,
+    reporter: _ProgressReporter,
+    cancel: threading.Event | None,
+    outcomes: list[PlannedRow] | None,
+    evidence: dict[int, DayMonthEvidence] | None,
+    worker: ConversionWorker | None,
+) -> None:
+    """Choose the columns, then convert and write every row in one transaction, which commits at the end."""
     with database.session() as session:
-        choice = choose_columns(session, headers, options.mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
+        choice = choose_columns(session, report.headers, options.mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
         _apply_choice(report, choice)
         _require_identifying_column(path, choice)
         sampled = evidence is None
@@ -257,12 +291,15 @@ def _run_once(
         session.add(batch)
         session.flush()
 
-        converter = RowConverter(
-            choice.plan,
+        job = ConversionJob(
+            open_rows=table.open_rows,
+            plan=choice.plan,
             zone=playbook.calendar.zone,
             today=options.now.astimezone(playbook.calendar.zone).date(),
             evidence=evidence,
             segment_keys=frozenset(rule.key for rule in playbook.segments),
+            chunk_rows=CHUNK_ROWS,
+            trim_to=width if width < len(table.headers) else None,
         )
         writer = LeadWriter(
             session,
@@ -276,27 +313,25 @@ def _run_once(
             policy=options.policy,
             outcomes=outcomes,
         )
-        _import_rows(table, width, converter, writer, report, reporter, cancel, outcomes)
+        end: list[ConversionEnd] = []
+        chunks = worker.chunks(job, end) if worker is not None else convert_here(job, end)
+        with closing(chunks):
+            _import_rows(chunks, writer, report, reporter, cancel, outcomes)
+        seen_evidence = end[0].seen_evidence
+        _skip_footers(report, end[0].footers, outcomes)
         if not options.dry_run:
             # A dry run rolls back, which restores any index the writer dropped.
             writer.finish()
         report.warnings.extend(stage_notes(writer))
         _check_cancel(cancel)
-        if sampled and order_changed(evidence, converter.seen_evidence):
-            raise DateOrderChanged(converter.seen_evidence)
-        report.warnings[date_warnings_at:date_warnings_at] = date_warnings(table.headers, converter.seen_evidence)
+        if sampled and order_changed(evidence, seen_evidence):
+            raise DateOrderChanged(seen_evidence)
+        report.warnings[date_warnings_at:date_warnings_at] = date_warnings(table.headers, seen_evidence)
         _finish_batch(session, batch, report, options, path, choice)
         if report.batch_id:
             # Derived values, match keys, routing and scores run after the summary as a resumable
             # job (post_import_jobs), queued in this transaction so that it commits with the batch.
             queue_post_import_job(session, batch.id, options.now, options.historical)
-    report.seconds = round(time.perf_counter() - clock_start, 3)
-    reporter.send(1.0, _summary(report), force=True)
-    logger.info(
-        "imported %s: %d created, %d updated, %d skipped, %d rejected in %.1f s (batch %s)",
-        path.name, report.created, report.updated, report.skipped, report.rejected, report.seconds, report.batch_id,
-    )
-    return report
 
 
 def _apply_choice(report: ImportReport, choice: ColumnChoice) -> None:
@@ -342,81 +377,40 @@ def _finish_batch(
 
 
 def _import_rows(
-    table,
-    width: int,
-    converter: RowConverter,
+    chunks: Iterable[ConvertedChunk],
     writer: LeadWriter,
     report: ImportReport,
     reporter: _ProgressReporter,
     cancel: threading.Event | None,
     outcomes: list[PlannedRow] | None,
 ) -> None:
-    stream = table.rows()
-    trim = width < len(table.headers)
-    chunk: list[LeadDraft] = []
-    # Footer lines since the last data row; a data row below them makes them rejected rows.
-    footers: list[tuple[int, list, FooterLine]] = []
-    try:
-        for number, cells in stream:
-            report.rows_read += 1
-            if trim:
-                cells = cells[:width]
-            try:
-                draft = converter.convert(number, cells)
-            except FooterLine as footer:
-                footers.append((number, cells, footer))
-                continue
-            except RowProblem as problem:
-                _reject_all(report, converter, footers, outcomes)
-                _reject(report, converter, number, cells, problem, outcomes)
-                continue
-            if draft is None:
-                report.skipped += 1
-                report.empty_rows += 1
-                if outcomes is not None:
-                    outcomes.append(PlannedRow(row=number, action=RowAction.SKIP, reason="the row is empty"))
-                continue
-
-            _reject_all(report, converter, footers, outcomes)
-            chunk.append(draft)
-            if len(chunk) >= CHUNK_ROWS:
-                _check_cancel(cancel)
-                _add_counts(report, writer.write(chunk))
-                chunk = []
-                reporter.send(stream.fraction, f"{report.rows_read:,} rows read")
-    finally:
-        stream.close()
-
-    if chunk:
-        _check_cancel(cancel)
-        _add_counts(report, writer.write(chunk))
-    _skip_footers(report, footers, outcomes)
+    """Record each chunk's rejected and empty rows, and write its drafts."""
+    for chunk in chunks:
+        report.rows_read += chunk.rows_read
+        for rejected in chunk.rejected:
+            _reject(report, rejected, outcomes)
+        report.skipped += len(chunk.empty_rows)
+        report.empty_rows += len(chunk.empty_rows)
+        if outcomes is not None:
+            outcomes.extend(
+                PlannedRow(row=number, action=RowAction.SKIP, reason="the row is empty") for number in chunk.empty_rows
+            )
+        if chunk.drafts:
+            _check_cancel(cancel)
+            _add_counts(report, writer.write(chunk.drafts))
+            reporter.send(chunk.fraction, f"{report.rows_read:,} rows read")
 
 
-def _reject_all(
-    report: ImportReport,
-    converter: RowConverter,
-    footers: list[tuple[int, list, FooterLine]],
-    outcomes: list[PlannedRow] | None,
-) -> None:
-    """Reject the footer lines that turned out to stand between data rows, and empty the list."""
-    for number, cells, footer in footers:
-        _reject(report, converter, number, cells, footer, outcomes)
-    footers.clear()
-
-
-def _skip_footers(
-    report: ImportReport, footers: list[tuple[int, list, FooterLine]], outcomes: list[PlannedRow] | None
-) -> None:
+def _skip_footers(report: ImportReport, footers: list[TrailingFooter], outcomes: list[PlannedRow] | None) -> None:
     """Count the footer lines under the last data row as skipped, and name them in a warning."""
     if not footers:
         return
     reason = "the row is a footer or note line under the data, not a lead"
-    for number, _cells, footer in footers:
+    for footer in footers:
         report.skipped += 1
-        report.footer_rows.append(RejectedRow(row=number, column="", value=footer.value, reason=reason))
+        report.footer_rows.append(RejectedRow(row=footer.row, column="", value=footer.value, reason=reason))
         if outcomes is not None:
-            outcomes.append(PlannedRow(row=number, action=RowAction.SKIP, reason=reason, value=footer.value))
+            outcomes.append(PlannedRow(row=footer.row, action=RowAction.SKIP, reason=reason, value=footer.value))
     listed = ", ".join(f"row {row.row} {row.value!r}" for row in report.footer_rows[:FOOTERS_LISTED])
     more = f" and {len(report.footer_rows) - FOOTERS_LISTED} more" if len(report.footer_rows) > FOOTERS_LISTED else ""
     report.warnings.append(
@@ -429,27 +423,16 @@ def _lines(count: int) -> str:
     return "1 line" if count == 1 else f"{count} lines"
 
 
-def _reject(
-    report: ImportReport,
-    converter: RowConverter,
-    number: int,
-    cells: list,
-    problem: RowProblem,
-    outcomes: list[PlannedRow] | None,
-) -> None:
-    report.rejected_rows.append(
-        RejectedRow(
-            row=number,
-            column=problem.column,
-            value=problem.value,
-            reason=problem.reason,
-            values=converter.row_values(cells),
-        )
-    )
+def _reject(report: ImportReport, rejected: RejectedRow, outcomes: list[PlannedRow] | None) -> None:
+    report.rejected_rows.append(rejected)
     if outcomes is not None:
         outcomes.append(
             PlannedRow(
-                row=number, action=RowAction.REJECT, reason=problem.reason, column=problem.column, value=problem.value
+                row=rejected.row,
+                action=RowAction.REJECT,
+                reason=rejected.reason,
+                column=rejected.column,
+                value=rejected.value,
             )
         )
 

@@ -1,0 +1,118 @@
+"""Converting the data rows of a table into chunks of drafts, rejected rows and skipped rows.
+
+This is the part of an import that reads the file and needs no database, so the same
+generator runs in the importing process or in a worker process (see worker.py). Each
+chunk lists what the importer must record for its rows, in row order, and the drafts
+that the writer stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from leaddesk.services.importing.dates import DayMonthEvidence
+from leaddesk.services.importing.report import RejectedRow
+from leaddesk.services.importing.rows import FooterLine, LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.table import RowStream
+
+
+@dataclass
+class ConvertedChunk:
+    """The outcome of converting consecutive data rows.
+
+    rejected lists the rows that cannot be imported, footer lines between data rows
+    included, and empty_rows the numbers of rows without any value. rows_read counts
+    every row the chunk covers, and fraction is how far through the file the reader is.
+    """
+
+    drafts: list[LeadDraft] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    empty_rows: list[int] = field(default_factory=list)
+    rows_read: int = 0
+    fraction: float = 0.0
+
+
+@dataclass
+class TrailingFooter:
+    """A footer or note line under the last data row, which the importer skips and names in a warning."""
+
+    row: int
+    value: str
+
+
+@dataclass
+class ConversionEnd:
+    """What a finished conversion found besides its chunks.
+
+    footers are the footer lines under the last data row. seen_evidence is the day/month
+    evidence of every converted row, per date column, which the importer compares with
+    the order it converted dates in.
+    """
+
+    footers: list[TrailingFooter]
+    seen_evidence: dict[int, DayMonthEvidence]
+
+
+def convert_rows(
+    stream: RowStream,
+    converter: RowConverter,
+    chunk_rows: int,
+    end: list[ConversionEnd],
+    *,
+    trim_to: int | None = None,
+) -> Iterator[ConvertedChunk]:
+    """Yield a chunk each time chunk_rows drafts are ready, and the rest at the end; append the ConversionEnd to end.
+
+    With trim_to set, cells from that index on are dropped before conversion, as the row
+    and reason columns of a rejected-rows file are. A footer line stays pending until the
+    next data row makes it a rejected row, or the end makes it a TrailingFooter.
+    """
+    chunk = ConvertedChunk()
+    # Footer lines since the last data row: (row number, cells, the FooterLine raised).
+    footers: list[tuple[int, list, FooterLine]] = []
+    try:
+        for number, cells in stream:
+            chunk.rows_read += 1
+            if trim_to is not None:
+                cells = cells[:trim_to]
+            try:
+                draft = converter.convert(number, cells)
+            except FooterLine as footer:
+                footers.append((number, cells, footer))
+                continue
+            except RowProblem as problem:
+                _reject_footers(chunk, converter, footers)
+                chunk.rejected.append(_rejected_row(converter, number, cells, problem))
+                continue
+            if draft is None:
+                chunk.empty_rows.append(number)
+                continue
+
+            _reject_footers(chunk, converter, footers)
+            chunk.drafts.append(draft)
+            if len(chunk.drafts) >= chunk_rows:
+                chunk.fraction = stream.fraction
+                yield chunk
+                chunk = ConvertedChunk()
+    finally:
+        stream.close()
+
+    chunk.fraction = 1.0
+    yield chunk
+    trailing = [TrailingFooter(row=number, value=footer.value) for number, _cells, footer in footers]
+    end.append(ConversionEnd(footers=trailing, seen_evidence=converter.seen_evidence))
+
+
+def _reject_footers(chunk: ConvertedChunk, converter: RowConverter, footers: list[tuple[int, list, FooterLine]]) -> None:
+    """Reject the footer lines that turned out to stand between data rows, and empty the list."""
+    for number, cells, footer in footers:
+        chunk.rejected.append(_rejected_row(converter, number, cells, footer))
+    footers.clear()
+
+
+def _rejected_row(converter: RowConverter, number: int, cells: list, problem: RowProblem) -> RejectedRow:
+    return RejectedRow(
+        row=number, column=problem.column, value=problem.value, reason=problem.reason, values=converter.row_values(cells)
+    )
+
