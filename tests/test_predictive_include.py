@@ -10,6 +10,7 @@ from leaddesk.cli.main import main
 from leaddesk.services.predictive import carried_exclusions, set_excluded_fields, train_conversion_model
 from leaddesk.services.predictive.field_names import UnknownFieldError
 from leaddesk.services.predictive.store import model_store
+from database_target import db_arg  # noqa: F401 (fixture)
 from predictive_history import build_closed_leads
 
 
@@ -106,11 +107,11 @@ def test_carried_exclusions_leave_app_fields(any_database):
     assert other_outcome.excluded == []
 
 
-def test_cli_include_lifts(database, db_path, capsys):
+def test_cli_include_lifts(database, db_arg, capsys):
     build_closed_leads(database, won=150, lost=250)
     train_conversion_model(database, method="logistic", exclude=["Visits"])
 
-    code = main(["score", "train", "--db", str(db_path), "--method", "logistic", "--include", "Visits", "--json"])
+    code = main(["score", "train", "--db", db_arg, "--method", "logistic", "--include", "Visits", "--json"])
     output = json.loads(capsys.readouterr().out)
 
     assert code == 0
@@ -118,13 +119,13 @@ def test_cli_include_lifts(database, db_path, capsys):
     assert "custom:Visits" in output["fields"]
 
 
-def test_cli_include_text_and_error(database, db_path, capsys):
+def test_cli_include_text_and_error(database, db_arg, capsys):
     build_closed_leads(database, won=150, lost=250)
     train_conversion_model(database, method="logistic", exclude=["Visits"])
 
-    bad_code = main(["score", "train", "--db", str(db_path), "--include", "Plan"])
+    bad_code = main(["score", "train", "--db", db_arg, "--include", "Plan"])
     error = capsys.readouterr().err
-    code = main(["score", "train", "--db", str(db_path), "--method", "logistic", "--include", "Visits"])
+    code = main(["score", "train", "--db", db_arg, "--method", "logistic", "--include", "Visits"])
     output = capsys.readouterr().out
 
     assert bad_code != 0
