@@ -74,6 +74,25 @@ def database(request: pytest.FixtureRequest, db_path: Path):
 
 
 @pytest.fixture
+def reopen_database(database):
+    """Return a function that opens another Database on the storage of `database`, as a second window does.
+
+    Every Database it opened is disposed after the test.
+    """
+    target = database.path if database.path is not None else database.address
+    opened: list[Database] = []
+
+    def reopen() -> Database:
+        second = Database.open(target)
+        opened.append(second)
+        return second
+
+    yield reopen
+    for second in opened:
+        second.dispose()
+
+
+@pytest.fixture
 def shared_data() -> Path:
     """Return the reference data folder, skipping when this checkout has no ../shared beside it."""
     if not SHARED_DATA.is_dir():

@@ -150,6 +150,7 @@ def test_trigger_install_once_then_readers(pg_server, pg_database, pg_url):
         reader.dispose()
 
 
+@pytest.mark.sqlite_only("it checks that a SQLite engine is rejected")
 def test_trigger_needs_postgresql(database):
     with pytest.raises(LiveChangesUnavailable, match="sqlite"):
         install_change_trigger(database.engine)

@@ -33,6 +33,7 @@ def test_empty_file_migrates_to_head(db_path: Path) -> None:
     opened.dispose()
 
 
+@pytest.mark.sqlite_only("PRAGMA settings exist only on SQLite")
 def test_sqlite_pragmas_enabled(database: Database) -> None:
     with database.engine.connect() as connection:
         foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from leaddesk.models import Activity, Lead, NotificationReceipt, Rep
 from leaddesk.services import follow_ups, scheduler
 from leaddesk.services.clock_watch import ClockWatch
-from leaddesk.services.database import Database
 from leaddesk.services.local_time import LocalDue, SnoozeOption
 from leaddesk.services.notifications.preferences import NotifyPreferences, Scope, load_preferences, save_preferences
 from leaddesk.services.scheduler import EventKind, arm_delay
@@ -139,18 +138,15 @@ def test_sleep_of_95_minutes_groups_once(database, reps):
         assert session.scalar(select(func.count()).select_from(NotificationReceipt)) == 3
 
 
-def test_closed_app_catches_up_on_start(db_path, reps, database):
+def test_closed_app_catches_up_on_start(reopen_database, reps, database):
     plan(database, add_lead(database, "Jo Doe", reps["Ana"]), T0 + minutes(20))
     plan(database, add_lead(database, "Mia Chen", reps["Ana"]), T0 + minutes(50))
     run_check(database, T0)
     database.dispose()
 
-    reopened = Database.open(db_path)
-    try:
-        with reopened.session() as session:
-            result = scheduler.check(session, TEAM, T0 + timedelta(hours=3))
-    finally:
-        reopened.dispose()
+    reopened = reopen_database()
+    with reopened.session() as session:
+        result = scheduler.check(session, TEAM, T0 + timedelta(hours=3))
 
     assert result.notification.title == "2 follow-ups came due while you were away"
     assert result.notification.lead_id is None
@@ -165,10 +161,10 @@ def test_first_check_ever_skips_old_events(database, reps):
     assert result.events == ()
 
 
-def test_two_windows_share_one_receipt(db_path, database, reps):
+def test_two_windows_share_one_receipt(reopen_database, database, reps):
     plan(database, add_lead(database, "Jo Doe", reps["Ana"]), T0 + minutes(5))
     run_check(database, T0)
-    other_window = Database.open(db_path)
+    other_window = reopen_database()
     try:
         with database.session() as first, other_window.session() as second:
             shown_first = scheduler.check(first, TEAM, T0 + minutes(5))
@@ -332,11 +328,11 @@ def test_clock_watch_sees_backward_jump_and_zone_change():
     assert (moved.old_zone, moved.new_zone) == (BERLIN, "America/New_York")
 
 
-def test_receipt_stops_racing_window(db_path, database, reps):
+def test_receipt_stops_racing_window(reopen_database, database, reps):
     # Both windows read the events before either records a receipt, as two checks at the same second do.
     plan(database, add_lead(database, "Jo Doe", reps["Ana"]), T0 + minutes(5))
     now = T0 + minutes(5)
-    other_window = Database.open(db_path)
+    other_window = reopen_database()
     try:
         with database.session() as first, other_window.session() as second:
             seen_first = scheduler.events_between(first, TEAM, T0, now)

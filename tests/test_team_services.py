@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from leaddesk.models import Activity, ActivityKind, Lead
 from leaddesk.services import lead_actions
 from leaddesk.services.database import Database
@@ -59,6 +61,7 @@ def test_received_changes_skip_own_device(tmp_path: Path):
     assert "full_name" in received[0].fields
 
 
+@pytest.mark.sqlite_only("a server lists its connections instead, see test_presence_on_server_lists_connection")
 def test_presence_without_team(database):
     with database.session() as session:
         presence = team_presence(session)
@@ -122,6 +125,7 @@ def test_team_database_path_per_folder(tmp_path: Path):
     assert first.suffix == ".sqlite"
 
 
+@pytest.mark.sqlite_only("team folders sync local SQLite files")
 def test_can_join_with_other_team(database, tmp_path: Path):
     assert can_join_with(database, tmp_path / "Team")
     create_team(database, tmp_path / "Team", "Team")

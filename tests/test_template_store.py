@@ -93,6 +93,7 @@ def test_delete_then_missing(database):
     assert "email template 'follow_up' not found; use one of: first_touch" in str(caught.value)
 
 
+@pytest.mark.sqlite_only("it reads SQLite's EXPLAIN QUERY PLAN output")
 def test_warn_time_query_uses_index(database):
     with database.engine.connect() as connection:
         plan = connection.execute(
