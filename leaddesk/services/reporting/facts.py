@@ -6,10 +6,13 @@ or date range without going back to SQLite. Everything here is plain SQL and Pyt
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -99,8 +102,32 @@ def _filled_mask_expression():
     return mask
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, if it runs, for the block.
+
+    Building 100,000 facts allocates on the order of a million objects, so collections run
+    again and again and rescan the facts built so far. The facts form no reference cycles,
+    so pausing loses nothing. It cut the CPU time of load_facts from 2.7 s to 1.9 s on the
+    100,000 leads of bench/dashboard_history.py (shared 2-core VM). The pause is
+    process-wide, so other threads collect no cycles during the load either.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[LeadFact]:
     """Read every lead that is not deleted as a LeadFact; follow-ups due before now count as overdue."""
+    with _cyclic_gc_paused():
+        return _load_facts(session, playbook, now)
+
+
+def _load_facts(session: Session, playbook: Playbook, now: datetime) -> list[LeadFact]:
     calendar = playbook.calendar
     zone = calendar.zone
     query = (
