@@ -30,7 +30,7 @@ def test_segment_labels_shown_whole(qtbot):
 
 def test_many_long_categories_turned(qtbot):
     table = ChartTable("funnel_by_source", "Funnel by source", BAR, ("source", "New"),
-                       tuple((f"Source number {index}", index) for index in range(5)), "leads")
+                       tuple((f"Source number {index}", index) for index in range(6)), "leads")
 
     widget = chart_widget(table)
     qtbot.addWidget(widget)
@@ -38,6 +38,20 @@ def test_many_long_categories_turned(qtbot):
 
     assert categories.labelsAngle() == -45
     assert categories.categories()[4] == "Source number 4"
+
+
+def test_few_long_categories_wrapped(qtbot):
+    table = ChartTable("speed_by_segment", "Speed to lead by segment", BAR, ("segment", "median wall"),
+                       tuple((name, 12.0) for name in SEGMENTS), "minutes")
+
+    widget = chart_widget(table)
+    qtbot.addWidget(widget)
+    categories = axes(widget, QBarCategoryAxis)[0]
+
+    assert categories.labelsAngle() == 0
+    assert categories.categories()[0] == "Enterprise<br>demo request"
+    assert categories.categories()[1] == "High-intent<br>outbound reply"
+    assert not categories.truncateLabels()
 
 
 def test_small_counts_whole_ticks(qtbot):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 
 from PySide6.QtCharts import (
@@ -111,6 +112,10 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
     if table.category_labels is not None:
         # Qt draws axis labels as rich text, so a line break must be <br> and other text escaped.
         categories.append([html.escape(label).replace("\n", "<br>") for label in table.category_labels])
+    elif not horizontal and _wrapped_fit(table):
+        # Rich text again: the lines of a wrapped label are joined with <br>.
+        categories.append([html.escape("\n".join(textwrap.wrap(_label(row[0]), WRAP_CHARS))).replace("\n", "<br>")
+                           for row in table.rows])
     else:
         categories.append([_label(row[0]) for row in table.rows])
     # _label already cut names longer than MAX_LABEL_CHARS, and category_labels are meant whole, so Qt must not elide them.
@@ -120,7 +125,8 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
     else:
-        _turn_long_labels(categories, table)
+        if not _wrapped_fit(table):
+            _turn_long_labels(categories, table)
         chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(categories)
@@ -130,6 +136,20 @@ def _bar_chart(chart: QChart, table: ChartTable, horizontal: bool) -> None:
 
 # With more categories than this, axis labels are turned so that each one fits.
 MAX_LEVEL_LABELS = 8
+
+
+# A vertical bar chart with more than MAX_LEVEL_CATEGORIES and at most this many categories
+# wraps long labels onto lines of at most WRAP_CHARS characters instead of turning them.
+# Qt reserves too little height for turned labels as long as segment names, which then
+# run into the legend below the axis.
+MAX_WRAPPED_CATEGORIES = 5
+WRAP_CHARS = 14
+
+
+def _wrapped_fit(table: ChartTable) -> bool:
+    """Return whether the category labels of a vertical bar chart are wrapped rather than turned."""
+    longest = max((len(_label(row[0])) for row in table.rows), default=0)
+    return MAX_LEVEL_CATEGORIES < len(table.rows) <= MAX_WRAPPED_CATEGORIES and longest > SHORT_LABEL_CHARS
 
 
 def _turn_long_labels(categories: QBarCategoryAxis, table: ChartTable) -> None:
