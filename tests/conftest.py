@@ -74,6 +74,14 @@ def database(request: pytest.FixtureRequest, db_path: Path):
 
 
 @pytest.fixture
+def database_target(database, request: pytest.FixtureRequest) -> str:
+    """Return the --db value that opens the `database` fixture's database: its SQLite file, or its PostgreSQL URL."""
+    if database.path is not None:
+        return str(database.path)
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
 def reopen_database(database):
     """Return a function that opens another Database on the storage of `database`, as a second window does.
 

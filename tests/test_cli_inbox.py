@@ -17,7 +17,7 @@ JSON_KEYS = {"id", "name", "email", "company", "segment", "stage", "received_at"
 
 
 @pytest.fixture
-def leads(database, db_path):
+def leads(database, database_target):
     with database.session() as session:
         # Left unevaluated, so the inbox shows Lead.score and no grade.
         session.info[SKIP_KEY] = True
@@ -52,7 +52,7 @@ def leads(database, db_path):
                 ),
             ]
         )
-    return db_path
+    return database_target
 
 
 def run_json(capsys, *args: str) -> list[dict]:
@@ -210,8 +210,8 @@ def test_owner_by_id(capsys, leads, database):
     assert [row["name"] for row in rows] == ["Late Lara"]
 
 
-def test_unknown_owner_without_reps(capsys, database, db_path):
-    exit_code = main(["inbox", "--db", str(db_path), "--owner", "nobody"])
+def test_unknown_owner_without_reps(capsys, database, database_target):
+    exit_code = main(["inbox", "--db", database_target, "--owner", "nobody"])
 
     assert exit_code == 1
     assert "this database has no reps yet" in capsys.readouterr().err

@@ -8,9 +8,9 @@ from leaddesk.cli.main import main
 from reporting_history import build_history
 
 
-def test_stats_json_figures(database, db_path, capsys):
+def test_stats_json_figures(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z"])
+    code = main(["stats", "--db", database_target, "--json", "--now", "2026-03-11T12:00:00Z"])
     output = json.loads(capsys.readouterr().out)
     assert code == 0
     assert output["leads"] == 6
@@ -21,9 +21,9 @@ def test_stats_json_figures(database, db_path, capsys):
     assert output["model"] is None
 
 
-def test_stats_since_and_owner(database, db_path, capsys):
+def test_stats_since_and_owner(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z",
+    code = main(["stats", "--db", database_target, "--json", "--now", "2026-03-11T12:00:00Z",
                  "--since", "2026-03-09", "--owner", "Ana"])
     output = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -32,9 +32,9 @@ def test_stats_since_and_owner(database, db_path, capsys):
     assert output["filter"]["owners"] == ["Ana"]
 
 
-def test_stats_text_output(database, db_path, capsys):
+def test_stats_text_output(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--now", "2026-03-11T12:00:00Z"])
+    code = main(["stats", "--db", database_target, "--now", "2026-03-11T12:00:00Z"])
     output = capsys.readouterr().out
     assert code == 0
     assert "over 6 leads" in output
@@ -45,17 +45,17 @@ def test_stats_text_output(database, db_path, capsys):
     assert funnel_line.split() == ["Contacted", "3", "1", "50.0%", "1.50"]
 
 
-def test_stats_unknown_owner(database, db_path, capsys):
+def test_stats_unknown_owner(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--owner", "Zed"])
+    code = main(["stats", "--db", database_target, "--owner", "Zed"])
     error = capsys.readouterr().err
     assert code == 1
     assert "no lead has owner 'Zed'" in error
     assert "Ana, Ben" in error
 
 
-def test_stats_invalid_since(database, db_path, capsys):
-    code = main(["stats", "--db", str(db_path), "--since", "March"])
+def test_stats_invalid_since(database, database_target, capsys):
+    code = main(["stats", "--db", database_target, "--since", "March"])
     assert code == 2
     assert "invalid --since value 'March'" in capsys.readouterr().err
 
@@ -66,17 +66,17 @@ def test_stats_missing_database(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
-def test_stats_since_after_until(database, db_path, capsys):
-    code = main(["stats", "--db", str(db_path), "--since", "2026-12-01", "--until", "2026-01-01"])
+def test_stats_since_after_until(database, database_target, capsys):
+    code = main(["stats", "--db", database_target, "--since", "2026-12-01", "--until", "2026-01-01"])
     error = capsys.readouterr().err
 
     assert code == 2
     assert "invalid range: --since 2026-12-01 is after --until 2026-01-01" in error
 
 
-def test_stats_until_includes_day(database, db_path, capsys):
+def test_stats_until_includes_day(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z",
+    code = main(["stats", "--db", database_target, "--json", "--now", "2026-03-11T12:00:00Z",
                  "--since", "2026-03-09", "--until", "2026-03-09"])
     output = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -84,25 +84,25 @@ def test_stats_until_includes_day(database, db_path, capsys):
     assert output["leads"] == 1
 
 
-def test_stats_segment_without_leads(database, db_path, capsys):
+def test_stats_segment_without_leads(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z",
+    code = main(["stats", "--db", database_target, "--json", "--now", "2026-03-11T12:00:00Z",
                  "--segment", "outbound_reply"])
     output = json.loads(capsys.readouterr().out)
     assert code == 0
     assert output["leads"] == 0
 
 
-def test_stats_segment_case_insensitive(database, db_path, capsys):
+def test_stats_segment_case_insensitive(database, database_target, capsys):
     build_history(database)
-    code = main(["stats", "--db", str(db_path), "--json", "--now", "2026-03-11T12:00:00Z", "--segment", "GENERAL"])
+    code = main(["stats", "--db", database_target, "--json", "--now", "2026-03-11T12:00:00Z", "--segment", "GENERAL"])
     output = json.loads(capsys.readouterr().out)
     assert code == 0
     assert output["leads"] == 4
 
 
-def test_stats_empty_completeness_unknown(database, db_path, capsys):
-    code = main(["stats", "--db", str(db_path), "--now", "2026-03-11T12:00:00Z"])
+def test_stats_empty_completeness_unknown(database, database_target, capsys):
+    code = main(["stats", "--db", database_target, "--now", "2026-03-11T12:00:00Z"])
     output = capsys.readouterr().out
     assert code == 0
     completeness = output.split("Data completeness")[1].split("\n\n")[0]
