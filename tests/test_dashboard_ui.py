@@ -42,6 +42,21 @@ def test_dashboard_draws_every_chart(tab):
     assert card(tab, "funnel").table.rows[1] == ("Contacted", 3, 1, 50.0, 1.5)
 
 
+def test_funnel_by_source_export_rates(tab, tmp_path):
+    by_source = card(tab, "funnel_by_source")
+    path = tmp_path / "funnel_by_source.csv"
+
+    by_source.save_csv(path)
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = {row[0]: row for row in csv.reader(handle)}
+    assert rows["source"][6:] == ["Contacted % of New", "MQL % of Contacted", "SQL % of MQL", "Won % of SQL"]
+    assert rows["web"][1:] == ["2", "1", "0", "0", "0", "50.0", "0.0", "", ""]
+    # The chart plots the five counts only.
+    assert by_source.table.plotted_headers == ("New", "Contacted", "MQL", "SQL", "Won")
+    assert len(by_source.chart.chart().series()[0].barSets()) == 5
+
+
 def test_funnel_chart_shows_rates_and_days(tab):
     from PySide6.QtCharts import QBarCategoryAxis
 

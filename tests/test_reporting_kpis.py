@@ -113,6 +113,18 @@ def test_funnel_by_source(report):
     }
 
 
+def test_funnel_rates_by_source(report):
+    rates = report.funnel.rates_by_source
+    assert rates["demo request"] == [None, 100.0, 100.0, 100.0, 100.0]
+    # C was contacted and E not, so half of web's new leads reached contacted; neither reached MQL.
+    assert rates["web"] == [None, 50.0, 0.0, None, None]
+    assert rates["web form"] == [None, 100.0, 0.0, None, None]
+    # F skipped contacted, MQL and SQL, so its win has no previous level to count from.
+    assert rates["referral"] == [None, 0.0, None, None, None]
+    assert rates["(no source)"] == [None, 0.0, None, None, None]
+    assert report.to_json()["funnel"]["rates_by_source_percent"]["web"] == [None, 50.0, 0.0, None, None]
+
+
 def test_completeness_per_field(report):
     by_field = report.completeness.by_field
     assert by_field["name"] == 100.0

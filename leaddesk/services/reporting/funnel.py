@@ -9,7 +9,7 @@ counted as contacted, and the skipped counts show the team how often the process
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from leaddesk.services.reporting.facts import LeadFact
@@ -56,9 +56,13 @@ class FunnelReport:
     steps: list[FunnelStep]
     # Source -> leads reached per level, in LEVELS order.
     by_source: dict[str, list[int]]
+    # Source -> stage-to-stage rate per level in percent, in LEVELS order, computed as the
+    # steps' rate_from_previous is, so New and a level after an empty one have None.
+    rates_by_source: dict[str, list[float | None]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"steps": [step.to_json() for step in self.steps], "by_source": self.by_source}
+        return {"steps": [step.to_json() for step in self.steps], "by_source": self.by_source,
+                "rates_by_source_percent": self.rates_by_source}
 
 
 def _with_contact_entry(fact: LeadFact) -> list[tuple[datetime, str]]:
@@ -160,6 +164,7 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     # Leads that reached both the level and the one before it, for the stage-to-stage rate.
     reached_both = [0] * len(LEVELS)
     by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
+    both_by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     days: dict[str, list[float]] = defaultdict(list)
     # Leads share a few dozen (furthest, skipped, source) patterns, so count those first.
     patterns: Counter = Counter()
@@ -178,11 +183,11 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
             source_counts[index] += leads
             if index and index - 1 not in skipped_levels:
                 reached_both[index] += leads
+                both_by_source[source][index] += leads
 
     steps = []
     for index, level in enumerate(LEVELS):
-        previous = reached[index - 1] if index else 0
-        rate = round(100 * reached_both[index] / previous, 1) if previous else None
+        rate = _rate(reached, reached_both, index)
         in_stage = median(days[level])
         steps.append(
             FunnelStep(
@@ -193,4 +198,12 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
                 median_days_in_stage=round(in_stage, 2) if in_stage is not None else None,
             )
         )
-    return FunnelReport(steps=steps, by_source=dict(sorted(by_source.items())))
+    rates_by_source = {source: [_rate(counts, both_by_source[source], index) for index in range(len(LEVELS))]
+                       for source, counts in sorted(by_source.items())}
+    return FunnelReport(steps=steps, by_source=dict(sorted(by_source.items())), rates_by_source=rates_by_source)
+
+
+def _rate(reached: list[int], reached_both: list[int], index: int) -> float | None:
+    """Return the percent of the previous level's leads that also reached level index, rounded to 0.1."""
+    previous = reached[index - 1] if index else 0
+    return round(100 * reached_both[index] / previous, 1) if previous else None
