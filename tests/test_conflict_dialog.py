@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from leaddesk.models import Lead
-from leaddesk.services.database import Database
 from leaddesk.services.edit_conflicts import save_lead_edit
 from leaddesk.services.lead_actions import lead_detail
 from leaddesk.ui.conflict_dialog import MINE, THEIRS, ConflictDialog
@@ -31,16 +30,13 @@ def window(qtbot, database):
     window.close()
 
 
-def bob_saves(db_path, lead_id, **changes) -> None:
+def bob_saves(reopen_database, lead_id, **changes) -> None:
     """Save an edit as a second user, through a database object of its own."""
-    bob = Database.open(db_path)
-    try:
-        with bob.session() as session:
-            detail = lead_detail(session, lead_id)
-            base = {name: getattr(detail, name) for name in changes}
-            save_lead_edit(session, lead_id, base, changes, detail.row_version, "bob", NOW)
-    finally:
-        bob.dispose()
+    bob = reopen_database()
+    with bob.session() as session:
+        detail = lead_detail(session, lead_id)
+        base = {name: getattr(detail, name) for name in changes}
+        save_lead_edit(session, lead_id, base, changes, detail.row_version, "bob", NOW)
 
 
 def stored(database, lead_id) -> Lead:
@@ -64,9 +60,9 @@ def test_edit_saves_without_conflict(qtbot, window, database):
     assert main.conflict_dialog is None
 
 
-def test_conflict_dialog_shows_both_values(qtbot, window, database, db_path):
+def test_conflict_dialog_shows_both_values(qtbot, window, database, reopen_database):
     main, lead_id = window
-    bob_saves(db_path, lead_id, company="Bolt")
+    bob_saves(reopen_database, lead_id, company="Bolt")
     edit_in_window(qtbot, main, company="Acme Europe")
 
     qtbot.waitUntil(lambda: main.conflict_dialog is not None)
@@ -78,9 +74,9 @@ def test_conflict_dialog_shows_both_values(qtbot, window, database, db_path):
     assert stored(database, lead_id).company == "Bolt"
 
 
-def test_conflict_keep_mine(qtbot, window, database, db_path):
+def test_conflict_keep_mine(qtbot, window, database, reopen_database):
     main, lead_id = window
-    bob_saves(db_path, lead_id, company="Bolt")
+    bob_saves(reopen_database, lead_id, company="Bolt")
     edit_in_window(qtbot, main, company="Acme Europe")
     qtbot.waitUntil(lambda: main.conflict_dialog is not None)
 
@@ -90,9 +86,9 @@ def test_conflict_keep_mine(qtbot, window, database, db_path):
     qtbot.waitUntil(lambda: stored(database, lead_id).company == "Acme Europe")
 
 
-def test_conflict_take_theirs(qtbot, window, database, db_path):
+def test_conflict_take_theirs(qtbot, window, database, reopen_database):
     main, lead_id = window
-    bob_saves(db_path, lead_id, company="Bolt")
+    bob_saves(reopen_database, lead_id, company="Bolt")
     edit_in_window(qtbot, main, company="Acme Europe", title="VP Sales")
     qtbot.waitUntil(lambda: main.conflict_dialog is not None)
 
@@ -105,9 +101,9 @@ def test_conflict_take_theirs(qtbot, window, database, db_path):
     assert lead.title == "VP Sales"
 
 
-def test_conflict_pick_per_field(qtbot, window, database, db_path):
+def test_conflict_pick_per_field(qtbot, window, database, reopen_database):
     main, lead_id = window
-    bob_saves(db_path, lead_id, company="Bolt", city="Oslo")
+    bob_saves(reopen_database, lead_id, company="Bolt", city="Oslo")
     edit_in_window(qtbot, main, company="Acme Europe", city="Paris")
     qtbot.waitUntil(lambda: main.conflict_dialog is not None)
     dialog: ConflictDialog = main.conflict_dialog
@@ -124,9 +120,9 @@ def test_conflict_pick_per_field(qtbot, window, database, db_path):
     assert lead.city == "Oslo"
 
 
-def test_conflict_cancel_saves_nothing(qtbot, window, database, db_path):
+def test_conflict_cancel_saves_nothing(qtbot, window, database, reopen_database):
     main, lead_id = window
-    bob_saves(db_path, lead_id, company="Bolt")
+    bob_saves(reopen_database, lead_id, company="Bolt")
     edit_in_window(qtbot, main, company="Acme Europe", title="VP Sales")
     qtbot.waitUntil(lambda: main.conflict_dialog is not None)
 

@@ -155,8 +155,8 @@ def test_evaluation_row_outlives_lead_score_change(database, scored):
         assert session.get(LeadEvaluation, scored["strong"]).score_total == 45
 
 
-def test_cli_json_has_grade(db_path, database, scored, capsys, monkeypatch):
-    monkeypatch.setenv("LEADDESK_DB", str(db_path))
+def test_cli_json_has_grade(database_target, database, scored, capsys, monkeypatch):
+    monkeypatch.setenv("LEADDESK_DB", database_target)
     exit_code = main(["inbox", "--json", "--now", NOW.isoformat(), "--qualification", "sql"])
     captured = capsys.readouterr()
     assert exit_code == 0, captured.err
