@@ -36,7 +36,8 @@ def test_many_long_categories_turned(qtbot):
     qtbot.addWidget(widget)
     categories = axes(widget, QBarCategoryAxis)[0]
 
-    assert categories.labelsAngle() == -45
+    assert categories.labelsAngle() == -90
+    assert categories.categories()[0] == "Source number 0"
     assert categories.categories()[4] == "Source number 4"
 
 

@@ -155,10 +155,11 @@ def _wrapped_fit(table: ChartTable) -> bool:
 def _turn_long_labels(categories: QBarCategoryAxis, table: ChartTable) -> None:
     """Turn the labels of a horizontal category axis so that Qt shows them whole instead of eliding them."""
     longest = max((len(_label(row[0])) for row in table.rows), default=0)
-    if len(table.rows) > MAX_LEVEL_LABELS:
+    many = len(table.rows) > MAX_LEVEL_LABELS
+    # Labels turn a full 90 degrees. Qt centres the box of a label turned by 45 degrees on its
+    # category and hides the first label when that box reaches left of the axis.
+    if many or (len(table.rows) > MAX_LEVEL_CATEGORIES and longest > SHORT_LABEL_CHARS):
         categories.setLabelsAngle(-90)
-    elif len(table.rows) > MAX_LEVEL_CATEGORIES and longest > SHORT_LABEL_CHARS:
-        categories.setLabelsAngle(-45)
 
 
 def _line_chart(chart: QChart, table: ChartTable) -> None:
