@@ -81,10 +81,10 @@ def test_segment_exports_use_labels(report, tmp_path):
     assert sheet["A4"].value == "Mid-market form fill"
 
 
-def test_stats_text_segment_labels(database, db_path, capsys):
+def test_stats_text_segment_labels(database, database_target, capsys):
     build_history(database)
 
-    code = main(["stats", "--db", str(db_path), "--now", NOW_OPTION])
+    code = main(["stats", "--db", database_target, "--now", NOW_OPTION])
     output = capsys.readouterr().out
 
     assert code == 0
@@ -96,10 +96,10 @@ def test_stats_text_segment_labels(database, db_path, capsys):
     assert sla_line.split()[-3:] == ["1", "0", "100.0%"]
 
 
-def test_stats_json_segment_labels(database, db_path, capsys):
+def test_stats_json_segment_labels(database, database_target, capsys):
     build_history(database)
 
-    code = main(["stats", "--db", str(db_path), "--json", "--now", NOW_OPTION])
+    code = main(["stats", "--db", database_target, "--json", "--now", NOW_OPTION])
     output = json.loads(capsys.readouterr().out)
 
     assert code == 0
@@ -110,10 +110,10 @@ def test_stats_json_segment_labels(database, db_path, capsys):
     }
 
 
-def test_stats_segment_by_label(database, db_path, capsys):
+def test_stats_segment_by_label(database, database_target, capsys):
     build_history(database)
 
-    code = main(["stats", "--db", str(db_path), "--json", "--now", NOW_OPTION, "--segment", "general website visitor"])
+    code = main(["stats", "--db", database_target, "--json", "--now", NOW_OPTION, "--segment", "general website visitor"])
     output = json.loads(capsys.readouterr().out)
 
     assert code == 0
@@ -121,10 +121,10 @@ def test_stats_segment_by_label(database, db_path, capsys):
     assert output["filter"]["segments"] == ["general"]
 
 
-def test_stats_unknown_segment_lists_labels(database, db_path, capsys):
+def test_stats_unknown_segment_lists_labels(database, database_target, capsys):
     build_history(database)
 
-    code = main(["stats", "--db", str(db_path), "--segment", "Partners"])
+    code = main(["stats", "--db", database_target, "--segment", "Partners"])
     error = capsys.readouterr().err
 
     assert code == 1

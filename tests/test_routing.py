@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -140,13 +139,13 @@ def test_round_robin_skips_time_off_and_hours(reps: Database) -> None:
     assert "skipped Cy: outside working hours (next opening Wed 2026-12-16 08:00 UTC)" in picks[0].reasons
 
 
-def test_round_robin_rotates_and_survives_restart(reps: Database, db_path: Path) -> None:
+def test_round_robin_rotates_and_survives_restart(reps: Database, database_target: str) -> None:
     thursday = datetime(2026, 12, 10, 9, 30, tzinfo=timezone.utc)
     with reps.session() as session:
         first = assign_lead(session, _new_lead(session), _playbook(), thursday).rep.name
     reps.dispose()
 
-    reopened = Database.open(db_path)
+    reopened = Database.open(database_target)
     with reopened.session() as session:
         playbook = _playbook()
         # Ben is off until the 10th and Cy only works Wednesday mornings, so Friday has Ana and Ben.
@@ -201,43 +200,43 @@ def test_simulator_changes_nothing(reps: Database) -> None:
     assert activities == ["Assigned to Ana by routing rule 'Pool' (round_robin)"]
 
 
-def test_route_cli_explains_without_assigning(reps: Database, db_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_route_cli_explains_without_assigning(reps: Database, database_target: str, capsys: pytest.CaptureFixture) -> None:
     with reps.session() as session:
         save_playbook_text(session, _playbook_text())
         lead_id = _new_lead(session, email="ana@acme.com").id
     reps.dispose()
 
-    assert main(["route", str(lead_id), "--explain", "--db", str(db_path), "--now", "2026-12-09T12:00:00Z"]) == 0
+    assert main(["route", str(lead_id), "--explain", "--db", database_target, "--now", "2026-12-09T12:00:00Z"]) == 0
 
     out = capsys.readouterr().out
     assert "route: Cy by rule 'Named accounts' (named_accounts)" in out
-    reopened = Database.open(db_path)
+    reopened = Database.open(database_target)
     with reopened.session() as session:
         assert session.get(Lead, lead_id).owner_id is None
     reopened.dispose()
 
 
-def test_route_cli_hypothetical_lead(reps: Database, db_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_route_cli_hypothetical_lead(reps: Database, database_target: str, capsys: pytest.CaptureFixture) -> None:
     with reps.session() as session:
         save_playbook_text(session, _playbook_text())
     reps.dispose()
 
-    code = main(["route", "--set", "company=Globex", "--set", "employees=20", "--db", str(db_path), "--now", "2026-12-09T12:00:00Z", "--json"])
+    code = main(["route", "--set", "company=Globex", "--set", "employees=20", "--db", database_target, "--now", "2026-12-09T12:00:00Z", "--json"])
 
     assert code == 0
     assert '"rep": "Ben"' in capsys.readouterr().out
 
 
-def test_route_cli_assign_sets_owner(reps: Database, db_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_route_cli_assign_sets_owner(reps: Database, database_target: str, capsys: pytest.CaptureFixture) -> None:
     with reps.session() as session:
         save_playbook_text(session, _playbook_text())
         lead_id = _new_lead(session).id
     reps.dispose()
 
-    assert main(["route", str(lead_id), "--assign", "--db", str(db_path), "--now", "2026-12-09T12:00:00Z"]) == 0
+    assert main(["route", str(lead_id), "--assign", "--db", database_target, "--now", "2026-12-09T12:00:00Z"]) == 0
 
     assert "route: Ana by rule 'Pool' (round_robin)" in capsys.readouterr().out
-    reopened = Database.open(db_path)
+    reopened = Database.open(database_target)
     with reopened.session() as session:
         lead = session.get(Lead, lead_id)
         assert lead.owner.name == "Ana"

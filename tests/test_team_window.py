@@ -55,6 +55,7 @@ def add_lead(database: Database, **fields) -> Lead:
     return lead
 
 
+@pytest.mark.sqlite_only("team folders sync local SQLite files")
 def test_new_team_database(qtbot, database, tmp_path):
     window = open_window(qtbot, database)
     dialog = window.open_team_folder_dialog(create=True)
@@ -99,6 +100,7 @@ def ann_team(tmp_path):
     ann.dispose()
 
 
+@pytest.mark.sqlite_only("team folders sync local SQLite files")
 def test_open_team_database_shows_team_leads(qtbot, database, ann_team):
     _ann, folder = ann_team
     window = open_window(qtbot, database)
@@ -112,6 +114,7 @@ def test_open_team_database_shows_team_leads(qtbot, database, ann_team):
     close_all(window)
 
 
+@pytest.mark.sqlite_only("team folders sync local SQLite files")
 def test_teammate_change_appears_live(qtbot, database, ann_team):
     ann, folder = ann_team
     join_team(database, folder, person="Bob")
@@ -258,6 +261,7 @@ def test_restore_damaged_backup_reports_error(qtbot, database):
     close_all(window)
 
 
+@pytest.mark.sqlite_only("team folders sync local SQLite files")
 def test_presence_lists_devices(qtbot, database, ann_team):
     ann, folder = ann_team
     join_team(database, folder, person="Bob", device_name="bob-desktop")
