@@ -29,6 +29,7 @@ a peer classified as a match. Peak memory of the peers is this process's ru_maxr
 includes everything before it.
 
 Usage: .venv/bin/python bench/dedup_bench.py [--rows 100000] [--febrl DIR] [--no-splink]
+       [--sets dataset4 generated] [--no-peers]
 """
 
 from __future__ import annotations
@@ -308,28 +309,42 @@ def quality(predicted: set, truth: set) -> str:
     return " | ".join(f"{value:.3f}" for value in pair_quality(predicted, truth))
 
 
+def pair_counts(label: str, predicted: set, truth: set) -> str:
+    """Return how many true pairs LeadDesk missed and how many of its pairs are false, which 3 decimals can hide."""
+    return f"{label}, LeadDesk: missed {len(truth - predicted):,} of {len(truth):,} true pairs, {len(predicted - truth):,} false pairs"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="leads in the generated set")
     parser.add_argument("--febrl", type=Path, default=DEFAULT_FEBRL, help="folder of the FEBRL CSV files")
     parser.add_argument("--no-splink", action="store_true", help="skip Splink even when it is installed")
+    parser.add_argument("--no-peers", action="store_true", help="run LeadDesk alone, without recordlinkage and Splink")
+    parser.add_argument("--sets", nargs="+", choices=[*FEBRL_SETS, "generated"], default=[*FEBRL_SETS, "generated"],
+                        help="the sets to run, all by default")
     args = parser.parse_args()
-    splink = splink_installed() and not args.no_splink
+    splink = splink_installed() and not args.no_splink and not args.no_peers
     if not splink:
-        print("Splink is not run (not installed, or --no-splink).")
+        print("Splink is not run (not installed, --no-splink or --no-peers).")
 
     print(f"Load average at the start: {load_average()}")
     print("| set | tool | seconds | CPU seconds | precision | recall | F1 | peak MiB (at scan start) | key refresh seconds (CPU) |")
     print("|---|---|---|---|---|---|---|---|---|")
+    counts = []
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         for name, files in FEBRL_SETS.items():
+            if name not in args.sets:
+                continue
             rows, frame, entities = febrl_rows(args.febrl, files)
             truth = true_pairs(entities)
             label = f"FEBRL {name}"
             predicted, figures = run_leaddesk(rows, folder)
             print(f"| {label} | LeadDesk | {figures['seconds']:.2f} | {figures['cpu']:.2f} | {quality(predicted, truth)} | "
                   f"{figures['peak']:.0f} ({figures['start']:.0f}) | {figures['refresh']:.2f} ({figures['refresh_cpu']:.2f}) |")
+            counts.append(pair_counts(label, predicted, truth))
+            if args.no_peers:
+                continue
             fuzzy = ["first_name", "last_name", "address_1", "suburb"]
             exact = ["date_of_birth", "soc_sec_id", "postcode", "state"]
             predicted, seconds, cpu = run_peer(frame, exact, fuzzy)
@@ -338,24 +353,35 @@ def main() -> None:
                 predicted, seconds, cpu = febrl_splink(frame)
                 print(f"| {label} | Splink | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
 
-        rows, entities = synthetic_rows(args.rows, random.Random(SEED))
-        truth = true_pairs(entities)
-        label = f"generated {args.rows:,}"
-        before = load_average()
-        predicted, figures = run_leaddesk(rows, folder)
-        print(f"| {label} | LeadDesk | {figures['seconds']:.2f} | {figures['cpu']:.2f} | {quality(predicted, truth)} | "
-              f"{figures['peak']:.0f} ({figures['start']:.0f}) | {figures['refresh']:.2f} ({figures['refresh_cpu']:.2f}) |")
-        print(f"Load average before and after LeadDesk on the generated set: {before}, {load_average()}")
-        import pandas as pd
+        if "generated" in args.sets:
+            counts.append(run_generated(args.rows, folder, peers=not args.no_peers, splink=splink))
+    print("\n".join(counts))
 
-        frame = pd.DataFrame(rows).set_index("key").fillna("")
-        frame["email"] = frame["email"].str.casefold()
-        frame["digits"] = frame["phone"].str.replace(r"\D", "", regex=True).str[-10:]
-        predicted, seconds, cpu = run_peer(frame, ["email", "digits"], ["first_name", "last_name", "company"])
-        print(f"| {label} | recordlinkage | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
-        if splink:
-            predicted, seconds, cpu = generated_splink(frame)
-            print(f"| {label} | Splink | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
+
+def run_generated(count: int, folder: Path, *, peers: bool, splink: bool) -> str:
+    """Run LeadDesk and the peers on the generated set, print their rows, and return LeadDesk's pair counts."""
+    rows, entities = synthetic_rows(count, random.Random(SEED))
+    truth = true_pairs(entities)
+    label = f"generated {count:,}"
+    before = load_average()
+    predicted, figures = run_leaddesk(rows, folder)
+    print(f"| {label} | LeadDesk | {figures['seconds']:.2f} | {figures['cpu']:.2f} | {quality(predicted, truth)} | "
+          f"{figures['peak']:.0f} ({figures['start']:.0f}) | {figures['refresh']:.2f} ({figures['refresh_cpu']:.2f}) |")
+    print(f"Load average before and after LeadDesk on the generated set: {before}, {load_average()}")
+    counted = pair_counts(label, predicted, truth)
+    if not peers:
+        return counted
+    import pandas as pd
+
+    frame = pd.DataFrame(rows).set_index("key").fillna("")
+    frame["email"] = frame["email"].str.casefold()
+    frame["digits"] = frame["phone"].str.replace(r"\D", "", regex=True).str[-10:]
+    predicted, seconds, cpu = run_peer(frame, ["email", "digits"], ["first_name", "last_name", "company"])
+    print(f"| {label} | recordlinkage | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
+    if splink:
+        predicted, seconds, cpu = generated_splink(frame)
+        print(f"| {label} | Splink | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
+    return counted
 
 
 if __name__ == "__main__":
