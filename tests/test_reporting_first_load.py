@@ -1,4 +1,4 @@
-"""First-load helpers: driver values read as UTC instants, and the garbage collector paused while facts are built."""
+"""The first load: driver values read as UTC instants, the garbage collector paused, funnel positions computed."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def test_facts_restore_collector(database):
 
     assert gc.isenabled()
     assert len(facts) == 6
+    # The funnel positions are computed on the loading thread, not in the first redraw.
+    assert all(fact.funnel_profile is not None for fact in facts)
     # Lead F, the earliest, arrived on 2026-03-02 at 09:00 UTC.
     assert min(fact.received_at for fact in facts) == at(2, 9, 0)
 

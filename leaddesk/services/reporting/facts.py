@@ -103,7 +103,7 @@ def _filled_mask_expression():
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector, if it runs, for the block.
 
     Building 100,000 facts allocates on the order of a million objects, so collections run
@@ -123,7 +123,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def load_facts(session: Session, playbook: Playbook, now: datetime) -> list[LeadFact]:
     """Read every lead that is not deleted as a LeadFact; follow-ups due before now count as overdue."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _load_facts(session, playbook, now)
 
 
