@@ -198,7 +198,8 @@ def utc_datetime_text(value: datetime) -> str:
         raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; attach a timezone")
     if value.tzinfo is not timezone.utc:
         value = value.astimezone(timezone.utc)
-    return value.replace(tzinfo=None).isoformat(" ")
+    # The text of a UTC instant ends in "+00:00"; without it, it is the naive datetime's text.
+    return value.isoformat(" ")[:-6]
 
 
 def _default_datetime_adapter() -> bool:

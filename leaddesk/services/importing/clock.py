@@ -35,6 +35,9 @@ class ResponseClocks:
         self._scratch = Lead()
         self._rules: dict[tuple, SegmentRule] = {}
         self._deadlines: dict[tuple[str, datetime], tuple[datetime, datetime]] = {}
+        # The playbook computes these on every access; it does not change during an import.
+        self._segment_columns = playbook.segment_input_columns
+        self._zone = self.calendar.zone
 
     def start(self, row: dict[str, Any], *, historical: bool) -> None:
         """Set the row's segment and, unless it is historical or past the stage "new", its deadlines.
@@ -42,20 +45,28 @@ class ResponseClocks:
         A lead that arrives in a later stage than "new" was already worked in another tool,
         so it gets no response deadline, as historical leads do.
         """
-        rule = self._rule(row)
-        row["segment"] = rule.key
-        if historical or row["stage"] != "new":
-            row["response_due_at"] = None
-            row["response_warn_at"] = None
-            return
-        row["response_due_at"], row["response_warn_at"] = self.deadlines(rule, row["received_at"])
+        self.start_all([row], historical=historical)
+
+    def start_all(self, rows: list[dict[str, Any]], *, historical: bool) -> None:
+        """Set the segment and deadlines of each row of a chunk, as start does."""
+        for row in rows:
+            rule = self._rule(row)
+            row["segment"] = rule.key
+            if historical or row["stage"] != "new":
+                row["response_due_at"] = None
+                row["response_warn_at"] = None
+            else:
+                row["response_due_at"], row["response_warn_at"] = self.deadlines(rule, row["received_at"])
 
     def deadlines(self, rule: SegmentRule, received_at: datetime) -> tuple[datetime, datetime]:
         """Return (due, warn) for a lead of the segment received at received_at."""
         if rule.budget_kind is BudgetKind.DURATION and rule.clock is ClockKind.AROUND_THE_CLOCK:
             return received_at + rule.budget, received_at + rule.budget * WARN_FRACTION
 
-        day = self.calendar.local_date(received_at)
+        if received_at.tzinfo is None:
+            # What BusinessCalendar.local_date raises for a naive instant.
+            self.calendar.local_date(received_at)
+        day = received_at.astimezone(self._zone).date()
         intervals = self.calendar.open_intervals(day)
         for opens, closes in intervals:
             if opens <= received_at < closes:
@@ -92,8 +103,8 @@ class ResponseClocks:
 
     def _rule(self, row: dict[str, Any]) -> SegmentRule:
         # The playbook's segment conditions may read more columns than employees and source.
-        columns = self.playbook.segment_input_columns
-        key = (row["segment"], *(_memo_key(row.get(column)) for column in columns))
+        columns = self._segment_columns
+        key = (row["segment"], *[_memo_key(value) if type(value) is dict else value for value in map(row.get, columns)])
         rule = self._rules.get(key)
         if rule is None:
             scratch = self._scratch

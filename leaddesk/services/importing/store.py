@@ -185,11 +185,9 @@ class LeadWriter:
             "created_at": now,
         }
         self._insert_changes = BulkInsert(session, ImportChange.__table__, CHANGE_COLUMNS)
-        # Every column of a new lead row, with the values that come from the batch, not the row.
-        self._row_template: dict[str, Any] = {
-            **dict.fromkeys(DATA_COLUMNS),
+        # The columns of a new lead row whose values come from the batch, not the row.
+        self._batch_values: dict[str, Any] = {
             "score": 0,
-            "received_at": None,
             "first_contacted_at": None,
             "next_follow_up_at": None,
             "import_batch_id": batch_id,
@@ -199,6 +197,9 @@ class LeadWriter:
             "row_version": 1,
             "deleted_at": None,
         }
+        self._row_columns = tuple(name for name in NEW_LEAD_COLUMNS if name not in self._batch_values)
+        # Every column of a new lead row; rows keep the batch values too, because matching reads some of them.
+        self._row_template: dict[str, Any] = {**dict.fromkeys(self._row_columns), **self._batch_values}
 
     def write(self, drafts: list[LeadDraft]) -> ChunkResult:
         """Match, create or update the leads of one chunk of drafts, in row order."""
@@ -478,13 +479,12 @@ class LeadWriter:
     def _insert_new(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        start_clock = self._clocks.start
-        historical = self.historical
-        for row in rows:
-            start_clock(row, historical=historical)
+        self._clocks.start_all(rows, historical=self.historical)
         source_rows = [row.pop("_row") for row in rows]
         self._lead_indexes.before_insert(rows)
-        self._insert_leads.execute(rows)
+        # Bound once per chunk, not taken from every row: the batch's values are the same in every row.
+        columns = {name: [row[name] for row in rows] for name in self._row_columns}
+        self._insert_leads.execute_columns(len(rows), columns, self._batch_values)
         if not self.log_activities:
             return
 
