@@ -309,9 +309,9 @@ def quality(predicted: set, truth: set) -> str:
     return " | ".join(f"{value:.3f}" for value in pair_quality(predicted, truth))
 
 
-def pair_counts(label: str, predicted: set, truth: set) -> str:
-    """Return how many true pairs LeadDesk missed and how many of its pairs are false, which 3 decimals can hide."""
-    return f"{label}, LeadDesk: missed {len(truth - predicted):,} of {len(truth):,} true pairs, {len(predicted - truth):,} false pairs"
+def pair_counts(label: str, tool: str, predicted: set, truth: set) -> str:
+    """Return how many true pairs a tool missed and how many of its pairs are false, which 3 decimals can hide."""
+    return f"{label}, {tool}: missed {len(truth - predicted):,} of {len(truth):,} true pairs, {len(predicted - truth):,} false pairs"
 
 
 def main() -> None:
@@ -342,7 +342,7 @@ def main() -> None:
             predicted, figures = run_leaddesk(rows, folder)
             print(f"| {label} | LeadDesk | {figures['seconds']:.2f} | {figures['cpu']:.2f} | {quality(predicted, truth)} | "
                   f"{figures['peak']:.0f} ({figures['start']:.0f}) | {figures['refresh']:.2f} ({figures['refresh_cpu']:.2f}) |")
-            counts.append(pair_counts(label, predicted, truth))
+            counts.append(pair_counts(label, "LeadDesk", predicted, truth))
             if args.no_peers:
                 continue
             fuzzy = ["first_name", "last_name", "address_1", "suburb"]
@@ -352,14 +352,15 @@ def main() -> None:
             if splink:
                 predicted, seconds, cpu = febrl_splink(frame)
                 print(f"| {label} | Splink | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
+                counts.append(pair_counts(label, "Splink", predicted, truth))
 
         if "generated" in args.sets:
-            counts.append(run_generated(args.rows, folder, peers=not args.no_peers, splink=splink))
+            counts.extend(run_generated(args.rows, folder, peers=not args.no_peers, splink=splink))
     print("\n".join(counts))
 
 
-def run_generated(count: int, folder: Path, *, peers: bool, splink: bool) -> str:
-    """Run LeadDesk and the peers on the generated set, print their rows, and return LeadDesk's pair counts."""
+def run_generated(count: int, folder: Path, *, peers: bool, splink: bool) -> list[str]:
+    """Run LeadDesk and the peers on the generated set, print their rows, and return the pair counts of LeadDesk and Splink."""
     rows, entities = synthetic_rows(count, random.Random(SEED))
     truth = true_pairs(entities)
     label = f"generated {count:,}"
@@ -368,7 +369,7 @@ def run_generated(count: int, folder: Path, *, peers: bool, splink: bool) -> str
     print(f"| {label} | LeadDesk | {figures['seconds']:.2f} | {figures['cpu']:.2f} | {quality(predicted, truth)} | "
           f"{figures['peak']:.0f} ({figures['start']:.0f}) | {figures['refresh']:.2f} ({figures['refresh_cpu']:.2f}) |")
     print(f"Load average before and after LeadDesk on the generated set: {before}, {load_average()}")
-    counted = pair_counts(label, predicted, truth)
+    counted = [pair_counts(label, "LeadDesk", predicted, truth)]
     if not peers:
         return counted
     import pandas as pd
@@ -381,6 +382,7 @@ def run_generated(count: int, folder: Path, *, peers: bool, splink: bool) -> str
     if splink:
         predicted, seconds, cpu = generated_splink(frame)
         print(f"| {label} | Splink | {seconds:.2f} | {cpu:.2f} | {quality(predicted, truth)} | {peak_mib():.0f} | |")
+        counted.append(pair_counts(label, "Splink", predicted, truth))
     return counted
 
 
