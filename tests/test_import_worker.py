@@ -49,8 +49,8 @@ def spawned(monkeypatch: pytest.MonkeyPatch) -> list[worker.ConversionWorker]:
     started: list[worker.ConversionWorker] = []
     start_for = worker.ConversionWorker.start_for.__func__
 
-    def recording(cls, table):
-        found = start_for(cls, table)
+    def recording(cls, path):
+        found = start_for(cls, path)
         if found is not None:
             started.append(found)
         return found
@@ -149,8 +149,7 @@ def test_worker_cancel_stores_nothing(database, tmp_path: Path, spawned, monkeyp
 def test_worker_error_reaches_importer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
     path = write_csv(tmp_path / "leads.csv", [["Email"], ["ann@example.com"]])
-    table = importer.open_table(path)
-    process = worker.ConversionWorker.start_for(table)
+    process = worker.ConversionWorker.start_for(path)
     assert process is not None
     missing = tmp_path / "gone.csv"
     job = worker.ConversionJob(
@@ -169,3 +168,19 @@ def test_worker_error_reaches_importer(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         process.close()
     assert process._process.poll() is not None
+
+
+def test_workbook_converts_in_process(database, tmp_path: Path, spawned):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Email", "First Name"])
+    sheet.append(["ann@example.com", "Ann"])
+    path = tmp_path / "leads.xlsx"
+    workbook.save(path)
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 1
+    assert spawned == []

@@ -206,6 +206,33 @@ def _run_once(
     clock_start = time.perf_counter()
     reporter = _ProgressReporter(progress)
     reporter.send(0.0, f"reading {path.name}", force=True)
+    # A worker for a large text file imports its modules while this process opens and samples the file.
+    worker = ConversionWorker.start_for(path)
+    try:
+        report = _open_and_import(database, path, options, reporter, cancel, outcomes, evidence, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+    report.seconds = round(time.perf_counter() - clock_start, 3)
+    reporter.send(1.0, _summary(report), force=True)
+    logger.info(
+        "imported %s: %d created, %d updated, %d skipped, %d rejected in %.1f s (batch %s)",
+        path.name, report.created, report.updated, report.skipped, report.rejected, report.seconds, report.batch_id,
+    )
+    return report
+
+
+def _open_and_import(
+    database: Database,
+    path: Path,
+    options: _Options,
+    reporter: _ProgressReporter,
+    cancel: threading.Event | None,
+    outcomes: list[PlannedRow] | None,
+    evidence: dict[int, DayMonthEvidence] | None,
+    worker: ConversionWorker | None,
+) -> ImportReport:
+    """Open the file as a table, then import it; return the report without its time."""
     table = open_table(
         path,
         encoding=options.encoding,
@@ -239,19 +266,10 @@ def _run_once(
         path, table.sha256[:12], options.dry_run, options.historical, options.policy.describe(),
     )
 
-    # The worker, if the file has one, imports its modules while this process prepares.
-    worker = ConversionWorker.start_for(table)
-    try:
-        _import_table(database, path, table, width, report, options, reporter, cancel, outcomes, evidence, worker)
-    finally:
-        if worker is not None:
-            worker.close()
-    report.seconds = round(time.perf_counter() - clock_start, 3)
-    reporter.send(1.0, _summary(report), force=True)
-    logger.info(
-        "imported %s: %d created, %d updated, %d skipped, %d rejected in %.1f s (batch %s)",
-        path.name, report.created, report.updated, report.skipped, report.rejected, report.seconds, report.batch_id,
-    )
+    if worker is not None and not worker.reads(table):
+        worker.close()
+        worker = None
+    _import_table(database, path, table, width, report, options, reporter, cancel, outcomes, evidence, worker)
     return report
 
 

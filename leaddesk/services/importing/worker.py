@@ -1,18 +1,19 @@
 """Converting a large file's rows in a worker process while the importing process writes them.
 
 Reading and converting rows needs no database, and took about a third of the CPU time of
-a 100,000-row CSV import (bench/import_bench.py). A worker process runs convert_rows on chunk N+1 while the importing process writes chunk N, so on a
-machine with a free core the import takes about as long as its writing alone. The worker
+a 100,000-row CSV import (bench/import_bench.py). A worker process runs convert_rows on
+chunk N+1 while the importing process writes chunk N, so on a machine with a free core
+the import takes about as long as its writing alone. The worker
 sends each chunk through a pipe, and a pipe's writer blocks while the pipe is full, so
-the worker runs at most about one chunk ahead and memory stays bounded.
+the worker runs at most a few chunks ahead (PIPE_BYTES) and memory stays bounded.
 
 The worker is a new Python interpreter started with subprocess, not multiprocessing.
 The "spawn" start of multiprocessing runs the caller's main script again in the child,
 so a script that calls run_import at its top level would import twice. The
 chunks are the ones that convert_rows yields in the importing process, so rejected
 rows, warnings and row numbers are the same either way. Only delimited text files of at
-least WORKER_MIN_BYTES use a worker: a smaller file converts faster than a process
-starts, and a workbook sheet is already held in the importing process's memory.
+least WORKER_MIN_BYTES use a worker, on POSIX systems: a smaller file converts faster
+than a process starts, and a workbook sheet is already in the importing process's memory.
 """
 
 from __future__ import annotations
@@ -34,9 +35,16 @@ from zoneinfo import ZoneInfo
 
 from leaddesk.services.importing.chunks import ConversionEnd, ConvertedChunk, convert_rows
 from leaddesk.services.importing.dates import DayMonthEvidence
+from leaddesk.services.importing.errors import ImportFileError
 from leaddesk.services.importing.mapping import ColumnPlan
 from leaddesk.services.importing.rows import RowConverter
+from leaddesk.services.importing.sniffing import HEAD_BYTES, sniff_container
 from leaddesk.services.importing.table import RowStream, Table
+
+try:
+    import fcntl
+except ImportError:  # Windows has no fcntl.
+    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +53,10 @@ logger = logging.getLogger(__name__)
 # about 16,000 rows, which convert in about 0.4 s. NOTE: the size where a worker starts to
 # pay off was not measured; this one is an estimate from those two figures.
 WORKER_MIN_BYTES = 4 << 20
+
+# Bytes the pipe of chunks holds on Linux, where the default is 64 KiB and an unprivileged
+# process may ask for up to 1 MiB. A pickled chunk of the benchmark's rows is about 400 KB.
+PIPE_BYTES = 1 << 20
 
 # Seconds to wait for a worker to exit after its last message, before it is terminated.
 WORKER_EXIT_SECONDS = 5.0
@@ -77,8 +89,8 @@ def convert_here(job: ConversionJob, end: list[ConversionEnd]) -> Iterator[Conve
 class ConversionWorker:
     """A worker process that waits for one ConversionJob and sends back its chunks.
 
-    Start it with start_for as soon as the table is open, so that the worker imports its
-    modules while the importing process chooses columns and samples dates. Call close()
+    Start it with start_for before the file is opened, so that the worker imports its
+    modules while the importing process opens the file, chooses columns and samples dates. Call close()
     in every case, also after an error or a cancel.
     """
 
@@ -86,21 +98,33 @@ class ConversionWorker:
         self._process = process
         self._connection = connection
         self._sent = False
+        self._closed = False
 
     @classmethod
-    def start_for(cls, table: Table) -> ConversionWorker | None:
-        """Start a worker for a delimited file of at least WORKER_MIN_BYTES; return None for other tables."""
-        if table.kind != "csv" or not isinstance(table.open_rows, partial) or getattr(sys, "frozen", False):
+    def start_for(cls, path: Path) -> ConversionWorker | None:
+        """Start a worker for a text file of at least WORKER_MIN_BYTES; return None for other files.
+
+        It is called before the file is opened as a table, so that the worker's start
+        overlaps the whole preparation. Check the opened table with reads() before use.
+        """
+        # NOTE: the pipes are handed to the worker with pass_fds, which Windows lacks, so
+        # there every file converts in the importing process.
+        if os.name != "posix" or getattr(sys, "frozen", False):
             return None
         try:
-            size = table.path.stat().st_size
-        except OSError:
-            return None
-        if size < WORKER_MIN_BYTES:
+            if path.stat().st_size < WORKER_MIN_BYTES:
+                return None
+            with path.open("rb") as handle:
+                head = handle.read(HEAD_BYTES)
+            if sniff_container(path, head) != "text":
+                return None
+        except (OSError, ImportFileError):
+            # open_table reports what is wrong with the file.
             return None
         # One pipe per direction: jobs to the worker, chunks back from it.
         job_read, job_write = os.pipe()
         chunk_read, chunk_write = os.pipe()
+        _widen_pipe(chunk_write)
         command = [sys.executable, "-c", _WORKER_CODE, str(job_read), str(chunk_write)]
         try:
             process = subprocess.Popen(
@@ -113,8 +137,13 @@ class ConversionWorker:
             return None
         os.close(job_read)
         os.close(chunk_write)
-        logger.debug("started worker process %s to convert the rows of %s", process.pid, table.path.name)
+        logger.debug("started worker process %s to convert the rows of %s", process.pid, path.name)
         return cls(process, _Channel(reader=Connection(chunk_read, writable=False), writer=Connection(job_write, readable=False)))
+
+    @staticmethod
+    def reads(table: Table) -> bool:
+        """Return whether a worker can read the table's rows: delimited text, whose row stream pickles."""
+        return table.kind == "csv" and isinstance(table.open_rows, partial)
 
     def chunks(self, job: ConversionJob, end: list[ConversionEnd]) -> Iterator[ConvertedChunk]:
         """Send the job and yield its chunks as they arrive; append the ConversionEnd to end.
@@ -141,7 +170,10 @@ class ConversionWorker:
                 raise payload
 
     def close(self) -> None:
-        """Stop the worker: let it exit when it has finished, else terminate it."""
+        """Stop the worker: let it exit when it has finished, else terminate it. Closing twice does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if not self._sent:
             try:
                 self._connection.send(None)
@@ -171,6 +203,17 @@ class _Channel:
     def close(self) -> None:
         self._writer.close()
         self._reader.close()
+
+
+def _widen_pipe(descriptor: int) -> None:
+    """Let the pipe hold PIPE_BYTES where Linux allows it, so that the worker can run a few chunks ahead."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is None:
+        return
+    try:
+        fcntl.fcntl(descriptor, set_size, PIPE_BYTES)
+    except OSError as error:
+        logger.debug("kept the default pipe size for the import worker: %s", error)
 
 
 # The worker's program: the two arguments are the descriptors of the job pipe and the chunk pipe.
