@@ -41,6 +41,18 @@ def test_many_long_categories_turned(qtbot):
     assert categories.categories()[4] == "Source number 4"
 
 
+def test_deciles_stay_level(qtbot):
+    table = ChartTable("model_lift", "Model lift by decile (held out)", BAR, ("decile", "lift"),
+                       tuple((decile, 2.0 - decile / 10) for decile in range(1, 11)), "times the mean rate")
+
+    widget = chart_widget(table)
+    qtbot.addWidget(widget)
+    categories = axes(widget, QBarCategoryAxis)[0]
+
+    assert categories.labelsAngle() == 0
+    assert categories.categories()[9] == "10"
+
+
 def test_few_long_categories_wrapped(qtbot):
     table = ChartTable("speed_by_segment", "Speed to lead by segment", BAR, ("segment", "median wall"),
                        tuple((name, 12.0) for name in SEGMENTS), "minutes")

@@ -37,6 +37,7 @@ MAX_LABEL_CHARS = 28
 # and a label longer than SHORT_LABEL_CHARS, because Qt elides labels wider than their bar group.
 MAX_LEVEL_CATEGORIES = 3
 SHORT_LABEL_CHARS = 8
+TINY_LABEL_CHARS = 3
 
 
 # Height per category of a horizontal bar chart, so that Qt does not elide the axis labels.
@@ -155,7 +156,8 @@ def _wrapped_fit(table: ChartTable) -> bool:
 def _turn_long_labels(categories: QBarCategoryAxis, table: ChartTable) -> None:
     """Turn the labels of a horizontal category axis so that Qt shows them whole instead of eliding them."""
     longest = max((len(_label(row[0])) for row in table.rows), default=0)
-    many = len(table.rows) > MAX_LEVEL_LABELS
+    # Labels as short as deciles ("1" to "10") fit side by side even when there are many.
+    many = len(table.rows) > MAX_LEVEL_LABELS and longest > TINY_LABEL_CHARS
     # Labels turn a full 90 degrees. Qt centres the box of a label turned by 45 degrees on its
     # category and hides the first label when that box reaches left of the axis.
     if many or (len(table.rows) > MAX_LEVEL_CATEGORIES and longest > SHORT_LABEL_CHARS):
