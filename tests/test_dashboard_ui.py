@@ -249,3 +249,12 @@ def test_heatmap_fills_full_row(tab, size):
     assert view._top() + cells + view._bottom_space() == pytest.approx(view.height(), abs=2)
     # Every hour gets its own label at these widths.
     assert view.width() - view.name_width() > 24 * 30
+
+
+def test_pdf_unwritable_folder(tab, tmp_path):
+    target = tmp_path / "missing-folder" / "dashboard.pdf"
+
+    with pytest.raises(OSError, match="check that the folder is writable"):
+        tab.export_pdf(target)
+
+    assert not target.exists()
