@@ -42,7 +42,7 @@ def test_dashboard_draws_every_chart(tab):
     assert card(tab, "funnel").table.rows[1] == ("Contacted", 3, 1, 50.0, 1.5)
 
 
-def test_funnel_by_source_export_rates(tab, tmp_path):
+def test_funnel_by_source_export_rates_days(tab, tmp_path):
     by_source = card(tab, "funnel_by_source")
     path = tmp_path / "funnel_by_source.csv"
 
@@ -50,8 +50,12 @@ def test_funnel_by_source_export_rates(tab, tmp_path):
 
     with path.open(newline="", encoding="utf-8") as handle:
         rows = {row[0]: row for row in csv.reader(handle)}
-    assert rows["source"][6:] == ["Contacted % of New", "MQL % of Contacted", "SQL % of MQL", "Won % of SQL"]
-    assert rows["web"][1:] == ["2", "1", "0", "0", "0", "50.0", "0.0", "", ""]
+    assert rows["source"][6:10] == ["Contacted % of New", "MQL % of Contacted", "SQL % of MQL", "Won % of SQL"]
+    assert rows["source"][10:] == ["median days in New", "median days in Contacted", "median days in MQL",
+                                   "median days in SQL"]
+    assert rows["web"][1:6] == ["2", "1", "0", "0", "0"]
+    assert rows["web"][6:10] == ["50.0", "0.0", "", ""]
+    assert rows["web"][10:] == ["0.04", "2.0", "", ""]
     # The chart plots the five counts only.
     assert by_source.table.plotted_headers == ("New", "Contacted", "MQL", "SQL", "Won")
     assert len(by_source.chart.chart().series()[0].barSets()) == 5

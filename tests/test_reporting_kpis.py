@@ -113,10 +113,22 @@ def test_funnel_by_source(report):
     }
 
 
+def test_funnel_days_by_source(report):
+    days = report.funnel.median_days_by_source
+    # B: 240 s in new, 86160 s in contacted, one day in SQL.
+    assert days["demo request"] == [round(240 / 86400, 2), round(86160 / 86400, 2), None, 1.0, None]
+    # C: 3600 s in new, two days in contacted. E is still new, so it has no finished spell.
+    assert days["web"] == [round(3600 / 86400, 2), 2.0, None, None, None]
+    # A: 228000 s in new, and still contacted.
+    assert days["web form"] == [round(228000 / 86400, 2), None, None, None, None]
+    assert days["referral"] == [3.0, None, None, None, None]
+    assert days["(no source)"] == [None, None, None, None, None]
+
+
 def test_funnel_rates_by_source(report):
     rates = report.funnel.rates_by_source
     assert rates["demo request"] == [None, 100.0, 100.0, 100.0, 100.0]
-    # C was contacted and E not, so half of web's new leads reached contacted; neither reached MQL.
+    # C was contacted and E not, so half of web's new leads reached contacted. Neither reached MQL.
     assert rates["web"] == [None, 50.0, 0.0, None, None]
     assert rates["web form"] == [None, 100.0, 0.0, None, None]
     # F skipped contacted, MQL and SQL, so its win has no previous level to count from.

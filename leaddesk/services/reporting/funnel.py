@@ -59,10 +59,13 @@ class FunnelReport:
     # Source -> stage-to-stage rate per level in percent, in LEVELS order, computed as the
     # steps' rate_from_previous is, so New and a level after an empty one have None.
     rates_by_source: dict[str, list[float | None]] = field(default_factory=dict)
+    # Source -> median days in stage per level, in LEVELS order, computed as the steps' are.
+    median_days_by_source: dict[str, list[float | None]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"steps": [step.to_json() for step in self.steps], "by_source": self.by_source,
-                "rates_by_source_percent": self.rates_by_source}
+                "rates_by_source_percent": self.rates_by_source,
+                "median_days_in_stage_by_source": self.median_days_by_source}
 
 
 def _with_contact_entry(fact: LeadFact) -> list[tuple[datetime, str]]:
@@ -166,6 +169,7 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     both_by_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     days: dict[str, list[float]] = defaultdict(list)
+    days_by_source: dict[tuple[str, str], list[float]] = defaultdict(list)
     # Leads share a few dozen (furthest, skipped, source) patterns, so count those first.
     patterns: Counter = Counter()
     for fact in facts:
@@ -173,6 +177,7 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
         patterns[(furthest, skipped_levels, fact.source)] += 1
         for level, spell_days in spells:
             days[level].append(spell_days)
+            days_by_source[(fact.source, level)].append(spell_days)
     for (furthest, skipped_levels, source), leads in patterns.items():
         source_counts = by_source[source]
         for index in range(furthest + 1):
@@ -188,19 +193,28 @@ def funnel_report(facts: list[LeadFact]) -> FunnelReport:
     steps = []
     for index, level in enumerate(LEVELS):
         rate = _rate(reached, reached_both, index)
-        in_stage = median(days[level])
+        in_stage = _median_days(days[level])
         steps.append(
             FunnelStep(
                 level=level,
                 reached=reached[index],
                 skipped=skipped[index],
                 rate_from_previous=rate,
-                median_days_in_stage=round(in_stage, 2) if in_stage is not None else None,
+                median_days_in_stage=in_stage,
             )
         )
     rates_by_source = {source: [_rate(counts, both_by_source[source], index) for index in range(len(LEVELS))]
                        for source, counts in sorted(by_source.items())}
-    return FunnelReport(steps=steps, by_source=dict(sorted(by_source.items())), rates_by_source=rates_by_source)
+    median_days_by_source = {source: [_median_days(days_by_source.get((source, level), [])) for level in LEVELS]
+                             for source in sorted(by_source)}
+    return FunnelReport(steps=steps, by_source=dict(sorted(by_source.items())), rates_by_source=rates_by_source,
+                        median_days_by_source=median_days_by_source)
+
+
+def _median_days(values: list[float]) -> float | None:
+    """Return the median of days in stage rounded to 0.01, or None for no values."""
+    in_stage = median(values)
+    return round(in_stage, 2) if in_stage is not None else None
 
 
 def _rate(reached: list[int], reached_both: list[int], index: int) -> float | None:

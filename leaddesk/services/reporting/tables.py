@@ -162,16 +162,20 @@ def funnel_tables(report: DashboardReport) -> list[ChartTable]:
     labels = tuple(funnel_step_label(step, funnel_steps[index - 1] if index else None)
                    for index, step in enumerate(funnel_steps))
     top_sources = sorted(report.funnel.by_source.items(), key=lambda item: -item[1][0])[:MAX_SOURCES_PLOTTED]
-    # The exports of the per-source funnel also carry each source's stage-to-stage rates.
+    # The exports of the per-source funnel also carry each source's stage-to-stage rates and
+    # median days in stage. Won ends the funnel, so it has no days in stage.
     rate_headers = tuple(f"{LEVEL_LABELS[level]} % of {LEVEL_LABELS[previous]}"
                          for previous, level in zip(LEVELS, LEVELS[1:]))
+    days_headers = tuple(f"median days in {LEVEL_LABELS[level]}" for level in LEVELS[:-1])
+    funnel = report.funnel
     return [
         ChartTable("funnel", "Conversion funnel", HORIZONTAL_BAR,
                    ("stage", "leads", "skipped", "rate from previous %", "median days in stage"), steps, "leads",
                    plotted=1, category_labels=labels),
         ChartTable("funnel_by_source", "Funnel by source", BAR,
-                   ("source", *(LEVEL_LABELS[level] for level in LEVELS), *rate_headers),
-                   tuple((source, *counts, *report.funnel.rates_by_source[source][1:]) for source, counts in top_sources),
+                   ("source", *(LEVEL_LABELS[level] for level in LEVELS), *rate_headers, *days_headers),
+                   tuple((source, *counts, *funnel.rates_by_source[source][1:], *funnel.median_days_by_source[source][:-1])
+                         for source, counts in top_sources),
                    "leads", plotted=len(LEVELS)),
     ]
 
