@@ -139,3 +139,22 @@ def test_grid_rows_heatmap_alone():
     rows = grid_rows(tables)
 
     assert rows == [[0, 1], [2], [3], [4, 5], [6]]
+
+
+def test_heatmap_cell_tooltip(qtbot):
+    from PySide6.QtCore import QEvent, QPoint, QPointF
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    widget = HeatmapView(heatmap_table(3))
+    qtbot.addWidget(widget)
+    widget.resize(900, widget.sizeHint().height())
+    widget.show()
+    left, top, cell_width, cell_height = widget.cell_grid()
+    inside = QPoint(int(left + 5.5 * cell_width), int(top + 2.5 * cell_height))
+
+    assert widget.cell_at(QPointF(inside)) == (2, 5)
+    assert widget.cell_at(QPointF(left - 2, top + 1)) is None
+    assert widget.cell_at(QPointF(left + 1, top + 3 * cell_height + 1)) is None
+    QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, inside, widget.mapToGlobal(inside)))
+    assert QToolTip.text() == "Rep 2, 05:00-06:00: 5 breaches"

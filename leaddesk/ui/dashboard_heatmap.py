@@ -6,9 +6,11 @@ height follows the number of reps, so the card has no empty band under the cells
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QLinearGradient, QPainter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+import math
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QHelpEvent, QLinearGradient, QPainter
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from leaddesk.services.reporting.tables import ChartTable
 
@@ -55,7 +57,7 @@ class HeatmapView(QWidget):
         return MARGIN + self._line_height() + MARGIN
 
     def _bottom_space(self) -> float:
-        """Return the height below the cells: the hour labels, then the axis title and the colour scale."""
+        """Return the height below the cells: the hour labels, then the axis title and the color scale."""
         return 2 * (self._line_height() + 4) + MARGIN
 
     def preferred_height(self) -> int:
@@ -83,6 +85,46 @@ class HeatmapView(QWidget):
         widest = max((metrics.horizontalAdvance(str(row[0])) for row in self.table.rows), default=0.0)
         return min(widest + 2 * MARGIN, self.width() * MAX_NAME_SHARE)
 
+    def cell_grid(self) -> tuple[float, float, float, float]:
+        """Return the left and top of the first cell and the width and height of every cell, in pixels."""
+        left = self.name_width()
+        cell_width = (self.width() - left - MARGIN) / max(len(self.table.headers) - 1, 1)
+        cell_height = self.cell_height()
+        # In a widget taller than MAX_CELL_HEIGHT lets the cells fill, the cells and their labels
+        # are centered vertically.
+        block = cell_height * len(self.table.rows) + self._bottom_space()
+        top = max(self._top(), (self.height() - block + self._top()) / 2)
+        return left, top, cell_width, cell_height
+
+    def cell_at(self, point: QPointF) -> tuple[int, int] | None:
+        """Return the (row, column) index of the cell under point, or None outside the cells."""
+        if not self.table.rows:
+            return None
+        left, top, cell_width, cell_height = self.cell_grid()
+        row = math.floor((point.y() - top) / cell_height)
+        column = math.floor((point.x() - left) / cell_width)
+        if 0 <= row < len(self.table.rows) and 0 <= column < len(self.table.headers) - 1:
+            return row, column
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            self._show_cell_tip(event)
+            return True
+        return super().event(event)
+
+    def _show_cell_tip(self, event: QHelpEvent) -> None:
+        """Show the rep, the hour and the count of the cell under the pointer, such as "Ana, 08:00-09:00: 3 breaches"."""
+        found = self.cell_at(QPointF(event.pos()))
+        if found is None:
+            QToolTip.hideText()
+            return
+        row_index, column_index = found
+        row = self.table.rows[row_index]
+        hour = int(self.table.headers[1 + column_index])
+        text = f"{row[0]}, {hour:02d}:00-{(hour + 1) % 24:02d}:00: {row[1 + column_index]} {self.table.unit}".rstrip()
+        QToolTip.showText(event.globalPos(), text, self)
+
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         try:
@@ -91,7 +133,7 @@ class HeatmapView(QWidget):
             painter.end()
 
     def _paint(self, painter: QPainter) -> None:
-        # A white panel inset on the window colour, as QChartView draws the other charts.
+        # A white panel inset on the window color, as QChartView draws the other charts.
         painter.fillRect(self.rect(), self.palette().window())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -109,12 +151,7 @@ class HeatmapView(QWidget):
             return
 
         columns = self.table.headers[1:]
-        left = self.name_width()
-        cell_width = (self.width() - left - MARGIN) / len(columns)
-        cell_height = self.cell_height()
-        # A widget taller than MAX_CELL_HEIGHT allows centres the cells and their labels vertically.
-        block = cell_height * len(rows) + self._bottom_space()
-        top = max(self._top(), (self.height() - block + self._top()) / 2)
+        left, top, cell_width, cell_height = self.cell_grid()
         maximum = max((_number(value) for row in rows for value in row[1:]), default=0.0) or 1.0
         metrics = QFontMetricsF(self.font())
 
@@ -146,7 +183,7 @@ class HeatmapView(QWidget):
                                  Qt.AlignmentFlag.AlignHCenter, header)
 
     def _paint_scale(self, painter: QPainter, maximum: int, left: float, y: float) -> None:
-        """Draw the axis title on the left and a colour scale from 0 to the busiest cell's count on the right."""
+        """Draw the axis title on the left and a color scale from 0 to the busiest cell's count on the right."""
         height = self._line_height()
         painter.drawText(QRectF(left, y, self.width() / 2, height), Qt.AlignmentFlag.AlignLeft, AXIS_TITLE)
         metrics = QFontMetricsF(self.font())
