@@ -14,6 +14,8 @@ from sqlalchemy import func, select, text
 from leaddesk.models import Lead
 from leaddesk.services.importing import ImportCancelled, importer, indexes, run_import
 
+pytestmark = pytest.mark.sqlite_only("the importer drops and rebuilds lead indexes on SQLite only")
+
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 

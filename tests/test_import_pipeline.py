@@ -713,6 +713,7 @@ def test_bulk_insert_omits_null_columns(database):
     assert [tuple(row) for row in rows] == [(1, None, None), (2, None, None), (3, "x", "y")]
 
 
+@pytest.mark.sqlite_only("utc_datetime_text copies the sqlite3 driver's datetime adapter, which only SQLite uses")
 def test_utc_datetime_text_matches_column_type(database):
     from leaddesk.services.importing.bulk import utc_datetime_text, _with_driver_adapter
 

@@ -456,6 +456,7 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.sqlite_only("it compares the SQLite file's bytes before and after")
 def test_cancel_leaves_database(base, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
     monkeypatch.setattr(importer, "PROGRESS_INTERVAL_SECONDS", 0)
@@ -485,6 +486,7 @@ def test_cancel_leaves_database(base, db_path: Path, tmp_path: Path, monkeypatch
     assert not (tmp_path / "many.csv.rejected.csv").exists()
 
 
+@pytest.mark.sqlite_only("it compares the SQLite file's bytes before and after")
 def test_crash_leaves_database(base, db_path: Path, tmp_path: Path):
     rows = [["Email", "Company"]] + [[f"lead{index}@example.com", "Acme"] for index in range(2500)]
     path = write_csv(tmp_path / "big.csv", rows)
