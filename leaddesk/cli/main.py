@@ -21,6 +21,7 @@ from leaddesk.cli import (
     imports_cmd,
     inbox_cmd,
     jobs_cmd,
+    log_cmd,
     merge_cmd,
     migrate_cmd,
     playbook_cmd,
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 SUBCOMMANDS = (
     import_cmd, imports_cmd, jobs_cmd, inbox_cmd, export_cmd, dedupe_cmd, merge_cmd,
     playbook_cmd, route_cmd, explain_cmd, escalate_cmd, stats_cmd, score_cmd,
-    team_cmd, sync_cmd, backup_cmd, migrate_cmd,
+    team_cmd, sync_cmd, backup_cmd, migrate_cmd, log_cmd,
 )
 
 # Commands that work on a local SQLite file and have no meaning for a PostgreSQL server.

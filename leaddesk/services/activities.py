@@ -92,8 +92,8 @@ def log_activity(
         created_at=now,
     )
     session.add(activity)
-    # A reply or a meeting means a person takes over from the automatic cadence.
-    sequences.pause_for_activity(session, lead.id, kind.value, actor, now)
+    # A reply, a meeting or a booked meeting means a person takes over from the automatic cadence.
+    sequences.pause_for_activity(session, lead.id, kind.value, actor, now, outcome.value if outcome else None)
     session.flush()
     logger.info("logged %s on lead %s by %s (first contact: %s)", kind.value, lead.id, actor, first_contact)
     return LoggedActivity(lead.id, activity.id, first_contact, lead.row_version)

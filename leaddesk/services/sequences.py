@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Activity, ActivityKind, EmailTemplateRecord, Lead, SequenceEnrollment
+from leaddesk.models import Activity, ActivityKind, CallOutcome, EmailTemplateRecord, Lead, SequenceEnrollment
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.follow_ups import add_follow_up
 from leaddesk.services.local_time import LocalDue
@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
 # Activity kinds that mean the lead responded, so automatic outreach waits for a person.
 PAUSING_KINDS = frozenset({ActivityKind.REPLY.value, ActivityKind.MEETING.value})
+# A call with this outcome pauses sequences as a logged meeting does.
+MEETING_BOOKED_OUTCOME = CallOutcome.MEETING_BOOKED.value
 # A step's follow-up falls on its business day, this many days ahead at most.
 MAX_DAYS_AHEAD = 366
 
@@ -248,11 +250,24 @@ def advance(
     return created
 
 
-def pause_for_activity(session: Session, lead_id: uuid.UUID, kind: str, actor: str | None, now: datetime) -> int:
-    """Pause the lead's active sequences after a reply or meeting; return how many were paused."""
-    if kind not in PAUSING_KINDS:
+def pause_for_activity(
+    session: Session,
+    lead_id: uuid.UUID,
+    kind: str,
+    actor: str | None,
+    now: datetime,
+    outcome: str | None = None,
+) -> int:
+    """Pause the lead's active sequences after a reply, a meeting or a call that booked one.
+
+    Return how many enrolments were paused.
+    """
+    if kind == ActivityKind.CALL.value and outcome == MEETING_BOOKED_OUTCOME:
+        reason = "a call booked a meeting"
+    elif kind in PAUSING_KINDS:
+        reason = "the lead replied" if kind == ActivityKind.REPLY.value else "a meeting was logged"
+    else:
         return 0
-    reason = "the lead replied" if kind == ActivityKind.REPLY.value else "a meeting was logged"
     paused = 0
     for enrollment in _enrollments(session, lead_id, ("active",)):
         _set_status(enrollment, "paused", reason, now)

@@ -1,4 +1,4 @@
-"""The dialog behind the "l" key: log a call with its outcome, an email or a meeting."""
+"""The dialog behind the "l" key: log a call with its outcome, an email, a meeting or a reply."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ KIND_LABELS = (
     (ActivityKind.CALL, QT_TRANSLATE_NOOP("ActivityDialog", "Call")),
     (ActivityKind.EMAIL, QT_TRANSLATE_NOOP("ActivityDialog", "Email")),
     (ActivityKind.MEETING, QT_TRANSLATE_NOOP("ActivityDialog", "Meeting")),
+    # An inbound email reply from the lead; it pauses the lead's sequences.
+    (ActivityKind.REPLY, QT_TRANSLATE_NOOP("ActivityDialog", "Reply received")),
 )
 OUTCOME_LABELS = (
     (CallOutcome.CONNECTED, QT_TRANSLATE_NOOP("ActivityDialog", "Connected")),
