@@ -1,9 +1,12 @@
-"""Plain-text rendering of the dashboard figures for `leaddesk stats`."""
+"""Plain-text rendering of every dashboard figure for `leaddesk stats`, in tables that fit 100 columns."""
 
 from __future__ import annotations
 
+from leaddesk.cli.funnel_text import funnel_lines
+from leaddesk.cli.heatmap_text import format_breach_heatmap
+from leaddesk.cli.model_text import model_lines, percent, score_lines
+from leaddesk.cli.text_table import format_table
 from leaddesk.services.reporting import DashboardReport
-from leaddesk.services.reporting.funnel import LEVEL_LABELS
 from leaddesk.services.reporting.speed import SpeedStats
 
 
@@ -21,59 +24,74 @@ def format_duration(seconds: float | None) -> str:
     return " ".join(f"{value}{unit}" for value, unit in parts[:2])
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}%"
+def _speed_row(name: str, stats: SpeedStats) -> tuple[str, ...]:
+    return (name, str(stats.contacted), format_duration(stats.median_wall), format_duration(stats.p90_wall),
+            format_duration(stats.median_business), format_duration(stats.p90_business))
 
 
-def _speed_line(name: str, stats: SpeedStats) -> str:
-    return (
-        f"  {name:<36} {stats.contacted:>6}  {format_duration(stats.median_wall):>9} {format_duration(stats.p90_wall):>9}"
-        f"  {format_duration(stats.median_business):>9} {format_duration(stats.p90_business):>9}"
-    )
+def speed_lines(report: DashboardReport) -> list[str]:
+    speed = report.speed
+    rows = [_speed_row("all leads", speed.overall)]
+    rows += [_speed_row(f"segment {report.segment_label(key)}", stats) for key, stats in speed.by_segment.items()]
+    rows += [_speed_row(f"rep {name}", stats) for name, stats in speed.by_rep.items()]
+    rows += [_speed_row(f"week {week}", stats) for week, stats in speed.by_week.items()]
+    headers = ("group", "contacted", "median wall", "p90 wall", "median business", "p90 business")
+    return ["Speed to lead (time from arrival to first contact; weeks start on the Monday of arrival)",
+            *format_table(headers, rows)]
+
+
+def sla_lines(report: DashboardReport) -> list[str]:
+    sla = report.sla
+    groups = [("all leads", sla.overall)]
+    groups += [(f"segment {report.segment_label(key)}", value) for key, value in sla.by_segment.items()]
+    groups += [(f"rep {name}", value) for name, value in sla.by_rep.items()]
+    rows = [(name, str(value.met), str(value.breached), percent(value.percent_met)) for name, value in groups]
+    return [
+        "SLA compliance (response deadlines met and breached; open deadlines count in neither)",
+        *format_table(("group", "met", "breached", "percent met"), rows),
+        "",
+        "SLA breaches by rep and hour of arrival (team timezone; '.' is no breach)",
+        *format_breach_heatmap(sla.breach_heatmap),
+    ]
+
+
+def completeness_lines(report: DashboardReport) -> list[str]:
+    completeness = report.completeness
+    # With no lead the share is unknown (0 of 0), not 0%.
+    by_field = [(label, percent(value if completeness.leads else None)) for label, value in completeness.by_field.items()]
+    by_source = [(source, str(leads), percent(filled)) for source, (leads, filled) in completeness.by_source.items()]
+    return [
+        "Data completeness (percent of leads with the field filled)",
+        *format_table(("field", "percent filled"), by_field),
+        "",
+        "Data completeness by source (leads, mean percent of the fields above filled)",
+        *(format_table(("source", "leads", "percent filled"), by_source) if by_source else ["  no leads"]),
+    ]
+
+
+def leading_lines(report: DashboardReport) -> list[str]:
+    leading = report.leading
+    rows = [("open leads", str(leading.open_leads))]
+    rows += [(f"open, {state.replace('_', ' ')}", str(count)) for state, count in leading.by_sla_state.items()]
+    rows += [
+        ("overdue follow-ups", str(leading.overdue_follow_ups)),
+        ("leads with overdue follow-ups", str(leading.leads_with_overdue_follow_ups)),
+        ("open leads with no next step", str(leading.no_next_step)),
+    ]
+    return ["Leading indicators (open leads by SLA state, overdue follow-ups, no next step)",
+            *format_table(("indicator", "leads"), rows)]
 
 
 def format_report(report: DashboardReport) -> str:
-    lines = [f"LeadDesk stats at {report.now.isoformat(timespec='minutes')} over {report.leads} leads", ""]
-
-    lines.append("Speed to lead (contacted, median and p90 wall time, median and p90 business time)")
-    lines.append(_speed_line("all leads", report.speed.overall))
-    for name, stats in report.speed.by_segment.items():
-        lines.append(_speed_line(f"segment {report.segment_label(name)}", stats))
-    for name, stats in report.speed.by_rep.items():
-        lines.append(_speed_line(f"rep {name}", stats))
-    lines.append("")
-
-    lines.append("SLA compliance (met, breached, percent met)")
-    sla = report.sla
-    lines.append(f"  {'all leads':<36} {sla.overall.met:>6} {sla.overall.breached:>6}  {_percent(sla.overall.percent_met):>7}")
-    labelled = [(f"segment {report.segment_label(key)}", value) for key, value in sla.by_segment.items()]
-    labelled += [(f"rep {name}", value) for name, value in sla.by_rep.items()]
-    for name, compliance in labelled:
-        lines.append(f"  {name:<36} {compliance.met:>6} {compliance.breached:>6}  {_percent(compliance.percent_met):>7}")
-    lines.append("")
-
-    lines.append("Funnel (reached, skipped, rate from previous, median days in stage)")
-    for step in report.funnel.steps:
-        days = "-" if step.median_days_in_stage is None else f"{step.median_days_in_stage:.2f}"
-        lines.append(
-            f"  {LEVEL_LABELS[step.level]:<10} {step.reached:>6} {step.skipped:>6}  {_percent(step.rate_from_previous):>7}  {days:>6}"
-        )
-    lines.append("")
-
-    lines.append("Data completeness (percent of leads with the field filled)")
-    for label, percent in report.completeness.by_field.items():
-        # With no lead the share is unknown (0 of 0), not 0%.
-        shown = _percent(percent if report.completeness.leads else None)
-        lines.append(f"  {label:<28} {shown:>7}")
-    lines.append("")
-
-    leading = report.leading
-    states = ", ".join(f"{state.replace('_', ' ')} {count}" for state, count in leading.by_sla_state.items())
-    lines.append("Leading indicators")
-    lines.append(f"  open leads {leading.open_leads}: {states}")
-    lines.append(f"  overdue follow-ups {leading.overdue_follow_ups} on {leading.leads_with_overdue_follow_ups} leads")
-    lines.append(f"  open leads with no next step {leading.no_next_step}")
-    if report.model:
-        lines.append("")
-        lines.append(f"Conversion model version {report.model['version']}: held-out AUC {report.model['auc']:.3f}")
-    return "\n".join(lines) + "\n"
+    """Return every dashboard figure as text sections separated by blank lines."""
+    sections = [
+        [f"LeadDesk stats at {report.now.isoformat(timespec='minutes')} over {report.leads} leads"],
+        leading_lines(report),
+        speed_lines(report),
+        sla_lines(report),
+        funnel_lines(report.funnel),
+        completeness_lines(report),
+        score_lines(report.scores),
+        model_lines(report.model),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
