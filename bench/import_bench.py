@@ -6,8 +6,10 @@ that phase alone:
 
 - pandas-csv: pandas.read_csv of the file, then DataFrame.to_sql into a new SQLite file;
 - leaddesk-csv: run_import of the CSV into a new LeadDesk database;
-- leaddesk-csv-one-process: the same with the rows converted in the importing process
-  instead of a worker process (see leaddesk/services/importing/worker.py);
+- leaddesk-csv-one-process: the same with the rows converted in the importing process,
+  never in a worker process (see leaddesk/services/importing/worker.py);
+- leaddesk-csv-worker: the same with the rows converted in a worker process, however
+  busy the machine is;
 - leaddesk-csv-quiet: the same without the "import" activity per created lead;
 - reimport-csv: run_import of the same CSV a second time, where every row is skipped;
 - floor-csv: the csv module and sqlite3 executemany into a plain table, the least any
@@ -43,6 +45,7 @@ PHASES = (
     "pandas-csv",
     "leaddesk-csv",
     "leaddesk-csv-one-process",
+    "leaddesk-csv-worker",
     "leaddesk-csv-quiet",
     "reimport-csv",
     "floor-csv",
@@ -55,6 +58,7 @@ LABELS = {
     "pandas-csv": "pandas read_csv + to_sql",
     "leaddesk-csv": "LeadDesk run_import, CSV",
     "leaddesk-csv-one-process": "LeadDesk CSV, no worker process",
+    "leaddesk-csv-worker": "LeadDesk CSV, always a worker process",
     "leaddesk-csv-quiet": "LeadDesk CSV, no import activities",
     "reimport-csv": "LeadDesk CSV re-import, all skipped",
     "floor-csv": "floor: csv + sqlite3 executemany",
@@ -198,6 +202,8 @@ def run_phase(phase: str, csv_path: Path, xlsx_path: Path, db_path: Path) -> Non
 
         if phase == "leaddesk-csv-one-process":
             worker.WORKER_MIN_BYTES = 1 << 62
+        elif phase == "leaddesk-csv-worker":
+            worker.MIN_IDLE_CORES = float("-inf")
         base = peak_rss_mib()
         result = run_leaddesk(
             csv_path, db_path, log_activities=phase != "leaddesk-csv-quiet", twice=phase == "reimport-csv"

@@ -46,6 +46,7 @@ def trap_rows() -> list[list[str]]:
 def spawned(monkeypatch: pytest.MonkeyPatch) -> list[worker.ConversionWorker]:
     """Send every delimited file to a worker process, and collect the workers started."""
     monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "MIN_IDLE_CORES", float("-inf"))
     started: list[worker.ConversionWorker] = []
     start_for = worker.ConversionWorker.start_for.__func__
 
@@ -148,6 +149,7 @@ def test_worker_cancel_stores_nothing(database, tmp_path: Path, spawned, monkeyp
 
 def test_worker_error_reaches_importer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "MIN_IDLE_CORES", float("-inf"))
     path = write_csv(tmp_path / "leads.csv", [["Email"], ["ann@example.com"]])
     process = worker.ConversionWorker.start_for(path)
     assert process is not None
@@ -183,4 +185,15 @@ def test_workbook_converts_in_process(database, tmp_path: Path, spawned):
     report = run_import(database, path, now=NOW)
 
     assert report.created == 1
+    assert spawned == []
+
+
+def test_busy_machine_converts_in_process(database, tmp_path: Path, spawned, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(worker, "MIN_IDLE_CORES", 1.0)
+    monkeypatch.setattr(worker, "idle_cores", lambda: 0.5)
+    path = write_csv(tmp_path / "traps.csv", trap_rows())
+
+    report = run_import(database, path, now=NOW)
+
+    assert report.created == 12
     assert spawned == []

@@ -12,8 +12,9 @@ The "spawn" start of multiprocessing runs the caller's main script again in the 
 so a script that calls run_import at its top level would import twice. The
 chunks are the ones that convert_rows yields in the importing process, so rejected
 rows, warnings and row numbers are the same either way. Only delimited text files of at
-least WORKER_MIN_BYTES use a worker, on POSIX systems: a smaller file converts faster
-than a process starts, and a workbook sheet is already in the importing process's memory.
+least WORKER_MIN_BYTES use a worker, on POSIX systems with an idle core (MIN_IDLE_CORES):
+a smaller file converts faster than a process starts, and a workbook sheet is already in
+the importing process's memory.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ logger = logging.getLogger(__name__)
 # about 16,000 rows, which convert in about 0.4 s. NOTE: the size where a worker starts to
 # pay off was not measured; this one is an estimate from those two figures.
 WORKER_MIN_BYTES = 4 << 20
+
+# Cores that must be idle, by the 1-minute load average, for a worker to start. With every
+# core busy, a worker takes CPU time from the importing process instead of using a free
+# core. On the 2-core benchmark machine at load averages of 4.2 to 5.4, three imports with
+# a worker took 12.6 to 23.3 s and three without one 9.8 to 17.4 s (bench/import_bench.py).
+MIN_IDLE_CORES = 1.0
 
 # Bytes the pipe of chunks holds on Linux, where the default is 64 KiB and an unprivileged
 # process may ask for up to 1 MiB. A pickled chunk of the benchmark's rows is about 400 KB.
@@ -110,6 +117,10 @@ class ConversionWorker:
         # NOTE: the pipes are handed to the worker with pass_fds, which Windows lacks, so
         # there every file converts in the importing process.
         if os.name != "posix" or getattr(sys, "frozen", False):
+            return None
+        idle = idle_cores()
+        if idle < MIN_IDLE_CORES:
+            logger.info("converting the rows in this process: %.1f cores idle, a worker needs %.1f", idle, MIN_IDLE_CORES)
             return None
         try:
             if path.stat().st_size < WORKER_MIN_BYTES:
@@ -203,6 +214,18 @@ class _Channel:
     def close(self) -> None:
         self._writer.close()
         self._reader.close()
+
+
+def idle_cores() -> float:
+    """Return the cores this process may use minus the 1-minute load average; 0.0 where the load is unknown."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        return cores - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def _widen_pipe(descriptor: int) -> None:
