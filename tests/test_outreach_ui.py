@@ -5,6 +5,7 @@ the template editor, the email dialog with SMTP sending, the SMTP account dialog
 from __future__ import annotations
 
 import uuid
+from email import message_from_bytes
 from datetime import datetime, timezone
 
 import pytest
@@ -199,6 +200,25 @@ def test_send_by_smtp_logs_email(qtbot, window, database, leads, request):
     ]
     with database.session() as session:
         assert session.get(Lead, leads["overdue"]).first_contacted_at == NOW
+
+
+def test_send_signs_with_rep_name(qtbot, window, database, leads, request):
+    mailbox = Mailbox()
+    server = start_server(mailbox)
+    request.addfinalizer(server.stop)
+    account = SmtpAccount(LOOPBACK, server.port, Security.NONE, "", "tester@example.com", display_name="Sam Lee")
+    with database.session() as session:
+        save_account(session, "tester", account)
+
+    dialog = _open_email_dialog(qtbot, window)
+    with qtbot.waitSignal(window.triage.outreach.sent, timeout=WAIT_MS):
+        dialog.send_button.click()
+
+    sent = message_from_bytes(mailbox.messages[0].original_content)
+    body = sent.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
+    assert sent["From"] == "Sam Lee <tester@example.com>"
+    assert body.rstrip().endswith("Best,\nSam Lee")
+    assert "tester" not in body
 
 
 def test_send_failure_shows_setting(qtbot, window, database, leads):

@@ -45,6 +45,8 @@ class SmtpAccount:
     # Empty for a server that sends without logging in, such as a local relay.
     username: str
     from_address: str
+    # The name in the From header and under emails. Empty means the user's rep name, if any.
+    display_name: str = ""
 
     @property
     def password_key(self) -> str:
@@ -61,6 +63,11 @@ class SmtpAccount:
         if problem:
             raise SmtpAccountError(
                 f"invalid From address {self.from_address!r}: {problem}; type your email address, such as sam@example.com"
+            )
+        if any(character in self.display_name for character in "\r\n<>\""):
+            raise SmtpAccountError(
+                f"invalid name {self.display_name!r}: it may not contain line breaks, quotes or angle brackets; "
+                "type your name as recipients should see it, such as Sam Lee"
             )
         if self.username and self.security is Security.NONE:
             raise SmtpAccountError(
@@ -85,6 +92,7 @@ def load_account(session: Session, user: str) -> SmtpAccount | None:
             security=Security(values["security"]),
             username=str(values.get("username", "")),
             from_address=str(values["from_address"]),
+            display_name=str(values.get("display_name", "")),
         )
     except (ValueError, KeyError, TypeError) as error:
         logger.warning("ignoring unreadable SMTP account for %s: %s", user, error)

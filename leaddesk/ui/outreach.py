@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
 from leaddesk.services import smtp_account, smtp_sender
+from leaddesk.services.email_sender_name import resolve_sender_name
 from leaddesk.services.email_templates import RenderedEmail
 from leaddesk.services.smtp_account import SmtpAccount
 from leaddesk.services.smtp_credentials import SmtpPasswordStore
@@ -65,23 +66,24 @@ class OutreachController(QObject):
 
     def open_template_editor(self) -> None:
         """Open the editor, previewing with the selected lead when one is selected."""
-        lead = self.window.triage.current_lead()
-        if lead is None:
-            self._show_template_editor(None)
-            return
-        lead_id = lead[0]
+        selected = self.window.triage.current_lead()
+        lead_id = selected[0] if selected is not None else None
+        user = self.window.actor
 
-        def load(session: Session) -> Lead | None:
-            found = session.get(Lead, lead_id)
+        def load(session: Session) -> tuple[Lead | None, str]:
+            sender_name = resolve_sender_name(session, user, smtp_account.load_account(session, user))
+            found = session.get(Lead, lead_id) if lead_id is not None else None
             if found is None or found.deleted_at is not None:
-                return None
+                return None, sender_name
             session.expunge(found)
-            return found
+            return found, sender_name
 
-        self.window.runner.read(load, on_success=self._show_template_editor, description="load the lead")
+        self.window.runner.read(
+            load, on_success=lambda loaded: self._show_template_editor(*loaded), description="load the lead"
+        )
 
-    def _show_template_editor(self, lead: Lead | None) -> None:
-        editor = TemplateEditor(self.window.runner, lead, self.window.actor, self.window.actor, self.window.clock, self.window)
+    def _show_template_editor(self, lead: Lead | None, sender_name: str) -> None:
+        editor = TemplateEditor(self.window.runner, lead, sender_name, self.window.actor, self.window.clock, self.window)
         self.dialog = editor
         editor.open()
 
@@ -143,9 +145,14 @@ class OutreachController(QObject):
 
     # --- Sending ------------------------------------------------------------------------
 
-    def send(self, lead_id: uuid.UUID, account: SmtpAccount, email: RenderedEmail, template_key: str) -> None:
-        """Send email through account off the GUI thread, then log it on the lead."""
-        sender_name, now, actor = self.window.actor, self.window.clock(), self.window.actor
+    def send(
+        self, lead_id: uuid.UUID, account: SmtpAccount, email: RenderedEmail, template_key: str, sender_name: str
+    ) -> None:
+        """Send email through account off the GUI thread, then log it on the lead.
+
+        sender_name is the From display name, from email_sender_name.resolve_sender_name.
+        """
+        now = self.window.clock()
         key = account.password_key
         self.message.emit(self.tr("Sending the email to {to}...").format(to=email.to))
 

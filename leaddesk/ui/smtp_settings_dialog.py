@@ -42,6 +42,8 @@ class SmtpSettingsDialog(QDialog):
         self.user_edit.setPlaceholderText(self.tr("usually your email address"))
         self.from_edit = QLineEdit(self)
         self.from_edit.setPlaceholderText("sam@example.com")
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText(self.tr("shown in From and under your emails, such as Sam Lee"))
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText(
@@ -74,6 +76,7 @@ class SmtpSettingsDialog(QDialog):
         form.addRow(self.tr("User:"), self.user_edit)
         form.addRow(self.tr("Password:"), self.password_edit)
         form.addRow(self.tr("From:"), self.from_edit)
+        form.addRow(self.tr("Your name:"), self.name_edit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
@@ -91,6 +94,7 @@ class SmtpSettingsDialog(QDialog):
         self.host_edit.setText(account.host if account else "")
         self.user_edit.setText(account.username if account else "")
         self.from_edit.setText(account.from_address if account else "")
+        self.name_edit.setText(account.display_name if account else "")
         self._security = security
 
     def _on_security_changed(self) -> None:
@@ -110,6 +114,7 @@ class SmtpSettingsDialog(QDialog):
             security=self.security(),
             username=self.user_edit.text().strip(),
             from_address=self.from_edit.text().strip(),
+            display_name=self.name_edit.text().strip(),
         )
 
     def password(self) -> str:

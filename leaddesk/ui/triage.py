@@ -34,6 +34,7 @@ from leaddesk.services import (
 )
 from leaddesk.services.activities import ActivityError
 from leaddesk.services.business_calendar import BusinessCalendar
+from leaddesk.services.email_sender_name import resolve_sender_name
 from leaddesk.services.email_templates import EmailTemplate
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
@@ -179,10 +180,12 @@ class TriageController(QObject):
             return
         lead_id, user = lead[0], self.window.actor
 
-        def load(session: Session) -> tuple[Lead, tuple[EmailTemplate, ...], str | None, SmtpAccount | None]:
+        def load(session: Session) -> tuple[Lead, tuple[EmailTemplate, ...], str | None, SmtpAccount | None, str]:
             detached = _detached_lead(session, lead_id)
             preferred = sequence_status.due_email_template(session, lead_id)
-            return detached, template_store.list_templates(session), preferred, smtp_account.load_account(session, user)
+            account = smtp_account.load_account(session, user)
+            sender_name = resolve_sender_name(session, user, account)
+            return detached, template_store.list_templates(session), preferred, account, sender_name
 
         self.window.runner.read(
             load,
@@ -192,10 +195,15 @@ class TriageController(QObject):
         )
 
     def _show_email_dialog(
-        self, lead: Lead, templates: tuple[EmailTemplate, ...], preferred: str | None, account: SmtpAccount | None
+        self,
+        lead: Lead,
+        templates: tuple[EmailTemplate, ...],
+        preferred: str | None,
+        account: SmtpAccount | None,
+        sender_name: str,
     ) -> None:
         shown_account = f"{account.from_address} via {account.host}" if account else None
-        dialog = EmailDialog(lead, self.window.actor, templates, preferred, shown_account, parent=self.window)
+        dialog = EmailDialog(lead, sender_name, templates, preferred, shown_account, parent=self.window)
         self._open_dialog(dialog, lambda: self.send_email(lead.id, dialog, account))
 
     def send_email(self, lead_id: uuid.UUID, dialog: EmailDialog, account: SmtpAccount | None = None) -> None:
@@ -204,7 +212,7 @@ class TriageController(QObject):
         if email is None:
             return
         if dialog.send_mode == SEND_SMTP and account is not None:
-            self.outreach.send(lead_id, account, email, dialog.template_key())
+            self.outreach.send(lead_id, account, email, dialog.template_key(), dialog.sender_name)
             return
         if not QDesktopServices.openUrl(QUrl(email.mailto_url())):
             self.message.emit(self.tr("No mail app opened the email; set a default mail app and try again."))
