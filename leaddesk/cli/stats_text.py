@@ -35,8 +35,8 @@ def speed_lines(report: DashboardReport) -> list[str]:
     rows += [_speed_row(f"segment {report.segment_label(key)}", stats) for key, stats in speed.by_segment.items()]
     rows += [_speed_row(f"rep {name}", stats) for name, stats in speed.by_rep.items()]
     rows += [_speed_row(f"week {week}", stats) for week, stats in speed.by_week.items()]
-    headers = ("group", "contacted", "median wall", "p90 wall", "median business", "p90 business")
-    return ["Speed to lead (time from arrival to first contact; weeks start on the Monday of arrival)",
+    headers = ("group", "contacted", "wall time\nmedian", "\np90", "business time\nmedian", "\np90")
+    return ["Speed to lead (time from arrival to first contact of the contacted leads; weeks start on Monday)",
             *format_table(headers, rows)]
 
 

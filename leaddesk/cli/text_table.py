@@ -30,21 +30,31 @@ def format_table(
     align: Sequence[str] | None = None,
     width: int = TERMINAL_WIDTH,
 ) -> list[str]:
-    """Return the header line and one line per row, each column padded to its widest cell.
+    """Return the header lines and one line per row, each column padded to its widest cell.
 
-    align holds LEFT or RIGHT per column; by default the first column is left-aligned and
-    the others right-aligned. When a line would exceed width, the first column is narrowed,
-    down to MIN_LABEL_WIDTH, and labels longer than it are cut with CUT_MARKER.
+    A header containing "\n" spans several header lines, its last part on the last line, so
+    that "wall\nmedian" puts "wall" above "median". align holds LEFT or RIGHT per column; by
+    default the first column is left-aligned and the others right-aligned. When a line would
+    exceed width, the first column is narrowed, down to MIN_LABEL_WIDTH, and labels longer
+    than it are cut with CUT_MARKER.
     """
     if align is None:
         align = [LEFT] + [RIGHT] * (len(headers) - 1)
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    header_parts = [header.split("\n") for header in headers]
+    depth = max(len(parts) for parts in header_parts)
+    # Each header's parts fill the bottom header lines, so single-line headers sit on the last one.
+    header_rows = [
+        [parts[line - (depth - len(parts))] if line >= depth - len(parts) else "" for parts in header_parts]
+        for line in range(depth)
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(*header_rows, *rows)]
     line_width = len(INDENT) + sum(widths) + len(COLUMN_GAP) * (len(widths) - 1)
     if line_width > width:
-        widths[0] = max(widths[0] - (line_width - width), MIN_LABEL_WIDTH, len(headers[0]))
+        label_header = max(len(part) for part in header_parts[0])
+        widths[0] = max(widths[0] - (line_width - width), MIN_LABEL_WIDTH, label_header)
 
     lines = []
-    for cells in (headers, *rows):
+    for cells in (*header_rows, *rows):
         padded = []
         for index, cell in enumerate(cells):
             text = str(cell)
