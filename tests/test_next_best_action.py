@@ -77,7 +77,9 @@ def test_overdue_lead_in_tokyo_waits_for_morning(database):
 
 
 def test_no_phone_first_touch_is_email_now(database):
-    lead_id = add_lead(database, full_name="Ana Ruiz", country="US", response_due_at=NOW + timedelta(minutes=20))
+    lead_id = add_lead(
+        database, full_name="Ana Ruiz", country="US", city="Boston", response_due_at=NOW + timedelta(minutes=20)
+    )
 
     suggestion = suggest(database, lead_id)
 
@@ -85,7 +87,7 @@ def test_no_phone_first_touch_is_email_now(database):
     assert suggestion.template_key == "first_touch"
     assert suggestion.lead_zone == "America/New_York"
     assert suggestion.at == NOW
-    assert suggestion.reasons[0] == "The lead's timezone is America/New_York (from the country (US))."
+    assert suggestion.reasons[0] == "The lead's timezone is America/New_York (from the city or region (Boston, US))."
     assert suggestion.reasons[-1] == "It is 14:00 for the lead, inside their waking hours."
 
 

@@ -47,11 +47,17 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
-def suggest(session: Session, lead_id: uuid.UUID, now: datetime, team_zone: str) -> Suggestion:
-    """Return the next-best-action for the lead at now."""
+def suggest(session: Session, lead_id: uuid.UUID, now: datetime, team_zone: str | None = None) -> Suggestion:
+    """Return the next-best-action for the lead at now.
+
+    team_zone is used when the lead's zone is unknown or uncertain. None means the active
+    playbook's [calendar] timezone, which itself defaults to the team timezone setting.
+    """
     lead = session.get(Lead, lead_id)
     if lead is None or lead.deleted_at is not None:
         raise ValueError(f"lead {lead_id} not found; it may have been deleted, so refresh the inbox")
+    if team_zone is None:
+        team_zone = playbook_zone(session)
     zone = lead_zone(lead, team_zone)
     reasons = [f"The lead's timezone is {zone.name} ({zone.source})."]
     if lead.stage in CLOSED_STAGES:
@@ -69,6 +75,14 @@ def suggest(session: Session, lead_id: uuid.UUID, now: datetime, team_zone: str)
     else:
         reasons.append(f"It is {local:%H:%M} for the lead, inside their {_window_name(channel)}.")
     return Suggestion(lead.id, channel, at, template_key, zone.name, tuple(reasons))
+
+
+def playbook_zone(session: Session) -> str:
+    """Return the timezone of the active playbook's team calendar."""
+    # Imported here because the playbook package imports sequences, which this module imports.
+    from leaddesk.services.playbook import load_playbook
+
+    return load_playbook(session).calendar.timezone_name
 
 
 def _choose_channel(session: Session, lead: Lead, now: datetime, reasons: list[str]) -> tuple[Channel, str | None]:

@@ -39,7 +39,7 @@ from leaddesk.services.email_templates import EmailTemplate
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
 from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
-from leaddesk.services.playbook import load_playbook, team_timezone
+from leaddesk.services.playbook import load_playbook
 from leaddesk.services.sequences import SequenceError
 from leaddesk.services.smtp_account import SmtpAccount
 from leaddesk.services.triage_undo import UndoError, UndoRecord
@@ -229,7 +229,7 @@ class TriageController(QObject):
         now = self.window.clock()
 
         def work(session: Session) -> next_best_action.Suggestion:
-            return next_best_action.suggest(session, lead_id, now, team_timezone(session))
+            return next_best_action.suggest(session, lead_id, now)
 
         self.window.runner.read(
             work,
