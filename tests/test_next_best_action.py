@@ -176,3 +176,42 @@ def test_email_step_suggests_its_template(database):
 
     assert suggestion.channel is Channel.EMAIL
     assert suggestion.template_key == "first_touch"
+
+
+def test_night_deadline_emails_now(database):
+    # Saturday 9 May 2026, 05:00 in Berlin; the first reply is due in 19 minutes.
+    now = datetime(2026, 5, 9, 3, 0, tzinfo=UTC)
+    lead_id = add_lead(database, full_name="Nora Night", phone="+49 30 1234567", response_due_at=now + timedelta(minutes=19))
+
+    suggestion = suggest(database, lead_id, now=now)
+
+    assert suggestion.channel is Channel.EMAIL
+    assert suggestion.at == now
+    assert suggestion.template_key == "first_touch"
+    assert suggestion.reasons[-1] == (
+        "A call at Mon 09:00 their time would miss the response deadline (Sat 05:19), so email now "
+        "(Sat 05:00 their time): an email waits in the inbox and does not disturb, unlike a call."
+    )
+
+
+def test_weekend_deadline_emails_at_waking(database):
+    # Saturday 9 May 2026, 06:00 in Berlin; the first reply is due at 09:00, before Monday's calling hours.
+    now = datetime(2026, 5, 9, 4, 0, tzinfo=UTC)
+    lead_id = add_lead(database, full_name="Wes Weekend", phone="+49 30 1234567", response_due_at=now + timedelta(hours=3))
+
+    suggestion = suggest(database, lead_id, now=now)
+
+    assert suggestion.channel is Channel.EMAIL
+    assert suggestion.at == datetime(2026, 5, 9, 6, 0, tzinfo=UTC)
+    assert suggestion.reasons[-1].endswith("so email at Sat 08:00, which meets it.")
+
+
+def test_weekday_deadline_keeps_call(database):
+    # Monday 4 May 2026, 10:00 in Berlin; a call now meets the deadline.
+    now = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    lead_id = add_lead(database, full_name="Cal Now", phone="+49 30 1234567", response_due_at=now + timedelta(minutes=19))
+
+    suggestion = suggest(database, lead_id, now=now)
+
+    assert suggestion.channel is Channel.CALL
+    assert suggestion.at == now

@@ -2,8 +2,9 @@
 
 The suggestion follows, in order: a closed stage (nothing to do), a due sequence step, an
 open response deadline (first touch), then the channel that reached similar leads (same
-segment) best. The time is never outside the lead's local waking hours, and calls only
-fall in their local calling hours on weekdays.
+segment) best. The time is inside the lead's local waking hours, and calls only fall in
+their local calling hours on weekdays. The one exception is an email sent at night to
+meet an open response deadline that no call or waking-hours slot can meet.
 """
 
 from __future__ import annotations
@@ -69,12 +70,44 @@ def suggest(session: Session, lead_id: uuid.UUID, now: datetime, team_zone: str 
         reasons.append("A call would fit, but the lead has no phone number, so email instead.")
         channel, template_key = Channel.EMAIL, template_key or "follow_up"
     at = next_allowed_time(now, ZoneInfo(zone.name), channel)
+    deadline_choice = _meet_deadline(lead, now, ZoneInfo(zone.name), channel, at)
+    if deadline_choice is not None:
+        channel, at, reason = deadline_choice
+        template_key = template_key or "first_touch"
+        reasons.append(reason)
+        return Suggestion(lead.id, channel, at, template_key, zone.name, tuple(reasons))
     local = at.astimezone(ZoneInfo(zone.name))
     if at > now:
         reasons.append(f"It is {now.astimezone(ZoneInfo(zone.name)):%a %H:%M} for the lead, so wait until {local:%a %H:%M} their time.")
     else:
         reasons.append(f"It is {local:%H:%M} for the lead, inside their {_window_name(channel)}.")
     return Suggestion(lead.id, channel, at, template_key, zone.name, tuple(reasons))
+
+
+def _meet_deadline(
+    lead: Lead, now: datetime, zone: ZoneInfo, channel: Channel, at: datetime
+) -> tuple[Channel, datetime, str] | None:
+    """Return an email that meets an open response deadline the planned action would miss, or None.
+
+    The email goes at the start of the lead's waking hours when that is before the deadline,
+    else now: an email waits in the inbox, so unlike a call it does not disturb at night.
+    """
+    due = lead.response_due_at
+    if lead.first_contacted_at is not None or due is None or now >= due or at <= due:
+        return None
+    planned = f"A {channel.value} at {at.astimezone(zone):%a %H:%M} their time would miss the response deadline"
+    deadline = f"{due.astimezone(zone):%a %H:%M}"
+    email_at = next_allowed_time(now, zone, Channel.EMAIL)
+    if email_at <= due:
+        local = email_at.astimezone(zone)
+        return Channel.EMAIL, email_at, f"{planned} ({deadline}), so email at {local:%a %H:%M}, which meets it."
+    local_now = now.astimezone(zone)
+    return (
+        Channel.EMAIL,
+        now.astimezone(timezone.utc),
+        f"{planned} ({deadline}), so email now ({local_now:%a %H:%M} their time): an email waits in the inbox "
+        "and does not disturb, unlike a call.",
+    )
 
 
 def playbook_zone(session: Session) -> str:
