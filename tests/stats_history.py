@@ -33,7 +33,7 @@ def _stage_change(lead: Lead, when: datetime, before: str, after: str) -> Activi
 
 
 def build_generated_history(database, leads: int = 240, seed: int = SEED) -> None:
-    """Write leads leads, their evaluations, stage changes and follow-ups, all before NOW."""
+    """Write the given number of leads with their evaluations, stage changes and follow-ups, all before NOW."""
     generator = random.Random(seed)
     with database.session() as session:
         session.info[SKIP_KEY] = True
@@ -97,7 +97,7 @@ def _add_stage_changes(session, generator: random.Random, lead: Lead, contacted:
 
 
 def _add_evaluation(session, generator: random.Random, lead: Lead, contacted: datetime | None) -> None:
-    """Write the lead's evaluation; a qualified lead first becomes MQL, then some become SQL a few days later.
+    """Write the lead's evaluation. A qualified lead first becomes MQL, and some become SQL a few days later.
 
     The database triggers record each qualification change at the evaluation's evaluated_at.
     """

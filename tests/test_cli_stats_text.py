@@ -169,7 +169,7 @@ def test_stats_text_scores(outputs):
     printed = table(section(text, "Score distribution"))
 
     assert {label: values[0] for label, values in printed.items()} == {label: str(leads) for label, leads in buckets.items()}
-    # The largest bucket has the longest bar, and every bar grows with its count.
+    # The largest bucket has the full 40-character bar, and only empty buckets have none.
     bars = {label: len(values[1]) if len(values) > 1 else 0 for label, values in printed.items()}
     largest = max(buckets, key=buckets.get)
     assert bars[largest] == 40

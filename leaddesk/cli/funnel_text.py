@@ -6,7 +6,7 @@ from leaddesk.cli.model_text import percent
 from leaddesk.cli.text_table import LEFT, RIGHT, format_table
 from leaddesk.services.reporting.funnel import LEVEL_LABELS, LEVELS, FunnelReport
 
-# Row names of the three rows that each source gets in the funnel by source.
+# Labels of the three rows that each source gets in the funnel by source.
 LEADS_ROW = "leads"
 RATE_ROW = "% of previous"
 DAYS_ROW = "median days"

@@ -27,8 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "stats",
         help="print speed to lead, SLA compliance, funnel, completeness and other KPIs",
-        description="Print the figures of the dashboard: speed to lead, SLA compliance, the conversion funnel, "
-        "data completeness, score distribution and leading indicators.",
+        description="Print the figures of the dashboard: speed to lead, SLA compliance with the breach heatmap "
+        "by rep and hour, the conversion funnel overall and by source, data completeness, score distribution, "
+        "leading indicators, and the active conversion model's calibration and lift by decile. Text output "
+        "is in tables that fit 100 columns.",
     )
     parser.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     parser.add_argument("--since", metavar="DATE", help="only leads that arrived on or after DATE (YYYY-MM-DD, team timezone)")

@@ -30,23 +30,23 @@ def format_table(
     align: Sequence[str] | None = None,
     width: int = TERMINAL_WIDTH,
 ) -> list[str]:
-    """Return the header lines and one line per row, each column padded to its widest cell.
+    r"""Return the header lines and one line per row, each column padded to its widest cell.
 
     A header containing "\n" spans several header lines, its last part on the last line, so
-    that "wall\nmedian" puts "wall" above "median". align holds LEFT or RIGHT per column; by
-    default the first column is left-aligned and the others right-aligned. When a line would
-    exceed width, the first column is narrowed, down to MIN_LABEL_WIDTH, and labels longer
-    than it are cut with CUT_MARKER.
+    that "wall\nmedian" puts "wall" above "median". align contains LEFT or RIGHT per column,
+    and by default the first column is left-aligned and the others right-aligned. When a
+    line would exceed width, the first column is narrowed, down to MIN_LABEL_WIDTH, and
+    labels longer than it are cut with CUT_MARKER.
     """
     if align is None:
         align = [LEFT] + [RIGHT] * (len(headers) - 1)
     header_parts = [header.split("\n") for header in headers]
     depth = max(len(parts) for parts in header_parts)
-    # Each header's parts fill the bottom header lines, so single-line headers sit on the last one.
-    header_rows = [
-        [parts[line - (depth - len(parts))] if line >= depth - len(parts) else "" for parts in header_parts]
-        for line in range(depth)
-    ]
+    header_rows = [[""] * len(headers) for _line in range(depth)]
+    for column, parts in enumerate(header_parts):
+        # A header's parts fill the bottom header lines, so single-line headers sit on the last one.
+        for offset, part in enumerate(parts):
+            header_rows[depth - len(parts) + offset][column] = part
     widths = [max(len(str(cell)) for cell in column) for column in zip(*header_rows, *rows)]
     line_width = len(INDENT) + sum(widths) + len(COLUMN_GAP) * (len(widths) - 1)
     if line_width > width:
