@@ -8,6 +8,7 @@ their own zone.
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,11 @@ def _notify_zone_key(user: str) -> str:
 
 def user_timezone(session: Session, user: str) -> str:
     """Return the user's IANA timezone: the stored one, else the one of their reminder settings, else this machine's."""
+    return stored_user_timezone(session, user) or current_system_timezone()
+
+
+def stored_user_timezone(session: Session, user: str) -> str | None:
+    """Return the timezone the user chose, or None when they follow this machine's timezone."""
     for key in (user_timezone_key(user), _notify_zone_key(user)):
         setting = session.get(Setting, key)
         if setting is None:
@@ -39,6 +45,17 @@ def user_timezone(session: Session, user: str) -> str:
             return setting.value
         except LocalTimeError:
             logger.warning("ignoring unknown timezone %r in setting %s", setting.value, key)
+    return None
+
+
+def current_system_timezone() -> str:
+    """Re-read this machine's timezone from TZ and /etc/localtime, so a change while the app runs is seen.
+
+    time.tzset() runs first, so that time.localtime() and naive local times follow the new zone too.
+    """
+    if hasattr(time, "tzset"):
+        # Windows has no tzset(), and Python there reads the zone at start only.
+        time.tzset()
     return system_timezone_name()
 
 

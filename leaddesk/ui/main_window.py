@@ -32,7 +32,7 @@ from leaddesk.services.edit_conflicts import EditConflictError, resolve_edit_con
 from leaddesk.services.inbox import InboxQuery, InboxRow
 from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
-from leaddesk.services.user_timezone import user_timezone
+from leaddesk.services.user_timezone import current_system_timezone, stored_user_timezone
 from leaddesk.services.notifications.notifier import Notifier
 from leaddesk.ui.dashboard_tab import DashboardTab
 from leaddesk.ui.desktop_notifier import choose_notifier
@@ -110,8 +110,9 @@ class MainWindow(TeamWindowMixin, QMainWindow):
         self._first_refresh = True
         self._playbook: Playbook | None = None
         # The user's own timezone sets today's date for the inbox, reminders and date-only follow-ups.
+        # None follows the machine's zone, re-read on each use, so a zone change while the app runs is seen.
         with database.session() as session:
-            self.user_zone = user_timezone(session, self.actor)
+            self._chosen_user_zone = stored_user_timezone(session, self.actor)
         # The newest merge made in this window and not undone, for Leads > Undo last merge.
         self.last_merge: MergeResult | None = None
         self._duplicates_dialog = None
@@ -183,6 +184,8 @@ class MainWindow(TeamWindowMixin, QMainWindow):
         )
         self.banner.open_requested.connect(self.show_lead)
         self.lead_changed.connect(lambda _change: self.reminders.check_now())
+        # Today's date in the inbox follows the user's zone, which may follow the machine's.
+        self.reminders.zone_changed.connect(lambda _zone: self.refresh())
         self.reminders.start()
 
         self.resize(1360, 820)
@@ -751,6 +754,15 @@ class MainWindow(TeamWindowMixin, QMainWindow):
         dialog.saved.connect(self.refresh)
         dialog.open()
         return dialog
+
+    @property
+    def user_zone(self) -> str:
+        """The user's IANA timezone: the one they chose, else the machine's current one."""
+        return self._chosen_user_zone or current_system_timezone()
+
+    @user_zone.setter
+    def user_zone(self, name: str) -> None:
+        self._chosen_user_zone = name
 
     def _set_user_zone(self, name: str) -> None:
         self.user_zone = name

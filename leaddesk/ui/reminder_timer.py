@@ -25,7 +25,8 @@ from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, Notifier
 from leaddesk.models import Rep
 from leaddesk.services.notifications.preferences import NotifyPreferences, load_preferences, save_preferences
-from leaddesk.services.playbook import load_playbook, system_timezone_name
+from leaddesk.services.playbook import load_playbook
+from leaddesk.services.user_timezone import current_system_timezone
 from leaddesk.ui.reminder_settings_dialog import ReminderSettingsDialog
 from leaddesk.ui.resume_watch import ResumeWatch
 from leaddesk.ui.tasks import TaskRunner
@@ -45,6 +46,8 @@ class ReminderTimer(QObject):
     checked = Signal(object)
     # Emitted with each Notification that was posted.
     notified = Signal(object)
+    # Emitted with the new IANA name when the wall-clock check detects a change of the user's timezone.
+    zone_changed = Signal(str)
 
     def __init__(
         self,
@@ -52,7 +55,7 @@ class ReminderTimer(QObject):
         notifier: Notifier,
         user: str,
         clock: Callable[[], datetime],
-        zone_name: Callable[[], str] = system_timezone_name,
+        zone_name: Callable[[], str] = current_system_timezone,
         monotonic: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
         resume_bus: str | None = "SYSTEM",
@@ -115,6 +118,7 @@ class ReminderTimer(QObject):
             return
         if jump.zone_changed:
             logger.info("timezone changed from %s to %s; checking reminders", jump.old_zone, jump.new_zone)
+            self.zone_changed.emit(jump.new_zone)
         else:
             logger.info("wall clock jumped by %s (sleep or clock change); checking reminders", jump.jump)
         self.check_now()
