@@ -7,6 +7,7 @@ fixed by a seeded random generator, so every run trains on the same data.
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from leaddesk.models import Lead
@@ -24,6 +25,8 @@ def build_closed_leads(
     With converted_field, each lead also gets a custom "Converted" field of Yes or No matching its stage.
     """
     generator = random.Random(seed)
+    # Ids from their own seeded generator, so the id-based held-out split repeats in every run.
+    id_generator = random.Random(f"ids {seed}")
     drafts = []
     for index in range(won + lost + open_leads):
         source = generator.choice(SOURCES)
@@ -46,6 +49,7 @@ def build_closed_leads(
             if converted_field:
                 custom_fields["Converted"] = "Yes" if stage == "won" else "No"
             lead = Lead(
+                id=uuid.UUID(int=id_generator.getrandbits(128), version=4),
                 full_name=f"Lead {index}",
                 source=source,
                 stage=stage,

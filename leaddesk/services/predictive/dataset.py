@@ -72,6 +72,10 @@ class LeadRows:
         pairs = [(row, outcome) for row, outcome in zip(self.rows, self.outcomes) if outcome is not None]
         return [row for row, _outcome in pairs], [outcome for _row, outcome in pairs]
 
+    def closed_ids(self) -> list[uuid.UUID]:
+        """Return the ids of the closed leads, in the order closed() returns their rows."""
+        return [lead_id for lead_id, outcome in zip(self.lead_ids, self.outcomes) if outcome is not None]
+
 
 def field_label(field: str) -> str:
     """Return the plain-word name of a feature field, as factor explanations show it."""
@@ -151,6 +155,8 @@ def load_lead_rows(
     wanted = list(lead_ids) if lead_ids is not None else None
     if wanted is not None:
         query = query.where(Lead.id.in_(wanted))
+    # One order on every backend, so anything that depends on row order repeats.
+    query = query.order_by(Lead.id)
     # Derived fields (seniority, segment, ...) are recomputed after an edit without a record
     # of their own, so they are computed again from the arrival values of their source fields.
     rollbacks = arrival_values(session, wanted, {*PREDICTOR_COLUMNS, *SOURCE_FIELDS})

@@ -9,6 +9,11 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 CALIBRATION_BINS = 10
 DECILES = 10
+# A model whose held-out AUC is at or below this ranks leads no better than chance, so it is
+# saved for the record but never activated.
+CHANCE_AUC = 0.55
+# Held-out leads needed per class for a held-out AUC to mean anything.
+MIN_HOLDOUT_PER_CLASS = 10
 
 
 def calibration_table(probabilities: Sequence[float], outcomes: Sequence[int], bins: int = CALIBRATION_BINS) -> list[dict]:

@@ -22,10 +22,12 @@ from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_
 from leaddesk.services.predictive.field_names import check_field_names, folded_field_name
 from leaddesk.services.predictive.features import Columns, fit_feature_spec
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC, field_aucs, strongest_fields, suspected_leaks
-from leaddesk.services.predictive.metrics import validation_figures
+from leaddesk.services.predictive.comparison import compare_with_active
+from leaddesk.services.predictive.holdout import split_leads, split_metadata, split_positions  # noqa: F401 (bench)
+from leaddesk.services.predictive.metrics import MIN_HOLDOUT_PER_CLASS, validation_figures
 from leaddesk.services.predictive.model import METHODS, RANDOM_STATE, fit_model
 from leaddesk.services.predictive.outcome_fields import yes_no_custom_fields
-from leaddesk.services.predictive.store import StoredModel, model_store
+from leaddesk.services.predictive.store import model_store
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +36,8 @@ logger = logging.getLogger(__name__)
 # worth comparing.
 MIN_PER_CLASS = 50
 DEFAULT_HOLDOUT = 0.2
-# Held-out leads needed per class for the held-out AUC to mean anything: MIN_PER_CLASS at
-# the default holdout. A smaller --holdout on little data is rejected instead of validating on a handful.
-MIN_HOLDOUT_PER_CLASS = 10
-# A model whose held-out AUC is at or below this ranks leads no better than chance, so it is
-# saved for the record but never activated.
-CHANCE_AUC = 0.55
+# MIN_HOLDOUT_PER_CLASS is MIN_PER_CLASS at the default holdout. A smaller --holdout on
+# little data is rejected instead of validating on a handful.
 # Share of the training part set aside to choose between the methods.
 METHOD_CHOICE_SHARE = 0.2
 # The choice between methods uses at most this many training leads, because the ranking of two
@@ -113,6 +111,8 @@ class TrainingResult:
     strongest_fields: dict[str, float] = field(default_factory=dict)
     # Exclusions of the active model that include lifted, so this model trained on those fields again.
     included: list[str] = field(default_factory=list)
+    # Held-out leads that neither model trained on, on which the active model was scored; 0 when it was not.
+    compared_leads: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +124,7 @@ class TrainingResult:
             "outcome_field": self.outcome_field,
             "closed_leads": self.closed_leads,
             "previous_auc": self.previous_auc,
+            "compared_leads": self.compared_leads,
             "fields": self.fields,
             "skipped_fields": self.skipped,
             "suspected_leaks": self.suspected_leaks,
@@ -152,16 +153,6 @@ def _report(progress: Progress | None, fraction: float, text: str) -> None:
     logger.info("training: %s", text)
     if progress is not None:
         progress(fraction, text)
-
-
-def split_positions(outcomes: list[int], holdout: float) -> tuple[list[int], list[int]]:
-    """Return the positions of the training and held-out leads, stratified and seeded.
-
-    Benchmarks call this too, so that peer models are fitted on exactly LeadDesk's split.
-    """
-    positions = list(range(len(outcomes)))
-    train, test = train_test_split(positions, test_size=holdout, random_state=RANDOM_STATE, stratify=outcomes)
-    return train, test
 
 
 def _part(positions: list[int], outcomes: list[int]) -> list[int]:
@@ -306,6 +297,7 @@ def train_conversion_model(
     with database.session() as session:
         lead_rows = load_lead_rows(session, field_name)
     rows, outcomes = lead_rows.closed()
+    closed_ids = lead_rows.closed_ids()
     won = sum(outcomes)
     lost = len(outcomes) - won
     if won < MIN_PER_CLASS or lost < MIN_PER_CLASS:
@@ -317,9 +309,11 @@ def train_conversion_model(
 
     _check_holdout_size(holdout, won, lost)
     columns = Columns.from_rows(rows)
-    train_positions, test_positions = split_positions(outcomes, holdout)
+    split = split_leads(outcomes, holdout, closed_ids)
+    train_positions, test_positions = split.train, split.test
     train_rows, test_rows = columns.take(train_positions), columns.take(test_positions)
     train_outcomes, test_outcomes = _part(train_positions, outcomes), _part(test_positions, outcomes)
+    _check_held_out_leads(holdout, test_outcomes)
     spec = fit_feature_spec(train_rows, excluded)
     if not spec.fields:
         raise ValueError(
@@ -340,10 +334,13 @@ def train_conversion_model(
         _report(progress, 0.5, f"training the {method} model on {len(train_rows)} leads")
         model = fit_model(spec, method, train_rows, train_outcomes)
         _report(progress, 0.8, f"validating on {len(test_rows)} held-out leads")
-        validation = validation_figures(model.predict(test_rows), test_outcomes)
-        previous_auc, decision, activate = _compare_with_active(
-            database, field_name, test_rows, test_outcomes, validation, sorted(set(excluded)), force
+        probabilities = model.predict(test_rows)
+        validation = validation_figures(probabilities, test_outcomes)
+        outcome = compare_with_active(
+            model_store(database).active(), field_name, [closed_ids[position] for position in test_positions],
+            test_rows, test_outcomes, probabilities, validation, sorted(set(excluded)), force,
         )
+        decision, activate = outcome.text, outcome.activate
     strongest = strongest_fields(aucs) if validation["auc"] > SUSPECT_MODEL_AUC else {}
     if strongest:
         logger.warning("held-out AUC %.4f is above %.2f; strongest single fields: %s", validation["auc"], SUSPECT_MODEL_AUC, strongest)
@@ -359,6 +356,7 @@ def train_conversion_model(
         "strongest_fields": strongest,
         "closed_leads": len(rows),
         "validation": validation,
+        "split": split_metadata(holdout, split),
     }
     stored = model_store(database).save(model, metadata, activate)
     seconds = time.perf_counter() - started
@@ -369,7 +367,8 @@ def train_conversion_model(
         decision=decision,
         method=method,
         validation=validation,
-        previous_auc=previous_auc,
+        previous_auc=outcome.previous_auc,
+        compared_leads=outcome.compared_leads,
         outcome_field=field_name,
         fields=spec.fields,
         skipped=spec.skipped,
@@ -384,7 +383,7 @@ def train_conversion_model(
 
 def _check_holdout_size(holdout: float, won: int, lost: int) -> None:
     """Raise ValueError when the held-out share would leave fewer than MIN_HOLDOUT_PER_CLASS leads of a class."""
-    # train_test_split rounds the held-out count up and splits it in proportion to the classes.
+    # An estimate before the split: the id-based split holds out about this share of each class.
     held_won = math.floor(holdout * won)
     held_lost = math.floor(holdout * lost)
     if held_won >= MIN_HOLDOUT_PER_CLASS and held_lost >= MIN_HOLDOUT_PER_CLASS:
@@ -398,42 +397,14 @@ def _check_holdout_size(holdout: float, won: int, lost: int) -> None:
     )
 
 
-def _compare_with_active(
-    database, field_name, test_rows, test_outcomes, validation, excluded: list[str], force: bool
-) -> tuple[float | None, str, bool]:
-    """Score the active model on the same held-out leads; return its AUC, the decision text and whether to activate."""
-    active: StoredModel | None = model_store(database).active()
-    new_auc = validation["auc"]
-    if new_auc <= CHANCE_AUC:
-        kept = f"version {active.version} stays active" if active else "leads keep the rule score"
-        return None, (
-            f"not activated: held-out AUC {new_auc:.3f} is no better than chance (at most {CHANCE_AUC}); {kept}"
-        ), False
-    if active is None:
-        return None, f"activated: first validated model (held-out AUC {new_auc:.3f})", True
-    active_auc = active.validation.get("auc")
-    if force:
-        return None, (
-            f"activated (--force): replaces version {active.version} "
-            f"(held-out AUC {active_auc:.3f} then, {new_auc:.3f} now)"
-        ), True
-    if active.metadata.get("outcome_field") != field_name:
-        return None, f"activated: replaces version {active.version}, trained on another outcome field", True
-    newly_excluded = sorted(set(excluded) - set(active.metadata.get("excluded", [])))
-    if newly_excluded:
-        # The active model may score higher only because it uses the fields now excluded as leaks.
-        return None, (
-            f"activated: replaces version {active.version}, which trained on fields now excluded "
-            f"({', '.join(newly_excluded)}), so its held-out AUC {active_auc:.3f} is not a fair comparison"
-        ), True
-    try:
-        previous = active.load()
-        previous_auc = round(float(roc_auc_score(test_outcomes, previous.predict(test_rows))), 4)
-    except Exception as error:  # an unreadable old model must not block training a new one
-        logger.error("active model version %d cannot be scored (%s); the new model replaces it", active.version, error)
-        return None, f"activated: active version {active.version} could not be scored", True
-    if new_auc >= previous_auc:
-        return previous_auc, f"activated: held-out AUC {new_auc:.3f} is at least version {active.version}'s {previous_auc:.3f}", True
-    return previous_auc, (
-        f"kept version {active.version}: its held-out AUC {previous_auc:.3f} beats the new model's {new_auc:.3f}"
-    ), False
+def _check_held_out_leads(holdout: float, test_outcomes: list[int]) -> None:
+    """Raise ValueError when the split held out fewer than MIN_HOLDOUT_PER_CLASS leads of a class."""
+    won = sum(test_outcomes)
+    lost = len(test_outcomes) - won
+    if won >= MIN_HOLDOUT_PER_CLASS and lost >= MIN_HOLDOUT_PER_CLASS:
+        return
+    raise ValueError(
+        f"holdout {holdout} held out {won} won and {lost} lost or disqualified leads for validation, and each "
+        f"class needs at least {MIN_HOLDOUT_PER_CLASS} for a meaningful AUC; use a larger --holdout or close more "
+        "leads of the smaller class"
+    )
