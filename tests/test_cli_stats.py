@@ -108,3 +108,17 @@ def test_stats_empty_completeness_unknown(database, database_target, capsys):
     completeness = output.split("Data completeness")[1].split("\n\n")[0]
     assert "0.0%" not in completeness
     assert completeness.count(" -\n") >= 5
+
+
+def test_stats_text_empty_sections(database, database_target, capsys):
+    code = main(["stats", "--db", database_target, "--now", "2026-03-11T12:00:00Z"])
+    output = capsys.readouterr().out
+    heatmap = output.split("SLA breaches by rep and hour")[1].split("\n\n")[0]
+    by_source = output.split("Funnel by source")[1].split("\n\n")[0]
+    completeness_by_source = output.split("Data completeness by source")[1].split("\n\n")[0]
+
+    assert code == 0
+    assert heatmap.splitlines()[1:] == ["  no breaches"]
+    assert by_source.splitlines()[1:] == ["  no leads"]
+    assert completeness_by_source.splitlines()[1:] == ["  no leads"]
+    assert "Conversion model: none validated yet" in output
