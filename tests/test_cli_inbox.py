@@ -250,3 +250,17 @@ def test_table_shows_next_follow_up(capsys, leads, database):
     assert "2024-05-07 12:00Z" in sami_line
     assert "overdue" not in sami_line
     assert "Z" not in olga_line.split("Old Olga", 1)[1]
+
+
+def test_closed_lead_not_overdue(capsys, leads, database):
+    with database.session() as session:
+        lara = session.query(Lead).filter_by(full_name="Late Lara").one()
+        lara.stage = "lost"
+
+    assert main(["inbox", "--db", leads, "--now", NOW.isoformat()]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (lara_line,) = [line for line in lines if "Late Lara" in line]
+
+    assert lara_line.startswith("closed ")
+    assert "overdue" not in lara_line
+    assert not any(line.startswith("OVERDUE") for line in lines)

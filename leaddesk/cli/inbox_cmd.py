@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy.orm import Session
 
@@ -15,10 +16,13 @@ from leaddesk.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from leaddesk.models import STAGES
 from leaddesk.services import inbox
 from leaddesk.services.database import Database
+from leaddesk.services.follow_up_state import local_today
 from leaddesk.services.inbox import InboxQuery, InboxRow
+from leaddesk.services.local_time import LocalTimeError, zone
 from leaddesk.services.paths import resolve_database_path
 from leaddesk.services.playbook import DEFAULT_SEGMENTS
 from leaddesk.services.sla import ResponseState, format_remaining
+from leaddesk.services.user_timezone import user_timezone
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ STATE_LABELS = {
     ResponseState.WAITING: "waiting",
     ResponseState.CONTACTED: "contacted",
 }
+# The State label of a won, lost or disqualified lead that was never contacted.
+CLOSED_LABEL = "closed"
 
 # Maximum width of each text column in the table, so one long company name cannot wrap every line.
 MAX_COLUMN_WIDTH = 32
@@ -44,8 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="print the prioritized inbox",
         description=(
             "Print leads in the order to work them: past their response deadline first, then due "
-            "soonest, then due follow-ups, then by score. The Follow-up column shows each lead's next "
-            "open follow-up in UTC, marked overdue when it is past."
+            "soonest, then due follow-ups, then by score. Won, lost and disqualified leads are never "
+            "overdue. The Follow-up column shows each lead's next open follow-up in UTC, or its date "
+            "for a date-only one, marked overdue when it is past and due today on its date."
         ),
     )
     parser.add_argument(
@@ -67,6 +74,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_LIMIT,
         metavar="N",
         help=f"print at most N leads (default: {DEFAULT_LIMIT}; 0 prints all)",
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help=(
+            "IANA timezone whose date decides when a date-only follow-up is due, e.g. Europe/Berlin "
+            "(default: the timezone set for your user in the app, else this computer's)"
+        ),
     )
     parser.add_argument("--json", action="store_true", help="print a JSON array of lead objects instead of a table")
     parser.add_argument("--stage", choices=STAGES, help="only leads in this stage")
@@ -92,15 +107,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
-    query = InboxQuery(
-        now=now,
-        stage=args.stage,
-        owner=args.owner,
-        segment=args.segment,
-        search=args.search,
-        grade=args.grade,
-        qualification=args.qualification,
-    )
+    zone_name = check_zone(args.timezone)
     limit = args.limit or None
 
     path = resolve_database_path(getattr(args, "db", None))
@@ -110,10 +117,14 @@ def run(args: argparse.Namespace) -> int:
     database = Database.open(path)
     try:
         with database.session() as session:
+            if zone_name is None:
+                zone_name = user_timezone(session, _current_user())
+            query = _query(args, now, zone_name)
             if query.owner is not None:
                 check_owner(session, query.owner)
             rows = inbox.page(session, query, 0, limit)
             total = inbox.count_leads(session, query)
+            dates = inbox.next_follow_up_dates(session, [row.id for row in rows])
     finally:
         database.dispose()
     logger.debug("inbox listed %d of %d leads at %s", len(rows), total, now.isoformat())
@@ -122,8 +133,42 @@ def run(args: argparse.Namespace) -> int:
         json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_table(rows, now, total))
+        sys.stdout.write(format_table(rows, now, total, dates, local_today(now, zone_name)))
     return EXIT_OK
+
+
+def _query(args: argparse.Namespace, now: datetime, zone_name: str) -> InboxQuery:
+    return InboxQuery(
+        now=now,
+        stage=args.stage,
+        owner=args.owner,
+        segment=args.segment,
+        search=args.search,
+        grade=args.grade,
+        qualification=args.qualification,
+        zone_name=zone_name,
+    )
+
+
+def check_zone(name: str | None) -> str | None:
+    """Return --timezone after checking that it names an IANA timezone, or None when it was not given."""
+    if name is None:
+        return None
+    try:
+        zone(name.strip())
+    except LocalTimeError:
+        raise CliError(
+            f"invalid --timezone value {name!r}: use an IANA name such as Europe/Berlin", exit_code=EXIT_USAGE
+        ) from None
+    return name.strip()
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        # getpass raises when neither the environment nor the password database names the user.
+        return "unknown user"
 
 
 def check_owner(session: Session, owner: str) -> None:
@@ -161,22 +206,34 @@ def parse_now(value: str | None) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-def format_table(rows: list[InboxRow], now: datetime, total: int) -> str:
-    """Render rows as a plain-text table followed by a line that counts shown and matching leads."""
+def format_table(
+    rows: list[InboxRow],
+    now: datetime,
+    total: int,
+    dates: dict[uuid.UUID, date] | None = None,
+    today: date | None = None,
+) -> str:
+    """Render rows as a plain-text table followed by a line that counts shown and matching leads.
+
+    dates maps each lead whose next follow-up is date-only (inbox.next_follow_up_dates),
+    and today is the user's local date, which decides whether such a date is due or overdue.
+    """
+    dates = dates or {}
+    today = today or local_today(now)
     if not rows:
         return "No leads match.\n"
 
     headers = ("State", "Due", "Name", "Company", "Segment", "Stage", "Owner", "Follow-up", "Qual", "Grade", "Score")
     cells = [
         (
-            STATE_LABELS[row.state],
-            format_remaining(row.response_due_at, now) if row.response_due_at and row.first_contacted_at is None else "",
+            _state_label(row, now),
+            _due_cell(row, now),
             row.name,
             row.company or "",
             row.segment_label,
             row.stage,
             row.owner_name or "",
-            format_follow_up(row.next_follow_up_at, now),
+            format_follow_up_date(dates[row.id], today) if row.id in dates else format_follow_up(row.next_follow_up_at, now),
             row.qualification.upper() if row.qualification else "",
             row.grade or "",
             str(row.score),
@@ -198,6 +255,28 @@ def format_follow_up(due_at: datetime | None, now: datetime) -> str:
         return ""
     text = due_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")
     return f"{text} overdue" if due_at <= now else text
+
+
+def format_follow_up_date(day: date, today: date) -> str:
+    """Return a date-only follow-up as "2024-05-06", with "due today" on today and "overdue" after it."""
+    if day == today:
+        return f"{day.isoformat()} due today"
+    if day < today:
+        return f"{day.isoformat()} overdue"
+    return day.isoformat()
+
+
+def _state_label(row: InboxRow, now: datetime) -> str:
+    if row.closed and row.first_contacted_at is None:
+        return CLOSED_LABEL
+    return STATE_LABELS[row.state_at(now)]
+
+
+def _due_cell(row: InboxRow, now: datetime) -> str:
+    # A closed lead's deadline no longer runs, so it shows no countdown.
+    if row.response_due_at is None or row.first_contacted_at is not None or row.closed:
+        return ""
+    return format_remaining(row.response_due_at, now)
 
 
 def _format_line(values: tuple[str, ...], widths: list[int]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 
 from leaddesk.models import FollowUp
 from leaddesk.services.local_time import DATE_FORMAT, LocalTimeError, resolve_wall_time, zone
@@ -45,6 +45,18 @@ def is_date_only(follow_up: FollowUp) -> bool:
 def date_only_condition() -> ColumnElement[bool]:
     """Return the SQL form of is_date_only."""
     return and_(FollowUp.all_day.is_(True), FollowUp.snoozed_until.is_(None))
+
+
+def due_condition(now: datetime, today: date) -> ColumnElement[bool]:
+    """Return the SQL condition that a follow-up is open and due at now, as the inbox's follow-up group reads it.
+
+    A timed or snoozed follow-up is due from its due instant on, and a date-only one from
+    the start of its date on the user's local date today.
+    """
+    # Dates are stored as "YYYY-MM-DD", so text order is date order.
+    timed_due = and_(~date_only_condition(), FollowUp.due_at <= now)
+    date_due = and_(date_only_condition(), FollowUp.due_local <= today.isoformat())
+    return and_(FollowUp.completed_at.is_(None), or_(timed_due, date_due))
 
 
 def due_date(follow_up: FollowUp) -> date:

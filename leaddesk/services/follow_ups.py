@@ -53,6 +53,19 @@ class FollowUpChange:
     next_follow_up_id: uuid.UUID | None = None
 
 
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """A planned follow-up as the dialog collects it: the local due time or date, note, repeat rule and owner.
+
+    recurrence is one of RECURRENCES or None. owner_id None gives the follow-up to the lead's owner.
+    """
+
+    due: LocalDue
+    note: str = ""
+    recurrence: str | None = None
+    owner_id: uuid.UUID | None = None
+
+
 def local_due_for_instant(instant: datetime, zone_name: str) -> LocalDue:
     """Return the wall time in zone_name that an aware instant shows there."""
     if instant.tzinfo is None:

@@ -8,7 +8,8 @@ Priority groups, in order:
    user's timezone (InboxQuery.zone_name), although next_follow_up_at holds its 09:00
    reminder instant;
 3. everything else, by score (highest first).
-Within a group, ties go to the highest score, then the newest lead, then the id, so paging
+Closed leads (won, lost, disqualified) never go in groups 0 and 1, because their response
+deadline no longer runs. Within a group, ties go to the highest score, then the newest lead, then the id, so paging
 through the list is stable. Soft-deleted leads never show.
 
 A lead's score is the playbook's fit + engagement total stored in lead_evaluations (or its
@@ -29,10 +30,11 @@ from sqlalchemy.orm import Session, load_only
 
 from leaddesk.models import FollowUp, Lead, LeadEvaluation, Rep
 from leaddesk.services.driver_sql import as_uuid
-from leaddesk.services.follow_up_state import MAX_REMINDER_DELAY, date_only_condition, local_today
+from leaddesk.services.closed_leads import is_closed, lead_response_state, open_stage
+from leaddesk.services.follow_up_state import MAX_REMINDER_DELAY, date_only_condition, due_date, is_date_only, local_today
 from leaddesk.services.local_time import zone
 from leaddesk.services.playbook import load_playbook
-from leaddesk.services.sla import ResponseState, response_state
+from leaddesk.services.sla import ResponseState
 
 logger = logging.getLogger(__name__)
 
@@ -127,12 +129,20 @@ class InboxRow:
     # so a view can tell which of two reads of one lead is newer.
     row_version: int
 
+    @property
+    def closed(self) -> bool:
+        """Return whether the lead is won, lost or disqualified, so its response deadline no longer runs."""
+        return is_closed(self.stage)
+
     def state_at(self, now: datetime) -> ResponseState:
         """Return the response state at another instant, for a view whose clock runs on."""
-        return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
+        return lead_response_state(self.stage, self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
 
     def to_json(self) -> dict[str, Any]:
-        """Return the row as JSON-ready values, with instants as ISO-8601 UTC strings or None."""
+        """Return the row as JSON-ready values, with instants as ISO-8601 UTC strings or None.
+
+        A closed lead never contacted has the state "waiting", because its deadline no longer runs.
+        """
         return {
             "id": str(self.id),
             "name": self.name,
@@ -211,6 +221,31 @@ def page(session: Session, query: InboxQuery, offset: int, limit: int | None) ->
     ]
 
 
+def next_follow_up_dates(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, date]:
+    """Return the date of each lead's next open follow-up where that one is date-only, keyed by lead id.
+
+    Leads whose next follow-up has a time (or is snoozed to one) are left out, because
+    their next_follow_up_at is exact. A date-only one's next_follow_up_at is its 09:00
+    reminder instant, which is not the time a user planned.
+    """
+    dates: dict[uuid.UUID, date] = {}
+    for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+        chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+        statement = (
+            select(FollowUp)
+            .where(FollowUp.lead_id.in_(chunk), FollowUp.completed_at.is_(None))
+            .order_by(FollowUp.lead_id, FollowUp.due_at)
+        )
+        seen: set[uuid.UUID] = set()
+        for follow_up in session.scalars(statement):
+            if follow_up.lead_id in seen:
+                continue
+            seen.add(follow_up.lead_id)
+            if is_date_only(follow_up):
+                dates[follow_up.lead_id] = due_date(follow_up)
+    return dates
+
+
 def owner_exists(session: Session, owner: str) -> bool:
     """Return whether owner, a rep's id or name as InboxQuery.owner takes it, matches a rep."""
     return session.scalar(select(Rep.id).where(_rep_condition(owner)).limit(1)) is not None
@@ -222,8 +257,13 @@ def rep_names(session: Session) -> list[str]:
 
 
 def count_states(session: Session, now: datetime) -> dict[str, int]:
-    """Count the leads that are overdue and due soon at now, for the status bar."""
-    waiting = and_(Lead.deleted_at.is_(None), Lead.first_contacted_at.is_(None), Lead.response_due_at.is_not(None))
+    """Count the open leads that are overdue and due soon at now, for the status bar."""
+    waiting = and_(
+        Lead.deleted_at.is_(None),
+        Lead.first_contacted_at.is_(None),
+        Lead.response_due_at.is_not(None),
+        open_stage(),
+    )
     overdue = and_(waiting, Lead.response_due_at <= now)
     due_soon = and_(waiting, Lead.response_due_at > now, Lead.response_warn_at <= now)
     statement = select(
@@ -239,7 +279,7 @@ def priority_group(now: datetime, today: date | None = None) -> ColumnElement[in
 
     today is the user's local date at now. None reads it in the machine's timezone.
     """
-    not_contacted = Lead.first_contacted_at.is_(None)
+    not_contacted = and_(Lead.first_contacted_at.is_(None), open_stage())
     return case(
         (and_(not_contacted, Lead.response_due_at <= now), GROUP_OVERDUE),
         (and_(not_contacted, Lead.response_due_at > now), GROUP_DUE),
@@ -448,7 +488,7 @@ def _to_row(
         response_warn_at=lead.response_warn_at,
         first_contacted_at=lead.first_contacted_at,
         next_follow_up_at=lead.next_follow_up_at,
-        state=response_state(lead.first_contacted_at, lead.response_due_at, lead.response_warn_at, now),
+        state=lead_response_state(lead.stage, lead.first_contacted_at, lead.response_due_at, lead.response_warn_at, now),
         row_version=lead.row_version,
     )
 

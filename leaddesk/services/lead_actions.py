@@ -32,10 +32,13 @@ from leaddesk.models import (
     utc_now,
 )
 from leaddesk.services import follow_ups, sequences
+from leaddesk.services.closed_leads import lead_response_state
+from leaddesk.services.follow_up_owners import hand_over_follow_ups
+from leaddesk.services.routing import ASSIGNMENT_KIND
 from leaddesk.services.conversion_summary import ConversionSummary, conversion_summary
 from leaddesk.services.derived import refresh_derived
 from leaddesk.services.playbook import load_playbook, system_timezone_name
-from leaddesk.services.sla import ResponseState, response_state
+from leaddesk.services.sla import ResponseState
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +75,20 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class OpenFollowUp:
+    """One open follow-up as the detail pane lists it and the reschedule dialog starts from."""
+
     id: uuid.UUID
     due_at: datetime
     note: str
     owner_name: str | None
+    # The stored wall time ("2026-03-30T09:00") or date ("2026-03-30") in time_zone.
+    due_local: str = ""
+    time_zone: str = "UTC"
+    all_day: bool = False
+    recurrence: str | None = None
+    owner_id: uuid.UUID | None = None
+    snoozed_until: datetime | None = None
+    lead_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,8 @@ class LeadDetail:
     secondary_phones: tuple[str, ...] = ()
 
     def state_at(self, now: datetime) -> ResponseState:
-        return response_state(self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
+        """Return the response state at now; a closed lead is never overdue or due soon."""
+        return lead_response_state(self.stage, self.first_contacted_at, self.response_due_at, self.response_warn_at, now)
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,23 @@ class LeadChange:
     changed_fields: frozenset[str] = field(default_factory=frozenset)
     row_version: int = 0
     activity_id: uuid.UUID | None = None
+
+
+def open_follow_up(follow_up: FollowUp, owner_name: str | None) -> OpenFollowUp:
+    """Copy a follow-up row into an OpenFollowUp, detached from the session."""
+    return OpenFollowUp(
+        id=follow_up.id,
+        due_at=follow_up.due_at,
+        note=follow_up.note,
+        owner_name=owner_name,
+        due_local=follow_up.due_local,
+        time_zone=follow_up.time_zone,
+        all_day=bool(follow_up.all_day),
+        recurrence=follow_up.recurrence,
+        owner_id=follow_up.owner_id,
+        snoozed_until=follow_up.snoozed_until,
+        lead_id=follow_up.lead_id,
+    )
 
 
 def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
@@ -175,7 +206,7 @@ def lead_detail(session: Session, lead_id: uuid.UUID) -> LeadDetail:
         .where(FollowUp.lead_id == lead.id, FollowUp.completed_at.is_(None))
         .order_by(FollowUp.due_at)
     )
-    follow_ups = tuple(OpenFollowUp(f.id, f.due_at, f.note, name) for f, name in follow_up_rows)
+    follow_ups = tuple(open_follow_up(f, name) for f, name in follow_up_rows)
 
     return LeadDetail(
         id=lead.id,
@@ -305,6 +336,70 @@ def set_follow_up(
         summary += f": {note.strip()}"
     activity = _log(session, lead, ActivityKind.FOLLOW_UP_SET, summary, actor, now)
     return _finish(session, lead, "set_follow_up", {"next_follow_up_at", "updated_by"}, activity)
+
+
+def plan_follow_up(
+    session: Session,
+    lead_id: uuid.UUID,
+    plan: follow_ups.FollowUpPlan,
+    actor: str | None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Plan a follow-up from the dialog's plan (a local time or a date, a repeat rule and an owner)."""
+    now = _require_aware(now or utc_now(), "now")
+    lead = _get_lead(session, lead_id, expected_version)
+    if plan.owner_id is not None and session.get(Rep, plan.owner_id) is None:
+        raise LeadActionError(f"rep {plan.owner_id} not found; it may have been deleted, so pick another owner")
+    try:
+        follow_up = follow_ups.add_follow_up(
+            session, lead, plan.due, plan.note, now, recurrence=plan.recurrence, owner_id=plan.owner_id
+        )
+    except follow_ups.FollowUpError as error:
+        raise LeadActionError(str(error)) from error
+    lead.updated_by = actor
+
+    summary = f"Follow-up due {follow_ups.describe_due(follow_up)}"
+    if follow_up.owner_id is not None and follow_up.owner_id != lead.owner_id:
+        summary += f" for {session.get(Rep, follow_up.owner_id).name}"
+    if follow_up.note:
+        summary += f": {follow_up.note}"
+    activity = _log(session, lead, ActivityKind.FOLLOW_UP_SET, summary, actor, now)
+    return _finish(session, lead, "plan_follow_up", {"next_follow_up_at", "updated_by"}, activity)
+
+
+def change_owner(
+    session: Session,
+    lead_id: uuid.UUID,
+    owner_id: uuid.UUID | None,
+    actor: str | None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> LeadChange:
+    """Give the lead to another rep (None: unassigned), with the open follow-ups the previous owner held.
+
+    Follow-ups given to some other rep keep that rep (see follow_up_owners). Giving the
+    lead to its current owner changes nothing.
+    """
+    now = _require_aware(now or utc_now(), "now")
+    lead = _get_lead(session, lead_id, expected_version)
+    if lead.owner_id == owner_id:
+        return LeadChange(lead_id=lead.id, action="change_owner", row_version=lead.row_version)
+    new_owner = session.get(Rep, owner_id) if owner_id is not None else None
+    if owner_id is not None and new_owner is None:
+        raise LeadActionError(f"rep {owner_id} not found; it may have been deleted, so pick another owner")
+
+    previous = session.get(Rep, lead.owner_id) if lead.owner_id is not None else None
+    moved = hand_over_follow_ups(session, lead.id, lead.owner_id, owner_id)
+    lead.owner_id = owner_id
+    lead.updated_by = actor
+
+    summary = f"Owner changed from {previous.name if previous else 'nobody'} to {new_owner.name if new_owner else 'nobody'}"
+    if moved:
+        summary += f"; {moved} open follow-up(s) moved along"
+    activity = Activity(lead_id=lead.id, kind=ASSIGNMENT_KIND, occurred_at=now, summary=summary, actor=actor, created_at=now)
+    session.add(activity)
+    return _finish(session, lead, "change_owner", {"owner_id", "updated_by"}, activity)
 
 
 def complete_follow_up(

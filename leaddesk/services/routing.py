@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, Lead, Rep, Setting
+from leaddesk.services.follow_up_owners import hand_over_follow_ups
 from leaddesk.services.lead_facts import LeadFacts
 from leaddesk.services.playbook import Playbook, RoutingRule, RoutingStrategy
 
@@ -232,9 +233,13 @@ def _round_robin(rule: RoutingRule, router: _Router, reasons: list[str], remembe
 def assign_lead(
     session: Session, lead: Lead, playbook: Playbook, now: datetime, *, exclude: Iterable[str] = (), actor: str | None = None
 ) -> RoutingDecision:
-    """Route lead and make the chosen rep its owner, logging the decision on its timeline."""
+    """Route lead and make the chosen rep its owner, logging the decision on its timeline.
+
+    The open follow-ups of the previous owner move to the chosen rep (see follow_up_owners).
+    """
     decision = route_lead(session, lead, playbook, now, exclude=exclude)
     if decision.rep is not None:
+        hand_over_follow_ups(session, lead.id, lead.owner_id, decision.rep.id)
         lead.owner_id = decision.rep.id
         lead.owner = decision.rep
         summary = f"Assigned to {decision.rep.name} by routing rule {decision.rule!r} ({decision.strategy})"

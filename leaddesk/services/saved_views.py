@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, false, func, select, type_coerce
+from sqlalchemy import ColumnElement, String, and_, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from leaddesk.models import Lead, LeadEvaluation, Rep
+from leaddesk.models import FollowUp, Lead, LeadEvaluation, Rep
+from leaddesk.services.closed_leads import open_stage
 from leaddesk.services.driver_sql import as_uuid
+from leaddesk.services.follow_up_owners import owned_by
+from leaddesk.services.follow_up_state import due_condition, local_today
 from leaddesk.services.local_time import resolve_wall_time
 
 
@@ -43,15 +46,40 @@ class SavedView:
     condition: Callable[[ViewContext], ColumnElement[bool]]
 
 
+def _my_rep_ids(context: ViewContext):
+    return select(Rep.id).where(func.lower(Rep.name) == context.rep_name.lower())
+
+
 def _mine(context: ViewContext) -> ColumnElement[bool]:
     if not context.rep_name:
         return false()
-    rep_ids = select(Rep.id).where(func.lower(Rep.name) == context.rep_name.lower())
-    return Lead.owner_id.in_(rep_ids)
+    return Lead.owner_id.in_(_my_rep_ids(context))
 
 
 def _overdue(context: ViewContext) -> ColumnElement[bool]:
-    return and_(Lead.first_contacted_at.is_(None), Lead.response_due_at <= context.now)
+    # A closed lead's deadline no longer runs, so it leaves this view.
+    return and_(Lead.first_contacted_at.is_(None), Lead.response_due_at <= context.now, open_stage())
+
+
+def _my_due_follow_ups(context: ViewContext) -> ColumnElement[bool]:
+    """Leads with a due open follow-up that is the user's, as the reminders choose it.
+
+    A follow-up is the user's when the user owns it, or when it has no owner and the user
+    owns the lead. A lead with next_follow_up_at but no open follow-up rows (an old import
+    or merge) counts for the lead's owner.
+    """
+    if not context.rep_name:
+        return false()
+    rep_ids = _my_rep_ids(context).scalar_subquery()
+    today = local_today(context.now, context.zone_name)
+    my_due = (
+        select(FollowUp.lead_id)
+        .join(Lead, Lead.id == FollowUp.lead_id)
+        .where(due_condition(context.now, today), owned_by(rep_ids))
+    )
+    any_open = select(FollowUp.lead_id).where(FollowUp.completed_at.is_(None))
+    without_rows = and_(_mine(context), Lead.next_follow_up_at <= context.now, Lead.id.not_in(any_open))
+    return or_(Lead.id.in_(my_due), without_rows)
 
 
 def _sql_this_week(context: ViewContext) -> ColumnElement[bool]:
@@ -64,7 +92,7 @@ SAVED_VIEWS = (
     SavedView(
         "my_follow_ups",
         "My due follow-ups",
-        lambda context: and_(_mine(context), Lead.next_follow_up_at <= context.now),
+        _my_due_follow_ups,
     ),
     SavedView("sqls_this_week", "SQLs this week", _sql_this_week),
     SavedView("unassigned_new", "Unassigned new leads", lambda context: and_(Lead.owner_id.is_(None), Lead.stage == "new")),
