@@ -124,7 +124,7 @@ def test_view_and_reminders_agree_after_handover(database, team):
         for key in ("anas", "unowned"):
             follow_ups.complete(session, team[key], "tester", NOW - timedelta(minutes=1))
 
-    # Only Cleo's follow-up is open and due now, so only Cleo hears of it and sees the lead.
+    # Only Cleo's follow-up is open and due now, so only Cleo gets the reminder and the lead in the view.
     for rep_name, expected in (("Cleo Park", {team["lead"]}), ("Ben Ode", set()), ("Ana Lopez", set())):
         assert reminded_leads(database, rep_name) == expected, rep_name
         assert due_view(database, rep_name) == expected, rep_name

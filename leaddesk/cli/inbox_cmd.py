@@ -215,7 +215,7 @@ def format_table(
 ) -> str:
     """Render rows as a plain-text table followed by a line that counts shown and matching leads.
 
-    dates maps each lead whose next follow-up is date-only (inbox.next_follow_up_dates),
+    dates maps each lead whose next follow-up is date-only to that date (inbox.next_follow_up_dates),
     and today is the user's local date, which decides whether such a date is due or overdue.
     """
     dates = dates or {}

@@ -1,4 +1,4 @@
-"""Who owns a follow-up: the choices of the follow-up dialog and the hand-over when a lead changes owner.
+"""Follow-up owners: the choices of the follow-up dialog and the hand-over when a lead changes owner.
 
 A follow-up's owner is the rep its reminder goes to. A follow-up without an owner belongs
 to the lead's current owner, as the reminder scheduler reads it. When a lead moves to
@@ -29,11 +29,11 @@ class OwnerChoice:
 
 @dataclass(frozen=True)
 class OwnerChoices:
-    """The reps a follow-up can go to, and the one the dialog preselects (None: nobody to preselect)."""
+    """The reps a follow-up can go to, and the one the dialog preselects (None when no rep fits)."""
 
     reps: tuple[OwnerChoice, ...]
     default_rep_id: uuid.UUID | None
-    # The rep that stands for the user, found by rep_for_user.
+    # The user's own rep, as rep_for_user finds it.
     my_rep_id: uuid.UUID | None
 
 
