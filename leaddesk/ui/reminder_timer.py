@@ -37,6 +37,8 @@ WALL_CLOCK_CHECK_MS = 60_000
 # Maximum delay of one arm. A timer due in weeks is re-armed after this, which also caps
 # how long a missed wake (a clock that jumped backwards) can delay a reminder.
 MAX_ARM = timedelta(hours=1)
+# Delay of the next check when a check returns a wake that is not in the future.
+PAST_WAKE_RETRY = timedelta(seconds=30)
 
 
 class ReminderTimer(QObject):
@@ -70,6 +72,7 @@ class ReminderTimer(QObject):
         self.settings_dialog: ReminderSettingsDialog | None = None
         self._checking = False
         self._check_again = False
+        self._past_wake_logged = False
         self.watch = ClockWatch(clock, zone_name, monotonic)
 
         self.wake_timer = QTimer(self)
@@ -174,6 +177,15 @@ class ReminderTimer(QObject):
     def _arm(self, next_wake: datetime | None, now: datetime) -> None:
         self.next_wake = next_wake
         delay = scheduler.arm_delay(next_wake, now, MAX_ARM)
+        if next_wake is not None and next_wake <= now:
+            # A check claims everything due by now, so a wake at or before now would only
+            # repeat the same check in a loop.
+            if not self._past_wake_logged:
+                logger.warning("next wake %s is not after the check at %s; checking again in %s", next_wake, now, PAST_WAKE_RETRY)
+                self._past_wake_logged = True
+            delay = PAST_WAKE_RETRY
+        else:
+            self._past_wake_logged = False
         self.wake_timer.start(int(delay.total_seconds() * 1000))
 
     def open_settings(self, parent: QWidget) -> None:

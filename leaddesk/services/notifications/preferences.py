@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
@@ -52,7 +52,16 @@ class NotifyPreferences:
             end_day = local.date() + timedelta(days=1) if wall >= self.quiet_start else local.date()
         if not quiet:
             return None
-        return resolve_wall_time(datetime.combine(end_day, self.quiet_end), tz)
+        end_wall = datetime.combine(end_day, self.quiet_end)
+        end = resolve_wall_time(end_wall, tz)
+        if end <= now:
+            # On the autumn night the end time exists twice. During the repeated hour its first
+            # occurrence is already past, so the quiet hours end at the second one.
+            end = end_wall.replace(tzinfo=tz, fold=1).astimezone(timezone.utc)
+        if end <= now:
+            logger.warning("quiet hours of %s end at %s, not after %s; treating now as not quiet", self.user, end, now)
+            return None
+        return end
 
 
 def _key(user: str, name: str) -> str:
