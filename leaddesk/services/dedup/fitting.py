@@ -19,8 +19,9 @@ its starting values.
 A pair's match probability is then the posterior of that model. The scan raises the score
 of a pair below the review threshold to this probability, capped at FITTED_SCORE_CAP, when
 the probability reaches the review threshold and at least one custom field agrees
-exactly. So the fitted part only ever adds matches, and its scores stay below the default
-auto-merge threshold.
+exactly, or a custom field is similar and the full name agrees (see is_raisable). So the
+fitted part only ever adds matches, and its scores stay below the default auto-merge
+threshold.
 
 Only a full scan fits, because it sees a sample of all leads. It stores the model (see
 fitted_store), and the incremental scan after an import and the hint while a lead is typed
@@ -39,20 +40,18 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from leaddesk.services.dedup.custom_values import DIFFERENT, SAME, SIMILAR, compared_values, value_level
 from leaddesk.services.dedup.scoring import (
     MIN_CUSTOM_VALUE_LENGTH,
-    SIMILAR_CUSTOM_RATIO,
     SIMILAR_IDENTIFIER_RATIO,
     LeadKeys,
     PairScore,
     evaluate_pair_parts,
     reasons_of,
-    same_apart_from_spaces,
+    same_full_name,
 )
 
 logger = logging.getLogger(__name__)
-
-SAME, SIMILAR, DIFFERENT = "same", "similar", "different"
 
 # A fitted score stays below the default auto-merge threshold (0.9), and below the
 # auto-merge threshold in force, so only a person merges a pair that the fitted weights found.
@@ -114,11 +113,10 @@ def field_levels(a: LeadKeys, b: LeadKeys) -> tuple[tuple[str, str], ...]:
     levels = []
     for name in a.identifiers.keys() & b.identifiers.keys():
         levels.append((f"x:{name}", _identifier_level(a.identifiers[name], b.identifiers[name])))
-    for name in a.custom.keys() & b.custom.keys():
-        value_a, value_b = a.custom[name], b.custom[name]
+    for name, value_a, _other_name, value_b in compared_values(a.custom, b.custom):
         if len(value_a) < MIN_CUSTOM_VALUE_LENGTH or len(value_b) < MIN_CUSTOM_VALUE_LENGTH:
             continue
-        levels.append((f"t:{name}", _custom_level(value_a, value_b)))
+        levels.append((f"t:{name}", value_level(value_a, value_b)))
     return tuple(sorted(levels))
 
 
@@ -213,7 +211,7 @@ def _field_u(leads: dict[str, LeadKeys], name: str, random_pairs: Sequence[tuple
         value_a, value_b = _field_values(leads[first], name), _field_values(leads[second], name)
         if value_a is None or value_b is None or value_a == value_b:
             continue
-        level = _identifier_level(value_a, value_b) if kind == "x" else _custom_level(value_a, value_b)
+        level = _identifier_level(value_a, value_b) if kind == "x" else value_level(value_a, value_b)
         if level == SIMILAR:
             similar += 1
         else:
@@ -247,25 +245,19 @@ def _identifier_level(digits_a: str, digits_b: str) -> str:
     return SIMILAR if fuzz.ratio(digits_a, digits_b) >= SIMILAR_IDENTIFIER_RATIO else DIFFERENT
 
 
-def _custom_level(value_a: str, value_b: str) -> str:
-    if value_a == value_b or same_apart_from_spaces(value_a, value_b):
-        return SAME
-    return SIMILAR if fuzz.token_sort_ratio(value_a, value_b) >= SIMILAR_CUSTOM_RATIO else DIFFERENT
-
-
 @dataclass
 class FittingSample:
     """The patterns of a scan's pairs and the pairs that the fit may raise, gathered while the scan scores."""
 
     patterns: list[Pattern]
-    # (first lead, second lead, fixed score, evidence, pattern) of pairs below the review
-    # threshold with at least one custom field in exact agreement.
+    # (first lead, second lead, fixed score, evidence, pattern) of the pairs below the
+    # review threshold that is_raisable accepts.
     raisable: list[tuple[LeadKeys, LeadKeys, float, list, Pattern]]
 
     def add(self, first: LeadKeys, second: LeadKeys, score: float, evidence: list, builtin: float, review: float) -> None:
         pattern = pair_pattern(first, second, builtin)
         self.patterns.append(pattern)
-        if score < review and is_raisable(pattern):
+        if score < review and is_raisable(pattern, first, second):
             self.raisable.append((first, second, score, evidence, pattern))
 
 
@@ -274,9 +266,18 @@ def pair_pattern(first: LeadKeys, second: LeadKeys, builtin: float) -> Pattern:
     return score_band(builtin), field_levels(first, second)
 
 
-def is_raisable(pattern: Pattern) -> bool:
-    """Return whether a pair with this pattern may be raised by fitted weights: a custom field agrees exactly."""
-    return any(level == SAME for _name, level in pattern[1])
+def is_raisable(pattern: Pattern, first: LeadKeys, second: LeadKeys) -> bool:
+    """Return whether fitted weights may raise a pair with this pattern.
+
+    A custom field must agree exactly, or one must be similar while the full name agrees
+    (see same_full_name). Among the candidate pairs the fit sees few different people with
+    similar custom values, so it weighs a similar street line almost like an identifier.
+    Neighbours who share a surname have such street lines, but not a given name too.
+    """
+    levels = [level for _name, level in pattern[1]]
+    if SAME in levels:
+        return True
+    return SIMILAR in levels and same_full_name(first, second)
 
 
 def has_custom_fields(leads: dict[str, LeadKeys]) -> bool:
@@ -304,7 +305,11 @@ def fitted_score(
         return None
     cap = max(review, min(FITTED_SCORE_CAP, math.nextafter(auto_merge, 0.0)))
     agreed = ", ".join(name.partition(":")[2] for name, level in pattern[1] if level == SAME)
-    reason = f"same {agreed}, which rarely agree by chance in these leads ({probability:.0%} likely one lead)"
+    if agreed:
+        reason = f"same {agreed}, which rarely agree by chance in these leads ({probability:.0%} likely one lead)"
+    else:
+        similar = ", ".join(name.partition(":")[2] for name, level in pattern[1] if level == SIMILAR)
+        reason = f"same full name and similar {similar}, which rarely happens by chance in these leads ({probability:.0%} likely one lead)"
     return min(probability, cap), (reason, *reasons_of(evidence))
 
 

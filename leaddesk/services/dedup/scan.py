@@ -239,7 +239,7 @@ def _similar_match(probe: LeadKeys, stored: LeadKeys, model: FittedModel | None,
         return None
 
     pattern = pair_pattern(probe, stored, builtin)
-    if not is_raisable(pattern):
+    if not is_raisable(pattern, probe, stored):
         return None
     fitted = fitted_score(model, pattern, evidence, thresholds.review, thresholds.auto_merge)
     return None if fitted is None else SimilarLead(stored.id, *fitted)

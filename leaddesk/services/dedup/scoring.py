@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from leaddesk.services.dedup.blocking_keys import identifier_digits
+from leaddesk.services.dedup.custom_values import SAME, SIMILAR, compared_values, same_apart_from_spaces, value_level
 from leaddesk.services.dedup.normalize import fold_text, given_names, is_free_mail
 
 # Weights of the evidence. A score is their sum, clamped to 0..1.
@@ -51,7 +52,6 @@ MAX_CUSTOM_LOSS = -0.15
 # Jaro-Winkler forgives a swapped pair of letters ("olivia"/"oliiva" gives 0.97) and
 # weighs the start of a word most, where typos are rarest.
 SIMILAR_NAME_SIMILARITY = 0.88
-SIMILAR_CUSTOM_RATIO = 90
 SIMILAR_IDENTIFIER_RATIO = 80
 # Custom values shorter than this ("NSW", "Y") agree by chance too often to count.
 MIN_CUSTOM_VALUE_LENGTH = 4
@@ -259,6 +259,26 @@ def _compare_names(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
     evidence.extend(straight)
 
 
+def same_full_name(a: LeadKeys, b: LeadKeys) -> bool:
+    """Return whether two leads have the same surname and given name, also as nicknames or swapped (a spacing slip counts as the same)."""
+    if not (a.first_name and a.last_name and b.first_name and b.last_name):
+        return False
+    straight = _same_name_part(a.last_name, b.last_name) and _same_given_name(a.first_name, a.given_names, b.first_name, b.given_names)
+    if straight:
+        return True
+    return _same_name_part(a.last_name, b.first_name) and _same_given_name(
+        a.first_name, a.given_names, b.last_name, given_names(b.last_name)
+    )
+
+
+def _same_name_part(part_a: str, part_b: str) -> bool:
+    return part_a == part_b or same_apart_from_spaces(part_a, part_b)
+
+
+def _same_given_name(first_a: str, forms_a: frozenset[str], first_b: str, forms_b: frozenset[str]) -> bool:
+    return _same_name_part(first_a, first_b) or not forms_a.isdisjoint(forms_b)
+
+
 def _may_be_swapped(first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None) -> bool:
     return bool(
         (first_a and last_b and first_a[0] == last_b[0]) or (last_a and first_b and last_a[0] == first_b[0])
@@ -349,19 +369,20 @@ def _compare_identifiers(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> 
 def _compare_custom(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
     gain, loss = 0.0, 0.0
     agreed, similar, differing = [], [], []
-    for key in sorted(a.custom.keys() & b.custom.keys()):
-        value_a, value_b = a.custom[key], b.custom[key]
+    for key, value_a, other_key, value_b in compared_values(a.custom, b.custom):
         if len(value_a) < MIN_CUSTOM_VALUE_LENGTH or len(value_b) < MIN_CUSTOM_VALUE_LENGTH:
             continue
-        if value_a == value_b or same_apart_from_spaces(value_a, value_b):
+        level = value_level(value_a, value_b)
+        label = key if other_key == key else f"{key}/{other_key}"
+        if level == SAME:
             gain += SAME_CUSTOM_VALUE
-            agreed.append(key)
-        elif fuzz.token_sort_ratio(value_a, value_b) >= SIMILAR_CUSTOM_RATIO:
+            agreed.append(label)
+        elif level == SIMILAR:
             gain += SIMILAR_CUSTOM_VALUE
-            similar.append(key)
+            similar.append(label)
         else:
             loss += DIFFERENT_CUSTOM_VALUE
-            differing.append(key)
+            differing.append(label)
 
     if agreed:
         evidence.append((min(gain, MAX_CUSTOM_GAIN), _agreement_template(similar), (", ".join(agreed), ", ".join(similar)), True))
@@ -369,11 +390,6 @@ def _compare_custom(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
         evidence.append((min(gain, MAX_CUSTOM_GAIN), "similar {}", (", ".join(similar),), False))
     if differing:
         evidence.append((max(loss, MAX_CUSTOM_LOSS), "different {}", (", ".join(differing),), False))
-
-
-def same_apart_from_spaces(text_a: str, text_b: str) -> bool:
-    """Return whether two folded values differ only in spaces ("mary ann"/"maryann"), which is a typing slip, not another value."""
-    return text_a.replace(" ", "") == text_b.replace(" ", "")
 
 
 def _agreement_template(similar: list[str]) -> str:
