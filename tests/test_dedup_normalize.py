@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from sqlalchemy import select
 
 from leaddesk.models import Lead
+from leaddesk.services.dedup.blocking_keys import blocking_keys
+from leaddesk.services.dedup.nicknames import NameTableError, build_table
 from leaddesk.services.dedup.normalize import (
+    canonical_first_name,
     company_key,
     domain_key,
     fold_text,
@@ -18,6 +24,7 @@ from leaddesk.services.dedup.normalize import (
     sound_code,
     split_names,
 )
+from leaddesk.services.dedup.scoring import LeadKeys, score_pair
 
 
 def test_email_trimmed_and_casefolded() -> None:
@@ -63,8 +70,59 @@ def test_names_folded_and_accents_removed() -> None:
 
 def test_nickname_maps_to_given_name() -> None:
     assert "william" in given_names("bill")
-    assert "katherine" in given_names("kate")
+    assert "catherine" in given_names("kate")
     assert "thomas" in given_names("tom")
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [("kate", "katie", "cathy", "catherine", "katherine", "kathryn", "katharine"), ("steve", "stephen", "steven"),
+     ("phil", "philip", "phillip"), ("sara", "sarah")],
+)
+def test_spelling_variants_one_canonical_name(spellings) -> None:
+    canonical = {canonical_first_name(name) for name in spellings}
+
+    assert len(canonical) == 1
+    for name in spellings:
+        assert canonical <= given_names(name)
+
+
+def test_spelling_variants_share_name_key() -> None:
+    keys = set()
+    for first in ("Kate", "Katherine", "Kathryn", "Catherine"):
+        match = normalize_lead_keys({"first_name": first, "last_name": "Moss", "full_name": None, "email": None, "phone": None,
+                                     "country": None, "company": None, "website": None, "domain": None})
+        keys.add(next(key for key in blocking_keys(match, None, None) if key.startswith("n:")))
+
+    assert keys == {"n:catherine|moss"}
+
+
+def test_kathleen_stays_own_name() -> None:
+    assert canonical_first_name("kathleen") == "kathleen"
+    assert given_names("kathleen").isdisjoint(given_names("katherine"))
+
+
+def test_spelling_variant_scores_as_nickname() -> None:
+    def lead(first: str) -> LeadKeys:
+        return LeadKeys(id=uuid.uuid4(), first_name=first, last_name="moss", given_names=given_names(first))
+
+    assert "first name nickname (katherine/kathryn)" in score_pair(lead("katherine"), lead("kathryn")).reasons
+
+
+def test_name_table_maps_given_names_through_variants() -> None:
+    table = build_table([(1, "kate", "katherine"), (2, "kate", "kathleen")], [(1, "katherine", "catherine")])
+
+    assert table == {"kate": frozenset({"catherine", "kathleen"}), "katherine": frozenset({"catherine"})}
+
+
+def test_name_table_rejects_variant_that_is_nickname() -> None:
+    with pytest.raises(NameTableError, match="line 3: 'kate' is also a nickname"):
+        build_table([(1, "kate", "catherine")], [(3, "kate", "catherine")])
+
+
+def test_name_table_rejects_chained_variant() -> None:
+    with pytest.raises(NameTableError, match="line 2: the canonical spelling 'katherine' is itself listed"):
+        build_table([], [(1, "katherine", "catherine"), (2, "kathryn", "katherine")])
 
 
 def test_name_key_same_for_nickname() -> None:

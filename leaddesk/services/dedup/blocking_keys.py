@@ -32,7 +32,7 @@ from typing import Any
 from leaddesk.services.dedup.normalize import canonical_first_name, fold_text, sound_code
 
 # Raise this when the rules below change, so that every stored key is recomputed.
-KEY_RULES_VERSION = 5
+KEY_RULES_VERSION = 6
 
 # Local parts that name a function, not a person, so two leads sharing one are no evidence.
 ROLE_MAILBOXES = frozenset(

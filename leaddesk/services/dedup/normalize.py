@@ -7,7 +7,6 @@ them for one lead. refresh_match_keys recomputes them for every lead whose keys 
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import unicodedata
@@ -22,6 +21,7 @@ from nameparser import HumanName
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
+from leaddesk.services.dedup.nicknames import nickname_table
 from leaddesk.services.paths import resources_dir
 
 logger = logging.getLogger(__name__)
@@ -97,17 +97,6 @@ def free_mail_domains() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-@lru_cache(maxsize=1)
-def nickname_table() -> dict[str, frozenset[str]]:
-    """Return each nickname's given names, from resources/nicknames.csv."""
-    table: dict[str, set[str]] = {}
-    text = (resources_dir() / "nicknames.csv").read_text(encoding="utf-8")
-    for row in csv.reader(line for line in text.splitlines() if line and not line.startswith("#")):
-        nickname, given = row[0].strip(), row[1].strip()
-        table.setdefault(nickname, set()).add(given)
-    return {nickname: frozenset(names) for nickname, names in table.items()}
-
-
 @lru_cache(maxsize=VALUE_CACHE_SIZE)
 def fold_text(text: str | None) -> str:
     """Return text in NFC with accents removed, casefolded, punctuation as single spaces."""
@@ -179,7 +168,7 @@ def match_phone(phone: str | None, country: str | None = None) -> tuple[str | No
 
 @lru_cache(maxsize=VALUE_CACHE_SIZE)
 def given_names(first_name: str) -> frozenset[str]:
-    """Return the given names a folded first name may stand for: itself and, for a nickname, the full forms."""
+    """Return the given names a folded first name may stand for: itself and, for a nickname or spelling variant, the canonical full forms."""
     if not first_name:
         return frozenset()
     return frozenset({first_name}) | nickname_table().get(first_name, frozenset())
