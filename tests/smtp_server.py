@@ -19,10 +19,11 @@ from cryptography.x509.oid import NameOID
 LOOPBACK = "127.0.0.1"
 
 
-def free_loopback_port() -> int:
-    """Return a port that nothing listens on at 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
+def free_loopback_port(host: str = LOOPBACK) -> int:
+    """Return a port that nothing listens on at host (127.0.0.1 or ::1) right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
@@ -88,8 +89,9 @@ def start_server(
     certificate: tuple[Path, Path] | None = None,
     login: tuple[str, str] | None = None,
     smtputf8: bool = True,
+    host: str = LOOPBACK,
 ) -> Controller:
-    """Start aiosmtpd on a free loopback port. tls is "none", "starttls" or "ssl"; login requires AUTH.
+    """Start aiosmtpd on a free loopback port of host. tls is "none", "starttls" or "ssl"; login requires AUTH.
 
     smtputf8=False makes the server not offer SMTPUTF8, as many older servers do.
     """
@@ -111,8 +113,8 @@ def start_server(
         options.update(ssl_context=server_context)
     controller = Controller(
         mailbox,
-        hostname=LOOPBACK,
-        port=free_loopback_port(),
+        hostname=host,
+        port=free_loopback_port(host),
         ready_timeout=10.0,
         **options,
     )

@@ -187,6 +187,11 @@ def test_relay_without_login_delivers(request, trusting):
         (SmtpAccount("smtp.example.com", 0, Security.STARTTLS, USER, "sam@example.com"), "invalid SMTP port 0"),
         (SmtpAccount("smtp.example.com", 587, Security.STARTTLS, USER, "sam"), "invalid From address 'sam'"),
         (SmtpAccount("smtp.example.com", 25, Security.NONE, USER, "sam@example.com"), "set Security to STARTTLS or SSL"),
+        (
+            SmtpAccount("[smtp.example.com]", 587, Security.STARTTLS, USER, "sam@example.com"),
+            "brackets may only enclose an IP address",
+        ),
+        (SmtpAccount("[::1", 587, Security.STARTTLS, USER, "sam@example.com"), "invalid SMTP host '[::1'"),
     ],
 )
 def test_account_validation_names_setting(account, expected):
@@ -307,3 +312,27 @@ def test_from_address_validation(from_address, problem):
 
     assert f"invalid From address {from_address!r}" in str(caught.value)
     assert problem in str(caught.value)
+
+
+def _has_ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="this machine has no IPv6 loopback address ::1")
+def test_bracketed_ipv6_host_delivers(request):
+    mailbox = Mailbox()
+    server = _serve(request, mailbox, host="::1")
+    account = SmtpAccount("[::1]", server.port, Security.NONE, "", "sam@localhost")
+
+    account.validate()
+    send(account, None, EMAIL, "Sam Seller", NOW, timeout=TIMEOUT)
+
+    assert account.connect_host == "::1"
+    assert [envelope.rcpt_tos for envelope in mailbox.messages] == [["jo@example.com"]]

@@ -7,6 +7,7 @@ keyring. Without a saved account LeadDesk sends no email itself and opens the ma
 from __future__ import annotations
 
 import enum
+import ipaddress
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -49,6 +50,14 @@ class SmtpAccount:
     display_name: str = ""
 
     @property
+    def connect_host(self) -> str:
+        """Return the host to open a socket to: an IP literal written "[::1]" without its brackets."""
+        host = self.host.strip()
+        if host.startswith("[") and host.endswith("]"):
+            return host[1:-1]
+        return host
+
+    @property
     def password_key(self) -> str:
         """Return the keyring account name of the password, "user@host"."""
         return f"{self.username}@{self.host}"
@@ -57,6 +66,13 @@ class SmtpAccount:
         """Raise SmtpAccountError naming the first unusable setting."""
         if not self.host.strip() or any(character.isspace() for character in self.host.strip()):
             raise SmtpAccountError(f"invalid SMTP host {self.host!r}; type the server name, such as smtp.example.com")
+        host = self.host.strip()
+        if host.startswith("[") or host.endswith("]"):
+            if not (host.startswith("[") and host.endswith("]") and _is_ip_address(host[1:-1])):
+                raise SmtpAccountError(
+                    f"invalid SMTP host {self.host!r}: brackets may only enclose an IP address; "
+                    "type a server name such as smtp.example.com, or an address such as [::1]"
+                )
         if not 1 <= self.port <= MAX_PORT:
             raise SmtpAccountError(f"invalid SMTP port {self.port}; use 587 for STARTTLS or 465 for SSL")
         problem = address_problem(self.from_address, local_relay=is_local_relay(self.host))
@@ -73,6 +89,14 @@ class SmtpAccount:
             raise SmtpAccountError(
                 f"SMTP user {self.username!r} would send the password unencrypted; set Security to STARTTLS or SSL"
             )
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _key(user: str) -> str:

@@ -111,9 +111,10 @@ def log_sent(
 
 
 def _connect(account: SmtpAccount, context: ssl.SSLContext, timeout: float) -> smtplib.SMTP:
+    # smtplib resolves the host with getaddrinfo, which rejects the brackets of "[::1]".
     if account.security is Security.SSL:
-        return smtplib.SMTP_SSL(account.host, account.port, timeout=timeout, context=context)
-    return smtplib.SMTP(account.host, account.port, timeout=timeout)
+        return smtplib.SMTP_SSL(account.connect_host, account.port, timeout=timeout, context=context)
+    return smtplib.SMTP(account.connect_host, account.port, timeout=timeout)
 
 
 def _send_on(
