@@ -173,8 +173,8 @@ class Lead(Base):
 
     @property
     def display_name(self) -> str:
-        """Return the best human-readable name: full name, then first + last, then email or company."""
+        """Return the best human-readable name: full name, then first + last, then email, company or phone."""
         if self.full_name:
             return self.full_name
         joined = " ".join(part for part in (self.first_name, self.last_name) if part)
-        return joined or self.email or self.company or "(no name)"
+        return joined or self.email or self.company or self.phone or "(no name)"

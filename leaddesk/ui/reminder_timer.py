@@ -24,6 +24,7 @@ from leaddesk.services import escalation_schedule, scheduler
 from leaddesk.services.clock_watch import ClockWatch
 from leaddesk.services.notifications.notifier import Notification, Notifier
 from leaddesk.models import Rep
+from leaddesk.services.notifications.receipts import PRUNE_INTERVAL, prune_receipts
 from leaddesk.services.notifications.preferences import NotifyPreferences, load_preferences, save_preferences
 from leaddesk.services.playbook import load_playbook
 from leaddesk.services.user_timezone import current_system_timezone
@@ -48,6 +49,8 @@ class ReminderTimer(QObject):
     checked = Signal(object)
     # Emitted with each Notification that was posted.
     notified = Signal(object)
+    # Emitted with how many notification records a prune deleted.
+    pruned = Signal(int)
     # Emitted with the new IANA name when the wall-clock check detects a change of the user's timezone.
     zone_changed = Signal(str)
 
@@ -73,6 +76,8 @@ class ReminderTimer(QObject):
         self._checking = False
         self._check_again = False
         self._past_wake_logged = False
+        self._monotonic = monotonic
+        self._pruned_at = monotonic()
         self.watch = ClockWatch(clock, zone_name, monotonic)
 
         self.wake_timer = QTimer(self)
@@ -100,6 +105,18 @@ class ReminderTimer(QObject):
         source = self.resume_watch.start()
         logger.info("OS resume signal: %s", source)
         self.check_now()
+        self.prune_receipts()
+
+    def prune_receipts(self) -> None:
+        """Delete the user's notification records that no check needs any more, on the write lane."""
+        self._pruned_at = self._monotonic()
+        user = self.user
+        self.runner.write(
+            lambda session: prune_receipts(session, user),
+            on_success=self.pruned.emit,
+            on_failure=lambda error: logger.warning("pruning notification records of %s failed: %s", user, error),
+            description="prune notification records",
+        )
 
     def stop(self) -> None:
         self.wake_timer.stop()
@@ -116,6 +133,8 @@ class ReminderTimer(QObject):
 
     def watch_clock(self) -> None:
         """Check at once when the wall clock jumped or the timezone changed since the last look."""
+        if self._monotonic() - self._pruned_at >= PRUNE_INTERVAL.total_seconds():
+            self.prune_receipts()
         jump = self.watch.observe()
         if jump is None:
             return

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 LATE_AFTER = timedelta(minutes=2)
 # Lead names listed in the body of a grouped notification; the rest are counted.
 MAX_NAMES = 5
+# Lead.display_name of a lead with no name, email, company or phone.
+NO_NAME = "(no name)"
 
 _NOUNS = {
     "follow_up": ("follow-up", "follow-ups"),
@@ -38,18 +40,25 @@ def summarize(events: list[DueEvent], now: datetime) -> Notification:
     parts = [_count(counts[kind], *_NOUNS[kind]) for kind in _NOUNS if counts[kind]]
     subject = _join(parts)
     title = f"{subject} came due while you were away" if late else f"Due now: {subject}"
-    names = list(dict.fromkeys(event.lead_name for event in events))
+    names = list(dict.fromkeys(_label(event) for event in events))
     body = ", ".join(names[:MAX_NAMES])
     if len(names) > MAX_NAMES:
         body += f" and {len(names) - MAX_NAMES} more"
     return Notification(title=title, body=body, urgent=bool(counts["sla_breach"] or counts["escalation"]))
 
 
+def _label(event: DueEvent) -> str:
+    """Return the lead's name, or a short id for a lead with no name, email, company or phone."""
+    if event.lead_name != NO_NAME:
+        return event.lead_name
+    return f"unnamed lead {str(event.lead_id)[:8]}"
+
+
 def _single(event: DueEvent) -> Notification:
     kind = event.kind.value
     if kind == "follow_up":
         return Notification(
-            title=f"Follow-up due: {event.lead_name}",
+            title=f"Follow-up due: {_label(event)}",
             body=event.note or "Open the lead to act on it.",
             lead_id=event.lead_id,
             follow_up_id=event.follow_up_id,
@@ -57,21 +66,21 @@ def _single(event: DueEvent) -> Notification:
         )
     if kind == "sla_warning":
         return Notification(
-            title=f"Respond soon: {event.lead_name}",
+            title=f"Respond soon: {_label(event)}",
             body="Three quarters of the response time are used.",
             lead_id=event.lead_id,
             actions=((ACTION_OPEN, "Open"),),
         )
     if kind == "escalation":
         return Notification(
-            title=f"Escalated: {event.lead_name}",
+            title=f"Escalated: {_label(event)}",
             body=event.note,
             lead_id=event.lead_id,
             actions=((ACTION_OPEN, "Open"),),
             urgent=True,
         )
     return Notification(
-        title=f"Response deadline missed: {event.lead_name}",
+        title=f"Response deadline missed: {_label(event)}",
         body="The lead is overdue. Contact them now.",
         lead_id=event.lead_id,
         actions=((ACTION_OPEN, "Open"),),
