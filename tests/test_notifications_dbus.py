@@ -101,6 +101,16 @@ def test_posts_to_real_dunst(dunst, session_bus):
     assert history[0]["appname"] == "LeadDesk"
 
 
+def test_normal_reminder_never_expires(dunst, session_bus):
+    notifier = FreedesktopNotifier(bus=session_bus)
+    assert notifier.post(Notification(title="Follow-up due: Jo Doe", body="call back")) is True
+
+    history = _history(dunst)
+
+    assert len(history) == 1
+    assert history[0]["timeout"] == 0
+
+
 def test_bus_without_server_is_unavailable(session_bus):
     notifier = FreedesktopNotifier(bus=session_bus)
 

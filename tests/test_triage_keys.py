@@ -325,7 +325,9 @@ def test_banner_shows_and_opens_lead(qtbot, leads, database, clock, monkeypatch)
     assert isinstance(banner, NotificationBanner)
     # Without a session bus, and with no tray under offscreen Qt, the banner is the fallback.
     assert not banner.service_label.isHidden()
-    assert banner.isHidden()
+    assert banner.isVisible()
+    assert banner.title_label.text() == "Reminders show in this banner"
+    assert banner.open_button.isHidden()
 
     banner.post(Notification(title="Follow-up due: Wait Walt", body="send deck", lead_id=leads["waiting"]))
     assert banner.isVisible()

@@ -55,8 +55,18 @@ class NotificationBanner(QFrame):
         self.hide()
 
     def set_service_missing(self, missing: bool) -> None:
-        """Show or hide the line explaining that the banner replaces desktop notifications."""
+        """Show or hide the line explaining that the banner replaces desktop notifications.
+
+        When no service exists and no reminder is shown yet, the banner appears at once with
+        that line, so the user learns it before the first reminder is due.
+        """
         self.service_label.setVisible(missing)
+        if missing and self.notification is None:
+            self.title_label.setText(self.tr("Reminders show in this banner"))
+            self.body_label.hide()
+            self.open_button.hide()
+            self.setStyleSheet(BANNER_STYLE)
+            self.show()
 
     def available(self) -> bool:
         return True

@@ -21,8 +21,9 @@ logger = logging.getLogger(__name__)
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
 APP_NAME = "LeadDesk"
-# How long the server shows a notification, in milliseconds. Urgent ones stay until dismissed (0).
-EXPIRE_MS = 10_000
+# expire_timeout of Notify: 0 keeps a reminder on screen until the user dismisses it, because
+# a reminder that vanishes after a few seconds is easily missed.
+EXPIRE_NEVER = 0
 # Seconds to wait for the notification server's reply.
 REPLY_TIMEOUT = 2.0
 # Urgency hint values of the Desktop Notifications Specification: 1 normal, 2 critical.
@@ -72,8 +73,7 @@ class FreedesktopNotifier:
             # Clicking the notification opens the lead, as the "Open" button does.
             actions += [DEFAULT_ACTION if key == ACTION_OPEN else key, label]
         hints = {"urgency": ("y", URGENCY_CRITICAL if notification.urgent else URGENCY_NORMAL)}
-        expire = 0 if notification.urgent else EXPIRE_MS
-        arguments = (APP_NAME, 0, "", notification.title, notification.body, actions, hints, expire)
+        arguments = (APP_NAME, 0, "", notification.title, notification.body, actions, hints, EXPIRE_NEVER)
         try:
             reply = self._call("Notify", "susssasa{sv}i", arguments)
         except NotifierUnavailable as error:
