@@ -163,26 +163,30 @@ def run_activate(args: argparse.Namespace) -> int:
             raise CliError(str(error)) from None
     finally:
         database.dispose()
-    replaced = (f"replaces version {previous.version} (held-out AUC {previous.validation.get('auc', float('nan')):.3f})"
+    replaced = (f"replaces version {previous.version} (held-out AUC {previous.validation['auc']:.3f})"
                 if previous is not None else "no model was active before")
     sys.stdout.write(
-        f"activated model version {stored.version} (held-out AUC {stored.validation.get('auc', float('nan')):.3f}); "
+        f"activated model version {stored.version} (held-out AUC {stored.validation['auc']:.3f}); "
         f"{replaced}\n"
     )
     return EXIT_OK
 
 
 def _list_versions(store) -> None:
+    versions = store.versions()
+    if not versions:
+        sys.stdout.write(f"no stored model versions in {store.location}; train one with `leaddesk score train`\n")
+        return
     active = store.active()
-    for version in store.versions():
+    for version in versions:
         stored = store.load(version)
         if stored is None:
-            sys.stdout.write(f"version {version}: unreadable metadata or another format\n")
+            sys.stdout.write(f"version {version}: {store.problem(version) or 'not found'}\n")
             continue
         marker = " (active)" if active is not None and active.version == version else ""
         sys.stdout.write(
             f"version {version}{marker}: trained {stored.trained_at}, outcome field {stored.metadata.get('outcome_field')}, "
-            f"held-out AUC {stored.validation.get('auc', float('nan')):.3f}, "
+            f"held-out AUC {stored.validation['auc']:.3f}, "
             f"excluded: {', '.join(stored.metadata.get('excluded', [])) or 'none'}\n"
         )
 

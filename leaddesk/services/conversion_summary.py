@@ -89,14 +89,20 @@ def conversion_summary(session: Session, lead_id: uuid.UUID) -> ConversionSummar
     from leaddesk.services.database import Database
     from leaddesk.services.predictive import ModelFileError, explain, model_store, no_model_message
     from leaddesk.services.predictive.dataset import load_lead_rows
+    from leaddesk.services.predictive.store import UnvalidatedModelError, check_validated
 
     database = Database(bind, path)
     store = model_store(database)
     active = store.active()
     if active is None:
-        message = no_model_message(database)
+        problem = store.active_problem()
+        message = f"{problem} Showing the rule score." if problem else no_model_message(database)
         return ConversionSummary(None, message=message[:1].upper() + message[1:])
 
+    try:
+        check_validated(active)
+    except UnvalidatedModelError as error:
+        return ConversionSummary(None, model_version=active.version, message=f"{str(error)[:1].upper()}{str(error)[1:]}.")
     try:
         model = _cached_model(store, active)
     except ModelFileError as error:

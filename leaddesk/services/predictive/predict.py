@@ -12,7 +12,7 @@ from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, stage_outcome
 from leaddesk.services.predictive.explain import Explanation, explain
-from leaddesk.services.predictive.store import ModelFileError, model_store
+from leaddesk.services.predictive.store import ModelFileError, check_validated, model_store
 from leaddesk.services.predictive.train import MIN_PER_CLASS
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ def predict_lead(database: Database, lead_id: uuid.UUID) -> LeadPrediction:
         message = f"{problem} Showing the rule score." if problem else no_model_message(database)
         return LeadPrediction(lead_id, rule_score, None, None, None, message)
     try:
+        check_validated(active)
         model = active.load()
     except ModelFileError as error:
         return LeadPrediction(lead_id, rule_score, None, None, None, f"{error}. Showing the rule score.")

@@ -19,20 +19,34 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leaddesk.services.database import Database
+from leaddesk.services.predictive.metadata import MODEL_FORMAT, metadata_problem, unreadable_message
+from leaddesk.services.predictive.metrics import CHANCE_AUC
 from leaddesk.services.predictive.model import ConversionModel
 from leaddesk.services.predictive.serialization import UntrustedModelError, model_from_bytes, model_to_bytes
 
 logger = logging.getLogger(__name__)
-
-# Bumped when the stored layout changes; versions of another format are ignored with a log line.
-# Format 1 kept pickled model files, which LeadDesk no longer loads.
-MODEL_FORMAT = 2
 
 _VERSION_FILE = re.compile(r"^model-v(\d+)\.json$")
 
 
 class ModelFileError(ValueError):
     """A stored model or the active-model pointer is missing, unreadable, untrusted or names a missing version."""
+
+
+class UnvalidatedModelError(ModelFileError):
+    """A stored version whose held-out AUC is no better than chance, which is never activated."""
+
+
+def check_validated(stored: StoredModel) -> None:
+    """Raise UnvalidatedModelError when the version's held-out AUC is at or below CHANCE_AUC."""
+    auc = stored.validation["auc"]
+    if auc > CHANCE_AUC:
+        return
+    raise UnvalidatedModelError(
+        f"model version {stored.version} has a held-out AUC of {auc:.3f}, no better than chance (at most "
+        f"{CHANCE_AUC}), so it is not activated and its probabilities are never shown. Activate a version with a "
+        "higher AUC (`leaddesk score activate` lists them), or train with more closed leads or other fields"
+    )
 
 
 @dataclass
@@ -112,12 +126,16 @@ class ModelStore(Protocol):
     def active_problem(self) -> str | None:
         """Return why no stored model is active although versions are stored, or None when that is not the case."""
 
+    def problem(self, version: int) -> str | None:
+        """Return why a stored version is unreadable, naming it and the fix, or None when it is readable or not stored."""
+
+    def active_raw(self) -> tuple[int, Any] | None:
+        """Return the active version and its metadata as stored, unchecked (None when unparseable), or None when none is active."""
+
 
 def model_store(database: Database) -> ModelStore:
     """Return the file store next to an SQLite file, or the table store of a server or in-memory database.
 
-    NOTE: `leaddesk migrate-to` copies the table but not the files, so a model trained on an
-    SQLite file does not move to a server, and rows copied into a file are not read. Retrain after moving.
     """
     if database.path is not None:
         return FileModelStore(models_folder(database.path))
@@ -166,20 +184,38 @@ class FileModelStore:
     def _point_to(self, version: int) -> None:
         _write_atomically(self.folder / "active.json", json.dumps({"version": version}).encode("utf-8"))
 
-    def load(self, version: int) -> StoredModel | None:
+    def _read(self, version: int) -> tuple[bool, Any, str | None]:
+        """Return (stored, metadata or None, problem or None) of a version's metadata file."""
         path = self.folder / f"model-v{version}.json"
         try:
             metadata = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return None
+            return False, None, None
         except (OSError, ValueError) as error:
-            logger.error("model file %s cannot be read (%s); it is ignored", path, error)
+            return True, None, f"{path.name} is not valid JSON ({error})"
+        return True, metadata, metadata_problem(metadata)
+
+    def load(self, version: int) -> StoredModel | None:
+        stored, metadata, problem = self._read(version)
+        if not stored:
             return None
-        if metadata.get("format") != MODEL_FORMAT:
-            logger.warning("model file %s has format %s, not %s; it is ignored, so train a new model",
-                           path, metadata.get("format"), MODEL_FORMAT)
+        if problem is not None:
+            logger.error("model version %d in %s is ignored: %s", version, self.folder, problem)
             return None
         return self._record(version, metadata)
+
+    def problem(self, version: int) -> str | None:
+        _stored, _metadata, problem = self._read(version)
+        return unreadable_message(version, self.location, problem) if problem else None
+
+    def active_raw(self) -> tuple[int, Any] | None:
+        pointer = self.folder / "active.json"
+        try:
+            version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        _stored, metadata, _problem = self._read(version)
+        return version, metadata
 
     def newest(self) -> StoredModel | None:
         versions = self.versions()
@@ -205,8 +241,10 @@ class FileModelStore:
         stored = self.load(version)
         if stored is None:
             raise ModelFileError(
-                f"model version {version} not found in {self.folder}; stored versions: {listed_versions(self.versions())}"
+                self.problem(version)
+                or f"model version {version} not found in {self.folder}; stored versions: {listed_versions(self.versions())}"
             )
+        check_validated(stored)
         stored.load()
         previous = self.active()
         self._point_to(version)
@@ -227,7 +265,9 @@ class FileModelStore:
         else:
             if self.load(version) is not None:
                 return None
-            problem = f"the active-model pointer {pointer} names version {version}, which is not stored or unreadable"
+            unreadable = self._read(version)[2]
+            problem = (f"active model version {version} in {self.folder} is unreadable: {unreadable}" if unreadable
+                       else f"the active-model pointer {pointer} names version {version}, which is not stored")
         logger.error("%s; stored versions: %s", problem, listed_versions(versions))
         return (
             f"{problem}. Stored versions: {listed_versions(versions)}. "

@@ -14,7 +14,8 @@ from leaddesk.models import ConversionModelVersion
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.model import ConversionModel
 from leaddesk.services.predictive.serialization import model_to_bytes
-from leaddesk.services.predictive.store import MODEL_FORMAT, ModelFileError, StoredModel, listed_versions
+from leaddesk.services.predictive.metadata import MODEL_FORMAT, metadata_problem, unreadable_message
+from leaddesk.services.predictive.store import ModelFileError, StoredModel, check_validated, listed_versions
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +73,31 @@ class TableModelStore:
         return bytes(data)
 
     def _checked(self, version: int, metadata: Any) -> StoredModel | None:
-        if not isinstance(metadata, dict) or metadata.get("format") != MODEL_FORMAT or "trained_at" not in metadata:
-            found = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
-            logger.warning("model version %d in %s has format %s, not %s; it is ignored", version, self.location, found, MODEL_FORMAT)
+        problem = metadata_problem(metadata)
+        if problem is not None:
+            logger.error("model version %d in %s is ignored: %s", version, self.location, problem)
             return None
         return self._record(version, metadata)
+
+    def _details(self, version: int) -> tuple[bool, Any]:
+        with self.database.session() as session:
+            row = session.execute(
+                select(ConversionModelVersion.details).where(ConversionModelVersion.version == version)
+            ).first()
+        return (False, None) if row is None else (True, row.details)
+
+    def problem(self, version: int) -> str | None:
+        stored, metadata = self._details(version)
+        problem = metadata_problem(metadata) if stored else None
+        return unreadable_message(version, self.location, problem) if problem else None
+
+    def active_raw(self) -> tuple[int, Any] | None:
+        with self.database.session() as session:
+            row = session.execute(
+                select(ConversionModelVersion.version, ConversionModelVersion.details)
+                .where(ConversionModelVersion.active).order_by(ConversionModelVersion.version.desc()).limit(1)
+            ).first()
+        return None if row is None else (row.version, row.details)
 
     def load(self, version: int) -> StoredModel | None:
         with self.database.session() as session:
@@ -104,8 +125,10 @@ class TableModelStore:
         stored = self.load(version)
         if stored is None:
             raise ModelFileError(
-                f"model version {version} not found in {self.location}; stored versions: {listed_versions(self.versions())}"
+                self.problem(version)
+                or f"model version {version} not found in {self.location}; stored versions: {listed_versions(self.versions())}"
             )
+        check_validated(stored)
         stored.load()
         previous = self.active()
         with self.database.session() as session:
@@ -121,7 +144,9 @@ class TableModelStore:
             flagged = session.scalar(select(func.count()).select_from(ConversionModelVersion).where(ConversionModelVersion.active))
         if not flagged or active is not None:
             return None
-        problem = f"the active model in {self.location} has an unknown format or invalid metadata"
+        raw = self.active_raw()
+        unreadable = metadata_problem(raw[1]) if raw else None
+        problem = f"active model version {raw[0] if raw else '?'} in {self.location} is unreadable: {unreadable}"
         logger.error("%s; stored versions: %s", problem, listed_versions(self.versions()))
         return (
             f"{problem}. Stored versions: {listed_versions(self.versions())}. "

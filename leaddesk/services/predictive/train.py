@@ -186,14 +186,33 @@ class ActiveSettings:
     version: int | None
     outcome_field: str | None
     excluded: list[str]
+    # Why the active version's metadata failed the check; the fields above then hold what could be read.
+    problem: str | None = None
 
 
 def active_settings(database: Database) -> ActiveSettings:
-    """Return the active model's outcome field and excluded fields, or empty settings without an active model."""
-    active = model_store(database).active()
-    if active is None:
+    """Return the active model's outcome field and excluded fields, or empty settings without an active model.
+
+    When the active version's metadata is unreadable, the outcome field and exclusions that
+    still have the right type are returned with the problem, so retraining does not drop them.
+    """
+    store = model_store(database)
+    active = store.active()
+    if active is not None:
+        return ActiveSettings(active.version, active.metadata["outcome_field"], list(active.metadata.get("excluded", [])))
+    raw = store.active_raw()
+    if raw is None:
         return ActiveSettings(None, None, [])
-    return ActiveSettings(active.version, active.metadata.get("outcome_field"), list(active.metadata.get("excluded", [])))
+    version, metadata = raw
+    metadata = metadata if isinstance(metadata, dict) else {}
+    outcome_field = metadata.get("outcome_field")
+    excluded = metadata.get("excluded")
+    return ActiveSettings(
+        version,
+        outcome_field if isinstance(outcome_field, str) else None,
+        [name for name in excluded if isinstance(name, str)] if isinstance(excluded, list) else [],
+        store.problem(version) or store.active_problem(),
+    )
 
 
 def carried_exclusions(database: Database, outcome_field: str | None = None) -> ActiveSettings:
@@ -276,6 +295,14 @@ def train_conversion_model(
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
     settings = active_settings(database)
+    if settings.problem is not None:
+        if outcome_field is None and settings.outcome_field is None:
+            raise ValueError(
+                f"{settings.problem}. Its outcome field is unknown, so retraining cannot reuse it: "
+                "give it with --outcome-field FIELD, and --exclude each field that model left out"
+            )
+        logger.warning("active model metadata is unreadable (%s); reusing what could be read: outcome field %s, "
+                       "excluded %s", settings.problem, settings.outcome_field, settings.excluded)
     if outcome_field is None:
         outcome_field = settings.outcome_field or STAGE_OUTCOME_FIELD
 

@@ -120,10 +120,12 @@ def load_dashboard_facts(database: Database, now: datetime) -> list[LeadFact]:
 
 def active_model_summary(database: Database) -> dict[str, Any] | None:
     """Return the held-out calibration and lift of the database's active conversion model, or None."""
+    from leaddesk.services.predictive.metrics import CHANCE_AUC
     from leaddesk.services.predictive.store import model_store
 
     active = model_store(database).active()
-    if active is None:
+    # A model no better than chance is never activated now, but one activated earlier must not be shown.
+    if active is None or active.validation["auc"] <= CHANCE_AUC:
         return None
     validation = active.validation
     return {
