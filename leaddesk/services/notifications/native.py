@@ -171,6 +171,8 @@ class NativeNotifier:
             if key != ACTION_OPEN
         )
         has_open = any(key == ACTION_OPEN for key, _label in notification.actions)
+        # NOTE: no timeout is passed, so how long a notification stays on screen is the platform's
+        # default. Staying until dismissed, as on freedesktop servers, is not verified on Windows or macOS.
         return module.Notification(
             title=notification.title,
             message=notification.body,
