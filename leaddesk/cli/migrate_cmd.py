@@ -10,6 +10,7 @@ from leaddesk.cli.errors import EXIT_OK, CliError
 from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.database import Database
 from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.predictive.transfer import ModelCopyError, ModelCopyReport, copy_models
 from leaddesk.services.server_db.copy import CopyError, copy_database
 
 DB_HELP = "the database to copy from, a file or a postgresql:// URL (default: the global --db, then LEADDESK_DB)"
@@ -21,7 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="copy every table into another database (SQLite to PostgreSQL, or back)",
         description=(
             "Copy every table of the database into TARGET, a postgresql://USER@HOST[:PORT]/DBNAME URL or an "
-            "SQLite file, and verify each table's row count and checksum. The source is only read."
+            "SQLite file, and verify each table's row count and checksum. Conversion model versions move too, from the "
+            "files next to an SQLite database or the server's table, with their validation and active version. "
+            "The source is only read."
         ),
     )
     parser.add_argument("target", metavar="TARGET", help="postgresql:// URL or SQLite file to copy into")
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
             progress = TerminalProgress(f"copying to {copy_target}", enabled=not args.json)
             try:
                 report = copy_database(source, target, replace=args.replace, progress=progress)
-            except CopyError as error:
+                models = copy_models(source, target)
+            except (CopyError, ModelCopyError) as error:
                 raise CliError(str(error)) from None
             finally:
                 progress.close()
@@ -56,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         source.dispose()
 
     if args.json:
-        json.dump(report.as_json(), sys.stdout, indent=2)
+        json.dump({**report.as_json(), "models": _models_json(models)}, sys.stdout, indent=2)
         print()
         return EXIT_OK
     width = max(len(table.name) for table in report.tables)
@@ -64,4 +68,17 @@ def run(args: argparse.Namespace) -> int:
     for table in report.tables:
         print(f"  {table.name:<{width}}  {table.rows:>9,} rows  sha256 {table.checksum[:16]}")
     print(f"{report.total_rows:,} rows in {len(report.tables)} tables; row counts and checksums match")
+    print(_models_text(models))
     return EXIT_OK
+
+
+def _models_json(models: ModelCopyReport) -> dict:
+    return {"copied": models.copied, "active": models.active,
+            "skipped": {str(version): reason for version, reason in models.skipped.items()}}
+
+
+def _models_text(models: ModelCopyReport) -> str:
+    copied = ", ".join(str(version) for version in models.copied) or "none"
+    lines = [f"conversion model versions copied: {copied} (active: {models.active or 'none'})"]
+    lines.extend(f"  not copied: {reason}" for reason in models.skipped.values())
+    return "\n".join(lines)

@@ -132,6 +132,12 @@ class ModelStore(Protocol):
     def active_raw(self) -> tuple[int, Any] | None:
         """Return the active version and its metadata as stored, unchecked (None when unparseable), or None when none is active."""
 
+    def put(self, version: int, data: bytes, metadata: dict[str, Any], active: bool) -> None:
+        """Store model bytes and metadata under a given version number, as a copy from another store."""
+
+    def clear(self) -> int:
+        """Delete every stored version and the active flag; return how many versions were deleted."""
+
 
 def model_store(database: Database) -> ModelStore:
     """Return the file store next to an SQLite file, or the table store of a server or in-memory database.
@@ -180,6 +186,24 @@ class FileModelStore:
     def _record(self, version: int, metadata: dict[str, Any]) -> StoredModel:
         path = self.folder / f"model-v{version}.skops"
         return StoredModel(version, metadata["trained_at"], metadata, f"file {path}", path.read_bytes, self.versions)
+
+    def put(self, version: int, data: bytes, metadata: dict[str, Any], active: bool) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        base = self.folder / f"model-v{version}"
+        _write_atomically(base.with_suffix(".skops"), data)
+        _write_atomically(base.with_suffix(".json"), json.dumps(metadata, indent=2).encode("utf-8"))
+        if active:
+            self._point_to(version)
+
+    def clear(self) -> int:
+        versions = self.versions()
+        for version in versions:
+            for suffix in (".skops", ".json"):
+                (self.folder / f"model-v{version}{suffix}").unlink(missing_ok=True)
+        (self.folder / "active.json").unlink(missing_ok=True)
+        if versions:
+            logger.info("deleted conversion model versions %s from %s", listed_versions(versions), self.folder)
+        return len(versions)
 
     def _point_to(self, version: int) -> None:
         _write_atomically(self.folder / "active.json", json.dumps({"version": version}).encode("utf-8"))

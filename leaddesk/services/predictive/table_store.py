@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from leaddesk.models import ConversionModelVersion
@@ -58,6 +58,26 @@ class TableModelStore:
             ))
         logger.info("saved conversion model version %d in %s (active: %s)", version, self.location, activate)
         return self._record(version, metadata)
+
+    def put(self, version: int, data: bytes, metadata: dict[str, Any], active: bool) -> None:
+        with self.database.session() as session:
+            self._lock(session)
+            if active:
+                session.execute(update(ConversionModelVersion).values(active=False))
+            session.add(ConversionModelVersion(
+                version=version,
+                trained_at=datetime.fromisoformat(metadata["trained_at"]),
+                details=metadata,
+                model=data,
+                active=active,
+            ))
+
+    def clear(self) -> int:
+        with self.database.session() as session:
+            self._lock(session)
+            deleted = session.execute(delete(ConversionModelVersion)).rowcount
+        logger.info("deleted %d conversion model versions from %s", deleted, self.location)
+        return deleted
 
     def _record(self, version: int, metadata: dict[str, Any]) -> StoredModel:
         return StoredModel(
