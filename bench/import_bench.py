@@ -8,8 +8,8 @@ that phase alone:
 - leaddesk-csv: run_import of the CSV into a new LeadDesk database;
 - leaddesk-csv-one-process: the same with the rows converted in the importing process,
   never in a worker process (see leaddesk/services/importing/worker.py);
-- leaddesk-csv-worker: the same with the rows converted in a worker process, however
-  busy the machine is;
+- leaddesk-csv-worker: the same with the rows converted in a worker process however
+  busy the machine is, for files of at least worker.WORKER_MIN_BYTES (4 MiB);
 - leaddesk-csv-quiet: the same without the "import" activity per created lead;
 - reimport-csv: run_import of the same CSV a second time, where every row is skipped;
 - floor-csv: the csv module and sqlite3 executemany into a plain table, the least any
@@ -58,7 +58,7 @@ LABELS = {
     "pandas-csv": "pandas read_csv + to_sql",
     "leaddesk-csv": "LeadDesk run_import, CSV",
     "leaddesk-csv-one-process": "LeadDesk CSV, no worker process",
-    "leaddesk-csv-worker": "LeadDesk CSV, always a worker process",
+    "leaddesk-csv-worker": "LeadDesk CSV, worker on a busy machine",
     "leaddesk-csv-quiet": "LeadDesk CSV, no import activities",
     "reimport-csv": "LeadDesk CSV re-import, all skipped",
     "floor-csv": "floor: csv + sqlite3 executemany",
