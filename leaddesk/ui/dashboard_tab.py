@@ -464,6 +464,14 @@ class DashboardTab(QWidget):
     def _on_weekly_toggled(self, enabled: bool) -> None:
         self.runner.job(lambda database: set_retrain_weekly(database, enabled), description="save the retraining schedule")
 
+    def _on_excluded_saved(self, saved: list[str]) -> None:
+        self.model_status.setText(self.tr("Fields excluded from training: {names}").format(
+            names=", ".join(saved) or self.tr("none")))
+
+    def _on_excluded_rejected(self, error: Exception) -> None:
+        # UnknownFieldError names the value and the closest field names; nothing was saved.
+        self.model_status.setText(self.tr("Excluded fields not saved: {error}").format(error=error))
+
     def _ask_excluded_fields(self) -> None:
         def ask(current: list[str]) -> None:
             text, accepted = QInputDialog.getText(
@@ -473,6 +481,7 @@ class DashboardTab(QWidget):
             if accepted:
                 names = [name.strip() for name in text.split(",")]
                 self.runner.job(lambda database: set_excluded_fields(database, names),
+                                self._on_excluded_saved, self._on_excluded_rejected,
                                 description="save the excluded fields")
 
         self.runner.read_job(excluded_fields, ask, description="read the excluded fields")

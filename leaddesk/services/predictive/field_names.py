@@ -47,3 +47,27 @@ def check_field_names(session: Session, names: Iterable[str], option: str = "--e
         raise UnknownFieldError(
             f"{option} {name!r} matches no lead field or custom field; {suggestion}"
         )
+
+
+def canonical_field_names(session: Session, names: Iterable[str], option: str = "--exclude") -> list[str]:
+    """Return each name as training_field_names spells it, without repeats, after check_field_names.
+
+    So "custom:tags", "TAGS" and "Tags" all become the imported key "Tags".
+    """
+    names = [name for name in names if name.strip()]
+    check_field_names(session, names, option)
+    return normalized_field_names(session, names)
+
+
+def normalized_field_names(session: Session, names: Iterable[str]) -> list[str]:
+    """Return names spelled as training_field_names does, without repeats; a name of no current field stays as given."""
+    known = {folded_field_name(name): name for name in training_field_names(session)}
+    result: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        folded = folded_field_name(name)
+        if not folded or folded in seen:
+            continue
+        seen.add(folded)
+        result.append(known.get(folded, name.strip()))
+    return result

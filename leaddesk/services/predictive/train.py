@@ -19,7 +19,11 @@ from threadpoolctl import threadpool_limits
 from leaddesk.models import Setting
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, resolve_outcome_field
-from leaddesk.services.predictive.field_names import check_field_names, folded_field_name
+from leaddesk.services.predictive.field_names import (
+    canonical_field_names,
+    folded_field_name,
+    normalized_field_names,
+)
 from leaddesk.services.predictive.features import Columns, fit_feature_spec
 from leaddesk.services.predictive.leak_check import SUSPECT_MODEL_AUC, field_aucs, strongest_fields, suspected_leaks
 from leaddesk.services.predictive.comparison import compare_with_active
@@ -142,11 +146,16 @@ def excluded_fields(database: Database) -> list[str]:
         return list(json.loads(setting.value)) if setting else []
 
 
-def set_excluded_fields(database: Database, names: Iterable[str]) -> None:
-    cleaned = sorted({name.strip() for name in names if name.strip()})
+def set_excluded_fields(database: Database, names: Iterable[str]) -> list[str]:
+    """Save the fields excluded in the app, spelled as the fields are; return the saved names.
+
+    Raises UnknownFieldError naming the first name that matches no field, with the closest field names.
+    """
     with database.session() as session:
+        cleaned = sorted(canonical_field_names(session, names, option="excluded field"), key=str.casefold)
         session.merge(Setting(key=EXCLUDED_FIELDS_KEY, value=json.dumps(cleaned)))
     logger.info("fields excluded from conversion training: %s", ", ".join(cleaned) or "none")
+    return cleaned
 
 
 def _report(progress: Progress | None, fraction: float, text: str) -> None:
@@ -228,7 +237,9 @@ def carried_exclusions(database: Database, outcome_field: str | None = None) -> 
         if field_name != settings.outcome_field:
             return ActiveSettings(settings.version, settings.outcome_field, [])
     in_app = {folded_field_name(name) for name in excluded_fields(database)}
-    liftable = [name for name in settings.excluded if folded_field_name(name) not in in_app]
+    with database.session() as session:
+        carried = normalized_field_names(session, settings.excluded)
+    liftable = [name for name in carried if folded_field_name(name) not in in_app]
     return ActiveSettings(settings.version, settings.outcome_field, liftable)
 
 
@@ -307,16 +318,15 @@ def train_conversion_model(
         outcome_field = settings.outcome_field or STAGE_OUTCOME_FIELD
 
     _report(progress, 0.05, "reading closed leads")
-    exclude = list(exclude)
-    include = list(include)
     with database.session() as session:
         field_name = resolve_outcome_field(session, outcome_field)
-        check_field_names(session, exclude)
-        check_field_names(session, include, option="--include")
-    carried = settings.excluded if field_name == settings.outcome_field else []
-    in_app = excluded_fields(database)
+        exclude = canonical_field_names(session, exclude)
+        include = canonical_field_names(session, include, option="--include")
+        carried = normalized_field_names(session, settings.excluded) if field_name == settings.outcome_field else []
+        in_app = normalized_field_names(session, excluded_fields(database))
     reused, lifted = _lift_exclusions(carried, include, exclude, in_app, settings.version)
-    excluded = [*in_app, *reused, *exclude]
+    with database.session() as session:
+        excluded = normalized_field_names(session, [*in_app, *reused, *exclude])
     if reused:
         logger.info("retraining keeps the fields excluded by active version %s: %s", settings.version, ", ".join(reused))
     if lifted:
