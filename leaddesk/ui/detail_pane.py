@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QMenu,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from leaddesk.models import STAGES
 from leaddesk.services.conversion_summary import ConversionSummary
-from leaddesk.services.lead_actions import LeadDetail
+from leaddesk.services.closed_leads import is_closed
+from leaddesk.services.lead_actions import LeadDetail, OpenFollowUp
+from leaddesk.services.local_time import LocalDue, zone
 from leaddesk.services.playbook import ClockKind, Playbook
 from leaddesk.services.sla import ResponseState
 from leaddesk.ui.derived_rows import add_derived_rows
@@ -46,6 +49,13 @@ ACTIVITY_LABELS = {
 }
 
 
+# Names of the repeat rules of models.RECURRENCES in the follow-up list.
+REPEAT_TEXTS = {
+    "daily": QT_TRANSLATE_NOOP("DetailPane", "daily"),
+    "weekdays": QT_TRANSLATE_NOOP("DetailPane", "every weekday"),
+    "weekly": QT_TRANSLATE_NOOP("DetailPane", "weekly"),
+}
+
 # Width caps of the Details form, in widths of "M" in the pane's font: field names wrap
 # beyond MAX_LABEL_EMS, and a value keeps at least MIN_VALUE_EMS (or its own width if less).
 MAX_LABEL_EMS = 12
@@ -60,6 +70,8 @@ class DetailPane(QWidget):
     follow_up_requested = Signal(object, int)
     stage_requested = Signal(object, int, str)
     follow_up_done_requested = Signal(object)
+    # Emitted with the OpenFollowUp to reschedule.
+    follow_up_reschedule_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,13 +135,26 @@ class DetailPane(QWidget):
         self.follow_up_list = QListWidget(content)
         self.follow_up_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.no_follow_up_label = QLabel(self.tr("None planned"), content)
+        # Each item has two fixed lines and no wrapping, so its height is known before the
+        # pane has its width, and the list shows whole items.
+        self.follow_up_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A sideways scroll bar would take the height of the last item, and the tooltip has the full text.
+        self.follow_up_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.follow_up_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.follow_up_menu: QMenu | None = None
+        self.follow_up_reschedule_button = QPushButton(self.tr("Reschedule..."), content)
         self.follow_up_done_button = QPushButton(self.tr("Mark follow-up done"), content)
+        self.follow_up_reschedule_button.setEnabled(False)
         self.follow_up_done_button.setEnabled(False)
         follow_up_box = QGroupBox(self.tr("Open follow-ups"), content)
         follow_up_layout = QVBoxLayout(follow_up_box)
         follow_up_layout.addWidget(self.follow_up_list)
         follow_up_layout.addWidget(self.no_follow_up_label)
-        follow_up_layout.addWidget(self.follow_up_done_button, alignment=Qt.AlignmentFlag.AlignRight)
+        follow_up_buttons = QHBoxLayout()
+        follow_up_buttons.addStretch(1)
+        follow_up_buttons.addWidget(self.follow_up_reschedule_button)
+        follow_up_buttons.addWidget(self.follow_up_done_button)
+        follow_up_layout.addLayout(follow_up_buttons)
 
         self.conversion_box = self._build_conversion_box(content)
 
@@ -167,10 +192,11 @@ class DetailPane(QWidget):
         self.note_button.clicked.connect(self._emit_note)
         self.follow_up_button.clicked.connect(self._emit_follow_up)
         self.stage_combo.activated.connect(self._emit_stage)
-        self.follow_up_list.currentRowChanged.connect(
-            lambda row: self.follow_up_done_button.setEnabled(row >= 0)
-        )
+        self.follow_up_list.currentRowChanged.connect(self._update_follow_up_buttons)
+        self.follow_up_list.customContextMenuRequested.connect(self.show_follow_up_menu)
+        self.follow_up_list.itemDoubleClicked.connect(lambda _item: self._emit_follow_up_reschedule())
         self.follow_up_done_button.clicked.connect(self._emit_follow_up_done)
+        self.follow_up_reschedule_button.clicked.connect(self._emit_follow_up_reschedule)
         return content
 
     def _build_conversion_box(self, parent: QWidget) -> QGroupBox:
@@ -225,6 +251,8 @@ class DetailPane(QWidget):
         state = detail.state_at(now)
         if state is ResponseState.CONTACTED:
             text = self.tr("Contacted {when}").format(when=local_time(detail.first_contacted_at))
+        elif is_closed(detail.stage):
+            text = self.tr("{stage}: no response deadline").format(stage=stage_label(detail.stage))
         elif detail.response_due_at is None:
             text = self.tr("No response deadline")
         else:
@@ -350,20 +378,66 @@ class DetailPane(QWidget):
     def _fill_follow_ups(self, detail: LeadDetail) -> None:
         self.follow_up_list.clear()
         for follow_up in detail.follow_ups:
-            text = local_time(follow_up.due_at)
-            if follow_up.note:
-                text += f" — {follow_up.note}"
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(self.follow_up_text(follow_up))
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, follow_up.id)
             self.follow_up_list.addItem(item)
         has_follow_ups = bool(detail.follow_ups)
         self.follow_up_list.setVisible(has_follow_ups)
         self.follow_up_done_button.setVisible(has_follow_ups)
+        self.follow_up_reschedule_button.setVisible(has_follow_ups)
         self.no_follow_up_label.setVisible(not has_follow_ups)
         if has_follow_ups:
             rows = min(len(detail.follow_ups), 4)
-            self.follow_up_list.setMaximumHeight(self.follow_up_list.sizeHintForRow(0) * rows + 6)
-        self.follow_up_done_button.setEnabled(False)
+            height = sum(self.follow_up_list.sizeHintForRow(row) for row in range(rows))
+            self.follow_up_list.setMaximumHeight(height + 2 * self.follow_up_list.frameWidth() + 2)
+            # The soonest follow-up is selected, so the buttons act on it without a click first.
+            self.follow_up_list.setCurrentRow(0)
+        self._update_follow_up_buttons(self.follow_up_list.currentRow())
+
+    def follow_up_text(self, follow_up: OpenFollowUp) -> str:
+        """Return a list item's two lines: when it is due and how it repeats, then whose it is and the note."""
+        if follow_up.all_day and follow_up.snoozed_until is None and follow_up.due_local:
+            day = LocalDue.parse(follow_up.due_local, follow_up.time_zone, True).wall.date()
+            when = [self.tr("{date} (all day)").format(date=day.isoformat())]
+        else:
+            when = [local_time(follow_up.due_at)]
+            zone_wall = follow_up.due_at.astimezone(zone(follow_up.time_zone))
+            # A time planned in another timezone also shows there, as the dialog showed it.
+            if zone_wall.utcoffset() != follow_up.due_at.astimezone().utcoffset():
+                when[0] += f" ({zone_wall:%H:%M} {follow_up.time_zone})"
+        if follow_up.snoozed_until is not None:
+            when[0] = self.tr("{when} (snoozed)").format(when=when[0])
+        if follow_up.recurrence:
+            when.append(self.tr(REPEAT_TEXTS.get(follow_up.recurrence, follow_up.recurrence)))
+        who = [follow_up.owner_name or self.tr("lead's owner")]
+        if follow_up.note:
+            who.append(follow_up.note)
+        return " · ".join(when) + "\n" + " — ".join(who)
+
+    def current_follow_up(self) -> OpenFollowUp | None:
+        """Return the selected open follow-up, or None."""
+        item = self.follow_up_list.currentItem()
+        if item is None or self.detail is None:
+            return None
+        follow_up_id = item.data(Qt.ItemDataRole.UserRole)
+        return next((f for f in self.detail.follow_ups if f.id == follow_up_id), None)
+
+    def _update_follow_up_buttons(self, row: int) -> None:
+        self.follow_up_done_button.setEnabled(row >= 0)
+        self.follow_up_reschedule_button.setEnabled(row >= 0)
+
+    def show_follow_up_menu(self, position: QPoint) -> None:
+        """Pop up Reschedule and Mark done for the follow-up under the pointer."""
+        item = self.follow_up_list.itemAt(position)
+        if item is None:
+            return
+        self.follow_up_list.setCurrentItem(item)
+        menu = QMenu(self)
+        menu.addAction(self.tr("Reschedule..."), self._emit_follow_up_reschedule)
+        menu.addAction(self.tr("Mark done"), self._emit_follow_up_done)
+        self.follow_up_menu = menu
+        menu.popup(self.follow_up_list.viewport().mapToGlobal(position))
 
     def _fill_timeline(self, detail: LeadDetail) -> None:
         self.timeline_list.clear()
@@ -396,6 +470,11 @@ class DetailPane(QWidget):
         stage = self.stage_combo.itemData(index)
         if self.detail and stage != self.detail.stage:
             self.stage_requested.emit(self.detail.id, self.detail.row_version, stage)
+
+    def _emit_follow_up_reschedule(self) -> None:
+        follow_up = self.current_follow_up()
+        if follow_up is not None:
+            self.follow_up_reschedule_requested.emit(follow_up)
 
     def _emit_follow_up_done(self) -> None:
         item = self.follow_up_list.currentItem()

@@ -1,16 +1,18 @@
-"""Small dialogs that collect input for a lead action: a note, a follow-up, a new lead and a lead edit."""
+"""Small dialogs that collect input for a lead action: a note, a follow-up, a new lead and a lead edit.
+
+The follow-up dialog lives in follow_up_dialog and is imported here for the existing callers.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,6 +31,7 @@ from leaddesk.services.lead_actions import EDITABLE_FIELDS, LeadDetail
 from leaddesk.services.lead_create import create_lead
 from leaddesk.ui.conflict_dialog import field_label
 from leaddesk.ui.dedup_alive import while_alive
+from leaddesk.ui.follow_up_dialog import FollowUpDialog  # noqa: F401  (part of this module's API)
 from leaddesk.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -64,42 +67,6 @@ class NoteDialog(QDialog):
 
     def _update_ok(self) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.text()))
-
-
-class FollowUpDialog(QDialog):
-    """A due date and time (in this computer's timezone) and an optional note."""
-
-    def __init__(self, lead_name: str, now: datetime, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Set follow-up"))
-
-        tomorrow_morning = (now.astimezone() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-        self.due_edit = QDateTimeEdit(QDateTime(tomorrow_morning), self)
-        self.due_edit.setCalendarPopup(True)
-        self.due_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.due_edit.setMinimumDateTime(QDateTime(now.astimezone()))
-        self.note_edit = QLineEdit(self)
-        self.note_edit.setPlaceholderText(self.tr("Optional: what to do"))
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        form = QFormLayout()
-        form.addRow(self.tr("Due:"), self.due_edit)
-        form.addRow(self.tr("Note:"), self.note_edit)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Follow up with {name}").format(name=lead_name), self))
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-
-    def due_at(self) -> datetime:
-        """Return the chosen instant as an aware UTC datetime."""
-        seconds = self.due_edit.dateTime().toSecsSinceEpoch()
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-    def note(self) -> str:
-        return self.note_edit.text().strip()
 
 
 class NewLeadDialog(QDialog):

@@ -286,6 +286,9 @@ class LeadTableModel(QAbstractTableModel):
     def _due_text(self, data: InboxRow) -> str:
         if data.first_contacted_at is not None:
             return state_label(ResponseState.CONTACTED)
+        if data.closed:
+            # A closed lead's deadline no longer runs, so it shows no countdown.
+            return self.tr("closed")
         if data.response_due_at is None or self._now is None:
             return ""
         duration = duration_text(data.response_due_at - self._now)

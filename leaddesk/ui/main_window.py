@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from leaddesk.models import utc_now
-from leaddesk.services import inbox, lead_actions, saved_views
+from leaddesk.services import follow_ups, inbox, lead_actions, saved_views
 from leaddesk.services.database import Database
 from leaddesk.services.dedup.merge import MergeResult
 from leaddesk.services.dedup.undo import MergeUndoReport
 from leaddesk.services.edit_conflicts import EditConflictError, resolve_edit_conflict, save_lead_edit
 from leaddesk.services.inbox import InboxQuery, InboxRow
-from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError
+from leaddesk.services.lead_actions import LeadChange, LeadDetail, LeadNotFoundError, OpenFollowUp
+from leaddesk.services.local_time import LocalDue
 from leaddesk.services.playbook import DEFAULT_SEGMENTS, ClockKind, Playbook, load_playbook, team_timezone
 from leaddesk.services.user_timezone import current_system_timezone, stored_user_timezone
 from leaddesk.services.notifications.notifier import Notifier
@@ -297,6 +298,7 @@ class MainWindow(TeamWindowMixin, QMainWindow):
         pane.follow_up_requested.connect(self._ask_follow_up)
         pane.stage_requested.connect(self.change_stage)
         pane.follow_up_done_requested.connect(self.complete_follow_up)
+        pane.follow_up_reschedule_requested.connect(self._ask_reschedule)
 
     # --- Inbox list ---------------------------------------------------------------------
 
@@ -509,6 +511,20 @@ class MainWindow(TeamWindowMixin, QMainWindow):
             self.tr("set the follow-up"),
         )
 
+    def plan_follow_up(self, lead_id: uuid.UUID, row_version: int, plan: follow_ups.FollowUpPlan) -> None:
+        now, actor = self.clock(), self.actor
+        self._write(
+            lambda session: lead_actions.plan_follow_up(session, lead_id, plan, actor, now, expected_version=row_version),
+            self.tr("set the follow-up"),
+        )
+
+    def reschedule_follow_up(self, follow_up_id: uuid.UUID, due: LocalDue, recurrence: str | None) -> None:
+        now, actor = self.clock(), self.actor
+        self._write(
+            lambda session: follow_ups.reschedule(session, follow_up_id, due, actor, now, recurrence),
+            self.tr("reschedule the follow-up"),
+        )
+
     def change_stage(self, lead_id: uuid.UUID, row_version: int, stage: str) -> None:
         now = self.clock()
         actor = self.actor
@@ -617,9 +633,17 @@ class MainWindow(TeamWindowMixin, QMainWindow):
 
     def _ask_follow_up(self, lead_id: uuid.UUID, row_version: int) -> None:
         name = self.detail_pane.detail.name if self.detail_pane.detail else ""
-        dialog = FollowUpDialog(name, self.clock(), self)
+        dialog = FollowUpDialog(name, self.clock(), self, zone_name=self.user_zone)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.set_follow_up(lead_id, row_version, dialog.due_at(), dialog.note()))
+        dialog.load_owners(self.runner, lead_id, self.actor)
+        dialog.accepted.connect(lambda: self.plan_follow_up(lead_id, row_version, dialog.plan()))
+        dialog.open()
+
+    def _ask_reschedule(self, follow_up: OpenFollowUp) -> None:
+        name = self.detail_pane.detail.name if self.detail_pane.detail else ""
+        dialog = FollowUpDialog(name, self.clock(), self, zone_name=self.user_zone, existing=follow_up)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.reschedule_follow_up(follow_up.id, dialog.due(), dialog.recurrence()))
         dialog.open()
 
     def _on_triaged(self, lead_id: uuid.UUID) -> None:

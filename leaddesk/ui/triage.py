@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QMenu, Q
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import ActivityKind, CallOutcome, FollowUp, Lead
+from leaddesk.models import ActivityKind, CallOutcome, FollowUp, Lead, Rep
 from leaddesk.services import (
     activities,
     follow_ups,
@@ -38,7 +38,7 @@ from leaddesk.services.email_sender_name import resolve_sender_name
 from leaddesk.services.email_templates import EmailTemplate
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
-from leaddesk.services.local_time import SNOOZE_LABELS, SnoozeOption
+from leaddesk.services.local_time import SNOOZE_LABELS, LocalDue, SnoozeOption
 from leaddesk.services.playbook import load_playbook
 from leaddesk.services.sequences import SequenceError
 from leaddesk.services.smtp_account import SmtpAccount
@@ -273,8 +273,48 @@ class TriageController(QObject):
         if lead is None:
             return
         lead_id, version, name = lead
-        dialog = FollowUpDialog(name, self.window.clock(), self.window)
-        self._open_dialog(dialog, lambda: self.set_follow_up(lead_id, version, dialog.due_at(), dialog.note()))
+        dialog = FollowUpDialog(name, self.window.clock(), self.window, zone_name=self.window.user_zone)
+        dialog.load_owners(self.window.runner, lead_id, self.window.actor)
+        self._open_dialog(dialog, lambda: self.plan_follow_up(lead_id, version, dialog.plan()))
+
+    def plan_follow_up(self, lead_id: uuid.UUID, version: int | None, plan: follow_ups.FollowUpPlan) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Plan follow-up",
+            lambda session: lead_actions.plan_follow_up(session, lead_id, plan, actor, now, expected_version=version),
+        )
+
+    def ask_reschedule(self) -> None:
+        """Read the current lead's next open follow-up, then open the reschedule dialog on it."""
+        lead = self.current_lead()
+        if lead is None:
+            return
+        lead_id, _version, name = lead
+
+        def read(session: Session) -> lead_actions.OpenFollowUp:
+            follow_up = session.get(FollowUp, _next_open_follow_up(session, lead_id, "reschedule"))
+            owner = session.get(Rep, follow_up.owner_id) if follow_up.owner_id else None
+            return lead_actions.open_follow_up(follow_up, owner.name if owner else None)
+
+        self.window.runner.read(
+            read,
+            on_success=lambda follow_up: self._show_reschedule(lead_id, name, follow_up),
+            on_failure=self._on_failed,
+            description="load the follow-up",
+        )
+
+    def _show_reschedule(self, lead_id: uuid.UUID, name: str, follow_up: lead_actions.OpenFollowUp) -> None:
+        dialog = FollowUpDialog(name, self.window.clock(), self.window, zone_name=self.window.user_zone, existing=follow_up)
+        self._open_dialog(dialog, lambda: self.reschedule(lead_id, follow_up.id, dialog.due(), dialog.recurrence()))
+
+    def reschedule(self, lead_id: uuid.UUID, follow_up_id: uuid.UUID, due: LocalDue, recurrence: str | None) -> None:
+        now, actor = self.window.clock(), self.window.actor
+        self._write(
+            lead_id,
+            "Reschedule follow-up",
+            lambda session: follow_ups.reschedule(session, follow_up_id, due, actor, now, recurrence),
+        )
 
     def set_follow_up(self, lead_id: uuid.UUID, version: int | None, due_at: datetime, note: str) -> None:
         now, actor = self.window.clock(), self.window.actor
@@ -394,6 +434,10 @@ class TriageController(QObject):
         menu.addAction(self.tr("Email...\tM"), self.ask_email)
         menu.addAction(self.tr("Log call, email or meeting...\tL"), self.ask_activity)
         menu.addAction(self.tr("Next best action\tB"), self.show_next_best_action)
+        menu.addSeparator()
+        menu.addAction(self.tr("Plan follow-up...\tF"), self.ask_follow_up)
+        menu.addAction(self.tr("Reschedule next follow-up..."), self.ask_reschedule)
+        menu.addAction(self.tr("Mark next follow-up done\tE"), self.complete_next)
         menu.addSeparator()
         busy = {view.sequence_key for view in views if view.status in ("active", "paused")}
         enroll_menu = menu.addMenu(self.tr("Enroll in sequence"))
