@@ -12,6 +12,7 @@ from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.services.database import Database
 from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, stage_outcome
 from leaddesk.services.predictive.explain import Explanation, explain
+from leaddesk.services.predictive.outcome_fields import yes_no_custom_fields
 from leaddesk.services.predictive.store import ModelFileError, check_validated, model_store
 from leaddesk.services.predictive.train import MIN_PER_CLASS
 
@@ -60,10 +61,17 @@ def no_model_message(database: Database) -> str:
     won, lost = closed_lead_counts(database)
     if won >= MIN_PER_CLASS and lost >= MIN_PER_CLASS:
         return "no validated conversion model yet; train one with `leaddesk score train`. Showing the rule score."
+    with database.session() as session:
+        candidates = yes_no_custom_fields(session)
+    hint = ""
+    if candidates:
+        listed = ", ".join(f"'{name}'" for name in candidates)
+        hint = (f" These custom fields hold yes/no values and could be the outcome instead: {listed}; "
+                f"train with `leaddesk score train --outcome-field '{candidates[0]}'`.")
     return (
         f"no validated conversion model: {won} won and {lost} lost or disqualified leads, and training needs "
         f"{MIN_PER_CLASS} of each ({max(MIN_PER_CLASS - won, 0)} more won, {max(MIN_PER_CLASS - lost, 0)} more lost). "
-        "Showing the playbook's rule score."
+        f"Showing the playbook's rule score.{hint}"
     )
 
 

@@ -18,7 +18,12 @@ from threadpoolctl import threadpool_limits
 
 from leaddesk.models import Setting
 from leaddesk.services.database import Database
-from leaddesk.services.predictive.dataset import STAGE_OUTCOME_FIELD, load_lead_rows, resolve_outcome_field
+from leaddesk.services.predictive.dataset import (
+    STAGE_OUTCOME_FIELD,
+    OutcomeFieldError,
+    load_lead_rows,
+    resolve_outcome_field,
+)
 from leaddesk.services.predictive.field_names import (
     canonical_field_names,
     folded_field_name,
@@ -337,6 +342,14 @@ def train_conversion_model(
     closed_ids = lead_rows.closed_ids()
     won = sum(outcomes)
     lost = len(outcomes) - won
+    if field_name != STAGE_OUTCOME_FIELD and not outcomes:
+        with database.session() as session:
+            candidates = yes_no_custom_fields(session)
+        listed = ", ".join(f"'{name}'" for name in candidates) or "none found"
+        raise OutcomeFieldError(
+            f"{field_name.removeprefix('custom:')} holds no yes/no values (such as yes/no, 1/0, won/lost), so it "
+            f"cannot be the outcome field. Custom fields with yes/no values: {listed}; or use --outcome-field stage"
+        )
     if won < MIN_PER_CLASS or lost < MIN_PER_CLASS:
         candidates: list[str] = []
         if field_name == STAGE_OUTCOME_FIELD:
