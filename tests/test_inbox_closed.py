@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from leaddesk.models import Lead, Rep
 from leaddesk.services import inbox, lead_actions
+from leaddesk.services.kanban import board
 from leaddesk.services.inbox import GROUP_FOLLOW_UP, GROUP_OVERDUE, GROUP_REST, InboxQuery
 from leaddesk.services.saved_views import ViewContext, count_views
 from leaddesk.services.sla import ResponseState
@@ -102,3 +103,13 @@ def test_breach_kept_for_reports(database, leads):
 
     assert lead.response_due_at == NOW - timedelta(hours=2)
     assert lead.first_contacted_at is None
+
+
+def test_kanban_closed_card_not_overdue(database, leads):
+    with database.session() as session:
+        columns = {column.stage: column for column in board(session, NOW)}
+
+    (lost_card,) = columns["lost"].cards
+    (open_card,) = columns["new"].cards
+    assert not lost_card.overdue
+    assert open_card.overdue

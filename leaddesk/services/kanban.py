@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import STAGES, Lead, Rep
+from leaddesk.services.closed_leads import is_closed, open_stage
 
 # Cards loaded per column. The column header shows the full count, so a cut column shows how many leads it has.
 MAX_CARDS_PER_STAGE = 200
@@ -39,7 +40,8 @@ def board(session: Session, now: datetime, limit: int = MAX_CARDS_PER_STAGE) -> 
     )
     columns = []
     for stage in STAGES:
-        overdue = Lead.first_contacted_at.is_(None) & (Lead.response_due_at <= now)
+        # A closed lead's deadline no longer runs, so its card is never overdue.
+        overdue = Lead.first_contacted_at.is_(None) & (Lead.response_due_at <= now) & open_stage()
         statement = (
             select(Lead, Rep.name)
             .outerjoin(Rep, Rep.id == Lead.owner_id)
@@ -55,7 +57,10 @@ def board(session: Session, now: datetime, limit: int = MAX_CARDS_PER_STAGE) -> 
                 lead.company,
                 owner_name,
                 lead.row_version,
-                lead.first_contacted_at is None and lead.response_due_at is not None and lead.response_due_at <= now,
+                lead.first_contacted_at is None
+                and lead.response_due_at is not None
+                and lead.response_due_at <= now
+                and not is_closed(lead.stage),
             )
             for lead, owner_name in session.execute(statement)
         )
