@@ -46,21 +46,31 @@ class ServerAddress:
                 f"{mask_url_text(value)} is not a valid server URL; write it as postgresql://USER@HOST[:PORT]/DBNAME"
             ) from error
         url = url.set(drivername=DRIVER)
-        missing = [part for part, present in (("user", url.username), ("host", url.host), ("database name", url.database)) if not present]
+        host = url.host or _query_host(url)
+        missing = [part for part, present in (("user", url.username), ("host", host), ("database name", url.database)) if not present]
         if missing:
             raise ServerAddressError(
-                f"{cls(url)} lacks the {' and '.join(missing)}; write it as postgresql://USER@HOST[:PORT]/DBNAME"
+                f"{cls(url)} lacks the {' and '.join(missing)}; write it as postgresql://USER@HOST[:PORT]/DBNAME, "
+                "or postgresql://USER@/DBNAME?host=/SOCKET/FOLDER for a unix socket"
             )
         return cls(url)
 
     @property
+    def host(self) -> str:
+        """The host name, or the unix socket folder given as ?host=/folder as libpq allows."""
+        return self.url.host or _query_host(self.url) or ""
+
+    @property
     def port(self) -> int:
-        return self.url.port or DEFAULT_PORT
+        if self.url.port:
+            return self.url.port
+        port = self.url.query.get("port")
+        return int(port) if isinstance(port, str) and port.isdigit() else DEFAULT_PORT
 
     @property
     def keyring_key(self) -> str:
         """The OS keyring entry name of this database's password: user@host:port/db."""
-        return f"{self.url.username}@{self.url.host}:{self.port}/{self.url.database}"
+        return f"{self.url.username}@{self.host}:{self.port}/{self.url.database}"
 
     @property
     def name(self) -> str:
@@ -78,6 +88,14 @@ class ServerAddress:
     def __str__(self) -> str:
         display_url = self.url.set(drivername="postgresql")
         return display_url.render_as_string(hide_password=True)
+
+
+def _query_host(url: URL) -> str | None:
+    """Return the host given as ?host=, which libpq reads as a host name or, starting with "/", a socket folder."""
+    host = url.query.get("host")
+    if isinstance(host, tuple):
+        host = host[0] if host else None
+    return host or None
 
 
 def mask_url_text(value: str) -> str:

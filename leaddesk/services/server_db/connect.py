@@ -50,8 +50,8 @@ def _explain(address: ServerAddress, error: psycopg.Error) -> str:
     message = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
     if getattr(error, "sqlstate", None) == "3D000" or "does not exist" in message and "database" in message:
         return (
-            f"database {address.name!r} does not exist on {address.url.host}:{address.port}; create it with "
-            f"`createdb -h {address.url.host} -p {address.port} -U {address.url.username} {address.name}`, "
+            f"database {address.name!r} does not exist on {address.host}:{address.port}; create it with "
+            f"`createdb -h {address.host} -p {address.port} -U {address.url.username} {address.name}`, "
             "or check the name in the URL"
         )
     return f"cannot connect to {address}: {message}; check the host, port and user, and that the server is running"
