@@ -72,7 +72,8 @@ def split_positions(
 
     With lead_ids the split follows split_leads, as training does. Without them it is
     stratified and seeded by row order, which only repeats for rows in the same order.
-    Benchmarks call this too, so that peer models are fitted on LeadDesk's split.
+    NOTE: bench/predictive_bench.py calls this without lead_ids, so its peer models are
+    fitted on a split of the same size as training's but not on the same leads.
     """
     if lead_ids is not None:
         split = split_leads(outcomes, holdout, lead_ids)
