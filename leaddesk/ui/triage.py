@@ -38,7 +38,7 @@ from leaddesk.services.email_sender_name import resolve_sender_name
 from leaddesk.services.email_templates import EmailTemplate
 from leaddesk.services.follow_ups import FollowUpError
 from leaddesk.services.lead_actions import LeadActionError
-from leaddesk.services.local_time import SNOOZE_LABELS, LocalDue, SnoozeOption
+from leaddesk.services.local_time import SNOOZE_LABELS, LocalDue, SnoozeOption, snooze_target
 from leaddesk.services.playbook import load_playbook
 from leaddesk.services.sequences import SequenceError
 from leaddesk.services.smtp_account import SmtpAccount
@@ -465,6 +465,9 @@ class TriageController(QObject):
 
     def snooze(self, lead_id: uuid.UUID, until: SnoozeOption | datetime) -> None:
         now, actor = self.window.clock(), self.window.actor
+        if until in (SnoozeOption.TOMORROW_MORNING, SnoozeOption.NEXT_MONDAY):
+            # "Tomorrow 09:00" is 09:00 where the user is, not in the zone the follow-up was planned in.
+            until = snooze_target(until, now, self.window.user_zone)
 
         def work(session: Session) -> Any:
             follow_up_id = _next_open_follow_up(session, lead_id, "snooze")
