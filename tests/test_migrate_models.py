@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from leaddesk.cli.main import main
+from leaddesk.models import Lead
 from leaddesk.services.database import Database
 from leaddesk.services.predictive import predict_lead, train_conversion_model
 from leaddesk.services.predictive.store import FileModelStore, model_store
@@ -127,6 +128,31 @@ def test_unreadable_version_reported(db_path: Path, tmp_path: Path, capsys):
         assert code == 0
         assert "conversion model versions copied: 1 (active: 1)" in output
         assert "not copied: model version 2 in" in output
+        assert model_store(target).versions() == [1]
+    finally:
+        target.dispose()
+
+
+def test_target_model_files_need_replace(db_path: Path, tmp_path: Path, capsys):
+    source = Database.open(db_path)
+    _trained(source)
+    source.dispose()
+    copy = tmp_path / "copy.sqlite"
+    other = Database.open(copy)
+    build_closed_leads(other, won=150, lost=250, seed=11)
+    train_conversion_model(other, method="logistic")
+    with other.session() as session:
+        session.execute(Lead.__table__.delete())
+    other.dispose()
+
+    code = main(["migrate-to", str(copy), "--db", str(db_path)])
+    error = capsys.readouterr().err
+
+    target = Database.open(copy)
+    try:
+        assert code != 0
+        assert "already contains conversion model versions 1" in error
+        assert "--replace" in error
         assert model_store(target).versions() == [1]
     finally:
         target.dispose()

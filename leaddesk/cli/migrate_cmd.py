@@ -10,6 +10,7 @@ from leaddesk.cli.errors import EXIT_OK, CliError
 from leaddesk.cli.progress import TerminalProgress
 from leaddesk.services.database import Database
 from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.predictive.store import listed_versions, model_store
 from leaddesk.services.predictive.transfer import ModelCopyError, ModelCopyReport, copy_models
 from leaddesk.services.server_db.copy import CopyError, copy_database
 
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             progress = TerminalProgress(f"copying to {copy_target}", enabled=not args.json)
             try:
+                _check_target_models(target, args.replace)
                 report = copy_database(source, target, replace=args.replace, progress=progress)
                 models = copy_models(source, target)
             except (CopyError, ModelCopyError) as error:
@@ -70,6 +72,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"{report.total_rows:,} rows in {len(report.tables)} tables; row counts and checksums match")
     print(_models_text(models))
     return EXIT_OK
+
+
+def _check_target_models(target: Database, replace: bool) -> None:
+    """Raise CliError when the target store already keeps model versions and --replace is not given.
+
+    The table check of copy_database does not see model files next to an SQLite target.
+    """
+    store = model_store(target)
+    versions = store.versions()
+    if versions and not replace:
+        raise CliError(
+            f"{store.location} already contains conversion model versions {listed_versions(versions)}; "
+            "choose another target, or pass --replace to overwrite them"
+        )
 
 
 def _models_json(models: ModelCopyReport) -> dict:
