@@ -62,7 +62,7 @@ def _overdue(context: ViewContext) -> ColumnElement[bool]:
 
 
 def _my_due_follow_ups(context: ViewContext) -> ColumnElement[bool]:
-    """Leads with a due open follow-up that is the user's, as the reminders choose it.
+    """Return the condition for leads with a due open follow-up of the user's, as the reminders pick it.
 
     A follow-up is the user's when the user owns it, or when it has no owner and the user
     owns the lead. A lead with next_follow_up_at but no open follow-up rows (an old import
@@ -77,8 +77,9 @@ def _my_due_follow_ups(context: ViewContext) -> ColumnElement[bool]:
         .join(Lead, Lead.id == FollowUp.lead_id)
         .where(due_condition(context.now, today), owned_by(rep_ids))
     )
-    any_open = select(FollowUp.lead_id).where(FollowUp.completed_at.is_(None))
-    without_rows = and_(_mine(context), Lead.next_follow_up_at <= context.now, Lead.id.not_in(any_open))
+    # A correlated NOT EXISTS probes the lead_id index only for the user's leads that are due.
+    any_open = select(FollowUp.id).where(FollowUp.lead_id == Lead.id, FollowUp.completed_at.is_(None)).exists()
+    without_rows = and_(_mine(context), Lead.next_follow_up_at <= context.now, ~any_open)
     return or_(Lead.id.in_(my_due), without_rows)
 
 
