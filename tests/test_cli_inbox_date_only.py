@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
 import pytest
@@ -62,3 +63,12 @@ def test_due_today_follows_user_zone(capsys, leads):
 def test_bad_timezone_exits_2(capsys, leads):
     assert main(["inbox", "--db", leads, "--timezone", "Mars/Base"]) == 2
     assert "invalid --timezone value 'Mars/Base'" in capsys.readouterr().err
+
+
+def test_json_has_follow_up_date(capsys, leads):
+    assert main(["inbox", "--db", leads, "--json", "--now", NOW.isoformat()]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+
+    assert rows["Today Tom"]["next_follow_up_date"] == "2026-12-05"
+    assert rows["Timed Tia"]["next_follow_up_date"] is None
+    assert rows["Timed Tia"]["next_follow_up_at"] == "2026-12-06T15:45:00Z"

@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     logger.debug("inbox listed %d of %d leads at %s", len(rows), total, now.isoformat())
 
     if args.json:
-        json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
+        json.dump([_json_row(row, dates) for row in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_table(rows, now, total, dates, local_today(now, zone_name)))
@@ -148,6 +148,14 @@ def _query(args: argparse.Namespace, now: datetime, zone_name: str) -> InboxQuer
         qualification=args.qualification,
         zone_name=zone_name,
     )
+
+
+def _json_row(row: InboxRow, dates: dict[uuid.UUID, date]) -> dict:
+    """Return the row's JSON object with next_follow_up_date: the date of a date-only next follow-up, else null."""
+    values = row.to_json()
+    day = dates.get(row.id)
+    values["next_follow_up_date"] = day.isoformat() if day else None
+    return values
 
 
 def check_zone(name: str | None) -> str | None:
