@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from leaddesk.models import FollowUp, Lead, Rep
 from leaddesk.services import follow_ups, lead_actions
+from leaddesk.services.escalation import run_escalations
 from leaddesk.services.follow_up_owners import owner_choices
 from leaddesk.services.local_time import LocalDue
 from leaddesk.services.notifications.preferences import NotifyPreferences, Scope
@@ -17,6 +18,7 @@ from leaddesk.services.playbook import parse_playbook, shipped_playbook_text
 from leaddesk.services.routing import assign_lead
 from leaddesk.services.saved_views import ViewContext, count_views, view_lead_ids
 from leaddesk.services.scheduler import events_between
+from test_escalation import RECEIVED, _add_lead, _playbook
 
 NOW = datetime(2026, 5, 6, 12, 0, tzinfo=timezone.utc)
 UTC = "UTC"
@@ -197,3 +199,20 @@ def test_plan_follow_up_for_other_rep(database, team):
     assert (row.due_local, row.time_zone, row.all_day, row.recurrence) == ("2026-05-08", "Europe/Berlin", True, "weekly")
     assert row.owner_id == team["cleo"]
     assert summary == "Follow-up due 2026-05-08 (all day) Europe/Berlin, repeats weekly for Cleo Park: call"
+
+
+def test_escalation_reassign_moves_follow_ups(database):
+    playbook = _playbook()
+    with database.session() as session:
+        ana, ben, cleo = Rep(name="Ana"), Rep(name="Ben"), Rep(name="Cleo")
+        session.add_all([ana, ben, cleo])
+        lead = _add_lead(session, playbook, owner=ana)
+        due = LocalDue.at(datetime(2026, 12, 10, 9, 0), UTC)
+        anas = follow_ups.add_follow_up(session, lead, due, "", RECEIVED)
+        cleos = follow_ups.add_follow_up(session, lead, due, "", RECEIVED, owner_id=cleo.id)
+
+        run_escalations(session, RECEIVED + timedelta(hours=1), playbook)
+
+        assert lead.owner_id == ben.id
+        assert anas.owner_id == ben.id
+        assert cleos.owner_id == cleo.id
