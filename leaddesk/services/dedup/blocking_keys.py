@@ -9,7 +9,7 @@ duplicates that the others miss, and each is narrow enough that its blocks stay 
   than MIN_LOCAL_PART_LENGTH name no person, so they get "e:" the whole match e-mail instead.
 - "p:" the match phone.
 - "n:" the canonical forms of the given name and the surname in alphabetical order, so
-  nicknames and swapped names meet in one key ("n:turner|william").
+  nicknames, spelling variants and swapped names meet in one key ("n:turner|william").
 - "o:" an organisation: the company key, and the first label of the domain ("acme" of
   "acme.co.uk"), which is mostly the same and then gives one key, not two. For people it
   is joined with the first initial and with the surname's sound code, because two
