@@ -8,12 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from leaddesk.models import Lead
-from leaddesk.services import database as database_module
 from leaddesk.services.database import Database
 from leaddesk.services.derived import refresh_derived, stale_lead_ids
 from leaddesk.services.enrichment import DERIVED_VERSION
@@ -25,6 +23,7 @@ from leaddesk.services.exporting import export_leads
 from leaddesk.services.importing import run_import as import_file
 from leaddesk.services.lead_actions import LeadActionError, edit_lead, lead_detail
 from leaddesk.services.post_import_jobs import pending_jobs, run_post_import_jobs
+from schema_revisions import upgrade_to
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc)
 
@@ -273,12 +272,7 @@ def test_export_reimport_ignores_derived(database: Database, tmp_path: Path) -> 
 
 
 def test_upgraded_file_gets_derived(db_path: Path) -> None:
-    engine = database_module.create_sqlite_engine(db_path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-    engine.dispose()
+    upgrade_to(db_path, "0004")
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO leads (id, first_name, email, phone, title, segment, stage, score, custom_fields, "

@@ -6,20 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect
 
 from leaddesk.services import database as database_module
 from leaddesk.services.database import Database, DatabaseError, DatabaseTooNewError, head_revision
-
-
-def _upgrade_to(path: Path, revision: str) -> None:
-    engine = database_module.create_sqlite_engine(path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    engine.dispose()
+from schema_revisions import downgrade_to, upgrade_to
 
 
 def test_empty_file_migrates_to_head(db_path: Path) -> None:
@@ -44,7 +35,7 @@ def test_sqlite_pragmas_enabled(database: Database) -> None:
 
 
 def test_previous_revision_upgrades_with_backup(db_path: Path) -> None:
-    _upgrade_to(db_path, "0001")
+    upgrade_to(db_path, "0001")
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO leads (id, email, segment, stage, score, custom_fields, received_at, "
@@ -125,7 +116,7 @@ def test_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_0002_upgrades_with_phones(db_path: Path) -> None:
-    _upgrade_to(db_path, "0002")
+    upgrade_to(db_path, "0002")
     with sqlite3.connect(db_path) as connection:
         for lead_id, phone in (("a" * 32, "+1 (555) 010-2030"), ("b" * 32, "ext. 12"), ("c" * 32, None)):
             connection.execute(
@@ -160,13 +151,10 @@ def test_0002_upgrades_with_phones(db_path: Path) -> None:
 
 def test_0003_downgrades_to_0002(db_path: Path) -> None:
     Database.open(db_path).dispose()
+    downgrade_to(db_path, "0002")
     engine = database_module.create_sqlite_engine(db_path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
-        tables = set(inspect(connection).get_table_names())
-        columns = {column["name"] for column in inspect(connection).get_columns("leads")}
+    tables = set(inspect(engine).get_table_names())
+    columns = {column["name"] for column in inspect(engine).get_columns("leads")}
     engine.dispose()
 
     assert "import_changes" not in tables

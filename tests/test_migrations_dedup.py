@@ -5,26 +5,17 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import inspect, select
 
 from leaddesk.models import Lead
 from leaddesk.services import database as database_module
 from leaddesk.services.database import Database
 from leaddesk.services.dedup.normalize import refresh_match_keys
-
-
-def _upgrade_to(path: Path, revision: str) -> None:
-    engine = database_module.create_sqlite_engine(path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    engine.dispose()
+from schema_revisions import downgrade_to, upgrade_to
 
 
 def test_upgrade_from_0003_keeps_leads(db_path: Path) -> None:
-    _upgrade_to(db_path, "0003")
+    upgrade_to(db_path, "0003")
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO leads (id, first_name, last_name, email, phone, company, segment, stage, score, "
@@ -56,11 +47,8 @@ def test_upgrade_from_0003_keeps_leads(db_path: Path) -> None:
 
 def test_downgrade_to_0003_drops_dedup(db_path: Path) -> None:
     Database.open(db_path).dispose()
+    downgrade_to(db_path, "0003")
     engine = database_module.create_sqlite_engine(db_path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
     columns = {column["name"] for column in inspect(engine).get_columns("leads")}
     tables = set(inspect(engine).get_table_names())
     engine.dispose()

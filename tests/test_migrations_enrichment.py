@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import inspect, select
 
 from leaddesk.models import Lead
 from leaddesk.services import database as database_module
 from leaddesk.services.database import Database
+from schema_revisions import downgrade_to, upgrade_to
 
 DERIVED_COLUMNS = {
     "derived_domain",
@@ -28,20 +28,8 @@ DERIVED_COLUMNS = {
 }
 
 
-def _migrate(path: Path, revision: str, *, down: bool = False) -> None:
-    engine = database_module.create_sqlite_engine(path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        if down:
-            command.downgrade(config, revision)
-        else:
-            command.upgrade(config, revision)
-    engine.dispose()
-
-
 def test_upgrade_from_0004_keeps_leads(db_path: Path) -> None:
-    _migrate(db_path, "0004")
+    upgrade_to(db_path, "0004")
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO leads (id, first_name, last_name, email, phone, company, title, segment, stage, score, "
@@ -71,7 +59,7 @@ def test_upgrade_from_0004_keeps_leads(db_path: Path) -> None:
 
 def test_downgrade_to_0004_drops_derived(db_path: Path) -> None:
     Database.open(db_path).dispose()
-    _migrate(db_path, "0004", down=True)
+    downgrade_to(db_path, "0004")
     engine = database_module.create_sqlite_engine(db_path)
     columns = {column["name"] for column in inspect(engine).get_columns("leads")}
     engine.dispose()

@@ -16,7 +16,7 @@ from leaddesk.services.evaluation import evaluate_leads
 from leaddesk.services.playbook import set_team_timezone
 from leaddesk.services.reporting import ReportFilter, build_dashboard
 from qualification_leads import NOW, add_lead, day, make_sql
-from test_migrations import _upgrade_to
+from schema_revisions import upgrade_to
 
 
 def qualification_rows(database, lead_id):
@@ -126,7 +126,7 @@ def test_funnel_counts_past_qualification(database):
 
 
 def test_migration_backfills_qualification(db_path: Path):
-    _upgrade_to(db_path, "0013")
+    upgrade_to(db_path, "0013")
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO leads (id, segment, stage, score, custom_fields, received_at, created_at, updated_at, "

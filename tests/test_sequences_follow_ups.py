@@ -7,16 +7,15 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import select
 
 from leaddesk.models import FollowUp, Lead, SequenceEnrollment
-from leaddesk.services import database as database_module
 from leaddesk.services import lead_actions, sequences
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.database import Database
 from leaddesk.services.follow_ups import schedule
 from leaddesk.services.local_time import LocalDue
+from schema_revisions import upgrade_to
 
 UTC = timezone.utc
 CALENDAR = BusinessCalendar(timezone_name="Europe/Berlin")
@@ -148,18 +147,9 @@ def test_pause_keeps_step_follow_up_open(database):
     assert [row.completed_at for row in _rows(database, lead_id)] == [None]
 
 
-def _upgrade_to(path: Path, revision: str) -> None:
-    engine = database_module.create_sqlite_engine(path)
-    config = database_module._alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    engine.dispose()
-
-
 def test_upgraded_file_stops_old_step(db_path: Path):
     """A step follow-up written at revision 0017 is still closed by stop after the upgrade."""
-    _upgrade_to(db_path, "0017")
+    upgrade_to(db_path, "0017")
     lead_id, enrollment_id, follow_up_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     with sqlite3.connect(db_path) as connection:
         connection.execute(
