@@ -23,6 +23,7 @@ from leaddesk.services.backups import backup_if_due, create_backup
 from leaddesk.services.database import Database
 from leaddesk.services.sync.bundle import Bundle, BundleFile, DeliveryError, decode_segment, encode_segment, write_atomic
 from leaddesk.services.sync.change_log import change_from_record, change_record, change_row
+from leaddesk.services.sync.derived_refresh import refresh_synced_leads
 from leaddesk.services.sync.export import collect_local_changes
 from leaddesk.services.sync.entities import BY_NAME, ENTITY_LEAD, ORDER
 from leaddesk.services.sync.hlc import HybridClock, decode, wall_ms
@@ -59,6 +60,10 @@ class SyncReport:
     # Set when merging changed a local row that the other devices must get, such as a renamed rep.
     local_edits_pending: bool = False
     scheduled_backup_path: Path | None = None
+    # Leads whose derived values and evaluation were recomputed because synced rows changed them.
+    leads_evaluated: int = 0
+    # {record kind: row ids} of the rows this pass inserted, updated or removed.
+    changed_rows: dict[str, set[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +74,7 @@ class SyncReport:
                 "rows_changed": self.rows_changed,
                 "by_kind": self.imported_by_kind,
                 "rows_changed_by_kind": self.rows_changed_by_kind,
+                "leads_evaluated": self.leads_evaluated,
             },
             "skipped": self.skipped,
             "archived": self.archived,
@@ -256,9 +262,11 @@ def _add_waiting_rows(session: Session, states: dict[StateKey, SyncRowState]) ->
 def _materialize(session: Session, state: SyncRowState, report: SyncReport, counted: bool = False) -> str:
     """Write one merged row into its table, count it in the report unless counted already, and return the action."""
     outcome = materialize_row(session, state)
-    if outcome.action in ("inserted", "updated", "removed") and not counted:
-        report.rows_changed += 1
-        _count(report.rows_changed_by_kind, state.entity)
+    if outcome.action in ("inserted", "updated", "removed"):
+        report.changed_rows.setdefault(state.entity, set()).add(state.row_id)
+        if not counted:
+            report.rows_changed += 1
+            _count(report.rows_changed_by_kind, state.entity)
     report.local_edits_pending |= outcome.edited_local
     return outcome.action
 
@@ -291,6 +299,9 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             session.flush()
             for state in rows_with_arrived_references(session, arrived_kinds):
                 _materialize(session, state, report, counted=(state.entity, state.row_id) in states)
+        if report.changed_rows:
+            # The same work as the post-import job, because materializing bypasses the ORM listener that evaluates leads.
+            report.leads_evaluated = refresh_synced_leads(session, report.changed_rows, datetime.now(timezone.utc))
         _save_clock(identity, clock)
         identity.last_sync_at = datetime.now(timezone.utc)
 
