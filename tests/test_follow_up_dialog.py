@@ -13,6 +13,7 @@ from leaddesk.models import FollowUp, Lead, Rep
 from leaddesk.services import follow_ups
 from leaddesk.services.local_time import LocalDue
 from leaddesk.ui.follow_up_dialog import FollowUpDialog
+from leaddesk.ui.lead_table_model import DUE_COLUMN
 from leaddesk.ui.main_window import MainWindow
 from window_leads import Clock, add_overdue_and_waiting
 
@@ -190,3 +191,8 @@ def test_closed_lead_pane_state(qtbot, window, database, leads):
 
     assert window.detail_pane.state_label.text() == "Lost: no response deadline"
     qtbot.waitUntil(lambda: window.overdue_label.text() == "0 overdue")
+    model = window.model
+    row = next(row for row in range(model.rowCount()) if model.lead_id(row) == leads["overdue"])
+    qtbot.waitUntil(lambda: model.row_data(row) is not None and model.row_data(row).stage == "lost")
+    assert model.data(model.index(row, DUE_COLUMN)) == "closed"
+    assert model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole) is None
