@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from leaddesk.models import Lead, Rep
 from leaddesk.services import inbox, lead_actions
-from leaddesk.services.kanban import board
 from leaddesk.services.inbox import GROUP_FOLLOW_UP, GROUP_OVERDUE, GROUP_REST, InboxQuery
+from leaddesk.services.kanban import board
 from leaddesk.services.saved_views import ViewContext, count_views
 from leaddesk.services.sla import ResponseState
 
