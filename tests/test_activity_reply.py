@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
 from leaddesk.cli.main import main
-from leaddesk.models import Activity, ActivityKind, CallOutcome, Lead, SequenceEnrollment
+from leaddesk.models import Activity, ActivityKind, CallOutcome, SequenceEnrollment
 from leaddesk.services import sequences
 from leaddesk.services.activities import log_activity
-from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.ui.activity_dialog import ActivityDialog
-
-CALENDAR = BusinessCalendar(timezone_name="Europe/Berlin")
-NOW = datetime(2026, 5, 7, 8, 0, tzinfo=timezone.utc)
+from sequence_leads import CALENDAR, NOW, add_lead
 
 
 @pytest.fixture
 def enrolled_lead(database) -> uuid.UUID:
+    lead_id = add_lead(database)
     with database.session() as session:
-        lead = Lead(full_name="Jo Doe", received_at=NOW - timedelta(hours=1))
-        session.add(lead)
-        session.flush()
-        sequences.enroll(session, lead.id, "new_inbound", "ana", NOW, CALENDAR)
-        return lead.id
+        sequences.enroll(session, lead_id, "new_inbound", "ana", NOW, CALENDAR)
+    return lead_id
 
 
 def enrollment_state(database, lead_id: uuid.UUID) -> tuple[str, str | None]:

@@ -11,14 +11,11 @@ from sqlalchemy import select
 from leaddesk.models import ActivityKind, FollowUp, Lead, SequenceEnrollment
 from leaddesk.services import lead_actions, scheduler, sequences
 from leaddesk.services.activities import log_activity
-from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.notifications.preferences import NotifyPreferences
 from leaddesk.services.sequences import SequenceError, business_days_after
+from sequence_leads import CALENDAR, NOW, add_lead
 
 UTC = timezone.utc
-CALENDAR = BusinessCalendar(timezone_name="Europe/Berlin")
-# Thursday 7 May 2026, 10:00 in Berlin (CEST, UTC+2).
-NOW = datetime(2026, 5, 7, 8, 0, tzinfo=UTC)
 
 
 def utc(*parts: int) -> datetime:
@@ -27,11 +24,7 @@ def utc(*parts: int) -> datetime:
 
 @pytest.fixture
 def lead_id(database) -> uuid.UUID:
-    with database.session() as session:
-        lead = Lead(full_name="Jo Doe", received_at=NOW - timedelta(hours=1))
-        session.add(lead)
-        session.flush()
-        return lead.id
+    return add_lead(database)
 
 
 def enrollment(database, lead_id) -> SequenceEnrollment:

@@ -4,40 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from leaddesk.models import FollowUp, Lead, SequenceEnrollment
 from leaddesk.services import lead_actions, sequences
-from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.database import Database
 from leaddesk.services.follow_ups import schedule
 from leaddesk.services.local_time import LocalDue
 from schema_revisions import upgrade_to
+from sequence_leads import CALENDAR, NOW, add_lead, enroll_and_advance
 
-UTC = timezone.utc
-CALENDAR = BusinessCalendar(timezone_name="Europe/Berlin")
-# Thursday 7 May 2026, 10:00 in Berlin.
-NOW = datetime(2026, 5, 7, 8, 0, tzinfo=UTC)
 STEP_ONE = "New inbound lead, step 1 of 5 (email, template first_touch): Send the intro email"
-
-
-def _add_lead(database: Database) -> uuid.UUID:
-    with database.session() as session:
-        lead = Lead(full_name="Jo Doe", received_at=NOW - timedelta(hours=1))
-        session.add(lead)
-        session.flush()
-        return lead.id
-
-
-def _enroll_and_advance(database: Database, lead_id: uuid.UUID) -> uuid.UUID:
-    with database.session() as session:
-        enrollment_id = sequences.enroll(session, lead_id, "new_inbound", "ana", NOW, CALENDAR).id
-    with database.session() as session:
-        sequences.advance(session, NOW, CALENDAR)
-    return enrollment_id
 
 
 def _rows(database: Database, lead_id: uuid.UUID) -> list[FollowUp]:
@@ -46,8 +26,8 @@ def _rows(database: Database, lead_id: uuid.UUID) -> list[FollowUp]:
 
 
 def test_step_records_enrollment(database):
-    lead_id = _add_lead(database)
-    enrollment_id = _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    enrollment_id = enroll_and_advance(database, lead_id)
 
     rows = _rows(database, lead_id)
     assert len(rows) == 1
@@ -56,8 +36,8 @@ def test_step_records_enrollment(database):
 
 
 def test_stop_keeps_hand_follow_up_with_step_text(database):
-    lead_id = _add_lead(database)
-    enrollment_id = _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    enrollment_id = enroll_and_advance(database, lead_id)
     with database.session() as session:
         # The user copied the step's text into a follow-up of their own.
         due = LocalDue.at(datetime(2026, 5, 20, 9, 0), "Europe/Berlin")
@@ -77,8 +57,8 @@ def test_stop_keeps_hand_follow_up_with_step_text(database):
 
 
 def test_stop_closes_row_without_reference(database):
-    lead_id = _add_lead(database)
-    enrollment_id = _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    enrollment_id = enroll_and_advance(database, lead_id)
     with database.session() as session:
         # A step follow-up written before follow-ups recorded their enrolment.
         session.scalars(select(FollowUp).where(FollowUp.lead_id == lead_id)).one().enrollment_id = None
@@ -92,8 +72,8 @@ def test_stop_closes_row_without_reference(database):
 
 
 def test_stop_leaves_other_enrollment_rows(database):
-    lead_id = _add_lead(database)
-    first_id = _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    first_id = enroll_and_advance(database, lead_id)
     with database.session() as session:
         second_id = sequences.enroll(session, lead_id, "reengage", "ana", NOW, CALENDAR).id
     with database.session() as session:
@@ -109,8 +89,8 @@ def test_stop_leaves_other_enrollment_rows(database):
 
 
 def test_won_closes_step_follow_ups(database):
-    lead_id = _add_lead(database)
-    enrollment_id = _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    enrollment_id = enroll_and_advance(database, lead_id)
     won_at = NOW + timedelta(hours=1)
 
     with database.session() as session:
@@ -125,8 +105,8 @@ def test_won_closes_step_follow_ups(database):
 
 
 def test_stage_set_elsewhere_closes_at_advance(database):
-    lead_id = _add_lead(database)
-    _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    enroll_and_advance(database, lead_id)
     with database.session() as session:
         session.get(Lead, lead_id).stage = "lost"
 
@@ -138,8 +118,8 @@ def test_stage_set_elsewhere_closes_at_advance(database):
 
 
 def test_pause_keeps_step_follow_up_open(database):
-    lead_id = _add_lead(database)
-    enrollment_id = _enroll_and_advance(database, lead_id)
+    lead_id = add_lead(database)
+    enrollment_id = enroll_and_advance(database, lead_id)
 
     with database.session() as session:
         sequences.pause(session, enrollment_id, "ana", NOW + timedelta(minutes=5))

@@ -8,18 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from leaddesk.models import FollowUp, Lead
+from leaddesk.models import FollowUp
 from leaddesk.services import sequences
-from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.playbook import check_playbook, save_playbook_text, shipped_playbook_text
 from leaddesk.services.playbook.sequences_section import load_sequences, shipped_sequences
 from leaddesk.services.sequence_status import lead_enrollments
 from leaddesk.services.sequences import Channel, SequenceError
+from sequence_leads import CALENDAR, NOW, add_lead
 
 UTC = timezone.utc
-CALENDAR = BusinessCalendar(timezone_name="Europe/Berlin")
-# Thursday 7 May 2026, 10:00 in Berlin.
-NOW = datetime(2026, 5, 7, 8, 0, tzinfo=UTC)
 SHIPPED = shipped_playbook_text()
 # The shipped file with its sequences cut off, so a test can append its own.
 WITHOUT_SEQUENCES = SHIPPED[: SHIPPED.index("# Sequences (cadences)")]
@@ -51,11 +48,7 @@ def _line_of(text: str, needle: str) -> int:
 
 @pytest.fixture
 def lead_id(database) -> uuid.UUID:
-    with database.session() as session:
-        lead = Lead(full_name="Jo Doe", email="jo@example.com", received_at=NOW - timedelta(hours=1))
-        session.add(lead)
-        session.flush()
-        return lead.id
+    return add_lead(database, email="jo@example.com")
 
 
 def test_shipped_sequences_parse():

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from leaddesk.models import FollowUp, Lead
+from leaddesk.models import FollowUp
 from leaddesk.services import sequences
-from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.database import Database
 from leaddesk.services.sync import create_team, join_team, sync_pass
-
-CALENDAR = BusinessCalendar(timezone_name="Europe/Berlin")
-# Thursday 7 May 2026, 10:00 in Berlin.
-NOW = datetime(2026, 5, 7, 8, 0, tzinfo=timezone.utc)
+from sequence_leads import NOW, add_lead, enroll_and_advance
 
 
 @pytest.fixture
@@ -33,14 +29,8 @@ def team(tmp_path: Path):
 
 def test_step_follow_up_syncs_with_enrollment(team):
     ann, bob = team
-    with ann.session() as session:
-        lead = Lead(full_name="Jo Doe", received_at=NOW - timedelta(hours=1))
-        session.add(lead)
-        session.flush()
-        lead_id = lead.id
-        enrollment_id = sequences.enroll(session, lead_id, "new_inbound", "ann", NOW, CALENDAR).id
-    with ann.session() as session:
-        sequences.advance(session, NOW, CALENDAR)
+    lead_id = add_lead(ann)
+    enrollment_id = enroll_and_advance(ann, lead_id, "ann")
 
     # One pass each: the enrolment and its step follow-up arrive on bob's device together.
     sync_pass(ann)
