@@ -205,4 +205,6 @@ class FollowUpDialog(QDialog):
 
 def _qt_wall(wall: datetime) -> QDateTime:
     """Return a naive wall time as a QDateTime without converting it through this machine's timezone."""
+    # NOTE: the edit still keeps local-time QDateTimes, so a wall time inside a DST gap of
+    # this machine's timezone is moved by Qt even when the user's timezone has no gap there.
     return QDateTime(QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute))
