@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from leaddesk.models import FollowUp
 from leaddesk.services import sequences
-from leaddesk.services.database import Database
-from leaddesk.services.sync import create_team, join_team, sync_pass
+from leaddesk.services.sync import sync_pass
 from sequence_leads import NOW, add_lead, enroll_and_advance
+from team_devices import team_devices  # noqa: F401 (fixture)
 
 
-@pytest.fixture
-def team(tmp_path: Path):
-    """Two devices sharing one team folder, as if the sync tool delivered every file at once."""
-    ann = Database.open(tmp_path / "ann" / "leads.sqlite")
-    bob = Database.open(tmp_path / "bob" / "leads.sqlite")
-    create_team(ann, tmp_path / "Team", "Acme", person="Ann", device_name="ann-laptop")
-    join_team(bob, tmp_path / "Team", person="Bob", device_name="bob-laptop")
-    yield ann, bob
-    ann.dispose()
-    bob.dispose()
-
-
-def test_step_follow_up_syncs_with_enrollment(team):
-    ann, bob = team
+def test_step_follow_up_syncs_with_enrollment(team_devices):
+    ann, bob = team_devices
     lead_id = add_lead(ann)
     enrollment_id = enroll_and_advance(ann, lead_id, "ann")
 
