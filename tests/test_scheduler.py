@@ -197,6 +197,17 @@ def test_team_members_each_notified(database, reps):
         assert list(recipients) == ["ana", "ben", "ben"]
 
 
+def test_mine_matches_rep_name_in_any_case(database, reps):
+    plan(database, add_lead(database, "Jo Doe", reps["Ana"]), T0 + minutes(5))
+    plan(database, add_lead(database, "Mia Chen", reps["Ben"]), T0 + minutes(5))
+    ana_lower = NotifyPreferences(user="ana", scope=Scope.MINE, rep_name="ana", zone_name=BERLIN)
+    run_check(database, T0, ana_lower)
+
+    events = run_check(database, T0 + minutes(5), ana_lower).events
+
+    assert [event.lead_name for event in events] == ["Jo Doe"]
+
+
 def test_mine_without_rep_matches_nothing(database, reps):
     plan(database, add_lead(database, "Jo Doe", reps["Ana"]), T0 + minutes(5))
     nobody = NotifyPreferences(user="cy", scope=Scope.MINE, zone_name=BERLIN)

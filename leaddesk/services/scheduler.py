@@ -120,8 +120,9 @@ def _scope_filter(preferences: NotifyPreferences, owner_column):
         return True
     if not preferences.rep_name:
         return False
-    rep_ids = select(Rep.id).where(Rep.name == preferences.rep_name).scalar_subquery()
-    return owner_column == rep_ids
+    # Rep names match without regard to case, as the "My ..." inbox views match them.
+    rep_ids = select(Rep.id).where(func.lower(Rep.name) == preferences.rep_name.lower())
+    return owner_column.in_(rep_ids)
 
 
 def _follow_up_events(
