@@ -47,13 +47,19 @@ def test_spellings_not_newly_excluded(database):
     assert carried_exclusions(database).excluded == ["Plan"]
 
 
-def test_dialog_rejects_unknown_name(qtbot, database, monkeypatch):
+def exclude_in_dialog(qtbot, monkeypatch, database, typed: str) -> DashboardTab:
+    """Open the dashboard on 20 closed leads, then enter typed in the excluded fields dialog and confirm it."""
     build_closed_leads(database, won=10, lost=10)
     tab = DashboardTab(TaskRunner(database, synchronous=True), clock=lambda: NOW)
     qtbot.addWidget(tab)
-    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Visits, Tagz", True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: (typed, True))
 
     tab.exclude_button.click()
+    return tab
+
+
+def test_dialog_rejects_unknown_name(qtbot, database, monkeypatch):
+    tab = exclude_in_dialog(qtbot, monkeypatch, database, "Visits, Tagz")
 
     status = tab.model_status.text()
     assert "Excluded fields not saved" in status
@@ -62,12 +68,7 @@ def test_dialog_rejects_unknown_name(qtbot, database, monkeypatch):
 
 
 def test_dialog_saves_canonical_names(qtbot, database, monkeypatch):
-    build_closed_leads(database, won=10, lost=10)
-    tab = DashboardTab(TaskRunner(database, synchronous=True), clock=lambda: NOW)
-    qtbot.addWidget(tab)
-    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("custom:plan, PLAN", True))
-
-    tab.exclude_button.click()
+    tab = exclude_in_dialog(qtbot, monkeypatch, database, "custom:plan, PLAN")
 
     assert excluded_fields(database) == ["Plan"]
     assert "Fields excluded from training: Plan" in tab.model_status.text()
