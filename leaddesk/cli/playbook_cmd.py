@@ -9,6 +9,7 @@ from pathlib import Path
 
 from leaddesk.cli.errors import EXIT_BAD_INPUT, EXIT_OK, CliError
 from leaddesk.cli.imports_cmd import _open_existing
+from leaddesk.cli.lead_lookup import DB_HELP
 from leaddesk.services.database import Database
 from leaddesk.services.deadline_refresh import recompute_waiting_deadlines
 from leaddesk.services.paths import resolve_database_path
@@ -24,8 +25,6 @@ from leaddesk.services.playbook import (
 )
 from leaddesk.services.playbook.fallback_check import fallback_segment_warnings
 from leaddesk.services.playbook.rep_check import unknown_rep_warnings
-
-DB_HELP = "database file (default: LEADDESK_DB, then the user data folder)"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
