@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from leaddesk.cli.errors import EXIT_OK, CliError
@@ -47,10 +48,14 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     path = resolve_database_path(getattr(args, "db", None))
     try:
-        safety_copy = restore_backup(path, Path(args.file).expanduser())
+        safety_copy = restore_backup(path, Path(args.file).expanduser(), warn=_print_warning)
     except BackupError as error:
         raise CliError(str(error)) from None
     print(f"restored {path} from {args.file}")
     if safety_copy is not None:
         print(f"the previous database is kept at {safety_copy}")
     return EXIT_OK
+
+
+def _print_warning(message: str) -> None:
+    print(f"leaddesk restore: warning: {message}", file=sys.stderr)

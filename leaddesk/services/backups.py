@@ -15,6 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaddesk.services.backup_contents import (
+    NotLeadDeskError, check_leaddesk_file, give_restored_file_new_identity, team_folder_of,
+)
+
 if TYPE_CHECKING:
     from leaddesk.services.database import Database
 
@@ -149,13 +153,21 @@ def recovery_message(path: Path, problems: list[str]) -> str:
     return f"{path} failed SQLite's integrity check: {summary}. The file was left untouched; {fix}."
 
 
-def restore_backup(database_path: Path, backup_path: Path, progress: RestoreProgress | None = None) -> Path | None:
+def restore_backup(
+    database_path: Path,
+    backup_path: Path,
+    progress: RestoreProgress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Path | None:
     """Replace the database with backup_path, after backing up the current file; return that safety copy.
 
     The backup is checked with PRAGMA integrity_check first, so a damaged backup never
-    replaces the database. No LeadDesk window or command may have the database open.
-    progress, when given, is called from this thread with RESTORE_CHECK, RESTORE_SAFETY_COPY
-    and RESTORE_COPY and the pages copied so far.
+    replaces the database, and a file without LeadDesk's tables is rejected. No LeadDesk
+    window or command may have the database open. progress, when given, is called from
+    this thread with RESTORE_CHECK, RESTORE_SAFETY_COPY and RESTORE_COPY and the pages
+    copied so far. warn gets each warning, such as a backup of another team's database,
+    and every warning is logged too. A restored team database becomes a new device of its
+    team, because its old device id belongs to the database it was copied from.
     """
 
     def report(step: str) -> PageProgress | None:
@@ -176,6 +188,11 @@ def restore_backup(database_path: Path, backup_path: Path, progress: RestoreProg
     problems = integrity_problems(backup_path)
     if problems:
         raise BackupError(f"backup {backup_path} is damaged ({problems[0]}); choose an older backup")
+    try:
+        check_leaddesk_file(backup_path)
+    except NotLeadDeskError as error:
+        raise BackupError(str(error)) from None
+    warnings = _team_warnings(database_path, backup_path)
     safety_copy = None
     if database_path.exists() and database_path.stat().st_size > 0:
         if progress is not None:
@@ -206,7 +223,29 @@ def restore_backup(database_path: Path, backup_path: Path, progress: RestoreProg
             "Free disk space or close other programs that use the file, then restore again"
         ) from error
     logger.info("restored %s from %s", database_path, backup_path)
+    new_device = give_restored_file_new_identity(database_path, backup_path)
+    if new_device is not None:
+        warnings.append(
+            f"the restored database is now team device {new_device}; at its next sync it applies the team's "
+            "segments again, including edits made after the backup was taken"
+        )
+    for message in warnings:
+        logger.warning("restore of %s from %s: %s", database_path, backup_path, message)
+        if warn is not None:
+            warn(message)
     return safety_copy
+
+
+def _team_warnings(database_path: Path, backup_path: Path) -> list[str]:
+    """Return a warning when the backup syncs with another team folder than the current database."""
+    backup_team = team_folder_of(backup_path)
+    current_team = team_folder_of(database_path) if database_path.exists() and database_path.stat().st_size > 0 else None
+    if backup_team is None or current_team is None or backup_team == current_team:
+        return []
+    return [
+        f"{backup_path} belongs to the team folder {backup_team}, not to {current_team} of the current database; "
+        "the restored database syncs with that team. Restore the safety copy if this was the wrong file"
+    ]
 
 
 def backup_due(database_path: Path, every_hours: float) -> bool:

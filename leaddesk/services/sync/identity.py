@@ -8,6 +8,8 @@ import socket
 import uuid
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from leaddesk.models import SyncIdentity
@@ -88,3 +90,28 @@ def join_team(database: Database, folder: Path, person: str | None = None, devic
         identity = _attach(session, bundle, person, device_name)
     logger.info("device %s of %s joined team folder %s", identity.device_id, identity.person, bundle.root)
     return identity
+
+
+def give_new_device_identity(executor: Session | Connection, reason: str) -> tuple[str, str] | None:
+    """Make this database a new device of its team, keeping the person; return (old id, new id), or None without a team.
+
+    A database copied from another database, restored from a backup or copied back from
+    a server keeps the device id of its source. Two databases with one id write segments
+    into one device folder, and each skips that folder when it applies segments, so their
+    edits never meet. With a new id, the segments under the old id are another device's
+    and are applied, while changes already in this database's log are skipped. The
+    records of files read under the old id are dropped, so that every segment of that
+    folder is read again in sequence order. Raw SQL keeps this working on a file from an
+    older schema revision.
+    """
+    row = executor.execute(text("SELECT device_id, person FROM sync_identity WHERE id = 1")).first()
+    if row is None:
+        return None
+    old_id, person = row[0], row[1]
+    new_id = uuid.uuid4().hex
+    executor.execute(
+        text("UPDATE sync_identity SET device_id = :new_id, next_segment_seq = 1 WHERE id = 1"), {"new_id": new_id}
+    )
+    executor.execute(text("DELETE FROM sync_files WHERE path LIKE :prefix"), {"prefix": f"devices/{old_id}/%"})
+    logger.warning("device %s of %s is now device %s: %s", old_id, person, new_id, reason)
+    return old_id, new_id
