@@ -55,6 +55,15 @@ def sla_row(compliance: dict) -> list[str]:
     return [str(compliance["met"]), str(compliance["breached"]), percent(compliance["percent_met"])]
 
 
+def group_rows(figures: dict, block: dict, make_row) -> dict[str, list[str]]:
+    """Return the expected cells of each group row, keyed by the label the text table shows for it."""
+    labels = figures["segment_labels"]
+    expected = {"all leads": make_row(block["overall"])}
+    expected |= {f"segment {labels[key]}": make_row(value) for key, value in block["by_segment"].items()}
+    expected |= {f"rep {name}": make_row(value) for name, value in block["by_rep"].items()}
+    return expected
+
+
 def test_stats_text_fits_width(outputs):
     text, figures = outputs
 
@@ -70,10 +79,7 @@ def test_stats_text_fits_width(outputs):
 def test_stats_text_speed(outputs):
     text, figures = outputs
     speed = figures["speed_to_lead"]
-    labels = figures["segment_labels"]
-    expected = {"all leads": speed_row(speed["overall"])}
-    expected |= {f"segment {labels[key]}": speed_row(stats) for key, stats in speed["by_segment"].items()}
-    expected |= {f"rep {name}": speed_row(stats) for name, stats in speed["by_rep"].items()}
+    expected = group_rows(figures, speed, speed_row)
     expected |= {f"week {week}": speed_row(stats) for week, stats in speed["by_week"].items()}
 
     printed = table(section(text, "Speed to lead"), header_lines=2)
@@ -84,11 +90,7 @@ def test_stats_text_speed(outputs):
 
 def test_stats_text_sla(outputs):
     text, figures = outputs
-    sla = figures["sla_compliance"]
-    labels = figures["segment_labels"]
-    expected = {"all leads": sla_row(sla["overall"])}
-    expected |= {f"segment {labels[key]}": sla_row(value) for key, value in sla["by_segment"].items()}
-    expected |= {f"rep {name}": sla_row(value) for name, value in sla["by_rep"].items()}
+    expected = group_rows(figures, figures["sla_compliance"], sla_row)
 
     printed = table(section(text, "SLA compliance"))
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from leaddesk.cli.funnel_text import funnel_lines
 from leaddesk.cli.heatmap_text import format_breach_heatmap
 from leaddesk.cli.model_text import model_lines, percent, score_lines
 from leaddesk.cli.text_table import format_table
 from leaddesk.services.reporting import DashboardReport
-from leaddesk.services.reporting.speed import SpeedStats
+from leaddesk.services.reporting.sla_compliance import Compliance, SlaReport
+from leaddesk.services.reporting.speed import SpeedReport, SpeedStats
 
 
 def format_duration(seconds: float | None) -> str:
@@ -24,16 +28,28 @@ def format_duration(seconds: float | None) -> str:
     return " ".join(f"{value}{unit}" for value, unit in parts[:2])
 
 
+def _group_rows(
+    report: DashboardReport, figures: SpeedReport | SlaReport, make_row: Callable[[str, Any], tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    """Return make_row's rows for all leads, then for each segment, then for each rep."""
+    rows = [make_row("all leads", figures.overall)]
+    rows += [make_row(f"segment {report.segment_label(key)}", value) for key, value in figures.by_segment.items()]
+    rows += [make_row(f"rep {name}", value) for name, value in figures.by_rep.items()]
+    return rows
+
+
 def _speed_row(name: str, stats: SpeedStats) -> tuple[str, ...]:
     return (name, str(stats.contacted), format_duration(stats.median_wall), format_duration(stats.p90_wall),
             format_duration(stats.median_business), format_duration(stats.p90_business))
 
 
+def _sla_row(name: str, compliance: Compliance) -> tuple[str, ...]:
+    return (name, str(compliance.met), str(compliance.breached), percent(compliance.percent_met))
+
+
 def speed_lines(report: DashboardReport) -> list[str]:
     speed = report.speed
-    rows = [_speed_row("all leads", speed.overall)]
-    rows += [_speed_row(f"segment {report.segment_label(key)}", stats) for key, stats in speed.by_segment.items()]
-    rows += [_speed_row(f"rep {name}", stats) for name, stats in speed.by_rep.items()]
+    rows = _group_rows(report, speed, _speed_row)
     rows += [_speed_row(f"week {week}", stats) for week, stats in speed.by_week.items()]
     headers = ("group", "contacted", "wall time\nmedian", "\np90", "business time\nmedian", "\np90")
     return ["Speed to lead (time from arrival to first contact of the contacted leads; weeks start on Monday)",
@@ -42,10 +58,7 @@ def speed_lines(report: DashboardReport) -> list[str]:
 
 def sla_lines(report: DashboardReport) -> list[str]:
     sla = report.sla
-    groups = [("all leads", sla.overall)]
-    groups += [(f"segment {report.segment_label(key)}", value) for key, value in sla.by_segment.items()]
-    groups += [(f"rep {name}", value) for name, value in sla.by_rep.items()]
-    rows = [(name, str(value.met), str(value.breached), percent(value.percent_met)) for name, value in groups]
+    rows = _group_rows(report, sla, _sla_row)
     return [
         "SLA compliance (response deadlines met and breached; open deadlines count in neither)",
         *format_table(("group", "met", "breached", "percent met"), rows),
