@@ -41,6 +41,8 @@ def format_report(report: SyncReport) -> str:
         f"in: {report.imported} changes from {len(report.segments_applied)} segment files{_by_kind(report.imported_by_kind)}, "
         f"{report.rows_changed} rows changed{_by_kind(report.rows_changed_by_kind)}",
     ]
+    if report.identity_notice:
+        lines.append(f"device identity: {report.identity_notice}")
     lines += [f"conflict: {c['entity']} {c['row_id']} {c['field']}: {c['detail']}" for c in report.conflicts]
     lines += [f"waiting: {reason}" for reason in report.skipped]
     lines += [f"archived conflict copy: {name}" for name in report.archived]

@@ -49,6 +49,8 @@ class CopyReport:
     source: str
     target: str
     tables: list[TableResult] = field(default_factory=list)
+    # The target's new team device id, set when the source was a device of a synced-folder team.
+    new_device_id: str | None = None
 
     @property
     def total_rows(self) -> int:
@@ -60,6 +62,7 @@ class CopyReport:
             "target": self.target,
             "total_rows": self.total_rows,
             "tables": [{"name": t.name, "rows": t.rows, "sha256": t.checksum} for t in self.tables],
+            "new_device_id": self.new_device_id,
         }
 
 
@@ -289,4 +292,18 @@ def copy_database(
                         f"against {target_sum[:12]}); the source is unchanged, report this with both databases"
                     )
                 report.tables.append(TableResult(table.name, source_rows, source_sum))
+    report.new_device_id = _new_device_identity(target, source)
     return report
+
+
+def _new_device_identity(target: Database, source: Database) -> str | None:
+    """Give the copy a team device id of its own, because the source may stay in use under the old one.
+
+    This runs after the checksums, which compare the copied rows as they were.
+    """
+    # Imported here because the sync package imports the database module while it loads.
+    from leaddesk.services.sync.identity import give_new_device_identity
+
+    with target.engine.begin() as connection:
+        ids = give_new_device_identity(connection, f"copied from {source.location} by migrate-to")
+    return None if ids is None else ids[1]

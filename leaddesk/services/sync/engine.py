@@ -28,6 +28,7 @@ from leaddesk.services.sync.export import collect_local_changes
 from leaddesk.services.sync.entities import BY_NAME, ENTITY_LEAD, ORDER
 from leaddesk.services.sync.hlc import HybridClock, decode, wall_ms
 from leaddesk.services.sync.identity import require_identity
+from leaddesk.services.sync.identity_split import record_own_segment, split_identity_check
 from leaddesk.services.sync.materialize import materialize_row
 from leaddesk.services.sync.merge import Change, beats, is_concurrent_edit, winner_of
 from leaddesk.services.sync.names import segment_name
@@ -64,6 +65,8 @@ class SyncReport:
     leads_evaluated: int = 0
     # {record kind: row ids} of the rows this pass inserted, updated or removed.
     changed_rows: dict[str, set[str]] = field(default_factory=dict)
+    # Set when another database used this device id, so this database became a new device.
+    identity_notice: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class SyncReport:
             "archived": self.archived,
             "conflicts": self.conflicts,
             "backup": str(self.backup_path) if self.backup_path else None,
+            "identity_notice": self.identity_notice,
         }
 
 
@@ -112,6 +116,7 @@ def _export(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
             payload = encode_segment(identity.device_id, identity.person, seq, [change_from_record(r).to_json() for r in chunk])
             write_atomic(path, payload)
             identity.next_segment_seq = seq + 1
+            record_own_segment(session, bundle, path.relative_to(bundle.root).as_posix())
             # synchronize_session=False: the default compares each loaded object with the id list, which is quadratic.
             session.execute(
                 update(SyncChange).where(SyncChange.change_id.in_([r.change_id for r in chunk])).values(exported=True),
@@ -357,6 +362,10 @@ def sync_pass(database: Database, now_ms: Callable[[], int] = wall_ms) -> SyncRe
     if database.path is not None:
         # Sync passes run every few seconds in an open window, so they also drive the backup schedule.
         report.scheduled_backup_path = backup_if_due(database.path)
+    with database.session() as session:
+        report.identity_notice = split_identity_check(session, require_identity(session), bundle)
+    if report.identity_notice:
+        logger.warning("%s", report.identity_notice)
     _export(database, bundle, now_ms, report)
 
     def before_merge() -> Path | None:
