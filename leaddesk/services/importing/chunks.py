@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
+from leaddesk.services.importing.column_batch import ColumnBatchConverter
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.report import RejectedRow
 from leaddesk.services.importing.rows import FooterLine, LeadDraft, RowConverter, RowProblem
 from leaddesk.services.importing.table import RowStream
+
+# The most rows converted column by column at once.
+BATCH_ROWS = 1000
 
 
 @dataclass
@@ -64,33 +69,40 @@ def convert_rows(
 ) -> Iterator[ConvertedChunk]:
     """Yield a chunk each time chunk_rows drafts are ready, and the rest at the end; append the ConversionEnd to end.
 
-    With trim_to set, cells from that index on are dropped before conversion, as the row
-    and reason columns of a rejected-rows file are. A footer line stays pending until the
-    next data row makes it a rejected row, or the end makes it a TrailingFooter.
+    Rows are read in batches that ColumnBatchConverter converts column by column. A batch
+    never holds more rows than the chunk still needs drafts, so each chunk covers the same
+    rows as with row-by-row conversion. With trim_to set, cells from that index on are
+    dropped before conversion, as the row and reason columns of a rejected-rows file are.
+    A footer line stays pending until the next data row makes it a rejected row, or the
+    end makes it a TrailingFooter.
     """
+    batches = ColumnBatchConverter(converter)
     chunk = ConvertedChunk()
     # Footer lines since the last data row: (row number, cells, the FooterLine raised).
     footers: list[tuple[int, list, FooterLine]] = []
+    rows = iter(stream)
     try:
-        for number, cells in stream:
-            chunk.rows_read += 1
+        while True:
+            batch = list(islice(rows, min(chunk_rows - len(chunk.drafts), BATCH_ROWS)))
+            if not batch:
+                break
             if trim_to is not None:
-                cells = cells[:trim_to]
-            try:
-                draft = converter.convert(number, cells)
-            except FooterLine as footer:
-                footers.append((number, cells, footer))
-                continue
-            except RowProblem as problem:
-                _reject_footers(chunk, converter, footers)
-                chunk.rejected.append(_rejected_row(converter, number, cells, problem))
-                continue
-            if draft is None:
-                chunk.empty_rows.append(number)
-                continue
+                batch = [(number, cells[:trim_to]) for number, cells in batch]
+            for (number, cells), outcome in zip(batch, batches.convert(batch)):
+                chunk.rows_read += 1
+                if isinstance(outcome, FooterLine):
+                    footers.append((number, cells, outcome))
+                    continue
+                if isinstance(outcome, RowProblem):
+                    _reject_footers(chunk, converter, footers)
+                    chunk.rejected.append(_rejected_row(converter, number, cells, outcome))
+                    continue
+                if outcome is None:
+                    chunk.empty_rows.append(number)
+                    continue
 
-            _reject_footers(chunk, converter, footers)
-            chunk.drafts.append(draft)
+                _reject_footers(chunk, converter, footers)
+                chunk.drafts.append(outcome)
             if len(chunk.drafts) >= chunk_rows:
                 chunk.fraction = stream.fraction
                 yield chunk

@@ -92,16 +92,17 @@ class DayMonthEvidence:
     serials: int = 0
     serial_example: str | None = None
 
-    def add(self, value: object) -> None:
+    def add(self, value: object, count: int = 1) -> None:
+        """Count a column value, or count equal values at once; values that are not text do not count."""
         if not isinstance(value, str):
             return
         text = value.strip()
         if not text:
             return
-        self.texts += 1
+        self.texts += count
         if len(text) == 5 and text.isdigit():
             if PLAUSIBLE_SERIAL_MIN <= int(text) <= PLAUSIBLE_SERIAL_MAX:
-                self.serials += 1
+                self.serials += count
                 if self.serial_example is None:
                     self.serial_example = text
             return
@@ -110,11 +111,11 @@ class DayMonthEvidence:
             return
         first, second = int(match.group(1)), int(match.group(2))
         if first > 12 >= second:
-            self.day_first += 1
+            self.day_first += count
         elif second > 12 >= first:
-            self.month_first += 1
+            self.month_first += count
         else:
-            self.ambiguous += 1
+            self.ambiguous += count
 
     @property
     def is_day_first(self) -> bool:
