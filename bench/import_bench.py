@@ -121,8 +121,14 @@ def run_floor(source: Path, db_path: Path) -> dict:
     return {"rows": count, "seconds": time.perf_counter() - started}
 
 
-def run_leaddesk(source: Path, db_path: Path, *, log_activities: bool = True, twice: bool = False) -> dict:
-    """Import the file with run_import into a new LeadDesk database; with twice, time the second import."""
+def run_leaddesk(
+    source: Path, db_path: Path, *, log_activities: bool = True, twice: bool = False, post_import_job: bool = True
+) -> dict:
+    """Import the file with run_import into a new LeadDesk database; with twice, time the second import.
+
+    Without post_import_job, the post-import job does not run after the timed import and
+    post_import_seconds is None.
+    """
     from leaddesk.services.database import Database
     from leaddesk.services.importing import importer, run_import
     from leaddesk.services.post_import_jobs import run_post_import_jobs
@@ -141,9 +147,11 @@ def run_leaddesk(source: Path, db_path: Path, *, log_activities: bool = True, tw
     worker_cpu_seconds = _children_cpu_seconds() - children_before
     # The post-import job (enrichment, match keys, routing, scores) that `leaddesk import` runs after the summary.
     import_peak = peak_rss_mib()
-    job_started = time.perf_counter()
-    run_post_import_jobs(database)
-    job_seconds = time.perf_counter() - job_started
+    job_seconds = None
+    if post_import_job:
+        job_started = time.perf_counter()
+        run_post_import_jobs(database)
+        job_seconds = time.perf_counter() - job_started
     database.dispose()
     return {
         "rows": report.rows_read,
@@ -183,7 +191,7 @@ def _time_refresh(importer) -> dict:
     return timing
 
 
-def run_phase(phase: str, csv_path: Path, xlsx_path: Path, db_path: Path) -> None:
+def run_phase(phase: str, csv_path: Path, xlsx_path: Path, db_path: Path, *, post_import_job: bool = True) -> None:
     base = peak_rss_mib()
     if phase == "pandas-csv":
         result = run_pandas_csv(csv_path, db_path)
@@ -195,7 +203,7 @@ def run_phase(phase: str, csv_path: Path, xlsx_path: Path, db_path: Path) -> Non
         from leaddesk.services.database import Database  # noqa: F401  (loaded before the base is taken)
 
         base = peak_rss_mib()
-        result = run_leaddesk(xlsx_path, db_path)
+        result = run_leaddesk(xlsx_path, db_path, post_import_job=post_import_job)
     else:
         from leaddesk.services.database import Database  # noqa: F401,F811
         from leaddesk.services.importing import worker
@@ -206,7 +214,11 @@ def run_phase(phase: str, csv_path: Path, xlsx_path: Path, db_path: Path) -> Non
             worker.MIN_IDLE_CORES = float("-inf")
         base = peak_rss_mib()
         result = run_leaddesk(
-            csv_path, db_path, log_activities=phase != "leaddesk-csv-quiet", twice=phase == "reimport-csv"
+            csv_path,
+            db_path,
+            log_activities=phase != "leaddesk-csv-quiet",
+            twice=phase == "reimport-csv",
+            post_import_job=post_import_job,
         )
     result["base_rss_mib"] = base
     result["peak_rss_mib"] = peak_rss_mib()
@@ -221,10 +233,15 @@ def main() -> int:
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--xlsx", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-post-import-job",
+        action="store_true",
+        help="with --phase, do not run the post-import job after the timed import",
+    )
     args = parser.parse_args()
 
     if args.phase:
-        run_phase(args.phase, args.csv, args.xlsx, args.db)
+        run_phase(args.phase, args.csv, args.xlsx, args.db, post_import_job=not args.no_post_import_job)
         return 0
 
     print(machine_description())
