@@ -40,8 +40,8 @@ def test_probability_and_factors_shown(pane, database):
     assert pane.conversion_box.isVisibleTo(pane)
     assert pane.probability_label.text() == "Conversion probability: 5%"
     assert pane.factors_up_label.text() == "Pushing it up:\n• Plan: pro +0.7%"
-    assert pane.factors_down_label.text() == "Pushing it down:\n• Lead source: web -55%\n• Visits: 3 -23%"
-    assert pane.conversion_note_label.text() == "Model version 1, held-out AUC 0.975"
+    assert pane.factors_down_label.text() == "Pushing it down:\n• Lead source: web -55%\n• Visits: 3 -20%"
+    assert pane.conversion_note_label.text() == "Model version 1, held-out AUC 0.977"
     assert pane.conversion_note_label.isVisibleTo(pane)
 
 
@@ -111,4 +111,4 @@ def test_window_shows_probability(qtbot, database):
     qtbot.waitUntil(lambda: window.detail_pane.lead_id == leads[-1].id)
 
     assert window.detail_pane.probability_label.text() == "Conversion probability: 5%"
-    assert window.detail_pane.factors_down_label.text() == "Pushing it down:\n• Lead source: web -55%\n• Visits: 3 -23%"
+    assert window.detail_pane.factors_down_label.text() == "Pushing it down:\n• Lead source: web -55%\n• Visits: 3 -20%"
