@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import uuid
 
 import pytest
@@ -10,10 +11,12 @@ from sqlalchemy import create_engine, text
 
 from leaddesk.models import Lead
 from leaddesk.services.live_changes import (
+    FUNCTION_NAME,
     MAX_IDS_PER_NOTICE,
     RESYNC,
     LeadChangeListener,
     LeadChangeNotice,
+    TRIGGER_NAMES,
     LiveChangesUnavailable,
     install_change_trigger,
     parse_notice,
@@ -163,3 +166,37 @@ def test_parse_notice_rejects_malformed():
     for payload in ("not json", '{"op": "UPDATE"}', '{"op": "UPDATE", "count": 1, "ids": ["not-a-uuid"]}'):
         with pytest.raises(ValueError, match="invalid lead change notification"):
             parse_notice(payload)
+
+
+def test_trigger_install_concurrent_windows(pg_database, pg_url):
+    """Windows opening one server database at once all get the trigger, and none fails on a duplicate pg_proc row."""
+    engines = [create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1)) for _ in range(4)]
+    try:
+        for round_number in range(15):
+            with pg_database.engine.begin() as connection:
+                connection.execute(text(f"DROP FUNCTION IF EXISTS {FUNCTION_NAME}() CASCADE"))
+            barrier = threading.Barrier(len(engines))
+            errors: list[Exception] = []
+
+            def install(engine) -> None:
+                barrier.wait()
+                try:
+                    install_change_trigger(engine)
+                except LiveChangesUnavailable as error:
+                    errors.append(error)
+
+            threads = [threading.Thread(target=install, args=(engine,)) for engine in engines]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(WAIT_SECONDS * 3)
+            assert errors == [], f"round {round_number}: {errors}"
+            with pg_database.engine.connect() as connection:
+                count = connection.execute(
+                    text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'leads'::regclass AND tgname = ANY(:names)"),
+                    {"names": list(TRIGGER_NAMES)},
+                ).scalar_one()
+            assert count == len(TRIGGER_NAMES)
+    finally:
+        for engine in engines:
+            engine.dispose()

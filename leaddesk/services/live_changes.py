@@ -64,6 +64,9 @@ BEGIN
 END
 """
 
+# A fixed advisory lock id for install_change_trigger, the same in every LeadDesk.
+_INSTALL_LOCK_KEY = 0x4C44_4C49_5645  # "LDLIVE" in ASCII
+
 _FUNCTION_SQL = f"CREATE OR REPLACE FUNCTION {FUNCTION_NAME}() RETURNS trigger LANGUAGE plpgsql AS $${_FUNCTION_BODY}$$"
 
 _TRIGGER_SQL = (
@@ -127,6 +130,10 @@ def install_change_trigger(engine: Engine) -> bool:
         raise LiveChangesUnavailable(f"live changes need a PostgreSQL database, not {engine.dialect.name}")
     try:
         with engine.begin() as connection:
+            # Two windows that open the database at once would both run CREATE OR REPLACE, and
+            # the second insert into pg_proc fails with a unique violation. The lock makes the
+            # second wait for the first to commit, and its check below then finds the trigger.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INSTALL_LOCK_KEY})
             body = connection.execute(text("SELECT prosrc FROM pg_proc WHERE proname = :name"), {"name": FUNCTION_NAME}).scalar()
             triggers = connection.execute(
                 text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'leads'::regclass AND tgname = ANY(:names)"),
