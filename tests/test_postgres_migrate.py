@@ -196,7 +196,7 @@ def test_sqlite_only_commands_explain(pg_url: str, command: list[str], capsys):
     code = main(["--db", pg_url, *command])
 
     assert code == 1
-    assert "apply to SQLite database files only" in capsys.readouterr().err
+    assert "to SQLite database files only" in capsys.readouterr().err
 
 
 def test_env_url_selects_server(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):

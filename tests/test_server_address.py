@@ -50,7 +50,7 @@ def test_file_paths_stay_paths(path: str):
     assert not is_server_url(path)
 
 
-def test_cli_names_bad_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_cli_names_bad_port(capsys: pytest.CaptureFixture[str]):
     code = main(["--db", "postgresql://ann:pw@127.0.0.1:notaport/team", "inbox"])
 
     error = capsys.readouterr().err
@@ -69,3 +69,19 @@ def test_cli_rejects_mysql_url(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert code != 0
     assert "unsupported scheme mysql://" in error
     assert list(workdir.rglob("*")) == [], "no file may be created for a URL"
+
+
+@pytest.mark.parametrize(
+    ("command", "sentence"),
+    [
+        (["sync"], "synced-folder sync applies to SQLite database files only"),
+        (["backup"], "backups apply to SQLite database files only"),
+        (["restore", "old.sqlite"], "restoring a backup applies to SQLite database files only"),
+    ],
+)
+def test_sqlite_only_command_message(command: list[str], sentence: str, capsys: pytest.CaptureFixture[str]):
+    # The command is rejected before any connection, so the server in the URL is never contacted.
+    code = main(["--db", "postgresql://ann@db.example/team", *command])
+
+    assert code != 0
+    assert sentence in capsys.readouterr().err

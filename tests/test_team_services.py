@@ -131,3 +131,51 @@ def test_can_join_with_other_team(database, tmp_path: Path):
     create_team(database, tmp_path / "Team", "Team")
     assert can_join_with(database, tmp_path / "Team")
     assert not can_join_with(database, tmp_path / "Other")
+
+
+def test_change_message_uses_field_labels():
+    text = change_message([change("Bob", "Ada Byron", "first_name", "linkedin_url", "owner_id")])
+    assert text == "Bob changed first name, LinkedIn URL, owner of Ada Byron"
+
+
+def test_change_message_repeats_verb_on_change():
+    changes = [
+        change("Bob", "Ada Byron", "city"),
+        TeamChange("Bob", uuid.uuid4(), "Ben Bolt", (), "restored"),
+        TeamChange("Bob", uuid.uuid4(), "Cy Cole", (), "deleted"),
+    ]
+    assert change_message(changes) == "Bob changed city of Ada Byron; restored Ben Bolt; deleted Cy Cole"
+
+
+def test_received_restore_named_with_conflict(tmp_path: Path):
+    ann = Database.open(tmp_path / "ann.sqlite")
+    bob = Database.open(tmp_path / "bob.sqlite")
+    try:
+        create_team(ann, tmp_path / "Team", "Team", person="Ann")
+        bob_identity = join_team(bob, tmp_path / "Team", person="Bob")
+        with ann.session() as session:
+            lead = Lead(full_name="Ada Byron", city="Oslo")
+            session.add(lead)
+            session.flush()
+            lead_id = lead.id
+        sync_pass(ann)
+        sync_pass(bob)
+        with bob.session() as session:
+            session.get(Lead, lead_id).deleted_at = NOW
+        with ann.session() as session:
+            session.get(Lead, lead_id).city = "Bergen"
+        sync_pass(ann)
+        started = datetime.now(timezone.utc)
+        sync_pass(bob)
+
+        with bob.session() as session:
+            received = received_changes(session, started, bob_identity.device_id)
+            assert session.get(Lead, lead_id).deleted_at is None
+    finally:
+        ann.dispose()
+        bob.dispose()
+    assert [(item.person, item.verb) for item in received] == [("Ann", "restored")]
+    message = change_message(received)
+    assert message.startswith("Ann restored Ada Byron and changed city")
+    assert "deleted on one device and edited on another" in message
+    assert "deleted_at" not in message

@@ -48,11 +48,12 @@ SUBCOMMANDS = (
 )
 
 # Commands that work on a local SQLite file and have no meaning for a PostgreSQL server.
+# Each value is the sentence start of the message that rejects a server URL for the command.
 SQLITE_ONLY_COMMANDS = {
-    "backup": "backups",
-    "restore": "restoring a backup",
-    "sync": "synced-folder sync",
-    "team": "synced-folder teams",
+    "backup": "backups apply",
+    "restore": "restoring a backup applies",
+    "sync": "synced-folder sync applies",
+    "team": "synced-folder teams apply",
 }
 
 
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = getattr(args, "db", None) or os.environ.get(DB_ENV_VAR)
     if args.command in SQLITE_ONLY_COMMANDS and target and is_server_url(target):
         print(
-            f"leaddesk {args.command}: {SQLITE_ONLY_COMMANDS[args.command]} apply to SQLite database files only; "
+            f"leaddesk {args.command}: {SQLITE_ONLY_COMMANDS[args.command]} to SQLite database files only; "
             "PostgreSQL has its own tools (pg_dump, replication) for this",
             file=sys.stderr,
         )
