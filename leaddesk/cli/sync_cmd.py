@@ -46,6 +46,7 @@ def format_report(report: SyncReport) -> str:
     lines += [f"conflict: {c['entity']} {c['row_id']} {c['field']}: {c['detail']}" for c in report.conflicts]
     lines += [f"waiting: {reason}" for reason in report.skipped]
     lines += [f"archived conflict copy: {name}" for name in report.archived]
+    lines += [f"damaged conflict copy (archived unread): {reason}" for reason in report.damaged]
     if report.backup_path:
         lines.append(f"backup before merging conflict copies: {report.backup_path}")
     return "\n".join(lines)

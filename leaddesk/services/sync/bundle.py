@@ -48,6 +48,14 @@ class DeliveryError(Exception):
     """A file that is not (yet) complete: truncated, invalid JSON or a checksum mismatch."""
 
 
+class DamagedFileError(DeliveryError):
+    """A file that is invalid JSON, no segment, or fails its checksum: incomplete now, or damaged for good.
+
+    A segment from a newer LeadDesk raises the plain DeliveryError instead, because its
+    content is sound and a later LeadDesk reads it.
+    """
+
+
 def write_atomic(path: Path, payload: bytes) -> None:
     """Write payload to path through a temporary file, fsync and rename, so readers see all or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,9 +107,9 @@ def decode_segment(payload: bytes, name: str) -> dict[str, Any]:
     try:
         document = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DeliveryError(f"{name} is not complete JSON ({error}); it is probably still being delivered") from None
+        raise DamagedFileError(f"{name} is not complete JSON ({error}); it is probably still being delivered") from None
     if not isinstance(document, dict) or document.get("kind") != "segment":
-        raise DeliveryError(f"{name} is not a LeadDesk segment file")
+        raise DamagedFileError(f"{name} is not a LeadDesk segment file")
     if document.get("format") != FORMAT_VERSION:
         raise DeliveryError(
             f"{name} has segment format {document.get('format')!r}; this LeadDesk reads format {FORMAT_VERSION}. "
@@ -109,7 +117,7 @@ def decode_segment(payload: bytes, name: str) -> dict[str, Any]:
         )
     changes = document.get("changes")
     if not isinstance(changes, list) or checksum(changes) != document.get("sha256"):
-        raise DeliveryError(f"{name} does not match its sha256 checksum; it is probably still being delivered")
+        raise DamagedFileError(f"{name} does not match its sha256 checksum; it is probably still being delivered")
     return document
 
 

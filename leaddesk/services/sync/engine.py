@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 from leaddesk.models import SyncChange, SyncConflict, SyncDevice, SyncFile, SyncIdentity, SyncRowState
 from leaddesk.services.backups import backup_if_due, create_backup
 from leaddesk.services.database import Database
-from leaddesk.services.sync.bundle import Bundle, BundleFile, DeliveryError, decode_segment, encode_segment, write_atomic
+from leaddesk.services.sync.bundle import (
+    Bundle, BundleFile, DamagedFileError, DeliveryError, decode_segment, encode_segment, write_atomic,
+)
 from leaddesk.services.sync.change_log import change_from_record, change_record, change_row
 from leaddesk.services.sync.derived_refresh import refresh_synced_leads
 from leaddesk.services.sync.export import collect_local_changes
@@ -38,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 # Changes per segment file, so one file stays small enough for a sync tool to deliver quickly.
 MAX_CHANGES_PER_SEGMENT = 5_000
+
+# A damaged conflict copy unchanged for this long, whose original is applied, is archived
+# instead of waiting: a sync tool that is still writing it changes its mtime sooner.
+DAMAGED_COPY_QUIET_SECONDS = 300
 
 
 @dataclass
@@ -56,6 +63,8 @@ class SyncReport:
     # Files left for a later pass, each with the reason: incomplete delivery or a missing earlier segment.
     skipped: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    # Conflict copies archived unread because they are damaged and their original is applied, each with the reason.
+    damaged: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     backup_path: Path | None = None
     # Set when merging changed a local row that the other devices must get, such as a renamed rep.
@@ -81,6 +90,7 @@ class SyncReport:
             },
             "skipped": self.skipped,
             "archived": self.archived,
+            "damaged": self.damaged,
             "conflicts": self.conflicts,
             "backup": str(self.backup_path) if self.backup_path else None,
             "identity_notice": self.identity_notice,
@@ -140,11 +150,32 @@ class _Delivered:
     document: dict[str, Any]
 
 
-def _read_segments(session: Session, bundle: Bundle, own_device: str, report: SyncReport) -> tuple[list[_Delivered], list[BundleFile]]:
-    """Read every new or changed segment; return the readable ones and the presence conflict copies."""
+def _original_applied(known: dict[str, tuple[int, int]], item: BundleFile) -> bool:
+    """Return whether the original of the conflict copy item was applied here or written here."""
+    if item.copy is None:
+        return False
+    folder = item.relative.rpartition("/")[0]
+    return f"{folder}/{item.copy.original}" in known
+
+
+def _quiet(item: BundleFile, now_ns: int) -> bool:
+    return now_ns - item.mtime_ns >= DAMAGED_COPY_QUIET_SECONDS * 1_000_000_000
+
+
+def _read_segments(
+    session: Session, bundle: Bundle, own_device: str, report: SyncReport
+) -> tuple[list[_Delivered], list[BundleFile], list[BundleFile]]:
+    """Read every new or changed segment; return the readable ones, the presence conflict copies and the damaged copies.
+
+    A damaged copy is a conflict copy that fails to decode, whose original is applied, and
+    that has not changed for DAMAGED_COPY_QUIET_SECONDS. Waiting longer would not help,
+    because the original's changes are in and the sync tool has stopped writing the copy.
+    """
     known = {record.path: (record.size, record.mtime_ns) for record in session.scalars(select(SyncFile))}
+    now_ns = time.time_ns()
     delivered: list[_Delivered] = []
     presence_copies: list[BundleFile] = []
+    damaged: list[BundleFile] = []
     for item in bundle.list_files():
         if item.kind == "presence":
             if item.copy is not None:
@@ -161,11 +192,16 @@ def _read_segments(session: Session, bundle: Bundle, own_device: str, report: Sy
         try:
             document = decode_segment(payload, item.relative)
         except DeliveryError as error:
+            if isinstance(error, DamagedFileError) and _original_applied(known, item) and _quiet(item, now_ns):
+                logger.warning("archiving the damaged conflict copy %s, whose original is applied: %s", item.relative, error)
+                report.damaged.append(f"{item.relative}: {error}; its original {item.copy.original} is applied")
+                damaged.append(item)
+                continue
             logger.info("skipping %s until it is complete: %s", item.relative, error)
             report.skipped.append(str(error))
             continue
         delivered.append(_Delivered(item, document))
-    return delivered, presence_copies
+    return delivered, presence_copies, damaged
 
 
 StateKey = tuple[str, str]
@@ -280,7 +316,7 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
     with database.session() as session:
         identity = require_identity(session)
         own = identity.device_id
-        delivered, presence_copies = _read_segments(session, bundle, own, report)
+        delivered, presence_copies, damaged_copies = _read_segments(session, bundle, own, report)
         manifest_copies = bundle.manifest_copies()
         if any(d.item.copy for d in delivered) or presence_copies or manifest_copies:
             report.backup_path = before_merge()
@@ -342,7 +378,7 @@ def _import(database: Database, bundle: Bundle, now_ms: Callable[[], int], repor
     for item in applied:
         if item.item.copy is not None:
             report.archived.append(bundle.archive(item.item.path).relative_to(bundle.root).as_posix())
-    for item in presence_copies:
+    for item in [*presence_copies, *damaged_copies]:
         report.archived.append(bundle.archive(item.path).relative_to(bundle.root).as_posix())
     for path in manifest_copies:
         try:
