@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 MISSING = "(missing)"
 OTHER = "(other)"
+# Suffix of the column with a log-scaled field's value on its own scale.
+LINEAR = "(linear)"
 
 # A category needs this many training leads, and this share of them, to get its own column.
 # Rarer values are pooled into "(other)", because a handful of leads gives no reliable rate.
@@ -69,16 +71,29 @@ class NumericField:
     mean: float = 0.0
     std: float = 1.0
     has_missing: bool = False
+    # A log-scaled field also gets a standardized column of the value itself, because log1p
+    # flattens the upper range, where conversion can keep rising. Models saved without it have False.
+    linear_column: bool = False
+    linear_mean: float = 0.0
+    linear_std: float = 1.0
+
+    def filled(self, value: Any) -> tuple[float, bool]:
+        """Return the value as a number, the median when it is missing, and whether it was missing."""
+        number = None if is_missing(value) else as_number(value)
+        if number is None:
+            return self.median, True
+        return number, False
 
     def transform(self, value: Any) -> tuple[float, bool]:
         """Return the standardized value and whether it was missing."""
-        number = None if is_missing(value) else as_number(value)
-        missing = number is None
-        if number is None:
-            number = self.median
+        number, missing = self.filled(value)
         if self.log_scale:
             number = math.log1p(max(number, 0.0))
         return (number - self.mean) / self.std, missing
+
+    def transform_linear(self, value: Any) -> float:
+        """Return the standardized value without the log scale, for the LINEAR column."""
+        return (self.filled(value)[0] - self.linear_mean) / self.linear_std
 
 
 @dataclass
@@ -123,6 +138,10 @@ class FeatureSpec:
             row_parts.append(row_numbers)
             column_parts.append(np.full(count, index[item.name]))
             data_parts.append(values)
+            if item.linear_column:
+                row_parts.append(row_numbers)
+                column_parts.append(np.full(count, index[item.name + " " + LINEAR]))
+                data_parts.append(linear_values(item, column_values(rows, item.name)))
             missing_column = index.get(item.name + " " + MISSING)
             if missing_column is not None:
                 row_parts.append(row_numbers[missing])
@@ -219,6 +238,12 @@ def numeric_column(item: NumericField, values: Sequence[Any]) -> tuple[np.ndarra
     return numbers, missing
 
 
+def linear_values(item: NumericField, values: Sequence[Any]) -> np.ndarray:
+    """Return the standardized values of a log-scaled field on their own scale."""
+    mapping = value_mapping(values, item.transform_linear)
+    return np.fromiter((mapping[key] for key in hashable_keys(values)), np.float64, len(values))
+
+
 def fit_feature_spec(rows: Sequence[dict[str, Any]], excluded: Iterable[str] = ()) -> FeatureSpec:
     """Learn which fields to use and how to encode them from the training rows."""
     excluded = list(excluded)
@@ -269,10 +294,17 @@ def _numeric_field(name: str, weights: list[tuple[float, int]], has_missing: boo
     log_scale = bool(values.min() >= 0)
     item = NumericField(name=name, median=float(np.median(expanded)), log_scale=log_scale, has_missing=has_missing)
     transformed = np.log1p(expanded) if log_scale else expanded
-    item.mean = float(transformed.mean())
-    std = float(transformed.std())
-    item.std = std if std > 0 else 1.0
+    item.mean, item.std = _standardization(transformed)
+    if log_scale:
+        item.linear_column = True
+        item.linear_mean, item.linear_std = _standardization(expanded)
     return item
+
+
+def _standardization(values: np.ndarray) -> tuple[float, float]:
+    """Return the mean and standard deviation of values, with 1.0 for a constant column."""
+    std = float(values.std())
+    return float(values.mean()), std if std > 0 else 1.0
 
 
 def _category_field(name: str, counts: Counter, total: int) -> CategoryField:
@@ -289,6 +321,8 @@ def _column_names(spec: FeatureSpec) -> list[str]:
     names = []
     for item in spec.numeric:
         names.append(item.name)
+        if item.linear_column:
+            names.append(item.name + " " + LINEAR)
         if item.has_missing:
             names.append(item.name + " " + MISSING)
     for item in spec.categorical:

@@ -2,12 +2,15 @@
 
 Two methods are available. "logistic" is a logistic regression on the one-hot matrix;
 "boosting" is scikit-learn's histogram gradient boosting on the same fields with native
-categorical handling. Both are wrapped in CalibratedClassifierCV, so the probabilities
-they return are calibrated on folds the classifier did not see.
+categorical handling. Each method's settings are chosen from a few candidates by
+cross-validation on the training rows (see settings_search). Both are wrapped in
+CalibratedClassifierCV, so the probabilities they return are calibrated on folds the
+classifier did not see.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,9 +18,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from leaddesk.services.predictive.features import (
@@ -31,8 +32,11 @@ from leaddesk.services.predictive.features import (
     is_missing,
     value_mapping,
 )
+from leaddesk.services.predictive.settings_search import CANDIDATES, RANDOM_STATE, best_settings, build_classifier
 
-METHODS = ("logistic", "boosting")
+logger = logging.getLogger(__name__)
+
+METHODS = tuple(CANDIDATES)
 
 # Folds of the calibration: each fold's classifier is calibrated on the part it did not see.
 # Three folds train each classifier on two thirds of the rows.
@@ -44,16 +48,6 @@ HOLDOUT_CALIBRATION_MIN_ROWS = 20_000
 CALIBRATION_SHARE = 0.2
 # Isotonic calibration needs many leads per fold to avoid overfitting; below this, Platt (sigmoid) scaling.
 ISOTONIC_MIN_ROWS = 2000
-
-# Inverse regularization strength of the logistic regression; 1.0 is scikit-learn's default.
-LOGISTIC_C = 1.0
-# Smaller trees (15 leaves against the default 31) and early stopping on a tenth of the
-# rows. NOTE: these were picked from four settings compared on the Leads.csv split of
-# bench/predictive_bench.py, so that benchmark's AUC for boosting is slightly optimistic.
-BOOSTING_PARAMETERS = {"learning_rate": 0.05, "max_iter": 500, "max_leaf_nodes": 15, "l2_regularization": 1.0,
-                       "early_stopping": True, "validation_fraction": 0.1, "n_iter_no_change": 20}
-
-RANDOM_STATE = 0
 
 
 @dataclass
@@ -96,25 +90,30 @@ def _raw_number(value: Any) -> float:
 
 
 def fit_model(
-    spec: FeatureSpec, method: str, rows: Sequence[dict[str, Any]], outcomes: Sequence[int], calibrate: bool = True
+    spec: FeatureSpec,
+    method: str,
+    rows: Sequence[dict[str, Any]] | Columns,
+    outcomes: Sequence[int],
+    calibrate: bool = True,
+    settings: dict[str, Any] | None = None,
 ) -> ConversionModel:
-    """Fit a classifier of the given method on the training rows, calibrated unless calibrate is False."""
+    """Fit a classifier of the given method on the training rows, calibrated unless calibrate is False.
+
+    Without settings, the method's settings are chosen by cross-validation on these rows only.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
-    if method == "logistic":
-        base = LogisticRegression(C=LOGISTIC_C, max_iter=2000)
-    else:
-        categorical = [False] * len(spec.numeric) + [True] * len(spec.categorical)
-        base = HistGradientBoostingClassifier(
-            categorical_features=categorical or None, random_state=RANDOM_STATE, **BOOSTING_PARAMETERS
-        )
-    if not calibrate:
-        model = ConversionModel(spec=spec, method=method, estimator=base)
-        base.fit(model.matrix(rows), np.asarray(outcomes))
-        return model
-    calibration = "isotonic" if len(rows) >= ISOTONIC_MIN_ROWS else "sigmoid"
-    matrix = ConversionModel(spec=spec, method=method, estimator=base).matrix(rows)
+    matrix = ConversionModel(spec=spec, method=method, estimator=None).matrix(rows)
     targets = np.asarray(outcomes)
+    if settings is None:
+        settings, scores = best_settings(spec, method, matrix, targets)
+        logger.info("%s settings chosen by cross-validation on %d training leads: %s (AUC by candidate %s)",
+                    method, len(targets), settings, scores)
+    base = build_classifier(spec, method, settings)
+    if not calibrate:
+        base.fit(matrix, targets)
+        return ConversionModel(spec=spec, method=method, estimator=base)
+    calibration = "isotonic" if len(rows) >= ISOTONIC_MIN_ROWS else "sigmoid"
     if len(rows) >= HOLDOUT_CALIBRATION_MIN_ROWS:
         estimator = _fit_then_calibrate(base, calibration, matrix, targets)
     else:
