@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -375,3 +376,32 @@ def test_server_change_appears_live(qtbot, pg_database, pg_url):
     finally:
         other.dispose()
     close_all(window)
+
+
+@pytest.mark.sqlite_only("team folders sync local SQLite files")
+def test_copied_database_notice_shown(qtbot, database, ann_team, tmp_path):
+    """A window on Ann's database, copied and used elsewhere, tells the user that it became a new device."""
+    ann, _folder = ann_team
+    ann.dispose()
+    copy_path = tmp_path / "copy" / "leads.sqlite"
+    copy_path.parent.mkdir()
+    shutil.copy(ann.path, copy_path)
+    copy = Database.open(copy_path)
+    with copy.session() as session:
+        session.add(Lead(full_name="Copy Carl"))
+    sync_pass(copy)
+    original = Database.open(ann.path)
+    window = open_window(qtbot, original, actor="ann")
+    messages: list[str] = []
+    show = window.show_team_message
+    # The teammate-change message of the same pass replaces the notice in the status bar, so record both.
+    window.show_team_message = lambda text: (messages.append(text), show(text))
+    try:
+        qtbot.waitUntil(lambda: window.sync_watcher is not None, timeout=WAIT_MS)
+        window.sync_watcher.request_pass()
+        qtbot.waitUntil(lambda: any("This database is now device" in message for message in messages), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "Copy Carl" in lead_names(window), timeout=WAIT_MS)
+    finally:
+        close_all(window)
+        copy.dispose()
+        original.dispose()

@@ -86,6 +86,8 @@ class TeamWindowMixin:
             self.live_watcher.stop()
 
     def _on_synced(self, report) -> None:
+        if report.identity_notice:
+            self.show_team_message(report.identity_notice)
         if not report.rows_changed:
             return
         self.refresh()
