@@ -380,7 +380,7 @@ def test_server_change_appears_live(qtbot, pg_database, pg_url):
 
 @pytest.mark.sqlite_only("team folders sync local SQLite files")
 def test_copied_database_notice_shown(qtbot, database, ann_team, tmp_path):
-    """A window on Ann's database, copied and used elsewhere, tells the user that it became a new device."""
+    """A window on Ann's database, copied and used elsewhere, shows that it became a new device."""
     ann, _folder = ann_team
     ann.dispose()
     copy_path = tmp_path / "copy" / "leads.sqlite"
