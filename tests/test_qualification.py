@@ -95,6 +95,17 @@ def test_activity_within_window() -> None:
     assert outcome.reason == "activity 'demo requested' or 'pricing viewed' within 7 days: 1, latest 2d ago"
 
 
+def test_unflushed_activity_counts_as_now() -> None:
+    lead = _lead()
+    lead.activities.append(Activity(kind="pricing_viewed", summary=""))
+    condition = {"activity": ["pricing viewed"], "within": "7d"}
+
+    outcome = _check(condition, lead)
+
+    assert outcome.passed
+    assert outcome.reason == "activity 'pricing viewed' within 7 days: 1, latest 0m ago"
+
+
 def test_activity_outside_window_fails() -> None:
     lead = _lead()
     _activity(lead, "note", 9, "Pricing viewed")

@@ -114,12 +114,14 @@ class LeadFacts:
         for activity in [*self.lead.activities, *self.pending_activities]:
             if activity.kind in SYSTEM_ACTIVITY_KINDS:
                 continue
-            if since is not None and activity.occurred_at < since:
+            # An activity not yet flushed has no occurred_at; its column default will be the current time.
+            occurred_at = activity.occurred_at or self.now
+            if since is not None and occurred_at < since:
                 continue
-            if activity.occurred_at > self.now:
+            if occurred_at > self.now:
                 continue
             if activity_matches(activity.kind, activity.summary, wanted):
-                found.append(activity.occurred_at)
+                found.append(occurred_at)
         return found
 
 
