@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import DedupDecision, Lead
 from leaddesk.services.dedup.blocking_keys import IDENTIFIER_PREFIX, blocking_keys
 from leaddesk.services.dedup.candidates import MAX_BLOCK_SIZE, candidate_pairs, key_blocks
-from leaddesk.services.dedup.common_values import common_custom_values, common_identifier_keys, count_common_values
+from leaddesk.services.dedup.common_values import COMMON_VALUE_LEADS, common_custom_values, common_identifier_keys, count_common_values
 from leaddesk.services.dedup.fitted_store import load_fitted_model, save_fitted_model
 from leaddesk.services.dedup.fitting import (
     FittedModel,
@@ -32,6 +32,7 @@ from leaddesk.services.dedup.fitting import (
     raise_pairs,
 )
 from leaddesk.services.dedup.grouping import COMPATIBLE_SCORE, group_pairs
+from leaddesk.services.dedup.hint_rules import identity_hint
 from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.loading import load_lead_keys
 from leaddesk.services.dedup.normalize import KEY_SOURCE_FIELDS, fold_text, normalize_lead_keys
@@ -92,6 +93,8 @@ class SimilarLead:
     lead_id: uuid.UUID
     score: float
     reasons: tuple[str, ...]
+    # True when only the full name agrees (see hint_rules), so the hint should read as weaker.
+    name_only: bool = False
 
 
 class NotDuplicateError(ValueError):
@@ -179,8 +182,10 @@ def find_similar(
     values contains lead fields by column name (first_name, email, phone, company, city,
     custom_fields, ...); missing ones count as empty. A stored lead with the id values["id"]
     is left out, so a lead being edited does not find itself. Only leads scoring at least
-    the review threshold are returned. Values common among all live leads count as no
-    evidence, as in the scan, and custom fields weigh as the last full scan fitted them.
+    the review threshold are returned, and below it leads with the same e-mail, phone or
+    exact full name (see hint_rules.identity_hint). Values common among all live leads
+    count as no evidence, as in the scan, and custom fields weigh as the last full scan
+    fitted them.
     Stored keys are used as they are, so a lead whose keys are stale may be missed until
     the next scan refreshes them.
     """
@@ -197,10 +202,12 @@ def find_similar(
         f"({', '.join('?' * len(probe_keys))}) GROUP BY key"
     )
     candidates: set[str] = set()
-    for _key, members in driver_cursor(connection).execute(statement, tuple(sorted(probe_keys))):
+    blocks: dict[str, list[str]] = {}
+    for key, members in driver_cursor(connection).execute(statement, tuple(sorted(probe_keys))):
         ids = members.split(",")
         if len(ids) < MAX_BLOCK_SIZE:
             candidates.update(ids)
+            blocks[key] = ids
     own_id = fields.get("id")
     if isinstance(own_id, uuid.UUID):
         candidates.discard(own_id.hex)
@@ -217,10 +224,15 @@ def find_similar(
     _drop_common_custom_values(compared, common_custom_values(connection, {name for lead in compared.values() for name in lead.custom}))
     probe = compared.pop("")
 
+    # A key that more live leads share than COMMON_VALUE_LEADS (a switchboard phone, a
+    # common name) gives no hint alone. The live leads of each block are in stored_leads.
+    common_keys = {key for key, ids in blocks.items() if sum(1 for lead_id in ids if lead_id in stored_leads) > COMMON_VALUE_LEADS}
     model = load_fitted_model(session) if has_custom_fields(compared) else None
     found = []
     for stored in compared.values():
         match = _similar_match(probe, stored, model, thresholds)
+        if match is None:
+            match = _identity_match(probe, stored, probe_keys, common_keys)
         if match is not None:
             found.append(match)
     found.sort(key=lambda item: (-item.score, str(item.lead_id)))
@@ -243,6 +255,15 @@ def _similar_match(probe: LeadKeys, stored: LeadKeys, model: FittedModel | None,
         return None
     fitted = fitted_score(model, pattern, evidence, thresholds.review, thresholds.auto_merge)
     return None if fitted is None else SimilarLead(stored.id, *fitted)
+
+
+def _identity_match(probe: LeadKeys, stored: LeadKeys, probe_keys: set[str], common_keys: set[str]) -> SimilarLead | None:
+    """Return stored as a SimilarLead when it shares an e-mail, a phone or an exact full name with probe."""
+    score, evidence = evaluate_pair(probe, stored)
+    hint = identity_hint(probe, stored, evidence, probe_keys, common_keys)
+    if hint is None:
+        return None
+    return SimilarLead(stored.id, score, hint.reasons, hint.name_only)
 
 
 def mark_not_duplicate(session: Session, lead_a: uuid.UUID, lead_b: uuid.UUID, *, actor: str | None = None) -> None:

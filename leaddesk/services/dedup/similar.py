@@ -22,9 +22,13 @@ class SimilarLead:
     label: LeadLabel
     score: float
     reasons: tuple[str, ...]
+    # True when only the full name agrees, so the hint reads as weaker.
+    name_only: bool = False
 
     def message(self) -> str:
         """Return the hint text, such as "This may be Kate Moss at Acme (same email) - open it instead?"."""
+        if self.name_only:
+            return f"Same name as {self.label.describe()} - is it this lead? Open it instead?"
         reasons = ", ".join(self.reasons)
         return f"This may be {self.label.describe()} ({reasons}) - open it instead?"
 
@@ -44,7 +48,11 @@ def find_similar_leads(session: Session, values: Mapping[str, Any], *, limit: in
     typed["custom_fields"] = custom
     matches = find_similar(session, typed, limit=limit)
     labels = lead_labels(session, [match.lead_id for match in matches])
-    return [SimilarLead(labels[match.lead_id], match.score, tuple(match.reasons)) for match in matches if match.lead_id in labels]
+    return [
+        SimilarLead(labels[match.lead_id], match.score, tuple(match.reasons), match.name_only)
+        for match in matches
+        if match.lead_id in labels
+    ]
 
 
 def _clean(value: Any) -> str | None:
