@@ -74,7 +74,8 @@ def test_find_similar_common_value_dropped(database) -> None:
         common = find_similar(session, typed)
 
     assert [(item.lead_id, round(item.score, 3)) for item in rare] == [(stored, 0.6)]
-    assert common == []
+    # Without the common value, only the exact full name is left, which gives the weaker hint.
+    assert [(item.lead_id, item.reasons, item.name_only) for item in common] == [(stored, ("same name",), True)]
 
 
 def test_common_custom_values_folded(database) -> None:

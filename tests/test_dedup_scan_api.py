@@ -178,11 +178,12 @@ def test_find_similar_limit_and_threshold(database) -> None:
 
     with database.session() as session:
         one = find_similar(session, {"first_name": "Kate", "last_name": "Moss", "phone": "+44 20 7183 8750"}, limit=1)
-        strict = find_similar(
-            session, {"first_name": "Kate", "last_name": "Moss", "phone": "+44 20 7183 8750"}, thresholds=Thresholds(0.99, 0.99)
-        )
+        # A nickname and a surname are no identity (see hint_rules), so only the threshold decides.
+        loose = find_similar(session, {"first_name": "Katie", "last_name": "Moss"}, thresholds=Thresholds(0.4, 0.99))
+        strict = find_similar(session, {"first_name": "Katie", "last_name": "Moss"}, thresholds=Thresholds(0.99, 0.99))
 
     assert len(one) == 1
+    assert len(loose) == 2
     assert strict == []
 
 
