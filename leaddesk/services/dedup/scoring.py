@@ -11,6 +11,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from leaddesk.services.dedup.blocking_keys import identifier_digits
 from leaddesk.services.dedup.custom_values import SAME, SIMILAR, compared_values, same_apart_from_spaces, value_level
+from leaddesk.services.dedup.email_names import local_part_fits_name
 from leaddesk.services.dedup.normalize import fold_text, given_names, is_free_mail
 
 # Weights of the evidence. A score is their sum, clamped to 0..1.
@@ -233,9 +234,18 @@ def _compare_emails(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
 
     domain_a, domain_b = a.email_domain, b.email_domain
     if domain_a == domain_b and not a.free_mail:
+        if _both_name_forms(a, b):
+            evidence.append((DIFFERENT_EMAILS, "different e-mails at {}, both forms of the name", (domain_a,), False))
+            return
         evidence.append((DIFFERENT_WORK_EMAILS_SAME_DOMAIN, "two different work e-mails at {}", (domain_a,), False))
     else:
         evidence.append((DIFFERENT_EMAILS, "different e-mails", (), False))
+
+
+def _both_name_forms(a: LeadKeys, b: LeadKeys) -> bool:
+    """Return whether each lead's e-mail local part is a form of its own name ("tom" and "t.nguyen" of Tom Nguyen)."""
+    local_a, local_b = a.email.rpartition("@")[0], b.email.rpartition("@")[0]
+    return local_part_fits_name(local_a, a.first_name, a.last_name) and local_part_fits_name(local_b, b.first_name, b.last_name)
 
 
 def _compare_names(a: LeadKeys, b: LeadKeys, evidence: list[Evidence]) -> None:
