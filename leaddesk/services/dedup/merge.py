@@ -8,19 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leaddesk.models import (
-    Activity,
-    ActivityKind,
-    DedupDecision,
-    FollowUp,
-    ImportChange,
-    Lead,
-    MergeOperation,
-    utc_now,
-)
+from leaddesk.models import Activity, ActivityKind, DedupDecision, Lead, MergeOperation, utc_now
+from leaddesk.services.dedup.merge_rows import move_attached_rows
 from leaddesk.services.dedup.normalize import normalize_lead_keys
 from leaddesk.services.dedup.presets import CHOSEN_FIELDS, PRESETS, FieldValues, PresetError, choose_winners
 from leaddesk.services.dedup.snapshot import BOOKKEEPING_COLUMNS, earliest_open_follow_up, lead_state
@@ -29,10 +21,6 @@ from leaddesk.services.playbook.store import load_playbook
 from leaddesk.services.sla import compute_response_clock
 
 logger = logging.getLogger(__name__)
-
-# Rows of other tables that point at a lead by lead_id and move to the survivor.
-MOVED_TABLES = {"activities": Activity, "follow_ups": FollowUp, "import_changes": ImportChange}
-
 
 class MergeError(ValueError):
     """A merge that cannot be done; the message names the lead or option and the fix."""
@@ -81,7 +69,7 @@ def merge_leads(
     _keep_earliest_clock(survivor, others, load_playbook(session))
     survivor.score = max(lead.score or 0 for lead in leads)
 
-    moved = _move_attached_rows(session, survivor, others)
+    attached = move_attached_rows(session, survivor.id, [other.id for other in others], now)
     decisions = _move_decisions(session, survivor, others)
     repointed = _repoint_earlier_merges(session, survivor, others)
 
@@ -107,7 +95,9 @@ def merge_leads(
             "survivor": changed,
             "merged": {key: {name: state[name] for name in ("deleted_at", "merged_into_id", "updated_by")} for key, state in merged_before.items()},
             "merged_state": merged_before,
-            "moved": moved,
+            "moved": attached["moved"],
+            "replaced": attached["replaced"],
+            "enrollments": attached["enrollments"],
             "decisions": decisions,
             "repointed": repointed,
         },
@@ -226,19 +216,6 @@ def _keep_earliest_clock(survivor: Lead, others: list[Lead], playbook: Playbook)
         warn_at = min(clock.warn_at, earliest["response_warn_at"]) if earliest["response_warn_at"] else clock.warn_at
     survivor.response_due_at = due_at
     survivor.response_warn_at = warn_at
-
-
-def _move_attached_rows(session: Session, survivor: Lead, others: list[Lead]) -> dict[str, dict[str, str]]:
-    other_ids = [other.id for other in others]
-    moved: dict[str, dict[str, str]] = {}
-    for table_name, model in MOVED_TABLES.items():
-        rows = session.execute(select(model.id, model.lead_id).where(model.lead_id.in_(other_ids))).all()
-        moved[table_name] = {str(row_id): str(lead_id) for row_id, lead_id in rows}
-        if rows:
-            session.execute(update(model).where(model.lead_id.in_(other_ids)).values(lead_id=survivor.id))
-    for other in others:
-        session.expire(other, ["activities", "follow_ups"])
-    return moved
 
 
 def _move_decisions(session: Session, survivor: Lead, others: list[Lead]) -> dict[str, list[list[Any]]]:

@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.services.driver_sql import stored_id_text
 from leaddesk.models import Activity, ActivityKind, DedupDecision, Lead, MergeOperation, utc_now
-from leaddesk.services.dedup.merge import MOVED_TABLES
+from leaddesk.services.dedup.merge_rows import restore_attached_rows
 from leaddesk.services.dedup.normalize import normalize_lead_keys
 from leaddesk.services.dedup.snapshot import DERIVED_COLUMNS, earliest_open_follow_up, from_json, to_json
 
@@ -24,7 +24,7 @@ MIN_PREFIX_DIGITS = 4
 
 
 class MergeUndoError(ValueError):
-    """A merge that cannot be undone: not found, or undone already."""
+    """A merge that cannot be undone: not found, undone already, or followed by a merge of its survivor."""
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,29 @@ def undo_merge(
 
     A survivor field edited since the merge keeps its current value and is listed in the
     report's conflicts. Every other field that the merge changed gets its value from before.
+    Raise MergeUndoError when a later merge, not undone, merged this survivor into another
+    lead, because the rows to move back are on that lead now. That merge must be undone first.
     """
     now = now or utc_now()
     if operation.undone_at is not None:
         by = f" by {operation.undone_by}" if operation.undone_by else ""
         raise MergeUndoError(f"merge {operation.id} was undone on {operation.undone_at:%Y-%m-%d %H:%M} UTC{by}; nothing to do")
+    later = later_merge_of_survivor(session, operation)
+    if later is not None:
+        raise MergeUndoError(
+            f"merge {operation.id} cannot be undone yet: merge {later.id} later merged its survivor "
+            f"{operation.survivor_id} into {later.survivor_id}; undo merge {later.id} first"
+        )
 
     survivor = session.get(Lead, operation.survivor_id)
     report = MergeUndoReport(operation_id=str(operation.id), survivor_id=str(operation.survivor_id))
     snapshot = operation.snapshot
 
     _restore_survivor(survivor, snapshot["survivor"], report)
+    # Rows go back before the merged leads are restored, so the flush that evaluates a
+    # restored lead finds its recorded evaluation and does not insert a new one.
+    report.moved_back = restore_attached_rows(session, survivor.id, snapshot)
     _restore_merged(session, survivor, snapshot, report)
-    _move_back(session, survivor, snapshot["moved"], report)
     _restore_decisions(session, snapshot["decisions"])
 
     if report.conflicts:
@@ -115,6 +125,23 @@ def undo_merge(
     return report
 
 
+def later_merge_of_survivor(session: Session, operation: MergeOperation) -> MergeOperation | None:
+    """Return the merge, not undone, that merged operation's survivor into another lead, or None."""
+    survivor = session.get(Lead, operation.survivor_id)
+    if survivor is None or survivor.merged_into_id is None:
+        return None
+    candidates = session.scalars(
+        select(MergeOperation)
+        .where(MergeOperation.undone_at.is_(None), MergeOperation.id != operation.id)
+        .order_by(MergeOperation.created_at.desc())
+    )
+    survivor_text = str(operation.survivor_id)
+    for candidate in candidates:
+        if survivor_text in candidate.merged_ids:
+            return candidate
+    return None
+
+
 def _restore_survivor(survivor: Lead, changed: dict[str, list[Any]], report: MergeUndoReport) -> None:
     for name, (before, merge_set) in sorted(changed.items()):
         current = to_json(getattr(survivor, name))
@@ -141,18 +168,6 @@ def _restore_merged(session: Session, survivor: Lead, snapshot: dict[str, Any], 
         lead = session.get(Lead, uuid.UUID(lead_id))
         if lead is not None and lead.merged_into_id == survivor.id:
             lead.merged_into_id = uuid.UUID(target)
-
-
-def _move_back(session: Session, survivor: Lead, moved: dict[str, dict[str, str]], report: MergeUndoReport) -> None:
-    for table_name, rows in moved.items():
-        model = MOVED_TABLES[table_name]
-        for row_id, old_lead_id in rows.items():
-            key = int(row_id) if table_name == "import_changes" else uuid.UUID(row_id)
-            result = session.execute(
-                update(model).where(model.id == key, model.lead_id == survivor.id).values(lead_id=uuid.UUID(old_lead_id))
-            )
-            report.moved_back += result.rowcount
-    session.expire(survivor, ["activities", "follow_ups"])
 
 
 def _restore_decisions(session: Session, decisions: dict[str, list[list[Any]]]) -> None:
