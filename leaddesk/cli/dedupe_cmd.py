@@ -12,7 +12,7 @@ from leaddesk.cli.imports_cmd import _current_user, _open_existing
 from leaddesk.services.dedup.merge import MergeResult
 from leaddesk.services.dedup.review import LeadLabel, build_review_queue, leads_of_import
 from leaddesk.services.dedup.scan import DuplicateGroup, NotDuplicateError, mark_not_duplicate
-from leaddesk.services.dedup.settings import DedupSettingsError
+from leaddesk.services.dedup.settings import DedupSettingsError, load_auto_merge_enabled
 from leaddesk.services.importing.history import BatchNotFoundError, find_batch
 
 
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         with database.session() as session:
             lead_ids = _batch_leads(session, args.import_batch) if args.import_batch else None
             queue = build_review_queue(session, lead_ids=lead_ids)
+            auto_merge_enabled = load_auto_merge_enabled(session)
     except DedupSettingsError as error:
         raise CliError(str(error)) from error
     finally:
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([group.to_dict() for group in queue.groups], ensure_ascii=False))
     else:
-        print(format_groups(list(queue.groups), queue.labels), end="")
+        print(format_groups(list(queue.groups), queue.labels, auto_merge_enabled=auto_merge_enabled), end="")
     return EXIT_OK
 
 
@@ -109,12 +110,16 @@ def format_auto_merged(results: tuple[MergeResult, ...]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def format_groups(groups: list[DuplicateGroup], labels: dict[uuid.UUID, LeadLabel]) -> str:
+def format_groups(groups: list[DuplicateGroup], labels: dict[uuid.UUID, LeadLabel], *, auto_merge_enabled: bool = False) -> str:
     if not groups:
         return "No likely duplicates found.\n"
     lines = []
     for number, group in enumerate(groups, 1):
-        marker = " (auto-merge)" if group.auto_merge else ""
+        marker = ""
+        if group.auto_merge:
+            # With auto-merge on, such a group is listed only when its merge did not happen.
+            state = "auto-merge did not merge it" if auto_merge_enabled else "auto-merge is off"
+            marker = f" (above the auto-merge threshold; {state})"
         lines.append(f"Group {number}: confidence {group.confidence:.2f}{marker}")
         lines.extend(f"  {lead_id}  {labels[lead_id].describe() if lead_id in labels else ''}" for lead_id in group.lead_ids)
         for pair in group.pairs:

@@ -268,6 +268,7 @@ def _delete_created(session: Session, batch: ImportBatch, report: UndoReport) ->
             leads.c.company,
             leads.c.phone,
             leads.c.row_version,
+            leads.c.merged_into_id,
             worked_on.label("worked_on"),
             followed_up.label("followed_up"),
         )
@@ -379,6 +380,13 @@ def _rep_is_referenced(session: Session, rep_id: uuid.UUID) -> bool:
 
 
 def _kept_reason(row) -> str:
+    if row["merged_into_id"] is not None:
+        # The merged lead is hidden, so the message names the survivor that contains its data now.
+        survivor = row["merged_into_id"]
+        return (
+            f"it was merged into lead {survivor} since the import; delete lead {survivor} in LeadDesk if it should go, "
+            "or find the merge with 'leaddesk merges' and undo it with 'leaddesk undo' first"
+        )
     reasons = []
     if row["row_version"] > 1:
         reasons.append("it was changed after the import")
