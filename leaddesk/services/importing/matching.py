@@ -1,7 +1,8 @@
 """Finding the lead an imported row belongs to: by e-mail, external id, phone, or identity.
 
 Keys are tried in MATCH_KEYS order, so an e-mail match beats an external-id match on
-another lead. A phone match is taken only when the lead and the row do not disagree on
+another lead. E-mails compare as the duplicate scan compares them (see
+dedup.normalize.match_email), so "KATE+crm@Acme.com" matches a lead with kate@acme.com. A phone match is taken only when the lead and the row do not disagree on
 e-mail or external id, because colleagues often share a switchboard number. Phones
 compare as E.164 numbers where a region is known (see PhoneKeys), else by their digits.
 """
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead, normalize_phone
-from leaddesk.services.dedup.normalize import region_of_country
+from leaddesk.services.dedup.normalize import match_email, region_of_country
 from leaddesk.services.enrichment.settings import load_default_region
 
 # Lead columns that tie a row to a lead, in the order they are tried.
@@ -292,12 +293,37 @@ def identity_key(fields: dict[str, Any], custom: dict[str, Any]) -> tuple | None
 
 
 def conflicts(lead: dict[str, Any], keys: dict[str, Any]) -> bool:
-    """Return whether the lead and a row both have an e-mail or external id, and they differ."""
-    for name in ("email_normalized", "external_id"):
-        mine, theirs = lead.get(name), keys.get(name)
-        if mine and theirs and mine != theirs:
-            return True
-    return False
+    """Return whether the lead and a row both have an e-mail or external id, and they differ.
+
+    Two e-mails differ only when their match forms differ, so a +tag variant is no conflict.
+    """
+    mine, theirs = lead.get("email_normalized"), keys.get("email_normalized")
+    if mine and theirs and mine != theirs and match_email(mine) != match_email(theirs):
+        return True
+    mine, theirs = lead.get("external_id"), keys.get("external_id")
+    return bool(mine and theirs and mine != theirs)
+
+
+def email_match_key(normalized: str | None) -> str | None:
+    """Return the key under which an email_normalized value matches: its match form, else the value itself."""
+    return match_email(normalized) or normalized
+
+
+def email_lookup_values(fields: Iterable[dict[str, Any]]) -> set[str]:
+    """Return the email_normalized values of these drafts and their match forms, for the query of existing leads.
+
+    NOTE: a stored lead whose own e-mail carries a +tag or Gmail dots is found only when
+    a draft has that exact address, because the query compares email_normalized.
+    """
+    values: set[str] = set()
+    for draft in fields:
+        normalized = draft.get("email_normalized")
+        if normalized:
+            values.add(normalized)
+            form = match_email(normalized)
+            if form:
+                values.add(form)
+    return values
 
 
 class MatchIndex:
@@ -308,6 +334,8 @@ class MatchIndex:
 
     def __init__(self, phone_keys: PhoneKeys | None = None) -> None:
         self._single: dict[str, dict[Any, dict[str, Any]]] = {"email_normalized": {}, "external_id": {}}
+        # Rows by the match form of their e-mail, for a +tag, case or Gmail-dots variant.
+        self._email_forms: dict[str, dict[str, Any]] = {}
         # Several leads can share a phone, so each phone keeps its rows in order, by object id.
         self._phones: dict[str, dict[int, dict[str, Any]]] = {}
         self._phone_keys = phone_keys
@@ -317,6 +345,9 @@ class MatchIndex:
             value = row.get(name)
             if value:
                 index.setdefault(value, row)
+        form = email_match_key(row.get("email_normalized"))
+        if form:
+            self._email_forms.setdefault(form, row)
         phone = self._phone_key(row)
         if phone:
             self._phones.setdefault(phone, {}).setdefault(id(row), row)
@@ -326,6 +357,11 @@ class MatchIndex:
 
     def find(self, name: str, value: Any, keys: dict[str, Any]) -> dict[str, Any] | None:
         """Return the row whose key name equals value, or None; keys are the row's keys, for phone conflicts."""
+        if name == "email_normalized":
+            found = self._single[name].get(value)
+            if found is None:
+                found = self._email_forms.get(email_match_key(value))
+            return found
         if name != "phone_normalized":
             return self._single[name].get(value)
         for candidate in self._phones.get(self._phone_key(keys) or value, {}).values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from leaddesk.models import normalize_phone
+from leaddesk.services.dedup.normalize import match_email
 from leaddesk.services.importing.mapping import CUSTOM_PREFIX
 from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.rows import LeadDraft
@@ -42,7 +43,8 @@ def merge_into(target: dict[str, Any], draft: LeadDraft, policy: ImportPolicy | 
         if blanks_only is not None and blanks_only(_POLICY_NAMES.get(name, name)) and _has_value(target, name):
             continue
         if name == "email_normalized":
-            if target.get("email_normalized") != value:
+            # A +tag or Gmail-dots variant of the stored address names the same mailbox, so it is kept.
+            if match_email(target.get("email_normalized")) != match_email(value):
                 _set(target, before, "email", draft.fields["email"])
                 _set(target, before, "email_normalized", value)
             continue

@@ -39,6 +39,8 @@ from leaddesk.services.importing.matching import (
     MATCH_KEYS,
     MatchIndex,
     PhoneKeys,
+    email_lookup_values,
+    email_match_key,
     find_match,
     identity_key,
     lead_label,
@@ -337,6 +339,8 @@ class LeadWriter:
             values = {draft.fields[name] for draft in drafts if draft.fields.get(name)}
             if name == "phone_normalized":
                 values |= self._phone_keys.lookup_values(draft.fields for draft in drafts)
+            elif name == "email_normalized":
+                values |= email_lookup_values(draft.fields for draft in drafts)
             if self._database_was_empty:
                 values &= self._created_keys[name]
             if values:
@@ -625,7 +629,7 @@ class _KeySets:
         phone = row.get("phone_normalized")
         if phone:
             phone = self._phone_index._phone_key(row) or phone
-        return row.get("email_normalized"), row.get("external_id"), phone
+        return email_match_key(row.get("email_normalized")), row.get("external_id"), phone
 
     def add(self, keys: tuple[Any, Any, Any]) -> None:
         email, external_id, phone = keys
