@@ -25,9 +25,17 @@ logger = logging.getLogger(__name__)
 # Lead references that merge.py handles itself or keeps on purpose:
 # leads.merged_into_id is repointed by merge.py, dedup_decisions are moved pair by pair,
 # and merge_operations.survivor_id names the survivor of that recorded merge, which undo needs.
-HANDLED_ELSEWHERE = frozenset({("leads", "merged_into_id"), ("dedup_decisions", "lead_low_id"), ("dedup_decisions", "lead_high_id"), ("merge_operations", "survivor_id")})
+HANDLED_ELSEWHERE = frozenset(
+    {
+        ("leads", "merged_into_id"),
+        ("dedup_decisions", "lead_low_id"),
+        ("dedup_decisions", "lead_high_id"),
+        ("merge_operations", "survivor_id"),
+    }
+)
 
-# Enrollment statuses that still count as the lead's place in a sequence, most advanced first.
+# Enrollment statuses that count as the lead's place in a sequence. A stopped enrollment
+# moves to the survivor like any row but takes no part in choosing which one to keep.
 KEPT_ENROLLMENT_STATUSES = ("finished", "active", "paused")
 MERGED_REASON = "merged"
 ENROLLMENT_FIELDS = ("status", "status_reason", "next_step_at", "updated_at")
