@@ -123,7 +123,7 @@ def _settle_enrollments(
             row.status_reason = MERGED_REASON
             row.next_step_at = None
             row.updated_at = now
-            logger.info("stopped enrollment %s in %s as merged: enrollment %s is further on", row.id, row.sequence_key, kept.id)
+            logger.info("stopped enrollment %s in %s as merged: enrollment %s is kept", row.id, row.sequence_key, kept.id)
     session.flush()
     return stopped
 
