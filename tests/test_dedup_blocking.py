@@ -138,7 +138,7 @@ def test_refresh_writes_key_rows(database) -> None:
         lead = session.get(Lead, lead_id)
         assert changed == 1
         assert lead.match_keys_hash is not None
-        assert stored == {"l:billturner", "p:+14155550100", "n:turner|william", "o:acme|w", "o:acme|t656"}
+        assert stored == {"l:billturner", "p:+14155550100", "q:4155550100", "n:turner|william", "o:acme|w", "o:acme|t656"}
 
 
 def test_refresh_skips_fresh_leads(database) -> None:

@@ -8,6 +8,8 @@ duplicates that the others miss, and each is narrow enough that its blocks stay 
   match e-mail share this key too. Role mailboxes such as info@ and local parts shorter
   than MIN_LOCAL_PART_LENGTH name no person, so they get "e:" the whole match e-mail instead.
 - "p:" the match phone.
+- "q:" the phone's national number (see national_phones), so that digits typed without a
+  country meet the E.164 form of the same number.
 - "n:" the canonical forms of the given name and the surname in alphabetical order, so
   nicknames, spelling variants and swapped names meet in one key ("n:turner|william").
 - "o:" an organisation: the company key, and the first label of the domain ("acme" of
@@ -29,10 +31,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from leaddesk.services.dedup.national_phones import national_number
 from leaddesk.services.dedup.normalize import canonical_first_name, fold_text, sound_code
 
 # Raise this when the rules below change, so that every stored key is recomputed.
-KEY_RULES_VERSION = 6
+KEY_RULES_VERSION = 7
 
 # Local parts that name a function, not a person, so two leads sharing one are no evidence.
 ROLE_MAILBOXES = frozenset(
@@ -86,6 +89,9 @@ def blocking_keys(keys: Mapping[str, Any], city: str | None, custom_fields: Mapp
     phone = keys.get("match_phone")
     if phone:
         found.add(f"p:{phone}")
+        national = national_number(phone)
+        if national:
+            found.add(f"q:{national}")
 
     first, last = keys.get("match_first_name"), keys.get("match_last_name")
     if first and last:

@@ -12,6 +12,7 @@ from rapidfuzz.distance import JaroWinkler
 from leaddesk.services.dedup.blocking_keys import identifier_digits
 from leaddesk.services.dedup.custom_values import SAME, SIMILAR, compared_values, same_apart_from_spaces, value_level
 from leaddesk.services.dedup.email_names import local_part_fits_name
+from leaddesk.services.dedup.national_phones import same_national_number
 from leaddesk.services.dedup.normalize import fold_text, given_names, is_free_mail
 
 # Weights of the evidence. A score is their sum, clamped to 0..1.
@@ -20,6 +21,9 @@ DIFFERENT_WORK_EMAILS_SAME_DOMAIN = -0.4
 DIFFERENT_EMAILS = -0.1
 SAME_PHONE = 0.35
 SAME_UNPARSED_PHONE = 0.25
+# An unparsed phone whose digits are the national number of the other lead's E.164 phone.
+# Weaker than SAME_UNPARSED_PHONE, because the country of the unparsed one is unknown.
+SAME_NATIONAL_PHONE = 0.2
 SURNAME_IDENTICAL = 0.25
 SURNAME_SIMILAR = 0.16
 SURNAME_DIFFERENT = -0.2
@@ -198,6 +202,10 @@ def _evaluate(a: LeadKeys, b: LeadKeys) -> tuple[float, list[Evidence], int]:
             evidence.append((SAME_UNPARSED_PHONE, "same phone digits {}", (a.phone,), True))
         else:
             evidence.append((SAME_PHONE, "same phone {}", (a.phone,), True))
+    elif a.phone and b.phone:
+        national = same_national_number(a.phone, b.phone)
+        if national is not None:
+            evidence.append((SAME_NATIONAL_PHONE, "same national phone number {}", (national,), True))
     if (a.first_name or a.last_name) and (b.first_name or b.last_name):
         _compare_names(a, b, evidence)
     if a.company or a.domain:
