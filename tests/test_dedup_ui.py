@@ -350,6 +350,21 @@ def test_new_lead_hint_opens_existing(qtbot, runner, database, leads) -> None:
         assert session.query(Lead).count() == 5
 
 
+def test_new_lead_hint_phone_alone(qtbot, runner, database, leads) -> None:
+    with database.session() as session:
+        from leaddesk.services.dedup.review import build_review_queue
+
+        build_review_queue(session)  # stores the match keys of the fixture leads
+    dialog = _new_lead_dialog(qtbot, runner)
+
+    with qtbot.waitSignal(dialog.hint_updated, timeout=10_000):
+        qtbot.keyClicks(dialog.edits["phone"], "+44 20 7183 8750")
+
+    assert dialog.open_button.isVisible()
+    assert dialog.hint_label.text().startswith("This may be ")
+    assert "same phone +442071838750" in dialog.hint_label.text()
+
+
 def test_new_lead_no_hint_creates(qtbot, runner, database, leads) -> None:
     dialog = _new_lead_dialog(qtbot, runner)
     assert not dialog.create_button.isEnabled()
