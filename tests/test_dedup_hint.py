@@ -37,6 +37,16 @@ def test_hint_on_known_phone_alone(database) -> None:
     assert [item.label.lead_id for item in national] == [lead_id]
 
 
+def test_hint_on_national_phone(database) -> None:
+    lead_id = _add(database, first_name="Tom", last_name="Nguyen", phone="+1 415-555-0132")
+
+    with database.session() as session:
+        found = find_similar_leads(session, {"phone": "415.555.0132"})
+
+    assert [item.label.lead_id for item in found] == [lead_id]
+    assert "same national phone number 4155550132" in found[0].reasons
+
+
 def test_hint_on_known_email_alone(database) -> None:
     lead_id = _add(database, first_name="Kate", last_name="Moreau", email="kate.moreau@brightforce.example")
 

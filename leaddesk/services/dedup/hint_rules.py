@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from leaddesk.services.dedup.national_phones import same_national_number
 from leaddesk.services.dedup.scoring import Evidence, LeadKeys, reasons_of
 
 NAME_ONLY_REASON = "same name"
@@ -28,7 +29,7 @@ class IdentityHint:
 def identity_hint(
     probe: LeadKeys, stored: LeadKeys, evidence: list[Evidence], probe_keys: Collection[str], common_keys: Collection[str]
 ) -> IdentityHint | None:
-    """Return a hint when probe and stored share an e-mail, a phone or an exact full name, else None.
+    """Return a hint when probe and stored share an e-mail, a phone (also as a national number) or an exact full name, else None.
 
     A phone or a name whose blocking key is in common_keys (a switchboard, "John Smith")
     gives no hint alone. A name gives none either when any other typed value contradicts
@@ -37,6 +38,9 @@ def identity_hint(
     if probe.email and probe.email == stored.email:
         return IdentityHint(reasons_of(evidence), name_only=False)
     if probe.phone and probe.phone == stored.phone and f"p:{probe.phone}" not in common_keys:
+        return IdentityHint(reasons_of(evidence), name_only=False)
+    national = same_national_number(probe.phone, stored.phone) if probe.phone and stored.phone else None
+    if national is not None and f"q:{national}" not in common_keys:
         return IdentityHint(reasons_of(evidence), name_only=False)
 
     if not _same_exact_name(probe, stored):
