@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sequence_leads import CALENDAR, NOW
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from leaddesk.models import (
     Activity,
@@ -25,6 +25,7 @@ from leaddesk.models import (
 )
 from leaddesk.services import sequences
 from leaddesk.services.database import Database
+from leaddesk.services.dedup.key_store import refresh_stale_keys
 from leaddesk.services.dedup.merge import merge_leads
 from leaddesk.services.dedup.merge_rows import lead_reference_columns
 from leaddesk.services.dedup.undo import undo_merge
@@ -132,6 +133,27 @@ def test_merge_leaves_no_reference(database) -> None:
         assert count > 0, name
     for name, count in after.items():
         assert count == 0, f"{count} rows of {name} still point at the merged lead"
+
+
+def test_key_refresh_skips_merged_lead(database) -> None:
+    survivor_id, other_id = _seed(database)
+    with database.session() as session:
+        merge_leads(session, survivor_id, [other_id], actor="ana")
+    with database.session() as session:
+        # A changed key rule makes every lead's keys stale, the merged one's too.
+        session.execute(update(Lead).values(match_keys_hash=None))
+
+    with database.session() as session:
+        refreshed = refresh_stale_keys(session)
+
+    assert refreshed >= 2
+    with database.session() as session:
+        merged_keys = session.scalar(select(func.count()).select_from(LeadMatchKey).where(LeadMatchKey.lead_id == other_id))
+        survivor_keys = session.scalar(select(func.count()).select_from(LeadMatchKey).where(LeadMatchKey.lead_id == survivor_id))
+        merged_hash = session.scalar(select(Lead.match_keys_hash).where(Lead.id == other_id))
+    assert merged_keys == 0
+    assert survivor_keys > 0
+    assert merged_hash is not None
 
 
 def test_undo_restores_every_reference(database) -> None:

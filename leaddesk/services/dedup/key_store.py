@@ -42,7 +42,11 @@ SOURCE_COLUMNS = (
     "custom_fields",
 )
 
-_SELECT_SOURCES = f"SELECT id, match_keys_hash, {', '.join(SOURCE_COLUMNS)} FROM leads"
+# The third column flags a merged lead: its match columns stay current, but it gets no blocking-key rows,
+# because no lead_match_keys row may point at a merged lead (undo inserts its recorded rows again).
+_SELECT_SOURCES = (
+    f"SELECT id, match_keys_hash, merged_into_id IS NOT NULL, {', '.join(SOURCE_COLUMNS)} FROM leads"
+)
 _UPDATE_KEYS = (
     f"UPDATE leads SET {', '.join(f'{name} = ?' for name in MATCH_COLUMNS)}, match_keys_hash = ? WHERE id = ?"
 )
@@ -63,6 +67,8 @@ def refresh_stale_keys(
 ) -> int:
     """Recompute the keys of leads (all, merged ones too, or only lead_ids) whose keys are stale; return how many.
 
+    A merged lead gets its match columns but no blocking-key rows.
+
     cancelled is polled between batches. Batches written before it returns True stay written.
     """
     connection = session.connection()
@@ -70,7 +76,7 @@ def refresh_stale_keys(
 
     stale = []
     for row in rows:
-        digest = source_digest(row[2:])
+        digest = source_digest(row[3:])
         if row[1] != digest:
             stale.append((row, digest))
 
@@ -99,10 +105,11 @@ def _write_keys(connection, stale: list[tuple[tuple, str]]) -> None:
     updates, key_rows, ids = [], [], []
     for row, digest in stale:
         lead_id = row[0]
-        match_values, lead_key_rows = compute_keys(lead_id, row[2:])
+        match_values, lead_key_rows = compute_keys(lead_id, row[3:])
         ids.append((lead_id,))
         updates.append((*match_values, digest, lead_id))
-        key_rows.extend(lead_key_rows)
+        if not row[2]:
+            key_rows.extend(lead_key_rows)
     write_key_rows(connection, updates, ids, key_rows, _UPDATE_KEYS)
 
 
