@@ -160,6 +160,23 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def loaded_for_activation(store: ModelStore, version: int) -> StoredModel:
+    """Return a stored version after checking that it validated and that its model loads.
+
+    Raises ModelFileError when the version is not stored or cannot be loaded, and
+    UnvalidatedModelError when its held-out AUC is no better than chance.
+    """
+    stored = store.load(version)
+    if stored is None:
+        raise ModelFileError(
+            store.problem(version)
+            or f"model version {version} not found in {store.location}; stored versions: {listed_versions(store.versions())}"
+        )
+    check_validated(stored)
+    stored.load()
+    return stored
+
+
 class FileModelStore:
     """Model versions as DB.models/model-vN.skops with model-vN.json, and active.json naming the active version."""
 
@@ -262,14 +279,7 @@ class FileModelStore:
         return sorted(int(match.group(1)) for name in os.listdir(self.folder) if (match := _VERSION_FILE.match(name)))
 
     def activate(self, version: int) -> tuple[StoredModel, StoredModel | None]:
-        stored = self.load(version)
-        if stored is None:
-            raise ModelFileError(
-                self.problem(version)
-                or f"model version {version} not found in {self.folder}; stored versions: {listed_versions(self.versions())}"
-            )
-        check_validated(stored)
-        stored.load()
+        stored = loaded_for_activation(self, version)
         previous = self.active()
         self._point_to(version)
         logger.info("activated conversion model version %d (replaced: %s)", version, previous.version if previous else "none")

@@ -15,11 +15,24 @@ from leaddesk.services.database import Database
 from leaddesk.services.predictive.model import ConversionModel
 from leaddesk.services.predictive.serialization import model_to_bytes
 from leaddesk.services.predictive.metadata import MODEL_FORMAT, metadata_problem, unreadable_message
-from leaddesk.services.predictive.store import ModelFileError, StoredModel, check_validated, listed_versions
+from leaddesk.services.predictive.store import StoredModel, listed_versions, loaded_for_activation
 
 logger = logging.getLogger(__name__)
 
 _TABLE = ConversionModelVersion.__tablename__
+
+
+def _insert(session: Session, version: int, data: bytes, metadata: dict[str, Any], active: bool) -> None:
+    """Add one model version row; an active row first clears the active flag of every other row."""
+    if active:
+        session.execute(update(ConversionModelVersion).values(active=False))
+    session.add(ConversionModelVersion(
+        version=version,
+        trained_at=datetime.fromisoformat(metadata["trained_at"]),
+        details=metadata,
+        model=data,
+        active=active,
+    ))
 
 
 class TableModelStore:
@@ -47,30 +60,14 @@ class TableModelStore:
             self._lock(session)
             version = (session.scalar(select(func.max(ConversionModelVersion.version))) or 0) + 1
             metadata = {**metadata, "format": MODEL_FORMAT, "version": version}
-            if activate:
-                session.execute(update(ConversionModelVersion).values(active=False))
-            session.add(ConversionModelVersion(
-                version=version,
-                trained_at=datetime.fromisoformat(metadata["trained_at"]),
-                details=metadata,
-                model=data,
-                active=activate,
-            ))
+            _insert(session, version, data, metadata, activate)
         logger.info("saved conversion model version %d in %s (active: %s)", version, self.location, activate)
         return self._record(version, metadata)
 
     def put(self, version: int, data: bytes, metadata: dict[str, Any], active: bool) -> None:
         with self.database.session() as session:
             self._lock(session)
-            if active:
-                session.execute(update(ConversionModelVersion).values(active=False))
-            session.add(ConversionModelVersion(
-                version=version,
-                trained_at=datetime.fromisoformat(metadata["trained_at"]),
-                details=metadata,
-                model=data,
-                active=active,
-            ))
+            _insert(session, version, data, metadata, active)
 
     def clear(self) -> int:
         with self.database.session() as session:
@@ -142,14 +139,7 @@ class TableModelStore:
             return list(session.scalars(select(ConversionModelVersion.version).order_by(ConversionModelVersion.version)))
 
     def activate(self, version: int) -> tuple[StoredModel, StoredModel | None]:
-        stored = self.load(version)
-        if stored is None:
-            raise ModelFileError(
-                self.problem(version)
-                or f"model version {version} not found in {self.location}; stored versions: {listed_versions(self.versions())}"
-            )
-        check_validated(stored)
-        stored.load()
+        stored = loaded_for_activation(self, version)
         previous = self.active()
         with self.database.session() as session:
             self._lock(session)
