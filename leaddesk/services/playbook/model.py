@@ -170,6 +170,19 @@ class RepSettings:
     time_off: frozenset[date] = frozenset()
 
 
+@dataclass(frozen=True)
+class DuplicateSettings:
+    """Score thresholds of the duplicate scan, from 0 to 1.
+
+    Pairs scoring at least review_threshold go to the review queue. When auto_merge is on,
+    groups scoring at least auto_merge_threshold merge after a scan without asking.
+    """
+
+    review_threshold: float = 0.5
+    auto_merge_threshold: float = 0.9
+    auto_merge: bool = False
+
+
 def _shipped_segments() -> tuple[SegmentRule, ...]:
     from leaddesk.services.playbook.store import shipped_playbook
 
@@ -193,6 +206,8 @@ class Playbook:
     team_lead: str | None = None
     customer_domains: frozenset[str] = frozenset()
     customer_companies: frozenset[str] = frozenset()
+    # None when the file has no [duplicates] section, so the defaults of DuplicateSettings apply.
+    duplicates: DuplicateSettings | None = None
 
     def segment(self, key: str) -> SegmentRule:
         for rule in self.segments:

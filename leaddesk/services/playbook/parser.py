@@ -19,6 +19,7 @@ from leaddesk.services.playbook.zones import iana_zone_names, is_iana_zone_name
 from leaddesk.services.playbook.model import (
     BudgetKind,
     ClockKind,
+    DuplicateSettings,
     EngagementRule,
     EscalationAction,
     EscalationStep,
@@ -34,13 +35,14 @@ from leaddesk.services.playbook.model import (
 
 SUPPORTED_VERSION = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TOP_LEVEL_KEYS = ("version", "calendar", "calendars", "segments", "customers", "qualification", "scoring", "routing", "reps", "team", "sequences")
+TOP_LEVEL_KEYS = ("version", "calendar", "calendars", "segments", "customers", "qualification", "scoring", "routing", "reps", "team", "sequences", "duplicates")
 CALENDAR_KEYS = ("timezone", "holidays", "holiday_region", "closed_dates", "hours")
 SEGMENT_KEYS = ("key", "label", "respond_within", "clock", "min_employees", "max_employees", "source_contains", "when", "escalation")
 # A segment is chosen once, when the lead arrives, so it cannot depend on later activity,
 # on its own segment or on values that other rules set later.
 FIELDS_NOT_FOR_SEGMENTS = ("activity", "segment", "owner", "score", "stage")
 QUALIFICATION_STAGES = ("mql", "sql")
+DUPLICATES_KEYS = ("review_threshold", "auto_merge_threshold", "auto_merge")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SEGMENT_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 # An escalation step at more than ten times the response budget is a typo, and larger shares overflow datetime.
@@ -131,7 +133,35 @@ class _Builder:
             team_lead=team_lead,
             customer_domains=frozenset(name.casefold() for name in self.texts(customers, "domains", "customers")),
             customer_companies=frozenset(name.casefold() for name in self.texts(customers, "companies", "customers")),
+            duplicates=self.duplicates(data),
         )
+
+    def duplicates(self, data: dict) -> DuplicateSettings | None:
+        if "duplicates" not in data:
+            return None
+        table = self.table(data, "duplicates")
+        self.issues.check_keys(table, "duplicates", DUPLICATES_KEYS)
+        defaults = DuplicateSettings()
+        review = self.threshold(table, "review_threshold", defaults.review_threshold)
+        auto_merge_threshold = self.threshold(table, "auto_merge_threshold", defaults.auto_merge_threshold)
+        if review > auto_merge_threshold:
+            self.issues.add(
+                "duplicates.review_threshold",
+                f"review_threshold {review:g} is above auto_merge_threshold {auto_merge_threshold:g}",
+                "lower review_threshold or raise auto_merge_threshold, so review_threshold <= auto_merge_threshold",
+            )
+        auto_merge = table.get("auto_merge", defaults.auto_merge)
+        if not isinstance(auto_merge, bool):
+            self.issues.add("duplicates.auto_merge", f"expected true or false, got {auto_merge!r}", "write auto_merge = false or auto_merge = true")
+            auto_merge = defaults.auto_merge
+        return DuplicateSettings(review, auto_merge_threshold, auto_merge)
+
+    def threshold(self, table: dict, key: str, default: float) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            self.issues.add(join_path("duplicates", key), f"invalid {key} {value!r}", f"write a number from 0 to 1, such as {key} = {default}")
+            return default
+        return float(value)
 
     # Small readers that add an issue and return an empty value when a value has the wrong type.
 
