@@ -519,3 +519,24 @@ def test_merge_dialog_closed_before_load(qtbot, runner, leads) -> None:
     for gate in gates:
         gate.set()
     runner.wait()
+
+
+def test_auto_merge_check_writes_playbook(qtbot, runner, database, leads) -> None:
+    import tomllib
+
+    from leaddesk.services.playbook import active_playbook_text, shipped_playbook_text
+
+    dialog = _open_review(qtbot, runner)
+    qtbot.waitUntil(dialog.auto_merge_check.isEnabled)
+
+    dialog.auto_merge_check.setChecked(True)
+
+    def written() -> bool:
+        with database.session() as session:
+            return tomllib.loads(active_playbook_text(session))["duplicates"]["auto_merge"] is True
+
+    qtbot.waitUntil(written, timeout=20_000)
+    with database.session() as session:
+        text = active_playbook_text(session)
+    changed = [line for line in text.splitlines() if line not in shipped_playbook_text().splitlines()]
+    assert changed == ["auto_merge = true"]

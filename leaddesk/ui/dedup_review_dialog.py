@@ -108,6 +108,7 @@ class DuplicatesDialog(CancellableDialog):
 
         self.auto_merge_check = QCheckBox(self.tr("Merge very likely duplicates automatically after a scan"), self)
         self.auto_merge_check.setEnabled(False)
+        self.auto_merge_check.setToolTip(self.tr("Saved as auto_merge in the [duplicates] section of the playbook"))
         self.auto_merge_check.toggled.connect(self._save_auto_merge)
 
         self.merge_button = QPushButton(self.tr("Merge..."), self)
@@ -361,7 +362,8 @@ class DuplicatesDialog(CancellableDialog):
     # --- Auto-merge setting -----------------------------------------------------------------
 
     def _load_auto_merge(self) -> None:
-        self.runner.read(
+        # The write lane, because the first load moves settings rows of older databases into the playbook.
+        self.runner.write(
             lambda session: (load_auto_merge_enabled(session), load_thresholds(session).auto_merge),
             on_success=while_alive(self, self._show_auto_merge),
             description=self.tr("read the duplicate settings"),
