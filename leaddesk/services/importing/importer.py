@@ -209,7 +209,8 @@ def _run_once(
     # A worker for a large text file imports its modules while this process opens and samples the file.
     worker = ConversionWorker.start_for(path)
     try:
-        report = _open_and_import(database, path, options, reporter, cancel, outcomes, evidence, worker)
+        run = _ImportRun(database, path, options, reporter, cancel, outcomes, evidence)
+        report = _open_and_import(run, worker)
     finally:
         if worker is not None:
             worker.close()
@@ -222,17 +223,23 @@ def _run_once(
     return report
 
 
-def _open_and_import(
-    database: Database,
-    path: Path,
-    options: _Options,
-    reporter: _ProgressReporter,
-    cancel: threading.Event | None,
-    outcomes: list[PlannedRow] | None,
-    evidence: dict[int, DayMonthEvidence] | None,
-    worker: ConversionWorker | None,
-) -> ImportReport:
+@dataclass(frozen=True)
+class _ImportRun:
+    """The inputs of one import pass, handed from opening the file to writing its rows."""
+
+    database: Database
+    path: Path
+    options: _Options
+    reporter: _ProgressReporter
+    cancel: threading.Event | None
+    outcomes: list[PlannedRow] | None
+    # None samples the date order from the file, which may raise DateOrderChanged.
+    evidence: dict[int, DayMonthEvidence] | None
+
+
+def _open_and_import(run: _ImportRun, worker: ConversionWorker | None) -> ImportReport:
     """Open the file as a table, then import it; return the report without its time."""
+    path, options = run.path, run.options
     table = open_table(
         path,
         encoding=options.encoding,
@@ -269,24 +276,15 @@ def _open_and_import(
     if worker is not None and not worker.reads(table):
         worker.close()
         worker = None
-    _import_table(database, path, table, width, report, options, reporter, cancel, outcomes, evidence, worker)
+    _import_table(run, table, width, report, worker)
     return report
 
 
 def _import_table(
-    database: Database,
-    path: Path,
-    table: Table,
-    width: int,
-    report: ImportReport,
-    options: _Options,
-    reporter: _ProgressReporter,
-    cancel: threading.Event | None,
-    outcomes: list[PlannedRow] | None,
-    evidence: dict[int, DayMonthEvidence] | None,
-    worker: ConversionWorker | None,
+    run: _ImportRun, table: Table, width: int, report: ImportReport, worker: ConversionWorker | None
 ) -> None:
     """Choose the columns, then convert and write every row in one transaction, which commits at the end."""
+    database, path, options, outcomes, evidence = run.database, run.path, run.options, run.outcomes, run.evidence
     with database.session() as session:
         choice = choose_columns(session, report.headers, options.mapping, read_sample(table, MAPPING_SAMPLE_ROWS))
         _apply_choice(report, choice)
@@ -334,14 +332,14 @@ def _import_table(
         end: list[ConversionEnd] = []
         chunks = worker.chunks(job, end) if worker is not None else convert_here(job, end)
         with closing(chunks):
-            _import_rows(chunks, writer, report, reporter, cancel, outcomes)
+            _import_rows(chunks, writer, report, run.reporter, run.cancel, outcomes)
         seen_evidence = end[0].seen_evidence
         _skip_footers(report, end[0].footers, outcomes)
         if not options.dry_run:
             # A dry run rolls back, which restores any index the writer dropped.
             writer.finish()
         report.warnings.extend(stage_notes(writer))
-        _check_cancel(cancel)
+        _check_cancel(run.cancel)
         if sampled and order_changed(evidence, seen_evidence):
             raise DateOrderChanged(seen_evidence)
         report.warnings[date_warnings_at:date_warnings_at] = date_warnings(table.headers, seen_evidence)
