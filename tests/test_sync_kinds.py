@@ -7,7 +7,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from leaddesk.models import Activity, FollowUp, Lead, Rep, SequenceEnrollment, Setting, SyncConflict, SyncIdentity
@@ -16,18 +15,7 @@ from leaddesk.services.follow_ups import mark_done, snooze
 from leaddesk.services.playbook.store import PLAYBOOK_TEXT_KEY, active_playbook_text, save_playbook_text, shipped_playbook_text
 from leaddesk.services.sync import create_team, join_team, row_history, sync_pass
 from leaddesk.services.sync.entities import setting_row_id
-
-
-@pytest.fixture
-def team(tmp_path: Path):
-    """Two devices sharing one team folder, as if the sync tool delivered every file at once."""
-    ann = Database.open(tmp_path / "ann" / "leads.sqlite")
-    bob = Database.open(tmp_path / "bob" / "leads.sqlite")
-    create_team(ann, tmp_path / "Team", "Acme", person="Ann", device_name="ann-laptop")
-    join_team(bob, tmp_path / "Team", person="Bob", device_name="bob-laptop")
-    yield ann, bob
-    ann.dispose()
-    bob.dispose()
+from team_devices import team_devices  # noqa: F401 (fixture)
 
 
 def clock(offset_ms: int):
@@ -70,8 +58,8 @@ def conflicts(database: Database, kind: str) -> list[SyncConflict]:
         return found
 
 
-def test_activities_added_at_once_both_kept(team) -> None:
-    ann, bob = team
+def test_activities_added_at_once_both_kept(team_devices) -> None:
+    ann, bob = team_devices
     lead_id = shared_lead(ann, bob)
     with ann.session() as session:
         session.add(Activity(lead_id=lead_id, kind="call", summary="Ann called", outcome="voicemail"))
@@ -86,8 +74,8 @@ def test_activities_added_at_once_both_kept(team) -> None:
         assert summaries == ["Ann called", "Bob's note"]
 
 
-def test_activity_edit_revives_concurrent_delete(team) -> None:
-    ann, bob = team
+def test_activity_edit_revives_concurrent_delete(team_devices) -> None:
+    ann, bob = team_devices
     activity_id = shared_note(ann, bob, "first draft")
 
     with ann.session() as session:
@@ -105,8 +93,8 @@ def test_activity_edit_revives_concurrent_delete(team) -> None:
     assert [(c.entity, c.row_id) for c in revived] == [("activity", str(activity_id))]
 
 
-def test_activity_delete_travels(team) -> None:
-    ann, bob = team
+def test_activity_delete_travels(team_devices) -> None:
+    ann, bob = team_devices
     activity_id = shared_note(ann, bob, "wrong lead")
 
     with bob.session() as session:
@@ -117,8 +105,8 @@ def test_activity_delete_travels(team) -> None:
         assert session.get(Activity, activity_id) is None
 
 
-def test_follow_up_done_beats_later_snooze(team) -> None:
-    ann, bob = team
+def test_follow_up_done_beats_later_snooze(team_devices) -> None:
+    ann, bob = team_devices
     lead_id = shared_lead(ann, bob)
     due = datetime.now(timezone.utc) + timedelta(hours=1)
     with ann.session() as session:
@@ -151,8 +139,8 @@ def test_follow_up_done_beats_later_snooze(team) -> None:
     assert "completed_at" in fields
 
 
-def test_follow_up_snooze_travels(team) -> None:
-    ann, bob = team
+def test_follow_up_snooze_travels(team_devices) -> None:
+    ann, bob = team_devices
     lead_id = shared_lead(ann, bob)
     with ann.session() as session:
         follow_up = FollowUp(lead_id=lead_id, due_at=datetime.now(timezone.utc) + timedelta(hours=1))
@@ -174,8 +162,8 @@ def test_follow_up_snooze_travels(team) -> None:
     assert conflicts(ann, "done_snooze") == []
 
 
-def test_playbook_later_wins_and_keeps_replaced(team) -> None:
-    ann, bob = team
+def test_playbook_later_wins_and_keeps_replaced(team_devices) -> None:
+    ann, bob = team_devices
     ann_text = shipped_playbook_text() + "\n# Ann's playbook\n"
     bob_text = shipped_playbook_text() + "\n# Bob's playbook\n"
     with ann.session() as session:
@@ -197,8 +185,8 @@ def test_playbook_later_wins_and_keeps_replaced(team) -> None:
     assert [c.entity for c in conflicts(ann, "same_field")] == ["playbook"]
 
 
-def test_settings_travel_but_local_ones_stay(team) -> None:
-    ann, bob = team
+def test_settings_travel_but_local_ones_stay(team_devices) -> None:
+    ann, bob = team_devices
     with ann.session() as session:
         session.add(Setting(key="team_timezone", value="Europe/Oslo"))
         session.add(Setting(key="notify:ann:checked_until", value="2026-12-05T00:00:00+00:00"))
@@ -212,8 +200,8 @@ def test_settings_travel_but_local_ones_stay(team) -> None:
         assert session.get(Setting, "smtp:ann") is None
 
 
-def test_rep_and_owner_travel(team) -> None:
-    ann, bob = team
+def test_rep_and_owner_travel(team_devices) -> None:
+    ann, bob = team_devices
     with ann.session() as session:
         rep = Rep(name="Carla", email="carla@example.com")
         lead = Lead(first_name="Ada", owner=rep)
@@ -228,8 +216,8 @@ def test_rep_and_owner_travel(team) -> None:
         assert session.get(Lead, lead_id).owner_id == rep_id
 
 
-def test_owner_filled_when_rep_arrives_later(team, tmp_path: Path) -> None:
-    ann, bob = team
+def test_owner_filled_when_rep_arrives_later(team_devices, tmp_path: Path) -> None:
+    ann, bob = team_devices
     cid = Database.open(tmp_path / "cid" / "leads.sqlite")
     join_team(cid, tmp_path / "Team", person="Cid", device_name="cid-laptop")
     with ann.session() as session:
@@ -270,8 +258,8 @@ def test_owner_filled_when_rep_arrives_later(team, tmp_path: Path) -> None:
     cid.dispose()
 
 
-def test_rep_same_name_both_kept(team) -> None:
-    ann, bob = team
+def test_rep_same_name_both_kept(team_devices) -> None:
+    ann, bob = team_devices
     with ann.session() as session:
         session.add(Rep(name="Dana"))
     with bob.session() as session:
@@ -292,8 +280,8 @@ def test_rep_same_name_both_kept(team) -> None:
     assert len(conflicts(ann, "duplicate_name")) + len(conflicts(bob, "duplicate_name")) >= 1
 
 
-def test_enrollment_fields_merge(team) -> None:
-    ann, bob = team
+def test_enrollment_fields_merge(team_devices) -> None:
+    ann, bob = team_devices
     lead_id = shared_lead(ann, bob)
     with ann.session() as session:
         enrollment = SequenceEnrollment(lead_id=lead_id, sequence_key="welcome")
