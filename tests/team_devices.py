@@ -15,13 +15,18 @@ from leaddesk.services.database import Database
 from leaddesk.services.sync import create_team, join_team
 
 
+def team_folder(tmp_path: Path) -> Path:
+    """Return the folder that team_devices shares between Ann's and Bob's devices."""
+    return tmp_path / "Team"
+
+
 @pytest.fixture
 def team_devices(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
     """Yield Ann's and Bob's databases in team Acme, as if the sync tool delivered every file at once."""
     ann = Database.open(tmp_path / "ann" / "leads.sqlite")
     bob = Database.open(tmp_path / "bob" / "leads.sqlite")
-    create_team(ann, tmp_path / "Team", "Acme", person="Ann", device_name="ann-laptop")
-    join_team(bob, tmp_path / "Team", person="Bob", device_name="bob-laptop")
+    create_team(ann, team_folder(tmp_path), "Acme", person="Ann", device_name="ann-laptop")
+    join_team(bob, team_folder(tmp_path), person="Bob", device_name="bob-laptop")
     yield ann, bob
     ann.dispose()
     bob.dispose()

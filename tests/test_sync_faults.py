@@ -13,21 +13,17 @@ import pytest
 from leaddesk.models import Lead, SyncConflict
 from leaddesk.services.backups import list_backups
 from leaddesk.services.database import Database
-from leaddesk.services.sync import create_team, join_team, lead_history, sync_pass
+from leaddesk.services.sync import lead_history, sync_pass
 from leaddesk.services.sync.bundle import Bundle
 from leaddesk.services.sync.names import conflict_copy
+from team_devices import team_devices, team_folder  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def team(tmp_path: Path):
-    """Two devices, each with its own database, sharing one team folder (as if the sync tool were instant)."""
-    ann = Database.open(tmp_path / "ann" / "leads.sqlite")
-    bob = Database.open(tmp_path / "bob" / "leads.sqlite")
-    create_team(ann, tmp_path / "Dropbox" / "Team", "Acme", person="Ann", device_name="ann-laptop")
-    join_team(bob, tmp_path / "Dropbox" / "Team", person="Bob", device_name="bob-laptop")
-    yield ann, bob, tmp_path / "Dropbox" / "Team"
-    ann.dispose()
-    bob.dispose()
+def team(team_devices, tmp_path: Path):
+    """Ann's and Bob's databases from team_devices, with the team folder they share."""
+    ann, bob = team_devices
+    return ann, bob, team_folder(tmp_path)
 
 
 def add_lead(database: Database, **values) -> uuid.UUID:
