@@ -47,13 +47,14 @@ from leaddesk.services.playbook.zones import iana_zone_names, is_iana_zone_name
 from leaddesk.services.routing import route_lead
 from leaddesk.services.sla import start_response_clock
 from leaddesk.services.user_timezone import set_user_timezone, user_timezone
+from leaddesk.ui.playbook_duplicates import DuplicatesForm
 from leaddesk.ui.playbook_routing import RoutingForm
 from leaddesk.ui.playbook_rules import QualificationForm, ScoringForm
 from leaddesk.ui.playbook_segments import SegmentsForm
 from leaddesk.ui.tasks import TaskRunner
 
-FORM_TAB, SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB, TEXT_TAB, ROUTING_TAB = range(7)
-FORM_TABS = (FORM_TAB, SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB)
+FORM_TAB, SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB, DUPLICATES_TAB, TEXT_TAB, ROUTING_TAB = range(8)
+FORM_TABS = (FORM_TAB, SEGMENTS_TAB, QUALIFICATION_TAB, SCORING_TAB, ROUTING_FORM_TAB, DUPLICATES_TAB)
 SIMULATED_FIELDS = ("email", "company", "title", "employees", "source", "industry", "country")
 
 
@@ -83,12 +84,20 @@ class PlaybookDialog(QDialog):
         self.qualification_form = QualificationForm(self)
         self.scoring_form = ScoringForm(self)
         self.routing_form = RoutingForm(self)
-        self.section_forms = (self.segments_form, self.qualification_form, self.scoring_form, self.routing_form)
+        self.duplicates_form = DuplicatesForm(self)
+        self.section_forms = (
+            self.segments_form,
+            self.qualification_form,
+            self.scoring_form,
+            self.routing_form,
+            self.duplicates_form,
+        )
         self.segments_form.message.connect(self.status_message)
         self.tabs.addTab(self.segments_form, self.tr("Segments and escalation"))
         self.tabs.addTab(self.qualification_form, self.tr("Qualification"))
         self.tabs.addTab(self.scoring_form, self.tr("Scoring"))
         self.tabs.addTab(self.routing_form, self.tr("Routing"))
+        self.tabs.addTab(self.duplicates_form, self.tr("Duplicates"))
         self.text_edit = QPlainTextEdit(self)
         self.text_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.tabs.addTab(self.text_edit, self.tr("Playbook file"))
