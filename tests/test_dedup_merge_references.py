@@ -100,6 +100,15 @@ def _row_keys(database: Database, lead_id: uuid.UUID) -> dict[str, set]:
     return keys
 
 
+def _add_pair(session) -> tuple[uuid.UUID, uuid.UUID]:
+    """Add a survivor and a near-duplicate lead to merge into it; return their ids."""
+    survivor = Lead(full_name="Kate Moss", received_at=NOW)
+    other = Lead(full_name="Katherine Moss", received_at=NOW)
+    session.add_all([survivor, other])
+    session.flush()
+    return survivor.id, other.id
+
+
 def test_reference_columns_found_in_metadata() -> None:
     names = {f"{column.table.name}.{column.name}" for column in lead_reference_columns()}
 
@@ -180,11 +189,7 @@ def test_undo_restores_every_reference(database) -> None:
 
 def test_moved_enrollment_still_fires(database) -> None:
     with database.session() as session:
-        survivor = Lead(full_name="Kate Moss", received_at=NOW)
-        other = Lead(full_name="Katherine Moss", received_at=NOW)
-        session.add_all([survivor, other])
-        session.flush()
-        survivor_id, other_id = survivor.id, other.id
+        survivor_id, other_id = _add_pair(session)
         enrollment_id = sequences.enroll(session, other_id, "new_inbound", "ana", NOW, CALENDAR).id
 
     with database.session() as session:
@@ -203,11 +208,7 @@ def test_moved_enrollment_still_fires(database) -> None:
 @pytest.mark.parametrize("survivor_steps, other_steps", [(0, 1), (2, 1)])
 def test_same_sequence_keeps_advanced(database, survivor_steps: int, other_steps: int) -> None:
     with database.session() as session:
-        survivor = Lead(full_name="Kate Moss", received_at=NOW)
-        other = Lead(full_name="Katherine Moss", received_at=NOW)
-        session.add_all([survivor, other])
-        session.flush()
-        survivor_id, other_id = survivor.id, other.id
+        survivor_id, other_id = _add_pair(session)
         own = sequences.enroll(session, survivor_id, "new_inbound", "ana", NOW, CALENDAR)
         moved = sequences.enroll(session, other_id, "new_inbound", "ana", NOW, CALENDAR)
         own.step_index, moved.step_index = survivor_steps, other_steps
