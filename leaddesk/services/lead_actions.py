@@ -332,10 +332,7 @@ def set_follow_up(
     lead.updated_by = actor
 
     summary = f"Follow-up due {due_at.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC"
-    if note.strip():
-        summary += f": {note.strip()}"
-    activity = _log(session, lead, ActivityKind.FOLLOW_UP_SET, summary, actor, now)
-    return _finish(session, lead, "set_follow_up", {"next_follow_up_at", "updated_by"}, activity)
+    return _finish_follow_up(session, lead, "set_follow_up", summary, note.strip(), actor, now)
 
 
 def plan_follow_up(
@@ -362,10 +359,17 @@ def plan_follow_up(
     summary = f"Follow-up due {follow_ups.describe_due(follow_up)}"
     if follow_up.owner_id is not None and follow_up.owner_id != lead.owner_id:
         summary += f" for {session.get(Rep, follow_up.owner_id).name}"
-    if follow_up.note:
-        summary += f": {follow_up.note}"
+    return _finish_follow_up(session, lead, "plan_follow_up", summary, follow_up.note, actor, now)
+
+
+def _finish_follow_up(
+    session: Session, lead: Lead, action: str, summary: str, note: str | None, actor: str | None, now: datetime
+) -> LeadChange:
+    """Log the follow-up on the timeline, with the note after the summary, and finish the change."""
+    if note:
+        summary += f": {note}"
     activity = _log(session, lead, ActivityKind.FOLLOW_UP_SET, summary, actor, now)
-    return _finish(session, lead, "plan_follow_up", {"next_follow_up_at", "updated_by"}, activity)
+    return _finish(session, lead, action, {"next_follow_up_at", "updated_by"}, activity)
 
 
 def change_owner(
