@@ -18,7 +18,7 @@ from leaddesk.services.importing.report import RejectedRow
 from leaddesk.services.importing.rows import FooterLine, LeadDraft, RowConverter, RowProblem
 from leaddesk.services.importing.table import RowStream
 
-# The most rows converted column by column at once.
+# The maximum number of rows converted column by column at once.
 BATCH_ROWS = 1000
 
 
@@ -48,7 +48,7 @@ class TrailingFooter:
 
 @dataclass
 class ConversionEnd:
-    """What a finished conversion found besides its chunks.
+    """Findings of a finished conversion besides its chunks.
 
     footers are the footer lines under the last data row. seen_evidence is the day/month
     evidence of every converted row, per date column, which the importer compares with
@@ -70,7 +70,7 @@ def convert_rows(
     """Yield a chunk each time chunk_rows drafts are ready, and the rest at the end; append the ConversionEnd to end.
 
     Rows are read in batches that ColumnBatchConverter converts column by column. A batch
-    never holds more rows than the chunk still needs drafts, so each chunk covers the same
+    never contains more rows than the chunk still needs drafts, so each chunk covers the same
     rows as with row-by-row conversion. With trim_to set, cells from that index on are
     dropped before conversion, as the row and reason columns of a rejected-rows file are.
     A footer line stays pending until the next data row makes it a rejected row, or the

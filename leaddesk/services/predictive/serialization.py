@@ -2,7 +2,7 @@
 
 A model on a team server or in a synced folder can be rewritten by any teammate with write
 access, and unpickling runs whatever code the bytes name. skops.io (0.16) instead rebuilds
-the object graph from a JSON schema and, before it creates anything, rejects every type
+the object graph from a JSON schema. Before it creates anything, it rejects every type
 that is neither in its own list of safe scikit-learn, NumPy and SciPy types nor in the
 trusted list given to loads(). TRUSTED_TYPES names exactly the extra types that LeadDesk's
 own models contain, so planted bytes that reference any other type or function are rejected.

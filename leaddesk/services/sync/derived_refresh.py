@@ -2,9 +2,9 @@
 
 Materializing writes synced rows as Core statements, so neither the ORM listener of
 auto_evaluation nor the importer's post-import job runs for them. Derived values, match keys,
-qualification, score and grade are local to each device and never travel, so every
-device recomputes them for the leads that arrived or changed, with the same service
-functions that the post-import job uses (derived.refresh_stored_ids and
+qualification, score and grade are local to each device and never travel. So every
+device recomputes them for the leads that arrived or changed. It uses the same service
+functions as the post-import job (derived.refresh_stored_ids and
 bulk_evaluation.evaluate_in_bulk).
 """
 
