@@ -1,6 +1,7 @@
 """One lead's conversion probability and its top factors up and down, for the lead detail pane.
 
-The active model is loaded at most once per model store and model version in each process, so selecting leads one after another does not reload it. The predictive package
+The active model is loaded at most once per model store and model version in each
+process, so selecting leads one after another does not reload it. The predictive package
 is imported only when a summary is built, because importing it loads scikit-learn, which
 took about 0.8 s in one measurement, and most commands that read a lead never need it.
 """

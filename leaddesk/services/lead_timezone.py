@@ -1,8 +1,8 @@
 """A lead's local timezone, from its phone number, its city or region, its country, or the team's zone.
 
 A phone number or country that spans several UTC offsets (an Australian mobile, the
-United States) does not pick one of them: the lead's city or region decides, and without
-one the zone is uncertain and the team's zone is used, as the source text states.
+United States) does not pick one of them. The lead's city or region decides. Without one,
+the zone is uncertain, so the team's zone is used and the returned source text says so.
 """
 
 from __future__ import annotations
