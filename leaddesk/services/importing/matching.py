@@ -298,7 +298,7 @@ def conflicts(lead: dict[str, Any], keys: dict[str, Any]) -> bool:
     Two e-mails differ only when their match forms differ, so a +tag variant is no conflict.
     """
     mine, theirs = lead.get("email_normalized"), keys.get("email_normalized")
-    if mine and theirs and mine != theirs and match_email(mine) != match_email(theirs):
+    if mine and theirs and email_match_key(mine) != email_match_key(theirs):
         return True
     mine, theirs = lead.get("external_id"), keys.get("external_id")
     return bool(mine and theirs and mine != theirs)
