@@ -36,13 +36,12 @@ def check_field_names(session: Session, names: Iterable[str], option: str = "--e
     Names compare case-insensitively, with or without the "custom:" prefix, as exclusion does.
     """
     known = training_field_names(session)
-    folded = {name.casefold() for name in known}
+    lowered = {candidate.casefold(): candidate for candidate in known}
     for name in names:
-        bare = name.strip().removeprefix(CUSTOM_PREFIX)
-        if bare.casefold() in folded:
+        folded = folded_field_name(name)
+        if folded in lowered:
             continue
-        lowered = {candidate.casefold(): candidate for candidate in known}
-        close = [lowered[match] for match in difflib.get_close_matches(bare.casefold(), list(lowered), n=3, cutoff=0.5)]
+        close = [lowered[match] for match in difflib.get_close_matches(folded, list(lowered), n=3, cutoff=0.5)]
         suggestion = f"closest fields: {', '.join(close)}" if close else f"fields: {', '.join(known[:20])}"
         raise UnknownFieldError(
             f"{option} {name!r} matches no lead field or custom field; {suggestion}"
