@@ -189,14 +189,9 @@ class FileModelStore:
         return ("file", self.folder.resolve())
 
     def save(self, model: ConversionModel, metadata: dict[str, Any], activate: bool) -> StoredModel:
-        self.folder.mkdir(parents=True, exist_ok=True)
         version = max(self.versions(), default=0) + 1
-        base = self.folder / f"model-v{version}"
         metadata = {**metadata, "format": MODEL_FORMAT, "version": version}
-        _write_atomically(base.with_suffix(".skops"), model_to_bytes(model))
-        _write_atomically(base.with_suffix(".json"), json.dumps(metadata, indent=2).encode("utf-8"))
-        if activate:
-            self._point_to(version)
+        self.put(version, model_to_bytes(model), metadata, activate)
         logger.info("saved conversion model version %d in %s (active: %s)", version, self.folder, activate)
         return self._record(version, metadata)
 
@@ -225,6 +220,10 @@ class FileModelStore:
     def _point_to(self, version: int) -> None:
         _write_atomically(self.folder / "active.json", json.dumps({"version": version}).encode("utf-8"))
 
+    def _pointed_version(self) -> int:
+        """Return the version active.json names; raises OSError, ValueError, KeyError or TypeError when it cannot."""
+        return int(json.loads((self.folder / "active.json").read_text(encoding="utf-8"))["version"])
+
     def _read(self, version: int) -> tuple[bool, Any, str | None]:
         """Return (stored, metadata or None, problem or None) of a version's metadata file."""
         path = self.folder / f"model-v{version}.json"
@@ -250,9 +249,8 @@ class FileModelStore:
         return unreadable_message(version, self.location, problem) if problem else None
 
     def active_raw(self) -> tuple[int, Any] | None:
-        pointer = self.folder / "active.json"
         try:
-            version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+            version = self._pointed_version()
         except (OSError, ValueError, KeyError, TypeError):
             return None
         _stored, metadata, _problem = self._read(version)
@@ -265,7 +263,7 @@ class FileModelStore:
     def active(self) -> StoredModel | None:
         pointer = self.folder / "active.json"
         try:
-            version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+            version = self._pointed_version()
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -291,7 +289,7 @@ class FileModelStore:
             return None
         pointer = self.folder / "active.json"
         try:
-            version = int(json.loads(pointer.read_text(encoding="utf-8"))["version"])
+            version = self._pointed_version()
         except FileNotFoundError:
             problem = f"the active-model pointer {pointer} is missing"
         except (OSError, ValueError, KeyError, TypeError) as error:
