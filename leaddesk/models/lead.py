@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from leaddesk.models.rep import Rep
 
 STAGES = ("new", "contacted", "qualified", "won", "lost", "disqualified")
+# Stages that end a lead's pipeline: its response deadline and its sequences no longer run.
+CLOSED_STAGES = ("won", "lost", "disqualified")
 
 # Plain-text columns that import, export and the detail view share, in display order.
 NAME_FIELDS = ("first_name", "last_name", "full_name")

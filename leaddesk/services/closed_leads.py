@@ -13,9 +13,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 
 from leaddesk.models import Lead
+from leaddesk.models.lead import CLOSED_STAGES
 from leaddesk.services.sla import ResponseState, response_state
-
-CLOSED_STAGES = ("won", "lost", "disqualified")
 
 
 def is_closed(stage: str) -> bool:

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, ActivityKind, Lead, SequenceEnrollment
+from leaddesk.models.lead import CLOSED_STAGES
 from leaddesk.services.lead_timezone import lead_zone
 from leaddesk.services.local_time import resolve_wall_time
-from leaddesk.services.sequences import CLOSED_STAGES, Channel, load_catalog
+from leaddesk.services.sequences import Channel, load_catalog
 
 # The lead's local day in which any outreach may be planned.
 WAKING_START = time(8, 0)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Activity, ActivityKind, CallOutcome, EmailTemplateRecord, Lead, SequenceEnrollment
+from leaddesk.models.lead import CLOSED_STAGES
 from leaddesk.services.business_calendar import BusinessCalendar
 from leaddesk.services.follow_ups import add_follow_up
 from leaddesk.services.local_time import LocalDue
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
 # Activity kinds that mean the lead responded, so automatic outreach waits for a person.
 PAUSING_KINDS = frozenset({ActivityKind.REPLY.value, ActivityKind.MEETING.value})
 # A call with this outcome pauses sequences as a logged meeting does.

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from leaddesk.models.lead import CLOSED_STAGES
 from leaddesk.services.reporting.facts import LeadFact
 from leaddesk.services.reporting.percentiles import median
 
@@ -23,8 +24,6 @@ LEVEL_LABELS = {"new": "New", "contacted": "Contacted", "mql": "MQL", "sql": "SQ
 # SQL spell is not recorded. Won is the end of the funnel and has no days in stage.
 STAGE_LEVELS = {"new": "new", "contacted": "contacted", "qualified": "sql"}
 QUALIFIED_LEVELS = ("mql", "sql")
-# Entering one of these stages ends the lead's MQL or SQL spell, even if its qualification stays.
-CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
 
 SECONDS_PER_DAY = 86400
 
@@ -123,6 +122,7 @@ def _qualification_spells(fact: LeadFact) -> list[tuple[str, float]]:
     recorded out of order, whose time is not when it happened, nor a spell of zero length,
     which a change clamped to the previous change's time leaves behind.
     """
+    # Entering a closed stage ends the lead's MQL or SQL spell, even if its qualification stays.
     closings = [at for at, stage in fact.stage_entries if stage in CLOSED_STAGES]
     entries = fact.qualification_entries
     spells = []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from leaddesk.models.lead import CLOSED_STAGES
 from leaddesk.services.reporting.facts import LeadFact
 from leaddesk.services.sla import ResponseState
 
-CLOSED_STAGES = frozenset({"won", "lost", "disqualified"})
 CONTACTED = ResponseState.CONTACTED.value
 WAITING = ResponseState.WAITING.value
 OVERDUE = ResponseState.OVERDUE.value
