@@ -74,7 +74,8 @@ def refresh_synced_leads(session: Session, changed: dict[str, set[str]], now: da
     lead_ids, everything = affected_lead_ids(session, changed)
     if not lead_ids:
         return 0
-    present = _present_ids(session, lead_ids)
+    # With everything set, the ids were just read from the leads table, so each has a row.
+    present = lead_ids if everything else _present_ids(session, lead_ids)
     refresh_stored_ids(session, [lead_id.hex for lead_id in present], now=now)
     evaluated = evaluate_in_bulk(session, present, now)
     logger.info(
