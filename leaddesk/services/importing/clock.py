@@ -39,16 +39,12 @@ class ResponseClocks:
         self._segment_columns = playbook.segment_input_columns
         self._zone = self.calendar.zone
 
-    def start(self, row: dict[str, Any], *, historical: bool) -> None:
-        """Set the row's segment and, unless it is historical or past the stage "new", its deadlines.
+    def start_all(self, rows: list[dict[str, Any]], *, historical: bool) -> None:
+        """Set each row's segment and, unless it is historical or past the stage "new", its deadlines.
 
         A lead that arrives in a later stage than "new" was already worked in another tool,
         so it gets no response deadline, as historical leads do.
         """
-        self.start_all([row], historical=historical)
-
-    def start_all(self, rows: list[dict[str, Any]], *, historical: bool) -> None:
-        """Set the segment and deadlines of each row of a chunk, as start does."""
         for row in rows:
             rule = self._rule(row)
             row["segment"] = rule.key

@@ -652,7 +652,7 @@ class _KeySets:
 def _stop_response_clock(target: dict[str, Any]) -> dict[str, Any]:
     """Clear the deadlines of a lead that merge_into moved past the stage "new"; return their values before.
 
-    A lead that an import creates in a later stage gets no deadline (ResponseClocks.start),
+    A lead that an import creates in a later stage gets no deadline (ResponseClocks.start_all),
     so an existing lead that an import moves there loses its deadline the same way and
     leaves the inbox's waiting list. The caller records the values before as import
     changes, so that undoing the import restores the deadlines with the stage.
