@@ -35,7 +35,7 @@ class ResponseClocks:
         self._scratch = Lead()
         self._rules: dict[tuple, SegmentRule] = {}
         self._deadlines: dict[tuple[str, datetime], tuple[datetime, datetime]] = {}
-        # The playbook computes these on every access; it does not change during an import.
+        # The playbook computes these on every access, but it does not change during an import.
         self._segment_columns = playbook.segment_input_columns
         self._zone = self.calendar.zone
 
@@ -60,7 +60,7 @@ class ResponseClocks:
             return received_at + rule.budget, received_at + rule.budget * WARN_FRACTION
 
         if received_at.tzinfo is None:
-            # What BusinessCalendar.local_date raises for a naive instant.
+            # Raise BusinessCalendar.local_date's error for a naive instant.
             self.calendar.local_date(received_at)
         day = received_at.astimezone(self._zone).date()
         intervals = self.calendar.open_intervals(day)
