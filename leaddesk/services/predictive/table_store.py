@@ -157,8 +157,9 @@ class TableModelStore:
         raw = self.active_raw()
         unreadable = metadata_problem(raw[1]) if raw else None
         problem = f"active model version {raw[0] if raw else '?'} in {self.location} is unreadable: {unreadable}"
-        logger.error("%s; stored versions: %s", problem, listed_versions(self.versions()))
+        stored = listed_versions(self.versions())
+        logger.error("%s; stored versions: %s", problem, stored)
         return (
-            f"{problem}. Stored versions: {listed_versions(self.versions())}. "
+            f"{problem}. Stored versions: {stored}. "
             "Run `leaddesk score activate VERSION` with one of them, or `leaddesk score train`."
         )
