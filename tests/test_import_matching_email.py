@@ -79,3 +79,10 @@ def test_tag_variant_no_conflict() -> None:
 
     assert not conflicts(lead, {"email_normalized": "kate+crm@brightforce.example"})
     assert conflicts(lead, {"email_normalized": "kim@brightforce.example"})
+
+
+def test_values_without_address_conflict() -> None:
+    lead = {"email_normalized": "sales desk"}
+
+    assert conflicts(lead, {"email_normalized": "support desk"})
+    assert not conflicts(lead, {"email_normalized": "sales desk"})
