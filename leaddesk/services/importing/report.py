@@ -8,6 +8,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+# Rejected rows an ImportReport keeps for display. The rejected-rows file contains all of
+# them, so the memory an import needs does not grow with the number it rejects.
+REJECTED_ROWS_KEPT = 100
+
 
 class RowAction(str, enum.Enum):
     """The action an import takes on one data row."""
@@ -124,10 +128,12 @@ class ImportPreview:
 class ImportReport:
     """Counts and details of one import run.
 
-    batch_id is None for a dry run, which stores nothing. rejected_rows lists every row that
-    was not imported, with row numbers as RejectedRow describes them. headers is the file's
-    header row, the columns of the rejected-rows file. mapping_source names the origin of
-    the mapping: "explicit" (passed in), "saved" (saved for this header row on
+    batch_id is None for a dry run, which stores nothing. rejected counts every row that was
+    not imported, and rejected_rows keeps the first REJECTED_ROWS_KEPT of them for display,
+    with row numbers as RejectedRow describes them. rejected_file is the path of the
+    rejected-rows file, which contains every rejected row; it is None when the import had no
+    target for it or rejected nothing. headers is the file's header row, the first columns
+    of that file. mapping_source names the origin of the mapping: "explicit" (passed in), "saved" (saved for this header row on
     saved_mapping_at), "leaddesk_export" (a file LeadDesk exported) or "suggested".
     duplicates counts rows whose lead an earlier row of the same file already created or
     matched.
@@ -142,6 +148,7 @@ class ImportReport:
     skipped: int = 0
     rejected: int = 0
     rejected_rows: list[RejectedRow] = field(default_factory=list)
+    rejected_file: str | None = None
     batch_id: str | None = None
     dry_run: bool = False
     historical: bool = False
@@ -162,6 +169,12 @@ class ImportReport:
     # Footer and note lines under the last data row, such as "Grand Totals (3 records)" under
     # a CRM report; they are counted as skipped and named in warnings.
     footer_rows: list[RejectedRow] = field(default_factory=list)
+
+    def add_rejected(self, rejected: RejectedRow) -> None:
+        """Count a rejected row, and keep it in rejected_rows unless REJECTED_ROWS_KEPT rows are kept already."""
+        self.rejected += 1
+        if len(self.rejected_rows) < REJECTED_ROWS_KEPT:
+            self.rejected_rows.append(rejected)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready plain data, with instants as ISO 8601 text."""
