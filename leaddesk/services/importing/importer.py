@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from leaddesk.services.importing.mapping import plan_warnings
 from leaddesk.services.importing.policy import ImportPolicy
 from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
-from leaddesk.services.importing.rejected import annotation_width
+from leaddesk.services.importing.rejected import RejectedRowsFile, RejectedTarget, annotation_width, as_rejected_target
 from leaddesk.services.importing.report import ImportPlan, ImportReport, PlannedRow, RejectedRow, RowAction
 from leaddesk.services.importing.rows import IDENTIFYING_FIELDS
 from leaddesk.services.importing.saved_mappings import record_use, save_mapping
@@ -69,6 +69,7 @@ class _Options:
     fill_merged: bool
     log_activities: bool
     remember_mapping: bool
+    rejected_target: RejectedTarget | None = None
 
 
 def run_import(
@@ -89,6 +90,7 @@ def run_import(
     fill_merged: bool = False,
     log_activities: bool = True,
     remember_mapping: bool = True,
+    rejected_target: RejectedTarget | Path | str | None = None,
 ) -> ImportReport:
     """Import the leads of a CSV or workbook file in one transaction, recorded as an ImportBatch.
 
@@ -105,14 +107,17 @@ def run_import(
     most about ten times a second. Setting cancel rolls everything back and raises
     ImportCancelled. fill_merged copies the value of each merged cell range of a workbook
     into every cell of the range, as preview_file shows it. log_activities adds one "import"
-    activity per created lead.
+    activity per created lead. Rejected rows are written to rejected_target as they arrive
+    (see RejectedRowsFile). With None they are only counted, and the report keeps the first.
 
-    Raises ImportFileError for a file that cannot be read and MappingError for a bad mapping.
+    Raises ImportFileError for a file that cannot be read or a rejected_target that cannot be
+    written, and MappingError for a bad mapping.
     """
     options = _options(
         mapping, policy, historical, dry_run, now, actor, encoding, header_row, sheet, fill_merged,
         log_activities, remember_mapping,
     )
+    options = replace(options, rejected_target=as_rejected_target(rejected_target))
     return _run(database, Path(path), options, progress, cancel, outcomes=None)
 
 
@@ -131,6 +136,7 @@ def plan_import(
     header_row: int | None = None,
     sheet: str | None = None,
     fill_merged: bool = False,
+    rejected_target: RejectedTarget | Path | str | None = None,
 ) -> ImportPlan:
     """Work out what run_import would do with each row, without storing anything.
 
@@ -142,6 +148,7 @@ def plan_import(
     options = _options(
         mapping, policy, historical, True, now, actor, encoding, header_row, sheet, fill_merged, True, False
     )
+    options = replace(options, rejected_target=as_rejected_target(rejected_target))
     outcomes: list[PlannedRow] = []
     report = _run(database, Path(path), options, progress, cancel, outcomes=outcomes)
     outcomes.sort(key=lambda planned: planned.row)
@@ -276,12 +283,19 @@ def _open_and_import(run: _ImportRun, worker: ConversionWorker | None) -> Import
     if worker is not None and not worker.reads(table):
         worker.close()
         worker = None
-    _import_table(run, table, width, report, worker)
+    # The file of rejected rows is put in place only after the transaction has committed.
+    with RejectedRowsFile(options.rejected_target, report) as rejected_rows:
+        _import_table(run, table, width, report, worker, rejected_rows)
     return report
 
 
 def _import_table(
-    run: _ImportRun, table: Table, width: int, report: ImportReport, worker: ConversionWorker | None
+    run: _ImportRun,
+    table: Table,
+    width: int,
+    report: ImportReport,
+    worker: ConversionWorker | None,
+    rejected_rows: RejectedRowsFile,
 ) -> None:
     """Choose the columns, then convert and write every row in one transaction, which commits at the end."""
     database, path, options, outcomes, evidence = run.database, run.path, run.options, run.outcomes, run.evidence
@@ -332,7 +346,8 @@ def _import_table(
         end: list[ConversionEnd] = []
         chunks = worker.chunks(job, end) if worker is not None else convert_here(job, end)
         with closing(chunks):
-            _import_rows(chunks, writer, report, run.reporter, run.cancel, outcomes)
+            _import_rows(chunks, writer, report, rejected_rows, run.reporter, run.cancel, outcomes)
+        rejected_rows.close()
         seen_evidence = end[0].seen_evidence
         _skip_footers(report, end[0].footers, outcomes)
         if not options.dry_run:
@@ -370,7 +385,6 @@ def _require_identifying_column(path: Path, choice: ColumnChoice) -> None:
 def _finish_batch(
     session: Session, batch: ImportBatch, report: ImportReport, options: _Options, path: Path, choice: ColumnChoice
 ) -> None:
-    report.rejected = len(report.rejected_rows)
     batch.created_count = report.created
     batch.updated_count = report.updated
     batch.skipped_count = report.skipped
@@ -396,6 +410,7 @@ def _import_rows(
     chunks: Iterable[ConvertedChunk],
     writer: LeadWriter,
     report: ImportReport,
+    rejected_rows: RejectedRowsFile,
     reporter: _ProgressReporter,
     cancel: threading.Event | None,
     outcomes: list[PlannedRow] | None,
@@ -404,7 +419,7 @@ def _import_rows(
     for chunk in chunks:
         report.rows_read += chunk.rows_read
         for rejected in chunk.rejected:
-            _reject(report, rejected, outcomes)
+            _reject(rejected_rows, rejected, outcomes)
         report.skipped += len(chunk.empty_rows)
         report.empty_rows += len(chunk.empty_rows)
         if outcomes is not None:
@@ -439,8 +454,8 @@ def _lines(count: int) -> str:
     return "1 line" if count == 1 else f"{count} lines"
 
 
-def _reject(report: ImportReport, rejected: RejectedRow, outcomes: list[PlannedRow] | None) -> None:
-    report.rejected_rows.append(rejected)
+def _reject(rejected_rows: RejectedRowsFile, rejected: RejectedRow, outcomes: list[PlannedRow] | None) -> None:
+    rejected_rows.add(rejected)
     if outcomes is not None:
         outcomes.append(
             PlannedRow(
