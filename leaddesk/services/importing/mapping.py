@@ -283,6 +283,12 @@ def build_plan(headers: Sequence[str], mapping: Mapping[str, str] | None, sample
         for index in columns[1:]:
             custom_keys.setdefault(index, headers[index])
 
+    # Labels choose a different value column in each row, so every value column of a label
+    # group is kept as a custom field, the mapped one too, and sits beside its label there.
+    for group in _label_groups().find_label_groups(headers, columns_by_field, custom_keys):
+        for index in group.value_indexes:
+            custom_keys.setdefault(index, headers[index])
+
     return ColumnPlan(
         headers=tuple(headers),
         mapping=full_mapping,
@@ -295,7 +301,9 @@ def mapping_warnings(headers: Sequence[str], mapping: Mapping[str, str]) -> list
     """Return a warning per field that several columns could fill, naming the one that does.
 
     The other columns are never dropped: each is kept as a custom field and fills the
-    field in rows where the earlier columns are empty.
+    field in rows where the earlier columns are empty. For a field whose columns are
+    labelled pairs, such as Google's "Phone 1 - Label" and "Phone 1 - Value", the warning
+    says instead that each row's labels choose the value (see label_groups.py).
     """
     columns: dict[str, list[str]] = {}
     for header in headers:
@@ -307,14 +315,30 @@ def mapping_warnings(headers: Sequence[str], mapping: Mapping[str, str]) -> list
             target = named
         columns.setdefault(target, []).append(header)
 
+    positions = {header: index for index, header in enumerate(headers)}
+    columns_by_field = {
+        field_name: [positions[header] for header in sorted(names, key=lambda header: mapping.get(header) != field_name)]
+        for field_name, names in columns.items()
+    }
+    custom_keys = {
+        index: header
+        for index, header in enumerate(headers)
+        if mapping.get(header, CUSTOM_PREFIX + header).startswith(CUSTOM_PREFIX)
+    }
+    label_groups = _label_groups()
+    groups = {group.field: group for group in label_groups.find_label_groups(headers, columns_by_field, custom_keys)}
+
     warnings = []
     for field_name, names in columns.items():
         filling = [header for header in names if mapping.get(header) == field_name]
         if len(names) < 2 or not filling:
             continue
+        if field_name in groups:
+            warnings.append(label_groups.describe_group(groups[field_name], headers))
+            continue
         first = filling[0]
         warnings.append(_competing_columns_message(field_name, first, [header for header in names if header != first]))
-    return warnings
+    return warnings + label_groups.lone_label_warnings(headers)
 
 
 def plan_warnings(plan: ColumnPlan) -> list[str]:
@@ -323,13 +347,18 @@ def plan_warnings(plan: ColumnPlan) -> list[str]:
     The plan is what the import runs, so these warnings hold for a saved or explicit
     mapping too, whose columns the suggestion behind mapping_warnings may not know.
     """
+    label_groups = _label_groups()
+    groups = {group.field: group for group in label_groups.plan_label_groups(plan)}
     warnings = []
     for field_name, columns in plan.columns_by_field.items():
         if len(columns) < 2:
             continue
+        if field_name in groups:
+            warnings.append(label_groups.describe_group(groups[field_name], plan.headers))
+            continue
         first, *others = (plan.headers[index] for index in columns)
         warnings.append(_competing_columns_message(field_name, first, others))
-    return warnings
+    return warnings + label_groups.lone_label_warnings(plan.headers)
 
 
 def _competing_columns_message(field_name: str, first: str, others: list[str]) -> str:
@@ -394,6 +423,13 @@ def _mostly_linkedin(sample_rows: Sequence[Sequence[object]], index: int) -> boo
     return linkedin >= len(values) * LINKEDIN_SHARE
 
 
+def _label_groups():
+    """Return the label_groups module, imported on first use because it imports this one."""
+    from leaddesk.services.importing import label_groups
+
+    return label_groups
+
+
 def _check_mapping(headers: Sequence[str], mapping: Mapping[str, str]) -> None:
     known_headers = set(headers)
     for header, target in mapping.items():
@@ -409,3 +445,4 @@ def _check_mapping(headers: Sequence[str], mapping: Mapping[str, str]) -> None:
                 f"the mapping sends column {header!r} to the unknown lead field {target!r}; "
                 f"use one of {', '.join(LEAD_FIELDS)}, or custom:<name> to keep it as a custom field"
             )
+        _label_groups().check_label_target(header, target)
