@@ -120,6 +120,10 @@ class ColumnBatchConverter:
             for position, (_number, cells) in enumerate(rows)
             if type(cells) is list and len(cells) == width and set(map(type, cells)) == _STR_ONLY
         ]
+        if converter.label_groups:
+            # NOTE: labels give each row its own column order (label_groups.py), which the
+            # column-wise steps cannot follow, so every row is converted by itself.
+            plain = []
         exact = set(range(len(rows))).difference(plain)
         if plain:
             drafts, failed = self._convert_plain([rows[position] for position in plain])
