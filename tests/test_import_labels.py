@@ -1,0 +1,426 @@
+"""Label and value column pairs, such as Google Contacts' "Phone 1 - Label" and "Phone 1 - Value"."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date, datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from leaddesk.models import Lead
+from leaddesk.services.importing import preview_file, run_import
+from leaddesk.services.importing.column_batch import ColumnBatchConverter
+from leaddesk.services.importing.errors import MappingError
+from leaddesk.services.importing.label_groups import (
+    LabelGroup,
+    LabelPair,
+    find_label_groups,
+    label_rank,
+    parse_pair_header,
+    plan_label_groups,
+)
+from leaddesk.services.importing.mapping import build_plan, mapping_warnings, plan_warnings, suggest_mapping
+from leaddesk.services.importing.rows import RowConverter
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+# The columns of a Google Contacts export that the per-row choice reads, in Google's order.
+GOOGLE_HEADERS = [
+    "First Name",
+    "Last Name",
+    "E-mail 1 - Label",
+    "E-mail 1 - Value",
+    "E-mail 2 - Label",
+    "E-mail 2 - Value",
+    "Phone 1 - Label",
+    "Phone 1 - Value",
+    "Phone 2 - Label",
+    "Phone 2 - Value",
+    "Phone 3 - Label",
+    "Phone 3 - Value",
+]
+
+GROUP_RULE = (
+    'A primary label (one starting with "*") wins, then work or business, then a label without a kind word '
+    "such as Main, then mobile, then home or other, and fax or pager come last. "
+    "Equal labels go to the column listed first, and every label and value column is also kept as a custom field"
+)
+
+
+def group_line(field_label: str, kind: str, pairs: int) -> str:
+    """Return the warning that describes a group of the given number of pairs, such as "Phone 1" to "Phone 3"."""
+    values = [f"'{kind} {number} - Value'" for number in range(1, pairs + 1)]
+    labels = [f"'{kind} {number} - Label'" for number in range(1, pairs + 1)]
+    return (
+        f"the {field_label} field is chosen row by row from {', '.join(values[:-1])} and {values[-1]} "
+        f"by the labels in {', '.join(labels[:-1])} and {labels[-1]}. " + GROUP_RULE
+    )
+
+
+PHONE_GROUP_LINE = group_line("phone", "Phone", 3)
+EMAIL_GROUP_LINE = group_line("e-mail", "E-mail", 2)
+
+def google_row(first: str, emails=(), phones=()) -> list[str]:
+    """Return a row of GOOGLE_HEADERS: emails is up to 2 and phones up to 3 (label, value) pairs."""
+    cells = [first, "Example"]
+    for pairs, width in ((emails, 2), (phones, 3)):
+        padded = list(pairs) + [("", "")] * (width - len(pairs))
+        for label, value in padded:
+            cells.extend([label, value])
+    return cells
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def leads_by_first_name(database) -> dict[str, Lead]:
+    with database.session() as session:
+        return {lead.first_name: lead for lead in session.scalars(select(Lead))}
+
+
+def import_rows(database, tmp_path: Path, rows: list[list[str]], **options) -> tuple[object, dict[str, Lead]]:
+    path = write_csv(tmp_path / "contacts.csv", [GOOGLE_HEADERS, *rows])
+    report = run_import(database, path, now=NOW, **options)
+    return report, leads_by_first_name(database)
+
+
+def row_converter(plan) -> RowConverter:
+    return RowConverter(plan, zone=ZoneInfo("Europe/Berlin"), today=date(2026, 3, 2), evidence={}, segment_keys=frozenset())
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Phone 2 - Label", ("phone", 2, "label")),
+        ("Phone 1 - Value", ("phone", 1, "value")),
+        ("E-mail 1 - Value", ("email", 1, "value")),
+        ("E-mail 3 - Label", ("email", 3, "label")),
+        ("Phone 1 - Type", ("phone", 1, "label")),
+        ("phone 12 - value", ("phone", 12, "value")),
+    ],
+)
+def test_pair_header_parsed(header: str, expected: tuple[str, int, str]):
+    assert parse_pair_header(header) == expected
+
+
+@pytest.mark.parametrize("header", ["Address 1 - Label", "Website 1 - Value", "Phone", "Phone 1", "Labels", "Phone - Work"])
+def test_other_header_not_pair(header: str):
+    assert parse_pair_header(header) is None
+
+
+def test_label_rank_order():
+    labels = ["* Mobile", "Work", "Business", "Main", "", "Mobile", "Home", "Other", "Work Fax", "* Work Fax", "Pager"]
+
+    ranks = [label_rank(label) for label in labels]
+
+    assert ranks == [
+        (False, False, 2),
+        (False, True, 0),
+        (False, True, 0),
+        (False, True, 1),
+        (False, True, 1),
+        (False, True, 2),
+        (False, True, 3),
+        (False, True, 3),
+        (True, True, 0),
+        (True, False, 0),
+        (True, True, 1),
+    ]
+    assert sorted(labels, key=label_rank)[:3] == ["* Mobile", "Work", "Business"]
+
+
+def test_google_headers_form_groups():
+    plan = build_plan(GOOGLE_HEADERS, None)
+
+    groups = plan_label_groups(plan)
+
+    assert groups == (
+        LabelGroup(
+            field="email",
+            pairs=(LabelPair(1, 2, 3), LabelPair(2, 4, 5)),
+            label_keys=("E-mail 1 - Label", "E-mail 2 - Label"),
+        ),
+        LabelGroup(
+            field="phone",
+            pairs=(LabelPair(1, 6, 7), LabelPair(2, 8, 9), LabelPair(3, 10, 11)),
+            label_keys=("Phone 1 - Label", "Phone 2 - Label", "Phone 3 - Label"),
+        ),
+    )
+    assert plan.mapping["Phone 1 - Value"] == "phone"
+    assert plan.mapping["E-mail 1 - Value"] == "email"
+    # Every label and value column of a group is kept as a custom field, the mapped ones too.
+    assert sorted(plan.custom_keys) == list(range(2, 12))
+
+
+def test_plain_file_plan_unchanged():
+    headers = ["First Name", "E-mail Address", "Home Phone", "Business Phone", "Mobile Phone"]
+
+    plan = build_plan(headers, None)
+
+    assert plan_label_groups(plan) == ()
+    assert plan.columns_by_field["phone"] == (3, 4, 2)
+    assert plan.custom_keys == {2: "Home Phone", 4: "Mobile Phone"}
+
+
+def test_single_pair_forms_no_group():
+    headers = ["First Name", "Phone 1 - Label", "Phone 1 - Value", "Mobile"]
+
+    plan = build_plan(headers, None)
+
+    assert plan_label_groups(plan) == ()
+    assert plan.custom_keys == {1: "Phone 1 - Label", 3: "Mobile"}
+
+
+def test_ignored_label_turns_group_off():
+    columns = {"phone": (7, 9)}
+    custom = {6: "Phone 1 - Label", 7: "Phone 1 - Value", 9: "Phone 2 - Value"}
+
+    assert find_label_groups(GOOGLE_HEADERS, columns, custom) == ()
+
+
+def test_work_phone_in_second_pair(database, tmp_path: Path):
+    rows = [google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "+1 555 010 2222")])]
+
+    _report, leads = import_rows(database, tmp_path, rows)
+
+    ann = leads["Ann"]
+    assert ann.phone == "+1 555 010 2222"
+    assert ann.custom_fields == {
+        "Phone 1 - Label": "Home",
+        "Phone 1 - Value": "+1 555 010 1111",
+        "Phone 2 - Label": "Work",
+        "Phone 2 - Value": "+1 555 010 2222",
+    }
+
+
+def test_phone_choice_table(database, tmp_path: Path):
+    rows = [
+        google_row("Primary", phones=[("Work", "+1 555 010 0001"), ("* Mobile", "+1 555 010 0002")]),
+        google_row("Mobile", phones=[("Home", "+1 555 010 0011"), ("Other", "+1 555 010 0012"), ("Mobile", "+1 555 010 0013")]),
+        google_row("Fax", phones=[("Work Fax", "+1 555 010 0021"), ("Home", "+1 555 010 0022")]),
+        google_row("Main", phones=[("Mobile", "+1 555 010 0031"), ("Main", "+1 555 010 0032")]),
+        google_row("Tie", phones=[("Mobile", "+1 555 010 0041"), ("Mobile", "+1 555 010 0042")]),
+        google_row("Unlabelled", phones=[("", "+1 555 010 0051"), ("", "+1 555 010 0052")]),
+        google_row("EmptyBest", phones=[("* Work", ""), ("Home", "+1 555 010 0061"), ("Mobile", "+1 555 010 0062")]),
+        google_row("Custom", phones=[("Assistant", "+1 555 010 0071"), ("Business", "+1 555 010 0072")]),
+    ]
+
+    _report, leads = import_rows(database, tmp_path, rows)
+
+    assert leads["Primary"].phone == "+1 555 010 0002"
+    assert leads["Mobile"].phone == "+1 555 010 0013"
+    assert leads["Fax"].phone == "+1 555 010 0022"
+    assert leads["Main"].phone == "+1 555 010 0032"
+    assert leads["Tie"].phone == "+1 555 010 0041"
+    assert leads["Unlabelled"].phone == "+1 555 010 0051"
+    assert leads["EmptyBest"].phone == "+1 555 010 0062"
+    assert leads["Custom"].phone == "+1 555 010 0072"
+
+
+def test_several_numbers_in_chosen_cell(database, tmp_path: Path):
+    rows = [google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "+1 555 010 2222 ::: +1 555 010 3333")])]
+
+    _report, leads = import_rows(database, tmp_path, rows)
+
+    ann = leads["Ann"]
+    assert ann.phone == "+1 555 010 2222"
+    assert ann.custom_fields["Phone 2 - Value"] == "+1 555 010 2222 ::: +1 555 010 3333"
+    assert ann.custom_fields["Phone 1 - Value"] == "+1 555 010 1111"
+
+
+def test_work_email_in_second_pair(database, tmp_path: Path):
+    rows = [
+        google_row("Ann", emails=[("Home", "ann@home.example"), ("Work", "Ann.Lee@Acme.example")]),
+        google_row("Bo", emails=[("Work", "bo@bobco.example"), ("* Other", "bo@mail.example ::: bo2@mail.example")]),
+    ]
+
+    _report, leads = import_rows(database, tmp_path, rows)
+
+    assert leads["Ann"].email == "Ann.Lee@Acme.example"
+    assert leads["Ann"].custom_fields == {
+        "E-mail 1 - Label": "Home",
+        "E-mail 1 - Value": "ann@home.example",
+        "E-mail 2 - Label": "Work",
+        "E-mail 2 - Value": "Ann.Lee@Acme.example",
+    }
+    assert leads["Bo"].email == "bo@mail.example"
+    assert leads["Bo"].custom_fields["E-mail 2 - Value"] == "bo@mail.example ::: bo2@mail.example"
+
+
+def test_invalid_chosen_email_rejected(database, tmp_path: Path):
+    rows = [
+        google_row("Ann", emails=[("Home", "ann@home.example"), ("Work", "ann at acme")]),
+        google_row("Bo", emails=[("Work", "bo@bobco.example"), ("Home", "not an address")]),
+    ]
+
+    report, leads = import_rows(database, tmp_path, rows)
+
+    assert report.rejected == 1
+    rejected = report.rejected_rows[0]
+    assert (rejected.row, rejected.column, rejected.value) == (2, "E-mail 2 - Value", "ann at acme")
+    assert rejected.reason == (
+        "'ann at acme' is not a valid e-mail address; correct it to the form name@example.com or clear the cell"
+    )
+    # A value that loses to a better label is kept as it is, as any custom field is.
+    assert leads["Bo"].email == "bo@bobco.example"
+    assert leads["Bo"].custom_fields["E-mail 2 - Value"] == "not an address"
+    assert set(leads) == {"Bo"}
+
+
+def test_report_describes_groups(database, tmp_path: Path):
+    rows = [google_row("Ann", emails=[("Work", "ann@acme.example")], phones=[("Work", "+1 555 010 2222")])]
+
+    report, _leads = import_rows(database, tmp_path, rows, dry_run=True)
+
+    assert EMAIL_GROUP_LINE in report.warnings
+    assert PHONE_GROUP_LINE in report.warnings
+    assert not [line for line in report.warnings if "columns could fill" in line]
+
+
+def test_preview_describes_groups(tmp_path: Path):
+    path = write_csv(tmp_path / "contacts.csv", [GOOGLE_HEADERS, google_row("Ann", phones=[("Work", "+1 555 010 2222")])])
+
+    preview = preview_file(path)
+
+    assert preview.mapping["Phone 1 - Value"] == "phone"
+    assert preview.mapping["Phone 2 - Value"] == "custom:Phone 2 - Value"
+    assert preview.warnings == [EMAIL_GROUP_LINE, PHONE_GROUP_LINE]
+
+
+def test_preview_matches_plan_warnings():
+    mapping = suggest_mapping(GOOGLE_HEADERS)
+
+    assert mapping_warnings(GOOGLE_HEADERS, mapping) == plan_warnings(build_plan(GOOGLE_HEADERS, mapping))
+
+
+def test_plain_file_warning_unchanged():
+    headers = ["First Name", "Business Phone", "Home Phone"]
+
+    warnings = mapping_warnings(headers, suggest_mapping(headers))
+
+    assert warnings == [
+        "2 columns could fill the phone field; 'Business Phone' fills it, and 'Home Phone' is kept as a custom "
+        "field that fills it only in rows where 'Business Phone' is empty"
+    ]
+
+
+def test_lone_label_warned():
+    headers = ["First Name", "Phone 1 - Label", "Phone 1 - Value", "Phone 2 - Label", "Phone 2 - Value", "Phone 3 - Label"]
+
+    warnings = plan_warnings(build_plan(headers, None))
+
+    assert warnings[-1] == (
+        "column 'Phone 3 - Label' has no matching value column, so its labels choose nothing and it is kept as a "
+        "custom field; export the file again with its value column, or ignore this column"
+    )
+
+
+def test_label_column_mapped_to_phone(database, tmp_path: Path):
+    path = write_csv(tmp_path / "contacts.csv", [GOOGLE_HEADERS, google_row("Ann", phones=[("Work", "+1 555 010 2222")])])
+
+    with pytest.raises(MappingError) as raised:
+        run_import(database, path, now=NOW, mapping={"First Name": "first_name", "Phone 1 - Label": "phone"})
+
+    assert str(raised.value) == (
+        "the mapping sends the label column 'Phone 1 - Label' to the phone field, but that column contains labels "
+        'such as "Work" or "* Mobile", not values; send the matching "- Value" column to phone instead, '
+        "and keep 'Phone 1 - Label' as a custom field"
+    )
+
+
+def test_saved_mapping_keeps_choice(database, tmp_path: Path):
+    first = write_csv(
+        tmp_path / "march.csv",
+        [GOOGLE_HEADERS, google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "+1 555 010 2222")])],
+    )
+    second = write_csv(
+        tmp_path / "april.csv",
+        [GOOGLE_HEADERS, google_row("Bo", phones=[("Mobile", "+1 555 010 3333"), ("* Home", "+1 555 010 4444")])],
+    )
+    confirmed = preview_file(first).mapping
+    run_import(database, first, now=NOW, mapping=confirmed)
+
+    report = run_import(database, second, now=NOW)
+
+    assert report.mapping_source == "saved"
+    assert PHONE_GROUP_LINE in report.warnings
+    leads = leads_by_first_name(database)
+    assert leads["Ann"].phone == "+1 555 010 2222"
+    assert leads["Bo"].phone == "+1 555 010 4444"
+
+
+def test_ignored_labels_use_column_order(database, tmp_path: Path):
+    rows = [google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "+1 555 010 2222")])]
+    mapping = {**suggest_mapping(GOOGLE_HEADERS), "Phone 1 - Label": "ignored", "Phone 2 - Label": "ignored"}
+
+    report, leads = import_rows(database, tmp_path, rows, mapping=mapping)
+
+    assert leads["Ann"].phone == "+1 555 010 1111"
+    assert PHONE_GROUP_LINE not in report.warnings
+    assert "Phone 1 - Label" not in leads["Ann"].custom_fields
+
+
+def test_workbook_rows_choose_by_label(database, tmp_path: Path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(GOOGLE_HEADERS)
+    # A number cell, as a spreadsheet stores a phone typed without separators.
+    sheet.append(google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "")]))
+    sheet.cell(row=2, column=GOOGLE_HEADERS.index("Phone 2 - Value") + 1, value=15550102222)
+    path = tmp_path / "contacts.xlsx"
+    workbook.save(path)
+
+    run_import(database, path, now=NOW)
+
+    ann = leads_by_first_name(database)["Ann"]
+    assert ann.phone == "15550102222"
+    assert ann.custom_fields["Phone 1 - Value"] == "+1 555 010 1111"
+
+
+def test_row_and_batch_paths_agree():
+    plan = build_plan(GOOGLE_HEADERS, None)
+    rows = [
+        (2, google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "+1 555 010 2222")])),
+        (3, google_row("Bo", emails=[("Home", "bo@home.example"), ("* Work", "bo@bobco.example")])),
+        (4, google_row("Cy", phones=[("Mobile", "+1 555 010 3333"), ("Fax", "+1 555 010 4444")])),
+    ]
+
+    by_row = [row_converter(plan).convert(number, cells) for number, cells in rows]
+    by_batch = ColumnBatchConverter(row_converter(plan)).convert(rows)
+
+    assert [draft.fields.get("phone") for draft in by_row] == ["+1 555 010 2222", None, "+1 555 010 3333"]
+    assert [draft.fields.get("email") for draft in by_row] == [None, "bo@bobco.example", None]
+    assert [(draft.fields, draft.custom) for draft in by_batch] == [(draft.fields, draft.custom) for draft in by_row]
+
+
+def test_google_reference_file(database, shared_data: Path, tmp_path: Path):
+    path = tmp_path / "google_contacts.csv"
+    shutil.copyfile(shared_data / "formats" / "google_contacts.csv", path)
+
+    report = run_import(database, path, now=NOW)
+
+    leads = leads_by_first_name(database)
+    assert report.created == 3
+    assert group_line("phone", "Phone", 2) in report.warnings
+    assert group_line("e-mail", "E-mail", 2) in report.warnings
+    marta, devi, joaquin = leads["Marta"], leads["Devi"], leads["Joaquín Ferreira"]
+    assert (marta.email, marta.phone) == ("marta.q@brindlefreight.example", "+1 555-010-4411")
+    # "* Work" is Devi's primary e-mail; the cell contains two addresses, and the first is hers.
+    assert (devi.email, devi.phone) == ("devi@tallowmere.example", "+44 7700 900123")
+    assert devi.custom_fields["E-mail 2 - Value"] == "devi.oh@mailbox.example"
+    # Joaquín's "Work" phone beats his "Mobile" one.
+    assert joaquin.phone == "+49 30 5550 1234"
+    assert {key: value for key, value in joaquin.custom_fields.items() if key.startswith("Phone")} == {
+        "Phone 1 - Label": "Work",
+        "Phone 1 - Value": "+49 30 5550 1234",
+        "Phone 2 - Label": "Mobile",
+        "Phone 2 - Value": "0151 5550 9876",
+    }
