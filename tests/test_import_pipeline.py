@@ -551,8 +551,6 @@ def test_header_only_file(database, tmp_path: Path):
 
 
 def test_rejected_rows_file_columns(database, tmp_path: Path):
-    from leaddesk.services.importing.rejected import write_rejected_rows
-
     path = write_csv(
         tmp_path / "r.csv",
         [
@@ -561,22 +559,19 @@ def test_rejected_rows_file_columns(database, tmp_path: Path):
             ["bo(at)example.com", "=cmd|' /C calc'!A0", "2025-01-02", "stray"],
         ],
     )
-    report = run_import(database, path, now=NOW)
     target = tmp_path / "fix.csv"
 
-    written = write_rejected_rows(report, target)
+    report = run_import(database, path, now=NOW, rejected_target=target)
 
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert written == 1
+    assert report.rejected == 1
     assert rows[0] == ["Email", "Notes", "Created Date", "Column 4", "row", "reason"]
     assert rows[1][:5] == ["bo(at)example.com", "'=cmd|' /C calc'!A0", "2025-01-02", "stray", "3"]
     assert rows[1][5].startswith("Email: 'bo(at)example.com' is not a valid e-mail address")
 
 
 def test_fix_and_reimport_loop(database, tmp_path: Path):
-    from leaddesk.services.importing.rejected import write_rejected_rows
-
     with database.session() as session:
         set_team_timezone(session, "UTC")
     path = write_csv(
@@ -588,9 +583,8 @@ def test_fix_and_reimport_loop(database, tmp_path: Path):
             ["cy@example.com", "Cyco", "31/02/2025", ""],
         ],
     )
-    first = run_import(database, path, now=NOW)
     fix = tmp_path / "loop.rejected.csv"
-    write_rejected_rows(first, fix)
+    first = run_import(database, path, now=NOW, rejected_target=fix)
     with fix.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     rows[1][0] = "bo@example.com"

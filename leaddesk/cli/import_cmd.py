@@ -30,8 +30,9 @@ from leaddesk.services.importing import (
     run_import,
 )
 from leaddesk.services.importing.policy import CUSTOM_FIELDS
-from leaddesk.services.importing.rejected import REJECTED_SUFFIX, default_rejected_path, write_rejected_rows
-from leaddesk.services.paths import data_dir, resolve_database_path
+from leaddesk.services.importing.rejected import REJECTED_SUFFIX, RejectedTarget, default_rejected_target
+from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
+from leaddesk.services.paths import resolve_database_path
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "queued; the window or 'leaddesk jobs' runs it later"
         ),
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the counts and rejected rows")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help=(
+            f"print one JSON object with the counts and the first {REJECTED_ROWS_KEPT} rejected rows; "
+            "rejected_file names the file with all of them"
+        ),
+    )
     parser.set_defaults(run=run)
 
 
@@ -146,13 +154,14 @@ def run(args: argparse.Namespace) -> int:
     database_path = resolve_database_path(getattr(args, "db", None))
     database = _open_database(database_path, dry_run=args.dry_run)
     progress = TerminalProgress(f"importing {path.name}", enabled=not args.json)
+    rejected_target = _rejected_target(path, args.rejected_file, dry_run=args.dry_run)
     try:
         mapping = _mapping(database, path, args)
         if args.dry_run:
             plan = plan_import(
                 database, path, mapping=mapping, policy=policy, historical=args.historical,
                 actor=_current_user(), progress=progress, sheet=args.sheet, header_row=args.header_row,
-                fill_merged=args.fill_merged,
+                fill_merged=args.fill_merged, rejected_target=rejected_target,
             )
             report = plan.report
         else:
@@ -160,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
             report = run_import(
                 database, path, mapping=mapping, policy=policy, historical=args.historical,
                 actor=_current_user(), progress=progress, sheet=args.sheet, header_row=args.header_row,
-                fill_merged=args.fill_merged,
+                fill_merged=args.fill_merged, rejected_target=rejected_target,
             )
     except (ImportFileError, MappingError) as error:
         raise CliError(str(error)) from error
@@ -168,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         database.dispose()
 
-    rejected_file = _write_rejected(path, report, args.rejected_file)
+    rejected_file = Path(report.rejected_file) if report.rejected_file else None
     database_label = str(database_path) if database_path.exists() else None
     if plan is not None:
         duplicates = count_import_duplicates(database_path, report)
@@ -252,37 +261,18 @@ def _open_database(path: Path, *, dry_run: bool) -> Database:
     return Database.open(path)
 
 
-def _write_rejected(source: Path, report: ImportReport, target: Path | None) -> Path | None:
-    """Write the rejected rows where they belong and return that path, or None when none were written.
+def _rejected_target(source: Path, explicit: Path | None, *, dry_run: bool) -> RejectedTarget | None:
+    """Return where the import writes its rejected rows, or None for a dry run without --rejected-file.
 
-    Without an explicit target, a real import writes SOURCE.rejected.csv next to the source,
-    or into the LeadDesk data folder when that folder is read-only, and removes a stale file
-    of an earlier run when nothing was rejected. A dry run writes only to an explicit target.
+    Without --rejected-file, a real import writes SOURCE.rejected.csv next to the source, or
+    into the LeadDesk data folder when that folder is read-only, and removes a stale file
+    of an earlier run when nothing was rejected. An explicit path gets no fallback.
     """
-    if target is not None:
-        if report.rejected_rows:
-            write_rejected_rows(report, target)
-            return target
+    if explicit is not None:
+        return RejectedTarget(path=explicit)
+    if dry_run:
         return None
-    if report.dry_run:
-        return None
-
-    default = default_rejected_path(source)
-    if not report.rejected_rows:
-        try:
-            default.unlink(missing_ok=True)
-        except OSError as error:
-            logger.warning("cannot remove the old rejected-rows file %s: %s", default, error)
-        return None
-    try:
-        write_rejected_rows(report, default)
-        return default
-    except OSError as error:
-        fallback = data_dir() / "rejected" / default.name
-        logger.warning("cannot write %s (%s); writing %s instead", default, error, fallback)
-        fallback.parent.mkdir(parents=True, exist_ok=True)
-        write_rejected_rows(report, fallback)
-        return fallback
+    return default_rejected_target(source)
 
 
 def _print_report(report: ImportReport, database_path: Path, rejected_file: Path | None) -> None:

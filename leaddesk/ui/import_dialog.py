@@ -44,6 +44,7 @@ from leaddesk.services.importing import (
 )
 from leaddesk.services.importing.export_format import IGNORED
 from leaddesk.services.importing.mapping import LEADDESK_ID
+from leaddesk.services.importing.rejected import default_rejected_target
 from leaddesk.ui.cancellable_dialog import CancellableDialog
 from leaddesk.ui.post_import_status import PostImportStatus, post_import_status
 from leaddesk.ui.tasks import ProgressRelay, TaskRunner, show_error
@@ -52,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 # Sample values shown per column in the mapping table.
 SAMPLE_VALUES_SHOWN = 3
-# Rejected rows listed in the result; the full list is in the ImportReport.
+# Rejected rows listed in the result; the rejected-rows file contains all of them.
 REJECTED_ROWS_SHOWN = 5
 # Rows listed on the "Preview actions" tab; the totals above the list count every row.
 PLAN_ROWS_SHOWN = 1000
@@ -576,10 +577,15 @@ class ImportDialog(CancellableDialog):
         path = self.path
         relay = self._relay
         cancel = self._start_running(self.tr("Importing..."))
+        # The same file as the CLI's: SOURCE.rejected.csv, or the data folder when the source's folder is read-only.
+        rejected_target = default_rejected_target(path)
 
         def work(database: Database) -> ImportReport | None:
             try:
-                return run_import(database, path, progress=relay.progressed.emit, cancel=cancel, **arguments)
+                return run_import(
+                    database, path, progress=relay.progressed.emit, cancel=cancel, rejected_target=rejected_target,
+                    **arguments,
+                )
             except ImportCancelled:
                 # A cancel is the user's choice, not a failure, so it returns no report.
                 logger.info("import of %s cancelled; nothing was stored", path)
@@ -636,6 +642,13 @@ class ImportDialog(CancellableDialog):
             lines.append(self.tr("Row {row}: {reason}").format(row=rejected.row, reason=rejected.reason))
         if report.rejected > REJECTED_ROWS_SHOWN:
             lines.append(self.tr("... and {count} more rejected rows.").format(count=report.rejected - REJECTED_ROWS_SHOWN))
+        if report.rejected_file:
+            lines.append(
+                self.tr(
+                    "Rejected rows with their original columns, row and reason: {path}. "
+                    "Correct them there and import that file again."
+                ).format(path=report.rejected_file)
+            )
         lines.extend(report.warnings)
         if report.batch_id:
             lines.append(self.tr("Enrichment, routing and scoring of the imported leads run in the background."))

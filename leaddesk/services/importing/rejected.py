@@ -96,7 +96,7 @@ def partial_path(target: Path) -> Path:
 
 
 class RejectedRowsFile:
-    """The rejected rows of one import pass: counted in the report and written to the target as they arrive.
+    """The rejected rows of one import pass, counted in the report and written to the target as they arrive.
 
     Use it as a context manager around the pass. The rows go to a hidden partial file beside
     the target (see partial_path), created at the first rejected row, so a pass that rejects
@@ -153,8 +153,9 @@ class RejectedRowsFile:
             if header not in self._known:
                 self._known.add(header)
                 self._columns.append(header)
-                # The header row is written already, so close() rewrites the file.
-                self._widened = self._writer is not None
+                if self._writer is not None:
+                    # The header row is written already, so close() rewrites the file.
+                    self._widened = True
         if self._writer is None:
             self._open()
         cells = [csv_safe(rejected.values.get(header, "")) for header in self._columns]
@@ -304,37 +305,3 @@ def _check_not_source(target: Path, source: Path) -> None:
             "Choose another file for the rejected rows"
         )
 
-
-def rejected_headers(report: ImportReport) -> list[str]:
-    """Return the columns of the rejected-rows file: the source's headers, any extra cells, then row and reason."""
-    headers = dict.fromkeys(report.headers)
-    for rejected in report.rejected_rows:
-        for header in rejected.values:
-            headers.setdefault(header, None)
-    return [*headers, *ANNOTATION_COLUMNS]
-
-
-def write_rejected_rows(report: ImportReport, target: Path) -> int:
-    """Write the report's rejected rows to target as UTF-8 CSV with a BOM; return the number of rows.
-
-    Cells keep the text they had in the source. A cell that a spreadsheet would run as a
-    formula gets an apostrophe in front, which the importer removes again. The file is
-    written next to target and renamed into place, so a failed write leaves no partial file.
-    Raises OSError when target cannot be written.
-    """
-    headers = rejected_headers(report)
-    data_headers = headers[: -len(ANNOTATION_COLUMNS)]
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([csv_safe(header) for header in headers])
-            for rejected in report.rejected_rows:
-                cells = [csv_safe(rejected.values.get(header, "")) for header in data_headers]
-                writer.writerow([*cells, rejected.row, csv_safe(full_reason(rejected))])
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    logger.info("wrote %d rejected rows of %s to %s", len(report.rejected_rows), report.path, target)
-    return len(report.rejected_rows)
