@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from leaddesk.cli.main import main
 from leaddesk.models import Lead, LeadEvaluation, Rep
@@ -156,13 +156,36 @@ def test_job_completes_and_is_removed(database: Database, tmp_path: Path, small_
     assert run.failed == []
     assert evaluated_count(database) == 10
     assert stale_count(database) == 0
-    assert messages[0] == "Enriching and scoring 10 imported leads: 40%"
-    assert messages[-1] == "Enriching and scoring 10 imported leads: 100%"
+    # Three enrich steps (4, 4 and 2 leads) count half the work, then three route-and-score steps.
+    # The last step finds the changed and stale phases empty and ends the job.
+    percents = [message.rsplit(" ", 1)[1] for message in messages]
+    assert percents == ["20%", "40%", "50%", "70%", "90%", "100%", "100%"]
+    assert messages[0] == "Enriching and scoring 10 imported leads: 20%"
     with database.session() as session:
         assert pending_job(session, uuid.UUID(report.batch_id)) is None
 
 
-def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def steps_until(runner: PostImportRunner, batch_id: uuid.UUID, phase: str, done: int) -> None:
+    """Run steps until the job reaches phase with done leads finished."""
+    for _ in range(100):
+        job = runner.step(batch_id)
+        assert job is not None
+        if job.phase == phase and job.done == done:
+            return
+    raise AssertionError(f"the job never reached phase {phase} with {done} leads done")
+
+
+def crash_after(original):
+    """Return a stand-in for original that runs it, then raises, as a crash after its writes would."""
+
+    def crash(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("simulated crash")
+
+    return crash
+
+
+def test_job_resumes_after_enrich_crash(db_path: Path, tmp_path: Path, small_steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
     database = Database.open(db_path)
     report = run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
     batch_id = uuid.UUID(report.batch_id)
@@ -170,12 +193,47 @@ def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int
     runner.step(batch_id)
 
     # The second step dies after it wrote derived values; its transaction is rolled back.
+    original = post_import_jobs.refresh_stored_ids
+    monkeypatch.setattr(post_import_jobs, "refresh_stored_ids", crash_after(original))
+    with pytest.raises(RuntimeError):
+        runner.step(batch_id)
+    database.dispose()
+    monkeypatch.setattr(post_import_jobs, "refresh_stored_ids", original)
+
+    reopened = Database.open(db_path)
+    try:
+        with reopened.session() as session:
+            job = pending_job(session, batch_id)
+        assert job is not None
+        assert job.phase == "enrich"
+        assert job.enriched == 4
+        assert job.done == 0
+        assert job.error == "simulated crash"
+        assert stale_count(reopened) == 6
+        assert evaluated_count(reopened) == 0
+
+        run = run_post_import_jobs(reopened)
+
+        assert [job.done for job in run.finished] == [10]
+        assert [job.enriched for job in run.finished] == [10]
+        assert evaluated_count(reopened) == 10
+        assert stale_count(reopened) == 0
+        with reopened.session() as session:
+            assert pending_jobs(session) == []
+    finally:
+        reopened.dispose()
+
+
+def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = Database.open(db_path)
+    report = run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
+    batch_id = uuid.UUID(report.batch_id)
+    runner = PostImportRunner(database)
+    steps_until(runner, batch_id, "created", 4)
+
+    # The next step dies after it wrote evaluations, so its transaction is rolled back.
     original = post_import_jobs.evaluate_in_bulk
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("simulated crash")
-
-    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", crash)
+    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", crash_after(original))
     with pytest.raises(RuntimeError):
         runner.step(batch_id)
     database.dispose()
@@ -186,39 +244,73 @@ def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int
         with reopened.session() as session:
             job = pending_job(session, batch_id)
         assert job is not None
+        assert job.phase == "created"
         assert job.done == 4
         assert job.error == "simulated crash"
         assert evaluated_count(reopened) == 4
-        assert stale_count(reopened) == 6
+        assert stale_count(reopened) == 0
 
         run = run_post_import_jobs(reopened)
 
         assert [job.done for job in run.finished] == [10]
         assert evaluated_count(reopened) == 10
-        assert stale_count(reopened) == 0
         with reopened.session() as session:
             assert pending_jobs(session) == []
     finally:
         reopened.dispose()
 
 
-def test_cancel_pauses_then_resumes(database: Database, tmp_path: Path, small_steps: int) -> None:
+@pytest.mark.parametrize(
+    ("pause_at", "enriched", "done", "stale"),
+    [
+        # After the first enrich step.
+        (0.2, 4, 0, 6),
+        # After the first route-and-score step.
+        (0.7, 10, 4, 0),
+    ],
+)
+def test_cancel_pauses_then_resumes(
+    database: Database, tmp_path: Path, small_steps: int, pause_at: float, enriched: int, done: int, stale: int
+) -> None:
     run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
     cancel = threading.Event()
 
+    def pause(fraction: float, _message: str) -> None:
+        if fraction >= pause_at:
+            cancel.set()
+
     with pytest.raises(JobPaused):
-        run_post_import_jobs(database, progress=lambda fraction, message: cancel.set(), cancel=cancel)
+        run_post_import_jobs(database, progress=pause, cancel=cancel)
 
     with database.session() as session:
         jobs = pending_jobs(session)
     assert len(jobs) == 1
-    assert jobs[0].done == 4
-    assert jobs[0].remaining == 6
-    assert evaluated_count(database) == 4
+    assert jobs[0].enriched == enriched
+    assert jobs[0].done == done
+    assert jobs[0].remaining == 10 - done
+    assert evaluated_count(database) == done
+    assert stale_count(database) == stale
 
     run = run_post_import_jobs(database)
     assert [job.done for job in run.finished] == [10]
     assert evaluated_count(database) == 10
+    assert stale_count(database) == 0
+
+
+@pytest.mark.sqlite_only("it reads SQLite's rowid, the storage order")
+def test_enrich_step_takes_storage_order(database: Database, tmp_path: Path, small_steps: int) -> None:
+    report = run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
+    with database.session() as session:
+        by_rowid = session.scalars(select(Lead.email).order_by(text("leads.rowid"))).all()
+        by_received = session.scalars(select(Lead.email).order_by(Lead.received_at, Lead.id)).all()
+    # Otherwise the check below could not tell storage order from routing order.
+    assert by_rowid[:4] != by_received[:4]
+
+    PostImportRunner(database).step(uuid.UUID(report.batch_id))
+
+    with database.session() as session:
+        enriched = set(session.scalars(select(Lead.email).where(Lead.derived_version.is_not(None))))
+    assert enriched == set(by_rowid[:4])
 
 
 def test_undone_import_drops_job(database: Database, tmp_path: Path) -> None:
@@ -264,6 +356,45 @@ def test_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert differing == []
     owners = {values[9] for values in actual.values()}
     assert owners == {"Ana", "Ben", "Cy"}
+
+
+def store_as_older_job(database: Database, batch_id: str) -> None:
+    """Rewrite a queued job as LeadDesk stored it before the enrich phase: created first, no enrich counts."""
+    from leaddesk.models import Setting
+
+    with database.session() as session:
+        setting = session.get(Setting, post_import_jobs.JOB_KEY_PREFIX + uuid.UUID(batch_id).hex)
+        data = json.loads(setting.value)
+        del data["enriched"], data["enrich_total"]
+        setting.value = json.dumps({**data, "phase": "created"})
+
+
+def test_older_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(post_import_jobs, "STEP_LEADS", 900)
+    source = write_leads(tmp_path / "leads.csv", 2000)
+
+    one_pass = Database.open(tmp_path / "one_pass.sqlite")
+    job = Database.open(tmp_path / "job.sqlite")
+    try:
+        for database in (one_pass, job):
+            use_routing(database)
+        report = run_import(one_pass, source, now=NOW)
+        refresh_after_import_commit(one_pass, report)
+        apply_after_import_commit(one_pass, report, NOW)
+        store_as_older_job(job, run_import(job, source, now=NOW).batch_id)
+
+        run = run_post_import_jobs(job)
+
+        assert run.failed == []
+        assert [finished.enriched for finished in run.finished] == [0]
+        expected, actual = lead_results(one_pass), lead_results(job)
+    finally:
+        one_pass.dispose()
+        job.dispose()
+
+    assert len(actual) == 2000
+    differing = [email for email in expected if expected[email] != actual[email]]
+    assert differing == []
 
 
 def test_progress_message_counts() -> None:

@@ -7,15 +7,22 @@ evaluations together with the job's new position. A crash or quit therefore lose
 the step that was running, and the next run (the window at start, `leaddesk jobs`, or
 the next `leaddesk import`) continues after the last committed step.
 
-Phases, each walked with a keyset cursor so that leads deleted meanwhile shift nothing:
+Phases, in this order:
 
-- created: the leads the batch created, in (received_at, id) order, the order in which
-  routing hands them out. Derived values, then routing (not for historical imports), then
-  evaluation.
+- enrich: derived values of the leads the batch created, in storage order, so that the
+  rows of one step share table pages. In routing order each step's rows are spread over
+  the whole table, and every step wrote most of its pages again.
+- created: the same leads in (received_at, id) order, the order in which routing hands
+  them out. Routing (not for historical imports), then evaluation. A lead of the step
+  whose derived values are still missing or stale gets them first, so a job that skipped
+  the enrich phase (one queued by an older LeadDesk) gives the same results.
 - changed: the existing leads the batch updated, in id order. Derived values, then
   evaluation.
 - stale: any other lead whose derived values are missing or from an older
   enrichment.DERIVED_VERSION, so that leads stored before enrichment existed get them.
+
+The created, changed and stale phases walk their leads with a keyset cursor, so that leads
+deleted meanwhile shift nothing.
 
 Routing and evaluation use the import's time, not the time the step runs, so a job that
 runs later gives the owners and scores that the import would have given at once.
@@ -55,7 +62,7 @@ JOB_KEY_PREFIX = "post_import_job:"
 # sees the same chunks as one pass over all leads. About one to two seconds per step.
 STEP_LEADS = 5 * CHUNK_LEADS
 
-PHASES = ("created", "changed", "stale", "done")
+PHASES = ("enrich", "created", "changed", "stale", "done")
 
 # (fraction done, message), as the import's progress callback takes them.
 ProgressCallback = Callable[[float, str], None]
@@ -65,15 +72,31 @@ _CHANGES = ImportChange.__table__
 _STALE_CONDITION = or_(_LEADS.c.derived_version.is_(None), _LEADS.c.derived_version != DERIVED_VERSION)
 
 
-def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[tuple[uuid.UUID, str]]:
-    """Return the next (id, stored received_at) of the batch's created leads after cursor, in routing order.
+def _unenriched_ids(session: Session, batch_id: uuid.UUID) -> list[str]:
+    """Return up to STEP_LEADS stored ids of the batch's created leads that have no derived values yet.
+
+    The query needs no cursor, because each step gives its leads derived values and the next
+    step's query no longer finds them. It has no ORDER BY either: SQLite reads
+    ix_leads_derived_version, whose NULL entries are in rowid order, so a step's leads are
+    neighbours in the table.
+    """
+    statement = (
+        select(_LEADS.c.id)
+        .where(_LEADS.c.derived_version.is_(None), _LEADS.c.import_batch_id == batch_id)
+        .limit(STEP_LEADS)
+    )
+    return [lead_id.hex for lead_id in session.scalars(statement)]
+
+
+def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[tuple[uuid.UUID, str, int | None]]:
+    """Return the next (id, stored received_at, derived_version) of the batch's created leads after cursor, in routing order.
 
     received_at is compared as stored, not as a bound datetime, because an import writes it
     without the ".000000" that binding a datetime adds, and leads at the cursor's own instant
     would otherwise be skipped.
     """
     received = stored_instant_text(_LEADS.c.received_at)
-    statement = select(_LEADS.c.id, received).where(_LEADS.c.import_batch_id == batch_id)
+    statement = select(_LEADS.c.id, received, _LEADS.c.derived_version).where(_LEADS.c.import_batch_id == batch_id)
     if cursor:
         after_time, after_id = cursor[0], uuid.UUID(cursor[1])
         # The ">=" lets SQLite seek in ix_leads_received_at to the cursor. With the OR alone it
@@ -81,7 +104,7 @@ def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> li
         statement = statement.where(received >= after_time, or_(received > after_time, _LEADS.c.id > after_id))
     statement = statement.order_by(_LEADS.c.received_at, _LEADS.c.id).limit(STEP_LEADS)
     # all() fetches in one call; iterating the result fetched one row per call.
-    return [(row[0], row[1]) for row in session.execute(statement).all()]
+    return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
 
 
 def _changed_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[uuid.UUID]:
@@ -119,12 +142,16 @@ class PostImportJob:
     imported_at: datetime
     historical: bool
     queued_at: datetime
-    phase: str = "created"
+    phase: str = PHASES[0]
     # The last (received_at as stored, id in hex) done in the created phase, or the last id in the others.
     cursor: list[str] = field(default_factory=list)
+    # Leads finished by the phases after enrich.
     done: int = 0
     # Leads to process, counted when the first step runs; None before that.
     total: int | None = None
+    # Created leads that the enrich phase gave derived values, and the number it started with.
+    enriched: int = 0
+    enrich_total: int = 0
     routed: int = 0
     evaluated: int = 0
     # The message of the last failed step, kept until a step succeeds.
@@ -156,6 +183,8 @@ class PostImportJob:
                 "total": self.total,
                 "routed": self.routed,
                 "evaluated": self.evaluated,
+                "enriched": self.enriched,
+                "enrich_total": self.enrich_total,
                 "error": self.error,
             }
         )
@@ -174,6 +203,8 @@ class PostImportJob:
             total=data.get("total"),
             routed=int(data.get("routed", 0)),
             evaluated=int(data.get("evaluated", 0)),
+            enriched=int(data.get("enriched", 0)),
+            enrich_total=int(data.get("enrich_total", 0)),
             error=data.get("error"),
         )
 
@@ -307,7 +338,8 @@ class PostImportRunner:
 
         started = time.perf_counter()
         if job.total is None:
-            job = replace(job, total=_count_leads(session, batch_id))
+            total, enrich_total = _count_leads(session, batch_id)
+            job = replace(job, total=total, enrich_total=enrich_total)
         playbook = load_playbook(session)
         if self._memo_playbook is not playbook or self._memo_job != batch_id:
             # Results reused for equal inputs hold for one playbook and one evaluation time.
@@ -331,16 +363,25 @@ class PostImportRunner:
         """Process one step of the job's current phase, moving to the next phase when it is empty."""
         batch_id = job.batch_id
         while not job.finished:
+            if job.phase == "enrich":
+                hex_ids = _unenriched_ids(session, batch_id)
+                if not hex_ids:
+                    job = _next_phase(job)
+                    continue
+                refresh_stored_ids(session, hex_ids)
+                return replace(job, enriched=job.enriched + len(hex_ids))
             if job.phase == "created":
                 rows = _created_ids(session, batch_id, job.cursor)
                 if not rows:
                     job = _next_phase(job)
                     continue
-                lead_ids = [lead_id for lead_id, _received in rows]
-                refresh_stored_ids(session, [lead_id.hex for lead_id in lead_ids])
+                lead_ids = [lead_id for lead_id, _received, _version in rows]
+                unenriched = [lead_id.hex for lead_id, _received, version in rows if version != DERIVED_VERSION]
+                if unenriched:
+                    refresh_stored_ids(session, unenriched)
                 routed = 0 if job.historical else route_new_leads(session, lead_ids, playbook, job.imported_at)
                 evaluated = evaluate_in_bulk(session, lead_ids, job.imported_at, playbook, memo=self._memo)
-                last_id, last_received = rows[-1]
+                last_id, last_received, _version = rows[-1]
                 return replace(
                     job, cursor=[last_received, last_id.hex], done=job.done + len(rows),
                     routed=job.routed + routed, evaluated=job.evaluated + evaluated,
@@ -380,18 +421,26 @@ def run_post_import_jobs(
 
 
 def overall_progress(jobs: list[PostImportJob]) -> tuple[int, float]:
-    """Return the leads of all jobs and the fraction of them done; a job not yet counted adds nothing."""
+    """Return the leads of all jobs and the fraction of the work done.
+
+    The work is one unit per lead of each job's total and one per lead of its enrich phase.
+    A job not yet counted adds nothing.
+    """
     total = sum(job.total or 0 for job in jobs)
-    done = sum(min(job.done, job.total or 0) for job in jobs)
-    return total, (done / total if total else 0.0)
+    units = total + sum(job.enrich_total for job in jobs)
+    done = sum(min(job.done, job.total or 0) + min(job.enriched, job.enrich_total) for job in jobs)
+    return total, (done / units if units else 0.0)
 
 
 def _next_phase(job: PostImportJob) -> PostImportJob:
     return replace(job, phase=PHASES[PHASES.index(job.phase) + 1], cursor=[])
 
 
-def _count_leads(session: Session, batch_id: uuid.UUID) -> int:
-    """Count the leads of every phase, for progress; leads stale and changed at once count twice."""
+def _count_leads(session: Session, batch_id: uuid.UUID) -> tuple[int, int]:
+    """Count the leads of the phases after enrich, and those of the enrich phase, for progress.
+
+    Leads stale and changed at once count twice in the first number.
+    """
     created = select(func.count()).select_from(_LEADS).where(_LEADS.c.import_batch_id == batch_id)
     changed = (
         select(func.count(distinct(_CHANGES.c.lead_id)))
@@ -405,4 +454,10 @@ def _count_leads(session: Session, batch_id: uuid.UUID) -> int:
         .where(_STALE_CONDITION)
         .where(or_(_LEADS.c.import_batch_id.is_(None), _LEADS.c.import_batch_id != batch_id))
     )
-    return sum(session.scalar(statement) or 0 for statement in (created, changed, stale_others))
+    unenriched = (
+        select(func.count())
+        .select_from(_LEADS)
+        .where(_LEADS.c.derived_version.is_(None), _LEADS.c.import_batch_id == batch_id)
+    )
+    total = sum(session.scalar(statement) or 0 for statement in (created, changed, stale_others))
+    return total, session.scalar(unenriched) or 0
