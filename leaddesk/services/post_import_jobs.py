@@ -49,7 +49,7 @@ from leaddesk.services.arrival_routing import route_new_leads
 from leaddesk.services.bulk_evaluation import CHUNK_LEADS, evaluate_in_bulk
 from leaddesk.services.database import Database
 from leaddesk.services.derived import refresh_stored_ids
-from leaddesk.services.driver_sql import stored_instant_text
+from leaddesk.services.driver_sql import stored_id_text, stored_instant_text
 from leaddesk.services.enrichment import DERIVED_VERSION
 from leaddesk.services.playbook import Playbook, load_playbook
 
@@ -81,22 +81,27 @@ def _unenriched_ids(session: Session, batch_id: uuid.UUID) -> list[str]:
     neighbours in the table.
     """
     statement = (
-        select(_LEADS.c.id)
+        select(stored_id_text(_LEADS.c.id))
         .where(_LEADS.c.derived_version.is_(None), _LEADS.c.import_batch_id == batch_id)
         .limit(STEP_LEADS)
     )
-    return [lead_id.hex for lead_id in session.scalars(statement)]
+    return list(session.scalars(statement))
 
 
-def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[tuple[uuid.UUID, str, int | None]]:
-    """Return the next (id, stored received_at, derived_version) of the batch's created leads after cursor, in routing order.
+def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[tuple[str, str, int | None]]:
+    """Return the next (stored id, stored received_at, derived_version) of the batch's created leads after cursor.
+
+    The order is (received_at, id), the routing order. Ids come as stored text, because
+    SQLAlchemy's Uuid result processing took about 0.2 s more per 100,000 leads than the
+    caller's uuid.UUID(hex=...) on the text.
 
     received_at is compared as stored, not as a bound datetime, because an import writes it
     without the ".000000" that binding a datetime adds, and leads at the cursor's own instant
     would otherwise be skipped.
     """
     received = stored_instant_text(_LEADS.c.received_at)
-    statement = select(_LEADS.c.id, received, _LEADS.c.derived_version).where(_LEADS.c.import_batch_id == batch_id)
+    statement = select(stored_id_text(_LEADS.c.id), received, _LEADS.c.derived_version)
+    statement = statement.where(_LEADS.c.import_batch_id == batch_id)
     if cursor:
         after_time, after_id = cursor[0], uuid.UUID(cursor[1])
         # The ">=" lets SQLite seek in ix_leads_received_at to the cursor. With the OR alone it
@@ -104,7 +109,7 @@ def _created_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> li
         statement = statement.where(received >= after_time, or_(received > after_time, _LEADS.c.id > after_id))
     statement = statement.order_by(_LEADS.c.received_at, _LEADS.c.id).limit(STEP_LEADS)
     # all() fetches in one call; iterating the result fetched one row per call.
-    return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
+    return [tuple(row) for row in session.execute(statement).all()]
 
 
 def _changed_ids(session: Session, batch_id: uuid.UUID, cursor: list[str]) -> list[uuid.UUID]:
@@ -375,15 +380,15 @@ class PostImportRunner:
                 if not rows:
                     job = _next_phase(job)
                     continue
-                lead_ids = [lead_id for lead_id, _received, _version in rows]
-                unenriched = [lead_id.hex for lead_id, _received, version in rows if version != DERIVED_VERSION]
+                lead_ids = [uuid.UUID(hex=lead_hex) for lead_hex, _received, _version in rows]
+                unenriched = [lead_hex for lead_hex, _received, version in rows if version != DERIVED_VERSION]
                 if unenriched:
                     refresh_stored_ids(session, unenriched)
                 routed = 0 if job.historical else route_new_leads(session, lead_ids, playbook, job.imported_at)
                 evaluated = evaluate_in_bulk(session, lead_ids, job.imported_at, playbook, memo=self._memo)
-                last_id, last_received, _version = rows[-1]
+                last_hex, last_received, _version = rows[-1]
                 return replace(
-                    job, cursor=[last_received, last_id.hex], done=job.done + len(rows),
+                    job, cursor=[last_received, last_hex], done=job.done + len(rows),
                     routed=job.routed + routed, evaluated=job.evaluated + evaluated,
                 )
             if job.phase == "changed":
