@@ -10,7 +10,7 @@ import pytest
 from leaddesk.services.importing.column_batch import ColumnBatchConverter
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.mapping import build_plan
-from leaddesk.services.importing.rows import LeadDraft, RowConverter, RowProblem
+from leaddesk.services.importing.rows import FooterLine, LeadDraft, RowConverter, RowProblem
 from leaddesk.services.importing.table import FlaggedRow, FlaggedValue
 
 HEADERS = [
@@ -163,3 +163,67 @@ def test_column_batch_cache_bounded(monkeypatch: pytest.MonkeyPatch):
     outcomes = batches.convert(list(enumerate(rows, start=52)))
     assert all(isinstance(outcome, LeadDraft) for outcome in outcomes)
     assert max(len(memo) for memo in batches._texts) <= 50
+
+
+def plain_trap_rows() -> list[list[str]]:
+    """Return rows of only str cells of the header's width, so that each batch takes the column-wise path."""
+    blank = [""] * len(HEADERS)
+    company = HEADERS.index("Company Name")
+    tags = HEADERS.index("Tags")
+    employees = HEADERS.index("Number of Employees")
+    first_name = HEADERS.index("First Name")
+    last_name = HEADERS.index("Last Name")
+    # A total line whose third cell contains only spaces.
+    emptied_by_spaces = list(blank)
+    emptied_by_spaces[first_name], emptied_by_spaces[last_name], emptied_by_spaces[company] = "Total:", "3", " \u00a0 "
+    emptied_by_placeholder = list(blank)
+    emptied_by_placeholder[company], emptied_by_placeholder[tags], emptied_by_placeholder[employees] = (
+        "Acme", "tag", "-- Select --",
+    )
+    three_values = list(blank)
+    three_values[company], three_values[tags], three_values[first_name] = "Acme", "tag", "Ana"
+    return [
+        row(),
+        row(Record_ID="5.1e+10"),
+        row(Record_ID="5.1E+10"),
+        row(Record_ID="51000000002.0"),
+        row(Phone_Number="+1 555-010-0002.0"),
+        emptied_by_spaces,
+        emptied_by_placeholder,
+        three_values,
+        list(blank),
+        row(Mobile_Phone="   "),
+    ]
+
+
+@pytest.mark.parametrize("judged_rows", [1, 10_000])
+def test_column_batch_plain_rows_match(monkeypatch: pytest.MonkeyPatch, judged_rows: int):
+    """Rows that cleaning leaves with few values, and digit columns that lost digits, in one plain batch."""
+    from leaddesk.services.importing import column_batch
+
+    monkeypatch.setattr(column_batch, "JUDGED_ROWS", judged_rows)
+    rows = plain_trap_rows() * 3
+    expected, expected_evidence = row_by_row(rows)
+    single = converter()
+    batches = ColumnBatchConverter(single)
+
+    outcomes = batches.convert(list(enumerate(rows, start=2)))
+
+    assert len(outcomes) == len(expected)
+    for number, (outcome, wanted) in enumerate(zip(outcomes, expected), start=2):
+        assert described(outcome) == described(wanted), f"row {number}"
+    assert single.seen_evidence == expected_evidence
+    assert isinstance(outcomes[1], RowProblem)
+    assert isinstance(outcomes[5], FooterLine)
+    assert isinstance(outcomes[7], LeadDraft)
+    assert outcomes[8] is None
+
+
+def test_column_batch_plain_column_clean_digits():
+    rows = [row(Record_ID=f"5100000000{index}") for index in range(5)]
+
+    outcomes = ColumnBatchConverter(converter()).convert(list(enumerate(rows, start=2)))
+
+    assert [outcome.custom.get("Record ID") or outcome.fields.get("external_id") for outcome in outcomes] == [
+        f"5100000000{index}" for index in range(5)
+    ]

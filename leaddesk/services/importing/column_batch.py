@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 from leaddesk.services.importing.rows import (
@@ -38,6 +40,7 @@ _FAILED = object()
 MAX_CACHED_VALUES = 20_000
 
 _STR_ONLY = {str}
+_LIST_ONLY = {list}
 
 # The change that converting one field value makes to a draft: whether it filled the
 # field, then the lead fields and the custom fields it sets, in the converter's order.
@@ -115,11 +118,7 @@ class ColumnBatchConverter:
         converter = self._converter
         width = self._width
         outcomes: list[LeadDraft | RowProblem | None] = [None] * len(rows)
-        plain = [
-            position
-            for position, (_number, cells) in enumerate(rows)
-            if type(cells) is list and len(cells) == width and set(map(type, cells)) == _STR_ONLY
-        ]
+        plain = _plain_positions(rows, width)
         if converter.label_groups:
             # NOTE: labels give each row its own column order (label_groups.py), which the
             # column-wise steps cannot follow, so every row is converted by itself.
@@ -164,7 +163,8 @@ class ColumnBatchConverter:
         """
         converter = self._converter
         count = len(rows)
-        columns = list(zip(*(cells for _number, cells in rows)))
+        row_cells = list(map(itemgetter(1), rows))
+        columns = list(zip(*row_cells))
         texts = [_apply(memo, column) for memo, column in zip(self._texts, columns)]
 
         failed: set[int] = set()
@@ -174,13 +174,10 @@ class ColumnBatchConverter:
                 if text is _FAILED:
                     failed.add(offset)
                     column_texts[offset] = ""
-        # A row of few values may be a total line such as "Total:,3", or empty.
-        for offset, cells in enumerate(zip(*texts)):
-            empty = cells.count("")
-            if self._width - empty <= FOOTER_MAX_VALUES:
-                failed.add(offset)
+        failed.update(_few_value_offsets(row_cells, columns, texts))
 
-        drafts = [LeadDraft(row=number, fields={}, custom={}) for number, _cells in rows]
+        # Positional arguments, because keyword arguments cost more in a call made once per row.
+        drafts = [LeadDraft(number, {}, {}) for number, _cells in rows]
         all_fields = [draft.fields for draft in drafts]
         all_custom = [draft.custom for draft in drafts]
         for index, key in converter._custom_items:
@@ -247,6 +244,44 @@ class ColumnBatchConverter:
         return drafts, failed
 
 
+def _plain_positions(rows: Sequence[tuple[int, list[Any]]], width: int) -> list[int]:
+    """Return the positions of the rows that are plain lists of the header's width, containing only str cells."""
+    row_cells = list(map(itemgetter(1), rows))
+    if (
+        set(map(type, row_cells)) == _LIST_ONLY
+        and set(map(len, row_cells)) == {width}
+        and set(map(type, chain.from_iterable(row_cells))) == _STR_ONLY
+    ):
+        # The common case of a CSV batch, checked without a Python step per row.
+        return list(range(len(rows)))
+    return [
+        position
+        for position, cells in enumerate(row_cells)
+        if type(cells) is list and len(cells) == width and set(map(type, cells)) == _STR_ONLY
+    ]
+
+
+def _few_value_offsets(row_cells: list[list[str]], columns: list[tuple[str, ...]], texts: list[list[Any]]) -> list[int]:
+    """Return the offsets of the rows with at most FOOTER_MAX_VALUES non-empty texts.
+
+    Such a row may be a total line such as "Total:,3", or empty. A text is empty when its
+    cell is "" or when cleaning emptied it, so the empty cells of each row are counted in
+    C, and only the columns where cleaning emptied a cell are walked.
+    """
+    width = len(columns)
+    empties = list(map(list.count, row_cells, repeat("")))
+    for column, column_texts in zip(columns, texts):
+        if column_texts.count("") == column.count(""):
+            continue
+        for offset, text in enumerate(column_texts):
+            if text == "" and column[offset] != "":
+                empties[offset] += 1
+    least_empty = width - FOOTER_MAX_VALUES
+    if not empties or max(empties) < least_empty:
+        return []
+    return [offset for offset, empty in enumerate(empties) if empty >= least_empty]
+
+
 def _apply(memo: _Memo, column: Sequence[Any]) -> list[Any]:
     """Return the memo's results for a column's values, caching them while that pays."""
     if not memo.caching:
@@ -294,7 +329,7 @@ def _clean_column(column: Sequence[str], *, field_column: bool, digit_column: bo
             for offset, text in enumerate(texts):
                 if is_placeholder(text):
                     texts[offset] = ""
-    if digit_column:
+    if digit_column and _may_lose_digits(texts):
         for offset, text in enumerate(texts):
             if text:
                 try:
@@ -302,6 +337,16 @@ def _clean_column(column: Sequence[str], *, field_column: bool, digit_column: bo
                 except InvalidValue:
                     texts[offset] = _FAILED
     return texts
+
+
+def _may_lose_digits(texts: list[Any]) -> bool:
+    """Return whether check_digits_kept may change or reject a text cell of the column.
+
+    It changes or rejects only texts with an exponent ("4.47E+11") or ending in ".0", so
+    a column that has neither anywhere is returned as it is.
+    """
+    joined = "".join(texts)
+    return "e" in joined or "E" in joined or ".0" in joined
 
 
 def _effect_function(convert: Callable[[int, Any, str, LeadDraft], bool], index: int) -> Callable[[str], object]:
