@@ -14,7 +14,7 @@ that both paths give what start_response_clock gives, across DST changes and wee
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from leaddesk.models import Lead
@@ -35,6 +35,8 @@ class ResponseClocks:
         self._scratch = Lead()
         self._rules: dict[tuple, SegmentRule] = {}
         self._deadlines: dict[tuple[str, datetime], tuple[datetime, datetime]] = {}
+        # Next openings by local day and the number of that day's intervals that had ended.
+        self._openings: dict[tuple[date, int], datetime] = {}
         # The playbook computes these on every access, but it does not change during an import.
         self._segment_columns = playbook.segment_input_columns
         self._zone = self.calendar.zone
@@ -64,13 +66,33 @@ class ResponseClocks:
             self.calendar.local_date(received_at)
         day = received_at.astimezone(self._zone).date()
         intervals = self.calendar.open_intervals(day)
+        ended = 0
         for opens, closes in intervals:
             if opens <= received_at < closes:
                 fast = self._within_open_interval(rule, received_at, closes, len(intervals))
                 return fast if fast is not None else self._computed(rule, received_at)
+            if closes <= received_at:
+                ended += 1
 
         # Closed: the clock starts at the next opening, so equal openings share deadlines.
-        return self._computed(rule, self.calendar.next_opening(received_at))
+        return self._computed(rule, self._next_opening(received_at, day, ended))
+
+    def _next_opening(self, received_at: datetime, day: date, ended: int) -> datetime:
+        """Return calendar.next_opening(received_at) for an instant of the local day when the business is closed.
+
+        An interval of the day before ends by this day's midnight at the latest, so the
+        next opening is the first interval of this day that has not ended, else one of a
+        later day. Every closed instant of the day after the same number of ended
+        intervals has the same next opening, which is computed once.
+        """
+        key = (day, ended)
+        opening = self._openings.get(key)
+        if opening is None:
+            opening = self.calendar.next_opening(received_at)
+            if len(self._openings) >= MEMO_MAX_ENTRIES:
+                self._openings.clear()
+            self._openings[key] = opening
+        return opening
 
     def _within_open_interval(
         self, rule: SegmentRule, received_at: datetime, closes: datetime, intervals_that_day: int
