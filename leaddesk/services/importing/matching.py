@@ -39,6 +39,10 @@ _NON_DIGITS = re.compile(r"\D+")
 # Phone keys remembered per import; the memo starts over when it grows past this.
 PHONE_MEMO_MAX_ENTRIES = 100_000
 
+# E-mail match keys remembered. The writer looks up each draft's key up to three times in
+# one chunk of 1,000 rows, so a memo of a few chunks computes each key once.
+EMAIL_MEMO_MAX_ENTRIES = 8192
+
 
 class PhoneKeys:
     """Match keys of phone numbers: E.164 digits through phonenumbers where the region is known.
@@ -304,6 +308,7 @@ def conflicts(lead: dict[str, Any], keys: dict[str, Any]) -> bool:
     return bool(mine and theirs and mine != theirs)
 
 
+@lru_cache(maxsize=EMAIL_MEMO_MAX_ENTRIES)
 def email_match_key(normalized: str | None) -> str | None:
     """Return the key under which an email_normalized value matches: its match form, else the value itself."""
     return match_email(normalized) or normalized
@@ -320,9 +325,7 @@ def email_lookup_values(fields: Iterable[dict[str, Any]]) -> set[str]:
         normalized = draft.get("email_normalized")
         if normalized:
             values.add(normalized)
-            form = match_email(normalized)
-            if form:
-                values.add(form)
+            values.add(email_match_key(normalized))
     return values
 
 
@@ -341,16 +344,18 @@ class MatchIndex:
         self._phone_keys = phone_keys
 
     def add(self, row: dict[str, Any]) -> None:
+        self.add_keyed(row, email_match_key(row.get("email_normalized")), self._phone_key(row))
+
+    def add_keyed(self, row: dict[str, Any], email_key: str | None, phone_key: str | None) -> None:
+        """Add a row whose e-mail match key and phone key (see add) the caller computed already."""
         for name, index in self._single.items():
             value = row.get(name)
             if value:
                 index.setdefault(value, row)
-        form = email_match_key(row.get("email_normalized"))
-        if form:
-            self._email_forms.setdefault(form, row)
-        phone = self._phone_key(row)
-        if phone:
-            self._phones.setdefault(phone, {}).setdefault(id(row), row)
+        if email_key:
+            self._email_forms.setdefault(email_key, row)
+        if phone_key:
+            self._phones.setdefault(phone_key, {}).setdefault(id(row), row)
 
     def __bool__(self) -> bool:
         return bool(self._phones) or any(self._single.values())
@@ -370,6 +375,7 @@ class MatchIndex:
         return None
 
     def _phone_key(self, row: dict[str, Any]) -> str | None:
+        """Return the key under which the row's phone is indexed: its PhoneKeys key, or its digits without phone_keys."""
         digits = row.get("phone_normalized")
         if self._phone_keys is None or not digits:
             return digits

@@ -232,7 +232,8 @@ class LeadWriter:
         changed_rows: dict[uuid.UUID, dict[str, Any]] = {}
 
         for draft, lead_id in zip(drafts, lead_ids):
-            keys = known_keys.keys_of(draft.fields)
+            index_keys = known_keys.index_keys(draft.fields)
+            keys = known_keys.keys_of(draft.fields, index_keys)
             found = None
             if lead_id is not None and lead_id in existing_by_id:
                 found = (existing_by_id[lead_id], "LeadDesk id")
@@ -244,8 +245,8 @@ class LeadWriter:
             if found is None:
                 row = self._create(draft, result)
                 new_rows.append(row)
-                pending.add(row)
                 # The row has the draft's e-mail, external id, phone and country, so the same keys.
+                pending.add(row, index_keys)
                 known_keys.add(keys)
                 continue
 
@@ -429,7 +430,6 @@ class LeadWriter:
     def _create(self, draft: LeadDraft, result: ChunkResult) -> dict[str, Any]:
         row = self._new_row(draft)
         result.created += 1
-        self._remember_keys(row)
         self._first_rows[row["id"]] = draft.row
         duplicate_of = None
         if self.policy.on_match is OnMatch.CREATE:
@@ -455,6 +455,17 @@ class LeadWriter:
             value = row.get(name)
             if value:
                 keys.add(value)
+
+    def _remember_created_keys(self, rows: list[dict[str, Any]]) -> None:
+        """Add the keys of a chunk's new leads to the created keys, in one pass per key.
+
+        Only the next chunk's lookups read the created keys, so adding them once the
+        chunk is written finds the same leads as adding them row by row.
+        """
+        if not self._database_was_empty:
+            return
+        for name, keys in self._created_key_items:
+            keys.update([value for row in rows if (value := row[name])])
 
     def _repeated_row(self, draft: LeadDraft) -> int | None:
         """Return the earlier row with the same e-mail, external id or phone, remembering this one."""
@@ -483,6 +494,7 @@ class LeadWriter:
     def _insert_new(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        self._remember_created_keys(rows)
         self._clocks.start_all(rows, historical=self.historical)
         source_rows = [row.pop("_row") for row in rows]
         self._lead_indexes.before_insert(rows)
@@ -596,18 +608,23 @@ class _LazyIndex:
 
     def __init__(self, phone_keys: PhoneKeys) -> None:
         self._index = MatchIndex(phone_keys)
-        self._rows: list[dict[str, Any]] = []
+        # Each row with its (e-mail match key, phone key) from _KeySets.index_keys, or None to compute them.
+        self._rows: list[tuple[dict[str, Any], tuple[Any, Any] | None]] = []
         self._indexed = 0
 
-    def add(self, row: dict[str, Any]) -> None:
-        self._rows.append(row)
+    def add(self, row: dict[str, Any], index_keys: tuple[Any, Any] | None = None) -> None:
+        self._rows.append((row, index_keys))
 
     def index(self) -> MatchIndex:
         rows = self._rows
-        while self._indexed < len(rows):
-            self._index.add(rows[self._indexed])
-            self._indexed += 1
-        return self._index
+        index = self._index
+        for row, index_keys in rows[self._indexed:]:
+            if index_keys is None:
+                index.add(row)
+            else:
+                index.add_keyed(row, *index_keys)
+        self._indexed = len(rows)
+        return index
 
 
 class _KeySets:
@@ -624,12 +641,17 @@ class _KeySets:
         self._external_ids: set[Any] = set()
         self._phones: set[Any] = set()
 
-    def keys_of(self, row: dict[str, Any]) -> tuple[Any, Any, Any]:
-        """Return the (e-mail, external id, phone) keys under which MatchIndex adds and finds the row."""
-        phone = row.get("phone_normalized")
-        if phone:
-            phone = self._phone_index._phone_key(row) or phone
-        return email_match_key(row.get("email_normalized")), row.get("external_id"), phone
+    def index_keys(self, row: dict[str, Any]) -> tuple[Any, Any]:
+        """Return the (e-mail match key, phone key) under which MatchIndex adds the row."""
+        return email_match_key(row.get("email_normalized")), self._phone_index._phone_key(row)
+
+    def keys_of(self, row: dict[str, Any], index_keys: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any]:
+        """Return the (e-mail, external id, phone) keys under which MatchIndex adds and finds the row.
+
+        index_keys is what index_keys(row) returns, when the caller has it already.
+        """
+        email, phone = index_keys if index_keys is not None else self.index_keys(row)
+        return email, row.get("external_id"), phone or row.get("phone_normalized")
 
     def add(self, keys: tuple[Any, Any, Any]) -> None:
         email, external_id, phone = keys
