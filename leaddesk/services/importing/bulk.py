@@ -34,6 +34,9 @@ _UNIQUE_VALUE_TYPES = (JSON, Uuid)
 # Remembered conversions per column; the memo starts over when it grows past this.
 MEMO_MAX_ENTRIES = 4096
 
+# Executes that convert a column without its memo after one where most values missed it.
+SKIPPED_EXECUTES = 7
+
 
 class _Constant:
     """One value that every row of an execute binds in a column."""
@@ -57,9 +60,14 @@ class BulkInsert:
         # Columns with Python-side defaults join the statement unless the caller supplies them.
         self._defaults = {name: self._default(table, name) for name in order if name not in columns}
         self.columns = order
-        self._converters = {
-            name: convert for name in order if (convert := self._converter(table, name, dialect)) is not None
-        }
+        # Per column: a bind processor, or a _Memo around one where values repeat.
+        self._converters: dict[str, Callable[[Any], Any] | _Memo] = {}
+        for name in order:
+            processor = self._processor(table, name, dialect)
+            if processor is None:
+                continue
+            memoized = not isinstance(table.c[name].type, _UNIQUE_VALUE_TYPES)
+            self._converters[name] = _Memo(processor) if memoized else processor
         self._supplied = [name for name in order if name not in self._defaults]
         # Columns that SQLite fills with NULL when the INSERT leaves them out.
         self._omittable = frozenset(name for name in order if table.c[name].server_default is None)
@@ -127,7 +135,7 @@ class BulkInsert:
                 if constant is None and name in self._omittable:
                     continue
                 if convert is not None and constant is not None:
-                    constant = convert(constant)
+                    constant = convert.one(constant) if isinstance(convert, _Memo) else convert(constant)
                 names.append(name)
                 columns.append(repeat(constant, count))
                 continue
@@ -136,7 +144,9 @@ class BulkInsert:
                 value = list(value)
             if value.count(None) == count and name in self._omittable:
                 continue
-            if convert is not None:
+            if isinstance(convert, _Memo):
+                value = convert.column(value)
+            elif convert is not None:
                 value = [convert(item) if item is not None else None for item in value]
             names.append(name)
             columns.append(value)
@@ -160,31 +170,70 @@ class BulkInsert:
         return lambda: default.arg(None)
 
     @staticmethod
-    def _converter(table: Table, name: str, dialect) -> Callable[[Any], Any] | None:
+    def _processor(table: Table, name: str, dialect) -> Callable[[Any], Any] | None:
+        """Return the function that turns a column's value into what the driver binds, or None to bind it as it is."""
         column_type = table.c[name].type
         if dialect.driver == "pysqlite" and isinstance(column_type, UTCDateTime) and _default_datetime_adapter():
-            processor: Callable[[Any], Any] | None = utc_datetime_text
-        else:
-            processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is None:
-            return None
-        if isinstance(column_type, _UNIQUE_VALUE_TYPES):
+            return utc_datetime_text
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is None or isinstance(column_type, _UNIQUE_VALUE_TYPES):
             return processor
-        if dialect.driver == "pysqlite" and processor is not utc_datetime_text:
+        if dialect.driver == "pysqlite":
             processor = _with_driver_adapter(processor)
+        return processor
 
-        memo: dict[Any, Any] = {}
 
-        def convert(value: Any) -> Any:
+class _Memo:
+    """One column's converter with a memo of its results, for values that repeat, such as the import time.
+
+    A memo miss costs a hash and a dict insert on top of the conversion, which nearly
+    doubled the time of converting unique arrival times to text. So after an execute
+    in which most values missed, the next SKIPPED_EXECUTES executes convert without the
+    memo, and the one after them measures again.
+    """
+
+    __slots__ = ("processor", "values", "skipped")
+
+    def __init__(self, processor: Callable[[Any], Any]) -> None:
+        self.processor = processor
+        self.values: dict[Any, Any] = {}
+        self.skipped = 0
+
+    def one(self, value: Any) -> Any:
+        try:
+            return self.values[value]
+        except KeyError:
+            return self._add(value)
+
+    def column(self, items: list[Any]) -> list[Any]:
+        """Return the converted items; None stays None."""
+        processor = self.processor
+        if self.skipped:
+            self.skipped -= 1
+            return [processor(item) if item is not None else None for item in items]
+        memo = self.values
+        converted: list[Any] = []
+        append = converted.append
+        misses = given = 0
+        for item in items:
+            if item is None:
+                append(None)
+                continue
+            given += 1
             try:
-                return memo[value]
+                append(memo[item])
             except KeyError:
-                if len(memo) >= MEMO_MAX_ENTRIES:
-                    memo.clear()
-                converted = memo[value] = processor(value)
-                return converted
+                misses += 1
+                append(self._add(item))
+        if misses * 2 > given:
+            self.skipped = SKIPPED_EXECUTES
+        return converted
 
-        return convert
+    def _add(self, value: Any) -> Any:
+        if len(self.values) >= MEMO_MAX_ENTRIES:
+            self.values.clear()
+        converted = self.values[value] = self.processor(value)
+        return converted
 
 
 def utc_datetime_text(value: datetime) -> str:
