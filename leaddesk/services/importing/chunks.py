@@ -69,7 +69,7 @@ def convert_rows(
     *,
     trim_to: int | None = None,
 ) -> Iterator[ConvertedChunk]:
-    """Yield a chunk each time chunk_rows drafts are ready, and the rest at the end; append the ConversionEnd to end.
+    """Yield a chunk at every chunk_rows drafts or rejected rows, then the rest; append the ConversionEnd to end.
 
     Rows are read in batches that ColumnBatchConverter converts column by column. A batch
     never contains more rows than the chunk still needs drafts, so each chunk covers the same
@@ -120,7 +120,8 @@ def _convert_batches(
 
                 _reject_footers(chunk, converter, footers)
                 chunk.drafts.append(outcome)
-            if len(chunk.drafts) >= chunk_rows:
+            # Ending a chunk at chunk_rows rejected rows too keeps a file of bad rows from piling up in one chunk.
+            if len(chunk.drafts) >= chunk_rows or len(chunk.rejected) >= chunk_rows:
                 chunk.fraction = stream.fraction
                 yield chunk
                 chunk = ConvertedChunk()
