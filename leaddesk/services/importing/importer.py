@@ -426,10 +426,11 @@ def _import_rows(
             outcomes.extend(
                 PlannedRow(row=number, action=RowAction.SKIP, reason="the row is empty") for number in chunk.empty_rows
             )
+        # A chunk of rejected rows alone is checked and reported too, so that a file of bad rows can be cancelled.
+        _check_cancel(cancel)
         if chunk.drafts:
-            _check_cancel(cancel)
             _add_counts(report, writer.write(chunk.drafts))
-            reporter.send(chunk.fraction, f"{report.rows_read:,} rows read")
+        reporter.send(chunk.fraction, f"{report.rows_read:,} rows read")
 
 
 def _skip_footers(report: ImportReport, footers: list[TrailingFooter], outcomes: list[PlannedRow] | None) -> None:
