@@ -137,6 +137,25 @@ def test_report_keeps_first_rows_only(database, tmp_path: Path):
         assert session.scalar(select(ImportBatch.rejected_count)) == total
 
 
+def test_bad_rows_arrive_in_chunks(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Chunks of rejected rows alone reach the importer as they fill, so a file of bad rows
+    # is never held in one chunk, and the import reports progress while reading it.
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(importer, "PROGRESS_INTERVAL_SECONDS", 0)
+    source = write_csv(tmp_path / "bad.csv", bad_email_rows(35))
+    messages: list[str] = []
+
+    report = run_import(
+        database, source, now=NOW, progress=lambda _fraction, message: messages.append(message),
+        rejected_target=tmp_path / "bad.rejected.csv",
+    )
+
+    assert report.rejected == 35
+    assert [message for message in messages if message.endswith("rows read")] == [
+        "10 rows read", "20 rows read", "30 rows read", "35 rows read",
+    ]
+
+
 def test_report_without_target(database, tmp_path: Path):
     source = write_csv(tmp_path / "nowhere.csv", bad_email_rows(REJECTED_ROWS_KEPT + 1))
 
