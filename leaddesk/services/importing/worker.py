@@ -35,6 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from leaddesk.services.importing.chunks import ConversionEnd, ConvertedChunk, convert_rows
+from leaddesk.services.importing.collection import fewer_collections
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.errors import ImportFileError
 from leaddesk.services.importing.mapping import ColumnPlan
@@ -273,8 +274,9 @@ def serve(connection: _Channel) -> None:
         return
     try:
         end: list[ConversionEnd] = []
-        for chunk in convert_here(job, end):
-            connection.send(("chunk", chunk))
+        with fewer_collections():
+            for chunk in convert_here(job, end):
+                connection.send(("chunk", chunk))
         connection.send(("end", end[0]))
     except (BrokenPipeError, EOFError, ConnectionResetError):
         # The importing process closed the pipe after a cancel or an error of its own.
