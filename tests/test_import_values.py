@@ -197,6 +197,8 @@ def test_plan_user_mapping_renames_custom():
     [
         ("  Marta.Q@Brindle.Example ", "Marta.Q@Brindle.Example", "marta.q@brindle.example"),
         ("mailto:ann@example.com", "ann@example.com", "ann@example.com"),
+        ("MailTo:Ann@Example.com", "Ann@Example.com", "ann@example.com"),
+        ("MAILTO:Ann Lee <ann@example.com>", "ann@example.com", "ann@example.com"),
         ("Ann Lee <ann@example.com>", "ann@example.com", "ann@example.com"),
         ("zoë@café.example", "zoë@café.example", "zoë@café.example"),
     ],

@@ -175,32 +175,38 @@ class DateParser:
         self._cache: dict[object, datetime] = {}
 
     def parse(self, value: object) -> datetime:
+        cache = self._cache
         try:
-            return self._cache[value]
-        except (KeyError, TypeError):
-            pass
+            parsed = cache.get(value)
+        except TypeError:
+            return self._parse(value)
+        if parsed is not None:
+            return parsed
         parsed = self._parse(value)
         if isinstance(value, (str, int, float)):
-            if len(self._cache) >= MEMO_MAX_ENTRIES:
-                self._cache.clear()
-            self._cache[value] = parsed
+            if len(cache) >= MEMO_MAX_ENTRIES:
+                cache.clear()
+            cache[value] = parsed
         return parsed
 
     def _parse(self, value: object) -> datetime:
-        if isinstance(value, datetime):
-            return self._to_utc(value)
-        if isinstance(value, date):
-            return self._to_utc(datetime(value.year, value.month, value.day))
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return self._from_excel_serial(value)
+        if type(value) is not str:
+            if isinstance(value, datetime):
+                return self._to_utc(value)
+            if isinstance(value, date):
+                return self._to_utc(datetime(value.year, value.month, value.day))
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return self._from_excel_serial(value)
 
         text = str(value).strip()
         if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
             try:
                 # The C parser handles the common ISO forms fast; the regex below explains failures.
-                return self._to_utc(datetime.fromisoformat(text))
+                moment = datetime.fromisoformat(text)
             except ValueError:
                 pass
+            else:
+                return self._to_utc(moment)
         match = _YEAR_FIRST.match(text)
         if match:
             year, month, day = (int(match.group(i)) for i in (1, 2, 3))

@@ -188,9 +188,10 @@ def parse_email(text: str) -> tuple[str, str, bool]:
     with several addresses the first is the lead's e-mail.
     """
     candidate = text
-    if candidate.casefold().startswith("mailto:"):
+    # casefold() maps each character on its own, so folding the first 7 characters is enough.
+    if candidate[:7].casefold().startswith("mailto:"):
         candidate = candidate[len("mailto:"):]
-    quoted = _EMAIL_IN_ANGLES.search(candidate)
+    quoted = _EMAIL_IN_ANGLES.search(candidate) if ">" in candidate else None
     if quoted:
         candidate = quoted.group(1)
     candidate = candidate.strip()
