@@ -1,6 +1,6 @@
 """Rejected-rows benchmark: peak memory of an import that rejects every row of a large CSV.
 
-Generates ROWS lead rows (the fixed-seed rows of lead_files.py) whose e-mail is invalid,
+Generates --rows lead rows (the fixed-seed rows of lead_files.py) whose e-mail is invalid,
 so that the import rejects every row and writes each one to the rejected-rows file. Each
 phase runs in its own Python process, so that peak memory (ru_maxrss) belongs to it alone:
 
@@ -10,10 +10,11 @@ phase runs in its own Python process, so that peak memory (ru_maxrss) belongs to
   any rejected-rows file of this input can cost.
 
 Both phases import LeadDesk's modules before "base" is taken, so peak minus base ("added")
-is the memory the work itself added, and "x floor" is the peak over the floor's peak. With --before DIR, the import phase runs a second time
-against the LeadDesk package in DIR (such as an export of an older commit), and the
-table shows both. An import without the rejected_target argument is measured the way its
-CLI wrote the file: run_import, then write_rejected_rows of the report.
+is the memory the work itself added, and "x floor" is the peak over the floor's peak.
+With --before DIR, the import phase runs a second time against the LeadDesk package in
+DIR (such as an export of an older commit), and the table shows both. An import without
+the rejected_target argument is measured the way its CLI wrote the file: run_import,
+then write_rejected_rows of the report.
 
 The rows are converted in the importing process unless --worker is given, so that the
 figures do not depend on whether the machine has an idle core.
