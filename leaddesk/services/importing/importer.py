@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models import ImportBatch, Lead, utc_now
 from leaddesk.services.database import Database
 from leaddesk.services.importing.chunks import ConversionEnd, ConvertedChunk, TrailingFooter
+from leaddesk.services.importing.collection import fewer_collections
 from leaddesk.services.importing.columns import ColumnChoice, choose_columns
 from leaddesk.services.importing.date_order import DateOrderChanged, date_warnings, order_changed, sample_evidence
 from leaddesk.services.importing.dates import DayMonthEvidence
@@ -217,7 +218,8 @@ def _run_once(
     worker = ConversionWorker.start_for(path)
     try:
         run = _ImportRun(database, path, options, reporter, cancel, outcomes, evidence)
-        report = _open_and_import(run, worker)
+        with fewer_collections():
+            report = _open_and_import(run, worker)
     finally:
         if worker is not None:
             worker.close()
