@@ -17,7 +17,7 @@ from leaddesk.cli.main import main
 from leaddesk.models import Lead, LeadEvaluation, Rep
 from leaddesk.services import post_import_jobs
 from leaddesk.services.database import Database
-from leaddesk.services.derived import refresh_after_import_commit
+from leaddesk.services.derived import refresh_after_import_commit, refresh_derived
 from leaddesk.services.import_playbook import apply_after_import_commit
 from leaddesk.services.importing import run_import
 from leaddesk.services.inbox import InboxQuery, list_lead_ids
@@ -77,9 +77,14 @@ def write_leads(path: Path, count: int, seed: int = 7) -> Path:
 
 
 def use_routing(database: Database) -> None:
-    head = shipped_playbook_text().split("# Routing rules", 1)[0]
     with database.session() as session:
         set_team_timezone(session, "UTC")
+    add_routing_rules(database)
+
+
+def add_routing_rules(database: Database) -> None:
+    head = shipped_playbook_text().split("# Routing rules", 1)[0]
+    with database.session() as session:
         save_playbook_text(session, head + ROUTING)
         for name in ("Ana", "Ben", "Cy"):
             session.add(Rep(name=name))
@@ -146,21 +151,33 @@ def test_dry_run_queues_nothing(database: Database, tmp_path: Path) -> None:
         assert pending_jobs(session) == []
 
 
-def test_job_completes_and_is_removed(database: Database, tmp_path: Path, small_steps: int) -> None:
+@pytest.mark.parametrize(
+    ("routing", "percents"),
+    [
+        # Each step enriches and scores 4, 4 and 2 leads. The last step finds the later phases empty.
+        (False, ["40%", "80%", "100%", "100%"]),
+        # Three enrich steps count half the work, then three route-and-score steps.
+        (True, ["20%", "40%", "50%", "70%", "90%", "100%", "100%"]),
+    ],
+)
+def test_job_completes_and_is_removed(
+    database: Database, tmp_path: Path, small_steps: int, routing: bool, percents: list[str]
+) -> None:
+    if routing:
+        use_routing(database)
     report = run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
     messages = []
 
     run = run_post_import_jobs(database, progress=lambda fraction, message: messages.append(message))
 
     assert [job.done for job in run.finished] == [10]
+    assert [job.evaluated for job in run.finished] == [10]
+    assert [job.routed for job in run.finished] == [10 if routing else 0]
     assert run.failed == []
     assert evaluated_count(database) == 10
     assert stale_count(database) == 0
-    # Three enrich steps (4, 4 and 2 leads) count half the work, then three route-and-score steps.
-    # The last step finds the changed and stale phases empty and ends the job.
-    percents = [message.rsplit(" ", 1)[1] for message in messages]
-    assert percents == ["20%", "40%", "50%", "70%", "90%", "100%", "100%"]
-    assert messages[0] == "Enriching and scoring 10 imported leads: 20%"
+    assert [message.rsplit(" ", 1)[1] for message in messages] == percents
+    assert messages[0] == f"Enriching and scoring 10 imported leads: {percents[0]}"
     with database.session() as session:
         assert pending_job(session, uuid.UUID(report.batch_id)) is None
 
@@ -192,13 +209,13 @@ def test_job_resumes_after_enrich_crash(db_path: Path, tmp_path: Path, small_ste
     runner = PostImportRunner(database)
     runner.step(batch_id)
 
-    # The second step dies after it wrote derived values; its transaction is rolled back.
-    original = post_import_jobs.refresh_stored_ids
-    monkeypatch.setattr(post_import_jobs, "refresh_stored_ids", crash_after(original))
+    # The second step dies after it wrote evaluations, so its transaction is rolled back.
+    original = post_import_jobs.evaluate_in_bulk
+    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", crash_after(original))
     with pytest.raises(RuntimeError):
         runner.step(batch_id)
     database.dispose()
-    monkeypatch.setattr(post_import_jobs, "refresh_stored_ids", original)
+    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", original)
 
     reopened = Database.open(db_path)
     try:
@@ -206,11 +223,12 @@ def test_job_resumes_after_enrich_crash(db_path: Path, tmp_path: Path, small_ste
             job = pending_job(session, batch_id)
         assert job is not None
         assert job.phase == "enrich"
+        assert job.scores_in_enrich
         assert job.enriched == 4
-        assert job.done == 0
+        assert job.done == 4
         assert job.error == "simulated crash"
         assert stale_count(reopened) == 6
-        assert evaluated_count(reopened) == 0
+        assert evaluated_count(reopened) == 4
 
         run = run_post_import_jobs(reopened)
 
@@ -224,8 +242,9 @@ def test_job_resumes_after_enrich_crash(db_path: Path, tmp_path: Path, small_ste
         reopened.dispose()
 
 
-def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_job_resumes_after_created_crash(db_path: Path, tmp_path: Path, small_steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
     database = Database.open(db_path)
+    use_routing(database)
     report = run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
     batch_id = uuid.UUID(report.batch_id)
     runner = PostImportRunner(database)
@@ -243,16 +262,20 @@ def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int
     try:
         with reopened.session() as session:
             job = pending_job(session, batch_id)
+            owned = session.scalar(select(func.count()).select_from(Lead).where(Lead.owner_id.is_not(None)))
         assert job is not None
         assert job.phase == "created"
         assert job.done == 4
+        assert job.routed == 4
         assert job.error == "simulated crash"
+        assert owned == 4
         assert evaluated_count(reopened) == 4
         assert stale_count(reopened) == 0
 
         run = run_post_import_jobs(reopened)
 
         assert [job.done for job in run.finished] == [10]
+        assert [job.routed for job in run.finished] == [10]
         assert evaluated_count(reopened) == 10
         with reopened.session() as session:
             assert pending_jobs(session) == []
@@ -261,17 +284,21 @@ def test_job_resumes_after_crash(db_path: Path, tmp_path: Path, small_steps: int
 
 
 @pytest.mark.parametrize(
-    ("pause_at", "enriched", "done", "stale"),
+    ("routing", "pause_at", "enriched", "done", "stale"),
     [
+        # After the first step, which enriches and scores 4 leads.
+        (False, 0.4, 4, 4, 6),
         # After the first enrich step.
-        (0.2, 4, 0, 6),
+        (True, 0.2, 4, 0, 6),
         # After the first route-and-score step.
-        (0.7, 10, 4, 0),
+        (True, 0.7, 10, 4, 0),
     ],
 )
 def test_cancel_pauses_then_resumes(
-    database: Database, tmp_path: Path, small_steps: int, pause_at: float, enriched: int, done: int, stale: int
+    database: Database, tmp_path: Path, small_steps: int, routing: bool, pause_at: float, enriched: int, done: int, stale: int
 ) -> None:
+    if routing:
+        use_routing(database)
     run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
     cancel = threading.Event()
 
@@ -313,6 +340,58 @@ def test_enrich_step_takes_storage_order(database: Database, tmp_path: Path, sma
     assert enriched == set(by_rowid[:4])
 
 
+def test_edited_lead_sends_job_to_created_phase(database: Database, tmp_path: Path, small_steps: int) -> None:
+    report = run_import(database, write_leads(tmp_path / "leads.csv", 10), now=NOW)
+    batch_id = uuid.UUID(report.batch_id)
+    runner = PostImportRunner(database)
+    runner.step(batch_id)
+
+    # An edit refreshes a lead's derived values, so the enrich phase no longer finds it.
+    with database.session() as session:
+        edited = session.scalars(select(Lead.id).where(Lead.derived_version.is_(None)).limit(1)).one()
+        refresh_derived(session, [edited], now=NOW + timedelta(minutes=5))
+
+    run = run_post_import_jobs(database)
+
+    assert run.failed == []
+    assert [job.done for job in run.finished] == [10]
+    assert [job.evaluated for job in run.finished] == [10]
+    with database.session() as session:
+        evaluated_at = session.scalar(select(LeadEvaluation.evaluated_at).where(LeadEvaluation.lead_id == edited))
+    assert evaluated_at == NOW
+    assert evaluated_count(database) == 10
+
+
+def test_routing_turned_on_during_enrich(tmp_path: Path, small_steps: int) -> None:
+    source = write_leads(tmp_path / "leads.csv", 10)
+    one_pass = Database.open(tmp_path / "one_pass.sqlite")
+    job = Database.open(tmp_path / "job.sqlite")
+    try:
+        use_routing(one_pass)
+        report = run_import(one_pass, source, now=NOW)
+        refresh_after_import_commit(one_pass, report)
+        apply_after_import_commit(one_pass, report, NOW)
+
+        with job.session() as session:
+            set_team_timezone(session, "UTC")
+        batch_id = uuid.UUID(run_import(job, source, now=NOW).batch_id)
+        PostImportRunner(job).step(batch_id)
+        add_routing_rules(job)
+        run = run_post_import_jobs(job)
+
+        assert run.failed == []
+        assert [finished.done for finished in run.finished] == [10]
+        assert [finished.routed for finished in run.finished] == [10]
+        expected, actual = lead_results(one_pass), lead_results(job)
+    finally:
+        one_pass.dispose()
+        job.dispose()
+
+    assert actual.keys() == expected.keys()
+    differing = [email for email in expected if expected[email] != actual[email]]
+    assert differing == []
+
+
 def test_undone_import_drops_job(database: Database, tmp_path: Path) -> None:
     from leaddesk.services.importing.undo import undo_import
 
@@ -327,7 +406,8 @@ def test_undone_import_drops_job(database: Database, tmp_path: Path) -> None:
     assert evaluated_count(database) == 0
 
 
-def test_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("routing", [True, False])
+def test_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, routing: bool) -> None:
     # Steps of one routing chunk (900 leads) over 2,000 leads: three steps, the last one short.
     monkeypatch.setattr(post_import_jobs, "STEP_LEADS", 900)
     source = write_leads(tmp_path / "leads.csv", 2000)
@@ -337,7 +417,8 @@ def test_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     job = Database.open(tmp_path / "job.sqlite")
     try:
         for database in (one_pass, job):
-            use_routing(database)
+            if routing:
+                use_routing(database)
         for path, now in ((source, NOW), (update, NOW + timedelta(hours=1))):
             report = run_import(one_pass, path, now=now)
             refresh_after_import_commit(one_pass, report)
@@ -355,7 +436,7 @@ def test_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     differing = [email for email in expected if expected[email] != actual[email]]
     assert differing == []
     owners = {values[9] for values in actual.values()}
-    assert owners == {"Ana", "Ben", "Cy"}
+    assert owners == ({"Ana", "Ben", "Cy"} if routing else {None})
 
 
 def store_as_older_job(database: Database, batch_id: str) -> None:

@@ -75,12 +75,8 @@ def test_status_bar_shows_progress(qtbot, runner, database, tmp_path):
 
     assert texts == [
         "Enriching and scoring the imported leads...",
-        # Three enrich steps count half the work, then three route-and-score steps.
-        "Enriching and scoring 10 imported leads: 20%",
         "Enriching and scoring 10 imported leads: 40%",
-        "Enriching and scoring 10 imported leads: 50%",
-        "Enriching and scoring 10 imported leads: 70%",
-        "Enriching and scoring 10 imported leads: 90%",
+        "Enriching and scoring 10 imported leads: 80%",
         "Enriching and scoring 10 imported leads: 100%",
         # The last step finds the changed and stale phases empty and ends the job.
         "Enriching and scoring 10 imported leads: 100%",
@@ -97,9 +93,8 @@ def test_pause_then_resume(qtbot, runner, database, tmp_path):
     window = open_window(qtbot)
     status = post_import_status(window, runner)
 
-    # Past half the work, the first route-and-score step has run.
     def pause_once(fraction: float) -> None:
-        if fraction > 0.5:
+        if fraction > 0:
             status.progressed.disconnect(pause_once)
             status.pause()
 

@@ -11,7 +11,9 @@ Phases, in this order:
 
 - enrich: derived values of the leads the batch created, in storage order, so that the
   rows of one step share table pages. In routing order each step's rows are spread over
-  the whole table, and every step wrote most of its pages again.
+  the whole table, and every step wrote most of its pages again. When nothing is routed
+  (a historical import, or a playbook that does not route new leads), each step
+  evaluates its leads too, and the created phase is skipped.
 - created: the same leads in (received_at, id) order, the order in which routing hands
   them out. Routing (not for historical imports), then evaluation. A lead of the step
   whose derived values are still missing or stale gets them first, so a job that skipped
@@ -157,6 +159,9 @@ class PostImportJob:
     # Created leads that the enrich phase gave derived values, and the number it started with.
     enriched: int = 0
     enrich_total: int = 0
+    # Whether enrich steps evaluate their leads as well, which replaces the created phase.
+    # Set at the first step when nothing is routed and every created lead lacks derived values.
+    scores_in_enrich: bool = False
     routed: int = 0
     evaluated: int = 0
     # The message of the last failed step, kept until a step succeeds.
@@ -190,6 +195,7 @@ class PostImportJob:
                 "evaluated": self.evaluated,
                 "enriched": self.enriched,
                 "enrich_total": self.enrich_total,
+                "scores_in_enrich": self.scores_in_enrich,
                 "error": self.error,
             }
         )
@@ -210,6 +216,7 @@ class PostImportJob:
             evaluated=int(data.get("evaluated", 0)),
             enriched=int(data.get("enriched", 0)),
             enrich_total=int(data.get("enrich_total", 0)),
+            scores_in_enrich=bool(data.get("scores_in_enrich", False)),
             error=data.get("error"),
         )
 
@@ -342,10 +349,11 @@ class PostImportRunner:
             return replace(job, phase="done")
 
         started = time.perf_counter()
-        if job.total is None:
-            total, enrich_total = _count_leads(session, batch_id)
-            job = replace(job, total=total, enrich_total=enrich_total)
         playbook = load_playbook(session)
+        if job.total is None:
+            total, created, unenriched = _count_leads(session, batch_id)
+            scores_in_enrich = job.phase == "enrich" and unenriched == created and not _routes(job, playbook)
+            job = replace(job, total=total, enrich_total=unenriched, scores_in_enrich=scores_in_enrich)
         if self._memo_playbook is not playbook or self._memo_job != batch_id:
             # Results reused for equal inputs hold for one playbook and one evaluation time.
             self._memo = {}
@@ -369,12 +377,24 @@ class PostImportRunner:
         batch_id = job.batch_id
         while not job.finished:
             if job.phase == "enrich":
+                if job.scores_in_enrich and _routes(job, playbook):
+                    # Routing was turned on meanwhile, so the created phase routes and evaluates every created lead.
+                    job = _stop_scoring_in_enrich(job)
                 hex_ids = _unenriched_ids(session, batch_id)
                 if not hex_ids:
-                    job = _next_phase(job)
+                    if job.scores_in_enrich and job.enriched < job.enrich_total:
+                        # Some created leads got derived values elsewhere, by an edit, so no step here evaluated them.
+                        job = _stop_scoring_in_enrich(job)
+                    # An enrich phase that evaluated every created lead leaves nothing for the created phase.
+                    job = _next_phase(_next_phase(job)) if job.scores_in_enrich else _next_phase(job)
                     continue
                 refresh_stored_ids(session, hex_ids)
-                return replace(job, enriched=job.enriched + len(hex_ids))
+                job = replace(job, enriched=job.enriched + len(hex_ids))
+                if job.scores_in_enrich:
+                    lead_ids = [uuid.UUID(hex=lead_hex) for lead_hex in hex_ids]
+                    evaluated = evaluate_in_bulk(session, lead_ids, job.imported_at, playbook, memo=self._memo)
+                    job = replace(job, done=job.done + len(hex_ids), evaluated=job.evaluated + evaluated)
+                return job
             if job.phase == "created":
                 rows = _created_ids(session, batch_id, job.cursor)
                 if not rows:
@@ -437,12 +457,22 @@ def overall_progress(jobs: list[PostImportJob]) -> tuple[int, float]:
     return total, (done / units if units else 0.0)
 
 
+def _routes(job: PostImportJob, playbook: Playbook) -> bool:
+    """Return whether the job's created leads are routed: the import is not historical and the playbook routes new leads."""
+    return not job.historical and playbook.routes_new_leads
+
+
+def _stop_scoring_in_enrich(job: PostImportJob) -> PostImportJob:
+    """Leave the created phase to evaluate every created lead, and drop the counts of leads evaluated so far."""
+    return replace(job, scores_in_enrich=False, done=0, evaluated=0)
+
+
 def _next_phase(job: PostImportJob) -> PostImportJob:
     return replace(job, phase=PHASES[PHASES.index(job.phase) + 1], cursor=[])
 
 
-def _count_leads(session: Session, batch_id: uuid.UUID) -> tuple[int, int]:
-    """Count the leads of the phases after enrich, and those of the enrich phase, for progress.
+def _count_leads(session: Session, batch_id: uuid.UUID) -> tuple[int, int, int]:
+    """Count the leads of the phases after enrich, the created leads, and those without derived values.
 
     Leads stale and changed at once count twice in the first number.
     """
@@ -464,5 +494,7 @@ def _count_leads(session: Session, batch_id: uuid.UUID) -> tuple[int, int]:
         .select_from(_LEADS)
         .where(_LEADS.c.derived_version.is_(None), _LEADS.c.import_batch_id == batch_id)
     )
-    total = sum(session.scalar(statement) or 0 for statement in (created, changed, stale_others))
-    return total, session.scalar(unenriched) or 0
+    created_count, changed_count, stale_count, unenriched_count = (
+        session.scalar(statement) or 0 for statement in (created, changed, stale_others, unenriched)
+    )
+    return created_count + changed_count + stale_count, created_count, unenriched_count
