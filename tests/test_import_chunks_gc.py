@@ -1,4 +1,4 @@
-"""convert_rows keeps the objects that existed before it out of garbage collector runs, and only while it runs."""
+"""convert_rows keeps older objects out of garbage collector runs and collects less often, only while it runs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from leaddesk.services.importing.chunks import ConversionEnd, convert_rows
+from leaddesk.services.importing.collection import IMPORT_THRESHOLDS
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.mapping import build_plan
 from leaddesk.services.importing.reader import open_table
@@ -43,15 +44,19 @@ def chunks_of(folder: Path):
 
 
 def test_convert_rows_freezes_while_running(tmp_path: Path, unfrozen) -> None:
+    thresholds_before = gc.get_threshold()
     chunks, end = chunks_of(tmp_path)
 
     first = next(chunks)
     frozen_while_running = gc.get_freeze_count()
+    thresholds_while_running = gc.get_threshold()
     rest = list(chunks)
 
     assert len(first.drafts) == 2
     assert frozen_while_running > 0
+    assert thresholds_while_running == IMPORT_THRESHOLDS
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds_before
     assert sum(len(chunk.drafts) for chunk in rest) == 3
     assert len(end) == 1
 

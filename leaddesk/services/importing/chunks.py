@@ -8,12 +8,11 @@ that the writer stores.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
+from leaddesk.services.importing.collection import fewer_collections
 from leaddesk.services.importing.column_batch import ColumnBatchConverter
 from leaddesk.services.importing.dates import DayMonthEvidence
 from leaddesk.services.importing.report import RejectedRow
@@ -82,7 +81,8 @@ def convert_rows(
     # Footer lines since the last data row: (row number, cells, the FooterLine raised).
     footers: list[tuple[int, list, FooterLine]] = []
     rows = iter(stream)
-    with _existing_objects_frozen():
+    # Converting 100,000 rows allocates millions of objects, so the collector runs less often meanwhile (collection.py).
+    with fewer_collections():
         yield from _convert_batches(stream, rows, batches, converter, chunk_rows, footers, trim_to)
     trailing = [TrailingFooter(row=number, value=footer.value) for number, _cells, footer in footers]
     end.append(ConversionEnd(footers=trailing, seen_evidence=converter.seen_evidence))
@@ -130,29 +130,6 @@ def _convert_batches(
 
     chunk.fraction = 1.0
     yield chunk
-
-
-@contextmanager
-def _existing_objects_frozen() -> Iterator[None]:
-    """Leave the objects that exist now out of the cyclic garbage collector's runs until the block ends.
-
-    Converting 100,000 rows allocates millions of objects, so full collections run again
-    and again, and each rescans every object of the process: the modules, the file's
-    table and, in the importing process, the database session. gc.freeze skips those in
-    collections, and gc.unfreeze returns them to the oldest generation at the end, so
-    cycles among them are collected then. Objects made during the block are collected
-    as usual. Freezing cut the CPU time of converting the 100,000 rows of
-    bench/convert_bench.py from about 1.65 s to 1.45 s (2-core VM shared with other jobs).
-    A process that froze objects itself is left as it is.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _reject_footers(chunk: ConvertedChunk, converter: RowConverter, footers: list[tuple[int, list, FooterLine]]) -> None:
