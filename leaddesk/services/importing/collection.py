@@ -3,8 +3,9 @@
 An import allocates several container objects per row (drafts, row dicts, tuples for
 the driver), and CPython's cyclic garbage collector runs a young-generation pass every
 700 such allocations and, now and then, a pass over every object of the process. In
-bench/import_bench.py, with 100,000 rows on a 2-core Xeon, those passes took about 1 s
-of the 5.5 s of CPU time that the importing process spent. Most objects of the process
+bench/import_bench.py, with 100,000 rows on a 2-core Xeon at load average 4 to 6,
+disabling the collector cut the importing process's CPU time from 5.7 to 5.8 s to 4.7
+to 4.9 s. Most objects of the process
 (modules, SQLAlchemy's metadata) exist before the import starts and outlive it, so
 fewer_collections() moves them out of the collector's reach with gc.freeze() and lets
 the young generation grow larger before a pass. Reference counting still frees every
