@@ -78,7 +78,7 @@ def _unenriched_ids(session: Session, batch_id: uuid.UUID) -> list[str]:
     """Return up to STEP_LEADS stored ids of the batch's created leads that have no derived values yet.
 
     The query needs no cursor, because each step gives its leads derived values and the next
-    step's query no longer finds them. It has no ORDER BY either: SQLite reads
+    step's query no longer finds them. It needs no ORDER BY either, because SQLite reads
     ix_leads_derived_version, whose NULL entries are in rowid order, so a step's leads are
     neighbours in the table.
     """
@@ -152,7 +152,7 @@ class PostImportJob:
     phase: str = PHASES[0]
     # The last (received_at as stored, id in hex) done in the created phase, or the last id in the others.
     cursor: list[str] = field(default_factory=list)
-    # Leads finished by the phases after enrich.
+    # Leads finished: routed where routing applies, and evaluated.
     done: int = 0
     # Leads to process, counted when the first step runs; None before that.
     total: int | None = None
@@ -458,7 +458,10 @@ def overall_progress(jobs: list[PostImportJob]) -> tuple[int, float]:
 
 
 def _routes(job: PostImportJob, playbook: Playbook) -> bool:
-    """Return whether the job's created leads are routed: the import is not historical and the playbook routes new leads."""
+    """Return whether the job routes its created leads.
+
+    It does not for a historical import, nor while the playbook does not route new leads.
+    """
     return not job.historical and playbook.routes_new_leads
 
 
