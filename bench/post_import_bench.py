@@ -9,8 +9,14 @@ on its own copy of that database, in its own Python process, so caches start col
 - job: run_post_import_jobs, which commits every post_import_jobs.STEP_LEADS leads.
 
 It prints the wall and CPU time of each phase, per lead, and the job's ratio to one-pass.
+The phases alternate, one-pass first, so that load from other processes falls on both.
 
-Usage: .venv/bin/python bench/post_import_bench.py [--rows 100000] [--repeat 2] [--keep DIR]
+The shipped playbook has no routing rules. With --routing the database gets a round-robin
+rule over three reps before the phases run, and the import runs at a fixed weekday noon
+UTC, when the reps are in their working hours. So every open lead that arrives without an
+owner is routed: 20,904 of the 100,000 generated rows.
+
+Usage: .venv/bin/python bench/post_import_bench.py [--rows 100000] [--repeat 2] [--routing] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -30,6 +36,19 @@ from lead_files import machine_description, write_csv
 PHASES = ("one-pass", "job")
 DEFAULT_ROWS = 100_000
 
+# A Wednesday noon, inside the shipped calendar's working hours in UTC.
+ROUTING_IMPORT_TIME = "2026-12-09T12:00:00+00:00"
+ROUTING_REPS = ("Ana", "Ben", "Cy")
+ROUTING_RULES = """
+[routing]
+assign_new_leads = true
+
+[[routing.rules]]
+name = "Pool"
+strategy = "round_robin"
+reps = ["Ana", "Ben", "Cy"]
+"""
+
 
 def run_phase(phase: str, db_path: Path, batch_id: str, imported_at: str) -> dict:
     from datetime import datetime
@@ -45,25 +64,49 @@ def run_phase(phase: str, db_path: Path, batch_id: str, imported_at: str) -> dic
         report = SimpleNamespace(dry_run=False, batch_id=batch_id, historical=False, warnings=[])
         refresh_after_import_commit(database, report)
         apply_after_import_commit(database, report, datetime.fromisoformat(imported_at))
-        leads = None
+        leads = routed = None
     else:
         run = run_post_import_jobs(database)
         if run.failed:
             raise SystemExit(f"the job failed: {run.failed[0][1]}")
         leads = run.leads
-    result = {"seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu, "leads": leads}
+        routed = sum(job.routed for job in run.finished)
+    seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+    result = {"seconds": seconds, "cpu_seconds": cpu_seconds, "leads": leads, "routed": routed}
     database.dispose()
     return result
 
 
-def import_once(csv_path: Path, db_path: Path) -> tuple[str, str, float]:
-    """Import the CSV into a new database and return the batch id, the import time and the import's seconds."""
+def add_routing(db_path: Path) -> None:
+    """Set the team time zone to UTC and add ROUTING_RULES with their reps, before the import."""
+    from leaddesk.models import Rep
+    from leaddesk.services.database import Database
+    from leaddesk.services.playbook import save_playbook_text, set_team_timezone, shipped_playbook_text
+
+    # ROUTING_RULES replace the shipped text from its routing section on, so the sections after it take their defaults.
+    head = shipped_playbook_text().split("# Routing rules", 1)[0]
+    database = Database.open(db_path)
+    with database.session() as session:
+        set_team_timezone(session, "UTC")
+        save_playbook_text(session, head + ROUTING_RULES)
+        for name in ROUTING_REPS:
+            session.add(Rep(name=name))
+    database.dispose()
+
+
+def import_once(csv_path: Path, db_path: Path, now_text: str | None = None) -> tuple[str, str, float]:
+    """Import the CSV into the database and return the batch id, the import time and the import's seconds.
+
+    now_text is the import time in ISO 8601; the default is the current time.
+    """
+    from datetime import datetime
+
     from leaddesk.models import utc_now
     from leaddesk.services.database import Database
     from leaddesk.services.importing import run_import
 
     database = Database.open(db_path)
-    now = utc_now()
+    now = datetime.fromisoformat(now_text) if now_text else utc_now()
     started = time.perf_counter()
     report = run_import(database, csv_path, now=now)
     seconds = time.perf_counter() - started
@@ -75,6 +118,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="rows to generate (default 100000)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each phase (default 2)")
+    parser.add_argument(
+        "--routing", action="store_true", help="route the leads round robin over three reps (default: no routing rules)"
+    )
     parser.add_argument("--keep", type=Path, help="folder to keep the files and databases in (default: a temp folder)")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -94,8 +140,11 @@ def main() -> int:
         base = folder / "imported.sqlite"
         base.unlink(missing_ok=True)
         write_csv(csv_path, args.rows)
-        batch_id, imported_at, import_seconds = import_once(csv_path, base)
-        print(f"imported {args.rows:,} rows in {import_seconds:.2f} s; the post-import job is queued")
+        if args.routing:
+            add_routing(base)
+        batch_id, imported_at, import_seconds = import_once(csv_path, base, ROUTING_IMPORT_TIME if args.routing else None)
+        routing = "round robin over three reps" if args.routing else "no routing rules"
+        print(f"imported {args.rows:,} rows in {import_seconds:.2f} s with {routing}; the post-import job is queued")
 
         results: dict[str, list[dict]] = {phase: [] for phase in PHASES}
         for _ in range(args.repeat):
@@ -119,6 +168,7 @@ def main() -> int:
                 f"  {phase:<18} {result['seconds']:7.2f} s wall  {result['cpu_seconds']:7.2f} s CPU  "
                 f"{per_lead:5.0f} us CPU per lead"
             )
+        print(f"  the job routed {job['routed']:,} leads")
         print(
             f"  job / one-pass: {job['seconds'] / one_pass['seconds']:.2f}x wall, "
             f"{job['cpu_seconds'] / one_pass['cpu_seconds']:.2f}x CPU"
