@@ -81,6 +81,9 @@ def _unenriched_ids(session: Session, batch_id: uuid.UUID) -> list[str]:
     step's query no longer finds them. It needs no ORDER BY either, because SQLite reads
     ix_leads_derived_version, whose NULL entries are in rowid order, so a step's leads are
     neighbours in the table.
+
+    NOTE: every step also reads past the NULL entries of other batches and of leads stored
+    before enrichment existed, until the stale phase gives those leads derived values.
     """
     statement = (
         select(stored_id_text(_LEADS.c.id))
