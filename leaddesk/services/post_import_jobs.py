@@ -82,8 +82,8 @@ def _unenriched_ids(session: Session, batch_id: uuid.UUID) -> list[str]:
     ix_leads_derived_version, whose NULL entries are in rowid order, so a step's leads are
     neighbours in the table.
 
-    NOTE: every step also reads past the NULL entries of other batches and of leads stored
-    before enrichment existed, until the stale phase gives those leads derived values.
+    NOTE: each step also reads past the older leads that lack derived values, such as leads
+    stored before enrichment existed, until a stale phase gives them derived values.
     """
     statement = (
         select(stored_id_text(_LEADS.c.id))
