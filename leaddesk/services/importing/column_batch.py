@@ -113,24 +113,33 @@ class ColumnBatchConverter:
 
         Each row's outcome is the one RowConverter.convert returns or raises for it.
         """
-        self._add_evidence(rows)
-        self._trim_caches()
         converter = self._converter
         width = self._width
-        outcomes: list[LeadDraft | RowProblem | None] = [None] * len(rows)
         plain = _plain_positions(rows, width)
+        all_plain = bool(rows) and len(plain) == len(rows)
+        self._add_evidence(rows, all_plain)
+        self._trim_caches()
         if converter.label_groups:
             # NOTE: labels give each row its own column order (label_groups.py), which the
             # column-wise steps cannot follow, so every row is converted by itself.
             plain = []
-        exact = set(range(len(rows))).difference(plain)
-        if plain:
-            drafts, failed = self._convert_plain([rows[position] for position in plain])
-            for offset, position in enumerate(plain):
-                if offset in failed:
-                    exact.add(position)
-                else:
-                    outcomes[position] = drafts[offset]
+            all_plain = False
+
+        outcomes: list[LeadDraft | RowProblem | None]
+        if all_plain:
+            # The common case needs no Python step per row to map positions. The drafts of
+            # the rows that failed a check are replaced by the row-by-row path below.
+            outcomes, exact = self._convert_plain(list(rows))
+        else:
+            outcomes = [None] * len(rows)
+            exact = set(range(len(rows))).difference(plain)
+            if plain:
+                drafts, failed = self._convert_plain([rows[position] for position in plain])
+                for offset, position in enumerate(plain):
+                    if offset in failed:
+                        exact.add(position)
+                    else:
+                        outcomes[position] = drafts[offset]
 
         for position in sorted(exact):
             number, cells = rows[position]
@@ -140,12 +149,19 @@ class ColumnBatchConverter:
                 outcomes[position] = problem
         return outcomes
 
-    def _add_evidence(self, rows: Sequence[tuple[int, list[Any]]]) -> None:
-        """Count the day/month evidence of every row, as RowConverter.convert does row by row."""
+    def _add_evidence(self, rows: Sequence[tuple[int, list[Any]]], all_plain: bool) -> None:
+        """Count the day/month evidence of every row, as RowConverter.convert does row by row.
+
+        With all_plain True, every row is a list of str cells of the header's width, so
+        each column's cells can be counted without checking them.
+        """
         for index, evidence in self._converter._seen_items:
-            counts = Counter(
-                cells[index] for _number, cells in rows if index < len(cells) and isinstance(cells[index], str)
-            )
+            if all_plain:
+                counts = Counter(map(itemgetter(index), map(itemgetter(1), rows)))
+            else:
+                counts = Counter(
+                    cells[index] for _number, cells in rows if index < len(cells) and isinstance(cells[index], str)
+                )
             for value, count in counts.items():
                 evidence.add(value, count)
 
