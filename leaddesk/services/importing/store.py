@@ -211,7 +211,8 @@ class LeadWriter:
         lead_ids = [draft.fields.pop(LEADDESK_ID, None) for draft in drafts]
         for draft in drafts:
             phone = draft.fields.get("phone")
-            if phone:
+            # A worker process (worker.py) normalizes the phones of the chunks it converts.
+            if phone and "phone_normalized" not in draft.fields:
                 draft.fields["phone_normalized"] = normalize_phone(phone)
 
         if self.policy.on_match is OnMatch.CREATE:

@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from leaddesk.models import normalize_phone
 from leaddesk.services.importing.chunks import ConversionEnd, ConvertedChunk, convert_rows
 from leaddesk.services.importing.collection import fewer_collections
 from leaddesk.services.importing.dates import DayMonthEvidence
@@ -276,6 +277,7 @@ def serve(connection: _Channel) -> None:
         end: list[ConversionEnd] = []
         with fewer_collections():
             for chunk in convert_here(job, end):
+                _normalize_phones(chunk)
                 connection.send(("chunk", chunk))
         connection.send(("end", end[0]))
     except (BrokenPipeError, EOFError, ConnectionResetError):
@@ -285,6 +287,14 @@ def serve(connection: _Channel) -> None:
         connection.send(("error", _picklable(error)))
     finally:
         connection.close()
+
+
+def _normalize_phones(chunk: ConvertedChunk) -> None:
+    """Store each draft's phone_normalized here, which LeadWriter.write would otherwise compute in the importing process."""
+    for draft in chunk.drafts:
+        phone = draft.fields.get("phone")
+        if phone:
+            draft.fields["phone_normalized"] = normalize_phone(phone)
 
 
 def _picklable(error: Exception) -> Exception:
