@@ -392,7 +392,7 @@ class _RecordReader:
 
 
 def _scan(path: Path, encoding: str, delimiter: str, header_row: int, width: int) -> tuple[RepairLog, bool]:
-    """Read every row once and return what had to be repaired, and whether the file needs no repair at all.
+    """Read every row and return what had to be repaired, and whether the file needs no repair at all.
 
     A file that needs a repair is read twice: by the strict parse up to its first
     problem, then by the repair reader to the end.
