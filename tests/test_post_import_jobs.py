@@ -463,11 +463,13 @@ def test_older_job_equals_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         refresh_after_import_commit(one_pass, report)
         apply_after_import_commit(one_pass, report, NOW)
         store_as_older_job(job, run_import(job, source, now=NOW).batch_id)
+        fractions = []
 
-        run = run_post_import_jobs(job)
+        run = run_post_import_jobs(job, progress=lambda fraction, _message: fractions.append(fraction))
 
         assert run.failed == []
         assert [finished.enriched for finished in run.finished] == [0]
+        assert fractions[-1] == 1.0
         expected, actual = lead_results(one_pass), lead_results(job)
     finally:
         one_pass.dispose()

@@ -355,8 +355,10 @@ class PostImportRunner:
         playbook = load_playbook(session)
         if job.total is None:
             total, created, unenriched = _count_leads(session, batch_id)
+            # A job queued by an older LeadDesk starts in the created phase and has no enrich work.
+            enrich_total = unenriched if job.phase == "enrich" else 0
             scores_in_enrich = job.phase == "enrich" and unenriched == created and not _routes(job, playbook)
-            job = replace(job, total=total, enrich_total=unenriched, scores_in_enrich=scores_in_enrich)
+            job = replace(job, total=total, enrich_total=enrich_total, scores_in_enrich=scores_in_enrich)
         if self._memo_playbook is not playbook or self._memo_job != batch_id:
             # Results reused for equal inputs hold for one playbook and one evaluation time.
             self._memo = {}
