@@ -138,6 +138,7 @@ def run_leaddesk(
         run_import(database, source, log_activities=log_activities)
         run_post_import_jobs(database)
     refresh = _time_refresh(importer)
+    waits = _time_worker_waits()
     children_before = _children_cpu_seconds()
     started, cpu_started = time.perf_counter(), time.process_time()
     report = run_import(database, source, log_activities=log_activities)
@@ -163,6 +164,8 @@ def run_leaddesk(
         "worker_cpu_seconds": worker_cpu_seconds,
         "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "refresh_seconds": refresh["seconds"],
+        "worker_first_chunk_seconds": waits["first_chunk"],
+        "worker_wait_seconds": waits["idle"],
         "post_import_seconds": job_seconds,
         "import_peak_rss_mib": import_peak,
     }
@@ -171,6 +174,32 @@ def run_leaddesk(
 def _children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _time_worker_waits() -> dict:
+    """Time how long the importing process waits for the worker's chunks, idle, in seconds.
+
+    first_chunk is the time from the start of run_import to the arrival of the first
+    message from the worker, and idle the wall time minus the CPU time spent in every
+    receive. Both stay None without a worker.
+    """
+    from leaddesk.services.importing import worker
+
+    timing: dict = {"first_chunk": None, "idle": None, "started": time.perf_counter()}
+    receive = worker._Channel.recv
+
+    def timed(channel):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        try:
+            return receive(channel)
+        finally:
+            idle = (time.perf_counter() - started) - (time.process_time() - cpu_started)
+            timing["idle"] = (timing["idle"] or 0.0) + idle
+            if timing["first_chunk"] is None:
+                timing["first_chunk"] = time.perf_counter() - timing["started"]
+
+    worker._Channel.recv = timed
+    return timing
 
 
 def _time_refresh(importer) -> dict:
@@ -307,6 +336,12 @@ def main() -> int:
             )
     leaddesk = results["leaddesk-csv"]
     print(f"LeadDesk CSV: {leaddesk['created']:,} created, {leaddesk['rejected']:,} rejected")
+    first_chunk = leaddesk.get("worker_first_chunk_seconds")
+    if first_chunk is not None:
+        print(
+            f"  with a worker: first chunk after {first_chunk:.2f} s, "
+            f"{leaddesk['worker_wait_seconds']:.2f} s idle waiting for chunks in all"
+        )
     return 0
 
 
