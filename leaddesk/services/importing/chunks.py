@@ -53,11 +53,15 @@ class ConversionEnd:
 
     footers are the footer lines under the last data row. seen_evidence is the day/month
     evidence of every converted row, per date column, which the importer compares with
-    the order it converted dates in.
+    the order it converted dates in. repair_warnings are the row stream's warnings about
+    repaired rows, None when opening the file gave them (RowStream.repair_warnings).
     """
 
     footers: list[TrailingFooter]
     seen_evidence: dict[int, DayMonthEvidence]
+    # Warnings about labelled values passed over for a valid one (label_groups.SkippedValues).
+    label_warnings: list[str] = field(default_factory=list)
+    repair_warnings: list[str] | None = None
 
 
 def convert_rows(
@@ -85,7 +89,15 @@ def convert_rows(
     with fewer_collections():
         yield from _convert_batches(stream, rows, batches, converter, chunk_rows, footers, trim_to)
     trailing = [TrailingFooter(row=number, value=footer.value) for number, _cells, footer in footers]
-    end.append(ConversionEnd(footers=trailing, seen_evidence=converter.seen_evidence))
+    label_warnings = converter.skipped_values.warnings()
+    end.append(
+        ConversionEnd(
+            footers=trailing,
+            seen_evidence=converter.seen_evidence,
+            repair_warnings=stream.repair_warnings(),
+            label_warnings=label_warnings,
+        )
+    )
 
 
 def _convert_batches(

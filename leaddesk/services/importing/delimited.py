@@ -13,7 +13,9 @@ reported when it is not:
   opens it is rejected, and the swallowed lines are read again as rows of their own.
 
 Opening a file reads it once to the end, so the warnings about repairs in the preview
-name every affected row, not only those in the sample.
+name every affected row, not only those in the sample. An import may skip that scan
+(scan=False): its row stream then finds the repairs while the rows are converted, and
+returns their warnings at the end (DelimitedRowStream.repair_warnings).
 """
 
 from __future__ import annotations
@@ -84,8 +86,16 @@ def detect_delimiter(sample: str) -> str:
     return best
 
 
-def open_delimited(path: Path, fingerprint: FileFingerprint, sample: str, header_row: int | None) -> Table:
-    """Open a decoded text file as a table: delimiter, header row, repairs and their warnings."""
+def open_delimited(
+    path: Path, fingerprint: FileFingerprint, sample: str, header_row: int | None, *, scan: bool = True
+) -> Table:
+    """Open a decoded text file as a table: delimiter, header row, repairs and their warnings.
+
+    With scan=False the whole file is not read here, unless the header ends in empty
+    cells (whether those columns stay depends on every row). The table's repair warnings
+    then come from its row stream after a full read, and repair_warnings_at gives
+    their place among the table's warnings.
+    """
     delimiter = detect_delimiter(sample)
     records = list(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), MAX_PREAMBLE_ROWS + SAMPLE_RECORDS))
     index = header_index(path, records, header_row)
@@ -93,6 +103,8 @@ def open_delimited(path: Path, fingerprint: FileFingerprint, sample: str, header
 
     trailing = _trailing_empty_count(header_cells)
     width = len(header_cells) - trailing
+    if not scan and not trailing:
+        return _unscanned_table(path, fingerprint, delimiter, index + 1, header_cells, warnings)
     log, clean = _scan(path, fingerprint.encoding, delimiter, index + 1, width)
     if trailing and log.has_extra_values:
         # Some row has values under the empty trailing headers, so those columns stay.
@@ -126,6 +138,34 @@ def open_delimited(path: Path, fingerprint: FileFingerprint, sample: str, header
         encoding=encoding,
         delimiter=delimiter,
         warnings=warnings,
+    )
+
+
+def _unscanned_table(
+    path: Path, fingerprint: FileFingerprint, delimiter: str, header_row: int, header_cells: list[str], warnings: list[str]
+) -> Table:
+    """Return the table of a file that was not scanned for repairs; its row stream checks the rows as it reads them."""
+    width = len(header_cells)
+    headers, header_warnings = unique_headers(header_cells)
+    warnings.extend(header_warnings)
+    repair_warnings_at = len(warnings)
+    if len(headers) == 1:
+        warnings.extend(_one_column_warning(path, headers[0]))
+    logger.info(
+        "opened %s without a scan for repairs: encoding %s, delimiter %r, header on row %d, %d columns",
+        path, fingerprint.encoding, delimiter, header_row, len(headers),
+    )
+    return Table(
+        path=path,
+        sha256=fingerprint.sha256,
+        headers=headers,
+        header_row=header_row,
+        open_rows=partial(DelimitedRowStream, path, fingerprint.encoding, delimiter, header_row, width, clean=None),
+        kind="csv",
+        encoding=fingerprint.encoding,
+        delimiter=delimiter,
+        warnings=warnings,
+        repair_warnings_at=repair_warnings_at,
     )
 
 
@@ -182,7 +222,10 @@ class DelimitedRowStream(RowStream):
 
     clean=True promises that the file needs no repair, as _reads_strictly found when the
     file was opened. Its records then go from csv.reader to the caller without a Python
-    step per row.
+    step per row. clean=None means that opening did not check the file. The stream then
+    reads strictly while every row has the header's width or is blank. At the first
+    other row it reads the file again with the repair reader from the start, and passes
+    on only the rows from that row on, so the rows and the log are those of a scanned file.
     """
 
     def __init__(
@@ -194,11 +237,12 @@ class DelimitedRowStream(RowStream):
         width: int,
         log: RepairLog | None = None,
         *,
-        clean: bool = False,
+        clean: bool | None = False,
     ) -> None:
         self._path = path
         self._size = max(path.stat().st_size, 1)
         self._raw = path.open("rb")
+        self._encoding = encoding
         self._text = io.TextIOWrapper(self._raw, encoding=encoding, newline="")
         self._delimiter = delimiter
         self._header_row = header_row
@@ -210,10 +254,51 @@ class DelimitedRowStream(RowStream):
         try:
             if self._clean:
                 yield from self._clean_rows()
+            elif self._clean is None:
+                yield from self._checked_rows()
             else:
                 yield from _RecordReader(self._text, self._delimiter, self._width, self._header_row, self._log)
         finally:
             self.close()
+
+    def repair_warnings(self) -> list[str] | None:
+        """Return the warnings about the repairs made so far, or None when opening the file already gave them."""
+        if self._clean is not None:
+            return None
+        return self._log.warnings(self._width)
+
+    def _checked_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """Yield the rows strictly read up to the first one that may need a repair, then the repair reader's rows."""
+        try:
+            records = csv.reader(self._text, delimiter=self._delimiter, strict=True)
+            width = self._width
+            # The first row that the repair reader must judge, once the strict reading stops.
+            needs_repair = 2
+            try:
+                next(islice(records, self._header_row, self._header_row), None)
+                for number, fields in enumerate(records, 2):
+                    if len(fields) != width and fields:
+                        needs_repair = number
+                        break
+                    yield number, fields
+                    needs_repair = number + 1
+                else:
+                    return
+            except csv.Error:
+                pass
+            # Strict parsing succeeded on every record before needs_repair, so the repair
+            # reader reads those the same way and finds nothing to repair in them.
+            self._text.close()
+            self._raw = self._path.open("rb")
+            self._text = io.TextIOWrapper(self._raw, encoding=self._encoding, newline="")
+            rows = _RecordReader(self._text, self._delimiter, width, self._header_row, self._log)
+            for number, fields in rows:
+                if number >= needs_repair:
+                    yield number, fields
+        except UnicodeDecodeError as error:
+            raise ImportFileError(
+                f"{self._path.name} cannot be decoded as {self._encoding}; choose another encoding"
+            ) from error
 
     def _clean_rows(self) -> Iterator[tuple[int, list[Any]]]:
         records = csv.reader(self._text, delimiter=self._delimiter, strict=True)

@@ -255,6 +255,8 @@ def _open_and_import(run: _ImportRun, worker: ConversionWorker | None) -> Import
         header_row=options.header_row,
         sheet=options.sheet,
         fill_merged=options.fill_merged,
+        # The row stream finds the repairs while the rows are converted, so the file is read once.
+        scan=False,
     )
     width = len(table.headers) - annotation_width(table.headers)
     headers = list(table.headers[:width])
@@ -356,10 +358,15 @@ def _import_table(
             # A dry run rolls back, which restores any index the writer dropped.
             writer.finish()
         report.warnings.extend(stage_notes(writer))
+        report.warnings.extend(end[0].label_warnings)
         _check_cancel(run.cancel)
         if sampled and order_changed(evidence, seen_evidence):
             raise DateOrderChanged(seen_evidence)
         report.warnings[date_warnings_at:date_warnings_at] = date_warnings(table.headers, seen_evidence)
+        if table.repair_warnings_at is not None:
+            # report.warnings begins with a copy of table.warnings, where these belong.
+            at = table.repair_warnings_at
+            report.warnings[at:at] = end[0].repair_warnings or []
         _finish_batch(session, batch, report, options, path, choice)
         if report.batch_id:
             # Derived values, match keys, routing and scores run after the summary as a resumable

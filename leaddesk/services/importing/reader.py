@@ -42,12 +42,14 @@ def open_table(
     sheet: str | None = None,
     *,
     fill_merged: bool = False,
+    scan: bool = True,
 ) -> Table:
     """Open the file at path and find its format, encoding, delimiter and header row.
 
     encoding, header_row (1-based, preamble included) and sheet override what is
     detected. fill_merged copies the value of each merged cell range of a workbook into
-    every cell of the range. Raises ImportFileError for a missing, empty or unreadable
+    every cell of the range. scan=False leaves out the scan of a whole delimited file
+    for repairs, whose warnings the row stream then returns (see open_delimited). Raises ImportFileError for a missing, empty or unreadable
     file and for content that is no table, naming what the file is and what to do.
     """
     path = Path(path)
@@ -78,4 +80,4 @@ def open_table(
         if header_row not in (None, 1):
             raise ImportFileError(f"{path.name} is a vCard file, whose header is always row 1; leave the header row empty")
         return open_vcard(path, fingerprint)
-    return open_delimited(path, fingerprint, sample, header_row)
+    return open_delimited(path, fingerprint, sample, header_row, scan=scan)

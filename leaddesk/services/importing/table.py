@@ -51,6 +51,10 @@ class RowStream:
     def close(self) -> None:
         """Release the file handle; the stream closes itself when exhausted."""
 
+    def repair_warnings(self) -> list[str] | None:
+        """Return the warnings about rows this stream repaired, or None when opening the file gave them."""
+        return None
+
 
 class ListRowStream(RowStream):
     """Data rows kept in memory, as read from a workbook sheet or a vCard file.
@@ -100,6 +104,9 @@ class Table:
     rows_scanned: int = 0
     # Merged cell ranges of a workbook sheet that reach below the header, filled or not.
     merged_ranges: int = 0
+    # Set when opening skipped the scan for repairs: the index in warnings where the row
+    # stream's repair_warnings() belong once every row has been read.
+    repair_warnings_at: int | None = None
 
     @property
     def is_workbook(self) -> bool:
