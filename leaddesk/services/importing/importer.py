@@ -358,7 +358,6 @@ def _import_table(
             # A dry run rolls back, which restores any index the writer dropped.
             writer.finish()
         report.warnings.extend(stage_notes(writer))
-        report.warnings.extend(end[0].label_warnings)
         _check_cancel(run.cancel)
         if sampled and order_changed(evidence, seen_evidence):
             raise DateOrderChanged(seen_evidence)

@@ -49,8 +49,9 @@ def open_table(
     encoding, header_row (1-based, preamble included) and sheet override what is
     detected. fill_merged copies the value of each merged cell range of a workbook into
     every cell of the range. scan=False leaves out the scan of a whole delimited file
-    for repairs, whose warnings the row stream then returns (see open_delimited). Raises ImportFileError for a missing, empty or unreadable
-    file and for content that is no table, naming what the file is and what to do.
+    for repairs, whose warnings the row stream then returns (see open_delimited). Raises
+    ImportFileError for a missing, empty or unreadable file and for content that is no
+    table, naming what the file is and what to do.
     """
     path = Path(path)
     if not path.exists():
