@@ -146,6 +146,12 @@ class ColumnBatchConverter:
             try:
                 outcomes[position] = converter._convert_exactly(number, cells)
             except RowProblem as problem:
+                # The traceback refers to this frame, whose outcomes list refers back to the
+                # exception. Without the traceback and the InvalidValue behind it, reference
+                # counting frees a rejected row, so it need not wait for the rare full
+                # collection of an import (collection.py).
+                problem.__traceback__ = None
+                problem.__context__ = None
                 outcomes[position] = problem
         return outcomes
 
