@@ -20,7 +20,11 @@ from leaddesk.services.importing.label_groups import (
     LabelGroup,
     LabelPair,
     find_label_groups,
+    SkippedValues,
+    LABEL_RULE,
+    is_usable_value,
     label_rank,
+    order_by_labels,
     parse_pair_header,
     plan_label_groups,
 )
@@ -45,21 +49,12 @@ GOOGLE_HEADERS = [
     "Phone 3 - Value",
 ]
 
-GROUP_RULE = (
-    'A primary label (one starting with "*") wins, then work or business, then a label without a kind word '
-    "such as Main, then mobile, then home or other, and fax or pager come last. "
-    "Equal labels go to the column listed first, and every label and value column is also kept as a custom field"
-)
-
 
 def group_line(field_label: str, kind: str, pairs: int) -> str:
-    """Return the warning that describes a group of the given number of pairs, such as "Phone 1" to "Phone 3"."""
+    """Return the warning that names a group of the given number of pairs, such as "Phone 1" to "Phone 3"."""
     values = [f"'{kind} {number} - Value'" for number in range(1, pairs + 1)]
-    labels = [f"'{kind} {number} - Label'" for number in range(1, pairs + 1)]
-    return (
-        f"the {field_label} field is chosen row by row from {', '.join(values[:-1])} and {values[-1]} "
-        f"by the labels in {', '.join(labels[:-1])} and {labels[-1]}. " + GROUP_RULE
-    )
+    listed = f"{', '.join(values[:-1])} and {values[-1]}"
+    return f"the {field_label} field is chosen row by row from {listed} by their labels"
 
 
 PHONE_GROUP_LINE = group_line("phone", "Phone", 3)
@@ -122,19 +117,84 @@ def test_label_rank_order():
     ranks = [label_rank(label) for label in labels]
 
     assert ranks == [
-        (False, False, 2),
+        (False, False, 1),
         (False, True, 0),
         (False, True, 0),
-        (False, True, 1),
-        (False, True, 1),
         (False, True, 2),
+        (False, True, 2),
+        (False, True, 1),
         (False, True, 3),
         (False, True, 3),
         (True, True, 0),
         (True, False, 0),
-        (True, True, 1),
+        (True, True, 2),
     ]
-    assert sorted(labels, key=label_rank)[:3] == ["* Mobile", "Work", "Business"]
+    assert sorted(labels, key=label_rank) == [
+        "* Mobile",
+        "Work",
+        "Business",
+        "Mobile",
+        "Main",
+        "",
+        "Home",
+        "Other",
+        "* Work Fax",
+        "Work Fax",
+        "Pager",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "kind_rank"),
+    [
+        ("Arbeit", 0),
+        ("Geschäftlich", 0),
+        ("geschaftlich", 0),
+        ("Travail", 0),
+        ("Bureau", 0),
+        ("Trabajo", 0),
+        ("Trabalho", 0),
+        ("Lavoro", 0),
+        ("Werk", 0),
+        ("Work Mobile", 0),
+        ("Mobil", 1),
+        ("Handy", 1),
+        ("Portable", 1),
+        ("Móvil", 1),
+        ("MOVIL", 1),
+        ("Celular", 1),
+        ("Cellulare", 1),
+        ("iPhone", 1),
+        ("Main", 2),
+        ("Sales", 2),
+        ("", 2),
+        ("Privat", 3),
+        ("Zuhause", 3),
+        ("Domicile", 3),
+        ("Casa", 3),
+        ("Other", 3),
+        ("Assistant", 4),
+    ],
+)
+def test_label_kind_in_languages(label: str, kind_rank: int):
+    assert label_rank(label) == (False, True, kind_rank)
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected_first"),
+    [
+        (("Casa", "Trabajo"), "Trabajo"),
+        (("Privat", "Arbeit"), "Arbeit"),
+        (("", "Mobile"), "Mobile"),
+        (("Assistant", "Home"), "Home"),
+        (("Assistant", "Other"), "Other"),
+        (("iPhone", "Home"), "iPhone"),
+        (("Sales", "Mobile"), "Mobile"),
+        (("Home", "Sales"), "Sales"),
+    ],
+)
+def test_label_pairs_sorted(labels: tuple[str, str], expected_first: str):
+    assert min(labels, key=label_rank) == expected_first
 
 
 def test_google_headers_form_groups():
@@ -147,11 +207,13 @@ def test_google_headers_form_groups():
             field="email",
             pairs=(LabelPair(1, 2, 3), LabelPair(2, 4, 5)),
             label_keys=("E-mail 1 - Label", "E-mail 2 - Label"),
+            value_keys=("E-mail 1 - Value", "E-mail 2 - Value"),
         ),
         LabelGroup(
             field="phone",
             pairs=(LabelPair(1, 6, 7), LabelPair(2, 8, 9), LabelPair(3, 10, 11)),
             label_keys=("Phone 1 - Label", "Phone 2 - Label", "Phone 3 - Label"),
+            value_keys=("Phone 1 - Value", "Phone 2 - Value", "Phone 3 - Value"),
         ),
     )
     assert plan.mapping["Phone 1 - Value"] == "phone"
@@ -211,6 +273,13 @@ def test_phone_choice_table(database, tmp_path: Path):
         google_row("Unlabelled", phones=[("", "+1 555 010 0051"), ("", "+1 555 010 0052")]),
         google_row("EmptyBest", phones=[("* Work", ""), ("Home", "+1 555 010 0061"), ("Mobile", "+1 555 010 0062")]),
         google_row("Custom", phones=[("Assistant", "+1 555 010 0071"), ("Business", "+1 555 010 0072")]),
+        google_row("Spanish", phones=[("Casa", "+34 600 000 081"), ("Trabajo", "+34 910 000 082")]),
+        google_row("German", phones=[("Privat", "+49 30 1111 0091"), ("Arbeit", "+49 30 1111 0092")]),
+        google_row("EmptyLabel", phones=[("", "+1 555 010 0101"), ("Mobile", "+1 555 010 0102")]),
+        google_row("Assistant", phones=[("Assistant", "+1 555 010 0111"), ("Home", "+1 555 010 0112")]),
+        google_row("IPhone", phones=[("Home", "+1 555 010 0121"), ("iPhone", "+1 555 010 0122")]),
+        google_row("Formula", phones=[("Home", "+1 555 010 0131"), ("Work", "=1+1")]),
+        google_row("Short", phones=[("Work", "ext 12"), ("Mobile", "+1 555 010 0142")]),
     ]
 
     _report, leads = import_rows(database, tmp_path, rows)
@@ -218,11 +287,19 @@ def test_phone_choice_table(database, tmp_path: Path):
     assert leads["Primary"].phone == "+1 555 010 0002"
     assert leads["Mobile"].phone == "+1 555 010 0013"
     assert leads["Fax"].phone == "+1 555 010 0022"
-    assert leads["Main"].phone == "+1 555 010 0032"
+    assert leads["Main"].phone == "+1 555 010 0031"
     assert leads["Tie"].phone == "+1 555 010 0041"
     assert leads["Unlabelled"].phone == "+1 555 010 0051"
     assert leads["EmptyBest"].phone == "+1 555 010 0062"
     assert leads["Custom"].phone == "+1 555 010 0072"
+    assert leads["Spanish"].phone == "+34 910 000 082"
+    assert leads["German"].phone == "+49 30 1111 0092"
+    assert leads["EmptyLabel"].phone == "+1 555 010 0102"
+    assert leads["Assistant"].phone == "+1 555 010 0112"
+    assert leads["IPhone"].phone == "+1 555 010 0122"
+    assert leads["Formula"].phone == "+1 555 010 0131"
+    assert leads["Formula"].custom_fields["Phone 2 - Value"] == "=1+1"
+    assert leads["Short"].phone == "+1 555 010 0142"
 
 
 def test_several_numbers_in_chosen_cell(database, tmp_path: Path):
@@ -255,11 +332,40 @@ def test_work_email_in_second_pair(database, tmp_path: Path):
     assert leads["Bo"].custom_fields["E-mail 2 - Value"] == "bo@mail.example ::: bo2@mail.example"
 
 
-def test_invalid_chosen_email_rejected(database, tmp_path: Path):
+def test_invalid_preferred_email_gives_way(database, tmp_path: Path):
     rows = [
-        google_row("Ann", emails=[("Home", "ann@home.example"), ("Work", "ann at acme")]),
+        google_row("Ann", emails=[("Home", "ann@home.example"), ("* Work", "notanemail")]),
         google_row("Bo", emails=[("Work", "bo@bobco.example"), ("Home", "not an address")]),
     ]
+
+    report, leads = import_rows(database, tmp_path, rows)
+
+    assert report.rejected == 0
+    assert leads["Ann"].email == "ann@home.example"
+    assert leads["Ann"].custom_fields["E-mail 2 - Value"] == "notanemail"
+    # A value that loses to a better label is kept as it is, as any custom field is, without a warning.
+    assert leads["Bo"].email == "bo@bobco.example"
+    assert leads["Bo"].custom_fields["E-mail 2 - Value"] == "not an address"
+    skipped = [line for line in report.warnings if line.startswith("row ")]
+    assert skipped == [
+        "row 2: 'notanemail' in column 'E-mail 2 - Value' is not a valid e-mail address, so the e-mail comes from "
+        "'E-mail 1 - Value', and the value is kept as a custom field"
+    ]
+
+
+def test_short_phone_warned(database, tmp_path: Path):
+    rows = [google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "=1+1")])]
+
+    report, _leads = import_rows(database, tmp_path, rows)
+
+    assert [line for line in report.warnings if line.startswith("row ")] == [
+        "row 2: '=1+1' in column 'Phone 2 - Value' has fewer than 5 digits, so the phone comes from "
+        "'Phone 1 - Value', and the value is kept as a custom field"
+    ]
+
+
+def test_no_valid_email_rejected(database, tmp_path: Path):
+    rows = [google_row("Ann", emails=[("Home", "ann at home"), ("Work", "ann at acme")])]
 
     report, leads = import_rows(database, tmp_path, rows)
 
@@ -269,10 +375,55 @@ def test_invalid_chosen_email_rejected(database, tmp_path: Path):
     assert rejected.reason == (
         "'ann at acme' is not a valid e-mail address; correct it to the form name@example.com or clear the cell"
     )
-    # A value that loses to a better label is kept as it is, as any custom field is.
-    assert leads["Bo"].email == "bo@bobco.example"
-    assert leads["Bo"].custom_fields["E-mail 2 - Value"] == "not an address"
-    assert set(leads) == {"Bo"}
+    assert leads == {}
+    assert not [line for line in report.warnings if line.startswith("row ")]
+
+
+def test_first_valid_part_of_joined_email(database, tmp_path: Path):
+    rows = [google_row("Ann", emails=[("Work", "bad07 ::: g08@work.example")])]
+
+    report, leads = import_rows(database, tmp_path, rows)
+
+    assert report.rejected == 0
+    assert leads["Ann"].email == "g08@work.example"
+    assert leads["Ann"].custom_fields["E-mail 1 - Value"] == "bad07 ::: g08@work.example"
+
+
+@pytest.mark.parametrize(
+    ("field_name", "text", "usable"),
+    [
+        ("email", "a@b.example", True),
+        ("email", "notanemail", False),
+        ("email", "bad ::: ok@b.example", True),
+        ("email", "", False),
+        ("phone", "+1 555 010 1111", True),
+        ("phone", "=1+1", False),
+        ("phone", "12345", True),
+        ("phone", "1234", False),
+        ("phone", "'+1 555 010 1111 ::: 12", True),
+    ],
+)
+def test_usable_value(field_name: str, text: str, usable: bool):
+    assert is_usable_value(field_name, text) is usable
+
+
+def test_skipped_values_named_once_and_capped():
+    plan = build_plan(GOOGLE_HEADERS, None)
+    group = plan_label_groups(plan)[0]
+    skipped = SkippedValues()
+    custom = {"E-mail 1 - Label": "Work", "E-mail 1 - Value": "bad", "E-mail 2 - Value": "ok@b.example"}
+
+    for row in range(2, 2 + SkippedValues.MAX_NAMED + 3):
+        order = order_by_labels(group, (3, 5), custom, row, skipped)
+        # The fast path and the exact path may order the same row twice.
+        order_by_labels(group, (3, 5), custom, row, skipped)
+
+    assert order == [5, 3]
+    assert skipped.count == SkippedValues.MAX_NAMED + 3
+    warnings = skipped.warnings()
+    assert len(warnings) == SkippedValues.MAX_NAMED + 1
+    assert warnings[0].startswith("row 2: 'bad' in column 'E-mail 1 - Value' is not a valid e-mail address")
+    assert warnings[-1] == "3 more labelled values were passed over the same way and kept as custom fields"
 
 
 def test_report_describes_groups(database, tmp_path: Path):
@@ -282,6 +433,7 @@ def test_report_describes_groups(database, tmp_path: Path):
 
     assert EMAIL_GROUP_LINE in report.warnings
     assert PHONE_GROUP_LINE in report.warnings
+    assert report.warnings.count(LABEL_RULE) == 1
     assert not [line for line in report.warnings if "columns could fill" in line]
 
 
@@ -292,7 +444,15 @@ def test_preview_describes_groups(tmp_path: Path):
 
     assert preview.mapping["Phone 1 - Value"] == "phone"
     assert preview.mapping["Phone 2 - Value"] == "custom:Phone 2 - Value"
-    assert preview.warnings == [EMAIL_GROUP_LINE, PHONE_GROUP_LINE]
+    assert preview.warnings == [EMAIL_GROUP_LINE, PHONE_GROUP_LINE, LABEL_RULE]
+
+
+def test_label_rule_text():
+    assert LABEL_RULE == (
+        'Labels rank: primary ("*") first, then work, mobile, any other label such as Main or none, home or other, '
+        "and fax or pager last. An invalid value gives way to a valid one, ties go to the column listed first, "
+        "and every label and value column is also kept as a custom field"
+    )
 
 
 def test_preview_matches_plan_warnings():
@@ -391,13 +551,14 @@ def test_row_and_batch_paths_agree():
         (2, google_row("Ann", phones=[("Home", "+1 555 010 1111"), ("Work", "+1 555 010 2222")])),
         (3, google_row("Bo", emails=[("Home", "bo@home.example"), ("* Work", "bo@bobco.example")])),
         (4, google_row("Cy", phones=[("Mobile", "+1 555 010 3333"), ("Fax", "+1 555 010 4444")])),
+        (5, google_row("Di", emails=[("* Work", "notanemail"), ("Home", "di@home.example")])),
     ]
 
     by_row = [row_converter(plan).convert(number, cells) for number, cells in rows]
     by_batch = ColumnBatchConverter(row_converter(plan)).convert(rows)
 
-    assert [draft.fields.get("phone") for draft in by_row] == ["+1 555 010 2222", None, "+1 555 010 3333"]
-    assert [draft.fields.get("email") for draft in by_row] == [None, "bo@bobco.example", None]
+    assert [draft.fields.get("phone") for draft in by_row] == ["+1 555 010 2222", None, "+1 555 010 3333", None]
+    assert [draft.fields.get("email") for draft in by_row] == [None, "bo@bobco.example", None, "di@home.example"]
     assert [(draft.fields, draft.custom) for draft in by_batch] == [(draft.fields, draft.custom) for draft in by_row]
 
 

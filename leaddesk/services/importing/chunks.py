@@ -59,6 +59,8 @@ class ConversionEnd:
 
     footers: list[TrailingFooter]
     seen_evidence: dict[int, DayMonthEvidence]
+    # Warnings about labelled values passed over for a valid one (label_groups.SkippedValues).
+    label_warnings: list[str] = field(default_factory=list)
     repair_warnings: list[str] | None = None
 
 
@@ -87,11 +89,13 @@ def convert_rows(
     with fewer_collections():
         yield from _convert_batches(stream, rows, batches, converter, chunk_rows, footers, trim_to)
     trailing = [TrailingFooter(row=number, value=footer.value) for number, _cells, footer in footers]
+    label_warnings = converter.skipped_values.warnings()
     end.append(
         ConversionEnd(
             footers=trailing,
             seen_evidence=converter.seen_evidence,
             repair_warnings=stream.repair_warnings(),
+            label_warnings=label_warnings,
         )
     )
 

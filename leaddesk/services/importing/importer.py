@@ -28,7 +28,7 @@ from leaddesk.services.importing.preview import read_sample
 from leaddesk.services.importing.reader import open_table
 from leaddesk.services.importing.rejected import RejectedRowsFile, RejectedTarget, annotation_width, as_rejected_target
 from leaddesk.services.importing.report import ImportPlan, ImportReport, PlannedRow, RejectedRow, RowAction
-from leaddesk.services.importing.rows import IDENTIFYING_FIELDS
+from leaddesk.services.importing.rows import IDENTIFYING_FIELDS, LeadDraft
 from leaddesk.services.importing.saved_mappings import record_use, save_mapping
 from leaddesk.services.importing.store import ChunkResult, LeadWriter
 from leaddesk.services.importing.table import Table
@@ -358,6 +358,7 @@ def _import_table(
             # A dry run rolls back, which restores any index the writer dropped.
             writer.finish()
         report.warnings.extend(stage_notes(writer))
+        report.warnings.extend(end[0].label_warnings)
         _check_cancel(run.cancel)
         if sampled and order_changed(evidence, seen_evidence):
             raise DateOrderChanged(seen_evidence)
@@ -437,8 +438,21 @@ def _import_rows(
         # A chunk of rejected rows alone is checked and reported too, so that a file of bad rows can be cancelled.
         _check_cancel(cancel)
         if chunk.drafts:
+            first_outcome = len(outcomes) if outcomes is not None else 0
             _add_counts(report, writer.write(chunk.drafts))
+            if outcomes is not None:
+                _add_chosen_values(outcomes[first_outcome:], chunk.drafts)
         reporter.send(chunk.fraction, f"{report.rows_read:,} rows read")
+
+
+def _add_chosen_values(planned_rows: list[PlannedRow], drafts: list[LeadDraft]) -> None:
+    """Copy each draft's phone and e-mail to the planned rows of its row number."""
+    by_row = {draft.row: draft.fields for draft in drafts}
+    for planned in planned_rows:
+        fields = by_row.get(planned.row)
+        if fields is not None:
+            planned.phone = fields.get("phone") or ""
+            planned.email = fields.get("email") or ""
 
 
 def _skip_footers(report: ImportReport, footers: list[TrailingFooter], outcomes: list[PlannedRow] | None) -> None:

@@ -12,10 +12,14 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.errors import MappingError
 from leaddesk.services.importing.shapes import column_shape
+
+if TYPE_CHECKING:
+    from leaddesk.services.importing.label_groups import LabelGroup
 
 logger = logging.getLogger(__name__)
 
@@ -305,28 +309,9 @@ def mapping_warnings(headers: Sequence[str], mapping: Mapping[str, str]) -> list
     labelled pairs, such as Google's "Phone 1 - Label" and "Phone 1 - Value", the warning
     says instead that each row's labels choose the value (see label_groups.py).
     """
-    columns: dict[str, list[str]] = {}
-    for header in headers:
-        target = mapping.get(header, CUSTOM_PREFIX + header)
-        if target.startswith(CUSTOM_PREFIX):
-            named = field_for_header(header)
-            if named is None or named not in mapping.values():
-                continue
-            target = named
-        columns.setdefault(target, []).append(header)
-
-    positions = {header: index for index, header in enumerate(headers)}
-    columns_by_field = {
-        field_name: [positions[header] for header in sorted(names, key=lambda header: mapping.get(header) != field_name)]
-        for field_name, names in columns.items()
-    }
-    custom_keys = {
-        index: header
-        for index, header in enumerate(headers)
-        if mapping.get(header, CUSTOM_PREFIX + header).startswith(CUSTOM_PREFIX)
-    }
+    columns = _competing_columns(headers, mapping)
     label_groups = _label_groups()
-    groups = {group.field: group for group in label_groups.find_label_groups(headers, columns_by_field, custom_keys)}
+    groups = {group.field: group for group in mapping_label_groups(headers, mapping)}
 
     warnings = []
     for field_name, names in columns.items():
@@ -338,7 +323,39 @@ def mapping_warnings(headers: Sequence[str], mapping: Mapping[str, str]) -> list
             continue
         first = filling[0]
         warnings.append(_competing_columns_message(field_name, first, [header for header in names if header != first]))
+    if groups:
+        warnings.append(label_groups.LABEL_RULE)
     return warnings + label_groups.lone_label_warnings(headers)
+
+
+def mapping_label_groups(headers: Sequence[str], mapping: Mapping[str, str]) -> tuple[LabelGroup, ...]:
+    """Return the label groups that a suggested or confirmed mapping forms, as mapping_warnings finds them."""
+    columns = _competing_columns(headers, mapping)
+    positions = {header: index for index, header in enumerate(headers)}
+    columns_by_field = {
+        field_name: [positions[header] for header in sorted(names, key=lambda header: mapping.get(header) != field_name)]
+        for field_name, names in columns.items()
+    }
+    custom_keys = {
+        index: header
+        for index, header in enumerate(headers)
+        if mapping.get(header, CUSTOM_PREFIX + header).startswith(CUSTOM_PREFIX)
+    }
+    return _label_groups().find_label_groups(headers, columns_by_field, custom_keys)
+
+
+def _competing_columns(headers: Sequence[str], mapping: Mapping[str, str]) -> dict[str, list[str]]:
+    """Return, per field, the headers mapped to it and the custom headers that name it."""
+    columns: dict[str, list[str]] = {}
+    for header in headers:
+        target = mapping.get(header, CUSTOM_PREFIX + header)
+        if target.startswith(CUSTOM_PREFIX):
+            named = field_for_header(header)
+            if named is None or named not in mapping.values():
+                continue
+            target = named
+        columns.setdefault(target, []).append(header)
+    return columns
 
 
 def plan_warnings(plan: ColumnPlan) -> list[str]:
@@ -358,6 +375,8 @@ def plan_warnings(plan: ColumnPlan) -> list[str]:
             continue
         first, *others = (plan.headers[index] for index in columns)
         warnings.append(_competing_columns_message(field_name, first, others))
+    if groups:
+        warnings.append(label_groups.LABEL_RULE)
     return warnings + label_groups.lone_label_warnings(plan.headers)
 
 

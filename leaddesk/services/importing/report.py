@@ -48,7 +48,9 @@ class PlannedRow:
     company, phone and LinkedIn URL of a lead without e-mail or external id). fields lists
     the lead fields an update changes, custom fields as "custom:<key>". duplicate_of is the
     earlier row of the same file that created or matched the same lead. reason explains a
-    skip or a rejection; for a rejection, column and value name the cell at fault.
+    skip or a rejection; for a rejection, column and value name the cell at fault. phone
+    and email are the values the row brings for those fields, "" for none, so that the
+    choice among several phone or e-mail columns can be checked before importing.
     """
 
     row: int
@@ -61,6 +63,8 @@ class PlannedRow:
     reason: str = ""
     column: str = ""
     value: str = ""
+    phone: str = ""
+    email: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the row as JSON-ready plain data, with the action and lead id as text."""

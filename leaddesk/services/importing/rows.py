@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
-from leaddesk.services.importing.label_groups import order_by_labels, plan_label_groups
+from leaddesk.services.importing.label_groups import SkippedValues, order_by_labels, plan_label_groups
 from leaddesk.services.importing.mapping import LEADDESK_ID, ColumnPlan, is_identifier_header
 from leaddesk.services.importing.names import split_full_name
 from leaddesk.services.importing.table import FlaggedRow, FlaggedValue
@@ -168,6 +168,8 @@ class RowConverter:
         ]
         # Fields whose columns each row tries in the order of its labels, such as Google's phones.
         self.label_groups = {group.field: group for group in plan_label_groups(plan)}
+        # Labelled values passed over for a valid one, named in the import report.
+        self.skipped_values = SkippedValues()
         # The same for _convert_text_row: (name, its only column or None, columns, converter or
         # None for a plain text field).
         self._text_row_steps = [
@@ -235,7 +237,7 @@ class RowConverter:
                         converter(single, cells[single], text, draft)
                     continue
                 if name in self.label_groups:
-                    columns = order_by_labels(self.label_groups[name], columns, custom)
+                    columns = order_by_labels(self.label_groups[name], columns, custom, row, self.skipped_values)
                 for index in columns:
                     text = texts[index]
                     if not text:
@@ -278,7 +280,7 @@ class RowConverter:
 
         for name, columns, converter in self._fields:
             if name in self.label_groups:
-                columns = order_by_labels(self.label_groups[name], columns, draft.custom)
+                columns = order_by_labels(self.label_groups[name], columns, draft.custom, row, self.skipped_values)
             for index in columns:
                 text = self._checked_text(cells, index)
                 if not text or is_placeholder(text):

@@ -197,17 +197,22 @@ def parse_email(text: str) -> tuple[str, str, bool]:
     candidate = candidate.strip()
 
     several = False
-    if candidate.count("@") > 1:
+    if candidate.count("@") > 1 or ":::" in candidate:
         parts = split_values(candidate)
         several = len(parts) > 1
-        candidate = parts[0] if parts else candidate
+        # The first valid address is the lead's, so "bad ::: name@example.com" keeps the valid one.
+        candidate = next((part for part in parts if _is_email(part)), parts[0] if parts else candidate)
 
-    if len(candidate) > 320 or not _EMAIL.match(candidate) or ".." in candidate or candidate.startswith("."):
+    if not _is_email(candidate):
         raise InvalidValue(
             f"{text!r} is not a valid e-mail address; correct it to the form name@example.com "
             "or clear the cell"
         )
     return candidate, candidate.casefold(), several
+
+
+def _is_email(candidate: str) -> bool:
+    return len(candidate) <= 320 and bool(_EMAIL.match(candidate)) and ".." not in candidate and not candidate.startswith(".")
 
 
 def parse_phone(text: str) -> tuple[str, bool]:
