@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from leaddesk.models import Lead
 from leaddesk.services.importing import run_import
-from leaddesk.ui.import_dialog import ImportDialog
+from leaddesk.ui.import_dialog import PLAN_DETAIL_COLUMN, ImportDialog
 from leaddesk.ui.tasks import TaskRunner
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)
@@ -144,9 +144,9 @@ def test_dry_run_lists_actions_stores_nothing(qtbot, runner, database, tmp_path)
     assert "create 1, update 1, skip 0 and reject 1" in dialog.plan_totals_label.text()
     actions = [dialog.plan_table.item(row, 1).text() for row in range(dialog.plan_table.rowCount())]
     assert actions == ["Update", "Create", "Reject"]
-    assert "matched by email" in dialog.plan_table.item(0, 3).text()
-    assert "company" in dialog.plan_table.item(0, 3).text()
-    assert dialog.plan_table.item(2, 3).text() != ""
+    assert "matched by email" in dialog.plan_table.item(0, PLAN_DETAIL_COLUMN).text()
+    assert "company" in dialog.plan_table.item(0, PLAN_DETAIL_COLUMN).text()
+    assert dialog.plan_table.item(2, PLAN_DETAIL_COLUMN).text() != ""
     assert dialog.tabs.currentWidget() is dialog.plan_page
     assert lead_count(database) == 1
     with database.session() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from pathlib import Path
@@ -43,7 +44,7 @@ from leaddesk.services.importing import (
     run_import,
 )
 from leaddesk.services.importing.export_format import IGNORED
-from leaddesk.services.importing.mapping import LEADDESK_ID
+from leaddesk.services.importing.mapping import LEADDESK_ID, mapping_label_groups
 from leaddesk.services.importing.rejected import default_rejected_target
 from leaddesk.ui.cancellable_dialog import CancellableDialog
 from leaddesk.ui.post_import_status import PostImportStatus, post_import_status
@@ -57,6 +58,8 @@ SAMPLE_VALUES_SHOWN = 3
 REJECTED_ROWS_SHOWN = 5
 # Rows listed on the "Preview actions" tab; the totals above the list count every row.
 PLAN_ROWS_SHOWN = 1000
+# Warnings shown above that list; the label's tooltip contains all of them.
+PLAN_WARNINGS_SHOWN = 3
 # Text encodings the user can force; the first entry of the combo is the detected one.
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
 # The header row can be at most this far down, preamble rows included.
@@ -108,7 +111,7 @@ DELIMITER_NAMES = {
 }
 
 HEADER_COLUMN, TARGET_COLUMN, SAMPLE_COLUMN = range(3)
-PLAN_ROW_COLUMN, PLAN_ACTION_COLUMN, PLAN_LEAD_COLUMN, PLAN_DETAIL_COLUMN = range(4)
+PLAN_ROW_COLUMN, PLAN_ACTION_COLUMN, PLAN_LEAD_COLUMN, PLAN_PHONE_COLUMN, PLAN_EMAIL_COLUMN, PLAN_DETAIL_COLUMN = range(6)
 
 
 class ImportDialog(CancellableDialog):
@@ -264,13 +267,17 @@ class ImportDialog(CancellableDialog):
             self.plan_page,
         )
         self.plan_totals_label.setWordWrap(True)
-        self.plan_table = QTableWidget(0, 4, self.plan_page)
-        self.plan_table.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Action"), self.tr("Lead"), self.tr("Details")])
+        self.plan_table = QTableWidget(0, 6, self.plan_page)
+        self.plan_table.setHorizontalHeaderLabels(
+            [self.tr("Row"), self.tr("Action"), self.tr("Lead"), self.tr("Phone"), self.tr("E-mail"), self.tr("Details")]
+        )
         self.plan_table.verticalHeader().hide()
+        # One line of text per row, so that more rows fit below the totals and warnings.
+        self.plan_table.verticalHeader().setDefaultSectionSize(self.plan_table.fontMetrics().height() + 8)
         self.plan_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.plan_table.setWordWrap(False)
         header = self.plan_table.horizontalHeader()
-        for column in (PLAN_ROW_COLUMN, PLAN_ACTION_COLUMN, PLAN_LEAD_COLUMN):
+        for column in (PLAN_ROW_COLUMN, PLAN_ACTION_COLUMN, PLAN_LEAD_COLUMN, PLAN_PHONE_COLUMN, PLAN_EMAIL_COLUMN):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PLAN_DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
         layout = QVBoxLayout(self.plan_page)
@@ -350,9 +357,13 @@ class ImportDialog(CancellableDialog):
         self._show_format(preview)
 
         self.mapping_table.setRowCount(len(preview.headers))
+        grouped = self._label_group_fields(preview)
         for row, header in enumerate(preview.headers):
             self.mapping_table.setItem(row, HEADER_COLUMN, QTableWidgetItem(header))
-            self.mapping_table.setCellWidget(row, TARGET_COLUMN, self._target_combo(header, preview.mapping.get(header)))
+            combo = self._target_combo(header, preview.mapping.get(header))
+            if header in grouped:
+                self._mark_label_group(combo, grouped[header])
+            self.mapping_table.setCellWidget(row, TARGET_COLUMN, combo)
             samples = [line[row] for line in preview.sample_rows if row < len(line) and line[row].strip()]
             sample_item = QTableWidgetItem(" | ".join(samples[:SAMPLE_VALUES_SHOWN]))
             sample_item.setToolTip("\n".join(samples))
@@ -436,6 +447,35 @@ class ImportDialog(CancellableDialog):
         # A dry run of another mapping would differ, so an old one is cleared.
         combo.currentIndexChanged.connect(self._on_policy_changed)
         return combo
+
+    @staticmethod
+    def _label_group_fields(preview: ImportPreview) -> dict[str, str]:
+        """Return the field of each value column whose row labels choose the field's value, by header."""
+        fields = {}
+        for group in mapping_label_groups(preview.headers, preview.mapping):
+            for pair in group.pairs:
+                fields[preview.headers[pair.value_index]] = group.field
+        return fields
+
+    def _mark_label_group(self, combo: QComboBox, field_name: str) -> None:
+        """Show a value column of a label group as part of its field, with the target it already has.
+
+        The added first item keeps the combo's current target, so mapping() returns the same
+        mapping: the field for the mapped column and its custom field for the others.
+        """
+        target = combo.currentData()
+        combo.blockSignals(True)
+        combo.insertItem(
+            0, self.tr("{field}, chosen by the row's label").format(field=field_label(field_name)), target
+        )
+        combo.setCurrentIndex(0)
+        combo.blockSignals(False)
+        combo.setToolTip(
+            self.tr(
+                "Each row takes its {field} from this column or another value column of the group, by the labels "
+                "in the matching \"- Label\" columns. The value is also kept as a custom field."
+            ).format(field=field_label(field_name).lower())
+        )
 
     def _on_preview_failed(self, generation: int, error: Exception) -> None:
         if generation != self._preview_generation:
@@ -523,20 +563,38 @@ class ImportDialog(CancellableDialog):
             text += " " + self.tr("The list shows the first {shown} of {total} rows.").format(
                 shown=PLAN_ROWS_SHOWN, total=len(plan.rows)
             )
-        # The plan's warnings hold for the mapping as the user set it, unlike the preview's.
-        self.plan_totals_label.setText("\n".join([text, *plan.report.warnings]))
+        # The plan's warnings hold for the mapping as the user set it, unlike the preview's. Those
+        # that the preview's warnings above the tabs already show are left out here.
+        shown_above = set() if self.warnings_label.isHidden() else set(self.warnings_label.text().splitlines())
+        new_warnings = [line for line in plan.report.warnings if line not in shown_above]
+        self._show_plan_warnings(text, new_warnings)
         shown = plan.rows[:PLAN_ROWS_SHOWN]
         self.plan_table.setRowCount(len(shown))
         for index, planned in enumerate(shown):
             self.plan_table.setItem(index, PLAN_ROW_COLUMN, QTableWidgetItem(str(planned.row)))
             self.plan_table.setItem(index, PLAN_ACTION_COLUMN, QTableWidgetItem(self.tr(ACTION_LABELS[planned.action])))
             self.plan_table.setItem(index, PLAN_LEAD_COLUMN, QTableWidgetItem(planned.lead_label))
+            self.plan_table.setItem(index, PLAN_PHONE_COLUMN, QTableWidgetItem(planned.phone))
+            self.plan_table.setItem(index, PLAN_EMAIL_COLUMN, QTableWidgetItem(planned.email))
             detail = QTableWidgetItem(self._plan_detail(planned))
             detail.setToolTip(detail.text())
             self.plan_table.setItem(index, PLAN_DETAIL_COLUMN, detail)
         self.status_label.setText(self.tr("Nothing was stored. Click Import to store these changes."))
         self.tabs.setCurrentWidget(self.plan_page)
         self.plan_ready.emit(plan)
+
+    def _show_plan_warnings(self, totals: str, warnings: list[str]) -> None:
+        """Show the totals and the first PLAN_WARNINGS_SHOWN warnings, so that the row list keeps its room.
+
+        The label's tooltip lists every warning.
+        """
+        lines = [totals, *warnings[:PLAN_WARNINGS_SHOWN]]
+        hidden = len(warnings) - PLAN_WARNINGS_SHOWN
+        if hidden > 0:
+            lines.append(self.tr("%n more warning(s): point at this text to read them all.", "", hidden))
+        self.plan_totals_label.setText("\n".join(lines))
+        # Paragraphs make the tooltip wrap long warnings.
+        self.plan_totals_label.setToolTip("".join(f"<p>{html.escape(line)}</p>" for line in warnings))
 
     def _plan_detail(self, planned: PlannedRow) -> str:
         parts = []
@@ -566,6 +624,7 @@ class ImportDialog(CancellableDialog):
             return
         self.plan = None
         self.plan_table.setRowCount(0)
+        self.plan_totals_label.setToolTip("")
         self.plan_totals_label.setText(self.tr("The options changed. Click Preview actions to work out the actions again."))
 
     # --- Import -------------------------------------------------------------------------
