@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from leaddesk.models import Lead
-from leaddesk.services.importing import preview_file, run_import
+from leaddesk.services.importing import plan_import, preview_file, run_import, worker
 from leaddesk.services.importing.column_batch import ColumnBatchConverter
 from leaddesk.services.importing.errors import MappingError
 from leaddesk.services.importing.label_groups import (
@@ -585,3 +585,47 @@ def test_google_reference_file(database, shared_data: Path, tmp_path: Path):
         "Phone 2 - Label": "Mobile",
         "Phone 2 - Value": "0151 5550 9876",
     }
+
+
+def test_worker_reports_skipped_values(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "MIN_IDLE_CORES", float("-inf"))
+    started = []
+    start_for = worker.ConversionWorker.start_for.__func__
+
+    def recording(cls, path):
+        found = start_for(cls, path)
+        started.append(found)
+        return found
+
+    monkeypatch.setattr(worker.ConversionWorker, "start_for", classmethod(recording))
+    rows = [google_row("Ann", emails=[("Home", "ann@home.example"), ("* Work", "notanemail")])]
+
+    report, leads = import_rows(database, tmp_path, rows)
+
+    assert started and started[0] is not None
+    assert leads["Ann"].email == "ann@home.example"
+    assert [line for line in report.warnings if line.startswith("row ")] == [
+        "row 2: 'notanemail' in column 'E-mail 2 - Value' is not a valid e-mail address, so the e-mail comes from "
+        "'E-mail 1 - Value', and the value is kept as a custom field"
+    ]
+
+
+def test_plan_rows_carry_chosen_values(database, tmp_path: Path):
+    rows = [
+        google_row("Ann", emails=[("Home", "ann@home.example"), ("Work", "ann@acme.example")],
+                   phones=[("Casa", "+34 600 000 001"), ("Trabajo", "+34 910 000 002")]),
+        google_row("Bo", phones=[("Work", "=1+1"), ("Mobile", "+1 555 010 3333")]),
+        google_row("Cy", emails=[("Work", "cy at acme")]),
+    ]
+    path = write_csv(tmp_path / "contacts.csv", [GOOGLE_HEADERS, *rows])
+
+    plan = plan_import(database, path, now=NOW)
+
+    chosen = [(planned.row, planned.action.value, planned.phone, planned.email) for planned in plan.rows]
+    assert chosen == [
+        (2, "create", "+34 910 000 002", "ann@acme.example"),
+        (3, "create", "+1 555 010 3333", ""),
+        (4, "reject", "", ""),
+    ]
+    assert plan.rows[0].to_dict()["phone"] == "+34 910 000 002"
