@@ -17,6 +17,7 @@ from leaddesk.services.importing.rejected import (
     RejectedFileError,
     RejectedTarget,
     default_rejected_target,
+    fallback_path,
     partial_path,
 )
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
@@ -311,8 +312,10 @@ def test_fallback_folder_used(database, tmp_path: Path):
 
     report = run_import(database, source, now=NOW, rejected_target=target)
 
-    assert report.rejected_file == str(fallback / "fallback.csv.rejected.csv")
-    assert len(read_rows(fallback / "fallback.csv.rejected.csv")) == 3
+    written = fallback_path(target)
+    assert written.parent == fallback
+    assert report.rejected_file == str(written)
+    assert len(read_rows(written)) == 3
     assert leftovers(fallback) == []
 
 
@@ -343,11 +346,19 @@ def test_target_is_source_rejected(database, tmp_path: Path):
     assert count(database, Lead) == 0
 
 
-def test_locked_target_gets_other_name(database, tmp_path: Path):
-    # A folder in the target's place cannot be replaced, like a file a spreadsheet program keeps open.
+def test_locked_target_gets_other_name(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     source = write_csv(tmp_path / "locked.csv", bad_email_rows(2))
     target = tmp_path / "locked.csv.rejected.csv"
-    target.mkdir()
+    target.write_text("Email,row,reason\r\n", encoding="utf-8")
+    replace = Path.replace
+
+    def locked_replace(path: Path, destination: Path) -> Path:
+        # Windows refuses to replace a file that a spreadsheet program keeps open.
+        if Path(destination) == target:
+            raise PermissionError(13, "Permission denied", str(destination))
+        return replace(path, destination)
+
+    monkeypatch.setattr(Path, "replace", locked_replace)
 
     report = run_import(database, source, now=NOW, rejected_target=target)
 
@@ -358,3 +369,24 @@ def test_locked_target_gets_other_name(database, tmp_path: Path):
     assert count(database, Lead) == 0
     assert count(database, ImportBatch) == 1
     assert leftovers(tmp_path) == []
+
+
+def test_reimport_keeps_formula_headers(database, tmp_path: Path):
+    headers = ["Email", "=Score", "+Plus", "-Minus", "@Handle"]
+    source = write_csv(
+        tmp_path / "formula.csv", [headers, ["ann(at)example.com", "1", "2", "3", "4"]]
+    )
+    first = run_import(database, source, now=NOW, rejected_target=default_rejected_target(source))
+    rejected = Path(first.rejected_file)
+    rows = read_rows(rejected)
+    # Spreadsheets would run these header cells as formulas, so the file escapes them.
+    assert rows[0] == ["Email", "'=Score", "'+Plus", "'-Minus", "'@Handle", "row", "reason"]
+
+    rows[1][0] = "ann@example.com"
+    write_csv(rejected, rows)
+    second = run_import(database, rejected, now=NOW, rejected_target=default_rejected_target(rejected))
+
+    assert second.created == 1
+    with database.session() as session:
+        custom = session.scalars(select(Lead.custom_fields)).one()
+    assert custom == {"=Score": "1", "+Plus": "2", "-Minus": "3", "@Handle": "4"}

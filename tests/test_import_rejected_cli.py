@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from leaddesk.cli.main import main
 from leaddesk.models import Lead
 from leaddesk.services.database import Database
-from leaddesk.services.importing.rejected import partial_path
+from leaddesk.services.importing.rejected import default_rejected_target, fallback_path, partial_path
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
 from leaddesk.ui.import_dialog import REJECTED_ROWS_SHOWN, ImportDialog
 from leaddesk.ui.tasks import TaskRunner
@@ -76,7 +76,9 @@ def test_cli_falls_back_to_data_folder(
     code = main(["import", str(source), "--db", str(db_path), "--no-wait"])
 
     output = capsys.readouterr().out
-    fallback = isolated_data_dir / "rejected" / "share.csv.rejected.csv"
+    fallback = fallback_path(default_rejected_target(source))
+    assert fallback.parent == isolated_data_dir / "rejected"
+    assert fallback.name.startswith("share.csv.rejected ")
     assert code == 0
     assert f"Rejected rows with their original columns, row and reason: {fallback}" in output
     assert len(read_rows(fallback)) == 3
@@ -105,7 +107,7 @@ def test_cli_rejected_file_is_source(tmp_path: Path, db_path: Path, capsys: pyte
     code = main(["import", str(source), "--db", str(db_path), "--rejected-file", str(source)])
 
     error = capsys.readouterr().err
-    assert code == 1
+    assert code == 2
     assert "the rejected rows would overwrite" in error
     assert source.read_bytes() == original
 

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import logging
+import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -30,7 +31,13 @@ from leaddesk.services.importing import (
     run_import,
 )
 from leaddesk.services.importing.policy import CUSTOM_FIELDS
-from leaddesk.services.importing.rejected import REJECTED_SUFFIX, RejectedTarget, default_rejected_target
+from leaddesk.services.importing.rejected import (
+    REJECTED_SUFFIX,
+    RejectedFileError,
+    RejectedTarget,
+    checked_target,
+    default_rejected_target,
+)
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
 from leaddesk.services.paths import resolve_database_path
 
@@ -41,6 +48,9 @@ DEFAULT_SHOWN_ROWS = 5
 
 # The value of --fill-blanks-only without a list: every field.
 ALL_FIELDS = "all"
+
+# The exit status of a command stopped by Ctrl+C, as shells report it (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -118,7 +128,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--rejected-file",
         type=Path,
         metavar="PATH",
-        help=f"write the rejected rows to PATH instead of FILE{REJECTED_SUFFIX}; with --dry-run, write them at all",
+        help=(
+            f"write the rejected rows to PATH instead of FILE{REJECTED_SUFFIX}; with --dry-run, write them at all. "
+            "An existing PATH must be an earlier rejected-rows file, unless --overwrite-rejected-file is given"
+        ),
+    )
+    parser.add_argument(
+        "--overwrite-rejected-file",
+        action="store_true",
+        help="let the rejected rows replace an existing file that is not a rejected-rows file",
     )
     parser.add_argument(
         "--show",
@@ -152,9 +170,28 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{path} does not exist or is not a file; check the path")
     policy = _policy(args)
     database_path = resolve_database_path(getattr(args, "db", None))
+    rejected_target = _rejected_target(
+        path, args.rejected_file, database_path, dry_run=args.dry_run, overwrite=args.overwrite_rejected_file
+    )
+    try:
+        return _import(args, path, policy, database_path, rejected_target)
+    except KeyboardInterrupt:
+        # The import's transaction rolled back and the unfinished rejected-rows file was deleted.
+        logger.info("import of %s cancelled with Ctrl+C", path)
+        print("Import cancelled; nothing was imported", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _import(
+    args: argparse.Namespace,
+    path: Path,
+    policy: ImportPolicy,
+    database_path: Path,
+    rejected_target: RejectedTarget | None,
+) -> int:
+    """Import or plan the file, print the result, then run the post-import work."""
     database = _open_database(database_path, dry_run=args.dry_run)
     progress = TerminalProgress(f"importing {path.name}", enabled=not args.json)
-    rejected_target = _rejected_target(path, args.rejected_file, dry_run=args.dry_run)
     try:
         mapping = _mapping(database, path, args)
         if args.dry_run:
@@ -190,7 +227,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         # The summary comes first; the work after the import follows with its own progress.
         _print_report(report, database_path, rejected_file)
-    post_import = _run_post_import(database_path, report, wait=not args.no_wait, quiet=args.json)
+    try:
+        post_import = _run_post_import(database_path, report, wait=not args.no_wait, quiet=args.json)
+    except KeyboardInterrupt:
+        # The import is stored already, so only the work after it stopped.
+        print(f"Import stored; the work after it was cancelled. {_QUEUED_NOTE}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     duplicates = count_import_duplicates(database_path, report)
     if args.json:
         _print_json(report, plan, database_path, rejected_file, duplicates, post_import)
@@ -261,18 +303,26 @@ def _open_database(path: Path, *, dry_run: bool) -> Database:
     return Database.open(path)
 
 
-def _rejected_target(source: Path, explicit: Path | None, *, dry_run: bool) -> RejectedTarget | None:
+def _rejected_target(
+    source: Path, explicit: Path | None, database_path: Path, *, dry_run: bool, overwrite: bool
+) -> RejectedTarget | None:
     """Return where the import writes its rejected rows, or None for a dry run without --rejected-file.
 
     Without --rejected-file, a real import writes SOURCE.rejected.csv next to the source, or
     into the LeadDesk data folder when that folder is read-only, and removes a stale file
-    of an earlier run when nothing was rejected. An explicit path gets no fallback.
+    of an earlier run when nothing was rejected. An explicit path gets no fallback. A bad
+    path is a usage error raised here, before the database is created.
     """
     if explicit is not None:
-        return RejectedTarget(path=explicit)
-    if dry_run:
+        target = RejectedTarget(path=explicit, protected=(database_path,), overwrite=overwrite)
+    elif dry_run:
         return None
-    return default_rejected_target(source)
+    else:
+        target = default_rejected_target(source, protected=(database_path,))
+    try:
+        return checked_target(target, source)
+    except RejectedFileError as error:
+        raise CliError(str(error), EXIT_USAGE) from error
 
 
 def _print_report(report: ImportReport, database_path: Path, rejected_file: Path | None) -> None:

@@ -12,7 +12,11 @@ REJECTED_ROWS_KEPT rejected rows in memory however many it rejects.
 from __future__ import annotations
 
 import csv
+import errno
+import hashlib
 import logging
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +43,19 @@ FALLBACK_FOLDER_NAME = "rejected"
 # Other names tried beside the target when it cannot be replaced, such as "x.rejected (2).csv".
 ALTERNATIVE_NAMES = 20
 
+# The maximum length of a file name, in bytes, on ext4, XFS and Btrfs (NAME_MAX on Linux).
+# NTFS and APFS allow 255 UTF-16 or UTF-8 units, which 255 bytes never exceeds.
+MAX_NAME_BYTES = 255
+
+# Bytes that partial_path adds to a name, plus the ".padded" of the copy that _pad_rows writes.
+_PARTIAL_EXTRA_BYTES = len(".") + len(".partial") + len(".padded")
+
+# The first columns of the rejected-rows files that older LeadDesk versions wrote.
+OLD_FORMAT_COLUMNS = ["row", "column", "value", "reason"]
+
+# The files beside an SQLite database that belong to it.
+_DATABASE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
 
 class RejectedFileError(ImportFileError):
     """The rejected-rows file cannot be written, so the import stopped and stored nothing."""
@@ -48,27 +65,123 @@ class RejectedFileError(ImportFileError):
 class RejectedTarget:
     """The destination of an import's rejected rows.
 
-    fallback_folder receives the file, under the same name, when the folder of path cannot
-    be written. With remove_stale, an import that rejects no row deletes the file that an
-    earlier import left at path.
+    fallback_folder receives the file when the folder of path cannot be written, under a
+    name made unique per folder of path (see fallback_path). With remove_stale, an import
+    that rejects no row deletes the rejected-rows file that an earlier import left at path.
+    The file never replaces the paths in protected, such as the database, and replaces an
+    existing file that is not a rejected-rows file only with overwrite.
     """
 
     path: Path
     fallback_folder: Path | None = None
     remove_stale: bool = False
+    protected: tuple[Path, ...] = ()
+    overwrite: bool = False
 
 
 def default_rejected_path(source: Path) -> Path:
-    return source.with_name(source.name + REJECTED_SUFFIX)
+    """Return SOURCE.rejected.csv, with the source's name shortened when the whole name would be too long."""
+    return source.with_name(shortened_name(source.name, MAX_NAME_BYTES - len(REJECTED_SUFFIX)) + REJECTED_SUFFIX)
 
 
-def default_rejected_target(source: Path) -> RejectedTarget:
+def default_rejected_target(source: Path, *, protected: Sequence[Path] = ()) -> RejectedTarget:
     """Return SOURCE.rejected.csv beside the source, falling back to the data folder's "rejected" folder."""
     return RejectedTarget(
         path=default_rejected_path(source),
         fallback_folder=data_dir() / FALLBACK_FOLDER_NAME,
         remove_stale=True,
+        protected=tuple(protected),
     )
+
+
+def shortened_name(name: str, max_bytes: int) -> str:
+    """Return name, or when its UTF-8 form is longer than max_bytes, its start and a hash of the whole name.
+
+    Different long names give different results, because the hash covers the whole name.
+    """
+    encoded = os.fsencode(name)
+    if len(encoded) <= max_bytes:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:12]
+    start = encoded[: max_bytes - len(digest) - 1].decode("utf-8", errors="ignore")
+    return f"{start}~{digest}"
+
+
+def fallback_path(target: RejectedTarget) -> Path:
+    """Return the file in target's fallback folder, named after the target and a hash of its folder.
+
+    Two sources of the same name in two read-only folders so get two files, such as
+    "leads.csv.rejected 1a2b3c4d.csv".
+    """
+    folder = os.fsencode(str(target.path.parent.absolute()))
+    digest = hashlib.sha256(folder).hexdigest()[:8]
+    name = Path(target.path.name)
+    stem = shortened_name(name.stem, MAX_NAME_BYTES - len(digest) - 1 - len(os.fsencode(name.suffix)))
+    return target.fallback_folder / f"{stem} {digest}{name.suffix}"
+
+
+def checked_target(target: RejectedTarget, source: Path) -> RejectedTarget:
+    """Return target with a symbolic link replaced by the file it points to; raise RejectedFileError for a bad target.
+
+    The target must name a file, must not be the imported file or a protected file, such
+    as the database and its -wal, -shm and -journal files, and must not be a directory,
+    device, FIFO or socket. An existing non-empty file must be a rejected-rows file,
+    unless target.overwrite is set.
+    """
+    path = target.path
+    if path.name in ("", ".", ".."):
+        raise RejectedFileError(
+            f"invalid rejected-rows file {str(path)!r}: it names a folder, not a file; "
+            "give a file name such as leads.rejected.csv"
+        )
+    if path.is_symlink():
+        path = path.resolve()
+        target = RejectedTarget(path, target.fallback_folder, target.remove_stale, target.protected, target.overwrite)
+
+    resolved = path.resolve()
+    if resolved == source.resolve():
+        raise RejectedFileError(
+            f"the rejected rows would overwrite {source}, the file being imported; nothing was imported. "
+            "Choose another file for the rejected rows"
+        )
+    for protected in target.protected:
+        database = protected.resolve()
+        names = [database.name, *(database.name + suffix for suffix in _DATABASE_SIDE_FILES)]
+        if resolved.parent == database.parent and resolved.name in names:
+            raise RejectedFileError(
+                f"the rejected rows would overwrite {path}, which belongs to the database {protected}; "
+                "nothing was imported. Choose another file for the rejected rows, such as leads.rejected.csv"
+            )
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        # A missing file is the usual case, and a folder that cannot be read fails when the
+        # file is opened, which falls back to fallback_folder.
+        return target
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
+        raise RejectedFileError(
+            f"the rejected-rows file {path} is {kind}; nothing was imported. "
+            "Give the path of a new or earlier rejected-rows file"
+        )
+    if not target.overwrite and not is_rejected_rows_file(path):
+        raise RejectedFileError(
+            f"{path} exists and is not a rejected-rows file: its header does not end with the columns "
+            f"{ROW_COLUMN!r} and {REASON_COLUMN!r}, so nothing was imported to keep it. "
+            "Choose another file for the rejected rows, or move that file away"
+        )
+    return target
+
+
+def is_rejected_rows_file(path: Path) -> bool:
+    """Return whether path is empty, or its header row ends with the row and reason columns or starts with OLD_FORMAT_COLUMNS."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, csv.Error):
+        return False
+    return header is None or header[: len(OLD_FORMAT_COLUMNS)] == OLD_FORMAT_COLUMNS or annotation_width(header) > 0
 
 
 def as_rejected_target(target: RejectedTarget | Path | str | None) -> RejectedTarget | None:
@@ -91,8 +204,12 @@ def full_reason(rejected: RejectedRow) -> str:
 
 
 def partial_path(target: Path) -> Path:
-    """Return the hidden file beside target that receives the rows until the import ends."""
-    return target.with_name(f".{target.name}.partial")
+    """Return the hidden file beside target that receives the rows until the import ends.
+
+    A long target name is shortened, so that this name and the ".padded" copy of
+    _pad_rows stay within MAX_NAME_BYTES.
+    """
+    return target.with_name(f".{shortened_name(target.name, MAX_NAME_BYTES - _PARTIAL_EXTRA_BYTES)}.partial")
 
 
 class RejectedRowsFile:
@@ -123,7 +240,7 @@ class RejectedRowsFile:
         self._writer = None
         self._written = 0
         if target is not None:
-            _check_not_source(target.path, Path(report.path))
+            self._target = checked_target(target, Path(report.path))
 
     def __enter__(self) -> RejectedRowsFile:
         return self
@@ -162,6 +279,8 @@ class RejectedRowsFile:
         try:
             self._writer.writerow([*cells, rejected.row, csv_safe(full_reason(rejected))])
         except OSError as error:
+            # NOTE: only opening the file falls back to fallback_folder. After a failed write,
+            # the rows that were buffered are lost, so the import stops instead of moving on.
             raise self._write_error(error) from error
         self._written += 1
 
@@ -211,10 +330,12 @@ class RejectedRowsFile:
         except OSError as error:
             if target.fallback_folder is None:
                 raise self._write_error(error, target.path) from error
-            fallback = target.fallback_folder / target.path.name
+            fallback = fallback_path(target)
             logger.warning("cannot write %s (%s); writing %s instead", target.path, error, fallback)
             try:
                 fallback.parent.mkdir(parents=True, exist_ok=True)
+                if fallback.exists() and not is_rejected_rows_file(fallback):
+                    raise FileExistsError(errno.EEXIST, "exists and is not a rejected-rows file")
                 self._open_at(fallback)
             except OSError as fallback_error:
                 raise self._write_error(fallback_error, fallback) from fallback_error
@@ -281,7 +402,7 @@ class RejectedRowsFile:
         return partial
 
     def _remove_stale(self) -> None:
-        if not self._target.remove_stale:
+        if not self._target.remove_stale or not is_rejected_rows_file(self._target.path):
             return
         try:
             self._target.path.unlink(missing_ok=True)
@@ -290,18 +411,10 @@ class RejectedRowsFile:
 
     def _write_error(self, error: OSError, path: Path | None = None) -> RejectedFileError:
         path = path or self._path
+        # Only a caller that chose the path can choose another one, and the window never does.
+        other_file = "" if self._target.fallback_folder is not None else ", or choose another file for the rejected rows"
         return RejectedFileError(
             f"failed to write the rejected rows to {path}: {error.strerror or error}; nothing was imported. "
-            "Free disk space or make the folder writable, or choose another file for the rejected rows, "
-            "then import again"
-        )
-
-
-def _check_not_source(target: Path, source: Path) -> None:
-    """Raise RejectedFileError when target is the imported file, which the rejected rows would overwrite."""
-    if target.resolve() == source.resolve():
-        raise RejectedFileError(
-            f"the rejected rows would overwrite {source}, the file being imported; nothing was imported. "
-            "Choose another file for the rejected rows"
+            f"Free disk space or make the folder writable{other_file}, then import again"
         )
 
