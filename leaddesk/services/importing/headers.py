@@ -10,7 +10,7 @@ from pathlib import Path
 
 from leaddesk.services.importing.errors import ImportFileError
 from leaddesk.services.importing.mapping import known_header_count
-from leaddesk.services.importing.values import cell_text
+from leaddesk.services.importing.values import cell_text, clean_text
 
 # A header is looked for among this many rows; longer preambles need header_row.
 MAX_PREAMBLE_ROWS = 30
@@ -44,9 +44,13 @@ def unique_headers(cells: Sequence[object]) -> tuple[list[str], list[str]]:
 
 
 def clean_header(text: str) -> str:
-    """Return a header with its whitespace collapsed and its Unicode in NFC, without BOMs or zero-width spaces."""
+    """Return a header with its whitespace collapsed and its Unicode in NFC, without BOMs or zero-width spaces.
+
+    Like a cell, a header loses the apostrophe that exports and rejected-rows files put in
+    front of = + - @ (see clean_text), so such a file imports with the original names.
+    """
     text = text.replace("\ufeff", "").replace("\u200b", "")
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return clean_text(" ".join(unicodedata.normalize("NFC", text).split()))
 
 
 def detect_header_row(records: Sequence[Sequence[object]]) -> int:
