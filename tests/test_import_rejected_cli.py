@@ -159,3 +159,35 @@ def test_dialog_clean_import_no_file(qtbot, runner, tmp_path: Path):
     assert dialog.report.rejected_file is None
     assert not stale.exists()
     assert "Rejected rows with" not in dialog.status_label.text()
+
+
+def test_dialog_full_disk_message(qtbot, runner, database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The window has no control to choose another rejected-rows file, so its message must not ask for one."""
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("/dev/full is missing, so no write can fail with a full disk")
+    monkeypatch.setenv("LEADDESK_DATA_DIR", str(tmp_path / "data"))
+    source = write_csv(tmp_path / "full.csv", mixed_rows(3))
+    dialog = ImportDialog(runner, source, actor="tester")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.preview is not None)
+    original_open = Path.open
+
+    def open_full(path: Path, mode: str = "r", *args, **kwargs):
+        if path.name.endswith(".partial") and "w" in mode:
+            return original_open(full, mode, *args, **kwargs)
+        return original_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_full)
+
+    with qtbot.waitSignal(dialog.import_finished, timeout=20_000):
+        dialog.start_import()
+
+    text = dialog.status_label.text()
+    assert text.startswith("Import failed: failed to write the rejected rows")
+    assert "No space left on device" in text
+    assert "Free disk space or make the folder writable, then import again" in text
+    assert "choose another file" not in text
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Lead)) == 0
