@@ -1,8 +1,9 @@
 """Rejected-rows benchmark: peak memory of an import that rejects every row of a large CSV.
 
-Generates --rows lead rows (the fixed-seed rows of lead_files.py) whose e-mail is invalid,
-so that the import rejects every row and writes each one to the rejected-rows file. Each
-phase runs in its own Python process, so that peak memory (ru_maxrss) belongs to it alone:
+Generates --rows lead rows (the fixed-seed rows of lead_files.py) whose e-mail, or with
+--bad date whose date, is invalid, so that the import rejects every row and writes each one
+to the rejected-rows file. Each phase runs in its own Python process, so that peak memory
+(ru_maxrss) belongs to it alone:
 
 - import: run_import of the file into a new LeadDesk database, writing SOURCE.rejected.csv
   as the CLI and the window do;
@@ -19,7 +20,7 @@ then write_rejected_rows of the report.
 The rows are converted in the importing process unless --worker is given, so that the
 figures do not depend on whether the machine has an idle core.
 
-Usage: .venv/bin/python bench/rejected_bench.py [--rows 100000] [--before DIR] [--worker] [--keep DIR]
+Usage: .venv/bin/python bench/rejected_bench.py [--rows 100000] [--bad email|date] [--before DIR] [--worker] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ from lead_files import HEADERS, generate_rows, machine_description
 DEFAULT_ROWS = 100_000
 MAX_PEAK_MB = 400
 EMAIL_COLUMN = HEADERS.index("Email")
+DATE_COLUMN = HEADERS.index("Create Date")
+
+# February 2023 has 28 days, so the date converter raises InvalidValue for this cell.
+IMPOSSIBLE_DATE = "2023-02-30"
 
 
 def peak_rss_mib() -> float:
@@ -48,13 +53,16 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_rejected_csv(path: Path, count: int) -> None:
-    """Write count generated lead rows whose e-mail is invalid, so that an import rejects each one."""
+def write_rejected_csv(path: Path, count: int, bad: str = "email") -> None:
+    """Write count generated lead rows with an invalid e-mail or date, so that an import rejects each one."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
         for number, row in enumerate(generate_rows(count)):
-            row[EMAIL_COLUMN] = f"not-an-address-{number}"
+            if bad == "date":
+                row[DATE_COLUMN] = IMPOSSIBLE_DATE
+            else:
+                row[EMAIL_COLUMN] = f"not-an-address-{number}"
             writer.writerow(row)
 
 
@@ -149,6 +157,12 @@ def main() -> int:
     parser.add_argument("--before", type=Path, metavar="DIR", help="also import with the leaddesk package in DIR")
     parser.add_argument("--worker", action="store_true", help="convert the rows in a worker process")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate and keep the files in DIR")
+    parser.add_argument(
+        "--bad",
+        choices=("email", "date"),
+        default="email",
+        help=f"the cell that rejects each row: an invalid e-mail (default) or the date {IMPOSSIBLE_DATE}",
+    )
     parser.add_argument("--phase", choices=("import", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -164,11 +178,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="rejected-bench-") as scratch:
         root = args.keep or Path(scratch)
         root.mkdir(parents=True, exist_ok=True)
-        source = root / "all-rejected.csv"
+        source = root / f"all-rejected-{args.bad}.csv"
         if not source.exists():
-            write_rejected_csv(source, args.rows)
+            write_rejected_csv(source, args.rows, args.bad)
         print(f"Machine: {machine_description()}")
-        print(f"File: {args.rows:,} rows, {source.stat().st_size / (1 << 20):.1f} MiB, every row rejected")
+        print(
+            f"File: {args.rows:,} rows, {source.stat().st_size / (1 << 20):.1f} MiB, "
+            f"every row rejected for its {args.bad}"
+        )
         print(f"Rows converted {'in a worker process' if args.worker else 'in the importing process'}")
 
         runs = [("floor", "floor: csv copy with row and reason", None)]
