@@ -200,6 +200,7 @@ class LeadWriter:
             "deleted_at": None,
         }
         self._row_columns = tuple(name for name in NEW_LEAD_COLUMNS if name not in self._batch_values)
+        self._row_value_columns = tuple(name for name in self._row_columns if name != "id")
         # Every column of a new lead row; rows keep the batch values too, because matching reads some of them.
         self._row_template: dict[str, Any] = {**dict.fromkeys(self._row_columns), **self._batch_values}
 
@@ -500,8 +501,11 @@ class LeadWriter:
         source_rows = [row.pop("_row") for row in rows]
         self._lead_indexes.before_insert(rows)
         # Bound once per chunk, not taken from every row: the batch's values are the same in every row.
-        columns = {name: [row[name] for row in rows] for name in self._row_columns}
-        self._insert_leads.execute_columns(len(rows), columns, self._batch_values)
+        columns = {name: [row[name] for row in rows] for name in self._row_value_columns}
+        # The 32 hex digits that the Uuid type binds, computed once for the lead and its activity.
+        lead_ids = [row["id"].hex for row in rows]
+        columns["id"] = lead_ids
+        self._insert_leads.execute_columns(len(rows), columns, self._batch_values, converted=("id",))
         if not self.log_activities:
             return
 
@@ -509,7 +513,7 @@ class LeadWriter:
         new_id = self._ids.new_hex
         columns = {
             "id": [new_id() for _ in rows],
-            "lead_id": [row["id"].hex for row in rows],
+            "lead_id": lead_ids,
             "summary": [prefix + str(number) for number in source_rows],
         }
         self._insert_activities.execute_columns(len(rows), columns, self._activity_constants, converted=("id", "lead_id"))
