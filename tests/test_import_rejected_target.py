@@ -302,3 +302,20 @@ def test_cli_ctrl_c_one_line(tmp_path: Path, db_path: Path):
     assert error == "Import cancelled; nothing was imported\n"
     assert not partial.exists()
     assert stored_leads(db_path) == 0
+
+
+def test_default_target_taken_message(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The window always uses the default target, so the message names a rename, not another path."""
+    monkeypatch.setenv("LEADDESK_DATA_DIR", str(tmp_path / "data"))
+    source = write_csv(tmp_path / "leads.csv", mixed_rows(1))
+    taken = default_rejected_path(source)
+    taken.write_text("Name\nkeep me\n", encoding="utf-8")
+
+    with pytest.raises(RejectedFileError) as raised:
+        run_import(database, source, rejected_target=default_rejected_target(source))
+
+    message = str(raised.value)
+    assert "exists and is not a rejected-rows file" in message
+    assert message.endswith("Rename or move leads.csv.rejected.csv away, then import again")
+    assert "Choose another file" not in message
+    assert taken.read_text(encoding="utf-8") == "Name\nkeep me\n"

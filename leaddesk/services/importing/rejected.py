@@ -163,15 +163,22 @@ def checked_target(target: RejectedTarget, source: Path) -> RejectedTarget:
         kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
         raise RejectedFileError(
             f"the rejected-rows file {path} is {kind}; nothing was imported. "
-            "Give the path of a new or earlier rejected-rows file"
+            + _fix_for_taken_path(target, "Give the path of a new or earlier rejected-rows file")
         )
     if not target.overwrite and not is_rejected_rows_file(path):
         raise RejectedFileError(
             f"{path} exists and is not a rejected-rows file: its header does not end with the columns "
             f"{ROW_COLUMN!r} and {REASON_COLUMN!r}, so nothing was imported to keep it. "
-            "Choose another file for the rejected rows, or move that file away"
+            + _fix_for_taken_path(target, "Choose another file for the rejected rows, or move that file away")
         )
     return target
+
+
+def _fix_for_taken_path(target: RejectedTarget, explicit_fix: str) -> str:
+    """Return explicit_fix for a path the caller chose, else a rename, because the window cannot change the default."""
+    if target.fallback_folder is None:
+        return explicit_fix
+    return f"Rename or move {target.path.name} away, then import again"
 
 
 def is_rejected_rows_file(path: Path) -> bool:
