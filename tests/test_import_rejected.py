@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,10 +21,11 @@ from leaddesk.services.importing.rejected import (
 )
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
 
+from import_files import EMAIL_REASON, read_rows, write_csv
+
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 BOM = "\ufeff"
-EMAIL_REASON = "is not a valid e-mail address; correct it to the form name@example.com or clear the cell"
 
 # Cells as a spreadsheet saves them: a formula-like note, a cell over two lines, a row without identity.
 BAD_ROWS_CSV = (
@@ -45,17 +45,6 @@ BAD_ROWS_REJECTED = (
     + ',Zoë only,2025-01-03,5,"the row has no name, e-mail, phone, company or external id, so it cannot '
     + 'become a lead; fill one of them in the file, or remove the row if it is not a lead"\r\n'
 )
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def read_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.reader(handle))
 
 
 def count(database, model) -> int:

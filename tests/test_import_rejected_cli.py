@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -11,40 +10,12 @@ from sqlalchemy import func, select
 
 from leaddesk.cli.main import main
 from leaddesk.models import Lead
-from leaddesk.services.database import Database
 from leaddesk.services.importing.rejected import default_rejected_target, fallback_path, partial_path
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
 from leaddesk.ui.import_dialog import REJECTED_ROWS_SHOWN, ImportDialog
 from leaddesk.ui.tasks import TaskRunner
 
-EMAIL_REASON = "is not a valid e-mail address; correct it to the form name@example.com or clear the cell"
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def read_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.reader(handle))
-
-
-def mixed_rows(bad: int) -> list[list[str]]:
-    """Return a header, one good row, then bad rows with invalid e-mails."""
-    rows = [["Email", "Company"], ["ann@example.com", "Acme"]]
-    rows.extend([f"lead{index}(at)example.com", f"Company {index}"] for index in range(bad))
-    return rows
-
-
-def stored_leads(db_path: Path) -> int:
-    database = Database.open(db_path)
-    try:
-        with database.session() as session:
-            return session.scalar(select(func.count()).select_from(Lead))
-    finally:
-        database.dispose()
+from import_files import EMAIL_REASON, mixed_rows, read_rows, stored_leads, write_csv
 
 
 def test_cli_json_keeps_first_rows(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -119,16 +90,26 @@ def runner(qtbot, database):
     runner.shut_down()
 
 
-def test_dialog_writes_rejected_file(qtbot, runner, tmp_path: Path):
-    bad = REJECTED_ROWS_SHOWN + 2
-    source = write_csv(tmp_path / "window.csv", mixed_rows(bad))
+def open_dialog(qtbot, runner: TaskRunner, source: Path) -> ImportDialog:
+    """Show the import dialog for source and wait until its preview has loaded."""
     dialog = ImportDialog(runner, source, actor="tester")
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.preview is not None)
+    return dialog
 
+
+def import_in_dialog(qtbot, dialog: ImportDialog) -> None:
     with qtbot.waitSignal(dialog.import_finished, timeout=20_000):
         dialog.start_import()
+
+
+def test_dialog_writes_rejected_file(qtbot, runner, tmp_path: Path):
+    bad = REJECTED_ROWS_SHOWN + 2
+    source = write_csv(tmp_path / "window.csv", mixed_rows(bad))
+    dialog = open_dialog(qtbot, runner, source)
+
+    import_in_dialog(qtbot, dialog)
 
     target = tmp_path / "window.csv.rejected.csv"
     assert dialog.report is not None
@@ -148,13 +129,9 @@ def test_dialog_clean_import_no_file(qtbot, runner, tmp_path: Path):
     source = write_csv(tmp_path / "clean.csv", mixed_rows(0))
     stale = tmp_path / "clean.csv.rejected.csv"
     stale.write_text("Email,row,reason\r\n", encoding="utf-8")
-    dialog = ImportDialog(runner, source, actor="tester")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.preview is not None)
+    dialog = open_dialog(qtbot, runner, source)
 
-    with qtbot.waitSignal(dialog.import_finished, timeout=20_000):
-        dialog.start_import()
+    import_in_dialog(qtbot, dialog)
 
     assert dialog.report.rejected_file is None
     assert not stale.exists()
@@ -168,10 +145,7 @@ def test_dialog_full_disk_message(qtbot, runner, database, tmp_path: Path, monke
         pytest.skip("/dev/full is missing, so no write can fail with a full disk")
     monkeypatch.setenv("LEADDESK_DATA_DIR", str(tmp_path / "data"))
     source = write_csv(tmp_path / "full.csv", mixed_rows(3))
-    dialog = ImportDialog(runner, source, actor="tester")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.preview is not None)
+    dialog = open_dialog(qtbot, runner, source)
     original_open = Path.open
 
     def open_full(path: Path, mode: str = "r", *args, **kwargs):
@@ -181,8 +155,7 @@ def test_dialog_full_disk_message(qtbot, runner, database, tmp_path: Path, monke
 
     monkeypatch.setattr(Path, "open", open_full)
 
-    with qtbot.waitSignal(dialog.import_finished, timeout=20_000):
-        dialog.start_import()
+    import_in_dialog(qtbot, dialog)
 
     text = dialog.status_label.text()
     assert text.startswith("Import failed: failed to write the rejected rows")

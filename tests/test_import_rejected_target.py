@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
@@ -11,11 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from leaddesk.cli.main import main
-from leaddesk.models import Lead
-from leaddesk.services.database import Database
 from leaddesk.services.importing import run_import
 from leaddesk.services.importing.rejected import (
     MAX_NAME_BYTES,
@@ -27,29 +23,9 @@ from leaddesk.services.importing.rejected import (
     partial_path,
 )
 
+from import_files import mixed_rows, read_rows, stored_leads, write_csv
+
 EXIT_USAGE = 2
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def mixed_rows(bad: int) -> list[list[str]]:
-    """Return a header, one good row, then bad rows with invalid e-mails."""
-    rows = [["Email", "Company"], ["ann@example.com", "Acme"]]
-    rows.extend([f"lead{index}(at)example.com", f"Company {index}"] for index in range(bad))
-    return rows
-
-
-def stored_leads(db_path: Path) -> int:
-    database = Database.open(db_path)
-    try:
-        with database.session() as session:
-            return session.scalar(select(func.count()).select_from(Lead))
-    finally:
-        database.dispose()
 
 
 def import_with_target(source: Path, db_path: Path, target: str) -> int:
@@ -135,8 +111,7 @@ def test_cli_symlink_target_writes_through(tmp_path: Path, db_path: Path, capsys
 
     assert code == 0
     assert link.is_symlink()
-    with real.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
+    rows = read_rows(real)
     assert rows[0] == ["Email", "Company", "row", "reason"]
     assert len(rows) == 3
 
