@@ -32,22 +32,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from lead_files import machine_description, write_csv
+from routing_pool import add_routing_rules
 
 PHASES = ("one-pass", "job")
 DEFAULT_ROWS = 100_000
 
 # A Wednesday noon, inside the shipped calendar's working hours in UTC.
 ROUTING_IMPORT_TIME = "2026-12-09T12:00:00+00:00"
-ROUTING_REPS = ("Ana", "Ben", "Cy")
-ROUTING_RULES = """
-[routing]
-assign_new_leads = true
-
-[[routing.rules]]
-name = "Pool"
-strategy = "round_robin"
-reps = ["Ana", "Ben", "Cy"]
-"""
 
 
 def run_phase(phase: str, db_path: Path, batch_id: str, imported_at: str) -> dict:
@@ -78,19 +69,14 @@ def run_phase(phase: str, db_path: Path, batch_id: str, imported_at: str) -> dic
 
 
 def add_routing(db_path: Path) -> None:
-    """Set the team time zone to UTC and add ROUTING_RULES with their reps, before the import."""
-    from leaddesk.models import Rep
+    """Set the team time zone to UTC and add the round-robin rule with its reps, before the import."""
     from leaddesk.services.database import Database
-    from leaddesk.services.playbook import save_playbook_text, set_team_timezone, shipped_playbook_text
+    from leaddesk.services.playbook import set_team_timezone
 
-    # ROUTING_RULES replace the shipped text from its routing section on, so the sections after it take their defaults.
-    head = shipped_playbook_text().split("# Routing rules", 1)[0]
     database = Database.open(db_path)
     with database.session() as session:
         set_team_timezone(session, "UTC")
-        save_playbook_text(session, head + ROUTING_RULES)
-        for name in ROUTING_REPS:
-            session.add(Rep(name=name))
+    add_routing_rules(database)
     database.dispose()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import sys
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -21,7 +22,7 @@ from leaddesk.services.derived import refresh_after_import_commit, refresh_deriv
 from leaddesk.services.import_playbook import apply_after_import_commit
 from leaddesk.services.importing import run_import
 from leaddesk.services.inbox import InboxQuery, list_lead_ids
-from leaddesk.services.playbook import save_playbook_text, set_team_timezone, shipped_playbook_text
+from leaddesk.services.playbook import set_team_timezone
 from leaddesk.services.post_import_jobs import (
     JobPaused,
     PostImportRunner,
@@ -31,18 +32,15 @@ from leaddesk.services.post_import_jobs import (
     run_post_import_jobs,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from routing_pool import ROUTING_RULES, add_routing_rules  # noqa: E402
+
 # Wednesday 2026-12-09 12:00 UTC, inside the UTC team calendar's 09:00-18:00.
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=timezone.utc)
 
-ROUTING = """
-[routing]
-assign_new_leads = true
-
-[[routing.rules]]
-name = "Pool"
-strategy = "round_robin"
-reps = ["Ana", "Ben", "Cy"]
-
+# The benchmark's round-robin rule over Ana, Ben and Cy, with a capacity for Ana.
+ROUTING = ROUTING_RULES + """
 [reps.Ana]
 capacity = 40
 """
@@ -79,15 +77,7 @@ def write_leads(path: Path, count: int, seed: int = 7) -> Path:
 def use_routing(database: Database) -> None:
     with database.session() as session:
         set_team_timezone(session, "UTC")
-    add_routing_rules(database)
-
-
-def add_routing_rules(database: Database) -> None:
-    head = shipped_playbook_text().split("# Routing rules", 1)[0]
-    with database.session() as session:
-        save_playbook_text(session, head + ROUTING)
-        for name in ("Ana", "Ben", "Cy"):
-            session.add(Rep(name=name))
+    add_routing_rules(database, ROUTING)
 
 
 def lead_results(database: Database) -> dict[str, tuple]:
@@ -192,14 +182,18 @@ def steps_until(runner: PostImportRunner, batch_id: uuid.UUID, phase: str, done:
     raise AssertionError(f"the job never reached phase {phase} with {done} leads done")
 
 
-def crash_after(original):
-    """Return a stand-in for original that runs it, then raises, as a crash after its writes would."""
+def step_with_crash(runner: PostImportRunner, batch_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run one step that raises right after evaluate_in_bulk wrote its rows, as a crash there would."""
+    original = post_import_jobs.evaluate_in_bulk
 
     def crash(*args, **kwargs):
         original(*args, **kwargs)
         raise RuntimeError("simulated crash")
 
-    return crash
+    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", crash)
+    with pytest.raises(RuntimeError):
+        runner.step(batch_id)
+    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", original)
 
 
 def test_job_resumes_after_enrich_crash(db_path: Path, tmp_path: Path, small_steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,12 +204,8 @@ def test_job_resumes_after_enrich_crash(db_path: Path, tmp_path: Path, small_ste
     runner.step(batch_id)
 
     # The second step dies after it wrote evaluations, so its transaction is rolled back.
-    original = post_import_jobs.evaluate_in_bulk
-    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", crash_after(original))
-    with pytest.raises(RuntimeError):
-        runner.step(batch_id)
+    step_with_crash(runner, batch_id, monkeypatch)
     database.dispose()
-    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", original)
 
     reopened = Database.open(db_path)
     try:
@@ -251,12 +241,8 @@ def test_job_resumes_after_created_crash(db_path: Path, tmp_path: Path, small_st
     steps_until(runner, batch_id, "created", 4)
 
     # The next step dies after it wrote evaluations, so its transaction is rolled back.
-    original = post_import_jobs.evaluate_in_bulk
-    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", crash_after(original))
-    with pytest.raises(RuntimeError):
-        runner.step(batch_id)
+    step_with_crash(runner, batch_id, monkeypatch)
     database.dispose()
-    monkeypatch.setattr(post_import_jobs, "evaluate_in_bulk", original)
 
     reopened = Database.open(db_path)
     try:
@@ -376,7 +362,7 @@ def test_routing_turned_on_during_enrich(tmp_path: Path, small_steps: int) -> No
             set_team_timezone(session, "UTC")
         batch_id = uuid.UUID(run_import(job, source, now=NOW).batch_id)
         PostImportRunner(job).step(batch_id)
-        add_routing_rules(job)
+        add_routing_rules(job, ROUTING)
         run = run_post_import_jobs(job)
 
         assert run.failed == []
