@@ -164,6 +164,12 @@ class LeadWriter:
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
         self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
         self._created_key_items = tuple(self._created_keys.items())
+        # The match keys of every lead this batch created or matched, when the database had no leads.
+        # NOTE: on SQLite the import holds the write lock from its batch row on, so no other
+        # process adds leads meanwhile. On PostgreSQL nothing locks the leads table, so a lead
+        # that another session commits during the import is found only if it shares a key
+        # with a lead of this batch, as with the created keys above.
+        self._batch_keys = _KeySets(self._phone_keys)
         # Leads past "new" whose stage the file closed, and those whose stage it could not change.
         self.stage_closed_ids: set[uuid.UUID] = set()
         self.stage_kept_ids: set[uuid.UUID] = set()
@@ -221,21 +227,35 @@ class LeadWriter:
             self._insert_new(new_rows)
             return result
 
-        existing = self._existing_matches(drafts, lead_ids)
-        existing_by_id = {row["id"]: row for row in self._last_existing}
         pending = _LazyIndex(self._phone_keys)
-        # The keys of every lead in pending and existing: a draft with none of them matches neither.
-        known_keys = _KeySets(self._phone_keys)
-        for row in self._last_existing:
-            known_keys.add(known_keys.keys_of(row))
+        if self._database_was_empty:
+            # Every lead that a draft can match was created by this batch, so the keys of this
+            # batch's leads, kept across chunks, include those of every lead in pending and existing.
+            known_keys = self._batch_keys
+        else:
+            # The keys of every lead in pending and existing: a draft with none of them matches neither.
+            known_keys = _KeySets(self._phone_keys)
+        draft_keys = []
+        for draft in drafts:
+            index_keys = known_keys.index_keys(draft.fields)
+            draft_keys.append((index_keys, known_keys.keys_of(draft.fields, index_keys)))
+
+        if self._database_was_empty:
+            # Only a draft with a key of a lead of this batch can match one, so only those
+            # drafts are looked up, and a chunk without them needs no query at all.
+            lookup = [index for index, (_, keys) in enumerate(draft_keys) if known_keys.has_any(keys)]
+            existing = self._existing_matches([drafts[index] for index in lookup], [lead_ids[index] for index in lookup])
+        else:
+            existing = self._existing_matches(drafts, lead_ids)
+            for row in self._last_existing:
+                known_keys.add(known_keys.keys_of(row))
+        existing_by_id = {row["id"]: row for row in self._last_existing}
         new_rows: list[dict[str, Any]] = []
         # Before-values per changed lead of this chunk: {lead id: {field: value before}}.
         changes: dict[uuid.UUID, dict[str, Any]] = {}
         changed_rows: dict[uuid.UUID, dict[str, Any]] = {}
 
-        for draft, lead_id in zip(drafts, lead_ids):
-            index_keys = known_keys.index_keys(draft.fields)
-            keys = known_keys.keys_of(draft.fields, index_keys)
+        for draft, lead_id, (index_keys, keys) in zip(drafts, lead_ids, draft_keys):
             found = None
             if lead_id is not None and lead_id in existing_by_id:
                 found = (existing_by_id[lead_id], "LeadDesk id")
