@@ -24,6 +24,7 @@ import time
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from google_contacts import LABEL_PAIR_HEADERS
 from lead_files import machine_description
 
 from leaddesk.services.importing.chunks import BATCH_ROWS
@@ -34,21 +35,7 @@ from leaddesk.services.importing.label_groups import plan_label_groups
 from leaddesk.services.importing.mapping import suggest_mapping
 from leaddesk.services.importing.rows import RowConverter
 
-HEADERS = [
-    "First Name",
-    "Last Name",
-    "Organization Name",
-    "E-mail 1 - Label",
-    "E-mail 1 - Value",
-    "E-mail 2 - Label",
-    "E-mail 2 - Value",
-    "Phone 1 - Label",
-    "Phone 1 - Value",
-    "Phone 2 - Label",
-    "Phone 2 - Value",
-    "Phone 3 - Label",
-    "Phone 3 - Value",
-]
+HEADERS = ["First Name", "Last Name", "Organization Name", *LABEL_PAIR_HEADERS]
 PHONE_LABELS = ("Work", "Mobile", "Home", "* Mobile", "Main", "Other", "")
 EMAIL_LABELS = ("Work", "Home", "* Work", "Other", "")
 

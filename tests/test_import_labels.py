@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
+import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,23 +31,16 @@ from leaddesk.services.importing.label_groups import (
 from leaddesk.services.importing.mapping import build_plan, mapping_warnings, plan_warnings, suggest_mapping
 from leaddesk.services.importing.rows import RowConverter
 
+from import_files import write_csv
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from google_contacts import LABEL_PAIR_HEADERS  # noqa: E402
+
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 # The columns of a Google Contacts export that the per-row choice reads, in Google's order.
-GOOGLE_HEADERS = [
-    "First Name",
-    "Last Name",
-    "E-mail 1 - Label",
-    "E-mail 1 - Value",
-    "E-mail 2 - Label",
-    "E-mail 2 - Value",
-    "Phone 1 - Label",
-    "Phone 1 - Value",
-    "Phone 2 - Label",
-    "Phone 2 - Value",
-    "Phone 3 - Label",
-    "Phone 3 - Value",
-]
+GOOGLE_HEADERS = ["First Name", "Last Name", *LABEL_PAIR_HEADERS]
 
 
 def group_line(field_label: str, kind: str, pairs: int) -> str:
@@ -68,12 +61,6 @@ def google_row(first: str, emails=(), phones=()) -> list[str]:
         for label, value in padded:
             cells.extend([label, value])
     return cells
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
 
 
 def leads_by_first_name(database) -> dict[str, Lead]:
