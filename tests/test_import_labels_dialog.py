@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,9 @@ from leaddesk.ui.import_dialog import (
     ImportDialog,
 )
 from leaddesk.ui.tasks import TaskRunner
+
+from import_dialogs import open_dialog
+from import_files import write_csv
 
 HEADERS = ["First Name", "Phone 1 - Label", "Phone 1 - Value", "Phone 2 - Label", "Phone 2 - Value"]
 ROWS = [
@@ -41,14 +43,8 @@ def runner(qtbot, database):
 
 @pytest.fixture
 def dialog(qtbot, runner, tmp_path: Path) -> ImportDialog:
-    path = tmp_path / "contacts.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADERS, *ROWS])
-    opened = ImportDialog(runner, path, actor="tester")
-    qtbot.addWidget(opened)
-    opened.show()
-    qtbot.waitUntil(lambda: opened.preview is not None)
-    return opened
+    path = write_csv(tmp_path / "contacts.csv", [HEADERS, *ROWS])
+    return open_dialog(qtbot, runner, path)
 
 
 def run_plan(qtbot, dialog: ImportDialog):

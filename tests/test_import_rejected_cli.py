@@ -12,9 +12,10 @@ from leaddesk.cli.main import main
 from leaddesk.models import Lead
 from leaddesk.services.importing.rejected import default_rejected_target, fallback_path, partial_path
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
-from leaddesk.ui.import_dialog import REJECTED_ROWS_SHOWN, ImportDialog
+from leaddesk.ui.import_dialog import REJECTED_ROWS_SHOWN
 from leaddesk.ui.tasks import TaskRunner
 
+from import_dialogs import import_in_dialog, open_dialog
 from import_files import EMAIL_REASON, mixed_rows, read_rows, stored_leads, write_csv
 
 
@@ -88,20 +89,6 @@ def runner(qtbot, database):
     runner = TaskRunner(database)
     yield runner
     runner.shut_down()
-
-
-def open_dialog(qtbot, runner: TaskRunner, source: Path) -> ImportDialog:
-    """Show the import dialog for source and wait until its preview has loaded."""
-    dialog = ImportDialog(runner, source, actor="tester")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.preview is not None)
-    return dialog
-
-
-def import_in_dialog(qtbot, dialog: ImportDialog) -> None:
-    with qtbot.waitSignal(dialog.import_finished, timeout=20_000):
-        dialog.start_import()
 
 
 def test_dialog_writes_rejected_file(qtbot, runner, tmp_path: Path):
