@@ -1,10 +1,11 @@
-"""CSV files that the importer tests write, read back and count leads from."""
+"""CSV files that the importer tests write, read back and count leads from, and a full disk for them."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from leaddesk.models import Lead
@@ -40,3 +41,18 @@ def stored_leads(db_path: Path) -> int:
             return session.scalar(select(func.count()).select_from(Lead))
     finally:
         database.dispose()
+
+
+def fail_partial_writes_with_full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open /dev/full in place of every .partial file opened for writing, so that its writes fail with ENOSPC."""
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("/dev/full is missing, so no write can fail with a full disk")
+    original_open = Path.open
+
+    def open_full(path: Path, mode: str = "r", *args, **kwargs):
+        if path.name.endswith(".partial") and "w" in mode:
+            return original_open(full, mode, *args, **kwargs)
+        return original_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_full)

@@ -16,7 +16,14 @@ from leaddesk.ui.import_dialog import REJECTED_ROWS_SHOWN
 from leaddesk.ui.tasks import TaskRunner
 
 from import_dialogs import import_in_dialog, open_dialog
-from import_files import EMAIL_REASON, mixed_rows, read_rows, stored_leads, write_csv
+from import_files import (
+    EMAIL_REASON,
+    fail_partial_writes_with_full_disk,
+    mixed_rows,
+    read_rows,
+    stored_leads,
+    write_csv,
+)
 
 
 def test_cli_json_keeps_first_rows(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -127,20 +134,10 @@ def test_dialog_clean_import_no_file(qtbot, runner, tmp_path: Path):
 
 def test_dialog_full_disk_message(qtbot, runner, database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The window has no control to choose another rejected-rows file, so its message must not ask for one."""
-    full = Path("/dev/full")
-    if not full.exists():
-        pytest.skip("/dev/full is missing, so no write can fail with a full disk")
     monkeypatch.setenv("LEADDESK_DATA_DIR", str(tmp_path / "data"))
     source = write_csv(tmp_path / "full.csv", mixed_rows(3))
     dialog = open_dialog(qtbot, runner, source)
-    original_open = Path.open
-
-    def open_full(path: Path, mode: str = "r", *args, **kwargs):
-        if path.name.endswith(".partial") and "w" in mode:
-            return original_open(full, mode, *args, **kwargs)
-        return original_open(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", open_full)
+    fail_partial_writes_with_full_disk(monkeypatch)
 
     import_in_dialog(qtbot, dialog)
 

@@ -23,7 +23,7 @@ from leaddesk.services.importing.rejected import (
     partial_path,
 )
 
-from import_files import mixed_rows, read_rows, stored_leads, write_csv
+from import_files import fail_partial_writes_with_full_disk, mixed_rows, read_rows, stored_leads, write_csv
 
 EXIT_USAGE = 2
 
@@ -231,17 +231,7 @@ def test_full_disk_message_offers_no_choice(database, tmp_path: Path, monkeypatc
     """The window's default target names no other file, so its message must not ask for one."""
     source = write_csv(tmp_path / "leads.csv", mixed_rows(1))
     monkeypatch.setenv("LEADDESK_DATA_DIR", str(tmp_path / "data"))
-    full = Path("/dev/full")
-    if not full.exists():
-        pytest.skip("/dev/full is missing, so no write can fail with a full disk")
-    original_open = Path.open
-
-    def open_full(path: Path, mode: str = "r", *args, **kwargs):
-        if path.name.endswith(".partial") and "w" in mode:
-            return original_open(full, mode, *args, **kwargs)
-        return original_open(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", open_full)
+    fail_partial_writes_with_full_disk(monkeypatch)
 
     with pytest.raises(RejectedFileError) as raised:
         run_import(database, source, rejected_target=default_rejected_target(source))
