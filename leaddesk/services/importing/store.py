@@ -160,15 +160,13 @@ class LeadWriter:
         # however many chunks update the lead, so that undo can tell later edits apart.
         self._bumped_ids: set[uuid.UUID] = set()
         # Into a database without leads, only this batch's own leads can match, so the keys
-        # of the leads it created tell which lookups can find anything at all.
+        # of the leads it created tell which drafts need a lookup at all.
         self._database_was_empty = session.execute(select(self.leads.c.id).limit(1)).first() is None
-        self._created_keys: dict[str, set[Any]] = {name: set() for name in MATCH_KEYS}
-        self._created_key_items = tuple(self._created_keys.items())
         # The match keys of every lead this batch created or matched, when the database had no leads.
         # NOTE: on SQLite the import holds the write lock from its batch row on, so no other
         # process adds leads meanwhile. On PostgreSQL nothing locks the leads table, so a lead
         # that another session commits during the import is found only if it shares a key
-        # with a lead of this batch, as with the created keys above.
+        # with a lead of this batch.
         self._batch_keys = _KeySets(self._phone_keys)
         # Leads past "new" whose stage the file closed, and those whose stage it could not change.
         self.stage_closed_ids: set[uuid.UUID] = set()
@@ -279,7 +277,6 @@ class LeadWriter:
             # The match may have gained an e-mail, external id or phone that later rows use.
             (pending if target.get("_row") is not None else existing).add(target)
             known_keys.add(known_keys.keys_of(target))
-            self._remember_keys(target)
 
         self._insert_new(new_rows)
         self._apply_updates(changed_rows.values())
@@ -364,8 +361,6 @@ class LeadWriter:
                 values |= self._phone_keys.lookup_values(draft.fields for draft in drafts)
             elif name == "email_normalized":
                 values |= email_lookup_values(draft.fields for draft in drafts)
-            if self._database_was_empty:
-                values &= self._created_keys[name]
             if values:
                 conditions.append(columns[name].in_(values))
         if not self._database_was_empty:
@@ -470,25 +465,6 @@ class LeadWriter:
             )
         return row
 
-    def _remember_keys(self, row: dict[str, Any]) -> None:
-        if not self._database_was_empty:
-            return
-        for name, keys in self._created_key_items:
-            value = row.get(name)
-            if value:
-                keys.add(value)
-
-    def _remember_created_keys(self, rows: list[dict[str, Any]]) -> None:
-        """Add the keys of a chunk's new leads to the created keys, in one pass per key.
-
-        Only the next chunk's lookups read the created keys, so adding them once the
-        chunk is written finds the same leads as adding them row by row.
-        """
-        if not self._database_was_empty:
-            return
-        for name, keys in self._created_key_items:
-            keys.update([value for row in rows if (value := row[name])])
-
     def _repeated_row(self, draft: LeadDraft) -> int | None:
         """Return the earlier row with the same e-mail, external id or phone, remembering this one."""
         earliest = None
@@ -516,7 +492,6 @@ class LeadWriter:
     def _insert_new(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        self._remember_created_keys(rows)
         self._clocks.start_all(rows, historical=self.historical)
         source_rows = [row.pop("_row") for row in rows]
         self._lead_indexes.before_insert(rows)
