@@ -116,6 +116,6 @@ def _print_jobs(jobs: list[PostImportJob], database_path: Path) -> None:
         return
     print(f"Queued post-import jobs in {database_path}:")
     for job in jobs:
-        remaining = "not started" if job.remaining is None else f"{job.remaining:,} leads to go"
+        remaining = job.describe_remaining()
         error = f"; last error: {job.error}" if job.error else ""
         print(f"  batch {job.batch_id.hex[:8]}  imported {job.imported_at:%Y-%m-%d %H:%M} UTC  {remaining}{error}")

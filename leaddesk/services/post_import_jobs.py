@@ -180,8 +180,27 @@ class PostImportJob:
 
     @property
     def remaining(self) -> int | None:
-        """Return the leads still to process, or None before the first step counted them."""
+        """Return the leads still to route and score, or None before the first step counted them."""
         return None if self.total is None else max(self.total - self.done, 0)
+
+    @property
+    def unenriched(self) -> int:
+        """Return the created leads that the enrich phase has yet to give derived values.
+
+        It is 0 when the enrich phase scores its leads too, because remaining counts them then.
+        """
+        if self.phase != "enrich" or self.scores_in_enrich:
+            return 0
+        return max(self.enrich_total - self.enriched, 0)
+
+    def describe_remaining(self) -> str:
+        """Return the work left for messages, such as "40,000 leads to enrich, then 100,000 to route and score"."""
+        if self.remaining is None:
+            return "not started"
+        if self.unenriched:
+            work = "score" if self.historical else "route and score"
+            return f"{self.unenriched:,} leads to enrich, then {self.remaining:,} to {work}"
+        return f"{self.remaining:,} leads to go"
 
     def to_json(self) -> str:
         return json.dumps(
@@ -225,7 +244,12 @@ class PostImportJob:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the job as JSON-ready values, for `leaddesk jobs --json`."""
-        return {**json.loads(self.to_json()), "batch_id": str(self.batch_id), "remaining": self.remaining}
+        return {
+            **json.loads(self.to_json()),
+            "batch_id": str(self.batch_id),
+            "remaining": self.remaining,
+            "unenriched": self.unenriched,
+        }
 
 
 @dataclass
@@ -318,7 +342,7 @@ class PostImportRunner:
             while current is not None and not current.finished:
                 if cancel is not None and cancel.is_set():
                     logger.info("post-import work paused at batch %s, %d leads done", current.batch_id, current.done)
-                    raise JobPaused(f"paused with {current.remaining or 0:,} leads of batch {current.batch_id} to go")
+                    raise JobPaused(f"paused in batch {current.batch_id} with {current.describe_remaining()}")
                 try:
                     current = self.step(job.batch_id)
                 except Exception as error:  # noqa: BLE001 - step() logged it and stored it on the job

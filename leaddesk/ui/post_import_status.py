@@ -149,9 +149,17 @@ class PostImportStatus(QWidget):
     def _stop_paused(self) -> None:
         self.running = False
         remaining = sum(job.remaining or 0 for job in self._latest.values() if not job.finished)
-        self.label.setText(
-            self.tr("Paused: {count} imported leads still to enrich and score.").format(count=f"{remaining:,}")
-        )
+        unenriched = sum(job.unenriched for job in self._latest.values() if not job.finished)
+        if unenriched:
+            self.label.setText(
+                self.tr("Paused: {enrich} imported leads still to enrich, then {count} to route and score.").format(
+                    enrich=f"{unenriched:,}", count=f"{remaining:,}"
+                )
+            )
+        else:
+            self.label.setText(
+                self.tr("Paused: {count} imported leads still to enrich and score.").format(count=f"{remaining:,}")
+            )
         self.pause_button.setText(self.tr("Resume"))
         self.pause_button.setEnabled(True)
         logger.info("post-import work paused by the user with %d leads to go", remaining)
