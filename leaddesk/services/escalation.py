@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from leaddesk.models import Activity, Lead, LeadEvaluation
+from leaddesk.models import Activity, Lead, LeadEvaluation, Setting
 from leaddesk.services.evaluation import evaluation_of
 from leaddesk.services.playbook import BudgetKind, ClockKind, EscalationAction, EscalationStep, Playbook, SegmentRule, load_playbook
-from leaddesk.services.routing import assign_lead
+from leaddesk.services.routing import _Router, assign_lead, lead_router
 from leaddesk.services.sla import compute_response_clock, format_remaining
 
 logger = logging.getLogger(__name__)
@@ -96,23 +96,40 @@ def run_escalations(
     if lead_ids is not None:
         statement = statement.where(Lead.id.in_(list(lead_ids)))
     leads = session.scalars(statement).all()
+    if lead_ids is not None:
+        # One query loads the evaluations into the identity map, so evaluation_of finds them without one each.
+        session.scalars(select(LeadEvaluation).where(LeadEvaluation.lead_id.in_([lead.id for lead in leads]))).all()
+    router = lead_router(session, playbook, now)
     events = []
-    for lead in leads:
-        evaluation = evaluation_of(session, lead)
-        schedule = ladder_schedule(playbook.segment(lead.segment), lead.received_at, playbook)
-        while evaluation.escalation_steps_done < len(schedule):
-            scheduled = schedule[evaluation.escalation_steps_done]
-            if scheduled.due_at > now:
-                break
-            summary = _perform(session, lead, scheduled, playbook, now)
-            session.add(Activity(lead_id=lead.id, kind=ESCALATION_KIND, occurred_at=now, summary=summary, actor="playbook"))
-            evaluation.escalation_steps_done += 1
-            events.append(EscalationEvent(lead.id, scheduled.step, scheduled.due_at, summary))
-            logger.info("lead %s escalated: %s", lead.id, summary)
+    # Without autoflush each step's lookups do not flush, and so re-evaluate, the leads changed
+    # so far. The caller's flush evaluates each changed lead once. A new round-robin position
+    # is flushed at once, because session.get finds a pending row only after its flush.
+    with session.no_autoflush:
+        for lead in leads:
+            events.extend(_run_ladder(session, lead, playbook, now, router))
+            if any(isinstance(item, Setting) for item in session.new):
+                session.flush()
     return events
 
 
-def _perform(session: Session, lead: Lead, scheduled: ScheduledStep, playbook: Playbook, now: datetime) -> str:
+def _run_ladder(session: Session, lead: Lead, playbook: Playbook, now: datetime, router: _Router) -> list[EscalationEvent]:
+    """Run the lead's steps that are due at now, in order, and return them."""
+    events = []
+    evaluation = evaluation_of(session, lead)
+    schedule = ladder_schedule(playbook.segment(lead.segment), lead.received_at, playbook)
+    while evaluation.escalation_steps_done < len(schedule):
+        scheduled = schedule[evaluation.escalation_steps_done]
+        if scheduled.due_at > now:
+            break
+        summary = _perform(session, lead, scheduled, playbook, now, router)
+        session.add(Activity(lead_id=lead.id, kind=ESCALATION_KIND, occurred_at=now, summary=summary, actor="playbook"))
+        evaluation.escalation_steps_done += 1
+        events.append(EscalationEvent(lead.id, scheduled.step, scheduled.due_at, summary))
+        logger.info("lead %s escalated: %s", lead.id, summary)
+    return events
+
+
+def _perform(session: Session, lead: Lead, scheduled: ScheduledStep, playbook: Playbook, now: datetime, router: _Router) -> str:
     step = scheduled.step
     state = format_remaining(lead.response_due_at, now)
     if step.action is EscalationAction.REMIND_OWNER:
@@ -122,7 +139,7 @@ def _perform(session: Session, lead: Lead, scheduled: ScheduledStep, playbook: P
         lead_name = playbook.team_lead or "the team lead (none set; add [team] lead to the playbook)"
         return f"Alert to {lead_name} ({step.describe()}): nobody has contacted this lead, {state}"
     previous = lead.owner.name if lead.owner else None
-    decision = assign_lead(session, lead, playbook, now, exclude=[previous] if previous else [], actor="playbook")
+    decision = assign_lead(session, lead, playbook, now, exclude=[previous] if previous else [], actor="playbook", router=router)
     if decision.rep is None:
         why = "; ".join(decision.reasons) or "no routing rule applies"
         return f"Reassignment ({step.describe()}) found no available rep, so {previous or 'nobody'} keeps it: {why}"

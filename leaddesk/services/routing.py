@@ -230,14 +230,35 @@ def _round_robin(rule: RoutingRule, router: _Router, reasons: list[str], remembe
     return chosen
 
 
+def lead_router(session: Session, playbook: Playbook, now: datetime) -> _Router:
+    """Return a router that assign_lead can reuse for many leads, reading the reps and open-lead counts once."""
+    return _Router(session, playbook, now, ())
+
+
 def assign_lead(
-    session: Session, lead: Lead, playbook: Playbook, now: datetime, *, exclude: Iterable[str] = (), actor: str | None = None
+    session: Session,
+    lead: Lead,
+    playbook: Playbook,
+    now: datetime,
+    *,
+    exclude: Iterable[str] = (),
+    actor: str | None = None,
+    router: _Router | None = None,
 ) -> RoutingDecision:
     """Route lead and make the chosen rep its owner, logging the decision on its timeline.
 
     The open follow-ups of the previous owner move to the chosen rep (see follow_up_owners).
+    A router from lead_router skips the per-call queries and counts the move in its open-lead loads.
     """
-    decision = route_lead(session, lead, playbook, now, exclude=exclude)
+    if router is None:
+        decision = route_lead(session, lead, playbook, now, exclude=exclude)
+    else:
+        router.exclude = set(exclude)
+        decision = _route(router, lead, remember=True)
+        if decision.rep is not None and lead.stage in OPEN_STAGES:
+            if lead.owner_id is not None:
+                router.loads[lead.owner_id] = router.loads.get(lead.owner_id, 0) - 1
+            router.loads[decision.rep.id] = router.loads.get(decision.rep.id, 0) + 1
     if decision.rep is not None:
         hand_over_follow_ups(session, lead.id, lead.owner_id, decision.rep.id)
         lead.owner_id = decision.rep.id
