@@ -255,8 +255,9 @@ def test_scan_drops_contacted_lead(database, waiting_lead, counted_ladders):
 
 
 def test_imported_leads_escalate(database, tmp_path, counted_ladders):
-    """Leads written by the importer's bulk path keep their plans current and escalate."""
+    """Leads written by the importer's bulk path keep their plans current and escalate once their job ran."""
     from leaddesk.services.importing.importer import run_import
+    from leaddesk.services.post_import_jobs import run_post_import_jobs
 
     head = shipped_playbook_text().split("# Routing rules", 1)[0]
     with database.session() as session:
@@ -267,6 +268,12 @@ def test_imported_leads_escalate(database, tmp_path, counted_ladders):
     path.write_text("first_name,email,source\nJo,jo@initech.com,Replied to outbound\nAl,al@acme.com,Replied to outbound\n", encoding="utf-8")
     run_import(database, path, now=RECEIVED)
 
+    # The pending post-import job defers the leads.
+    due, _ = _scan(database, BREACH)
+    assert due == []
+    assert counted_ladders == []
+
+    run_post_import_jobs(database)
     _scan(database, RECEIVED + timedelta(minutes=10))
     assert len(counted_ladders) == 2
 

@@ -7,6 +7,11 @@ notifications, and returns when the next step comes due, which becomes a wake of
 Each waiting lead's next step time is stored in escalation_plans, so a check reads the due
 leads and the next wake by index. A plan is recomputed only when the lead's segment,
 arrival, deadline or escalation progress changed, or the playbook's calendar or ladders did.
+
+The window runs due steps with run_due_escalation_chunk, one bounded chunk per write-lane
+task, so post-import steps and undos queued meanwhile run between chunks. Leads of an
+import whose post-import job has not finished wait until the job has routed them
+(pending_import_leads).
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, String, Uuid, and_, case, column, delete, func, not_, or_, select, table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +32,7 @@ from leaddesk.models import Lead, LeadEvaluation
 from leaddesk.models.escalation_plan import EscalationPlan
 from leaddesk.services.escalation import EscalationEvent, ladder_schedule, run_escalations
 from leaddesk.services.importing.bulk import utc_datetime_text
+from leaddesk.services.pending_import_leads import pending_batch_ids, released_condition
 from leaddesk.services.playbook import Playbook
 from leaddesk.services.scheduler import CheckResult
 
@@ -35,6 +42,23 @@ logger = logging.getLogger(__name__)
 CHUNK_LEADS = 500
 # Plans per upsert executemany, which SQLAlchemy splits further to fit the parameter limit.
 CHUNK_PLANS = 1000
+# Bounds of one run_due_escalation_chunk call: at most this many leads, and no new batch of
+# RUN_BATCH_LEADS once MAX_CHUNK_SECONDS have passed.
+MAX_CHUNK_LEADS = 300
+MAX_CHUNK_SECONDS = 0.2
+RUN_BATCH_LEADS = 25
+# Latest next check while an import's post-import job is pending, so its held leads are
+# escalated soon after the job finishes, even when another process (`leaddesk jobs`) ran it.
+HELD_RECHECK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class EscalationChunk:
+    """The steps one chunk ran, the instant of the next step, and whether more steps are due at now."""
+
+    events: list[EscalationEvent]
+    next_at: datetime | None
+    more_due: bool
 
 
 def ladder_fingerprint(playbook: Playbook) -> str:
@@ -61,31 +85,40 @@ def ladder_fingerprint(playbook: Playbook) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def scan_ladders(session: Session, playbook: Playbook, now: datetime) -> tuple[list[uuid.UUID], datetime | None]:
+def scan_ladders(
+    session: Session, playbook: Playbook, now: datetime, limit: int | None = None
+) -> tuple[list[uuid.UUID], datetime | None]:
     """Return the leads with an escalation step due at now, and the instant of the earliest later step.
 
     Plans that are missing or out of date are recomputed first (refresh_plans). The due
     leads and the next instant then come from the next_step_at index, and plans of leads
-    that no longer wait are deleted as the due sweep meets them.
+    that no longer wait are deleted as the due sweep meets them. limit caps the due leads
+    (earliest step first). Leads of imports with a pending post-import job are left out.
     """
     ladders = {rule.key: len(rule.escalation) for rule in playbook.segments if rule.escalation}
     if not ladders:
         return [], None
     fingerprint = ladder_fingerprint(playbook)
-    refresh_plans(session, playbook, fingerprint)
+    held_batches = pending_batch_ids(session)
+    refresh_plans(session, playbook, fingerprint, held_batches)
 
     steps_done = func.coalesce(LeadEvaluation.escalation_steps_done, 0)
     plan = EscalationPlan
     dialect_name = session.get_bind().dialect.name
     valid = and_(_waiting(ladders, steps_done), _plan_is_current(steps_done, fingerprint, dialect_name))
+    released = released_condition(held_batches)
     joined = (
         select(plan.lead_id, valid)
         .join(Lead, Lead.id == plan.lead_id)
         .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == plan.lead_id)
+        .where(plan.next_step_at <= now, released)
+        .order_by(plan.next_step_at, plan.lead_id)
     )
+    if limit is not None:
+        joined = joined.limit(limit)
     due: list[uuid.UUID] = []
     finished: list[uuid.UUID] = []
-    for lead_id, is_valid in session.execute(joined.where(plan.next_step_at <= now)):
+    for lead_id, is_valid in session.execute(joined):
         (due if is_valid else finished).append(lead_id)
     for start in range(0, len(finished), CHUNK_LEADS):
         session.execute(delete(plan).where(plan.lead_id.in_(finished[start : start + CHUNK_LEADS])))
@@ -94,21 +127,30 @@ def scan_ladders(session: Session, playbook: Playbook, now: datetime) -> tuple[l
         select(func.min(plan.next_step_at))
         .join(Lead, Lead.id == plan.lead_id)
         .outerjoin(LeadEvaluation, LeadEvaluation.lead_id == plan.lead_id)
-        .where(plan.next_step_at > now, valid)
+        .where(plan.next_step_at > now, valid, released)
     )
-    return due, session.scalar(later)
+    next_at = session.scalar(later)
+    if held_batches:
+        recheck = now + HELD_RECHECK
+        next_at = recheck if next_at is None else min(next_at, recheck)
+    return due, next_at
 
 
-def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None = None) -> int:
+def refresh_plans(
+    session: Session, playbook: Playbook, fingerprint: str | None = None, held_batches: list[uuid.UUID] | None = None
+) -> int:
     """Recompute the stored plan of each waiting lead whose plan is missing or out of date; return how many.
 
     The query still compares each waiting lead's columns with its plan in SQL, but the
-    calendar arithmetic of ladder_schedule runs only for the leads that changed.
+    calendar arithmetic of ladder_schedule runs only for the leads that changed. Leads of
+    held_batches (default: the batches with a pending post-import job) are skipped.
     """
     ladders = {rule.key: len(rule.escalation) for rule in playbook.segments if rule.escalation}
     if not ladders:
         return 0
     fingerprint = fingerprint or ladder_fingerprint(playbook)
+    if held_batches is None:
+        held_batches = pending_batch_ids(session)
     steps_done = func.coalesce(LeadEvaluation.escalation_steps_done, 0)
     plan = EscalationPlan
     statement = (
@@ -117,6 +159,7 @@ def refresh_plans(session: Session, playbook: Playbook, fingerprint: str | None 
         .outerjoin(plan, plan.lead_id == Lead.id)
         .where(
             _waiting(ladders, steps_done),
+            released_condition(held_batches),
             or_(plan.lead_id.is_(None), not_(_plan_is_current(steps_done, fingerprint, session.get_bind().dialect.name))),
         )
     )
@@ -206,19 +249,53 @@ def _same_instant(left, right, dialect_name: str):
     return left == right
 
 
-def run_due_escalations(session: Session, playbook: Playbook, now: datetime) -> tuple[list[EscalationEvent], datetime | None]:
-    """Run the escalation steps due at now, and return them with the instant of the next step (None: no step is pending)."""
-    due, next_at = scan_ladders(session, playbook, now)
+def run_due_escalation_chunk(
+    session: Session,
+    playbook: Playbook,
+    now: datetime,
+    max_leads: int | None = None,
+    max_seconds: float | None = None,
+) -> EscalationChunk:
+    """Run the escalation steps due at now for at most max_leads leads, stopping early after max_seconds.
+
+    The bounds default to MAX_CHUNK_LEADS and MAX_CHUNK_SECONDS. The leads with the earliest
+    due step go first. more_due tells the caller to run another chunk, in a later task so
+    that other writes can run in between.
+    """
+    max_leads = MAX_CHUNK_LEADS if max_leads is None else max_leads
+    max_seconds = MAX_CHUNK_SECONDS if max_seconds is None else max_seconds
+    started = time.monotonic()
+    due, next_at = scan_ladders(session, playbook, now, limit=max_leads)
     events: list[EscalationEvent] = []
-    for start in range(0, len(due), CHUNK_LEADS):
-        events.extend(run_escalations(session, now, playbook, due[start : start + CHUNK_LEADS]))
-    if due:
+    ran = 0
+    while ran < len(due) and (ran == 0 or time.monotonic() - started < max_seconds):
+        batch = due[ran : ran + RUN_BATCH_LEADS]
+        events.extend(run_escalations(session, now, playbook, batch))
         session.flush()
-        # A lead whose ladder ran more than one step may have another step still ahead.
-        _, next_at = scan_ladders(session, playbook, now)
+        ran += len(batch)
+    more_due = False
+    if due:
+        # A lead whose ladder ran more than one step may have another step still ahead, and
+        # leads beyond this chunk may still be due. A chunk that ran no step reports nothing
+        # more, so a plan that lists a lead as due without a step to run cannot loop.
+        left, next_at = scan_ladders(session, playbook, now, limit=1)
+        more_due = bool(left) and bool(events)
     if events:
-        logger.info("ran %d escalation steps on %d leads at %s", len(events), len(due), now.isoformat())
-    return events, next_at
+        logger.info("ran %d escalation steps on %d leads at %s", len(events), ran, now.isoformat())
+    return EscalationChunk(events, next_at, more_due)
+
+
+def run_due_escalations(session: Session, playbook: Playbook, now: datetime) -> tuple[list[EscalationEvent], datetime | None]:
+    """Run all escalation steps due at now, chunk by chunk, and return them with the instant of the next step.
+
+    The next instant is None when no step is pending.
+    """
+    events: list[EscalationEvent] = []
+    while True:
+        chunk = run_due_escalation_chunk(session, playbook, now, max_seconds=float("inf"))
+        events.extend(chunk.events)
+        if not chunk.more_due:
+            return events, chunk.next_at
 
 
 def with_escalation_wake(result: CheckResult, next_escalation_at: datetime | None) -> CheckResult:

@@ -194,7 +194,10 @@ class MainWindow(TeamWindowMixin, QMainWindow):
         self.refresh()
         self.start_team_watch()
         # Post-import work left by a quit or a crash resumes in the background, with progress in the status bar.
-        post_import_status(self, self.runner).start()
+        imports_status = post_import_status(self, self.runner)
+        # Escalation defers the leads of an unfinished job, so a finished job triggers a check.
+        imports_status.finished.connect(self.reminders.check_now)
+        imports_status.start()
 
     # --- Building -----------------------------------------------------------------------
 

@@ -156,13 +156,17 @@ class ReminderTimer(QObject):
         user = self.user
         zone_name = self.zone_name()
 
-        def work(session: Session) -> scheduler.CheckResult:
-            preferences = load_preferences(session, user, zone_name)
+        def work(session: Session) -> scheduler.CheckResult | None:
             playbook = load_playbook(session)
-            # Due escalation steps run first, so this check already shows them.
-            _events, next_escalation_at = escalation_schedule.run_due_escalations(session, playbook, now)
+            # Due escalation steps run first, so this check already shows them. Each task runs
+            # one bounded chunk. None requests another task, which queues behind the writes
+            # that arrived meanwhile (post-import steps, undos).
+            chunk = escalation_schedule.run_due_escalation_chunk(session, playbook, now)
+            if chunk.more_due:
+                return None
+            preferences = load_preferences(session, user, zone_name)
             result = scheduler.check(session, preferences, now, playbook.calendar)
-            return escalation_schedule.with_escalation_wake(result, next_escalation_at)
+            return escalation_schedule.with_escalation_wake(result, chunk.next_at)
 
         self.runner.write(
             work,
@@ -171,8 +175,13 @@ class ReminderTimer(QObject):
             description="check reminders",
         )
 
-    def _on_checked(self, result: scheduler.CheckResult, now: datetime) -> None:
+    def _on_checked(self, result: scheduler.CheckResult | None, now: datetime) -> None:
         self._checking = False
+        if result is None:
+            # More escalation steps are due: run the next chunk as a new task at the end of the write lane.
+            self._check_again = False
+            self.check_now()
+            return
         if result.notification is not None:
             self._post(result.notification)
         self._arm(result.next_wake, now)
