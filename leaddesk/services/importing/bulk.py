@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from leaddesk.models.base import UTCDateTime
 from leaddesk.services.driver_sql import positional_dialect
 
-# Values of these types are unhashable or unique per row, so remembering them gains nothing.
+# JSON values are unhashable and primary-key ids unique per row, so remembering them gains nothing.
 _UNIQUE_VALUE_TYPES = (JSON, Uuid)
 
 # Remembered conversions per column; the memo starts over when it grows past this.
@@ -68,7 +68,9 @@ class BulkInsert:
             processor = self._processor(table, name, dialect)
             if processor is None:
                 continue
-            memoized = not isinstance(table.c[name].type, _UNIQUE_VALUE_TYPES)
+            column = table.c[name]
+            # A foreign key such as a lead's owner_id repeats, so only a primary-key id skips the memo.
+            memoized = not isinstance(column.type, JSON) and not (isinstance(column.type, Uuid) and column.primary_key)
             self._converters[name] = _Memo(processor) if memoized else processor
         self._supplied = [name for name in order if name not in self._defaults]
         # Columns that SQLite fills with NULL when the INSERT leaves them out.
