@@ -114,12 +114,17 @@ def scan_ladders(
         .where(plan.next_step_at <= now, released)
         .order_by(plan.next_step_at, plan.lead_id)
     )
-    if limit is not None:
-        joined = joined.limit(limit)
     due: list[uuid.UUID] = []
     finished: list[uuid.UUID] = []
-    for lead_id, is_valid in session.execute(joined):
+    # The limit counts due leads only, because plans of leads that stopped waiting (a chunk
+    # just ran their last step) sort among them. The Core result streams, so stopping early
+    # reads no further rows.
+    result = session.connection().execute(joined)
+    for lead_id, is_valid in result:
         (due if is_valid else finished).append(lead_id)
+        if limit is not None and len(due) >= limit:
+            break
+    result.close()
     for start in range(0, len(finished), CHUNK_LEADS):
         session.execute(delete(plan).where(plan.lead_id.in_(finished[start : start + CHUNK_LEADS])))
 
@@ -259,7 +264,7 @@ def run_due_escalation_chunk(
     """Run the escalation steps due at now for at most max_leads leads, stopping early after max_seconds.
 
     The bounds default to MAX_CHUNK_LEADS and MAX_CHUNK_SECONDS. The leads with the earliest
-    due step go first. more_due tells the caller to run another chunk, in a later task so
+    due step go first. A true more_due means the caller should run another chunk, in a later task so
     that other writes can run in between.
     """
     max_leads = MAX_CHUNK_LEADS if max_leads is None else max_leads
