@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from leaddesk.services.backups import create_backup_file, has_unfinished_transaction, integrity_problems, recovery_message
+from leaddesk.services.backups import create_backup_file, integrity_problems, recover_unfinished_transaction, recovery_message
 from leaddesk.services.server_db.address import ServerAddress, ServerAddressError, is_server_url
 from leaddesk.services.server_db.credentials import Notice, PasswordPrompt
 
@@ -138,7 +138,12 @@ class Database:
             # Both catch damaged pages and records before anything writes. Only the full
             # check compares indexes with their tables, which took 2.6 s against 0.3 s on
             # 100,000 leads, too long for every CLI command.
-            problems = integrity_problems(path, quick=not has_unfinished_transaction(path))
+            try:
+                rolled_back = recover_unfinished_transaction(path)
+            except sqlite3.Error:
+                # integrity_problems tries again and reports the failure with what to do.
+                rolled_back = True
+            problems = integrity_problems(path, quick=not rolled_back)
             if problems:
                 raise DatabaseCorruptError(recovery_message(path, problems))
         try:
