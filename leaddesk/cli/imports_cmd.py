@@ -13,6 +13,7 @@ from leaddesk.services.database import Database
 from leaddesk.services.importing.history import BatchNotFoundError, ImportSummary, list_imports
 from leaddesk.services.importing.undo import UndoError, UndoReport, undo_import
 from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.write_requests import write_request
 
 # Width of the file-name column of the history table; longer names are cut with "...".
 MAX_FILE_NAME_WIDTH = 40
@@ -73,7 +74,9 @@ def run_list(args: argparse.Namespace) -> int:
 def run_undo(args: argparse.Namespace) -> int:
     database = _open_existing(args)
     try:
-        report = undo_import(database, args.batch, actor=_current_user())
+        # The request makes a running `leaddesk jobs` on this file pause between two steps.
+        with write_request(database.path if database.is_sqlite else None):
+            report = undo_import(database, args.batch, actor=_current_user())
     except (BatchNotFoundError, UndoError) as error:
         raise CliError(str(error)) from error
     finally:

@@ -54,6 +54,7 @@ from leaddesk.services.derived import refresh_stored_ids
 from leaddesk.services.driver_sql import stored_id_text, stored_instant_text
 from leaddesk.services.enrichment import DERIVED_VERSION
 from leaddesk.services.playbook import Playbook, load_playbook
+from leaddesk.services.write_requests import wait_for_write_requests
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +319,8 @@ class PostImportRunner:
         A failing step is rolled back, its error is stored on the job and logged, and the
         exception is raised again, so a caller can stop instead of retrying at once.
         """
+        # A waiting writer, such as `leaddesk imports undo`, gets the file between two steps.
+        wait_for_write_requests(self.database.path if self.database.is_sqlite else None)
         try:
             with self.database.session() as session:
                 return self._step(session, batch_id)
