@@ -1,4 +1,4 @@
-"""The work left of a paused post-import job, as `leaddesk jobs --list`, the pause message and the window show it."""
+"""The work left of a paused or dropped post-import job, as `leaddesk jobs`, the pause message and the window show it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from leaddesk.cli.jobs_cmd import describe_outcome
 from leaddesk.cli.main import main
 from leaddesk.services import post_import_jobs
 from leaddesk.services.database import Database
@@ -105,3 +106,13 @@ def test_window_pause_shows_enrich_left(qtbot, db_path: Path, tmp_path: Path, sm
     finally:
         runner.shut_down()
         database.dispose()
+
+
+def test_outcome_names_dropped_job() -> None:
+    dropped = _job(total=100, done=8, phase="done", dropped=True).to_dict()
+    completed = _job(total=50, done=50, phase="done").to_dict()
+
+    text = describe_outcome({"status": "done", "leads": 50, "finished": [completed, dropped], "failed": []})
+
+    assert "Enriched, routed and scored 50 imported leads." in text
+    assert "Stopped the post-import job of batch 00000000 after 8 leads, because its import was undone or deleted." in text

@@ -39,7 +39,7 @@ def slow_refresh(session, hex_ids):
 post_import_jobs.refresh_stored_ids = slow_refresh
 database = Database.open(Path(sys.argv[1]))
 run = post_import_jobs.run_post_import_jobs(database, progress=lambda _fraction, _message: print("step", flush=True))
-print("finished", *(job.done for job in run.finished), flush=True)
+print("finished", *(f"{job.done}:{job.dropped}" for job in run.finished), flush=True)
 """
 
 
@@ -77,9 +77,11 @@ def test_undo_gets_in_between_steps(db_path: Path, tmp_path: Path, capsys: pytes
     assert undo_seconds < 5
     assert job.returncode == 0, errors
     # The job dropped the undone batch at its next step, long before all 200 leads were done.
-    finished, done = output.splitlines()[-1].split()
+    finished, result = output.splitlines()[-1].split()
+    done, dropped = result.split(":")
     assert finished == "finished"
     assert int(done) < 200
+    assert dropped == "True"
 
     database = Database.open(db_path)
     try:

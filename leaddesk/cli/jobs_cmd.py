@@ -91,8 +91,15 @@ def describe_outcome(outcome: dict) -> str:
     if outcome["status"] == "interrupted":
         return "Interrupted; the post-import work stays queued. Run 'leaddesk jobs' to finish it."
     lines = []
-    if outcome["finished"]:
+    completed = [job for job in outcome["finished"] if not job.get("dropped")]
+    if completed:
         lines.append(f"Enriched, routed and scored {outcome['leads']:,} imported leads.")
+    for dropped in outcome["finished"]:
+        if dropped.get("dropped"):
+            lines.append(
+                f"Stopped the post-import job of batch {dropped['batch_id'][:8]} after {dropped['done']:,} leads, "
+                "because its import was undone or deleted."
+            )
     for failed in outcome["failed"]:
         lines.append(
             f"The post-import job of batch {failed['batch_id'][:8]} failed: {failed['error']}. "

@@ -170,6 +170,8 @@ class PostImportJob:
     evaluated: int = 0
     # The message of the last failed step, kept until a step succeeds.
     error: str | None = None
+    # Whether the job stopped early because its import was undone or deleted.
+    dropped: bool = False
 
     @property
     def key(self) -> str:
@@ -220,6 +222,7 @@ class PostImportJob:
                 "enrich_total": self.enrich_total,
                 "scores_in_enrich": self.scores_in_enrich,
                 "error": self.error,
+                "dropped": self.dropped,
             }
         )
 
@@ -241,6 +244,7 @@ class PostImportJob:
             enrich_total=int(data.get("enrich_total", 0)),
             scores_in_enrich=bool(data.get("scores_in_enrich", False)),
             error=data.get("error"),
+            dropped=bool(data.get("dropped", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -262,7 +266,8 @@ class JobRun:
 
     @property
     def leads(self) -> int:
-        return sum(job.done for job in self.finished)
+        """Return the leads of the jobs that ran to their end, without those of dropped jobs."""
+        return sum(job.done for job in self.finished if not job.dropped)
 
 
 class JobPaused(Exception):
@@ -376,7 +381,7 @@ class PostImportRunner:
         if batch is None or batch.undone_at is not None:
             logger.info("dropping the post-import job of batch %s: the import was undone or deleted", batch_id)
             session.delete(setting)
-            return replace(job, phase="done")
+            return replace(job, phase="done", dropped=True)
 
         started = time.perf_counter()
         playbook = load_playbook(session)
