@@ -73,11 +73,16 @@ def next_step(session: Session, lead: Lead, playbook: Playbook) -> ScheduledStep
 
 
 def run_escalations(
-    session: Session, now: datetime, playbook: Playbook | None = None, lead_ids: Collection[uuid.UUID] | None = None
+    session: Session,
+    now: datetime,
+    playbook: Playbook | None = None,
+    lead_ids: Collection[uuid.UUID] | None = None,
+    router: _Router | None = None,
 ) -> list[EscalationEvent]:
     """Run every escalation step due at now for uncontacted leads with a response clock.
 
     lead_ids limits the run to those leads, such as the ones escalation_schedule found due.
+    router (from routing.lead_router) lets several runs of one transaction share the open-lead counts.
     """
     playbook = playbook or load_playbook(session)
     keys = [rule.key for rule in playbook.segments if rule.escalation]
@@ -99,7 +104,7 @@ def run_escalations(
     if lead_ids is not None:
         # One query loads the evaluations into the identity map, so evaluation_of finds them without one each.
         session.scalars(select(LeadEvaluation).where(LeadEvaluation.lead_id.in_([lead.id for lead in leads]))).all()
-    router = lead_router(session, playbook, now)
+    router = router or lead_router(session, playbook, now)
     events = []
     # Without autoflush each step's lookups do not flush, and so re-evaluate, the leads changed
     # so far. The caller's flush evaluates each changed lead once. A new round-robin position

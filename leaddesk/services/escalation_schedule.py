@@ -34,6 +34,7 @@ from leaddesk.services.escalation import EscalationEvent, ladder_schedule, run_e
 from leaddesk.services.importing.bulk import utc_datetime_text
 from leaddesk.services.pending_import_leads import pending_batch_ids, released_condition
 from leaddesk.services.playbook import Playbook
+from leaddesk.services.routing import lead_router
 from leaddesk.services.scheduler import CheckResult
 
 logger = logging.getLogger(__name__)
@@ -43,11 +44,11 @@ CHUNK_LEADS = 500
 # Plans per upsert executemany, which SQLAlchemy splits further to fit the parameter limit.
 CHUNK_PLANS = 1000
 # Bounds of one run_due_escalation_chunk call: at most this many leads, and no new batch of
-# RUN_BATCH_LEADS once MAX_CHUNK_SECONDS have passed.
+# RUN_BATCH_LEADS once its steps have taken MAX_CHUNK_SECONDS.
 MAX_CHUNK_LEADS = 300
 MAX_CHUNK_SECONDS = 0.2
 RUN_BATCH_LEADS = 25
-# Latest next check while an import's post-import job is pending, so its held leads are
+# Latest next check while an import's post-import job is pending, so its deferred leads are
 # escalated soon after the job finishes, even when another process (`leaddesk jobs`) ran it.
 HELD_RECHECK = timedelta(minutes=5)
 
@@ -269,22 +270,27 @@ def run_due_escalation_chunk(
     """
     max_leads = MAX_CHUNK_LEADS if max_leads is None else max_leads
     max_seconds = MAX_CHUNK_SECONDS if max_seconds is None else max_seconds
-    started = time.monotonic()
     due, next_at = scan_ladders(session, playbook, now, limit=max_leads)
     events: list[EscalationEvent] = []
+    # One router serves the chunk, because building one counts the open leads of every owner.
+    router = lead_router(session, playbook, now)
+    # The budget covers the steps only. The scan and the router cost a fixed 0.2 to 0.3 s
+    # per chunk on 100,000 leads (measured on a loaded 2-core machine), and counting them
+    # would leave one batch per chunk.
+    started = time.monotonic()
     ran = 0
     while ran < len(due) and (ran == 0 or time.monotonic() - started < max_seconds):
         batch = due[ran : ran + RUN_BATCH_LEADS]
-        events.extend(run_escalations(session, now, playbook, batch))
+        events.extend(run_escalations(session, now, playbook, batch, router=router))
         session.flush()
         ran += len(batch)
-    more_due = False
-    if due:
-        # A lead whose ladder ran more than one step may have another step still ahead, and
-        # leads beyond this chunk may still be due. A chunk that ran no step reports nothing
-        # more, so a plan that lists a lead as due without a step to run cannot loop.
-        left, next_at = scan_ladders(session, playbook, now, limit=1)
-        more_due = bool(left) and bool(events)
+    # run_escalations runs every step of a lead that is due at now, so only the leads this
+    # chunk left or the limit cut off can still be due. A chunk that ran no step reports
+    # nothing more, so a plan that lists a lead as due without a step to run cannot loop.
+    more_due = (ran < len(due) or len(due) >= max_leads) and bool(events)
+    if due and not more_due:
+        # A lead whose ladder ran a step may have a later one, which sets the next instant.
+        _, next_at = scan_ladders(session, playbook, now, limit=1)
     if events:
         logger.info("ran %d escalation steps on %d leads at %s", len(events), ran, now.isoformat())
     return EscalationChunk(events, next_at, more_due)
