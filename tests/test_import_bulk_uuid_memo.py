@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from leaddesk.models import Lead
 from leaddesk.services.importing.bulk import BulkInsert, _Memo
 from leaddesk.services.importing.store import NEW_LEAD_COLUMNS
 
 
+@pytest.mark.sqlite_only("psycopg binds UUIDs itself, so the Uuid type has no bind processor to remember")
 def test_owner_id_conversions_memoized(database):
     with database.session() as session:
         bulk = BulkInsert(session, Lead.__table__, NEW_LEAD_COLUMNS)
