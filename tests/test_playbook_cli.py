@@ -107,12 +107,15 @@ def test_evaluate_stores_scores(db_path: Path, capsys: pytest.CaptureFixture) ->
 
 def test_escalate_runs_imported_leads(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from leaddesk.services.importing.importer import run_import
+    from leaddesk.services.post_import_jobs import run_post_import_jobs
 
     _store(db_path, source="Replied to outbound")
     path = tmp_path / "leads.csv"
     path.write_text("first_name,email,source\nJo,jo@initech.com,Replied to outbound\n", encoding="utf-8")
     database = Database.open(db_path)
     run_import(database, path, now=RECEIVED)
+    # Escalation defers the leads of an import until its post-import job has routed them.
+    run_post_import_jobs(database)
     database.dispose()
 
     assert main(["escalate", "--db", str(db_path), "--now", "2026-12-11T18:30:00Z"]) == 0
