@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from leaddesk.lead_fields import COMPANY_AND_PLACE_FIELDS, MIN_PHONE_MATCH_DIGITS, NAME_FIELDS, normalize_phone
 from leaddesk.models.base import Base, UTCDateTime, new_uuid, utc_now
 
 if TYPE_CHECKING:
@@ -21,36 +21,8 @@ STAGES = ("new", "contacted", "qualified", "won", "lost", "disqualified")
 # Stages that end a lead's pipeline: its response deadline and its sequences no longer run.
 CLOSED_STAGES = ("won", "lost", "disqualified")
 
-# Plain-text columns that import, export and the detail view share, in display order.
-NAME_FIELDS = ("first_name", "last_name", "full_name")
-COMPANY_AND_PLACE_FIELDS = (
-    "company",
-    "title",
-    "website",
-    "domain",
-    "linkedin_url",
-    "city",
-    "region",
-    "country",
-    "industry",
-)
-
-# A phone with fewer digits than this (an extension, a typo such as "0") never matches another lead.
-MIN_PHONE_MATCH_DIGITS = 7
-
-_NON_DIGITS = re.compile(r"\D+")
-
-
-def normalize_phone(phone: str | None) -> str | None:
-    """Return the phone's digits for matching, or None when it has fewer than MIN_PHONE_MATCH_DIGITS.
-
-    "+1 (555) 010-2030" and "1.555.010.2030" both become "15550102030". A number written
-    with and without its country code gives two different keys.
-    """
-    if not phone:
-        return None
-    digits = _NON_DIGITS.sub("", phone)
-    return digits if len(digits) >= MIN_PHONE_MATCH_DIGITS else None
+# The field names and the phone key live in leaddesk.lead_fields; importers of this module still find them here.
+__all__ = ["CLOSED_STAGES", "COMPANY_AND_PLACE_FIELDS", "MIN_PHONE_MATCH_DIGITS", "NAME_FIELDS", "STAGES", "Lead", "normalize_phone"]
 
 
 class Lead(Base):

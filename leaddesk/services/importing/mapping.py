@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
+from leaddesk.lead_fields import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.errors import MappingError
 from leaddesk.services.importing.shapes import column_shape
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from leaddesk.models import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
+from leaddesk.lead_fields import COMPANY_AND_PLACE_FIELDS, NAME_FIELDS
 from leaddesk.services.importing.dates import DateParser, DayMonthEvidence
 from leaddesk.services.importing.label_groups import SkippedValues, order_by_labels, plan_label_groups
 from leaddesk.services.importing.mapping import LEADDESK_ID, ColumnPlan, is_identifier_header

@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from leaddesk.models import normalize_phone
+from leaddesk.lead_fields import normalize_phone
 from leaddesk.services.importing.chunks import ConversionEnd, ConvertedChunk, convert_rows
 from leaddesk.services.importing.collection import fewer_collections
 from leaddesk.services.importing.dates import DayMonthEvidence
