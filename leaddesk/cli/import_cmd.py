@@ -40,6 +40,7 @@ from leaddesk.services.importing.rejected import (
 )
 from leaddesk.services.importing.report import REJECTED_ROWS_KEPT
 from leaddesk.services.paths import resolve_database_path
+from leaddesk.services.server_db.address import ServerAddress
 
 logger = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ def _open_database(path: Path, *, dry_run: bool) -> Database:
 
 
 def _rejected_target(
-    source: Path, explicit: str | None, database_path: Path, *, dry_run: bool, overwrite: bool
+    source: Path, explicit: str | None, database_path: Path | ServerAddress, *, dry_run: bool, overwrite: bool
 ) -> RejectedTarget | None:
     """Return where the import writes its rejected rows, or None for a dry run without --rejected-file.
 
@@ -316,12 +317,14 @@ def _rejected_target(
         raise CliError(
             "invalid --rejected-file value '': it is empty; give a file name such as leads.rejected.csv", EXIT_USAGE
         )
+    # A database on a server has no file beside the rejected rows to protect.
+    protected = (database_path,) if isinstance(database_path, Path) else ()
     if explicit is not None:
-        target = RejectedTarget(path=Path(explicit), protected=(database_path,), overwrite=overwrite)
+        target = RejectedTarget(path=Path(explicit), protected=protected, overwrite=overwrite)
     elif dry_run:
         return None
     else:
-        target = default_rejected_target(source, protected=(database_path,))
+        target = default_rejected_target(source, protected=protected)
     try:
         return checked_target(target, source)
     except RejectedFileError as error:
