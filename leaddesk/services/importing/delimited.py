@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from leaddesk.services.importing.encoding import FileFingerprint
+from leaddesk.services.importing.sniffing import check_no_nul
 from leaddesk.services.importing.errors import ImportFileError
 from leaddesk.services.importing.headers import MAX_PREAMBLE_ROWS, header_index, unique_headers
 from leaddesk.services.importing.table import FlaggedRow, RowStream, Table
@@ -96,6 +97,7 @@ def open_delimited(
     then come from its row stream after a full read, and repair_warnings_at gives
     their place among the table's warnings.
     """
+    check_no_nul(path, fingerprint.encoding)
     delimiter = detect_delimiter(sample)
     records = list(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), MAX_PREAMBLE_ROWS + SAMPLE_RECORDS))
     index = header_index(path, records, header_row)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from leaddesk.services.importing.errors import ImportFileError
 
@@ -25,6 +26,13 @@ UTF16_SAMPLE_BYTES = 4096
 # at least this share of the pairs has a zero on one side and almost none on the other.
 UTF16_ZERO_SHARE = 0.3
 UTF16_OTHER_SIDE_MAX_SHARE = 0.05
+
+# A BOM-less file with more valid multi-byte UTF-8 sequences than invalid bytes, and at most
+# INVALID_UTF8_FEW_BYTES invalid bytes or under INVALID_UTF8_MAX_SHARE of its non-ASCII
+# bytes (never more than INVALID_UTF8_MAX_BYTES), is UTF-8 text with a few damaged bytes.
+INVALID_UTF8_FEW_BYTES = 3
+INVALID_UTF8_MAX_BYTES = 100
+INVALID_UTF8_MAX_SHARE = 0.01
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -72,7 +80,9 @@ def fingerprint_file(path: Path, encoding: str | None = None) -> FileFingerprint
     """Detect the text encoding of the file at path and hash it.
 
     A BOM wins; then UTF-16 by its zero bytes; then UTF-8 if every byte decodes; else
-    cp1252. cp1252 leaves five byte values undefined, so a file that contains one of them
+    cp1252. A file that is UTF-8 apart from a few invalid bytes raises EncodingError naming
+    the line of the first one, because reading it as cp1252 would garble every accented
+    letter in it. cp1252 leaves five byte values undefined, so a file that contains one of them
     is read as latin-1, which maps every byte to a character and loses nothing. A given
     encoding is checked against the whole file and raises EncodingError when it does not fit.
     """
@@ -83,6 +93,8 @@ def fingerprint_file(path: Path, encoding: str | None = None) -> FileFingerprint
     else:
         detected = encoding_from_bom(head) or utf16_without_bom(head)
         candidates = [detected] if detected else ["utf-8", "cp1252", "latin-1"]
+        if not detected:
+            _check_mostly_utf8(path)
 
     for name in candidates:
         if _decodes_whole_file(path, name):
@@ -119,3 +131,70 @@ def _decodes_whole_file(path: Path, name: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+@dataclass
+class Utf8Counts:
+    """Counts from decoding a file as UTF-8 with each invalid byte kept as a lone surrogate."""
+
+    multibyte_chars: int = 0
+    non_ascii_bytes: int = 0
+    invalid_bytes: int = 0
+    first_invalid_line: int | None = None
+    first_invalid_byte: int | None = None
+
+
+def count_utf8(path: Path) -> Utf8Counts:
+    """Decode the file as UTF-8 in chunks and count its valid multi-byte characters and invalid bytes."""
+    counts = Utf8Counts()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    newlines = 0
+    with path.open("rb") as handle:
+        chunks = iter(lambda: handle.read(READ_CHUNK_BYTES), b"")
+        for chunk in _with_final(chunks):
+            final = chunk is None
+            text = decoder.decode(b"" if final else chunk, final=final)
+            if not final:
+                counts.non_ascii_bytes += len(chunk) - _ascii_count(chunk)
+            if text.isascii():
+                newlines += text.count("\n")
+                continue
+            for position, char in enumerate(text):
+                if "\udc80" <= char <= "\udcff":
+                    counts.invalid_bytes += 1
+                    if counts.first_invalid_line is None:
+                        counts.first_invalid_line = newlines + text.count("\n", 0, position) + 1
+                        counts.first_invalid_byte = ord(char) - 0xDC00
+                elif char > "\x7f":
+                    counts.multibyte_chars += 1
+            newlines += text.count("\n")
+    return counts
+
+
+def _with_final(chunks: Iterator[bytes]) -> Iterator[bytes | None]:
+    yield from chunks
+    yield None
+
+
+def _ascii_count(chunk: bytes) -> int:
+    return len(chunk.translate(None, _NON_ASCII_BYTES))
+
+
+_NON_ASCII_BYTES = bytes(range(0x80, 0x100))
+
+
+def _check_mostly_utf8(path: Path) -> None:
+    """Raise EncodingError when the file is UTF-8 text apart from a few invalid bytes."""
+    counts = count_utf8(path)
+    if counts.invalid_bytes == 0 or counts.multibyte_chars <= counts.invalid_bytes:
+        return
+    if counts.invalid_bytes > INVALID_UTF8_MAX_BYTES:
+        return
+    few = counts.invalid_bytes <= INVALID_UTF8_FEW_BYTES
+    if not few and counts.invalid_bytes > counts.non_ascii_bytes * INVALID_UTF8_MAX_SHARE:
+        return
+    raise EncodingError(
+        f"{path.name} is UTF-8 text, but line {counts.first_invalid_line} contains bytes that are not valid "
+        f"UTF-8 (the first is 0x{counts.first_invalid_byte:02x}, and the file has {counts.invalid_bytes} in all); "
+        "fix that line or save the file again as UTF-8, or choose an encoding to read the whole file with"
+    )

@@ -148,3 +148,22 @@ def _control_share(text: str) -> float:
         return 0.0
     controls = sum(1 for char in text if (char < " " and char not in "\t\r\n\f") or "\x7f" <= char <= "\x9f")
     return controls / len(text)
+
+
+def check_no_nul(path: Path, encoding: str) -> None:
+    """Raise ImportFileError naming the line of the first NUL character in the decoded file.
+
+    The sample that sniff_text checks covers only the start of the file, and a NUL past it
+    would otherwise be stored inside a value.
+    """
+    line = 1
+    with path.open(encoding=encoding, newline="") as handle:
+        for block in iter(lambda: handle.read(1 << 20), ""):
+            position = block.find("\x00")
+            if position >= 0:
+                line += block.count("\n", 0, position)
+                raise ImportFileError(
+                    f"{path.name} contains a NUL character on line {line}, which is not text; "
+                    "delete it from that line (or export the file again) and import it again"
+                )
+            line += block.count("\n")
