@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leaddesk.services.importing.encoding import EncodingError, fingerprint_file
+from leaddesk.services.importing.encoding import EncodingError, count_utf8, fingerprint_file
 from leaddesk.services.importing.errors import ImportFileError
 from leaddesk.services.importing.reader import open_table
 
@@ -54,3 +54,20 @@ def test_late_nul_names_line(tmp_path: Path):
     with pytest.raises(ImportFileError) as caught:
         open_table(path)
     assert f"contains a NUL character on line {PADDING_ROWS + 2}" in str(caught.value)
+
+
+def test_count_utf8_exact_counts(tmp_path: Path):
+    path = tmp_path / "counts.csv"
+    path.write_bytes("Name\nZoë\nÑú\n".encode("utf-8") + b"b\xffd\xfe\n")
+    counts = count_utf8(path)
+    assert counts.multibyte_chars == 3
+    assert counts.non_ascii_bytes == 8
+    assert counts.invalid_bytes == 2
+    assert counts.first_invalid_line == 4
+    assert counts.first_invalid_byte == 0xFF
+
+
+def test_late_invalid_byte_chosen_utf8(tmp_path: Path):
+    path = write_csv(tmp_path, b"Lars,l\xff@example.com\n")
+    with pytest.raises(EncodingError, match="is not valid utf-8 text"):
+        fingerprint_file(path, "utf-8")

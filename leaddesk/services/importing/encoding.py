@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -93,14 +94,14 @@ def fingerprint_file(path: Path, encoding: str | None = None) -> FileFingerprint
     else:
         detected = encoding_from_bom(head) or utf16_without_bom(head)
         candidates = [detected] if detected else ["utf-8", "cp1252", "latin-1"]
-        if not detected:
-            _check_mostly_utf8(path)
 
     for name in candidates:
         if _decodes_whole_file(path, name):
             if name != candidates[0]:
                 logger.info("%s is not valid %s; reading it as %s", path, candidates[0], name)
             return FileFingerprint(encoding=name, sha256=hash_file(path))
+        if name == "utf-8" and not encoding:
+            _check_mostly_utf8(path)
 
     raise EncodingError(
         f"{path.name} is not valid {candidates[0]} text; choose another encoding, "
@@ -156,17 +157,14 @@ def count_utf8(path: Path) -> Utf8Counts:
             text = decoder.decode(b"" if final else chunk, final=final)
             if not final:
                 counts.non_ascii_bytes += len(chunk) - _ascii_count(chunk)
-            if text.isascii():
-                newlines += text.count("\n")
-                continue
-            for position, char in enumerate(text):
-                if "\udc80" <= char <= "\udcff":
-                    counts.invalid_bytes += 1
-                    if counts.first_invalid_line is None:
-                        counts.first_invalid_line = newlines + text.count("\n", 0, position) + 1
-                        counts.first_invalid_byte = ord(char) - 0xDC00
-                elif char > "\x7f":
-                    counts.multibyte_chars += 1
+            if not text.isascii():
+                invalid = len(_ESCAPED_BYTE.findall(text))
+                counts.multibyte_chars += len(text) - len(text.encode("ascii", "ignore")) - invalid
+                first = _ESCAPED_BYTE.search(text)
+                if first and counts.first_invalid_line is None:
+                    counts.first_invalid_line = newlines + text.count("\n", 0, first.start()) + 1
+                    counts.first_invalid_byte = ord(first.group()) - 0xDC00
+                counts.invalid_bytes += invalid
             newlines += text.count("\n")
     return counts
 
@@ -182,9 +180,16 @@ def _ascii_count(chunk: bytes) -> int:
 
 _NON_ASCII_BYTES = bytes(range(0x80, 0x100))
 
+# surrogateescape decodes each invalid byte 0xNN to the lone surrogate U+DCNN.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
 
 def _check_mostly_utf8(path: Path) -> None:
-    """Raise EncodingError when the file is UTF-8 text apart from a few invalid bytes."""
+    """Raise EncodingError when the file is UTF-8 text apart from a few invalid bytes.
+
+    NOTE: the whole file is stopped, so nothing is stored. Rejecting only the rows with
+    invalid bytes and importing the rest is not built yet.
+    """
     counts = count_utf8(path)
     if counts.invalid_bytes == 0 or counts.multibyte_chars <= counts.invalid_bytes:
         return
