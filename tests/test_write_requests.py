@@ -92,22 +92,22 @@ def test_undo_gets_in_between_steps(db_path: Path, tmp_path: Path, capsys: pytes
         database.dispose()
 
 
+def _hold_request(db_path: Path, *, seconds: float) -> subprocess.Popen:
+    """Start a process that holds the database's write request for seconds, printing "held" once it has it."""
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from leaddesk.services.write_requests import write_request\n"
+        "with write_request(Path(sys.argv[1])):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(float(sys.argv[2]))\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", code, str(db_path), str(seconds)], stdout=subprocess.PIPE, text=True)
+
+
 def test_job_waits_for_held_request(db_path: Path) -> None:
     Database.open(db_path).dispose()
-    holder = subprocess.Popen(
-        [
-            sys.executable, "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from leaddesk.services.write_requests import write_request\n"
-            "with write_request(Path(sys.argv[1])):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(1.5)\n",
-            str(db_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _hold_request(db_path, seconds=1.5)
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "held"
@@ -124,20 +124,7 @@ def test_job_waits_for_held_request(db_path: Path) -> None:
 
 def test_killed_holder_leaves_no_request(db_path: Path) -> None:
     Database.open(db_path).dispose()
-    holder = subprocess.Popen(
-        [
-            sys.executable, "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from leaddesk.services.write_requests import write_request\n"
-            "with write_request(Path(sys.argv[1])):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(60)\n",
-            str(db_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _hold_request(db_path, seconds=60)
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "held"
     holder.kill()
