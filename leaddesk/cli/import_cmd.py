@@ -230,7 +230,7 @@ def _import(
     try:
         post_import = _run_post_import(database_path, report, wait=not args.no_wait, quiet=args.json)
     except KeyboardInterrupt:
-        # The import is stored already, so only the work after it stopped.
+        # The import is already committed, so Ctrl+C stopped only the post-import work.
         print(f"Import stored; the work after it was cancelled. {_QUEUED_NOTE}", file=sys.stderr)
         return EXIT_INTERRUPTED
     duplicates = count_import_duplicates(database_path, report)

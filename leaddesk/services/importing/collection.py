@@ -5,10 +5,9 @@ the driver), and CPython's cyclic garbage collector runs a young-generation pass
 700 such allocations and, now and then, a pass over every object of the process. In
 bench/import_bench.py, with 100,000 rows on a 2-core Xeon at load average 4 to 6,
 disabling the collector cut the importing process's CPU time from 5.7 to 5.8 s to 4.7
-to 4.9 s. Most objects of the process
-(modules, SQLAlchemy's metadata) exist before the import starts and outlive it, so
-fewer_collections() moves them out of the collector's reach with gc.freeze() and lets
-the young generation grow larger before a pass. Reference counting still frees every
+to 4.9 s. Most objects of the process (modules, SQLAlchemy's metadata) exist before the
+import starts and outlive it, so fewer_collections() moves them out of the collector's
+reach with gc.freeze() and lets the young generation grow larger before a pass. Reference counting still frees every
 row as soon as the import drops it. Only cyclic garbage waits longer for a pass.
 
 An exception kept after its except block is such garbage, because its traceback refers

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from leaddesk.services.importing.encoding import FileFingerprint
-from leaddesk.services.importing.sniffing import check_no_nul
 from leaddesk.services.importing.errors import ImportFileError
 from leaddesk.services.importing.headers import MAX_PREAMBLE_ROWS, header_index, unique_headers
+from leaddesk.services.importing.sniffing import check_no_nul
 from leaddesk.services.importing.table import FlaggedRow, RowStream, Table
 
 logger = logging.getLogger(__name__)
