@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Lead
@@ -25,5 +25,5 @@ def pending_batch_ids(session: Session) -> list[uuid.UUID]:
 def released_condition(batch_ids: list[uuid.UUID]) -> ColumnElement[bool]:
     """Return the condition that a lead belongs to none of batch_ids."""
     if not batch_ids:
-        return Lead.id.is_not(None)
+        return true()
     return or_(Lead.import_batch_id.is_(None), Lead.import_batch_id.not_in(batch_ids))
